@@ -1,0 +1,6 @@
+"""The pure core of cplkit: records, the ruleset's typed view, normalisation, rules, validation.
+
+Nothing under ``cplkit.core`` opens a file, imports an I/O library (openpyxl, calamine, lxml,
+click) or reads the clock: callers pass objects, bytes and the as-of date in. That keeps every
+rule testable with plain values and lets the adapters in ``cplkit.io`` change freely.
+"""

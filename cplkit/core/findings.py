@@ -1,0 +1,227 @@
+"""Findings: what cplkit reports about content, each with a stable code and an exact location.
+
+A finding is data, never an exception: validation collects every finding and goes on. This module
+holds the ``Finding`` record, the catalogue of codes (severity, title, what to do by default) and
+the per-file and whole-run report records. It does not render reports (see ``cplkit.io.reports``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One entry of the code catalogue. Codes are stable: never renumber or reuse one."""
+
+    code: str
+    severity: Severity
+    title: str
+    hint: str
+    #: True for codes meaning the file could not be read at all (exit status 3).
+    unreadable: bool = False
+
+
+def _catalogue(*codes: Code) -> Mapping[str, Code]:
+    return MappingProxyType({c.code: c for c in codes})
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+CODES: Mapping[str, Code] = _catalogue(
+    Code("CPL-F01", E, "not a readable spreadsheet or CSV: wrong type, corrupt, password-protected",
+         "save the file from Excel as .xlsx (Excel Workbook), .xlsm or .csv (UTF-8) and check it "
+         "again", unreadable=True),
+    Code("CPL-F02", E, "over a safety limit (size, uncompressed size, rows, cells, cell length), "
+         "or XML with a DTD or entities",
+         "a CPL submission is small: remove what does not belong to it, or split a bulk sheet, "
+         "and save it again from Excel", unreadable=True),
+    Code("CPL-F03", E, "no submission layout recognised",
+         "use the SECAS 'CPL - New Entry' form, the 'Central Products List' layout, or a table "
+         "whose first row holds the canonical field names (cplkit template writes one)",
+         unreadable=True),
+    Code("CPL-F04", E, "a field's row or column is missing from the layout",
+         "restore the missing row or column (cplkit template writes a complete form)"),
+    Code("CPL-F05", W, "unknown field or column, ignored",
+         "check the spelling of the field name, or remove the row or column"),
+    Code("CPL-F06", W, "hidden rows, columns or sheets hold content that was not read",
+         "unhide the content and move it into the form if it belongs to the submission, or delete "
+         "it"),
+    Code("CPL-V01", E, "required value missing", "fill in the cell"),
+    Code("CPL-V02", E, "value must be empty here", "clear the cell"),
+    Code("CPL-V03", E, "wrong format: pattern, length, characters, CPA prefix",
+         "correct the value to the format the field's Format column gives"),
+    Code("CPL-V04", E, "identifier in a reserved range",
+         "use the identifier from the device's OTA header; the reserved values are never valid"),
+    Code("CPL-V05", E, "not one of the allowed values", "pick one of the allowed values"),
+    Code("CPL-V06", E, "a number where text is expected (Excel changed what was typed)",
+         "format the cell as Text (Format Cells > Text) and type the value again"),
+    Code("CPL-V07", E, "not a real date", "write the date as dd/mm/yyyy, e.g. 30/08/2029"),
+    Code("CPL-V08", E, "formula without a cached value",
+         "replace the formula by its value (copy, then Paste Special > Values) and save in Excel"),
+    Code("CPL-V09", W, "value normalised (trimmed, hex form or case, _x000D_)",
+         "nothing to do; cplkit uses the normalised value shown in the message"),
+    Code("CPL-V10", W, "field allocated by SECAS was filled in; ignored",
+         "leave the cell as the form has it; SECAS allocates this value"),
+    Code("CPL-V11", W, "manufacturer image descriptor names no ZigBee band",
+         "end the descriptor with the band: 'Single Band (2.4 GHz)', 'Single Band (Sub-GHz)' or "
+         "'Dual Band'"),
+    Code("CPL-R01", E, "spec family does not fit the device type",
+         "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
+    Code("CPL-R02", E, "GBCS family does not fit the spec version",
+         "SMETS1 (SMETS V1.2) goes with GBCS Version 0.0; SMETS2+ versions with GBCS 1.1 or later"),
+    Code("CPL-R03", E, "combination not in the Device Level Versioning table",
+         "use a SMETS/CHTS and GBCS version pair the Device Level Versioning table allows for "
+         "this device type (cplkit rules lists them)"),
+    Code("CPL-R04", E, "legacy version, no longer accepted for new entries",
+         "certify against a current version; legacy values only remain on existing entries"),
+    Code("CPL-R05", W, "installation period over; maintenance only",
+         "nothing to do if this entry serves devices already installed (e.g. a firmware fix)"),
+    Code("CPL-R06", E, "maintenance period over",
+         "this combination may no longer be used on the DCC network"),
+    Code("CPL-R07", E, "installation period not started",
+         "submit once the installation validity period of this combination has started"),
+    Code("CPL-R08", E, "CPA [E] expiry date before the as-of date or beyond the window",
+         "give the expiry date printed on the CPA certificate; an expired certificate needs "
+         "renewing by NCSC first"),
+    Code("CPL-R09", E, "manufacturer image fields incomplete",
+         "give the creator, the hash and the descriptor together, or leave all three empty"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, at one place. ``cell`` is the A1 reference of the value to change."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    file: str | None = None
+    entry: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+    value: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "file": self.file,
+            "entry": self.entry,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def make_finding(
+    code: str,
+    message: str,
+    *,
+    hint: str | None = None,
+    file: str | None = None,
+    entry: int | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    field: str | None = None,
+    value: str | None = None,
+) -> Finding:
+    """Build a finding whose severity and default hint come from the catalogue."""
+    spec = CODES[code]
+    return Finding(
+        code=code,
+        severity=spec.severity,
+        message=message,
+        hint=hint or spec.hint,
+        file=file,
+        entry=entry,
+        sheet=sheet,
+        cell=cell,
+        field=field,
+        value=value,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """What checking one file gave: the layout recognised, how many entries, every finding."""
+
+    path: str
+    layout: str | None
+    entries: int
+    findings: tuple[Finding, ...]
+    sheet: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def unreadable(self) -> bool:
+        return any(CODES[f.code].unreadable for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of one run over several files."""
+
+    files: tuple[FileReport, ...]
+    as_of: str
+    ruleset: str
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def entries(self) -> int:
+        return sum(f.entries for f in self.files)
+
+    @property
+    def unreadable(self) -> int:
+        return sum(1 for f in self.files if f.unreadable)
+
+
+def sort_key(finding: Finding) -> tuple[int, int, str]:
+    """Order findings by entry, then by where the cell sits, so a report reads top to bottom."""
+    return (finding.entry or 0, _cell_order(finding.cell), finding.code)
+
+
+def _cell_order(cell: str | None) -> int:
+    if not cell:
+        return -1
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch.upper()) - 64)
+    return int(digits or 0) * 1000 + col
+
+
+def count_by_code(findings: Iterable[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return counts

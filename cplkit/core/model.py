@@ -1,0 +1,167 @@
+"""The records cplkit works with: raw entries as read, and normalised CPL entries.
+
+``RawEntry`` carries the values exactly as a reader found them (text, numbers, dates, formulas)
+with the position of every field, so any finding can name its cell. ``Entry`` is the normalised,
+frozen result of validation, keyed by the workbook's own canonical field names. This module does
+not read files and does not apply rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+# Canonical field names: the workbook's own ``Group.attribute`` names (domain brief, section 3).
+ENTRY_NUMBER: Final = "Entry.number"
+ENTRY_STATUS: Final = "Entry.status"
+DEVICE_TYPE: Final = "Device_Type.name"
+MANUFACTURER_ID: Final = "Device_Model.manufacturer_identifier"
+MODEL_ID: Final = "Device_Model.model_identifier"
+HARDWARE_VERSION: Final = "Device_Model.hardware_version.version"
+HARDWARE_REVISION: Final = "Device_Model.hardware_version.revision"
+FIRMWARE_VERSION: Final = "Device_Model.firmware_version"
+SPEC_VERSION: Final = "SMETS_CHTS Version.Version_number_and_effective_date"
+GBCS_VERSION: Final = "GBCS Version.version_number"
+CPA_ID: Final = "CPA_Certificate.identification_number"
+CPA_SECURITY_CHARACTERISTICS: Final = "CPA_Certificate.security_characteristics_version"
+CPA_EXPIRY: Final = "CPA_Certificate.expiry_date"
+DLMS_ID: Final = "DLMS_Certificate.identification_number"
+DLMS_VERSION: Final = "DLMS_Certificate.DLMS_version"
+ZSE_ID: Final = "ZSE_Certificate.identification_number"
+ZSE_VERSION: Final = "ZSE_Certificate.ZSE_version"
+IMAGE_CREATOR: Final = "Manufacturer_Image.creator"
+IMAGE_HASH: Final = "Manufacturer_Image.hash"
+IMAGE_DESCRIPTOR: Final = "Manufacturer_Image.descriptor"
+
+#: The 20 fields published on the Central Products List, in the workbook's column order (B-U).
+PUBLISHED_FIELDS: Final = (
+    ENTRY_NUMBER, ENTRY_STATUS, DEVICE_TYPE, MANUFACTURER_ID, MODEL_ID, HARDWARE_VERSION,
+    HARDWARE_REVISION, FIRMWARE_VERSION, SPEC_VERSION, GBCS_VERSION, CPA_ID,
+    CPA_SECURITY_CHARACTERISTICS, CPA_EXPIRY, DLMS_ID, DLMS_VERSION, ZSE_ID, ZSE_VERSION,
+    IMAGE_CREATOR, IMAGE_HASH, IMAGE_DESCRIPTOR,
+)
+
+
+class Status(StrEnum):
+    CURRENT = "Current"
+    REMOVED = "Removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A cell holding a formula that has no cached value: there is nothing to check."""
+
+    text: str
+
+
+#: What a reader may hand over for one cell.
+RawValue = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | Formula | None
+
+
+class Orientation(StrEnum):
+    """Whether an entry runs along a row (bulk tables) or down a column (the New Entry form)."""
+
+    ROW = "row"
+    COLUMN = "column"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a layout puts its fields: shared by every entry read with that layout."""
+
+    sheet: str | None
+    orientation: Orientation
+    #: field name -> 1-based column (row-oriented) or row (column-oriented)
+    positions: Mapping[str, int]
+    #: True when the layout is a submission (the New Entry form, a bulk submission); False for
+    #: a published list, where SECAS's own fields (entry number, status) belong.
+    submission: bool
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One entry exactly as read: its raw values and where each field sits."""
+
+    index: int  # 1-based position of the entry in its file
+    placement: Placement
+    at: int  # the 1-based row (row-oriented) or column (column-oriented) holding the entry
+    values: Mapping[str, RawValue]
+
+    def cell(self, field: str) -> str | None:
+        """The A1 reference of ``field`` for this entry, or None if the layout lacks it."""
+        pos = self.placement.positions.get(field)
+        if pos is None:
+            return None
+        if self.placement.orientation is Orientation.ROW:
+            return f"{column_letter(pos)}{self.at}"
+        return f"{column_letter(self.at)}{pos}"
+
+    @property
+    def where(self) -> str:
+        if self.placement.orientation is Orientation.ROW:
+            return f"row {self.at}"
+        return f"column {column_letter(self.at)}"
+
+
+#: A normalised field value: text in canonical form, or a date for date fields.
+Value = str | dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A normalised CPL entry. Absent keys are empty fields; values are canonical text or dates."""
+
+    values: Mapping[str, Value]
+
+    @staticmethod
+    def of(values: Mapping[str, Value]) -> Entry:
+        return Entry(MappingProxyType(dict(values)))
+
+    def get(self, field: str) -> Value | None:
+        return self.values.get(field)
+
+    def text(self, field: str) -> str | None:
+        value = self.values.get(field)
+        return value if isinstance(value, str) else None
+
+    @property
+    def number(self) -> str | None:
+        return self.text(ENTRY_NUMBER)
+
+    @property
+    def status(self) -> str | None:
+        return self.text(ENTRY_STATUS)
+
+    @property
+    def device_type(self) -> str | None:
+        return self.text(DEVICE_TYPE)
+
+    @property
+    def firmware_version(self) -> str | None:
+        return self.text(FIRMWARE_VERSION)
+
+    @property
+    def spec_version(self) -> str | None:
+        return self.text(SPEC_VERSION)
+
+    @property
+    def gbcs_version(self) -> str | None:
+        return self.text(GBCS_VERSION)
+
+    @property
+    def cpa_expiry_date(self) -> dt.date | None:
+        value = self.values.get(CPA_EXPIRY)
+        return value if isinstance(value, dt.date) else None

@@ -1,0 +1,432 @@
+"""Normalisation: a raw cell value in, the canonical value plus what was wrong or changed out.
+
+Every field kind of the ruleset (hex, enum, date, text...) has one normaliser here. They are
+lenient about form (colon or plain hex, any case, stray spaces, Excel's ``_x000D_`` escapes,
+``dd-mm-yyyy`` dates) and report each change as CPL-V09, and strict about content (wrong length,
+characters, unknown values) which they report as errors. They never raise on bad content and do
+not know where a value sits: ``cplkit.core.validate`` adds the location.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+from cplkit.core.model import Formula, RawValue, Value
+from cplkit.core.ruleset import FieldSpec, Ruleset, fold
+
+
+class Problem(NamedTuple):
+    code: str
+    message: str
+    hint: str | None = None
+
+
+class Normalised(NamedTuple):
+    """``value`` is None for an empty field; ``usable`` is False when an error makes it unusable."""
+
+    value: Value | None
+    usable: bool
+    problems: tuple[Problem, ...]
+
+
+Normaliser = Callable[[RawValue], Normalised]
+
+EMPTY = Normalised(None, True, ())
+_NO_PROBLEMS: tuple[Problem, ...] = ()
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def render(raw: RawValue) -> str | None:
+    """How a raw value is shown in a finding: as the person typed or Excel displays it."""
+    if raw is None:
+        return None
+    if isinstance(raw, Formula):
+        return raw.text
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float):
+        if raw.is_integer() and abs(raw) < 1e15:
+            return str(int(raw))
+        return repr(raw)
+    if isinstance(raw, dt.datetime):
+        return raw.isoformat(sep=" ")
+    if isinstance(raw, dt.date):
+        return raw.strftime("%d/%m/%Y")
+    return str(raw)
+
+
+def _excel_number_hint(raw: int | float) -> str:
+    shown = render(raw)
+    base = "format the cell as Text (Format Cells > Text), then type the value again"
+    if isinstance(raw, float) and abs(raw) >= 1e10:
+        return (f"Excel turned what was typed into the number {shown} (scientific notation such "
+                f"as 1E10 becomes 1E+10): {base}")
+    return f"Excel stored the number {shown} and dropped any leading zeros: {base}"
+
+
+def _not_text(raw: RawValue) -> Normalised | None:
+    """The V06/V08 answer for a cell that does not hold text, or None if it holds text."""
+    if isinstance(raw, str):
+        return None
+    if isinstance(raw, Formula):
+        return Normalised(None, False, (Problem(
+            "CPL-V08", f"the cell holds the formula {raw.text} but no value computed by Excel"),))
+    if isinstance(raw, bool):
+        return Normalised(None, False, (Problem(
+            "CPL-V06", f"Excel stored the logical value {render(raw)} where text is expected",
+            "format the cell as Text and type the value again"),))
+    if isinstance(raw, int | float):
+        return Normalised(None, False, (Problem(
+            "CPL-V06", f"the cell holds the number {render(raw)}, not text",
+            _excel_number_hint(raw)),))
+    return Normalised(None, False, (Problem(
+        "CPL-V06", f"Excel stored {render(raw)} as a date or time where text is expected",
+        "format the cell as Text and type the value again"),))
+
+
+def clean_text(raw: str) -> tuple[str, tuple[Problem, ...]]:
+    """Decode Excel's ``_xHHHH_`` escapes and trim; report each change."""
+    text = raw
+    notes: list[Problem] = []
+    if "_x" in text and _EXCEL_ESCAPE.search(text):
+        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        notes.append(Problem("CPL-V09", "Excel escapes such as _x000D_ decoded"))
+    stripped = text.strip()
+    if stripped != text:
+        text = stripped
+        notes.append(Problem(
+            "CPL-V09",
+            "spaces or line breaks around the value removed" if text else
+            "the cell holds only spaces; treated as empty",
+        ))
+    return text, tuple(notes)
+
+
+def _text_prelude(raw: RawValue) -> tuple[str | None, Normalised | None, tuple[Problem, ...]]:
+    """Common first step of text kinds: (text, early answer, notes so far)."""
+    if raw is None or raw == "":
+        return None, EMPTY, _NO_PROBLEMS
+    bad = _not_text(raw)
+    if bad is not None:
+        return None, bad, _NO_PROBLEMS
+    assert isinstance(raw, str)
+    if not raw[0].isspace() and not raw[-1].isspace() and "_x" not in raw:
+        return raw, None, _NO_PROBLEMS  # the common, clean case
+    text, notes = clean_text(raw)
+    if not text:
+        return None, Normalised(None, True, notes), notes
+    return text, None, notes
+
+
+def _length_problem(text: str, spec: FieldSpec) -> Problem | None:
+    if spec.max_octets is None:
+        return None
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    if size > spec.max_octets:
+        return Problem("CPL-V03", f"{size} octets long; at most {spec.max_octets} are allowed",
+                       f"shorten the value to {spec.max_octets} octets (UTF-8 bytes)")
+    return None
+
+
+def _printable_problem(text: str) -> Problem | None:
+    for ch in text:
+        if not " " <= ch <= "~":
+            return Problem("CPL-V03", f"the character {ch!r} is not allowed here",
+                           "use printable ASCII only (space to tilde), no line breaks or accents")
+    return None
+
+
+def _text(spec: FieldSpec) -> Normaliser:
+    def normalise(raw: RawValue) -> Normalised:
+        text, early, notes = _text_prelude(raw)
+        if early is not None:
+            return early
+        assert text is not None
+        problems = [p for p in (_length_problem(text, spec),
+                                _printable_problem(text) if spec.printable_ascii else None) if p]
+        return Normalised(text if not problems else None, not problems, (*notes, *problems))
+    return normalise
+
+
+def _hex(spec: FieldSpec) -> Normaliser:
+    octets = spec.octets or 1
+    colon_form = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){%d}" % (octets - 1), re.IGNORECASE)
+    plain_form = re.compile(r"[0-9A-F]{%d}" % (2 * octets), re.IGNORECASE)
+    limit = int(spec.max_value.replace(":", ""), 16) if spec.max_value else None
+    example = ":".join(["0A"] * octets) if octets <= 4 else "XX:XX:...:XX"
+
+    def normalise(raw: RawValue) -> Normalised:
+        text, early, notes = _text_prelude(raw)
+        if early is not None:
+            return early
+        assert text is not None
+        if colon_form.fullmatch(text):
+            canonical = text.upper()
+        elif plain_form.fullmatch(text):
+            canonical = ":".join(text[i:i + 2] for i in range(0, len(text), 2)).upper()
+        else:
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V03", f"not {octets} hex byte{'s' if octets > 1 else ''} (format "
+                f"{':'.join(['XX'] * octets) if octets <= 4 else 'XX:XX:...:XX, 32 bytes'})",
+                f"write it as {example}: digits 0-9 and letters A-F, two per byte"
+                + (", separated by colons" if octets > 1 else ""),
+            )))
+        if canonical != text:
+            notes = (*notes, Problem("CPL-V09", f"written as {canonical}"))
+        if limit is not None and int(canonical.replace(":", ""), 16) > limit:
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V04", f"{canonical} is in the reserved range above {spec.max_value}",
+                f"valid values run from {':'.join(['00'] * octets)} to {spec.max_value}; use the "
+                "value in the device's OTA header",
+            )))
+        return Normalised(canonical, True, notes)
+    return normalise
+
+
+def _entry_number(spec: FieldSpec) -> Normaliser:
+    def normalise(raw: RawValue) -> Normalised:
+        text, early, notes = _text_prelude(raw)
+        if early is not None:
+            return early
+        assert text is not None
+        if len(text) != 6 or not text.isdigit() or not text.isascii() or text == "000000":
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V03", "not a 6-digit entry number from 000001 to 999999",
+                "write the number with its leading zeros, e.g. 000733")))
+        return Normalised(text, True, notes)
+    return normalise
+
+
+def _enum(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
+    assert spec.enumeration is not None
+    members = ruleset.members(spec.enumeration)
+    exact = {m.value: m for m in members.values()}
+    accepted = [m.value for m in members.values() if m.accepted]
+
+    def normalise(raw: RawValue) -> Normalised:
+        text, early, notes = _text_prelude(raw)
+        if early is not None:
+            return early
+        assert text is not None
+        if text in exact:
+            return Normalised(text, True, notes)
+        member = members.get(fold(text))
+        if member is None:
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V05", "not one of the allowed values",
+                "use one of: " + "; ".join(accepted))))
+        return Normalised(member.value, True, (*notes, Problem(
+            "CPL-V09", f"written as '{member.value}'")))
+    return normalise
+
+
+_DATE_TEXT = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _date(spec: FieldSpec) -> Normaliser:
+    def normalise(raw: RawValue) -> Normalised:
+        if raw is None or raw == "":
+            return EMPTY
+        if isinstance(raw, dt.datetime):
+            return Normalised(raw.date(), True, _NO_PROBLEMS)
+        if isinstance(raw, dt.date):
+            return Normalised(raw, True, _NO_PROBLEMS)
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            hint = "write the date as dd/mm/yyyy, e.g. 30/08/2029"
+            if 1 <= raw < 2958466:
+                serial = _EXCEL_EPOCH + dt.timedelta(days=int(raw))
+                hint = (f"the cell lost its date format ({render(raw)} is Excel's serial number "
+                        f"for {serial:%d/%m/%Y}): format it as a date or write dd/mm/yyyy")
+            return Normalised(None, False, (Problem(
+                "CPL-V07", f"the number {render(raw)} is not a date", hint),))
+        text, early, notes = _text_prelude(raw)
+        if early is not None:
+            if early.problems and early.problems[0].code == "CPL-V06":
+                return Normalised(None, False, (Problem(
+                    "CPL-V07", f"{render(raw)} is not a date"),))
+            return early
+        assert text is not None
+        match = _DATE_TEXT.fullmatch(text)
+        iso = None if match else _ISO_DATE.fullmatch(text)
+        try:
+            if match:
+                day, sep, month, year = match.groups()
+                value = dt.date(int(year), int(month), int(day))
+            elif iso:
+                value = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+            else:
+                raise ValueError(text)
+        except ValueError:
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V07", "not a real date in the form dd/mm/yyyy")))
+        canonical = value.strftime("%d/%m/%Y")
+        if canonical != text:
+            notes = (*notes, Problem("CPL-V09", f"date written as {canonical}"))
+        return Normalised(value, True, notes)
+    return normalise
+
+
+_CPA_PREFIX = re.compile(r"\[([ER])\] (\S.*)", re.IGNORECASE | re.DOTALL)
+
+
+def _cpa_certificate(spec: FieldSpec) -> Normaliser:
+    base = _text(spec)
+
+    def normalise(raw: RawValue) -> Normalised:
+        result = base(raw)
+        if not result.usable or result.value is None:
+            return result
+        assert isinstance(result.value, str)
+        match = _CPA_PREFIX.fullmatch(result.value)
+        if match is None:
+            return Normalised(None, False, (*result.problems, Problem(
+                "CPL-V03", "a CPA certificate id starts with '[E] ' (expiring certificate) or "
+                "'[R] ' (lifetime certificate with a renewal date)",
+                "write the prefix, a space, then the certificate number, e.g. "
+                "'[R] NCSC-1433053936-3918'")))
+        canonical = f"[{match.group(1).upper()}] {match.group(2)}"
+        if canonical != result.value:
+            return Normalised(canonical, True, (*result.problems, Problem(
+                "CPL-V09", f"written as '{canonical}'")))
+        return result
+    return normalise
+
+
+def _descriptor(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
+    base = _text(spec)
+    bands = [m.value for m in ruleset.members("descriptor_bands").values() if m.accepted]
+    folded = [fold(b) for b in bands]
+
+    def normalise(raw: RawValue) -> Normalised:
+        result = base(raw)
+        if not result.usable or not isinstance(result.value, str):
+            return result
+        text = fold(result.value)
+        if not any(b in text for b in folded):
+            return Normalised(result.value, True, (*result.problems, Problem(
+                "CPL-V11", "the descriptor names no ZigBee band",
+                "end it with one of: " + "; ".join(bands))))
+        return result
+    return normalise
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_PHONE_CHARS = re.compile(r"\+?[0-9 ()./-]+(?: ?(?:ext|x)\.? ?[0-9]{1,6})?", re.IGNORECASE)
+_URL = re.compile(r"(?:(https?)://)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#]\S*)?",
+                  re.IGNORECASE)
+_URL_IN_TEXT = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([^\s/?#]+)\S*")
+_PRIVATE_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".intranet", ".corp", ".home",
+                     ".invalid", ".test", ".example")
+
+
+def public_host_problem(host: str) -> str | None:
+    """Why ``host`` is not reachable by the public, or None if it looks public."""
+    host = host.strip("[]").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost" or host.endswith(_PRIVATE_SUFFIXES):
+            return f"{host} is not a public host name"
+        if "." not in host:
+            return f"{host} is not a full host name (no domain)"
+        return None
+    return None if address.is_global else f"{host} is not a public address"
+
+
+def _list_of(spec: FieldSpec, what: str, check: Callable[[str], bool], example: str) -> Normaliser:
+    base = _text(spec)
+
+    def normalise(raw: RawValue) -> Normalised:
+        result = base(raw)
+        if not result.usable or not isinstance(result.value, str):
+            return result
+        items = [item.strip() for item in result.value.split(";")]
+        bad = [item for item in items if not check(item)]
+        if bad:
+            return Normalised(None, False, (*result.problems, Problem(
+                "CPL-V03", f"{bad[0]!r} is not a valid {what}",
+                f"give each {what} in full, separated by ';', e.g. {example}")))
+        return result
+    return normalise
+
+
+def _is_phone(item: str) -> bool:
+    if not _PHONE_CHARS.fullmatch(item):
+        return False
+    digits = sum(ch.isdigit() for ch in item)
+    return 7 <= digits <= 20
+
+
+def _url(spec: FieldSpec) -> Normaliser:
+    base = _text(spec)
+
+    def normalise(raw: RawValue) -> Normalised:
+        result = base(raw)
+        if not result.usable or not isinstance(result.value, str):
+            return result
+        match = _URL.fullmatch(result.value)
+        reason = public_host_problem(match.group(2)) if match else "not a web address"
+        if reason:
+            return Normalised(None, False, (*result.problems, Problem(
+                "CPL-V03", f"{reason}; a public web address is needed",
+                "give the manufacturer's public website, e.g. https://www.example.co.uk")))
+        return result
+    return normalise
+
+
+def _release_notes(spec: FieldSpec) -> Normaliser:
+    base = _text(spec)
+
+    def normalise(raw: RawValue) -> Normalised:
+        result = base(raw)
+        if not result.usable or not isinstance(result.value, str):
+            return result
+        for match in _URL_IN_TEXT.finditer(result.value):
+            scheme, host = match.group(1).lower(), match.group(2).rsplit("@", 1)[-1]
+            host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+            reason = (f"{scheme}:// links cannot be opened by the public"
+                      if scheme not in ("http", "https") else public_host_problem(host))
+            if reason:
+                return Normalised(None, False, (*result.problems, Problem(
+                    "CPL-V03", f"the link {match.group(0)} is not public: {reason}",
+                    "release notes are published on the Firmware Information Repository: link "
+                    "only to public http(s) pages")))
+        return result
+    return normalise
+
+
+def compile_normalisers(ruleset: Ruleset) -> Mapping[str, Normaliser]:
+    """One normaliser per field of the ruleset, built once per run."""
+    out: dict[str, Normaliser] = {}
+    for name, spec in ruleset.fields.items():
+        kind = spec.kind
+        if kind == "hex":
+            out[name] = _hex(spec)
+        elif kind == "enum":
+            out[name] = _enum(spec, ruleset)
+        elif kind == "date":
+            out[name] = _date(spec)
+        elif kind == "entry_number":
+            out[name] = _entry_number(spec)
+        elif kind == "cpa_certificate":
+            out[name] = _cpa_certificate(spec)
+        elif kind == "descriptor":
+            out[name] = _descriptor(spec, ruleset)
+        elif kind == "email_list":
+            out[name] = _list_of(spec, "e-mail address", lambda s: bool(_EMAIL.fullmatch(s)),
+                                 "jo.bloggs@example.co.uk")
+        elif kind == "telephone_list":
+            out[name] = _list_of(spec, "telephone number", _is_phone, "+44 20 7946 0000")
+        elif kind == "url":
+            out[name] = _url(spec)
+        elif kind == "release_notes":
+            out[name] = _release_notes(spec)
+        else:
+            out[name] = _text(spec)
+    return out

@@ -1,0 +1,93 @@
+"""Rules on SMETS/CHTS and GBCS versions: families, legacy values, Device Level Versioning.
+
+The spec family must fit the device type (R01), the GBCS version's generation the spec version's
+(R02); legacy values are refused on new entries (R04); the (device type, SMETS/CHTS, GBCS)
+combination must be in the ruleset's table (R03) and inside its applicability dates as of the
+as-of date (R05-R07). The table and dates are data in the ruleset, never code here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cplkit.core import model as m
+from cplkit.core.findings import Finding
+from cplkit.core.rules import rule
+
+if TYPE_CHECKING:
+    from cplkit.core.validate import Subject
+
+
+@rule("spec-family")
+def spec_family(s: Subject) -> Iterator[Finding]:
+    device_type, spec = s.device_type, s.spec
+    if device_type is None or spec is None:
+        return
+    if spec.generation == "SMETS1":
+        if not device_type.smets1_allowed:
+            yield s.finding("CPL-R01", m.SPEC_VERSION,
+                            f"{spec.value} is a SMETS1 version, and there is no SMETS1 "
+                            f"{device_type.name}",
+                            "use the SMETS2+ version the device was certified against")
+    elif spec.family != device_type.spec_family:
+        yield s.finding("CPL-R01", m.SPEC_VERSION,
+                        f"{spec.value} is a {spec.family} version, but a {device_type.name} is "
+                        f"certified against {device_type.spec_family}")
+
+
+@rule("gbcs-family")
+def gbcs_family(s: Subject) -> Iterator[Finding]:
+    spec, gbcs = s.spec, s.gbcs
+    if spec is None or gbcs is None or spec.generation == gbcs.generation:
+        return
+    yield s.finding("CPL-R02", m.GBCS_VERSION,
+                    f"{gbcs.value} belongs to {gbcs.generation} device models, but {spec.value} "
+                    f"is {spec.generation}")
+
+
+@rule("legacy-values")
+def legacy_values(s: Subject) -> Iterator[Finding]:
+    for name, spec in s.ruleset.fields.items():
+        if spec.enumeration is None:
+            continue
+        member = s.member(name, spec.enumeration)
+        if member is not None and not member.accepted:
+            note = f" ({member.note})" if member.note else ""
+            yield s.finding("CPL-R04", name,
+                            f"{member.value} is a legacy value, no longer accepted for new "
+                            f"entries{note}")
+
+
+@rule("device-level-versioning")
+def device_level_versioning(s: Subject) -> Iterator[Finding]:
+    device_type, spec, gbcs = s.device_type, s.spec, s.gbcs
+    if device_type is None or spec is None or gbcs is None:
+        return
+    if s.fired_any("CPL-R01", "CPL-R02", "CPL-R04"):
+        return  # already explained; the table would only repeat it
+    rows = s.ruleset.combinations_for(device_type.name, spec.value)
+    match = next((c for c in rows if gbcs.value in c.gbcs_versions), None)
+    if match is None:
+        allowed = sorted({g for c in rows for g in c.gbcs_versions})
+        hint = (f"for a {device_type.name} with {spec.value} use "
+                + (" or ".join(allowed) if allowed else "another SMETS/CHTS version: the table has "
+                   "no row for this pair"))
+        yield s.finding("CPL-R03", m.GBCS_VERSION,
+                        f"{device_type.name} with {spec.value} and {gbcs.value} is not in the "
+                        "Device Level Versioning table", hint)
+        return
+    as_of = s.as_of
+    what = f"{spec.value} with {gbcs.value} for a {device_type.name}"
+    if match.installation_from and as_of < match.installation_from:
+        yield s.finding("CPL-R07", m.SPEC_VERSION,
+                        f"installations of {what} start on {match.installation_from:%d/%m/%Y}, "
+                        f"after {as_of:%d/%m/%Y}")
+    elif match.maintenance_until and as_of > match.maintenance_until:
+        yield s.finding("CPL-R06", m.SPEC_VERSION,
+                        f"the maintenance period of {what} ended on "
+                        f"{match.maintenance_until:%d/%m/%Y}")
+    elif match.installation_until and as_of > match.installation_until:
+        yield s.finding("CPL-R05", m.SPEC_VERSION,
+                        f"installations of {what} ended on {match.installation_until:%d/%m/%Y}; "
+                        "the entry can only serve devices already installed")

@@ -1,0 +1,45 @@
+"""The exceptions cplkit raises when it cannot run, each with its process exit code.
+
+Content problems are never exceptions: they are findings (``cplkit.core.findings``). An exception
+here means "could not do the job at all": a bad option, an unreadable data file, a broken ruleset.
+Exit codes are documented in the README and shared by every command.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+
+
+class CplkitError(Exception):
+    """Base of every error cplkit reports to a user; ``exit_code`` is the process status."""
+
+    exit_code: int = EXIT_USAGE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(CplkitError):
+    """A command was called wrongly (bad option value, missing argument)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DataFileError(CplkitError):
+    """A data file cplkit relies on (a ruleset, a schema) is missing or invalid."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputFileError(CplkitError):
+    """An input file could not be read at all (raised only where no finding can carry it)."""
+
+    exit_code = EXIT_UNREADABLE

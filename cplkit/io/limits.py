@@ -1,0 +1,35 @@
+"""Safety limits for reading untrusted files: one frozen configuration with safe defaults.
+
+A CPL submission is a few kilobytes; a bulk sheet of 100,000 entries is a few megabytes. The
+limits sit far above real work and far below what would exhaust the machine, so a hostile or
+broken file is refused (CPL-F02) in bounded time and memory. This module holds numbers only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    #: size of the file on disk
+    max_file_bytes: int = 100 * MiB
+    #: members of a workbook's zip container
+    max_zip_members: int = 2_000
+    #: total uncompressed size of the XML parts of a workbook
+    max_uncompressed_bytes: int = 512 * MiB
+    #: uncompressed / compressed, for any member larger than 1 MiB uncompressed
+    max_compression_ratio: int = 250
+    #: rows in one sheet or CSV file (100,000-entry bulk sheets are normal work)
+    max_rows: int = 250_000
+    #: cells in one sheet
+    max_cells: int = 6_000_000
+    #: characters in one cell (Excel's own limit is 32,767)
+    max_cell_chars: int = 32_767
+    #: bytes of a workbook XML part read before its root element must have started
+    max_prolog_bytes: int = 64 * 1024
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,150 @@
+"""Renders a check report as text (for people), JSON (for scripts) or JUnit XML (for CI).
+
+The JSON form is described by ``schemas/report.schema.json``; the text form groups findings by
+file and entry and uses colour only when asked to (the CLI asks on a terminal). Rendering never
+changes a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from itertools import groupby
+
+from cplkit import __version__
+from cplkit.core.findings import FileReport, Finding, Report, Severity
+
+LAYOUT_NAMES = {
+    "new-entry-form": "New Entry form",
+    "central-products-list": "Central Products List",
+    "table": "table",
+}
+
+Style = Callable[..., str]
+
+
+def _plain(text: str, **_: object) -> str:
+    return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def render_text(report: Report, style: Style = _plain) -> str:
+    lines: list[str] = []
+    for file in report.files:
+        lines.append(_file_heading(file, style))
+        for entry, group in groupby(file.findings, key=lambda f: f.entry):
+            lines.append(f"  entry {entry}" if entry else "  file")
+            for finding in group:
+                lines.extend(_finding_lines(finding, style))
+        lines.append("")
+    lines.append(
+        f"Summary: {_plural(len(report.files), 'file')}, {_plural(report.entries, 'entry')}"
+        .replace("entrys", "entries")
+        + f": {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
+        + (f", {report.unreadable} unreadable" if report.unreadable else "")
+        + f" (as of {report.as_of}; ruleset {report.ruleset})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _file_heading(file: FileReport, style: Style) -> str:
+    if file.layout is None:
+        what = "not read"
+    else:
+        what = LAYOUT_NAMES.get(file.layout, file.layout)
+        if file.sheet:
+            what += f" on sheet '{file.sheet}'"
+        what += ", " + _plural(file.entries, "entry").replace("entrys", "entries")
+    verdict = (style("unreadable", fg="red", bold=True) if file.unreadable else
+               style(_plural(file.errors, "error"), fg="red", bold=True) if file.errors else
+               style("OK", fg="green", bold=True))
+    warnings = f", {_plural(file.warnings, 'warning')}" if file.warnings else ""
+    return f"{style(file.path, bold=True)} ({what}): {verdict}{warnings}"
+
+
+def _finding_lines(f: Finding, style: Style) -> list[str]:
+    colour = "red" if f.severity is Severity.ERROR else "yellow"
+    where = f.cell or "-"
+    head = (f"    {where:<6} {style(f.severity.value.ljust(7), fg=colour)} "
+            f"{f.code}  {f.message}")
+    out = [head]
+    pad = " " * 13
+    if f.value is not None:
+        shown = f.value if len(f.value) <= 120 else f.value[:117] + "..."
+        out.append(f"{pad}  value: {shown!r}")
+    out.append(f"{pad}  hint: {f.hint}")
+    return out
+
+
+def report_dict(report: Report) -> dict[str, object]:
+    return {
+        "tool": {"name": "cplkit", "version": __version__},
+        "as_of": report.as_of,
+        "ruleset": report.ruleset,
+        "files": [
+            {
+                "path": f.path,
+                "layout": f.layout,
+                "sheet": f.sheet,
+                "entries": f.entries,
+                "errors": f.errors,
+                "warnings": f.warnings,
+                "unreadable": f.unreadable,
+                "findings": [x.as_dict() for x in f.findings],
+            }
+            for f in report.files
+        ],
+        "summary": {
+            "files": len(report.files),
+            "entries": report.entries,
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "unreadable": report.unreadable,
+        },
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(report: Report) -> str:
+    suites = ET.Element("testsuites", name="cplkit check", tests=str(
+        sum(max(f.entries, 1) for f in report.files)), failures=str(report.errors))
+    for file in report.files:
+        by_entry: dict[int | None, list[Finding]] = {}
+        for finding in file.findings:
+            by_entry.setdefault(finding.entry, []).append(finding)
+        file_level = by_entry.pop(None, [])
+        cases = max(file.entries, 1 if file_level or file.unreadable else 0)
+        suite = ET.SubElement(suites, "testsuite", name=file.path, tests=str(cases),
+                              failures=str(file.errors), errors="0", skipped="0")
+        if file.unreadable:
+            case = ET.SubElement(suite, "testcase", classname=file.path, name="read file")
+            for f in file_level:
+                ET.SubElement(case, "error", message=f.message, type=f.code).text = _describe(f)
+            continue
+        for index in range(1, file.entries + 1):
+            case = ET.SubElement(suite, "testcase", classname=file.path, name=f"entry {index}")
+            findings = file_level + by_entry.get(index, []) if index == 1 else by_entry.get(
+                index, [])
+            errors = [f for f in findings if f.severity is Severity.ERROR]
+            if errors:
+                failure = ET.SubElement(case, "failure", message=errors[0].message,
+                                        type=errors[0].code)
+                failure.text = "\n".join(_describe(f) for f in errors)
+            warnings = [f for f in findings if f.severity is Severity.WARNING]
+            if warnings:
+                ET.SubElement(case, "system-out").text = "\n".join(_describe(f) for f in warnings)
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _describe(f: Finding) -> str:
+    where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.cell or "file")
+    value = f" (value {f.value!r})" if f.value is not None else ""
+    return f"{where} {f.code} {f.severity.value}: {f.message}{value}. Hint: {f.hint}"

@@ -1,0 +1,53 @@
+"""What every reader hands to layout recognition: a sheet's rows plus what is hidden or unset.
+
+``SheetData`` is the common shape of an xlsx worksheet and a CSV file: rows of raw cell values
+(streamed, not held), the hidden rows and columns, and the formula cells that carry no cached
+value. ``Unreadable`` is how a reader says the whole file cannot be read (CPL-F01/F02); the
+caller turns it into a finding. Nothing here parses a file format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from cplkit.core.model import RawValue
+
+
+class Unreadable(Exception):
+    """The file cannot be read at all; carries the finding code, message and hint to report."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(slots=True)
+class SheetData:
+    """One sheet (or CSV file) as rows of raw values; row i of ``rows`` is sheet row i + 1."""
+
+    name: str | None
+    rows: Iterator[list[RawValue]]
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+    #: (row, column), 1-based -> formula text, for formula cells with no cached value
+    formulas: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    #: True for a hidden sheet
+    hidden: bool = False
+
+
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
+
+
+def parse_cell_ref(ref: str) -> tuple[int, int] | None:
+    """'D5' -> (5, 4); None for anything else."""
+    match = _CELL_REF.fullmatch(ref)
+    if match is None:
+        return None
+    col = 0
+    for ch in match.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(match.group(2)), col
