@@ -71,9 +71,9 @@ CODES: Mapping[str, Code] = _catalogue(
          "nothing to do; cplkit uses the normalised value shown in the message"),
     Code("CPL-V10", W, "field allocated by SECAS was filled in; ignored",
          "leave the cell as the form has it; SECAS allocates this value"),
-    Code("CPL-V11", W, "manufacturer image descriptor names no ZigBee band",
-         "end the descriptor with the band: 'Single Band (2.4 GHz)', 'Single Band (Sub-GHz)' or "
-         "'Dual Band'"),
+    Code("CPL-V11", W, "manufacturer image descriptor missing, or names no ZigBee band",
+         "say whether the image is complete or a fragment, and end with the band: 'Single Band "
+         "(2.4 GHz)', 'Single Band (Sub-GHz)' or 'Dual Band'"),
     Code("CPL-R01", E, "spec family does not fit the device type",
          "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
     Code("CPL-R02", E, "GBCS family does not fit the spec version",
@@ -93,7 +93,7 @@ CODES: Mapping[str, Code] = _catalogue(
          "give the expiry date printed on the CPA certificate; an expired certificate needs "
          "renewing by NCSC first"),
     Code("CPL-R09", E, "manufacturer image fields incomplete",
-         "give the creator, the hash and the descriptor together, or leave all three empty"),
+         "give the creator and the hash together (with a descriptor), or leave all three empty"),
 )
 
 

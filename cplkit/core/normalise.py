@@ -141,11 +141,30 @@ def _printable_problem(text: str) -> Problem | None:
     return None
 
 
-def _text(spec: FieldSpec) -> Normaliser:
+def _whole_number(raw: RawValue) -> int | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    if isinstance(raw, float) and not (raw.is_integer() and abs(raw) < 1e15):
+        return None
+    return int(raw)
+
+
+def _text(spec: FieldSpec, *, numbers_as_text: bool = False) -> Normaliser:
     def normalise(raw: RawValue) -> Normalised:
-        text, early, notes = _text_prelude(raw)
-        if early is not None:
-            return early
+        number = _whole_number(raw) if numbers_as_text else None
+        if number is not None:
+            # a free-text id such as a DLMS certificate number survives Excel's number format
+            # unchanged unless it had leading zeros: read it back, and say so
+            raw = str(number)
+            notes: tuple[Problem, ...] = (Problem(
+                "CPL-V09", f"Excel stored this as the number {number}; read as the text "
+                f"'{number}'", "if the value has leading zeros, format the cell as Text and "
+                "type it again"),)
+            text: str | None = raw
+        else:
+            text, early, notes = _text_prelude(raw)
+            if early is not None:
+                return early
         assert text is not None
         problems = [p for p in (_length_problem(text, spec),
                                 _printable_problem(text) if spec.printable_ascii else None) if p]
@@ -165,6 +184,12 @@ def _hex(spec: FieldSpec) -> Normaliser:
         if early is not None:
             return early
         assert text is not None
+        if _EXCEL_MANGLED.fullmatch(text) and not plain_form.fullmatch(text):
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V06", f"'{text}' looks like a number Excel reformatted, not "
+                f"{octets} hex byte{'s' if octets > 1 else ''}",
+                "Excel drops leading zeros (0012 becomes 12) and reads 1E10 as 1E+10: format "
+                "the column as Text before typing or importing, then enter the value again")))
         if colon_form.fullmatch(text):
             canonical = text.upper()
         elif plain_form.fullmatch(text):
@@ -194,6 +219,11 @@ def _entry_number(spec: FieldSpec) -> Normaliser:
         if early is not None:
             return early
         assert text is not None
+        if text.isascii() and text.isdigit() and len(text) < 6:
+            return Normalised(None, False, (*notes, Problem(
+                "CPL-V06", f"'{text}' has lost its leading zeros (Excel's number format?)",
+                f"write the entry number with 6 digits, e.g. {text.zfill(6)}, in a cell "
+                "formatted as Text")))
         if len(text) != 6 or not text.isdigit() or not text.isascii() or text == "000000":
             return Normalised(None, False, (*notes, Problem(
                 "CPL-V03", "not a 6-digit entry number from 000001 to 999999",
@@ -224,6 +254,9 @@ def _enum(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
             "CPL-V09", f"written as '{member.value}'")))
     return normalise
 
+
+#: what Excel leaves of a hex value it took for a number: dropped zeros or scientific notation
+_EXCEL_MANGLED = re.compile(r"[0-9]+|[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
 
 _DATE_TEXT = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -428,5 +461,5 @@ def compile_normalisers(ruleset: Ruleset) -> Mapping[str, Normaliser]:
         elif kind == "release_notes":
             out[name] = _release_notes(spec)
         else:
-            out[name] = _text(spec)
+            out[name] = _text(spec, numbers_as_text=True)
     return out

@@ -1,7 +1,11 @@
-"""Rule on the manufacturer image: creator, hash and descriptor all given, or all empty.
+"""Rule on the manufacturer image: creator and hash together or not at all, and a descriptor.
 
-Only the fields the layout has take part; a hash in the wrong format counts as given (its format
-is reported on its own), so one mistake never produces two findings.
+The New Entry form says creator and hash are "all empty or all validly populated", and that the
+descriptor is optional but should be given once a hash is (SECAS issued 87 entries of v2.051
+without one). So a creator without a hash, a hash without a creator, or a descriptor with no
+image is an error (CPL-R09); an image without a descriptor is a warning (CPL-V11). Only fields the
+layout has take part, and a value in the wrong format counts as given (its format is reported on
+its own), so one mistake never produces two findings.
 """
 
 from __future__ import annotations
@@ -21,11 +25,17 @@ IMAGE_FIELDS = (m.IMAGE_CREATOR, m.IMAGE_HASH, m.IMAGE_DESCRIPTOR)
 
 @rule("manufacturer-image-complete")
 def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
-    fields = [f for f in IMAGE_FIELDS if s.in_layout(f)]
-    given = [f for f in fields if s.given(f)]
-    if not given or len(given) == len(fields):
+    if not all(s.in_layout(f) for f in IMAGE_FIELDS):
         return
-    missing = [f for f in fields if f not in given]
-    yield s.finding("CPL-R09", missing[0],
-                    f"the manufacturer image is given in part: {', '.join(given)} filled in, "
-                    f"{', '.join(missing)} empty")
+    creator, image_hash, descriptor = (s.given(f) for f in IMAGE_FIELDS)
+    if creator != image_hash or (descriptor and not creator):
+        given = [f for f in IMAGE_FIELDS if s.given(f)]
+        missing = [f for f in IMAGE_FIELDS if not s.given(f)]
+        yield s.finding("CPL-R09", missing[0],
+                        f"the manufacturer image is given in part: {', '.join(given)} filled in, "
+                        f"{', '.join(missing)} empty")
+    elif creator and not descriptor:
+        yield s.finding("CPL-V11", m.IMAGE_DESCRIPTOR,
+                        "a manufacturer image is given without a descriptor",
+                        "describe the image, e.g. 'Complete image; Dual Band' or 'Fragment 1 of "
+                        "2 of FW Version 01:02:03:04; Single Band (2.4 GHz)'")
