@@ -1,0 +1,65 @@
+"""Shared fixtures: the bundled ruleset, an as-of date, and helpers that build raw entries."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cplkit.core import model as m
+from cplkit.core.ruleset import Ruleset
+from cplkit.core.validate import Checked, Validator
+from cplkit.io.rulesets import load_ruleset, validate_ruleset_data
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+REAL_WORKBOOK = ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> Ruleset:
+    return load_ruleset()
+
+
+@pytest.fixture
+def ruleset_data() -> dict[str, Any]:
+    """A fresh, editable copy of the bundled ruleset's JSON."""
+    return copy.deepcopy(json.loads((ROOT / "schemas" / "ruleset.json").read_text()))
+
+
+def form_entry(values: Mapping[str, m.RawValue], ruleset: Ruleset) -> m.RawEntry:
+    """A raw entry as the New Entry form would give it: every field on its SECAS row, column G."""
+    positions = {name: 7 + i for i, name in enumerate(ruleset.fields)}
+    placement = m.Placement("CPL - New Entry", m.Orientation.COLUMN, positions, submission=True)
+    return m.RawEntry(1, placement, 7, {name: values.get(name) for name in positions})
+
+
+def list_entry(values: Mapping[str, m.RawValue]) -> m.RawEntry:
+    """A raw entry as the Central Products List tab would give it (row 8, columns B-U)."""
+    positions = {name: 2 + i for i, name in enumerate(m.PUBLISHED_FIELDS)}
+    placement = m.Placement("Central Products List", m.Orientation.ROW, positions,
+                            submission=False)
+    return m.RawEntry(1, placement, 8, {name: values.get(name) for name in positions})
+
+
+@pytest.fixture
+def check_form(ruleset: Ruleset) -> Callable[..., Checked]:
+    def run(values: Mapping[str, m.RawValue], *, as_of: dt.date = AS_OF,
+            rules: Ruleset | None = None) -> Checked:
+        rs = rules or ruleset
+        return Validator(rs, as_of, "test.xlsx").check(form_entry(values, rs))
+    return run
+
+
+def edited(data: dict[str, Any]) -> Ruleset:
+    return validate_ruleset_data(data, "edited ruleset")
+
+
+def codes(checked: Checked) -> list[tuple[str, str | None]]:
+    return sorted((f.code, f.cell) for f in checked.findings)

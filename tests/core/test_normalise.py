@@ -1,0 +1,56 @@
+"""Normalisation, driven by normalise_cases.json: lenient about form, strict about content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cplkit.core.model import Formula, RawValue
+from cplkit.core.normalise import compile_normalisers, render
+from cplkit.core.ruleset import Ruleset
+
+CASES = json.loads((Path(__file__).parent / "normalise_cases.json").read_text())["cases"]
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "date" in value:
+        return dt.date.fromisoformat(value["date"])
+    if isinstance(value, dict) and "formula" in value:
+        return Formula(value["formula"])
+    return value
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['field']}={c['raw']!r}" for c in CASES])
+def test_normalise(case: dict[str, Any], ruleset: Ruleset) -> None:
+    normalise = compile_normalisers(ruleset)[case["field"]]
+    result = normalise(_decode(case["raw"]))
+    assert result.value == _decode(case["value"])
+    assert sorted(p.code for p in result.problems) == sorted(case["codes"])
+    assert result.usable == all(c in ("CPL-V09", "CPL-V11") for c in case["codes"])
+
+
+def test_every_problem_says_what_to_do(ruleset: Ruleset) -> None:
+    normalisers = compile_normalisers(ruleset)
+    for case in CASES:
+        for problem in normalisers[case["field"]](_decode(case["raw"])).problems:
+            assert problem.message
+            assert problem.hint is None or len(problem.hint) > 10
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    (12.0, "12"), (1e10, "10000000000"), (0.5, "0.5"), (True, "TRUE"),
+    (dt.date(2023, 8, 30), "30/08/2023"), (Formula("=A1"), "=A1"), (None, None), ("x", "x"),
+])
+def test_values_are_shown_as_excel_shows_them(raw: RawValue, shown: str | None) -> None:
+    assert render(raw) == shown
+
+
+def test_a_number_in_a_hex_field_hints_at_the_lost_zeros(ruleset: Ruleset) -> None:
+    result = compile_normalisers(ruleset)["Device_Model.model_identifier"](12.0)
+    assert "leading zeros" in (result.problems[0].hint or "")
+    scientific = compile_normalisers(ruleset)["Device_Model.model_identifier"](1e10)
+    assert "1E+10" in (scientific.problems[0].hint or "")
