@@ -31,7 +31,8 @@ Entry = dict[str, Value | None]
 CPA_CONTACT: Entry = {
     "Contact-CPA.Contact.contact name": "Jo Bloggs; Sam Patel",
     "Contact-CPA.Contact.contact telephone": "+44 20 7946 0000; 0161 496 0000",
-    "Contact-CPA.Contact.contact email": "jo.bloggs@meters.example.co.uk; sam.patel@meters.example.co.uk",
+    "Contact-CPA.Contact.contact email":
+        "jo.bloggs@meters.example.co.uk; sam.patel@meters.example.co.uk",
 }
 FIR_CONTACT: Entry = {
     "Manufacturer Contact FIR.Company Name": "Example Meters Ltd",
@@ -194,7 +195,7 @@ def _patch_cell(path: Path, cell: str, value: Any) -> None:
     wb.save(path)
 
 
-def _edit(path: Path, edit: Callable[[Any], None]) -> None:
+def _edit(path: Path, edit: Callable[[Any], object]) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(path)

@@ -59,7 +59,9 @@ class Formula:
 
 
 #: What a reader may hand over for one cell.
-RawValue = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | Formula | None
+RawValue = (
+    str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | Formula | None
+)
 
 
 class Orientation(StrEnum):

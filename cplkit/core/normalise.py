@@ -174,8 +174,8 @@ def _text(spec: FieldSpec, *, numbers_as_text: bool = False) -> Normaliser:
 
 def _hex(spec: FieldSpec) -> Normaliser:
     octets = spec.octets or 1
-    colon_form = re.compile(r"[0-9A-F]{2}(?::[0-9A-F]{2}){%d}" % (octets - 1), re.IGNORECASE)
-    plain_form = re.compile(r"[0-9A-F]{%d}" % (2 * octets), re.IGNORECASE)
+    colon_form = re.compile(rf"[0-9A-F]{{2}}(?::[0-9A-F]{{2}}){{{octets - 1}}}", re.IGNORECASE)
+    plain_form = re.compile(rf"[0-9A-F]{{{2 * octets}}}", re.IGNORECASE)
     limit = int(spec.max_value.replace(":", ""), 16) if spec.max_value else None
     example = ":".join(["0A"] * octets) if octets <= 4 else "XX:XX:...:XX"
 
@@ -289,7 +289,7 @@ def _date(spec: FieldSpec) -> Normaliser:
         iso = None if match else _ISO_DATE.fullmatch(text)
         try:
             if match:
-                day, sep, month, year = match.groups()
+                day, _, month, year = match.groups()
                 value = dt.date(int(year), int(month), int(day))
             elif iso:
                 value = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
@@ -349,7 +349,8 @@ def _descriptor(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
     return normalise
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PHONE_CHARS = re.compile(r"\+?[0-9 ()./-]+(?: ?(?:ext|x)\.? ?[0-9]{1,6})?", re.IGNORECASE)
 _URL = re.compile(r"(?:(https?)://)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:[/?#]\S*)?",
                   re.IGNORECASE)

@@ -144,8 +144,10 @@ class _Builder:
         combinations = self._combinations(d["combinations"], device_types, enumerations)
         if self.problems:
             raise DataFileError(
-                f"{self.origin} is not a valid cplkit ruleset:\n  - " + "\n  - ".join(self.problems),
-                hint="fix the parts named above (cplkit rules prints the bundled ruleset to start from)",
+                f"{self.origin} is not a valid cplkit ruleset:\n  - "
+                + "\n  - ".join(self.problems),
+                hint="fix the parts named above ('cplkit rules' prints the bundled ruleset to "
+                     "start from)",
             )
         return Ruleset(
             id=d["id"],
@@ -203,7 +205,8 @@ class _Builder:
             for key in ("fields", "optional_fields"):
                 for j, field in enumerate(g.get(key, ())):
                     if field not in fields:
-                        self.problems.append(f"field_groups/{name}/{key}/{j}: unknown field '{field}'")
+                        self.problems.append(
+                            f"field_groups/{name}/{key}/{j}: unknown field '{field}'")
             groups[name] = FieldGroup(name, tuple(g["fields"]), tuple(g.get("optional_fields", ())))
         return groups
 
@@ -249,7 +252,8 @@ class _Builder:
         out: dict[str, DeviceType] = {}
         for i, t in enumerate(items):
             if t["name"] in out:
-                self.problems.append(f"device_types/{i}: device type '{t['name']}' is defined twice")
+                self.problems.append(
+                    f"device_types/{i}: device type '{t['name']}' is defined twice")
             for group in t["requirements"]:
                 if group not in groups:
                     self.problems.append(
@@ -260,7 +264,8 @@ class _Builder:
                 spec = fields.get(field)
                 if spec is None:
                     self.problems.append(
-                        f"device_types/{i} ({t['name']}): fixed_values names unknown field '{field}'"
+                        f"device_types/{i} ({t['name']}): fixed_values names unknown field "
+                        f"'{field}'"
                     )
                 elif spec.enumeration and fold(value) not in enumerations.get(spec.enumeration, {}):
                     self.problems.append(

@@ -31,7 +31,7 @@ class Checked:
 class Subject:
     """One entry under validation, as the rules see it."""
 
-    __slots__ = ("fired", "findings", "raw", "unusable", "validator", "values")
+    __slots__ = ("findings", "fired", "raw", "unusable", "validator", "values")
 
     def __init__(self, raw: m.RawEntry, validator: Validator) -> None:
         self.raw = raw

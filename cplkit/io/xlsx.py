@@ -32,6 +32,8 @@ _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _CHUNK = 1 << 20
 
+Cell = tuple[int, int]  # (row, column), 1-based
+
 RESAVE_HINT = "open the file in Excel and save it again as .xlsx, then check it again"
 
 
@@ -270,7 +272,7 @@ class Workbook:
                          hidden_columns=hidden_cols, formulas=formulas,
                          hidden=state != "visible")
 
-    def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[tuple[int, int], str]]:
+    def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[Cell, str]]:
         """Walk one worksheet's XML with the hardened parser for hidden rows, columns, formulas."""
         rows: set[int] = set()
         cols: set[int] = set()

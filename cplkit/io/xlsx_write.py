@@ -168,8 +168,8 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
             dv.prompt = _format_text(spec)[:255]
             dv.add(sqref)
             ws.add_data_validation(dv)
-    for col, width in zip("ABCDEFG", (22, 30, 4, 50, 40, 40, 44), strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (22, 30, 4, 50, 40, 40, 44), strict=True):
+        ws.column_dimensions[letter].width = width
     for index in range(1, columns):
         ws.column_dimensions[get_column_letter(FORM_VALUE_COLUMN + index)].width = 44
     ws.freeze_panes = ws.cell(FORM_HEADER_ROW + 1, FORM_VALUE_COLUMN)

@@ -1,0 +1,160 @@
+"""The command line, driven through click's CliRunner: outputs, formats and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+
+from cplkit import __version__
+from cplkit.cli import cli
+from tests.conftest import ROOT, SAMPLES
+
+VALID = SAMPLES / "valid"
+INVALID = SAMPLES / "invalid"
+AS_OF = ["--as-of", "2026-11-23"]
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def test_version() -> None:
+    code, out = run("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_valid_samples_exit_0_with_a_summary() -> None:
+    code, out = run("check", *AS_OF, VALID)
+    assert code == 0
+    assert "Summary: 10 files, 24 entries: 0 errors, 3 warnings" in out
+
+
+def test_errors_exit_1_and_name_the_cell() -> None:
+    code, out = run("check", *AS_OF, INVALID / "V03-firmware-three-bytes.xlsx")
+    assert code == 1
+    assert "G14" in out and "CPL-V03" in out and "hint:" in out
+
+
+def test_warnings_fail_only_with_strict() -> None:
+    sample = INVALID / "V11-descriptor-without-band.xlsx"
+    assert run("check", *AS_OF, sample)[0] == 0
+    assert run("check", *AS_OF, "--strict", sample)[0] == 1
+
+
+def test_unreadable_file_exits_3_and_the_others_are_still_checked(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    code, out = run("check", *AS_OF, broken, INVALID / "V05-unknown-device-type.xlsx")
+    assert code == 3
+    assert "CPL-F01" in out and "CPL-V05" in out
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("check")[0] == 2
+    assert run("check", "--as-of", "23/11/2026", VALID)[0] == 2
+    assert run("check", "--format", "xml", VALID)[0] == 2
+
+
+def test_json_report_follows_its_schema() -> None:
+    code, out = run("check", *AS_OF, "--format", "json", VALID, INVALID)
+    assert code == 3  # F03-no-layout.xlsx is unreadable
+    report = json.loads(out)
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+    Draft202012Validator(schema).validate(report)
+    by_path = {f["path"]: f for f in report["files"]}
+    form = by_path[str(INVALID / "V04-model-reserved.xlsx")]
+    assert form["layout"] == "new-entry-form" and form["entries"] == 1
+    assert [(f["code"], f["cell"], f["entry"]) for f in form["findings"]] == [
+        ("CPL-V04", "G11", 1)]
+    assert report["summary"]["unreadable"] == 1
+    assert report["summary"]["errors"] == sum(f["errors"] for f in report["files"])
+
+
+def test_junit_has_one_test_case_per_entry(tmp_path: Path) -> None:
+    out_file = tmp_path / "report.xml"
+    code, out = run("check", *AS_OF, "--format", "junit", "--output", out_file,
+                    INVALID / "V01-second-entry-in-column-H.xlsx", VALID / "bulk-submission.csv")
+    assert code == 1 and out == ""
+    suites = ET.fromstring(out_file.read_text())
+    cases = {(s.get("name"), c.get("name")): c for s in suites for c in s}
+    assert len(cases) == 2 + 8
+    failing = [k for k, c in cases.items() if c.find("failure") is not None]
+    assert failing == [(str(INVALID / "V01-second-entry-in-column-H.xlsx"), "entry 2")]
+    assert "H11" in (cases[failing[0]].find("failure").text or "")  # type: ignore[union-attr]
+
+
+def test_output_to_an_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
+    code, _ = run("check", *AS_OF, "--output", tmp_path / "missing" / "r.txt", VALID)
+    assert code == 2
+
+
+def test_rules_prints_the_bundled_ruleset() -> None:
+    code, out = run("rules")
+    assert code == 0
+    assert json.loads(out)["id"] == "cpl-rules-2022-09"
+
+
+def test_an_edited_ruleset_is_used_and_a_broken_one_is_one_clear_error(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
+    sample = INVALID / "R03-gas-meter-with-smets5.xlsx"
+    for row in data["combinations"]:
+        if row["spec_version"] == "SMETS V5.1":
+            row["device_types"].append("Gas Smart Meter")
+    edited = tmp_path / "rules.json"
+    edited.write_text(json.dumps(data))
+    assert run("check", *AS_OF, sample)[0] == 1
+    assert run("check", *AS_OF, "--rules", edited, sample)[0] == 0
+    assert run("rules", "--check", edited)[0] == 0
+
+    data["combinations"][0]["device_types"] = ["Smart Kettle"]
+    edited.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["check", "--rules", str(edited), str(sample)])
+    assert result.exit_code == 2
+    assert "combinations/0" in result.output and "Smart Kettle" in result.output
+    assert "Traceback" not in result.output
+    edited.write_text("{not json")
+    result = CliRunner().invoke(cli, ["rules", "--check", str(edited)])
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+def test_codes_lists_the_catalogue() -> None:
+    code, out = run("codes")
+    assert code == 0 and "CPL-R03" in out and "CPL-F06" in out
+
+
+def test_findings_catalogue_document_is_current() -> None:
+    _, out = run("codes", "--format", "markdown")
+    assert (ROOT / "docs" / "findings.md").read_text() == out, \
+        "regenerate with: cplkit codes --format markdown > docs/findings.md"
+
+
+def test_a_directory_without_submissions_is_a_usage_error(tmp_path: Path) -> None:
+    assert run("check", tmp_path)[0] == 2
+
+
+@pytest.mark.parametrize("args", [["--version"], ["check", "--as-of", "2026-11-23", str(VALID)]])
+def test_python_dash_m(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "cplkit", *args], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout
+
+
+def test_installed_cplkit_finds_its_data_outside_the_checkout(tmp_path: Path) -> None:
+    """Run from elsewhere, the installed command must find schemas/ (inside a wheel, or beside
+    the package for an editable install)."""
+    script = Path(sys.executable).parent / "cplkit"
+    assert script.is_file(), "install cplkit first (see the README)"
+    done = subprocess.run([str(script), "rules"], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["id"] == "cpl-rules-2022-09"
