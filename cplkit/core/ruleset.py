@@ -93,6 +93,7 @@ class Ruleset:
     groups: Mapping[str, FieldGroup]
     device_types: Mapping[str, DeviceType]
     enumerations: Mapping[str, Mapping[str, Member]]  # name -> fold(value) -> member
+    exact: Mapping[str, Mapping[str, Member]]  # name -> canonical value -> member
     smets1_empty_groups: tuple[str, ...]
     combinations: tuple[Combination, ...]
     cpa_expiring_certificate_years: int
@@ -156,6 +157,8 @@ class _Builder:
             groups=MappingProxyType(groups),
             device_types=MappingProxyType(device_types),
             enumerations=MappingProxyType(enumerations),
+            exact=MappingProxyType({name: MappingProxyType({m.value: m for m in members.values()})
+                                    for name, members in enumerations.items()}),
             smets1_empty_groups=tuple(d["smets1"]["empty_groups"]),
             combinations=tuple(combinations),
             cpa_expiring_certificate_years=d["limits"]["cpa_expiring_certificate_years"],

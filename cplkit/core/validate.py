@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding, make_finding
-from cplkit.core.normalise import compile_normalisers, render
+from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers, render
 from cplkit.core.rules import load_all
 from cplkit.core.ruleset import DeviceType, Member, Ruleset, fold
 
@@ -31,7 +32,17 @@ class Checked:
 class Subject:
     """One entry under validation, as the rules see it."""
 
-    __slots__ = ("findings", "fired", "raw", "unusable", "validator", "values")
+    __slots__ = (
+        "device_type",
+        "findings",
+        "fired",
+        "gbcs",
+        "raw",
+        "spec",
+        "unusable",
+        "validator",
+        "values",
+    )
 
     def __init__(self, raw: m.RawEntry, validator: Validator) -> None:
         self.raw = raw
@@ -40,6 +51,10 @@ class Subject:
         self.unusable: set[str] = set()
         self.findings: list[Finding] = []
         self.fired: set[str] = set()
+        #: the device type and versions, known once the values are normalised
+        self.device_type: DeviceType | None = None
+        self.spec: Member | None = None
+        self.gbcs: Member | None = None
 
     # -- what the rules ask -------------------------------------------------------------------
     @property
@@ -67,20 +82,8 @@ class Subject:
 
     def member(self, field: str, enumeration: str) -> Member | None:
         value = self.text(field)
-        return None if value is None else self.ruleset.member(enumeration, value)
-
-    @property
-    def device_type(self) -> DeviceType | None:
-        name = self.text(m.DEVICE_TYPE)
-        return None if name is None else self.ruleset.device_types.get(name)
-
-    @property
-    def spec(self) -> Member | None:
-        return self.member(m.SPEC_VERSION, "spec_versions")
-
-    @property
-    def gbcs(self) -> Member | None:
-        return self.member(m.GBCS_VERSION, "gbcs_versions")
+        # normalised values are canonical, so the exact table answers
+        return None if value is None else self.ruleset.exact[enumeration].get(value)
 
     @property
     def generation(self) -> str:
@@ -109,6 +112,13 @@ class Subject:
         )
 
 
+_FieldPlan = tuple[str, bool, dict[object, Normalised], Normaliser]
+
+#: normalisation results kept per field; bulk sheets repeat most values (device types, versions,
+#: certificates, contacts) on every row. The bound keeps memory flat on unique values.
+_CACHE_LIMIT = 4096
+
+
 class Validator:
     """Validates entries of one file against one ruleset as of one date."""
 
@@ -118,39 +128,75 @@ class Validator:
         self.file = file
         self.normalisers = compile_normalisers(ruleset)
         self.rules = tuple(load_all().values())
+        self._cache: dict[str, dict[object, Normalised]] = {
+            name: {} for name in ruleset.fields}
+        #: per-rule memo, for rules whose verdict depends on a few values only
+        self.memo: dict[object, object] = {}
+
+    def _plan(self, placement: m.Placement) -> list[_FieldPlan]:
+        """How to read every ruleset field the layout has."""
+        key = ("fields", id(placement))
+        plan = self.memo.get(key)
+        if plan is None:
+            fields = self.ruleset.fields
+            plan = self.memo[key] = [
+                (name, fields[name].allocated_by_secas and placement.submission,
+                 self._cache[name], self.normalisers[name])
+                for name in placement.positions if name in fields]
+        assert isinstance(plan, list)
+        return plan
 
     def check(self, raw: m.RawEntry) -> Checked:
         subject = Subject(raw, self)
-        fields = self.ruleset.fields
-        for name, value in raw.values.items():
-            spec = fields.get(name)
-            if spec is None:
+        raw_values = raw.values
+        values, unusable = subject.values, subject.unusable
+        # the hot loop of a bulk check: one pass per cell, so it avoids calls where it can
+        for name, allocated, cache, normaliser in self._plan(raw.placement):
+            value = raw_values.get(name)
+            if value is None or value == "":
                 continue
-            if spec.allocated_by_secas and raw.placement.submission:
+            if allocated:
                 self._allocated(subject, name, value)
                 continue
-            result = self.normalisers[name](value)
-            if result.value is not None:
-                subject.values[name] = result.value
-            elif not result.usable:
-                subject.unusable.add(name)
-            for problem in result.problems:
+            # text is the common case and its own key; for other types the type is part of the
+            # key, as 1, 1.0 and True are equal dict keys
+            key = value if value.__class__ is str else (value.__class__, value)
+            result = cache.get(key)
+            if result is None:
+                result = normaliser(value)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = result
+            normalised, usable, problems = result
+            if normalised is not None:
+                values[name] = normalised
+            elif not usable:
+                unusable.add(name)
+            for problem in problems:
                 subject.fired.add(problem.code)
                 subject.findings.append(subject.finding(
                     problem.code, name, f"{name}: {problem.message}", problem.hint))
+        exact = self.ruleset.exact
+        device_type = values.get(m.DEVICE_TYPE)
+        if isinstance(device_type, str):
+            subject.device_type = self.ruleset.device_types.get(device_type)
+        spec, gbcs = values.get(m.SPEC_VERSION), values.get(m.GBCS_VERSION)
+        if isinstance(spec, str):
+            subject.spec = exact["spec_versions"].get(spec)
+        if isinstance(gbcs, str):
+            subject.gbcs = exact["gbcs_versions"].get(gbcs)
         for rule in self.rules:
             for finding in rule(subject):
                 subject.fired.add(finding.code)
                 subject.findings.append(finding)
-        return Checked(m.Entry.of(subject.values), tuple(subject.findings))
+        return Checked(m.Entry(MappingProxyType(values)), tuple(subject.findings))
 
     def check_all(self, raws: Iterable[m.RawEntry]) -> Iterator[Checked]:
         for raw in raws:
             yield self.check(raw)
 
     def _allocated(self, subject: Subject, name: str, value: m.RawValue) -> None:
-        if value is None or (isinstance(value, str) and
-                             (not value.strip() or fold(value) in _SECAS_PLACEHOLDERS)):
+        if isinstance(value, str) and (not value.strip() or fold(value) in _SECAS_PLACEHOLDERS):
             return
         subject.findings.append(subject.finding(
             "CPL-V10", name,

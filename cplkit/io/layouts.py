@@ -329,21 +329,27 @@ class Recogniser:
     def _stream_rows(self, sheet: _Sheet, placement: m.Placement, first: int,
                      findings: list[Finding]) -> Iterator[m.RawEntry]:
         data = sheet.data
-        items = list(placement.positions.items())
+        names = list(placement.positions)
+        columns = [col - 1 for col in placement.positions.values()]
+        limit = self.limits.max_cell_chars
         hidden_rows: list[int] = []
         index = 0
         for offset, row in enumerate(itertools.islice(sheet.all_rows(), first, None)):
             number = first + offset + 1
-            if not row or not any(v not in (None, "") for v in row):
+            width = len(row)
+            cells = [row[c] if c < width else None for c in columns]
+            if all(v is None or v == "" for v in cells):
+                if number in data.hidden_rows and any(v not in (None, "") for v in row):
+                    hidden_rows.append(number)
                 continue
             if number in data.hidden_rows:
                 hidden_rows.append(number)
                 continue
-            values = {name: self._value(data, row, number, col) for name, col in items}
-            if not any(v not in (None, "") for v in values.values()):
-                continue
+            for col, value in zip(columns, cells, strict=True):
+                if isinstance(value, str) and len(value) > limit:
+                    self._value(data, row, number, col + 1)  # raises, naming the cell
             index += 1
-            yield m.RawEntry(index, placement, number, values)
+            yield m.RawEntry(index, placement, number, dict(zip(names, cells, strict=True)))
         if hidden_rows:
             shown = ", ".join(str(r) for r in hidden_rows[:10])
             more = f" and {len(hidden_rows) - 10} more" if len(hidden_rows) > 10 else ""

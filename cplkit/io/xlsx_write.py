@@ -176,8 +176,10 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
     _save(wb, path)
 
 
-def bulk_fields(ruleset: Ruleset, *, include_contacts: bool = True) -> list[str]:
-    """The columns of a bulk submission: every field a submitter fills, in ruleset order."""
+def bulk_fields(ruleset: Ruleset, *, include_contacts: bool = False) -> list[str]:
+    """The columns of a bulk submission: the published fields a submitter fills, in ruleset
+    order. Contact columns are recognised too, but repeating one manufacturer's contacts on
+    every row of a bulk load helps nobody, so they are left out unless asked for."""
     return [s.name for s in ruleset.fields.values()
             if not s.allocated_by_secas and (include_contacts or s.published)]
 

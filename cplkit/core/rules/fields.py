@@ -4,27 +4,78 @@ Always-required fields; per device type the field groups (CPA, DLMS and ZSE cert
 contact, FIR contact) that are required, optional (all or nothing) or must be empty; the SMETS1
 exceptions; and values fixed for a device type (a PPMID's security characteristics). Fields a
 layout does not have are not checked here: a missing row or column is the reader's CPL-F04.
+What applies depends only on the device type, the generation and the layout, so it is worked out
+once per file and reused for every entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cplkit.core.findings import Finding
 from cplkit.core.rules import rule
 
 if TYPE_CHECKING:
+    from cplkit.core.ruleset import DeviceType
     from cplkit.core.validate import Subject
 
 
 @rule("required-fields")
 def required_fields(s: Subject) -> Iterator[Finding]:
-    for name, spec in s.ruleset.fields.items():
-        if not spec.required or (spec.allocated_by_secas and s.submission):
-            continue
-        if s.in_layout(name) and not s.given(name):
+    key = ("required-fields", id(s.raw.placement))
+    names = s.validator.memo.get(key)
+    if names is None:
+        names = s.validator.memo[key] = [
+            name for name, spec in s.ruleset.fields.items()
+            if spec.required and not (spec.allocated_by_secas and s.submission)
+            and s.in_layout(name)]
+    assert isinstance(names, list)
+    values, unusable = s.values, s.unusable
+    for name in names:
+        if name not in values and name not in unusable:
             yield s.finding("CPL-V01", name, f"{name} is required on every entry")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one device type and generation ask of the fields one layout has."""
+
+    empty: tuple[tuple[str, str, str | None], ...]  # field, message, hint
+    required: tuple[tuple[str, str], ...]  # field, message
+    all_or_nothing: tuple[tuple[str, tuple[str, ...]], ...]  # group, its fields
+    fixed: tuple[tuple[str, str], ...]  # field, the only value allowed
+
+
+_SMETS1_HINT = ("clear the cell: SMETS1 entries carry no CPA, DLMS or ZSE certificate and no CPA "
+                "contact")
+
+
+def _plan(s: Subject, device_type: DeviceType, smets1: bool) -> _Plan:
+    empty: list[tuple[str, str, str | None]] = []
+    required: list[tuple[str, str]] = []
+    all_or_nothing: list[tuple[str, tuple[str, ...]]] = []
+    smets1_groups = set(s.ruleset.smets1_empty_groups) if smets1 else set()
+    fixed = {} if smets1 else dict(device_type.fixed_values)
+    for group_name, group in s.ruleset.groups.items():
+        if group_name in smets1_groups:
+            empty.extend((name, f"{name} must be empty for a SMETS1 device model", _SMETS1_HINT)
+                         for name in group.all_fields if s.in_layout(name))
+            continue
+        requirement = device_type.requirements.get(group_name)
+        fields = tuple(f for f in group.fields if f not in fixed and s.in_layout(f))
+        optional = tuple(f for f in group.optional_fields if f not in fixed and s.in_layout(f))
+        if requirement == "empty":
+            empty.extend((name, f"{name} must be empty for a {device_type.name} ({group_name} "
+                          "not applicable)", None) for name in fields + optional)
+        elif requirement == "required":
+            required.extend((name, f"{name} is required for a {device_type.name} ({group_name})")
+                            for name in fields)
+        elif requirement == "optional" and fields:
+            all_or_nothing.append((group_name, fields))
+    return _Plan(tuple(empty), tuple(required), tuple(all_or_nothing),
+                 tuple((f, v) for f, v in fixed.items() if s.in_layout(f)))
 
 
 @rule("device-type-requirements")
@@ -33,50 +84,33 @@ def device_type_requirements(s: Subject) -> Iterator[Finding]:
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    smets1_groups = set(s.ruleset.smets1_empty_groups) if smets1 else set()
-    fixed = {} if smets1 else device_type.fixed_values
-    for group_name, group in s.ruleset.groups.items():
-        if group_name in smets1_groups:
-            for name in group.all_fields:
-                if s.given(name):
-                    yield s.finding("CPL-V02", name,
-                                    f"{name} must be empty for a SMETS1 device model",
-                                    "clear the cell: SMETS1 entries carry no CPA, DLMS or ZSE "
-                                    "certificate and no CPA contact")
-            continue
-        requirement = device_type.requirements.get(group_name)
-        if requirement is None:
-            continue
-        fields = [f for f in group.fields if f not in fixed and s.in_layout(f)]
-        optional = [f for f in group.optional_fields if f not in fixed and s.in_layout(f)]
-        if requirement == "empty":
-            for name in fields + optional:
-                if s.given(name):
-                    yield s.finding("CPL-V02", name,
-                                    f"{name} must be empty for a {device_type.name} "
-                                    f"({group_name} not applicable)")
-        elif requirement == "required":
+    key = ("device-type-requirements", device_type.name, smets1, id(s.raw.placement))
+    plan = s.validator.memo.get(key)
+    if plan is None:
+        plan = s.validator.memo[key] = _plan(s, device_type, smets1)
+    assert isinstance(plan, _Plan)
+    given = s.values.keys() | s.unusable
+    for name, message, hint in plan.empty:
+        if name in given:
+            yield s.finding("CPL-V02", name, message, hint)
+    for name, message in plan.required:
+        if name not in given:
+            yield s.finding("CPL-V01", name, message)
+    for group_name, fields in plan.all_or_nothing:
+        if not given.isdisjoint(fields):
             for name in fields:
-                if not s.given(name):
-                    yield s.finding("CPL-V01", name,
-                                    f"{name} is required for a {device_type.name} "
-                                    f"({group_name})")
-        elif any(s.given(name) for name in fields):
-            for name in fields:
-                if not s.given(name):
+                if name not in given:
                     yield s.finding("CPL-V01", name,
                                     f"{name} is required once any of the {group_name} is given "
                                     f"(it is optional for a {device_type.name}, but all or "
                                     "nothing)")
-    for name, value in fixed.items():
-        if not s.in_layout(name) or name in s.unusable:
+    for name, value in plan.fixed:
+        if name in s.unusable:
             continue
-        given = s.text(name)
-        if given is None:
-            yield s.finding("CPL-V01", name,
-                            f"{name} must be '{value}' for a {device_type.name}",
+        written = s.text(name)
+        if written is None:
+            yield s.finding("CPL-V01", name, f"{name} must be '{value}' for a {device_type.name}",
                             f"write '{value}'")
-        elif given != value:
-            yield s.finding("CPL-V05", name,
-                            f"{name} must be '{value}' for a {device_type.name}",
+        elif written != value:
+            yield s.finding("CPL-V05", name, f"{name} must be '{value}' for a {device_type.name}",
                             f"write '{value}'")

@@ -25,9 +25,14 @@ IMAGE_FIELDS = (m.IMAGE_CREATOR, m.IMAGE_HASH, m.IMAGE_DESCRIPTOR)
 
 @rule("manufacturer-image-complete")
 def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
-    if not all(s.in_layout(f) for f in IMAGE_FIELDS):
+    key = ("manufacturer-image-complete", id(s.raw.placement))
+    applies = s.validator.memo.get(key)
+    if applies is None:
+        applies = s.validator.memo[key] = all(s.in_layout(f) for f in IMAGE_FIELDS)
+    if not applies:
         return
-    creator, image_hash, descriptor = (s.given(f) for f in IMAGE_FIELDS)
+    values, unusable = s.values, s.unusable
+    creator, image_hash, descriptor = (f in values or f in unusable for f in IMAGE_FIELDS)
     if creator != image_hash or (descriptor and not creator):
         given = [f for f in IMAGE_FIELDS if s.given(f)]
         missing = [f for f in IMAGE_FIELDS if not s.given(f)]

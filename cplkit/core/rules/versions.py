@@ -9,11 +9,12 @@ as-of date (R05-R07). The table and dates are data in the ruleset, never code he
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding
 from cplkit.core.rules import rule
+from cplkit.core.ruleset import Combination
 
 if TYPE_CHECKING:
     from cplkit.core.validate import Subject
@@ -48,10 +49,15 @@ def gbcs_family(s: Subject) -> Iterator[Finding]:
 
 @rule("legacy-values")
 def legacy_values(s: Subject) -> Iterator[Finding]:
-    for name, spec in s.ruleset.fields.items():
-        if spec.enumeration is None:
-            continue
-        member = s.member(name, spec.enumeration)
+    enumerated = s.validator.memo.get("legacy-values")
+    if enumerated is None:
+        enumerated = s.validator.memo["legacy-values"] = [
+            (name, spec.enumeration) for name, spec in s.ruleset.fields.items()
+            if spec.enumeration is not None
+            and not all(m.accepted for m in s.ruleset.members(spec.enumeration).values())]
+    assert isinstance(enumerated, list)
+    for name, enumeration in enumerated:
+        member = s.member(name, enumeration)
         if member is not None and not member.accepted:
             note = f" ({member.note})" if member.note else ""
             yield s.finding("CPL-R04", name,
@@ -66,8 +72,14 @@ def device_level_versioning(s: Subject) -> Iterator[Finding]:
         return
     if s.fired_any("CPL-R01", "CPL-R02", "CPL-R04"):
         return  # already explained; the table would only repeat it
-    rows = s.ruleset.combinations_for(device_type.name, spec.value)
-    match = next((c for c in rows if gbcs.value in c.gbcs_versions), None)
+    # the verdict depends on three values only: look the row up once per combination
+    key = ("device-level-versioning", device_type.name, spec.value, gbcs.value)
+    found = s.validator.memo.get(key)
+    if found is None:
+        table = s.ruleset.combinations_for(device_type.name, spec.value)
+        found = s.validator.memo[key] = (
+            table, next((c for c in table if gbcs.value in c.gbcs_versions), None))
+    rows, match = cast(tuple[list[Combination], Combination | None], found)
     if match is None:
         allowed = sorted({g for c in rows for g in c.gbcs_versions})
         hint = (f"for a {device_type.name} with {spec.value} use "

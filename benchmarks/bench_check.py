@@ -1,0 +1,105 @@
+"""Benchmark of ``cplkit check``: whole-process medians, peak memory and ratios.
+
+For one New Entry form and for bulk sheets of 1,000, 10,000 and 100,000 rows, it times
+``cplkit check`` and the reader alone (``read_only.py``: open, recognise the layout, walk every raw
+entry), each in a fresh process, and prints medians, peak resident memory and the ratios against
+the targets: 100,000 rows checked within 1.5x the reader alone and under 300 MiB; one form within
+2.5x of ``python -c "import openpyxl"``. Bulk sheets are made once into benchmarks/out/.
+
+    python benchmarks/bench_check.py [--runs N] [--sizes 1000,10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+FORM = HERE.parent / "samples" / "valid" / "form-gas-smart-meter.xlsx"
+AS_OF = "2026-11-23"
+
+
+@dataclass(frozen=True)
+class Figures:
+    wall: float  # median seconds
+    cpu: float  # median user + system seconds: steadier than wall time on a shared machine
+    peak: float  # highest peak resident memory, MiB
+
+
+def measure(command: list[str], runs: int) -> Figures:
+    """Whole-process figures over ``runs`` fresh processes."""
+    walls, cpus, peaks = [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - start)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        peaks.append(usage.ru_maxrss / 1024)
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} exited {code}")
+    return Figures(statistics.median(walls), statistics.median(cpus), max(peaks))
+
+
+def bulk(rows: int) -> Path:
+    path = OUT / f"bulk-{rows}.xlsx"
+    if not path.exists():
+        OUT.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, str(HERE / "make_bulk.py"), str(rows), str(path)],
+                       check=True)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    args = parser.parse_args()
+    cplkit = shutil.which("cplkit") or str(Path(sys.executable).parent / "cplkit")
+    python = sys.executable
+
+    def check(path: Path) -> list[str]:
+        return [cplkit, "check", "--as-of", AS_OF, "--format", "json", "-o", os.devnull,
+                str(path)]
+
+    def read(path: Path) -> list[str]:
+        return [python, str(HERE / "read_only.py"), str(path)]
+
+    print(f"cplkit check benchmark: medians of {args.runs} fresh processes, {os.cpu_count()} "
+          "cores; wall and CPU (user+system) seconds, peak resident MiB")
+    print(f"{'':<22}{'check':>24}{'reader alone':>24}{'ratio':>14}")
+    print(f"{'file':<22}{'wall':>8}{'cpu':>8}{'MiB':>8}{'wall':>8}{'cpu':>8}{'MiB':>8}"
+          f"{'wall':>7}{'cpu':>7}")
+
+    def row(label: str, c: Figures, r: Figures) -> None:
+        print(f"{label:<22}{c.wall:>8.3f}{c.cpu:>8.3f}{c.peak:>8.0f}{r.wall:>8.3f}{r.cpu:>8.3f}"
+              f"{r.peak:>8.0f}{c.wall / r.wall:>7.2f}{c.cpu / r.cpu:>7.2f}")
+
+    baseline = measure([python, "-c", "import openpyxl"], args.runs)
+    form = measure(check(FORM), args.runs)
+    row("one New Entry form", form, measure(read(FORM), args.runs))
+    results: dict[int, tuple[Figures, Figures]] = {}
+    for rows in (int(n) for n in args.sizes.split(",")):
+        path = bulk(rows)
+        c, r = measure(check(path), args.runs), measure(read(path), args.runs)
+        results[rows] = (c, r)
+        row(f"bulk {rows:,} rows", c, r)
+    print(f"\none form checked vs python -c 'import openpyxl': wall {form.wall:.3f}/"
+          f"{baseline.wall:.3f} s = {form.wall / baseline.wall:.2f}x, cpu "
+          f"{form.cpu / baseline.cpu:.2f}x (target <= 2.5x)")
+    if 100_000 in results:
+        c, r = results[100_000]
+        print(f"100,000 rows checked vs the reader alone: wall {c.wall / r.wall:.2f}x, cpu "
+              f"{c.cpu / r.cpu:.2f}x (target <= 1.5x); peak {c.peak:.0f} MiB (target < 300 MiB)")
+
+if __name__ == "__main__":
+    main()
