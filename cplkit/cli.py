@@ -95,7 +95,7 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
         text = reports.render_junit(report)
     else:
         coloured = output is None and sys.stdout.isatty()
-        text = reports.render_text(report, click.style if coloured else reports._plain)
+        text = reports.render_text(report, click.style if coloured else reports.plain)
     _emit(text, output)
     if report.unreadable:
         sys.exit(EXIT_UNREADABLE)
@@ -139,6 +139,36 @@ def codes(fmt: str) -> None:
     from cplkit.io.catalogue import render_codes
 
     click.echo(render_codes(fmt), nl=False)
+
+
+@cli.command()
+@click.option("--bulk", is_flag=True, help="A one-entry-per-row sheet instead of the form.")
+@click.option("--csv", "as_csv", is_flag=True, help="With --bulk: a CSV file instead of .xlsx.")
+@click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Build it from this ruleset instead of the bundled one.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write it (default: cpl-new-entry.xlsx or cpl-bulk.xlsx/.csv).")
+def template(bulk: bool, as_csv: bool, rules_file: Path | None, output: Path | None) -> None:
+    """Write a blank New Entry form (or, with --bulk, a bulk sheet) to fill in."""
+    from cplkit.io.rulesets import load_ruleset
+    from cplkit.io.xlsx_write import write_bulk_table, write_new_entry_form
+
+    if as_csv and not bulk:
+        raise UsageError("--csv goes with --bulk: the New Entry form is a workbook")
+    ruleset = load_ruleset(rules_file)
+    suffix = ".csv" if as_csv else ".xlsx"
+    path = output or Path(("cpl-bulk" if bulk else "cpl-new-entry") + suffix)
+    if path.exists():
+        raise UsageError(f"{path} exists already; cplkit never overwrites it",
+                         hint="name another file with --output")
+    try:
+        if bulk:
+            write_bulk_table(path, ruleset, [])
+        else:
+            write_new_entry_form(path, ruleset)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {path}; fill it in, then run: cplkit check {path}")
 
 
 def main() -> None:

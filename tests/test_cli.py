@@ -158,3 +158,19 @@ def test_installed_cplkit_finds_its_data_outside_the_checkout(tmp_path: Path) ->
                           check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["id"] == "cpl-rules-2022-09"
+
+
+@pytest.mark.parametrize(("args", "name", "layout"), [
+    ([], "cpl-new-entry.xlsx", "new-entry-form"),
+    (["--bulk"], "cpl-bulk.xlsx", "table"),
+    (["--bulk", "--csv"], "cpl-bulk.csv", "table"),
+])
+def test_template_is_read_back_as_its_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             args: list[str], name: str, layout: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = run("template", *args)
+    assert code == 0 and name in out
+    result = CliRunner().invoke(cli, ["check", "--format", "json", name])
+    report = json.loads(result.output)["files"][0]
+    assert report["layout"] == layout
+    assert run("template", *args)[0] == 2  # never overwrites

@@ -117,8 +117,10 @@ class Recogniser:
         if header is None:
             return False
         row_index, value_col = header
+        group: str | None = None
         for row in sheet.head[row_index + 1:]:
-            name = self._form_field(row, None)
+            group = _text(_Sheet.cell(row, 1)) or group
+            name = self._form_field(row, group)
             spec = self.ruleset.fields.get(name or "")
             if spec is None or spec.allocated_by_secas:
                 continue

@@ -24,15 +24,16 @@ LAYOUT_NAMES = {
 Style = Callable[..., str]
 
 
-def _plain(text: str, **_: object) -> str:
+def plain(text: str, **_: object) -> str:
+    """The style that adds nothing (no colour)."""
     return text
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
-def render_text(report: Report, style: Style = _plain) -> str:
+def render_text(report: Report, style: Style = plain) -> str:
     lines: list[str] = []
     for file in report.files:
         lines.append(_file_heading(file, style))
@@ -42,8 +43,8 @@ def render_text(report: Report, style: Style = _plain) -> str:
                 lines.extend(_finding_lines(finding, style))
         lines.append("")
     lines.append(
-        f"Summary: {_plural(len(report.files), 'file')}, {_plural(report.entries, 'entry')}"
-        .replace("entrys", "entries")
+        f"Summary: {_plural(len(report.files), 'file')}, "
+        f"{_plural(report.entries, 'entry', 'entries')}"
         + f": {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
         + (f", {report.unreadable} unreadable" if report.unreadable else "")
         + f" (as of {report.as_of}; ruleset {report.ruleset})"
@@ -58,7 +59,7 @@ def _file_heading(file: FileReport, style: Style) -> str:
         what = LAYOUT_NAMES.get(file.layout, file.layout)
         if file.sheet:
             what += f" on sheet '{file.sheet}'"
-        what += ", " + _plural(file.entries, "entry").replace("entrys", "entries")
+        what += ", " + _plural(file.entries, "entry", "entries")
     verdict = (style("unreadable", fg="red", bold=True) if file.unreadable else
                style(_plural(file.errors, "error"), fg="red", bold=True) if file.errors else
                style("OK", fg="green", bold=True))
