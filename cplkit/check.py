@@ -8,19 +8,22 @@ It renders nothing and exits nothing (that is the CLI's job).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cplkit.core.findings import FileReport, Finding, Report, make_finding, sort_key
+from cplkit.core.model import RawEntry
 from cplkit.core.ruleset import Ruleset
-from cplkit.core.validate import Validator
+from cplkit.core.validate import Checked, Validator
 from cplkit.io.limits import DEFAULT_LIMITS, Limits
 from cplkit.io.reader import open_submission
 from cplkit.io.sheets import Unreadable
 
 
 def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits = DEFAULT_LIMITS,
-               sheet: str | None = None, label: str | None = None) -> FileReport:
+               sheet: str | None = None, label: str | None = None,
+               on_entry: Callable[[RawEntry, Checked], None] | None = None) -> FileReport:
+    """Check one file; ``on_entry`` sees every entry as it is checked (publish keeps them)."""
     file = label if label is not None else str(path)
     findings: list[Finding] = []
     layout: str | None = None
@@ -32,9 +35,12 @@ def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits =
             layout = recognised.layout
             sheet_name = recognised.placement.sheet
             validator = Validator(ruleset, as_of, file)
-            for checked in validator.check_all(recognised.entries):
+            for raw in recognised.entries:
+                checked = validator.check(raw)
                 entries += 1
                 findings.extend(checked.findings)
+                if on_entry is not None:
+                    on_entry(raw, checked)
             findings[:0] = opened.findings + recognised.findings
     except Unreadable as exc:
         findings = [make_finding(exc.code, exc.message, hint=exc.hint, file=file)]

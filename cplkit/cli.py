@@ -171,5 +171,234 @@ def template(bulk: bool, as_csv: bool, rules_file: Path | None, output: Path | N
     click.echo(f"wrote {path}; fill it in, then run: cplkit check {path}")
 
 
+# -- the master list -------------------------------------------------------------------------
+
+registry_option = click.option(
+    "--registry", "-r", "registry", type=click.Path(path_type=Path, file_okay=False),
+    required=True, envvar="CPLKIT_REGISTRY", show_envvar=True,
+    help="The registry directory holding every issued version.")
+list_format = click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]),
+                           default="text", show_default=True)
+
+
+def _registry(path: Path) -> Any:
+    from cplkit.io.registry import Registry
+
+    return Registry(path)
+
+
+@cli.command()
+@registry_option
+def init(registry: Path) -> None:
+    """Start an empty registry (the first publish issues version 1.0)."""
+    from cplkit.master import init_registry
+
+    init_registry(registry)
+    click.echo(f"created an empty registry at {registry}")
+
+
+@cli.command(name="import")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write every import finding to this file (JSON, as check --format json).")
+def import_(workbook: Path, registry: Path, rules_file: Path | None,
+            report_path: Path | None) -> None:
+    """Build a new registry from a CPL workbook as SECAS publishes it.
+
+    Every entry and history line is kept; values no rule accepts are kept as SECAS issued them
+    and listed. An existing registry is never overwritten.
+    """
+    from cplkit.core.findings import FileReport, Report, count_by_code
+    from cplkit.io import reports
+    from cplkit.io.rulesets import load_ruleset
+    from cplkit.master import import_workbook
+
+    outcome = import_workbook(workbook, registry, load_ruleset(rules_file))
+    version = outcome.version.version
+    current = sum(1 for e in version.entries if e.status == "Current")
+    history = len(version.prior_history) + 1
+    click.echo(f"imported {version.label}: {len(version.entries)} entries ({current} Current, "
+               f"{len(version.entries) - current} other), {history} history lines, into "
+               f"{registry}")
+    counts = count_by_code(outcome.findings)
+    if counts:
+        click.echo("import report: " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
+                   + (f" (details in {report_path})" if report_path else
+                      " (--report FILE for every one)"))
+    if report_path:
+        report = Report((FileReport(str(workbook), "central-products-list",
+                                    len(version.entries), outcome.findings),),
+                        version.issue_date.isoformat(), "import")
+        _emit(reports.render_json(report), report_path)
+
+
+@cli.command()
+@click.argument("changes", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Issue date of the new version, and the date rules apply (default: today).")
+@click.option("--dry-run", is_flag=True, help="Show the diff and history line; write nothing.")
+@click.option("--base", metavar="VERSION",
+              help="Refuse unless VERSION is still the latest (the one the changes were "
+                   "reviewed against, e.g. in a dry run).")
+@click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
+            base: str | None, rules_file: Path | None, fmt: str) -> None:
+    """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
+
+    Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
+    publish holds it, or --base is no longer the latest.
+    """
+    import json
+
+    from cplkit.io import listing, reports
+    from cplkit.io.rulesets import load_ruleset
+    from cplkit.master import publish as run_publish
+
+    outcome = run_publish(registry, list(changes), load_ruleset(rules_file), as_of, base=base,
+                          dry_run=dry_run)
+    merged = outcome.merged
+    version = merged.version if merged else None
+    if fmt == "json":
+        document = reports.report_dict(outcome.report)
+        document["publish"] = {
+            "base": outcome.base, "dry_run": dry_run,
+            "issued": str(outcome.issued.version.number) if outcome.issued else None,
+            "label": version.label if version and outcome.ok else None,
+            "changes": version.changes if version and outcome.ok else None,
+            "diff": listing.diff_dict(outcome.diff) if outcome.diff else None,
+        }
+        click.echo(json.dumps(document, indent=1, ensure_ascii=False))
+    else:
+        if outcome.report.errors or outcome.report.warnings or not outcome.ok:
+            click.echo(reports.render_text(outcome.report), nl=False)
+        if version is not None and outcome.ok:
+            verb = "would issue" if dry_run else "issued"
+            click.echo(f"{'Dry run, nothing written: ' if dry_run else ''}{verb} {version.label}"
+                       f" (after {outcome.base or 'nothing'})")
+            click.echo("\nChanges incorporated:\n" + "".join(
+                f"  {line}\n" for line in version.changes.splitlines()))
+            if outcome.diff is not None:
+                click.echo(listing.render_diff(outcome.diff, "text"), nl=False)
+        else:
+            click.echo("nothing was written")
+    if outcome.report.unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
+
+
+@cli.command()
+@registry_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def history(registry: Path, fmt: str) -> None:
+    """Every version issued, oldest first, with its date and changes."""
+    from cplkit.io.listing import render_history
+
+    click.echo(render_history(_registry(registry).history(), fmt), nl=False)
+
+
+@cli.command()
+@click.argument("entry")
+@registry_option
+@click.option("--version", "version", metavar="VERSION", help="As of this version.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def show(entry: str, registry: Path, version: str | None, fmt: str) -> None:
+    """One entry, every field (ENTRY: its number, e.g. 000733 or 733)."""
+    from cplkit.io.listing import render_entry
+
+    stored = _registry(registry).read(version)
+    number = entry.zfill(6) if entry.isdigit() else entry
+    found = stored.version.by_number().get(number)
+    if found is None:
+        raise UsageError(f"there is no entry {number} in version {stored.version.number}")
+    click.echo(render_entry(found, fmt), nl=False)
+
+
+@cli.command(name="list")
+@registry_option
+@click.option("--version", "version", metavar="VERSION", help="As of this version.")
+@click.option("--manufacturer", help="Manufacturer identifier (10:6C) or creator name.")
+@click.option("--device-type", help="Device type, or a part of it (e.g. 'hub').")
+@click.option("--status", type=click.Choice(["Current", "Removed"], case_sensitive=False))
+@list_format
+def list_(registry: Path, version: str | None, manufacturer: str | None,
+          device_type: str | None, status: str | None, fmt: str) -> None:
+    """The entries of the latest (or a given) version, filtered."""
+    from cplkit.core import model as m
+    from cplkit.io.listing import render_entries
+
+    entries = _registry(registry).read(version).version.entries
+
+    def keep(e: m.Entry) -> bool:
+        if status and (e.status or "").lower() != status.lower():
+            return False
+        if device_type and device_type.lower() not in (e.device_type or "").lower():
+            return False
+        if manufacturer:
+            wanted = manufacturer.replace(":", "").upper()
+            ident = (e.text(m.MANUFACTURER_ID) or "").replace(":", "")
+            creator = (e.text(m.IMAGE_CREATOR) or "").lower()
+            if ident != wanted and manufacturer.lower() not in creator:
+                return False
+        return True
+
+    click.echo(render_entries([e for e in entries if keep(e)], fmt), nl=False)
+
+
+@cli.command(name="diff")
+@click.argument("old")
+@click.argument("new")
+@registry_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def diff_(old: str, new: str, registry: Path, fmt: str) -> None:
+    """What changed from version OLD to version NEW: added, removed, amended field by field."""
+    from cplkit.core.diff import diff
+    from cplkit.io.listing import render_diff
+
+    reg = _registry(registry)
+    head = reg.head()
+    click.echo(render_diff(diff(reg.read(old, head=head).version,
+                                reg.read(new, head=head).version), fmt), nl=False)
+
+
+@cli.command()
+@registry_option
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD")
+@click.option("--within", "within", type=click.IntRange(0, 3650), default=90, show_default=True,
+              metavar="DAYS", help="Also report dates falling within this many days.")
+@click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--propose-removals", "proposal", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a removal change file for the entries past their date.")
+@list_format
+def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
+          proposal: Path | None, fmt: str) -> None:
+    """Current entries whose CPA certificate date or maintenance end has passed or is near."""
+    from cplkit.io.changefiles import REMOVAL_COLUMNS
+    from cplkit.io.listing import _csv, render_audit
+    from cplkit.io.rulesets import load_ruleset
+    from cplkit.master import audit as run_audit
+    from cplkit.master import proposed_removals
+
+    version = _registry(registry).read().version
+    items = run_audit(version, load_ruleset(rules_file), as_of, within)
+    click.echo(render_audit(items, fmt, as_of), nl=False)
+    if proposal is not None:
+        rows = proposed_removals(items)
+        if proposal.exists():
+            raise UsageError(f"{proposal} exists already; cplkit never overwrites it")
+        _emit(_csv([list(REMOVAL_COLUMNS), *([n, why, ""] for n, why in rows)]), proposal)
+        click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
+                   "Sub-Committee fills in the decision column before it is published",
+                   err=True)
+
+
 def main() -> None:
     cli(prog_name="cplkit")

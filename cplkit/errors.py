@@ -11,6 +11,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNREADABLE = 3
+EXIT_REGISTRY = 4
+EXIT_BUSY = 5
 
 
 class CplkitError(Exception):
@@ -43,3 +45,15 @@ class InputFileError(CplkitError):
     """An input file could not be read at all (raised only where no finding can carry it)."""
 
     exit_code = EXIT_UNREADABLE
+
+
+class RegistryError(CplkitError):
+    """The registry is missing, damaged or altered by hand: nothing can be trusted until fixed."""
+
+    exit_code = EXIT_REGISTRY
+
+
+class RegistryBusy(CplkitError):
+    """Another publish holds the registry, or its latest version moved on: retry later."""
+
+    exit_code = EXIT_BUSY

@@ -94,6 +94,20 @@ CODES: Mapping[str, Code] = _catalogue(
          "renewing by NCSC first"),
     Code("CPL-R09", E, "manufacturer image fields incomplete",
          "give the creator and the hash together (with a descriptor), or leave all three empty"),
+    Code("CPL-M01", E, "two entries in the change set with the same key (device type, Device "
+         "Model, firmware, SMETS/CHTS version, GBCS version)", "submit each listing once"),
+    Code("CPL-M02", E, "already on the CPL as a Current entry with that key",
+         "nothing to submit: the listing exists"),
+    Code("CPL-M03", W, "the Device Model is already listed under another device type",
+         "check the model identifier"),
+    Code("CPL-M04", E, "a removal or certificate update names an entry or certificate that does "
+         "not exist or is not Current", "check the entry number or certificate id"),
+    Code("CPL-M05", W, "the key exists only as Removed entries: a resubmission",
+         "make sure the reason for the removal no longer applies"),
+    Code("CPL-I01", W, "imported as SECAS issued it, although it breaks a rule",
+         "nothing to do for the import; correct it by a removal plus a new entry if needed"),
+    Code("CPL-I02", W, "entry numbers missing from the imported list",
+         "nothing to do: numbers are never reused, so the gap stays"),
 )
 
 

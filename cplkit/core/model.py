@@ -46,6 +46,10 @@ PUBLISHED_FIELDS: Final = (
 )
 
 
+#: published fields whose values are dates
+DATE_FIELDS: Final = frozenset({CPA_EXPIRY})
+
+
 class Status(StrEnum):
     CURRENT = "Current"
     REMOVED = "Removed"
@@ -167,3 +171,81 @@ class Entry:
     def cpa_expiry_date(self) -> dt.date | None:
         value = self.values.get(CPA_EXPIRY)
         return value if isinstance(value, dt.date) else None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class VersionNumber:
+    """A CPL version number as SECAS writes it: '1.9', '1.10', '2.000', '2.051'.
+
+    The part after the dot is a counter, not a decimal fraction: 1.10 follows 1.9. Each issued
+    version adds exactly one, keeping the counter's written width (2.051 -> 2.052).
+    """
+
+    major: int
+    minor: int
+    width: int = 1
+
+    @staticmethod
+    def parse(text: str) -> VersionNumber:
+        major, dot, minor = text.strip().partition(".")
+        if not dot or not major.isdigit() or not minor.isdigit() or not minor.isascii():
+            raise ValueError(f"{text!r} is not a CPL version number such as 2.051")
+        return VersionNumber(int(major), int(minor), len(minor))
+
+    def next(self) -> VersionNumber:
+        return VersionNumber(self.major, self.minor + 1, self.width)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor:0{self.width}d}"
+
+
+def version_label(number: VersionNumber, issued: dt.date) -> str:
+    """'Version 2.052 Issued on 23-11-2026', as SECAS labels a version."""
+    return f"Version {number} Issued on {issued:%d-%m-%Y}"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One row of the Version Control history: version, date of issue, changes incorporated."""
+
+    version: str
+    date: str  # ISO date, or the text as SECAS wrote it when it is not a date
+    changes: str
+
+
+@dataclass(frozen=True, slots=True)
+class CplVersion:
+    """One issued version of the Central Products List: what was issued, exactly."""
+
+    number: VersionNumber
+    issue_date: dt.date
+    entries: tuple[Entry, ...]
+    changes: str
+    #: history of the versions before the first one this registry holds (an imported workbook's)
+    prior_history: tuple[HistoryLine, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return version_label(self.number, self.issue_date)
+
+    @property
+    def history_line(self) -> HistoryLine:
+        return HistoryLine(str(self.number), self.issue_date.isoformat(), self.changes)
+
+    def by_number(self) -> dict[str, Entry]:
+        return {e.number: e for e in self.entries if e.number}
+
+
+#: what makes two entries the same listing: a Device Model and firmware may appear under several
+#: SMETS/CHTS and GBCS versions, so those are part of the key
+KEY_FIELDS: Final = (DEVICE_TYPE, MANUFACTURER_ID, MODEL_ID, HARDWARE_VERSION, HARDWARE_REVISION,
+                     FIRMWARE_VERSION, SPEC_VERSION, GBCS_VERSION)
+DEVICE_MODEL_FIELDS: Final = (MANUFACTURER_ID, MODEL_ID, HARDWARE_VERSION, HARDWARE_REVISION)
+
+
+def entry_key(entry: Entry) -> tuple[str | None, ...]:
+    return tuple(entry.text(f) for f in KEY_FIELDS)
+
+
+def device_model(entry: Entry) -> tuple[str | None, ...]:
+    return tuple(entry.text(f) for f in DEVICE_MODEL_FIELDS)

@@ -1,0 +1,70 @@
+"""The changes a new CPL version is made of: new entries, removals and certificate updates.
+
+These records are what the change-file readers produce and what ``cplkit.core.merge`` consumes.
+Each carries its ``Origin`` (file, entry, sheet and the cells of its fields) so a merge finding can
+point at the exact cell to change. Nothing here reads files or decides what is valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from cplkit.core.model import Entry, RawEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a change came from, for findings."""
+
+    file: str
+    entry: int | None = None
+    sheet: str | None = None
+    cells: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @staticmethod
+    def of(file: str, raw: RawEntry) -> Origin:
+        cells = {name: cell for name in raw.placement.positions
+                 if (cell := raw.cell(name)) is not None}
+        return Origin(file, raw.index, raw.placement.sheet, MappingProxyType(cells))
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A submitted entry that passed every rule; SECAS allocates its number on merge."""
+
+    entry: Entry
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """Mark an entry Removed (a Security Sub-Committee decision, or a correction)."""
+
+    number: str
+    reason: str
+    decision: str
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateUpdate:
+    """Change a CPA certificate on every Current entry that carries it, in place."""
+
+    certificate: str
+    new_certificate: str | None
+    new_expiry: dt.date | None
+    reason: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    new_entries: tuple[NewEntry, ...] = ()
+    removals: tuple[Removal, ...] = ()
+    updates: tuple[CertificateUpdate, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.new_entries or self.removals or self.updates)

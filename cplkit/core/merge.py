@@ -1,0 +1,226 @@
+"""Merge: the current list plus a change set gives the next version, or the reasons it cannot.
+
+Checks the change set against itself and the current list (CPL-M01 to M05, and the window of a
+new '[E] ' certificate date), allocates entry numbers after the highest ever given, sets statuses,
+bumps the version number by exactly one and writes the history line in SECAS's style. Pure: it
+takes records and returns records; the registry transaction does the writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cplkit.core import model as m
+from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin
+from cplkit.core.findings import Finding, Severity, make_finding
+from cplkit.core.rules.certificates import add_years
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    version: m.CplVersion | None  # None when an error stops the merge
+    findings: tuple[Finding, ...]
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+
+@dataclass(slots=True)
+class _Merge:
+    current: m.CplVersion | None
+    changes: ChangeSet
+    issue_date: dt.date
+    cpa_years: int
+    findings: list[Finding] = field(default_factory=list)
+
+    def finding(self, code: str, origin: Origin, cell_field: str | None, message: str,
+                hint: str | None = None, value: str | None = None) -> None:
+        self.findings.append(make_finding(
+            code, message, hint=hint, file=origin.file, entry=origin.entry, sheet=origin.sheet,
+            cell=origin.cells.get(cell_field) if cell_field else None, field=cell_field,
+            value=value))
+
+
+def _describe(entry: m.Entry) -> str:
+    who = entry.text(m.IMAGE_CREATOR) or f"manufacturer {entry.text(m.MANUFACTURER_ID)}"
+    return f"{entry.number} - {who} {entry.device_type} {entry.firmware_version}"
+
+
+_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+          "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen",
+          "Eighteen", "Nineteen", "Twenty")
+
+
+def _count(n: int) -> str:
+    return _WORDS[n] if n < len(_WORDS) else str(n)
+
+
+def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str, str]],
+                 updates: Iterable[tuple[str, str | None, dt.date | None, str | None,
+                                         list[str]]]) -> str:
+    """The 'Changes incorporated' text, written as SECAS writes it."""
+    blocks: list[str] = []
+    by_generation: dict[str, list[m.Entry]] = {}
+    for entry in added:
+        generation = "SMETS1" if entry.spec_version == "SMETS V1.2" else "SMETS2"
+        by_generation.setdefault(generation, []).append(entry)
+    for generation, entries in by_generation.items():  # in the order the numbers run
+        plural = "s" if len(entries) > 1 else ""
+        blocks.append(f"{_count(len(entries))} new {generation} device model{plural} added:\n"
+                      + "\n".join(_describe(e) for e in entries))
+    removed = list(removed)
+    if removed:
+        plural = "s" if len(removed) > 1 else ""
+        blocks.append(f"{_count(len(removed))} device model{plural} removed:\n" + "\n".join(
+            f"{_describe(e)} ({reason}; decision: {decision})" for e, reason, decision in removed))
+    for certificate, new_id, new_date, reason, numbers in updates:
+        what = []
+        if new_id:
+            what.append(f"replaced by {new_id}")
+        if new_date:
+            what.append(f"expiry or renewal date set to {new_date:%d/%m/%Y}")
+        because = f" ({reason})" if reason else ""
+        plural = "entries" if len(numbers) != 1 else "entry"
+        blocks.append(f"CPA Certificate {certificate} {' and '.join(what)}{because}. "
+                      f"{_count(len(numbers))} current {plural} updated: {', '.join(numbers)}.")
+    return "\n\n".join(blocks)
+
+
+def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.date,
+          cpa_expiring_years: int = 6) -> MergeResult:
+    """The next version made from ``current`` and ``changes``, or the findings that stop it."""
+    state = _Merge(current, changes, issue_date, cpa_expiring_years)
+    entries = list(current.entries) if current else []
+    by_number = {e.number: i for i, e in enumerate(entries) if e.number}
+    _check_new_entries(state, entries)
+    removed = _apply_removals(state, entries, by_number)
+    updated = _apply_updates(state, entries, {n for n, _, _ in removed})
+    if any(f.severity is Severity.ERROR for f in state.findings):
+        return MergeResult(None, tuple(state.findings))
+    if not changes:
+        raise ValueError("an empty change set makes no new version")
+    highest = max((int(e.number) for e in entries if e.number and e.number.isdigit()), default=0)
+    added: list[m.Entry] = []
+    for offset, new in enumerate(changes.new_entries, start=1):
+        values = dict(new.entry.values)
+        values[m.ENTRY_NUMBER] = f"{highest + offset:06d}"
+        values[m.ENTRY_STATUS] = m.Status.CURRENT.value
+        added.append(m.Entry.of(values))
+    if highest + len(added) > 999_999:
+        raise ValueError("entry numbers would pass 999999")
+    number = current.number.next() if current else m.VersionNumber(1, 0)
+    text = history_text(
+        added,
+        [(entries[by_number[n]], reason, decision) for n, reason, decision in removed],
+        [(u.certificate, u.new_certificate, u.new_expiry, u.reason, numbers)
+         for u, numbers in updated])
+    version = m.CplVersion(number, issue_date, tuple(entries + added), text,
+                           current.prior_history if current else ())
+    return MergeResult(version, tuple(state.findings), tuple(e.number or "" for e in added),
+                       tuple(n for n, _, _ in removed),
+                       tuple(sorted({n for _, numbers in updated for n in numbers})))
+
+
+def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:
+    by_key: dict[tuple[str | None, ...], list[m.Entry]] = {}
+    types_of_model: dict[tuple[str | None, ...], dict[str, str]] = {}
+    for entry in entries:
+        by_key.setdefault(m.entry_key(entry), []).append(entry)
+        if entry.status == m.Status.CURRENT and entry.device_type:
+            types_of_model.setdefault(m.device_model(entry), {}).setdefault(
+                entry.device_type, entry.number or "")
+    seen: dict[tuple[str | None, ...], NewEntry] = {}
+    for new in state.changes.new_entries:
+        key = m.entry_key(new.entry)
+        where = new.origin
+        if key in seen:
+            first = seen[key].origin
+            state.finding("CPL-M01", where, m.FIRMWARE_VERSION,
+                          f"the same device type, Device Model, firmware and versions as entry "
+                          f"{first.entry} of {first.file}",
+                          "submit each listing once", new.entry.firmware_version)
+            continue
+        seen[key] = new
+        listed = by_key.get(key, [])
+        current = [e.number for e in listed if e.status == m.Status.CURRENT]
+        if current:
+            state.finding("CPL-M02", where, m.FIRMWARE_VERSION,
+                          f"already on the CPL as Current entry {', '.join(map(str, current))}",
+                          "nothing to submit: this listing exists; a change of details is a "
+                          "removal plus a new entry", new.entry.firmware_version)
+        elif listed:
+            state.finding("CPL-M05", where, m.FIRMWARE_VERSION,
+                          "a resubmission: this listing exists only as Removed entry "
+                          + ", ".join(str(e.number) for e in listed),
+                          "make sure the reason for the removal no longer applies",
+                          new.entry.firmware_version)
+        others = {t: n for t, n in types_of_model.get(m.device_model(new.entry), {}).items()
+                  if t != new.entry.device_type}
+        if others:
+            state.finding("CPL-M03", where, m.MODEL_ID,
+                          "this Device Model (manufacturer, model, hardware) is already listed "
+                          "under another device type: " + ", ".join(
+                              f"{t} (entry {n})" for t, n in sorted(others.items())),
+                          "check the model identifier: the DCC once rejected a CPL where two "
+                          "device types shared one", new.entry.text(m.MODEL_ID))
+
+
+def _apply_removals(state: _Merge, entries: list[m.Entry],
+                    by_number: dict[str, int]) -> list[tuple[str, str, str]]:
+    removed: list[tuple[str, str, str]] = []
+    for removal in state.changes.removals:
+        index = by_number.get(removal.number)
+        if index is None:
+            state.finding("CPL-M04", removal.origin, m.ENTRY_NUMBER,
+                          f"there is no entry {removal.number} on the CPL",
+                          "check the entry number", removal.number)
+            continue
+        entry = entries[index]
+        if entry.status != m.Status.CURRENT:
+            state.finding("CPL-M04", removal.origin, m.ENTRY_NUMBER,
+                          f"entry {removal.number} is {entry.status}, not Current",
+                          "only a Current entry can be removed", removal.number)
+            continue
+        entries[index] = m.Entry.of({**entry.values, m.ENTRY_STATUS: m.Status.REMOVED.value})
+        removed.append((removal.number, removal.reason, removal.decision))
+    return removed
+
+
+def _apply_updates(state: _Merge, entries: list[m.Entry],
+                   removed: set[str]) -> list[tuple[CertificateUpdate, list[str]]]:
+    done: list[tuple[CertificateUpdate, list[str]]] = []
+    latest = add_years(state.issue_date, state.cpa_years)
+    for update in state.changes.updates:
+        targets = [i for i, e in enumerate(entries)
+                   if e.text(m.CPA_ID) == update.certificate
+                   and e.status == m.Status.CURRENT and e.number not in removed]
+        if not targets:
+            state.finding("CPL-M04", update.origin, m.CPA_ID,
+                          f"no Current entry carries the CPA certificate {update.certificate}",
+                          "check the certificate id, prefix included", update.certificate)
+            continue
+        certificate = update.new_certificate or update.certificate
+        if certificate.startswith("[E] ") and update.new_expiry and not (
+                state.issue_date <= update.new_expiry <= latest):
+            state.finding("CPL-R08", update.origin, m.CPA_EXPIRY,
+                          f"the expiring certificate's date {update.new_expiry:%d/%m/%Y} is not "
+                          f"between {state.issue_date:%d/%m/%Y} and {latest:%d/%m/%Y}",
+                          value=update.new_expiry.isoformat())
+            continue
+        numbers = []
+        for i in targets:
+            values = dict(entries[i].values)
+            if update.new_certificate:
+                values[m.CPA_ID] = update.new_certificate
+            if update.new_expiry:
+                values[m.CPA_EXPIRY] = update.new_expiry
+            entries[i] = m.Entry.of(values)
+            numbers.append(entries[i].number or "")
+        done.append((update, numbers))
+    return done
