@@ -141,34 +141,54 @@ def codes(fmt: str) -> None:
     click.echo(render_codes(fmt), nl=False)
 
 
+TEMPLATES = {
+    "form": "cpl-new-entry.xlsx",
+    "bulk": "cpl-bulk.xlsx",
+    "removals": "cpl-removals.csv",
+    "certificate-updates": "cpl-certificate-updates.csv",
+}
+
+
 @cli.command()
-@click.option("--bulk", is_flag=True, help="A one-entry-per-row sheet instead of the form.")
+@click.option("--bulk", "kind", flag_value="bulk", help="A one-entry-per-row submission sheet.")
+@click.option("--removals", "kind", flag_value="removals", help="A removals change file (CSV).")
+@click.option("--certificate-updates", "kind", flag_value="certificate-updates",
+              help="A certificate updates change file (CSV).")
 @click.option("--csv", "as_csv", is_flag=True, help="With --bulk: a CSV file instead of .xlsx.")
 @click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Build it from this ruleset instead of the bundled one.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Where to write it (default: cpl-new-entry.xlsx or cpl-bulk.xlsx/.csv).")
-def template(bulk: bool, as_csv: bool, rules_file: Path | None, output: Path | None) -> None:
-    """Write a blank New Entry form (or, with --bulk, a bulk sheet) to fill in."""
+              help="Where to write it (default: " + ", ".join(TEMPLATES.values()) + ").")
+def template(kind: str | None, as_csv: bool, rules_file: Path | None,
+             output: Path | None) -> None:
+    """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
+    a removals or certificate updates change file for 'cplkit publish'."""
+    from cplkit.io.changefiles import REMOVAL_COLUMNS, UPDATE_COLUMNS
+    from cplkit.io.listing import _csv
     from cplkit.io.rulesets import load_ruleset
     from cplkit.io.xlsx_write import write_bulk_table, write_new_entry_form
 
-    if as_csv and not bulk:
-        raise UsageError("--csv goes with --bulk: the New Entry form is a workbook")
-    ruleset = load_ruleset(rules_file)
-    suffix = ".csv" if as_csv else ".xlsx"
-    path = output or Path(("cpl-bulk" if bulk else "cpl-new-entry") + suffix)
+    kind = kind or "form"
+    if as_csv and kind != "bulk":
+        raise UsageError("--csv goes with --bulk")
+    default = TEMPLATES[kind].replace(".xlsx", ".csv") if as_csv else TEMPLATES[kind]
+    path = output or Path(default)
     if path.exists():
         raise UsageError(f"{path} exists already; cplkit never overwrites it",
                          hint="name another file with --output")
+    ruleset = load_ruleset(rules_file)
     try:
-        if bulk:
+        if kind == "bulk":
             write_bulk_table(path, ruleset, [])
-        else:
+        elif kind == "form":
             write_new_entry_form(path, ruleset)
+        else:
+            columns = REMOVAL_COLUMNS if kind == "removals" else UPDATE_COLUMNS
+            path.write_text(_csv([list(columns)]), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {path}; fill it in, then run: cplkit check {path}")
+    then = "cplkit check" if kind in ("form", "bulk") else "cplkit publish -r REGISTRY --dry-run"
+    click.echo(f"wrote {path}; fill it in, then run: {then} {path}")
 
 
 # -- the master list -------------------------------------------------------------------------

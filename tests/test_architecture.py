@@ -54,6 +54,13 @@ TESTED_ELSEWHERE = {
     "CPL-F02": "tests/io/test_hostile.py",
     "CPL-R06": "tests/core/test_rules.py",
     "CPL-R07": "tests/core/test_rules.py",
+    "CPL-M01": "tests/core/test_merge.py",
+    "CPL-M02": "tests/core/test_merge.py",
+    "CPL-M03": "tests/core/test_merge.py",
+    "CPL-M04": "tests/core/test_merge.py",
+    "CPL-M05": "tests/core/test_merge.py",
+    "CPL-I01": "tests/io/test_secas_workbook.py",
+    "CPL-I02": "tests/io/test_secas_workbook.py",
 }
 
 

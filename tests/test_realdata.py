@@ -61,3 +61,86 @@ def test_secas_blank_form_reads_like_a_cplkit_form(tmp_path: Path, ruleset: Rule
     assert [(f.code, f.cell) for f in theirs.findings] == [(f.code, f.cell) for f in mine.findings]
     assert {f.cell for f in theirs.findings if f.code == "CPL-V01"} == {
         "G9", "G10", "G11", "G12", "G13", "G14", "G15", "G16"}
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    registry = tmp_path_factory.mktemp("real") / "registry"
+    report = registry.parent / "import.json"
+    result = CliRunner().invoke(cli, ["import", str(REAL_WORKBOOK), "-r", str(registry),
+                                      "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "imported Version 2.051 Issued on 21-09-2022: 729 entries" in result.output
+    return registry
+
+
+def test_import_keeps_every_entry_and_history_line(imported: Path) -> None:
+    from cplkit.io.registry import Registry
+
+    stored = Registry(imported).read()
+    version = stored.version
+    assert str(version.number) == "2.051" and version.issue_date == dt.date(2022, 9, 21)
+    statuses = [e.status for e in version.entries]
+    assert len(statuses) == 729
+    assert statuses.count("Current") == 694 and statuses.count("Removed") == 35
+    history = Registry(imported).history()
+    assert len(history) == 346
+    assert (history[0].version, history[0].date) == ("1.0", "2016-10-27")
+    assert history[-1].version == "2.051"
+    assert "000731 - George Wilson Industries GSME FVI" in history[-1].changes
+    by_number = version.by_number()
+    # dirty values normalised, numbers Excel made of hex kept as SECAS meant them
+    assert by_number["000001"].spec_version == "CHTS V1.0"
+    assert by_number["000114"].text("Device_Model.hardware_version.version") == "12"
+    assert by_number["000021"].text("DLMS_Certificate.identification_number") == "1675"
+    assert stored.made_by["sources"][0]["sha256"] == EXPECTED["workbook_sha256"]
+
+
+def test_import_report_lists_every_anomaly(imported: Path) -> None:
+    report = json.loads((imported.parent / "import.json").read_text())
+    findings = report["files"][0]["findings"]
+    kept = [f for f in findings if f["code"] == "CPL-I01"]
+    assert {f["cell"] for f in kept} == {g_cell for g in EXPECTED["groups"]
+                                         if g["code"] == "CPL-V06" for g_cell in g["cells"]}
+    gaps = [f for f in findings if f["code"] == "CPL-I02"]
+    assert len(gaps) == 1 and "000033, 000074, 000075" in gaps[0]["message"]
+
+
+def test_import_never_overwrites(imported: Path) -> None:
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    before = (imported / "registry.json").read_bytes()
+    result = CliRunner().invoke(cli, ["import", str(REAL_WORKBOOK), "-r", str(imported)])
+    assert result.exit_code == 4 and "never overwrites" in result.output
+    assert (imported / "registry.json").read_bytes() == before
+
+
+def test_publishing_on_the_real_list(imported: Path) -> None:
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+    from tests.conftest import SAMPLES
+
+    forms = [SAMPLES / "valid" / f"form-{n}.xlsx" for n in ("gas-smart-meter", "ppmid",
+                                                            "communications-hub")]
+    result = CliRunner().invoke(cli, ["publish", "-r", str(imported), "--as-of", "2026-11-23",
+                                      *map(str, forms)])
+    assert result.exit_code == 0, result.output
+    assert "issued Version 2.052 Issued on 23-11-2026 (after 2.051)" in result.output
+    history = json.loads(CliRunner().invoke(
+        cli, ["history", "-r", str(imported), "--format", "json"]).output)
+    assert history[-1] == {"version": "2.052", "date": "2026-11-23", "changes": (
+        "Three new SMETS2 device models added:\n"
+        "000733 - Example Meters Ltd Gas Smart Meter 01:02:0A:FF\n"
+        "000734 - Example Meters Ltd Pre-Payment Interface Device 01:02:0A:FF\n"
+        "000735 - Example Meters Ltd Communications Hub 01:02:0A:FF")}
+    difference = json.loads(CliRunner().invoke(
+        cli, ["diff", "2.051", "2.052", "-r", str(imported), "--format", "json"]).output)
+    assert [e["Entry.number"] for e in difference["added"]] == ["000733", "000734", "000735"]
+    assert difference["removed"] == difference["amended"] == difference["missing"] == []

@@ -188,7 +188,8 @@ class VersionNumber:
     @staticmethod
     def parse(text: str) -> VersionNumber:
         major, dot, minor = text.strip().partition(".")
-        if not dot or not major.isdigit() or not minor.isdigit() or not minor.isascii():
+        digits = major + minor
+        if not dot or not major or not minor or not digits.isascii() or not digits.isdigit():
             raise ValueError(f"{text!r} is not a CPL version number such as 2.051")
         return VersionNumber(int(major), int(minor), len(minor))
 

@@ -399,7 +399,7 @@ class Transaction:
         _fsync_dir(staging)
         failpoint("after-write")
         final = versions / number
-        os.rename(staging, final)  # the directory is complete or absent, never half there
+        staging.rename(final)  # the directory is complete or absent, never half there
         _fsync_dir(versions)
         failpoint("after-rename")
         record = VersionRecord(number, sha256(data), version.issue_date.isoformat())
@@ -413,7 +413,7 @@ class Transaction:
         staged_head.unlink(missing_ok=True)
         _write_durably(staged_head, head.encode())
         failpoint("before-head")
-        os.replace(staged_head, self.registry.path / HEAD)
+        staged_head.replace(self.registry.path / HEAD)
         _fsync_dir(self.registry.path)
         failpoint("after-head")
         self.head = head

@@ -220,3 +220,105 @@ def _save(wb: Any, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     wb.save(tmp)
     tmp.replace(path)
+
+
+LIST_SHEET = "Central Products List"
+CSV_SHEET = "CPL - saveable in CSV"
+CONTROL_SHEET = "Version Control"
+LIST_HEADER_LABELS = ("Data Group", "Data Attribute", "Notes", "Conditionality rule",
+                      "Source of definition", "Format", "Valid values")
+CSV_COLUMNS = ("Version", "Entry.number", "Entry.status", "Device_Type.name",
+               "Device_Model.manufacturer_identifier", "Device_Model.model_identifier",
+               "Device_Model.hardware_version.version", "Device_Model.hardware_version.revision",
+               "Device_Model.model_identifier_concatenated_with_hardware_version",
+               "Device_Model.firmware_version",
+               "SMETS_CHTS Version.Version_number_and_effective_date",
+               "GBCS Version.version_number", "Manufacturer_Image.hash")
+
+
+def csv_extract_row(label: str, values: EntryValues) -> list[str]:
+    """One row of SECAS's 'saveable in CSV' extract: hex without colons, the label repeated."""
+    def plain(name: str) -> str:
+        return cell_text(values.get(name)).replace(":", "")
+
+    concatenated = plain("Device_Model.model_identifier") + plain(
+        "Device_Model.hardware_version.version") + plain("Device_Model.hardware_version.revision")
+    out = [label]
+    for column in CSV_COLUMNS[1:]:
+        if column == "Device_Model.model_identifier_concatenated_with_hardware_version":
+            out.append(concatenated)
+        elif column.startswith(("Device_Model.", "Manufacturer_Image.")):
+            out.append(plain(column))
+        else:
+            out.append(cell_text(values.get(column)))
+    return out
+
+
+def write_cpl_workbook(path: Path, ruleset: Ruleset, label: str,
+                       history: Sequence[tuple[str, str, str]],
+                       entries: Sequence[EntryValues]) -> None:
+    """SECAS's four-tab CPL workbook, without macros: Version Control with the full history,
+    a blank CPL - New Entry form, the Central Products List and CPL - saveable in CSV.
+    ``history`` rows are (version, dd/mm/yyyy, changes), oldest first."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from cplkit.core.model import PUBLISHED_FIELDS
+
+    wb = Workbook(write_only=True)
+
+    def text(ws: Any, value: str, bold: bool = False) -> Any:
+        cell = WriteOnlyCell(ws, value=value or None)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if bold:
+            cell.font = Font(bold=True)
+        return cell
+
+    control: Any = wb.create_sheet(CONTROL_SHEET)
+    control.append([text(control, "Central Products List (CPL)", bold=True)])
+    control.append([])
+    control.append([text(control, label, bold=True)])
+    for _ in range(4):
+        control.append([])
+    control.append([text(control, "Version History", bold=True)])
+    control.append([])
+    control.append([text(control, h, bold=True) for h in (
+        "Version Number (each issued version will increment this number by one)",
+        "Date Of Issue", "Changes incorporated")])
+    for version, date, changes in history:
+        control.append([text(control, version), text(control, date), text(control, changes)])
+
+    form: Any = wb.create_sheet(FORM_SHEET)
+    form.append([text(form, "Central Products List - New Entry Form", bold=True)])
+    for _ in range(4):
+        form.append([])
+    form.append([text(form, h, bold=True) for h in FORM_HEADER])
+    for spec in ruleset.fields.values():
+        group, attribute = form_label(spec)
+        placeholder = SECAS_PLACEHOLDER if spec.allocated_by_secas else ""
+        form.append([text(form, group), text(form, attribute), None,
+                     text(form, conditionality(ruleset, spec)), text(form, _format_text(spec)),
+                     text(form, "\n".join(allowed_values(ruleset, spec))),
+                     text(form, placeholder)])
+
+    listing: Any = wb.create_sheet(LIST_SHEET)
+    specs = [ruleset.fields[name] for name in PUBLISHED_FIELDS]
+    rows: dict[str, list[str]] = {
+        "Data Group": [s.group for s in specs],
+        "Data Attribute": [s.attribute for s in specs],
+        "Conditionality rule": [conditionality(ruleset, s) for s in specs],
+        "Format": [_format_text(s) for s in specs],
+        "Valid values": ["\n".join(allowed_values(ruleset, s)) for s in specs],
+    }
+    for header in LIST_HEADER_LABELS:
+        values = rows.get(header, [""] * len(specs))
+        listing.append([text(listing, header, bold=True), *(text(listing, v) for v in values)])
+    for entry in entries:
+        listing.append([None, *(text(listing, cell_text(entry.get(n))) for n in PUBLISHED_FIELDS)])
+
+    extract: Any = wb.create_sheet(CSV_SHEET)
+    extract.append([text(extract, c) for c in CSV_COLUMNS])
+    for entry in entries:
+        extract.append([text(extract, v) for v in csv_extract_row(label, entry)])
+    _save(wb, path)

@@ -1,0 +1,180 @@
+"""Merge: change sets checked against themselves and the list (CPL-M01 to M05), numbers
+allocated after the highest ever given, statuses set, and the history line in SECAS's style."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cplkit.core import model as m
+from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin, Removal
+from cplkit.core.diff import diff
+from cplkit.core.merge import merge
+
+DAY = dt.date(2026, 11, 23)
+CELLS = {m.FIRMWARE_VERSION: "G14", m.MODEL_ID: "G11", m.ENTRY_NUMBER: "A2", m.CPA_ID: "A2",
+         m.CPA_EXPIRY: "C2"}
+
+
+def entry(number: str | None = None, status: str | None = None, *, firmware: str = "01:00:00:01",
+          device_type: str = "Gas Smart Meter", model: str = "20:02",
+          cpa: str = "[R] NCSC-1", spec: str = "SMETS V4.3") -> m.Entry:
+    values: dict[str, m.Value] = {
+        m.DEVICE_TYPE: device_type, m.MANUFACTURER_ID: "12:3E", m.MODEL_ID: model,
+        m.HARDWARE_VERSION: "01", m.HARDWARE_REVISION: "00", m.FIRMWARE_VERSION: firmware,
+        m.SPEC_VERSION: spec, m.GBCS_VERSION: "GBCS Version 4.1", m.CPA_ID: cpa,
+        m.CPA_EXPIRY: dt.date(2030, 1, 1), m.IMAGE_CREATOR: "Example Meters Ltd"}
+    if number:
+        values[m.ENTRY_NUMBER] = number
+    if status:
+        values[m.ENTRY_STATUS] = status
+    return m.Entry.of(values)
+
+
+def new(e: m.Entry, index: int = 1, file: str = "form.xlsx") -> NewEntry:
+    return NewEntry(e, Origin(file, index, "CPL - New Entry", CELLS))
+
+
+CURRENT = m.CplVersion(m.VersionNumber.parse("2.051"), dt.date(2022, 9, 21), (
+    entry("000001", "Current", firmware="01:00:00:00"),
+    entry("000002", "Removed", firmware="02:00:00:00"),
+    entry("000732", "Current", firmware="03:00:00:00", cpa="[E] NCSC-OLD"),
+    entry("000005", "Current", firmware="04:00:00:00", cpa="[E] NCSC-OLD"),
+), "Two new SMETS2 device models added:\n000731 - ...")
+
+
+def codes(result: object) -> list[tuple[str, str | None, int | None]]:
+    return sorted((f.code, f.cell, f.entry) for f in result.findings)  # type: ignore[attr-defined]
+
+
+def test_new_entries_follow_the_highest_number_ever_given() -> None:
+    result = merge(CURRENT, ChangeSet((new(entry(firmware="09:00:00:01")),
+                                       new(entry(firmware="09:00:00:02"), 2))), issue_date=DAY)
+    assert result.version is not None
+    assert result.added == ("000733", "000734")
+    assert str(result.version.number) == "2.052"
+    assert result.version.label == "Version 2.052 Issued on 23-11-2026"
+    added = result.version.entries[-2:]
+    assert [e.status for e in added] == ["Current", "Current"]
+    assert result.version.entries[:4] == CURRENT.entries  # nothing else touched
+    assert result.version.changes == (
+        "Two new SMETS2 device models added:\n"
+        "000733 - Example Meters Ltd Gas Smart Meter 09:00:00:01\n"
+        "000734 - Example Meters Ltd Gas Smart Meter 09:00:00:02")
+
+
+def test_the_first_version_of_an_empty_list_is_1_0() -> None:
+    result = merge(None, ChangeSet((new(entry()),)), issue_date=DAY)
+    assert result.version is not None
+    assert str(result.version.number) == "1.0" and result.added == ("000001",)
+
+
+def test_m01_same_key_twice_in_the_change_set() -> None:
+    result = merge(CURRENT, ChangeSet((new(entry()), new(entry(), 1, "other.xlsx"))),
+                   issue_date=DAY)
+    assert result.version is None
+    assert codes(result) == [("CPL-M01", "G14", 1)]
+    assert "entry 1 of form.xlsx" in result.findings[0].message
+
+
+def test_m02_already_current() -> None:
+    result = merge(CURRENT, ChangeSet((new(entry(firmware="01:00:00:00")),)), issue_date=DAY)
+    assert result.version is None
+    assert codes(result) == [("CPL-M02", "G14", 1)]
+    assert "000001" in result.findings[0].message
+
+
+def test_m05_resubmission_of_a_removed_listing_is_a_warning() -> None:
+    result = merge(CURRENT, ChangeSet((new(entry(firmware="02:00:00:00")),)), issue_date=DAY)
+    assert result.version is not None
+    assert codes(result) == [("CPL-M05", "G14", 1)]
+    assert "000002" in result.findings[0].message
+
+
+def test_m03_device_model_under_another_device_type_is_a_warning() -> None:
+    hub = entry(device_type="Communications Hub", firmware="09:09:09:09", spec="CHTS V1.5")
+    result = merge(CURRENT, ChangeSet((new(hub),)), issue_date=DAY)
+    assert result.version is not None
+    assert codes(result) == [("CPL-M03", "G11", 1)]
+    assert "Gas Smart Meter (entry 000001)" in result.findings[0].message
+
+
+def removal(number: str, index: int = 1) -> Removal:
+    return Removal(number, "incorrect CHTS and GBCS combination", "SSC 2022-08-24",
+                   Origin("removals.csv", index, None, CELLS))
+
+
+def test_removal_marks_the_entry_removed_and_says_why() -> None:
+    result = merge(CURRENT, ChangeSet(removals=(removal("000001"),)), issue_date=DAY)
+    assert result.version is not None
+    assert result.version.by_number()["000001"].status == "Removed"
+    assert result.removed == ("000001",)
+    assert result.version.changes == (
+        "One device model removed:\n000001 - Example Meters Ltd Gas Smart Meter 01:00:00:00 "
+        "(incorrect CHTS and GBCS combination; decision: SSC 2022-08-24)")
+    changes = diff(CURRENT, result.version)
+    assert [e.number for e in changes.removed] == ["000001"] and not changes.added
+
+
+@pytest.mark.parametrize("number", ["000999", "000002"])
+def test_m04_removal_of_an_unknown_or_removed_entry(number: str) -> None:
+    result = merge(CURRENT, ChangeSet(removals=(removal(number),)), issue_date=DAY)
+    assert result.version is None
+    assert codes(result) == [("CPL-M04", "A2", 1)]
+
+
+def test_the_same_removal_twice_is_refused() -> None:
+    result = merge(CURRENT, ChangeSet(removals=(removal("000001"), removal("000001", 2))),
+                   issue_date=DAY)
+    assert codes(result) == [("CPL-M04", "A2", 2)]
+
+
+def update(certificate: str, new_id: str | None, new_date: dt.date | None) -> CertificateUpdate:
+    return CertificateUpdate(certificate, new_id, new_date, "NCSC granted a lifetime certificate",
+                             Origin("updates.csv", 1, None, CELLS))
+
+
+def test_certificate_update_applies_in_place_to_every_current_entry() -> None:
+    result = merge(CURRENT, ChangeSet(updates=(
+        update("[E] NCSC-OLD", "[R] NCSC-NEW", dt.date(2027, 8, 30)),)), issue_date=DAY)
+    assert result.version is not None
+    by_number = result.version.by_number()
+    for number in ("000005", "000732"):
+        assert by_number[number].text(m.CPA_ID) == "[R] NCSC-NEW"
+        assert by_number[number].cpa_expiry_date == dt.date(2027, 8, 30)
+    assert len(result.version.entries) == len(CURRENT.entries)
+    assert result.updated == ("000005", "000732")
+    assert "Two current entries updated: 000732, 000005." in result.version.changes
+    amended = diff(CURRENT, result.version).amended
+    assert {(a.number, a.field) for a in amended} == {
+        (n, f) for n in ("000005", "000732") for f in (m.CPA_ID, m.CPA_EXPIRY)}
+
+
+def test_certificate_update_of_an_unknown_certificate() -> None:
+    result = merge(CURRENT, ChangeSet(updates=(update("[E] NCSC-NONE", "[R] X", None),)),
+                   issue_date=DAY)
+    assert codes(result) == [("CPL-M04", "A2", 1)]
+
+
+def test_an_expiring_certificate_date_must_be_inside_the_window() -> None:
+    result = merge(CURRENT, ChangeSet(updates=(
+        update("[E] NCSC-OLD", None, dt.date(2033, 1, 1)),)), issue_date=DAY)
+    assert codes(result) == [("CPL-R08", "C2", 1)]
+
+
+def test_smets1_and_smets2_entries_are_listed_apart_in_number_order() -> None:
+    smets1 = entry(firmware="07:00:00:00", spec="SMETS V1.2")
+    result = merge(CURRENT, ChangeSet((new(entry(firmware="08:00:00:00")), new(smets1, 2))),
+                   issue_date=DAY)
+    assert result.version is not None
+    assert result.version.changes.split("\n\n") == [
+        "One new SMETS2 device model added:\n000733 - Example Meters Ltd Gas Smart Meter "
+        "08:00:00:00",
+        "One new SMETS1 device model added:\n000734 - Example Meters Ltd Gas Smart Meter "
+        "07:00:00:00"]
+
+
+def test_an_empty_change_set_makes_no_version() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        merge(CURRENT, ChangeSet(), issue_date=DAY)
