@@ -404,11 +404,12 @@ class Transaction:
         failpoint("after-rename")
         record = VersionRecord(number, sha256(data), version.issue_date.isoformat())
         head = Head((*self.head.versions, record), self.head.created)
-        # verify what is on disk before it becomes visible
+        # verify what is on disk before it becomes visible: byte for byte what was encoded
         if (final / VERSION_FILE).read_bytes() != data:
             raise RegistryError(f"{final / VERSION_FILE} did not read back as written; the "
                                 "version was not issued")
-        self.issued = decode_version(data, str(final / VERSION_FILE))
+        self.issued = StoredVersion(version, record.sha256,
+                                    (latest.version, latest.sha256) if latest else None, made_by)
         staged_head = self.registry.path / f".{HEAD}.{os.getpid()}.tmp"
         staged_head.unlink(missing_ok=True)
         _write_durably(staged_head, head.encode())

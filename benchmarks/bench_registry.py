@@ -1,0 +1,119 @@
+"""Benchmark of the master list: import, a three-entry publish, and a diff of two versions, on
+the real CPL (729 entries) and on a synthetic list 100 times its size (72,900 entries), as
+whole-process medians. Target: the three-entry publish on the real list under 1 second, and
+costs growing no faster than the list.
+
+    python benchmarks/bench_registry.py [--runs N]
+
+The real workbook is read from ../shared/data when present; the synthetic list repeats its
+entries with new numbers and firmware (or the bundled samples' entries when it is absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cplkit.core import model as m
+from cplkit.io.limits import Limits
+from cplkit.io.registry import Registry
+from cplkit.io.rulesets import load_ruleset
+from cplkit.io.secas_workbook import read_secas_workbook
+from cplkit.io.xlsx_write import write_cpl_workbook
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+REAL = ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
+FORMS = [ROOT / "samples" / "valid" / f"form-{n}.xlsx"
+         for n in ("gas-smart-meter", "ppmid", "communications-hub")]
+AS_OF = "2026-11-23"
+
+
+def timed(command: list[str], runs: int, before: list[str] | None = None) -> tuple[float, float]:
+    """Median wall seconds and peak MiB of ``command`` over fresh processes; ``before`` (if
+    given) is run, untimed, ahead of each."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        if before:
+            subprocess.run(before, check=True, capture_output=True)
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - start)
+        peaks.append(usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) != 0:
+            assert process.stderr is not None
+            raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()}")
+    return statistics.median(walls), max(peaks)
+
+
+def synthetic(out: Path, factor: int) -> Path:
+    """A SECAS-layout workbook with the real list's entries repeated ``factor`` times."""
+    ruleset = load_ruleset()
+    if REAL.exists():
+        version = read_secas_workbook(REAL, ruleset, Limits(), file=str(REAL)).version
+        base = [dict(e.values) for e in version.entries]
+        history = [(h.version, h.date, h.changes) for h in version.prior_history]
+        history.append((str(version.number), version.issue_date.isoformat(), version.changes))
+    else:
+        import runpy
+
+        samples = runpy.run_path(str(ROOT / "samples" / "generate.py"))["VALID"].values()
+        base = [{k: v for k, v in e.items() if k in m.PUBLISHED_FIELDS and v} for e in samples]
+        for e in base:
+            e[m.ENTRY_STATUS] = "Current"
+        history = [("2.051", "21/09/2022", "Synthetic list.")]
+    entries = []
+    for i in range(len(base) * factor):
+        values = dict(base[i % len(base)])
+        values[m.ENTRY_NUMBER] = f"{i + 1:06d}"
+        values[m.FIRMWARE_VERSION] = f"{(i >> 16) & 255:02X}:{(i >> 8) & 255:02X}:{i & 255:02X}:EE"
+        entries.append(values)
+    path = out / f"cpl-x{factor}.xlsx"
+    write_cpl_workbook(path, ruleset, "Version 2.051 Issued on 21-09-2022", history, entries)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    cplkit = shutil.which("cplkit") or str(Path(sys.executable).parent / "cplkit")
+    work = Path(tempfile.mkdtemp(prefix="cplkit-bench-"))
+    try:
+        workbooks = {"real list (729)": REAL} if REAL.exists() else {}
+        workbooks["synthetic x100"] = synthetic(work, 100)
+        print(f"cplkit registry benchmark: medians of {args.runs} fresh processes (wall s, "
+              "peak MiB)")
+        print(f"{'list':<20}{'entries':>8}{'import':>9}{'MiB':>6}{'publish 3':>11}{'MiB':>6}"
+              f"{'diff':>8}{'MiB':>6}")
+        for name, workbook in workbooks.items():
+            imported = work / f"reg-{name.split()[0]}"
+            registry = work / "scratch"
+            fresh = ["rm", "-rf", str(registry)]
+            import_s, import_mib = timed([cplkit, "import", str(workbook), "-r", str(registry)],
+                                         args.runs, before=fresh)
+            subprocess.run([cplkit, "import", str(workbook), "-r", str(imported)], check=True,
+                           capture_output=True)
+            reset = ["sh", "-c", f"rm -rf {registry} && cp -r {imported} {registry}"]
+            publish_s, publish_mib = timed(
+                [cplkit, "publish", "-r", str(registry), "--as-of", AS_OF, *map(str, FORMS)],
+                args.runs, before=reset)
+            diff_s, diff_mib = timed([cplkit, "diff", "2.051", "2.052", "-r", str(registry)],
+                                     args.runs)
+            count = len(Registry(imported).read().version.entries)
+            print(f"{name:<20}{count:>8}{import_s:>9.2f}{import_mib:>6.0f}{publish_s:>11.2f}"
+                  f"{publish_mib:>6.0f}{diff_s:>8.2f}{diff_mib:>6.0f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
