@@ -9,6 +9,7 @@ one-form check start fast. No validation logic lives here.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,49 @@ registry_option = click.option(
     "--registry", "-r", "registry", type=click.Path(path_type=Path, file_okay=False),
     required=True, envvar="CPLKIT_REGISTRY", show_envvar=True,
     help="The registry directory holding every issued version.")
+def signing_options(fn: Any) -> Any:
+    """--key, --cert, --chain and --passphrase-env: who signs the version."""
+    options = [
+        click.option("--key", type=click.Path(path_type=Path, dir_okay=False),
+                      envvar="CPLKIT_KEY", show_envvar=True,
+                      help="Signing key: PEM (encrypted or not) or PKCS#12."),
+        click.option("--cert", type=click.Path(path_type=Path, dir_okay=False),
+                     envvar="CPLKIT_CERT", show_envvar=True,
+                     help="The key's X.509 certificate (PEM); taken from a PKCS#12 key if "
+                          "omitted."),
+        click.option("--chain", type=click.Path(path_type=Path, dir_okay=False),
+                     envvar="CPLKIT_CHAIN", help="Intermediate certificates (PEM bundle)."),
+        click.option("--passphrase-env", metavar="VAR",
+                     help="Name of the environment variable holding the key's passphrase "
+                          "(otherwise asked for when needed)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _identity(key: Path | None, cert: Path | None, chain: Path | None,
+              passphrase_env: str | None) -> Any:
+    from cplkit.errors import SigningError
+    from cplkit.io.signing import load_identity
+
+    if key is None:
+        return None
+    passphrase: bytes | None = None
+    if passphrase_env:
+        value = os.environ.get(passphrase_env)
+        if value is None:
+            raise UsageError(f"--passphrase-env names {passphrase_env}, which is not set")
+        passphrase = value.encode()
+    try:
+        return load_identity(key, cert, chain, passphrase)
+    except SigningError as exc:
+        if passphrase is None and "no passphrase" in exc.message and sys.stdin.isatty():
+            typed = click.prompt(f"Passphrase for {key}", hide_input=True, err=True)
+            return load_identity(key, cert, chain, typed.encode())
+        raise
+
+
 list_format = click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]),
                            default="text", show_default=True)
 
@@ -209,12 +253,20 @@ def _registry(path: Path) -> Any:
 
 @cli.command()
 @registry_option
-def init(registry: Path) -> None:
+@click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), envvar="CPLKIT_CERT",
+              show_envvar=True, help="The signing certificate to trust from the start.")
+def init(registry: Path, cert: Path | None) -> None:
     """Start an empty registry (the first publish issues version 1.0)."""
+    from cplkit.io.signing import load_certificates
     from cplkit.master import init_registry
 
-    init_registry(registry)
-    click.echo(f"created an empty registry at {registry}")
+    certificate = None
+    if cert is not None:
+        certificate = load_certificates(cert.read_bytes(), str(cert))[0]
+    init_registry(registry, certificate)
+    trusted = f", trusting {certificate.subject.rfc4514_string()}" if certificate else \
+        " (no signing certificate trusted yet: cplkit trust add CERT)"
+    click.echo(f"created an empty registry at {registry}{trusted}")
 
 
 @cli.command(name="import")
@@ -223,19 +275,26 @@ def init(registry: Path) -> None:
 @click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write every import finding to this file (JSON, as check --format json).")
+@signing_options
 def import_(workbook: Path, registry: Path, rules_file: Path | None,
-            report_path: Path | None) -> None:
+            report_path: Path | None, key: Path | None, cert: Path | None, chain: Path | None,
+            passphrase_env: str | None) -> None:
     """Build a new registry from a CPL workbook as SECAS publishes it.
 
     Every entry and history line is kept; values no rule accepts are kept as SECAS issued them
-    and listed. An existing registry is never overwritten.
+    and listed. An existing registry is never overwritten. The imported version gets its own
+    signed DCC file, and the signing certificate becomes the registry's trusted one.
     """
     from cplkit.core.findings import FileReport, Report, count_by_code
     from cplkit.io import reports
     from cplkit.io.rulesets import load_ruleset
     from cplkit.master import import_workbook
 
-    outcome = import_workbook(workbook, registry, load_ruleset(rules_file))
+    identity = _identity(key, cert, chain, passphrase_env)
+    if identity is None:
+        raise UsageError("the imported version is signed: give --key and --cert",
+                         hint="try it out with a throwaway key: cplkit keygen --out keys/")
+    outcome = import_workbook(workbook, registry, load_ruleset(rules_file), identity)
     version = outcome.version.version
     current = sum(1 for e in version.entries if e.status == "Current")
     history = len(version.prior_history) + 1
@@ -267,12 +326,16 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
 @click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@signing_options
 def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
-            base: str | None, rules_file: Path | None, fmt: str) -> None:
+            base: str | None, rules_file: Path | None, fmt: str, key: Path | None,
+            cert: Path | None, chain: Path | None, passphrase_env: str | None) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
     Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
-    publish holds it, or --base is no longer the latest.
+    publish holds it, or --base is no longer the latest; exit 6: the key cannot sign (not
+    trusted by the registry, wrong passphrase...). The version is signed (--key, --cert) and its
+    signed files are verified before it becomes visible.
     """
     import json
 
@@ -280,8 +343,9 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     from cplkit.io.rulesets import load_ruleset
     from cplkit.master import publish as run_publish
 
-    outcome = run_publish(registry, list(changes), load_ruleset(rules_file), as_of, base=base,
-                          dry_run=dry_run)
+    identity = None if dry_run else _identity(key, cert, chain, passphrase_env)
+    outcome = run_publish(registry, list(changes), load_ruleset(rules_file), as_of, identity,
+                          base=base, dry_run=dry_run)
     merged = outcome.merged
     version = merged.version if merged else None
     if fmt == "json":
@@ -401,11 +465,11 @@ def diff_(old: str, new: str, registry: Path, fmt: str) -> None:
 def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
           proposal: Path | None, fmt: str) -> None:
     """Current entries whose CPA certificate date or maintenance end has passed or is near."""
+    from cplkit.core.audit import audit as run_audit
+    from cplkit.core.audit import proposed_removals
     from cplkit.io.changefiles import REMOVAL_COLUMNS
     from cplkit.io.listing import _csv, render_audit
     from cplkit.io.rulesets import load_ruleset
-    from cplkit.master import audit as run_audit
-    from cplkit.master import proposed_removals
 
     version = _registry(registry).read().version
     items = run_audit(version, load_ruleset(rules_file), as_of, within)
@@ -418,6 +482,135 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
         click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
                    "Sub-Committee fills in the decision column before it is published",
                    err=True)
+
+
+# -- signing and verification ----------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory to write key.pem and cert.pem into (created if needed).")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
+def keygen(out: Path, days: int) -> None:
+    """Make a THROWAWAY P-256 key and self-signed certificate, for trying cplkit out only."""
+    from cplkit.io.signing import generate_throwaway
+
+    out.mkdir(parents=True, exist_ok=True)
+    key_path, cert_path = out / "key.pem", out / "cert.pem"
+    for path in (key_path, cert_path):
+        if path.exists():
+            raise UsageError(f"{path} exists already; cplkit never overwrites a key")
+    key, cert = generate_throwaway(days)
+    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(key)
+    cert_path.write_bytes(cert)
+    click.echo(f"wrote {key_path} and {cert_path}")
+    click.echo("THROWAWAY KEY, NOT FOR PRODUCTION: the key is unencrypted and the certificate "
+               "self-signed. Sign real CPL versions only with SECAS's organisation key.",
+               err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--trust", "trust_file", type=click.Path(path_type=Path, dir_okay=False),
+              required=True, help="The certificate(s) to trust (PEM bundle); nothing else is.")
+@click.option("--previous", type=click.Path(path_type=Path, dir_okay=False),
+              help="The previous version's DCC file: FILE must be exactly the next version "
+                   "and name this one's SHA-256.")
+@click.option("--at", "at", metavar="YYYY-MM-DD", help="Check certificate validity on this day "
+              "(default: the file's issue date, or the CMS signing time).")
+@click.option("--signature", type=click.Path(path_type=Path, dir_okay=False),
+              help="For a CSV extract: its detached CMS signature (default: FILE.p7s).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
+           signature: Path | None, fmt: str) -> None:
+    """Verify a signed DCC file (XML) or CSV extract, trusting only --trust.
+
+    Exit status: 0 valid; 10 not well-formed or a DTD/entities; 11 not a CPL file (schema);
+    12 signature missing, repeated, moved or partial; 13 signature does not match (changed);
+    14 untrusted signer; 15 algorithm refused (SHA-1...); 16 certificate not valid then;
+    17 not the version after --previous; 2 usage; 3 a file cannot be read.
+    """
+    import json
+
+    from cplkit.errors import InputFileError
+    from cplkit.io.signing import load_certificates
+    from cplkit.io.verify import check_chain, verify_csv, verify_dcc
+
+    def read(path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+    day = _parse_date(click.get_current_context(), click.Option(["--at"]), at) if at else None
+    trusted = load_certificates(read(trust_file), str(trust_file))
+    data = read(file)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        result = verify_dcc(data, trusted, at=day)
+        if previous is not None:
+            check_chain(result, verify_dcc(read(previous), trusted))
+        content = result.content
+        assert content is not None
+        summary = {"file": str(file), "kind": "dcc-xml", "valid": True,
+                   "version": str(content.number), "label": content.label,
+                   "issue_date": content.issue_date.isoformat(), "entries": len(content.entries),
+                   "previous": content.previous[0] if content.previous else None,
+                   "chain_checked": previous is not None, "signer": result.signer_name,
+                   "sha256": result.sha256}
+        text = (f"{file}: valid, {content.label}, {len(content.entries)} entries, signed by "
+                f"{result.signer_name}"
+                + (f"; follows {previous}" if previous else ""))
+    else:
+        signature = signature or file.with_name(file.name + ".p7s")
+        result = verify_csv(data, read(signature), trusted, at=day)
+        summary = {"file": str(file), "kind": "csv-extract", "valid": True,
+                   "label": result.label, "rows": result.rows, "signer": result.signer_name,
+                   "sha256": result.sha256}
+        text = (f"{file}: valid CSV extract, {result.label}, {result.rows} rows, signed by "
+                f"{result.signer_name} ({signature})")
+    click.echo(json.dumps(summary, indent=1) if fmt == "json" else text)
+
+
+@cli.group()
+def trust() -> None:
+    """The signing certificates a registry trusts (key rotation is an explicit act)."""
+
+
+@trust.command(name="add")
+@click.argument("cert", type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@click.option("--reason", required=True, help="Why: recorded with the certificate.")
+def trust_add(cert: Path, registry: Path, reason: str) -> None:
+    """Trust CERT to sign the registry's next versions."""
+    from cplkit.io.signing import fingerprint, load_certificates
+    from cplkit.master import trust_certificate
+
+    certificate = load_certificates(cert.read_bytes(), str(cert))[0]
+    added = trust_certificate(_registry(registry), certificate, reason)
+    click.echo(("now trusting " if added else "already trusted: ") +
+               f"{certificate.subject.rfc4514_string()} (SHA-256 {fingerprint(certificate)})")
+
+
+@trust.command(name="list")
+@registry_option
+def trust_list(registry: Path) -> None:
+    """The trusted signing certificates, oldest first."""
+    for record in _registry(registry).trusted():
+        click.echo(f"{record.added}  {record.sha256}  {record.subject}  ({record.reason})")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Keep everything here (default: a new temporary directory).")
+def demo(out: Path | None) -> None:
+    """The whole main job on the bundled samples, with a throwaway key: check the submissions,
+    publish two signed versions, verify them, and show where everything is."""
+    from cplkit.demo import run_demo
+
+    run_demo(out, click.echo)
 
 
 def main() -> None:

@@ -57,3 +57,35 @@ class RegistryBusy(CplkitError):
     """Another publish holds the registry, or its latest version moved on: retry later."""
 
     exit_code = EXIT_BUSY
+
+
+EXIT_SIGNING = 6
+
+
+class SigningError(CplkitError):
+    """No signature could be made: an unreadable key, a wrong passphrase, a key that does not
+    match its certificate, or a certificate the registry does not trust."""
+
+    exit_code = EXIT_SIGNING
+
+
+#: exit status of 'cplkit verify' per failure class (documented in the README)
+VERIFY_EXIT = {
+    "malformed": 10,  # not well-formed XML, or a DTD / entities
+    "schema": 11,  # well-formed, but not a CPL DCC file (XSD)
+    "structure": 12,  # no signature, several, in the wrong place, or not covering the document
+    "signature": 13,  # the signature does not match the content
+    "untrusted": 14,  # signed by a key none of the trusted certificates vouches for
+    "algorithm": 15,  # an algorithm cplkit does not accept (SHA-1, ...)
+    "certificate": 16,  # the signer's certificate was not valid at the signing time
+    "chain": 17,  # not the version after --previous, or the previous digest does not match
+}
+
+
+class VerificationError(CplkitError):
+    """A file failed verification; ``failure`` names the class, which picks the exit status."""
+
+    def __init__(self, failure: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.failure = failure
+        self.exit_code = VERIFY_EXIT[failure]

@@ -14,8 +14,11 @@ import hashlib
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from cplkit.core import model as m
 from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Removal
@@ -23,11 +26,14 @@ from cplkit.core.diff import Diff, diff
 from cplkit.core.findings import FileReport, Finding, Report, make_finding, sort_key
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.ruleset import Ruleset
-from cplkit.errors import RegistryError, UsageError
+from cplkit.errors import RegistryError, SigningError, UsageError
+from cplkit.io import dccxml
+from cplkit.io.artefacts import signed_files
 from cplkit.io.changefiles import read_change_file
 from cplkit.io.limits import DEFAULT_LIMITS, Limits
 from cplkit.io.registry import Registry, StoredVersion
 from cplkit.io.secas_workbook import read_secas_workbook
+from cplkit.io.signing import SigningIdentity, check_valid, fingerprint
 
 
 def _digest(path: Path) -> str:
@@ -38,8 +44,50 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def init_registry(path: Path) -> Registry:
-    return Registry.create(path)
+def _trust_reason(identity: SigningIdentity, why: str) -> tuple[str, str, str, str]:
+    pem = identity.certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return pem, identity.fingerprint, identity.subject, why
+
+
+def init_registry(path: Path, certificate: x509.Certificate | None = None) -> Registry:
+    registry = Registry.create(path)
+    if certificate is not None:
+        trust_certificate(registry, certificate, "trusted when the registry was created")
+    return registry
+
+
+def trust_certificate(registry: Registry, certificate: x509.Certificate, reason: str) -> bool:
+    """Trust a signing certificate: the one deliberate act that allows a new signing key."""
+    registry.head()  # a registry, or the clear error
+    return registry.add_trust(certificate.public_bytes(serialization.Encoding.PEM).decode(),
+                              fingerprint(certificate), certificate.subject.rfc4514_string(),
+                              reason)
+
+
+def _require_trusted(registry: Registry, identity: SigningIdentity) -> None:
+    check_valid(identity, dt.datetime.now(dt.UTC))
+    trusted = {r.sha256 for r in registry.trusted()}
+    if identity.fingerprint not in trusted:
+        raise SigningError(
+            f"the signing certificate {identity.subject} (SHA-256 fingerprint "
+            f"{identity.fingerprint}) is not trusted by the registry {registry.path}"
+            + ("" if trusted else ": it trusts no certificate yet"),
+            hint="if this is a deliberate key rotation, run 'cplkit trust add CERT -r "
+                 f"{registry.path} --reason \"...\"' first")
+
+
+def _previous_dcc(registry: Registry, current: StoredVersion | None) -> tuple[str, bytes] | None:
+    if current is None:
+        return None
+    number = str(current.version.number)
+    name = dccxml.file_name(number)
+    if name not in current.files:
+        return None  # a version issued before signing began: the chain starts here
+    return number, registry.file(current, name)
+
+
+def _signer(identity: SigningIdentity) -> dict[str, str]:
+    return {"subject": identity.subject, "sha256": identity.fingerprint}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +96,8 @@ class ImportOutcome:
     findings: tuple[Finding, ...]
 
 
-def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, *,
-                    limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
+def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset,
+                    identity: SigningIdentity, *, limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
     """Build a new registry at ``registry_path`` from a CPL workbook SECAS published.
 
     The registry is built beside the target and renamed into place at the end, so a failed
@@ -59,13 +107,16 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, *,
         raise RegistryError(f"{registry_path} exists and is not empty; cplkit never overwrites "
                             "a registry", hint="name a new directory")
     imported = read_secas_workbook(workbook, ruleset, limits, file=str(workbook))
+    files = signed_files(imported.version, None, identity)
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         registry = Registry.create(staging)
         with registry.edit(None) as tx:
+            tx.trust(*_trust_reason(identity, "signed the imported version"))
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
-                     sources=[(workbook.name, _digest(workbook))])
+                     sources=[(workbook.name, _digest(workbook))], files=files,
+                     signer=_signer(identity))
         if registry_path.exists():
             registry_path.rmdir()  # empty, checked above
         staging.rename(registry_path)
@@ -91,8 +142,8 @@ class PublishOutcome:
 
 
 def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
-            issue_date: dt.date, *, base: str | None = None, dry_run: bool = False,
-            limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
+            issue_date: dt.date, identity: SigningIdentity | None, *, base: str | None = None,
+            dry_run: bool = False, limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
     """Check the changes against every rule and the latest version, then issue the next one.
 
     With any error nothing is written. ``base`` refuses the publish if the latest version is no
@@ -108,14 +159,30 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             raise UsageError(f"--base {base} is not the latest version "
                              f"({current.version.number})")
         return _prepare(current, change_files, ruleset, issue_date, limits, dry_run=True)
+    if identity is None:
+        raise UsageError("every published version is signed: give --key and --cert",
+                         hint="try it out with a throwaway key: cplkit keygen --out keys/")
     with registry.edit(base) as tx:
-        outcome = _prepare(tx.latest, change_files, ruleset, issue_date, limits, dry_run=False)
+        _require_trusted(registry, identity)
+        current = tx.latest
+        outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=False)
         if outcome.ok and outcome.merged and outcome.merged.version:
-            tx.issue(outcome.merged.version, how="publish", ruleset=ruleset.id,
-                     sources=[(p.name, _digest(p)) for p in change_files])
+            version = outcome.merged.version
+            if current is not None and current.signer and \
+                    current.signer["sha256"] != identity.fingerprint:
+                version = replace(version, changes=version.changes + (
+                    f"\n\nSigned with a new certificate: {identity.subject} (SHA-256 "
+                    f"fingerprint {identity.fingerprint})."))
+            files = signed_files(version, _previous_dcc(registry, current), identity)
+            tx.issue(version, how="publish", ruleset=ruleset.id,
+                     sources=[(p.name, _digest(p)) for p in change_files], files=files,
+                     signer=_signer(identity))
     if tx.issued is None:
         return outcome
-    return PublishOutcome(outcome.base, outcome.report, outcome.merged, outcome.diff, tx.issued,
+    merged = outcome.merged
+    if merged is not None:
+        merged = replace(merged, version=tx.issued.version)
+    return PublishOutcome(outcome.base, outcome.report, merged, outcome.diff, tx.issued,
                           dry_run=False)
 
 
@@ -161,58 +228,3 @@ def _attach(reports: list[FileReport], findings: Sequence[Finding]) -> list[File
                               tuple(sorted((*r.findings, *mine), key=sort_key)), r.sheet)
                    if mine else r)
     return out
-
-
-# -- audit ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AuditItem:
-    reason: str  # "cpa-expired", "cpa-due", "maintenance-over", "maintenance-due"
-    manufacturer: str
-    subject: str  # the certificate, or the SMETS/CHTS and GBCS versions
-    date: dt.date
-    entries: tuple[str, ...]
-
-
-def audit(version: m.CplVersion, ruleset: Ruleset, as_of: dt.date,
-          within_days: int) -> list[AuditItem]:
-    """Current entries whose CPA date or combination's maintenance end has passed or is near."""
-    horizon = as_of + dt.timedelta(days=within_days)
-    groups: dict[tuple[str, str, str, dt.date], list[str]] = {}
-    for entry in version.entries:
-        if entry.status != m.Status.CURRENT or not entry.number:
-            continue
-        manufacturer = entry.text(m.MANUFACTURER_ID) or "?"
-        expiry = entry.cpa_expiry_date
-        certificate = entry.text(m.CPA_ID)
-        if expiry and certificate and expiry <= horizon:
-            reason = "cpa-expired" if expiry < as_of else "cpa-due"
-            groups.setdefault((reason, manufacturer, certificate, expiry), []).append(entry.number)
-        if entry.device_type and entry.spec_version and entry.gbcs_version:
-            for row in ruleset.combinations_for(entry.device_type, entry.spec_version):
-                end = row.maintenance_until
-                if end and entry.gbcs_version in row.gbcs_versions and end <= horizon:
-                    reason = "maintenance-over" if end < as_of else "maintenance-due"
-                    subject = f"{entry.spec_version} with {entry.gbcs_version}"
-                    groups.setdefault((reason, manufacturer, subject, end), []).append(
-                        entry.number)
-    return [AuditItem(r, man, subject, day, tuple(numbers))
-            for (r, man, subject, day), numbers in sorted(groups.items(),
-                                                          key=lambda kv: (kv[0][1], kv[0][3]))]
-
-
-def proposed_removals(items: Sequence[AuditItem]) -> list[tuple[str, str]]:
-    """(entry number, reason) for every entry an audit found past its date."""
-    out: dict[str, str] = {}
-    for item in items:
-        if item.reason == "cpa-expired":
-            why = f"CPA certificate {item.subject} expired on {item.date:%d/%m/%Y}"
-        elif item.reason == "maintenance-over":
-            why = f"maintenance period of {item.subject} ended on {item.date:%d/%m/%Y}"
-        else:
-            continue
-        for number in item.entries:
-            out.setdefault(number, why)
-    return sorted(out.items())
-

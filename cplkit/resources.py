@@ -1,8 +1,8 @@
 """Finds and loads the data files bundled with cplkit (``schemas/``).
 
 This is the only module that knows where they live: inside the installed package as
-``cplkit/_schemas`` (a wheel), or beside the package at the top of the repository (a checkout
-or an editable install). It does not interpret the files it loads.
+``cplkit/_schemas`` and ``cplkit/_samples`` (a wheel), or beside the package at the top of the
+repository (a checkout or an editable install). It does not interpret the files it loads.
 """
 
 from __future__ import annotations
@@ -27,6 +27,16 @@ def schemas_dir() -> Path:
         "cplkit's bundled data files (schemas/) are missing",
         hint="reinstall cplkit: pip install --force-reinstall cplkit",
     )
+
+
+@cache
+def samples_dir() -> Path:
+    """The bundled valid sample submissions (used by 'cplkit demo')."""
+    for candidate in (_PACKAGE_DIR / "_samples", _PACKAGE_DIR.parent / "samples"):
+        if (candidate / "valid").is_dir():
+            return candidate
+    raise DataFileError("cplkit's bundled samples are missing",
+                        hint="reinstall cplkit: pip install --force-reinstall cplkit")
 
 
 def schema_path(name: str) -> Path:

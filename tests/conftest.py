@@ -63,3 +63,31 @@ def edited(data: dict[str, Any]) -> Ruleset:
 
 def codes(checked: Checked) -> list[tuple[str, str | None]]:
     return sorted((f.code, f.cell) for f in checked.findings)
+
+
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway P-256 key and self-signed certificate for the whole test session."""
+    from cplkit.io.signing import generate_throwaway
+
+    folder = tmp_path_factory.mktemp("keys")
+    key, cert = generate_throwaway()
+    (folder / "key.pem").write_bytes(key)
+    (folder / "cert.pem").write_bytes(cert)
+    return folder / "key.pem", folder / "cert.pem"
+
+
+@pytest.fixture(autouse=True)
+def _sign_with_the_test_key(signing_keys: tuple[Path, Path],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that sign (init, import, publish) find the test key as a user's CI would: in
+    CPLKIT_KEY and CPLKIT_CERT."""
+    monkeypatch.setenv("CPLKIT_KEY", str(signing_keys[0]))
+    monkeypatch.setenv("CPLKIT_CERT", str(signing_keys[1]))
+
+
+@pytest.fixture(scope="session")
+def identity(signing_keys: tuple[Path, Path]) -> Any:
+    from cplkit.io.signing import load_identity
+
+    return load_identity(signing_keys[0], signing_keys[1], None, None)

@@ -154,7 +154,7 @@ def test_dry_run_writes_nothing(registry: Path, tmp_path: Path) -> None:
 
 
 def test_an_issue_date_before_the_latest_is_refused(registry: Path, tmp_path: Path) -> None:
-    code, out = run("publish", "-r", registry, "--as-of", "2026-01-01",
+    code, out = run("publish", "-r", registry, "--as-of", "2026-01-01", "--dry-run",
                     form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"}))
     assert code == 1 and "before the latest version" in out
 
@@ -173,7 +173,7 @@ def test_audit_finds_expired_certificates_and_proposes_removals(registry: Path,
     rows = list(csv.reader(proposal.open()))
     assert rows[0] == ["Entry.number", "reason", "decision"] and len(rows) == 7
     assert rows[1][2] == ""  # the Security Sub-Committee decides
-    code, out = run("publish", "-r", registry, "--as-of", "2031-01-01", proposal)
+    code, out = run("publish", "-r", registry, "--as-of", "2031-01-01", "--dry-run", proposal)
     assert code == 1 and "CPL-V01" in out
     _, out = run("audit", "-r", registry, "--as-of", "2030-06-01", "--within", "30")
     assert "Nothing to act on" in out

@@ -64,7 +64,7 @@ def test_secas_blank_form_reads_like_a_cplkit_form(tmp_path: Path, ruleset: Rule
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def imported(tmp_path_factory: pytest.TempPathFactory, signing_keys: tuple[Path, Path]) -> Path:
     from click.testing import CliRunner
 
     from cplkit.cli import cli
@@ -72,7 +72,8 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     registry = tmp_path_factory.mktemp("real") / "registry"
     report = registry.parent / "import.json"
     result = CliRunner().invoke(cli, ["import", str(REAL_WORKBOOK), "-r", str(registry),
-                                      "--report", str(report)])
+                                      "--report", str(report), "--key", str(signing_keys[0]),
+                                      "--cert", str(signing_keys[1])])
     assert result.exit_code == 0, result.output
     assert "imported Version 2.051 Issued on 21-09-2022: 729 entries" in result.output
     return registry

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cplkit.core import model as m
+from cplkit.core.audit import AuditItem
 from cplkit.core.diff import Diff
-from cplkit.master import AuditItem
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -37,6 +37,7 @@ from cplkit.core import model as m
 from cplkit.errors import RegistryBusy, RegistryError
 
 HEAD = "registry.json"
+TRUST = "trust.json"
 VERSIONS = "versions"
 VERSION_FILE = "version.json"
 LOCK = ".lock"
@@ -95,7 +96,8 @@ def _value(name: str, cell: str | None) -> m.Value | None:
 
 
 def encode_version(version: m.CplVersion, previous: tuple[str, str] | None,
-                   made_by: Mapping[str, Any]) -> bytes:
+                   made_by: Mapping[str, Any], files: Mapping[str, bytes] | None = None,
+                   signer: Mapping[str, str] | None = None) -> bytes:
     """The bytes of version.json: a header, then one entry per line (diff-friendly, and the
     C JSON encoder stays on its fast path)."""
     header = {
@@ -110,6 +112,8 @@ def encode_version(version: m.CplVersion, previous: tuple[str, str] | None,
         "prior_history": [{"version": h.version, "date": h.date, "changes": h.changes}
                           for h in version.prior_history],
         "made_by": dict(made_by),
+        "signer": dict(signer) if signer else None,
+        "files": [{"name": name, "sha256": sha256(data)} for name, data in (files or {}).items()],
         "fields": list(m.PUBLISHED_FIELDS),
     }
     rows = [json.dumps([_cell(e.get(f)) for f in m.PUBLISHED_FIELDS], ensure_ascii=False)
@@ -126,6 +130,9 @@ class StoredVersion:
     sha256: str
     previous: tuple[str, str] | None
     made_by: Mapping[str, Any]
+    #: file name -> SHA-256 of the files issued with the version (the signed DCC file...)
+    files: Mapping[str, str] = field(default_factory=dict)
+    signer: Mapping[str, str] | None = None
 
 
 def decode_version(data: bytes, origin: str) -> StoredVersion:
@@ -155,7 +162,8 @@ def decode_version(data: bytes, origin: str) -> StoredVersion:
     previous = doc["previous"]
     return StoredVersion(version, sha256(data),
                          None if previous is None else (previous["version"], previous["sha256"]),
-                         doc["made_by"])
+                         doc["made_by"], {f["name"]: f["sha256"] for f in doc["files"]},
+                         doc["signer"])
 
 
 def _validate(schema_name: str, document: Any, origin: str) -> None:
@@ -200,6 +208,17 @@ class Head:
             "versions": [{"version": r.version, "sha256": r.sha256, "issue_date": r.issue_date}
                          for r in self.versions],
         }, indent=1) + "\n").encode()
+
+
+@dataclass(frozen=True, slots=True)
+class TrustRecord:
+    """A signing certificate the registry trusts, and when and why it was added."""
+
+    sha256: str
+    subject: str
+    added: str
+    reason: str
+    pem: str
 
 
 # -- the registry -------------------------------------------------------------------------------
@@ -284,6 +303,63 @@ class Registry:
                                 f"{record.version}")
         return stored
 
+    def file(self, stored: StoredVersion, name: str) -> bytes:
+        """A file issued with a version, checked against the digest its version.json records."""
+        digest = stored.files.get(name)
+        path = self._version_dir(str(stored.version.number)) / name
+        if digest is None:
+            raise RegistryError(f"version {stored.version.number} has no file {name}")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RegistryError(f"{path} is missing: {exc.strerror or exc}",
+                                hint="restore the registry from a backup") from exc
+        if sha256(data) != digest:
+            raise RegistryError(f"{path} has changed since version {stored.version.number} was "
+                                "issued: it was altered by hand",
+                                hint="restore the file from a backup; issued files are never "
+                                     "edited")
+        return data
+
+    def path_of(self, version: str, name: str) -> Path:
+        return self._version_dir(version) / name
+
+    # -- trust ----------------------------------------------------------------------------------
+    def trusted(self) -> list[TrustRecord]:
+        path = self.path / TRUST
+        if not path.exists():
+            return []
+        try:
+            doc = json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise RegistryError(f"{path} is damaged: {exc}",
+                                hint="restore the registry from a backup") from exc
+        _validate("trust.schema.json", doc, str(path))
+        return [TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
+                for c in doc["certificates"]]
+
+    def add_trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
+        """Trust a signing certificate from now on (under the lock); False if already trusted."""
+        with self._lock():
+            return self._add_trust(pem, fingerprint, subject, reason)
+
+    def _add_trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
+        records = self.trusted()
+        if any(r.sha256 == fingerprint for r in records):
+            return False
+        records.append(TrustRecord(fingerprint, subject,
+                                   dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                                   reason, pem))
+        doc = {"format": "cplkit-trust", "format_version": FORMAT_VERSION, "certificates": [
+            {"sha256": r.sha256, "subject": r.subject, "added": r.added, "reason": r.reason,
+             "pem": r.pem} for r in records]}
+        staged = self.path / f".{TRUST}.{os.getpid()}.tmp"
+        staged.unlink(missing_ok=True)
+        _write_durably(staged, (json.dumps(doc, indent=1) + "\n").encode())
+        staged.replace(self.path / TRUST)
+        _fsync_dir(self.path)
+        return True
+
     def history(self) -> list[m.HistoryLine]:
         """Every history line, oldest first: the imported ones, then one per issued version."""
         head = self.head()
@@ -362,16 +438,22 @@ class Transaction:
 
     registry: Registry
     head: Head
-    staged: tuple[m.CplVersion, dict[str, Any], dict[str, bytes]] | None = None
+    staged: tuple[m.CplVersion, dict[str, Any], dict[str, bytes], dict[str, str] | None] | None \
+        = None
     issued: StoredVersion | None = field(default=None)
 
     @property
     def latest(self) -> StoredVersion | None:
         return self.registry.read(head=self.head) if self.head.latest else None
 
+    def trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> None:
+        """Trust a signing certificate, inside this transaction's lock."""
+        self.registry._add_trust(pem, fingerprint, subject, reason)
+
     def issue(self, version: m.CplVersion, *, how: str,
               sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
-              files: Mapping[str, bytes] | None = None) -> None:
+              files: Mapping[str, bytes] | None = None,
+              signer: Mapping[str, str] | None = None) -> None:
         latest = self.head.latest
         if latest is not None and str(version.number) != str(
                 m.VersionNumber.parse(latest.version).next()):
@@ -379,16 +461,16 @@ class Transaction:
         made_by = {"tool": "cplkit", "tool_version": __version__, "how": how,
                    "ruleset": ruleset,
                    "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
-        self.staged = (version, made_by, dict(files or {}))
+        self.staged = (version, made_by, dict(files or {}), dict(signer) if signer else None)
 
     def commit(self) -> None:
         if self.staged is None:
             return
-        version, made_by, files = self.staged
+        version, made_by, files, signer = self.staged
         number = str(version.number)
         latest = self.head.latest
         data = encode_version(version, (latest.version, latest.sha256) if latest else None,
-                              made_by)
+                              made_by, files, signer)
         versions = self.registry.path / VERSIONS
         staging = versions / f".tmp-{number}-{os.getpid()}"
         failpoint("before-write")
@@ -409,7 +491,9 @@ class Transaction:
             raise RegistryError(f"{final / VERSION_FILE} did not read back as written; the "
                                 "version was not issued")
         self.issued = StoredVersion(version, record.sha256,
-                                    (latest.version, latest.sha256) if latest else None, made_by)
+                                    (latest.version, latest.sha256) if latest else None, made_by,
+                                    {name: sha256(content) for name, content in files.items()},
+                                    signer)
         staged_head = self.registry.path / f".{HEAD}.{os.getpid()}.tmp"
         staged_head.unlink(missing_ok=True)
         _write_durably(staged_head, head.encode())
