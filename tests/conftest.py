@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +94,55 @@ def identity(signing_keys: tuple[Path, Path]) -> Any:
     from cplkit.io.signing import load_identity
 
     return load_identity(signing_keys[0], signing_keys[1], None, None)
+
+
+XMLSEC1 = shutil.which("xmlsec1")
+OPENSSL = shutil.which("openssl")
+
+
+def xmlsec1_verify(path: Path, *certs: Path) -> subprocess.CompletedProcess[str]:
+    """xmlsec1's own verdict, trusting only ``certs`` (no cplkit code involved)."""
+    assert XMLSEC1, "xmlsec1 is not installed (Debian package xmlsec1)"
+    trusted = [arg for cert in certs for arg in ("--trusted-pem", str(cert))]
+    return subprocess.run([XMLSEC1, "--verify", *trusted, str(path)],
+                          capture_output=True, text=True, check=False)
+
+
+def openssl_cms_verify(content: Path, signature: Path,
+                       cert: Path) -> subprocess.CompletedProcess[str]:
+    """openssl's own verdict on a detached CMS signature, trusting only ``cert``."""
+    assert OPENSSL, "openssl is not installed"
+    return subprocess.run([OPENSSL, "cms", "-verify", "-binary", "-inform", "DER", "-in",
+                           str(signature), "-content", str(content), "-CAfile", str(cert),
+                           "-out", os.devnull], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(autouse=True)
+def _every_signed_file_passes_independent_verification(
+        request: pytest.FixtureRequest, signing_keys: tuple[Path, Path],
+        tmp_path: Path) -> Iterator[None]:
+    """After each test, every DCC file and CSV signature cplkit issued into the test's
+    temporary directory is verified by xmlsec1 and openssl, with only the test certificate.
+    (Depending on tmp_path keeps it alive until this check has run.)"""
+    yield
+    if not (XMLSEC1 and OPENSSL) or request.node.get_closest_marker("tampered"):
+        return
+    for head in tmp_path.rglob("registry.json"):
+        registry = head.parent
+        trust = registry / "trust.json"
+        if not trust.exists():
+            continue
+        # trust exactly what the registry trusts: never a certificate a file carries
+        certs = []
+        for i, record in enumerate(json.loads(trust.read_text())["certificates"]):
+            cert = tmp_path / f".trusted-{registry.name}-{i}.pem"
+            cert.write_text(record["pem"])
+            certs.append(cert)
+        for path in registry.glob("versions/*/cpl-*.xml"):
+            done = xmlsec1_verify(path, *certs)
+            assert done.returncode == 0, f"xmlsec1 rejects {path}: {done.stderr}"
+        for signature in registry.glob("versions/*/cpl-*.csv.p7s"):
+            bundle = tmp_path / f".trusted-{registry.name}.pem"
+            bundle.write_text("".join(c.read_text() for c in certs))
+            done = openssl_cms_verify(signature.with_suffix(""), signature, bundle)
+            assert done.returncode == 0, f"openssl rejects {signature}: {done.stderr}"

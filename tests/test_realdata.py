@@ -145,3 +145,24 @@ def test_publishing_on_the_real_list(imported: Path) -> None:
         cli, ["diff", "2.051", "2.052", "-r", str(imported), "--format", "json"]).output)
     assert [e["Entry.number"] for e in difference["added"]] == ["000733", "000734", "000735"]
     assert difference["removed"] == difference["amended"] == difference["missing"] == []
+
+
+def test_the_signed_chain_starts_at_the_imported_version(imported: Path,
+                                                          signing_keys: tuple[Path, Path]) -> None:
+    """Import, then one publish (test_publishing_on_the_real_list): 2.052's DCC file names the
+    imported 2.051 file's digest, and verifies against it, by cplkit and by xmlsec1."""
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+    from tests.conftest import xmlsec1_verify
+
+    old = imported / "versions" / "2.051" / "cpl-2.051.xml"
+    new = imported / "versions" / "2.052" / "cpl-2.052.xml"
+    result = CliRunner().invoke(cli, ["verify", str(new), "--trust", str(signing_keys[1]),
+                                      "--previous", str(old), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["version"] == "2.052" and summary["previous"] == "2.051"
+    assert summary["entries"] == 732
+    for path in (old, new):
+        assert xmlsec1_verify(path, signing_keys[1]).returncode == 0
