@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from lxml import etree
@@ -46,7 +47,8 @@ ELEMENTS: tuple[tuple[str, str], ...] = (
     (m.IMAGE_HASH, "ImageHash"),
     (m.IMAGE_DESCRIPTOR, "ImageDescriptor"),
 )
-_FIELD_OF = {element: name for name, element in ELEMENTS}
+#: qualified element tag -> field, so reading 72,900 entries needs no per-child name parsing
+_FIELD_OF_TAG = {Q + element: name for name, element in ELEMENTS}
 
 
 def file_name(version: str) -> str:
@@ -114,15 +116,16 @@ def read_signed(root: Any) -> DccContent:
     previous_element = root.find(Q + "Previous")
     previous = None if previous_element is None else (
         previous_element.get("version"), previous_element.get("sha256"))
+    field_of = _FIELD_OF_TAG
     entries = []
     for element in root.find(Q + "Entries").iterfind(Q + "Entry"):
         values: dict[str, m.Value] = {m.ENTRY_NUMBER: element.get("number"),
                                       m.ENTRY_STATUS: element.get("status")}
         for child in element:
-            name = _FIELD_OF[etree.QName(child).localname]
-            text = child.text or ""
-            values[name] = dt.date.fromisoformat(text) if name in m.DATE_FIELDS else text
-        entries.append(m.Entry.of(values))
+            name = field_of[child.tag]
+            values[name] = child.text if name != m.CPA_EXPIRY else \
+                dt.date.fromisoformat(child.text)
+        entries.append(m.Entry(MappingProxyType(values)))
     return DccContent(m.VersionNumber.parse(root.get("version")),
                       dt.date.fromisoformat(root.get("issueDate")),
                       root.findtext(Q + "Label") or "", previous, tuple(entries),

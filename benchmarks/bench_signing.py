@@ -1,0 +1,109 @@
+"""Benchmark of signing and verifying the DCC file: cplkit's sign and verify, and xmlsec1
+--verify on the same files in the same run, as whole-process medians and ratios. Target:
+cplkit's verify within 2x of xmlsec1's. Lists: the real CPL (729 entries, when
+../shared/data holds it) and a synthetic list of 72,900 entries.
+
+    python benchmarks/bench_signing.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cplkit.core import model as m
+from cplkit.io.artefacts import signed_files
+from cplkit.io.limits import Limits
+from cplkit.io.registry import Registry
+from cplkit.io.rulesets import load_ruleset
+from cplkit.io.secas_workbook import read_secas_workbook
+from cplkit.io.signing import generate_throwaway, load_identity
+
+HERE = Path(__file__).resolve().parent
+REAL = HERE.parent.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
+
+
+def median_seconds(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def base_version() -> m.CplVersion:
+    if REAL.exists():
+        return read_secas_workbook(REAL, load_ruleset(), Limits(), file=str(REAL)).version
+    import runpy
+
+    samples = runpy.run_path(str(HERE.parent / "samples" / "generate.py"))["VALID"].values()
+    entries = []
+    for i, sample in enumerate(list(samples) * 91):
+        values = {k: v for k, v in sample.items() if k in m.PUBLISHED_FIELDS and v}
+        values.update({m.ENTRY_NUMBER: f"{i + 1:06d}", m.ENTRY_STATUS: "Current"})
+        entries.append(m.Entry.of(values))
+    return m.CplVersion(m.VersionNumber.parse("2.051"), dt.date(2022, 9, 21), tuple(entries), "")
+
+
+def scaled(version: m.CplVersion, factor: int) -> m.CplVersion:
+    entries = []
+    for i in range(len(version.entries) * factor):
+        values = dict(version.entries[i % len(version.entries)].values)
+        values[m.ENTRY_NUMBER] = f"{i + 1:06d}"
+        values[m.FIRMWARE_VERSION] = f"{(i >> 16) & 255:02X}:{(i >> 8) & 255:02X}:{i & 255:02X}:EE"
+        entries.append(m.Entry.of(values))
+    return m.CplVersion(version.number, version.issue_date, tuple(entries), version.changes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    xmlsec1 = shutil.which("xmlsec1")
+    if xmlsec1 is None:
+        raise SystemExit("xmlsec1 is needed (Debian package xmlsec1)")
+    cplkit = shutil.which("cplkit") or str(Path(sys.executable).parent / "cplkit")
+    work = Path(tempfile.mkdtemp(prefix="cplkit-bench-sign-"))
+    try:
+        key, cert = generate_throwaway()
+        (work / "key.pem").write_bytes(key)
+        (work / "cert.pem").write_bytes(cert)
+        identity = load_identity(work / "key.pem", work / "cert.pem", None, None)
+        base = base_version()
+        lists = {f"{'real' if REAL.exists() else 'sample'} list": base,
+                 "synthetic x100": scaled(base, 100)}
+        print(f"DCC file signing benchmark: medians of {args.runs} fresh processes (wall s)")
+        print(f"{'list':<18}{'entries':>8}{'MB':>7}{'sign':>8}{'verify':>8}{'xmlsec1':>9}"
+              f"{'verify/xmlsec1':>16}")
+        for name, version in lists.items():
+            registry = Registry.create(work / name.replace(" ", "-"))
+            registry.add_trust(cert.decode(), identity.fingerprint, identity.subject, "bench")
+            with registry.edit() as tx:
+                tx.issue(version, how="import", files=signed_files(version, None, identity))
+            number = str(version.number)
+            signed = registry.path_of(number, f"cpl-{number}.xml")
+            scratch = work / "scratch.xml"
+            sign = median_seconds([sys.executable, str(HERE / "sign_only.py"),
+                                   str(registry.path), str(work / "key.pem"),
+                                   str(work / "cert.pem"), str(scratch)], args.runs)
+            verify = median_seconds([cplkit, "verify", str(signed), "--trust",
+                                     str(work / "cert.pem")], args.runs)
+            reference = median_seconds([xmlsec1, "--verify", "--trusted-pem",
+                                        str(work / "cert.pem"), str(signed)], args.runs)
+            size = signed.stat().st_size / 1e6
+            print(f"{name:<18}{len(version.entries):>8}{size:>7.1f}{sign:>8.2f}{verify:>8.2f}"
+                  f"{reference:>9.2f}{verify / reference:>16.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
