@@ -87,7 +87,8 @@ def main() -> None:
             registry = Registry.create(work / name.replace(" ", "-"))
             registry.add_trust(cert.decode(), identity.fingerprint, identity.subject, "bench")
             with registry.edit() as tx:
-                tx.issue(version, how="import", files=signed_files(version, None, identity))
+                tx.issue(version, how="import",
+                         files=signed_files(version, None, identity, load_ruleset()))
             number = str(version.number)
             signed = registry.path_of(number, f"cpl-{number}.xml")
             scratch = work / "scratch.xml"

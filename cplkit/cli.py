@@ -526,7 +526,9 @@ def keygen(out: Path, days: int) -> None:
               show_default=True)
 def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
            signature: Path | None, fmt: str) -> None:
-    """Verify a signed DCC file (XML) or CSV extract, trusting only --trust.
+    """Verify a signed DCC file (XML), CSV extract or manifest, trusting only --trust.
+
+    A manifest is checked with every file it lists, found beside it.
 
     Exit status: 0 valid; 10 not well-formed or a DTD/entities; 11 not a CPL file (schema);
     12 signature missing, repeated, moved or partial; 13 signature does not match (changed);
@@ -537,7 +539,7 @@ def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
 
     from cplkit.errors import InputFileError
     from cplkit.io.signing import load_certificates
-    from cplkit.io.verify import check_chain, verify_csv, verify_dcc
+    from cplkit.io.verify import check_chain, verify_csv, verify_dcc, verify_manifest
 
     def read(path: Path) -> bytes:
         try:
@@ -548,7 +550,14 @@ def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
     day = _parse_date(click.get_current_context(), click.Option(["--at"]), at) if at else None
     trusted = load_certificates(read(trust_file), str(trust_file))
     data = read(file)
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    is_xml = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if is_xml and b"urn:cplkit:manifest:1" in data[:2000]:
+        result = verify_manifest(data, file.parent, trusted, at=day)
+        summary = {"file": str(file), "kind": "manifest", "valid": True, "label": result.label,
+                   "files": result.rows, "signer": result.signer_name, "sha256": result.sha256}
+        text = (f"{file}: valid manifest of {result.label}: all {result.rows} files match, "
+                f"signed by {result.signer_name}")
+    elif is_xml:
         result = verify_dcc(data, trusted, at=day)
         if previous is not None:
             check_chain(result, verify_dcc(read(previous), trusted))

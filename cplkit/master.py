@@ -107,7 +107,7 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset,
         raise RegistryError(f"{registry_path} exists and is not empty; cplkit never overwrites "
                             "a registry", hint="name a new directory")
     imported = read_secas_workbook(workbook, ruleset, limits, file=str(workbook))
-    files = signed_files(imported.version, None, identity)
+    files = signed_files(imported.version, None, identity, ruleset)
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -173,7 +173,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                 version = replace(version, changes=version.changes + (
                     f"\n\nSigned with a new certificate: {identity.subject} (SHA-256 "
                     f"fingerprint {identity.fingerprint})."))
-            files = signed_files(version, _previous_dcc(registry, current), identity)
+            files = signed_files(version, _previous_dcc(registry, current), identity, ruleset)
             tx.issue(version, how="publish", ruleset=ruleset.id,
                      sources=[(p.name, _digest(p)) for p in change_files], files=files,
                      signer=_signer(identity))

@@ -120,8 +120,9 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         [(entries[by_number[n]], reason, decision) for n, reason, decision in removed],
         [(u.certificate, u.new_certificate, u.new_expiry, u.reason, numbers)
          for u, numbers in updated])
-    version = m.CplVersion(number, issue_date, tuple(entries + added), text,
-                           current.prior_history if current else ())
+    # every version carries the whole history before it, so publications need only the latest
+    prior = (*current.prior_history, current.history_line) if current else ()
+    version = m.CplVersion(number, issue_date, tuple(entries + added), text, prior)
     return MergeResult(version, tuple(state.findings), tuple(e.number or "" for e in added),
                        tuple(n for n, _, _ in removed),
                        tuple(sorted({n for _, numbers in updated for n in numbers})))

@@ -222,8 +222,13 @@ class CplVersion:
     issue_date: dt.date
     entries: tuple[Entry, ...]
     changes: str
-    #: history of the versions before the first one this registry holds (an imported workbook's)
+    #: every history line before this version, oldest first (an imported workbook's included)
     prior_history: tuple[HistoryLine, ...] = ()
+
+    @property
+    def history(self) -> tuple[HistoryLine, ...]:
+        """The whole history up to and including this version."""
+        return (*self.prior_history, self.history_line)
 
     @property
     def label(self) -> str:

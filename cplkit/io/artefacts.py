@@ -1,9 +1,11 @@
-"""The signed files issued with each CPL version, made and checked before the version exists.
+"""The files issued with each CPL version, made and checked before the version exists.
 
 For a version it makes the DCC file (XML, enveloped signature, naming the SHA-256 of the previous
-version's DCC file) and the legacy CSV extract with a detached CMS signature. Both are verified
-with the signer's own certificate before they are handed to the registry transaction, so a
-version whose files do not verify is never issued. It does not store anything.
+version's DCC file), the legacy CSV extract with a detached CMS signature, the publications
+people read (SECAS's four-tab workbook, a JSON export, a self-contained web page) and a signed
+manifest of them all. Every signature is verified with the signer's own certificate before the
+files are handed to the registry transaction, so a version whose files do not verify is never
+issued. It does not store anything.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
+import tempfile
+from pathlib import Path
 
 from cplkit.core import model as m
+from cplkit.core.ruleset import Ruleset
 from cplkit.errors import SigningError, VerificationError
-from cplkit.io import dccxml
-from cplkit.io.listing import safe_csv_cell
+from cplkit.io import dccxml, manifest
+from cplkit.io.html import version_page
+from cplkit.io.listing import entry_dict, safe_csv_cell
 from cplkit.io.signing import SigningIdentity, check_valid, sign_cms, sign_xml
-from cplkit.io.verify import verify_csv, verify_dcc
-from cplkit.io.xlsx_write import CSV_COLUMNS, csv_extract_row
+from cplkit.io.verify import verify_csv, verify_dcc, verify_manifest
+from cplkit.io.xlsx_write import CSV_COLUMNS, csv_extract_row, write_cpl_workbook
 
 
 def csv_name(version: str) -> str:
@@ -36,9 +43,39 @@ def extract_csv(version: m.CplVersion) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
+    """SECAS's four-tab workbook (no macros) with the full history."""
+    history = []
+    for line in version.history:
+        try:
+            date = dt.date.fromisoformat(line.date).strftime("%d/%m/%Y")
+        except ValueError:
+            date = line.date
+        history.append((line.version, date, line.changes))
+    with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
+        path = Path(folder) / "cpl.xlsx"
+        write_cpl_workbook(path, ruleset, version.label, history,
+                           [e.values for e in version.entries])
+        return path.read_bytes()
+
+
+def export_json(version: m.CplVersion) -> bytes:
+    """The version for scripts (schemas/cpl-export.schema.json)."""
+    document = {
+        "format": "cplkit-cpl-export-1",
+        "version": str(version.number),
+        "label": version.label,
+        "issue_date": version.issue_date.isoformat(),
+        "entries": [entry_dict(e) for e in version.entries],
+        "history": [{"version": h.version, "date": h.date, "changes": h.changes}
+                    for h in version.history],
+    }
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def signed_files(version: m.CplVersion, previous: tuple[str, bytes] | None,
-                 identity: SigningIdentity) -> dict[str, bytes]:
-    """{file name: bytes} for the DCC file, the CSV extract and its signature, all verified."""
+                 identity: SigningIdentity, ruleset: Ruleset) -> dict[str, bytes]:
+    """{file name: bytes} for every file of the version, all signatures verified."""
     number = str(version.number)
     link = None if previous is None else (previous[0], hashlib.sha256(previous[1]).hexdigest())
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -58,5 +95,23 @@ def signed_files(version: m.CplVersion, previous: tuple[str, bytes] | None,
             content.previous != link:
         raise SigningError(f"the signed DCC file does not hold version {number} as built; "
                            "nothing was issued")
-    return {dccxml.file_name(number): xml, csv_name(number): extract,
-            csv_name(number) + ".p7s": signature}
+    files = {dccxml.file_name(number): xml, csv_name(number): extract,
+             csv_name(number) + ".p7s": signature,
+             f"cpl-{number}.xlsx": workbook_bytes(version, ruleset),
+             f"cpl-{number}.json": export_json(version)}
+    links = [("Signed DCC file (XML)", dccxml.file_name(number)),
+             ("Workbook (.xlsx)", f"cpl-{number}.xlsx"), ("CSV extract", csv_name(number)),
+             ("CSV signature (CMS)", csv_name(number) + ".p7s"),
+             ("JSON", f"cpl-{number}.json"), ("Signed manifest", manifest.file_name(number))]
+    files[f"cpl-{number}.html"] = version_page(version, links)
+    signed_manifest = sign_xml(manifest.build(number, version.label, files, now), identity)
+    with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
+        for name, data in files.items():
+            (Path(folder) / name).write_bytes(data)
+        try:
+            verify_manifest(signed_manifest, Path(folder), [identity.certificate])
+        except VerificationError as exc:
+            raise SigningError(f"the manifest of version {number} did not verify "
+                               f"({exc.message}); nothing was issued") from exc
+    files[manifest.file_name(number)] = signed_manifest
+    return files

@@ -361,15 +361,18 @@ class Registry:
         return True
 
     def history(self) -> list[m.HistoryLine]:
-        """Every history line, oldest first: the imported ones, then one per issued version."""
+        """Every history line, oldest first. Reads and verifies every version on the way, so it
+        is also the registry's full integrity check; each line is checked against the copy the
+        latest version carries."""
         head = self.head()
         if not head.versions:
             return []
-        first = self.read(head.versions[0].version, head=head)
-        lines = list(first.version.prior_history)
-        lines.append(first.version.history_line)
-        for record in head.versions[1:]:
-            lines.append(self.read(record.version, head=head).version.history_line)
+        stored = [self.read(record.version, head=head) for record in head.versions]
+        lines = list(stored[0].version.history)
+        lines.extend(s.version.history_line for s in stored[1:])
+        if tuple(lines) != stored[-1].version.history:
+            raise RegistryError("the history the latest version carries differs from the "
+                                "versions issued", hint="restore the registry from a backup")
         return lines
 
     # -- writing --------------------------------------------------------------------------------

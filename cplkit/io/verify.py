@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -115,8 +116,15 @@ def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
-def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
-               at: dt.date | None = None) -> Verified:
+@dataclass(frozen=True, slots=True)
+class _SignedXml:
+    element: Any  # what the verifier reports as signed
+    leaf: x509.Certificate
+
+
+def _verify_signed_xml(data: bytes, trusted: Sequence[x509.Certificate], at: dt.date | None,
+                       root_tag: str, what: str, schema_errors: Any) -> _SignedXml:
+    """The checks every signed XML file of cplkit passes, in order (see the module doc)."""
     from lxml import etree
 
     if len(data) > MAX_BYTES:
@@ -132,8 +140,8 @@ def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
     if parsed is None:
         raise _fail("malformed", "the file holds no XML element")
     root: Any = parsed
-    if root.tag != dccxml.Q + "CentralProductsList":
-        raise _fail("schema", f"not a CPL DCC file (root element {root.tag})")
+    if root.tag != root_tag:
+        raise _fail("schema", f"not a {what} (root element {root.tag})")
     signatures = root.findall(".//" + DS + "Signature")
     if len(signatures) != 1:
         raise _fail("structure", "no XML signature" if not signatures else
@@ -145,20 +153,50 @@ def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
         raise _fail("structure", "the signature is not the last child of the root element, "
                     "where cplkit puts it", hint="do not load this file")
     _check_signed_info(signature)
-    errors = dccxml.schema_errors(root)
+    errors = schema_errors(root)
     if errors:
-        raise _fail("schema", "not a valid CPL DCC file: " + "; ".join(errors[:3]))
+        raise _fail("schema", f"not a valid {what}: " + "; ".join(errors[:3]))
     stamp = root.get("signedAt") or ""
     when = _at(at) if at else dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     embedded = [x509.load_der_x509_certificate(_b64(c.text)) for c in
                 signature.iterfind(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")]
     signer = _signer(embedded, trusted, when)
     signed = _check_signature(data, signer)
-    _valid_at(embedded[0] if embedded else signer, when)
-    content = dccxml.read_signed(signed)
-    if int(signed.find(dccxml.Q + "Entries").get("count")) != len(content.entries):
+    leaf = embedded[0] if embedded else signer
+    _valid_at(leaf, when)
+    return _SignedXml(signed, leaf)
+
+
+def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
+               at: dt.date | None = None) -> Verified:
+    checked = _verify_signed_xml(data, trusted, at, dccxml.Q + "CentralProductsList",
+                                 "CPL DCC file", dccxml.schema_errors)
+    content = dccxml.read_signed(checked.element)
+    if int(checked.element.find(dccxml.Q + "Entries").get("count")) != len(content.entries):
         raise _fail("schema", "the entry count does not match the entries")
-    return Verified(hashlib.sha256(data).hexdigest(), embedded[0], content=content)
+    return Verified(hashlib.sha256(data).hexdigest(), checked.leaf, content=content)
+
+
+def verify_manifest(data: bytes, folder: Path, trusted: Sequence[x509.Certificate], *,
+                    at: dt.date | None = None) -> Verified:
+    """A signed manifest, then every file it lists, looked up beside it by name."""
+    from cplkit.io import manifest
+
+    checked = _verify_signed_xml(data, trusted, at, manifest.Q + "Manifest",
+                                 "CPL manifest", manifest.schema_errors)
+    listed = manifest.read_signed(checked.element)
+    for name, digest in listed.files.items():
+        try:
+            actual = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        except OSError:
+            raise _fail("signature", f"{name}, listed in the manifest, is missing from {folder}",
+                        hint="download every file of the version again") from None
+        if actual != digest:
+            raise _fail("signature", f"{name} is not the file the manifest lists (its SHA-256 is "
+                        f"{actual}, the signed manifest says {digest}): it was changed",
+                        hint="do not use this file; download it again from the publisher")
+    return Verified(hashlib.sha256(data).hexdigest(), checked.leaf, label=listed.label,
+                    rows=len(listed.files))
 
 
 def _b64(text: str | None) -> bytes:

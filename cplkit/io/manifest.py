@@ -1,0 +1,63 @@
+"""The manifest of a published CPL version: every file with its SHA-256, signed like the DCC file.
+
+A workbook or web page downloaded on its own carries no signature; the manifest says which
+bytes belong to the version, and ``cplkit verify manifest-N.xml`` checks them all. Built and read
+here; signed and verified by ``cplkit.io.signing`` and ``cplkit.io.verify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from cplkit import resources
+from cplkit.io.xlsx import hardened_parser
+
+NS = "urn:cplkit:manifest:1"
+Q = "{" + NS + "}"
+
+
+def file_name(version: str) -> str:
+    return f"manifest-{version}.xml"
+
+
+def build(version: str, label: str, files: Mapping[str, bytes], signed_at: dt.datetime) -> Any:
+    default_namespace: Any = {None: NS}
+    root = etree.Element(Q + "Manifest", nsmap=default_namespace, version=version, label=label,
+                         signedAt=signed_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    root.text = "\n"
+    for name, data in files.items():
+        etree.SubElement(root, Q + "File", name=name,
+                         sha256=hashlib.sha256(data).hexdigest()).tail = "\n"
+    return root
+
+
+@cache
+def _schema() -> etree.XMLSchema:
+    with resources.schema_path("manifest.xsd").open("rb") as stream:
+        return etree.XMLSchema(etree.parse(stream, hardened_parser()))
+
+
+def schema_errors(root: Any) -> list[str]:
+    schema = _schema()
+    if schema.validate(root):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestContent:
+    version: str
+    label: str
+    files: Mapping[str, str]  # name -> SHA-256
+
+
+def read_signed(root: Any) -> ManifestContent:
+    return ManifestContent(root.get("version"), root.get("label"),
+                           {f.get("name"): f.get("sha256") for f in root.iterfind(Q + "File")})
