@@ -70,8 +70,9 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
               help="Use this ruleset (JSON) instead of the bundled one.")
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
               help="Apply date rules as of this day (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html"]),
+              default="text", show_default=True,
+              help="Report format (html: a page with each finding next to its cell).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
@@ -94,6 +95,10 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
         text = reports.render_json(report)
     elif fmt == "junit":
         text = reports.render_junit(report)
+    elif fmt == "html":
+        from cplkit.io.html import report_page
+
+        text = report_page(report).decode("utf-8")
     else:
         coloured = output is None and sys.stdout.isatty()
         text = reports.render_text(report, click.style if coloured else reports.plain)

@@ -44,6 +44,7 @@ def test_demo_refuses_a_directory_in_use(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not os.environ.get("CI"), reason="only CI must have them (.ci/run installs "
                     "them); elsewhere the tests that need them say so")
-def test_ci_has_the_independent_verifiers() -> None:
-    """CI must never skip the xmlsec1 and openssl checks."""
-    assert shutil.which("xmlsec1") and shutil.which("openssl")
+def test_ci_has_every_program_the_tests_use() -> None:
+    """CI must never skip the xmlsec1, openssl, browser or spreadsheet checks."""
+    for program in ("xmlsec1", "openssl", "chromium", "chromedriver", "soffice"):
+        assert shutil.which(program), program
