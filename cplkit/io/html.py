@@ -36,11 +36,16 @@ a:focus, input:focus, select:focus, summary:focus { outline: 3px solid #f2b300;
 nav.files { margin: .75rem 0; display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; }
 form.filters { display: grid; gap: .75rem 1rem; margin: 1rem 0; padding: .75rem;
   background: var(--band); border: 1px solid var(--line); border-radius: 6px;
-  grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); }
-form.filters label { display: flex; flex-direction: column; font-weight: 600; font-size: .9rem; }
+  grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+form.filters label { display: flex; flex-direction: column; font-weight: 600; font-size: .9rem;
+  min-width: 0; }
 form.filters input, form.filters select { font: inherit; padding: .4rem; margin-top: .2rem;
+  width: 100%; min-width: 0;
   border: 1px solid #767676; border-radius: 4px; background: #fff; color: var(--ink); }
 p#count { margin: .5rem 0; font-weight: 600; }
+div.scroll { overflow-x: auto; }
+[hidden], tr[hidden] { display: none !important; }
+form.filters label.search { grid-column: 1 / -1; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: left;
@@ -58,11 +63,15 @@ pre { white-space: pre-wrap; font: inherit; margin: .35rem 0 .35rem 1rem; }
 footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
 @media (max-width: 720px) {
   thead { position: absolute; left: -9999px; }
+  caption { display: block; width: 100%; }
+  form.filters { grid-template-columns: 1fr 1fr; padding: .5rem; }
   table, tbody, tr, td { display: block; width: 100%; }
   tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; padding: .25rem; }
   td { border: none; display: grid; grid-template-columns: 9.5rem 1fr; gap: .5rem;
     padding: .2rem .35rem; }
-  td::before { content: attr(data-label); font-weight: 600; color: var(--muted); }
+  td::before { content: attr(data-label); font-weight: 600; color: var(--muted);
+    font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  div.scroll { overflow-x: visible; }
   td.hex { white-space: normal; word-break: break-all; }
 }
 """
@@ -156,7 +165,7 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]]) -> byt
     files = "".join(f'<a href="{escape(href)}">{escape(label)}</a>' for label, href in links)
     filters = (
         '<form id="filters" class="filters" hidden role="search" aria-label="Filter entries">'
-        '<label>Search<input type="search" name="q" autocomplete="off" '
+        '<label class="search">Search<input type="search" name="q" autocomplete="off" '
         'placeholder="model, firmware, certificate..."></label>'
         + _options("manufacturer", "Manufacturer",
                    (e.text(m.MANUFACTURER_ID) or "" for e in entries))
@@ -175,9 +184,10 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]]) -> byt
         "<noscript><p>Search and filters need JavaScript; every entry is listed below.</p>"
         "</noscript>"
         f'{filters}<p id="count" aria-live="polite">{len(entries)} entries</p>'
-        '<table id="entries" aria-labelledby="entries-heading">'
+        '<div class="scroll" role="region" aria-labelledby="entries-heading" tabindex="0">'
+        '<table id="entries">'
         f"<caption>Entries of {escape(version.label)}</caption>"
-        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         f'<h2 id="history">Version history</h2>{history}</main>'
         "<footer>Made by cplkit. Check the files of this version with the signed manifest: "
         "<code>cplkit verify manifest-" + escape(str(version.number)) + ".xml --trust "

@@ -124,7 +124,7 @@ def test_the_page_needs_nothing_from_the_network(published: Path) -> None:
     for pattern in ("http://", "https://", "//cdn", "<link", "src=", "@import", "url("):
         outside_data = page.replace("http://evil.example/x", "")
         assert pattern not in outside_data, pattern
-    assert '<th scope="col">Firmware</th>' in page and "<label>Search" in page
+    assert '<th scope="col">Firmware</th>' in page and ">Search<input" in page
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -171,6 +171,11 @@ def test_the_page_in_a_real_browser(published: Path) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "cpl-page-filtered.png"))
         assert (ARTIFACTS / "cpl-page-filtered.png").stat().st_size > 10_000
+        # a phone-sized window lays rows out as cards: filtered rows must stay hidden there too
+        driver.set_window_size(390, 844)
+        assert visible() == ["000008"]
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 400
+        driver.save_screenshot(str(ARTIFACTS / "cpl-page-filtered-phone.png"))
     finally:
         driver.quit()
 
