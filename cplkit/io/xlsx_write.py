@@ -213,7 +213,32 @@ def write_bulk_table(path: Path, ruleset: Ruleset, entries: Sequence[EntryValues
     ws.append(text_cells(columns))
     for values in rows:
         ws.append(text_cells(values))
+    if not rows:
+        _bulk_dropdowns(ws, ruleset, columns)
     _save(wb, path)
+
+
+def _bulk_dropdowns(ws: Any, ruleset: Ruleset, columns: Sequence[str]) -> None:
+    """A blank bulk template: a dropdown on every enumerated column, rows 2 to 1,000."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for index, name in enumerate(columns, start=1):
+        spec = ruleset.fields.get(name)
+        if spec is None:
+            continue
+        values = allowed_values(ruleset, spec)
+        letter = get_column_letter(index)
+        if values and len(",".join(values)) <= 255:
+            dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"',
+                                allow_blank=True)
+        else:
+            dv = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
+            dv.showErrorMessage = False
+        dv.promptTitle = spec.attribute[:32]
+        dv.prompt = _format_text(spec)[:255]
+        dv.add(f"{letter}2:{letter}1000")
+        ws.data_validations.append(dv)  # a write-only sheet takes them through this list
 
 
 def _save(wb: Any, path: Path) -> None:

@@ -225,3 +225,37 @@ def test_the_workbook_and_template_in_libreoffice(published: Path, tmp_path: Pat
     labels = [(r[0], r[1]) for r in form[6:] if len(r) > 1]
     assert labels[0] == ("Entry", "number") and ("GBCS Version", "version_number") in labels
     assert form[6][6] == "This value is allocated by SECAS"
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_template_filled_with_valid_values_passes_check(tmp_path: Path, bulk: bool) -> None:
+    """Fill the blank template cell by cell, as a person would in Excel, then check it."""
+    template = tmp_path / "template.xlsx"
+    args = ["template", "-o", str(template)] + (["--bulk"] if bulk else [])
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    wb = load_workbook(template)
+    ws = wb.active
+    assert ws.data_validations.dataValidation, "dropdowns and input messages"
+    entry = valid_gas()
+    if bulk:
+        header = [c.value for c in ws[1]]
+        for column, name in enumerate(header, start=1):
+            ws.cell(2, column).value = entry.get(name)
+        lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+        device_column = header.index(m.DEVICE_TYPE) + 1
+        letter = chr(64 + device_column)
+        assert "Gas Smart Meter" in lists[f"{letter}2:{letter}1000"]
+    else:
+        rows = {(ws.cell(r, 1).value, ws.cell(r, 2).value): r for r in range(7, ws.max_row + 1)}
+        for spec in load_ruleset().fields.values():
+            group, attribute = spec.labels[-1] if len(spec.labels) > 1 else (spec.group,
+                                                                              spec.attribute)
+            if entry.get(spec.name) is not None:
+                ws.cell(rows[(group, attribute)], 7).value = entry[spec.name]
+        assert ws["G10"].number_format == "@"  # hex kept as typed
+    wb.save(template)
+    result = CliRunner().invoke(cli, ["check", "--as-of", "2026-11-23", "--format", "json",
+                                      str(template)])
+    report = json.loads(result.output)["files"][0]
+    assert result.exit_code == 0 and report["findings"] == [], report["findings"]
+    assert report["entries"] == 1
