@@ -170,7 +170,7 @@ def template(kind: str | None, as_csv: bool, rules_file: Path | None,
     """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
     a removals or certificate updates change file for 'cplkit publish'."""
     from cplkit.io.changefiles import REMOVAL_COLUMNS, UPDATE_COLUMNS
-    from cplkit.io.listing import _csv
+    from cplkit.io.listing import to_csv
     from cplkit.io.rulesets import load_ruleset
     from cplkit.io.xlsx_write import write_bulk_table, write_new_entry_form
 
@@ -190,7 +190,7 @@ def template(kind: str | None, as_csv: bool, rules_file: Path | None,
             write_new_entry_form(path, ruleset)
         else:
             columns = REMOVAL_COLUMNS if kind == "removals" else UPDATE_COLUMNS
-            path.write_text(_csv([list(columns)]), encoding="utf-8")
+            path.write_text(to_csv([list(columns)]), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     then = "cplkit check" if kind in ("form", "bulk") else "cplkit publish -r REGISTRY --dry-run"
@@ -473,7 +473,7 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
     from cplkit.core.audit import audit as run_audit
     from cplkit.core.audit import proposed_removals
     from cplkit.io.changefiles import REMOVAL_COLUMNS
-    from cplkit.io.listing import _csv, render_audit
+    from cplkit.io.listing import render_audit, to_csv
     from cplkit.io.rulesets import load_ruleset
 
     version = _registry(registry).read().version
@@ -483,7 +483,7 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
         rows = proposed_removals(items)
         if proposal.exists():
             raise UsageError(f"{proposal} exists already; cplkit never overwrites it")
-        _emit(_csv([list(REMOVAL_COLUMNS), *([n, why, ""] for n, why in rows)]), proposal)
+        _emit(to_csv([list(REMOVAL_COLUMNS), *([n, why, ""] for n, why in rows)]), proposal)
         click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
                    "Sub-Committee fills in the decision column before it is published",
                    err=True)

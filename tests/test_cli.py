@@ -174,3 +174,13 @@ def test_template_is_read_back_as_its_layout(tmp_path: Path, monkeypatch: pytest
     report = json.loads(result.output)["files"][0]
     assert report["layout"] == layout
     assert run("template", *args)[0] == 2  # never overwrites
+
+
+def test_html_report_puts_each_finding_next_to_its_cell(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, _ = run("check", *AS_OF, "--format", "html", "-o", out,
+                  INVALID / "V03-firmware-three-bytes.xlsx")
+    page = out.read_text()
+    assert code == 1
+    assert '<td data-label="Cell" class="hex">G14</td>' in page
+    assert "CPL-V03" in page and "Content-Security-Policy" in page

@@ -24,7 +24,7 @@ from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.validate import Checked
 from cplkit.io.csvfile import read_csv
 from cplkit.io.limits import Limits
-from cplkit.io.reader import _kind
+from cplkit.io.reader import sniff_kind
 from cplkit.io.sheets import Unreadable
 from cplkit.io.xlsx import Workbook
 
@@ -48,7 +48,7 @@ def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue
     try:
         with path.open("rb") as stream:
             head = stream.read(8192)
-        kind = _kind(path, head)
+        kind = sniff_kind(path, head)
         if kind == "csv":
             return None, list(read_csv(path.read_bytes(), limits, lambda _: False).rows)
         workbook = Workbook(path, limits)

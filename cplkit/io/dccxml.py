@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 from types import MappingProxyType
 from typing import Any
 
 from lxml import etree
 
-from cplkit import resources
 from cplkit.core import model as m
-from cplkit.io.xlsx import hardened_parser
+from cplkit.io.xmlsafe import xsd_errors
 
 NS = "urn:cplkit:central-products-list:1"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
@@ -88,17 +86,8 @@ def build(version: m.CplVersion, previous: tuple[str, str] | None,
     return root
 
 
-@cache
-def _schema() -> etree.XMLSchema:
-    with resources.schema_path("cpl-dcc.xsd").open("rb") as stream:
-        return etree.XMLSchema(etree.parse(stream, hardened_parser()))
-
-
 def schema_errors(root: Any) -> list[str]:
-    schema = _schema()
-    if schema.validate(root):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    return xsd_errors("cpl-dcc.xsd", root)
 
 
 @dataclass(frozen=True, slots=True)

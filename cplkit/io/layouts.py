@@ -73,7 +73,12 @@ class Recognised:
     findings: list[Finding] = field(default_factory=list)
 
 
-class _Sheet:
+def cell_at(row: list[m.RawValue], col: int) -> m.RawValue:
+    """1-based column access; missing cells are empty."""
+    return row[col - 1] if 0 < col <= len(row) else None
+
+
+class BufferedSheet:
     """A sheet with its first rows buffered, so it can be classified and then streamed whole."""
 
     def __init__(self, data: SheetData) -> None:
@@ -83,10 +88,6 @@ class _Sheet:
     def all_rows(self) -> Iterator[list[m.RawValue]]:
         return itertools.chain(self.head, self.data.rows)
 
-    @staticmethod
-    def cell(row: list[m.RawValue], col: int) -> m.RawValue:
-        """1-based column access; missing cells are empty."""
-        return row[col - 1] if 0 < col <= len(row) else None
 
 
 class Recogniser:
@@ -103,7 +104,7 @@ class Recogniser:
                             field=fld, value=value)
 
     # -- classification -----------------------------------------------------------------------
-    def classify(self, sheet: _Sheet) -> str | None:
+    def classify(self, sheet: BufferedSheet) -> str | None:
         if self._form_header(sheet) is not None:
             return FORM
         if self._list_header(sheet) is not None:
@@ -112,44 +113,44 @@ class Recogniser:
             return TABLE
         return None
 
-    def form_is_filled(self, sheet: _Sheet) -> bool:
+    def form_is_filled(self, sheet: BufferedSheet) -> bool:
         header = self._form_header(sheet)
         if header is None:
             return False
         row_index, value_col = header
         group: str | None = None
         for row in sheet.head[row_index + 1:]:
-            group = _text(_Sheet.cell(row, 1)) or group
+            group = _text(cell_at(row, 1)) or group
             name = self._form_field(row, group)
             spec = self.ruleset.fields.get(name or "")
             if spec is None or spec.allocated_by_secas:
                 continue
-            if any(_Sheet.cell(row, c) not in (None, "") for c in range(value_col, len(row) + 1)):
+            if any(cell_at(row, c) not in (None, "") for c in range(value_col, len(row) + 1)):
                 return True
         return False
 
-    def _form_header(self, sheet: _Sheet) -> tuple[int, int] | None:
+    def _form_header(self, sheet: BufferedSheet) -> tuple[int, int] | None:
         for i, row in enumerate(sheet.head):
-            if fold(_text(_Sheet.cell(row, 1))) == "data group" and \
-                    fold(_text(_Sheet.cell(row, 2))) == "data attribute":
+            if fold(_text(cell_at(row, 1))) == "data group" and \
+                    fold(_text(cell_at(row, 2))) == "data attribute":
                 value_col = next((c for c in range(3, len(row) + 1)
                                   if "new entry" in fold(_text(row[c - 1]))), 7)
                 return i, value_col
         return None
 
-    def _list_header(self, sheet: _Sheet) -> tuple[int, int, int] | None:
+    def _list_header(self, sheet: BufferedSheet) -> tuple[int, int, int] | None:
         """(group row, attribute row, last header row), 0-based."""
         for i, row in enumerate(sheet.head[:-1]):
-            if fold(_text(_Sheet.cell(row, 1))) == "data group" and \
-                    fold(_text(_Sheet.cell(sheet.head[i + 1], 1))) == "data attribute":
+            if fold(_text(cell_at(row, 1))) == "data group" and \
+                    fold(_text(cell_at(sheet.head[i + 1], 1))) == "data attribute":
                 last = i + 1
                 while last + 1 < len(sheet.head) and \
-                        fold(_text(_Sheet.cell(sheet.head[last + 1], 1))) in _LIST_HEADER_LABELS:
+                        fold(_text(cell_at(sheet.head[last + 1], 1))) in _LIST_HEADER_LABELS:
                     last += 1
                 return i, i + 1, last
         return None
 
-    def _table_header(self, sheet: _Sheet) -> int | None:
+    def _table_header(self, sheet: BufferedSheet) -> int | None:
         for i, row in enumerate(sheet.head[:10]):
             texts = [_text(v) for v in row]
             if not any(texts):
@@ -159,12 +160,12 @@ class Recogniser:
         return None
 
     def _form_field(self, row: list[m.RawValue], group: str | None) -> str | None:
-        group = _text(_Sheet.cell(row, 1)) or group or ""
-        attribute = _text(_Sheet.cell(row, 2))
+        group = _text(cell_at(row, 1)) or group or ""
+        attribute = _text(cell_at(row, 2))
         return self.labels.by_pair.get((fold(group), fold(attribute)))
 
     # -- layouts --------------------------------------------------------------------------------
-    def recognise(self, sheet: _Sheet, layout: str) -> Recognised:
+    def recognise(self, sheet: BufferedSheet, layout: str) -> Recognised:
         if layout == FORM:
             return self._form(sheet)
         if layout == CENTRAL_LIST:
@@ -186,7 +187,7 @@ class Recogniser:
         return [f.name for f in fields
                 if f.published and not (submission and f.allocated_by_secas)]
 
-    def _form(self, sheet: _Sheet) -> Recognised:
+    def _form(self, sheet: BufferedSheet) -> Recognised:
         data = sheet.data
         header = self._form_header(sheet)
         assert header is not None
@@ -202,8 +203,8 @@ class Recogniser:
         skipped: set[str] = set()
         for offset, row in enumerate(rows):
             number = header_index + 2 + offset
-            group = _text(_Sheet.cell(row, 1)) or group
-            attribute = _text(_Sheet.cell(row, 2))
+            group = _text(cell_at(row, 1)) or group
+            attribute = _text(cell_at(row, 2))
             if not attribute:
                 continue
             name = self._form_field(row, group)
@@ -236,7 +237,7 @@ class Recogniser:
         width = max((len(r) for r in rows), default=0)
         columns = [value_col] + [
             c for c in range(value_col + 1, width + 1)
-            if any(_Sheet.cell(rows[p - header_index - 2], c) not in (None, "")
+            if any(cell_at(rows[p - header_index - 2], c) not in (None, "")
                    for p in positions.values())
         ]
         placement = m.Placement(data.name, m.Orientation.COLUMN, positions, submission=True)
@@ -256,7 +257,7 @@ class Recogniser:
 
     def _value(self, data: SheetData, row: list[m.RawValue], row_number: int,
                col: int) -> m.RawValue:
-        value = _Sheet.cell(row, col)
+        value = cell_at(row, col)
         if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
             raise Unreadable("CPL-F02", f"cell {m.column_letter(col)}{row_number}"
                              f"{' of sheet ' + repr(data.name) if data.name else ''} holds "
@@ -265,21 +266,21 @@ class Recogniser:
                              "no CPL field is longer than 500 characters: remove the value")
         return value
 
-    def _columns_by_pairs(self, sheet: _Sheet, group_row: int,
+    def _columns_by_pairs(self, sheet: BufferedSheet, group_row: int,
                           attribute_row: int) -> dict[int, str]:
         groups, attributes = sheet.head[group_row], sheet.head[attribute_row]
         columns: dict[int, str] = {}
         group = ""
         for col in range(2, max(len(groups), len(attributes)) + 1):
-            group = _text(_Sheet.cell(groups, col)) or group
-            attribute = _text(_Sheet.cell(attributes, col))
+            group = _text(cell_at(groups, col)) or group
+            attribute = _text(cell_at(attributes, col))
             if not attribute:
                 continue
             name = self.labels.by_pair.get((fold(group), fold(attribute)))
             columns[col] = name or f"?{group} / {attribute}"
         return columns
 
-    def _columns_by_names(self, sheet: _Sheet, header_row: int) -> dict[int, str]:
+    def _columns_by_names(self, sheet: BufferedSheet, header_row: int) -> dict[int, str]:
         columns: dict[int, str] = {}
         for col, value in enumerate(sheet.head[header_row], start=1):
             text = _text(value)
@@ -290,7 +291,7 @@ class Recogniser:
             columns[col] = self.labels.by_name.get(fold(text), f"?{text}")
         return columns
 
-    def _rows_layout(self, sheet: _Sheet, layout: str, columns: Mapping[int, str],
+    def _rows_layout(self, sheet: BufferedSheet, layout: str, columns: Mapping[int, str],
                      header_end: int, *, submission: bool) -> Recognised:
         data = sheet.data
         findings: list[Finding] = []
@@ -328,7 +329,7 @@ class Recogniser:
         recognised.entries = self._stream_rows(sheet, placement, header_end + 1, findings)
         return recognised
 
-    def _stream_rows(self, sheet: _Sheet, placement: m.Placement, first: int,
+    def _stream_rows(self, sheet: BufferedSheet, placement: m.Placement, first: int,
                      findings: list[Finding]) -> Iterator[m.RawEntry]:
         data = sheet.data
         names = list(placement.positions)

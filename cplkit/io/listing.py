@@ -36,7 +36,7 @@ def entry_dict(entry: m.Entry) -> dict[str, str | None]:
     return {f: (_text(entry.get(f)) or None) for f in m.PUBLISHED_FIELDS}
 
 
-def _csv(rows: Iterable[Sequence[str]]) -> str:
+def to_csv(rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
@@ -48,7 +48,7 @@ def render_entries(entries: Sequence[m.Entry], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([entry_dict(e) for e in entries], indent=1, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return _csv([list(m.PUBLISHED_FIELDS),
+        return to_csv([list(m.PUBLISHED_FIELDS),
                      *([_text(e.get(f)) for f in m.PUBLISHED_FIELDS] for e in entries)])
     lines = [f"{'entry':<7} {'status':<8} {'manufacturer':<5} {'model':<5} {'hw':<5} "
              f"{'firmware':<11} {'SMETS/CHTS':<10} {'GBCS':<4} device type"]
@@ -125,7 +125,7 @@ def render_audit(items: Sequence[AuditItem], fmt: str, as_of: dt.date) -> str:
                             "subject": i.subject, "date": i.date.isoformat(),
                             "entries": list(i.entries)} for i in items], indent=1) + "\n"
     if fmt == "csv":
-        return _csv([["manufacturer", "reason", "subject", "date", "entries"],
+        return to_csv([["manufacturer", "reason", "subject", "date", "entries"],
                      *([i.manufacturer, i.reason, i.subject, i.date.isoformat(),
                         " ".join(i.entries)] for i in items)])
     if not items:

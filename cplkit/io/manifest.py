@@ -11,13 +11,11 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from lxml import etree
 
-from cplkit import resources
-from cplkit.io.xlsx import hardened_parser
+from cplkit.io.xmlsafe import xsd_errors
 
 NS = "urn:cplkit:manifest:1"
 Q = "{" + NS + "}"
@@ -38,17 +36,8 @@ def build(version: str, label: str, files: Mapping[str, bytes], signed_at: dt.da
     return root
 
 
-@cache
-def _schema() -> etree.XMLSchema:
-    with resources.schema_path("manifest.xsd").open("rb") as stream:
-        return etree.XMLSchema(etree.parse(stream, hardened_parser()))
-
-
 def schema_errors(root: Any) -> list[str]:
-    schema = _schema()
-    if schema.validate(root):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    return xsd_errors("manifest.xsd", root)
 
 
 @dataclass(frozen=True, slots=True)

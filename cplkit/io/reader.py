@@ -17,7 +17,7 @@ from pathlib import Path
 from cplkit.core.findings import Finding, make_finding
 from cplkit.core.ruleset import Ruleset
 from cplkit.io.csvfile import read_csv
-from cplkit.io.layouts import CENTRAL_LIST, FORM, TABLE, Recognised, Recogniser, _Sheet
+from cplkit.io.layouts import CENTRAL_LIST, FORM, TABLE, BufferedSheet, Recognised, Recogniser
 from cplkit.io.limits import Limits
 from cplkit.io.sheets import Unreadable
 from cplkit.io.xlsx import Workbook
@@ -35,7 +35,7 @@ class Opened:
     findings: list[Finding]
 
 
-def _kind(path: Path, head: bytes) -> str:
+def sniff_kind(path: Path, head: bytes) -> str:
     if not head:
         raise Unreadable("CPL-F01", "the file is empty", "save the submission again and resend it")
     if head.startswith(_ZIP):
@@ -81,9 +81,9 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
         raise Unreadable("CPL-F02", f"the file is {size // 2**20} MiB, over the limit of "
                          f"{limits.max_file_bytes // 2**20} MiB", "split it into smaller files")
     recogniser = Recogniser(ruleset, limits, file)
-    if _kind(path, head) == "csv":
+    if sniff_kind(path, head) == "csv":
         data = read_csv(path.read_bytes(), limits, recogniser.labels.known_header)
-        candidate = _Sheet(data)
+        candidate = BufferedSheet(data)
         layout = recogniser.classify(candidate)
         if layout is None:
             raise _no_layout("the CSV file's first row names no CPL fields")
@@ -110,7 +110,7 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
         if wanted not in names:
             raise Unreadable("CPL-F03", f"the workbook has no sheet named '{wanted}'",
                              "pick one of: " + ", ".join(repr(n) for n in names))
-        candidate = _Sheet(workbook.sheet(wanted))
+        candidate = BufferedSheet(workbook.sheet(wanted))
         layout = recogniser.classify(candidate)
         if layout is None:
             raise _no_layout(f"sheet '{wanted}' holds none")
@@ -123,11 +123,11 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
                 file=recogniser.file, sheet=name,
                 hint="unhide the sheet (right-click a sheet tab > Unhide) if it belongs to the "
                      "submission, or delete it"))
-    ranked: list[tuple[int, _Sheet, str]] = []
+    ranked: list[tuple[int, BufferedSheet, str]] = []
     for name, state, _part in workbook.sheets:
         if state != "visible":
             continue
-        candidate = _Sheet(workbook.sheet(name))
+        candidate = BufferedSheet(workbook.sheet(name))
         layout = recogniser.classify(candidate)
         if layout is None:
             continue

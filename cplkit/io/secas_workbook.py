@@ -21,7 +21,7 @@ from cplkit.core.normalise import render
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Validator
 from cplkit.errors import InputFileError
-from cplkit.io.layouts import CENTRAL_LIST, Recogniser, _Sheet
+from cplkit.io.layouts import CENTRAL_LIST, BufferedSheet, Recogniser
 from cplkit.io.limits import Limits
 from cplkit.io.sheets import Unreadable
 from cplkit.io.xlsx import Workbook
@@ -160,7 +160,7 @@ class _Import:
         for name, state, _ in self.workbook.sheets:
             if state != "visible":
                 continue
-            candidate = _Sheet(self.workbook.sheet(name))
+            candidate = BufferedSheet(self.workbook.sheet(name))
             if recogniser.classify(candidate) == CENTRAL_LIST:
                 chosen = candidate
                 break

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cplkit.errors import VerificationError
 from cplkit.io import dccxml
 from cplkit.io.signing import fingerprint
-from cplkit.io.xlsx import hardened_parser
+from cplkit.io.xmlsafe import hardened_parser
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"

@@ -24,6 +24,7 @@ from lxml import etree
 from cplkit.core.model import Formula, RawValue
 from cplkit.io.limits import Limits
 from cplkit.io.sheets import SheetData, Unreadable, parse_cell_ref
+from cplkit.io.xmlsafe import hardened_parser
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -35,13 +36,6 @@ _CHUNK = 1 << 20
 Cell = tuple[int, int]  # (row, column), 1-based
 
 RESAVE_HINT = "open the file in Excel and save it again as .xlsx, then check it again"
-
-
-def hardened_parser() -> etree.XMLParser:
-    """The one lxml parser configuration cplkit uses for untrusted XML: no DTD, no entities,
-    no network, no huge trees."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True)
 
 
 @dataclass(slots=True)
