@@ -164,7 +164,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                          hint="try it out with a throwaway key: cplkit keygen --out keys/")
     with registry.edit(base) as tx:
         _require_trusted(registry, identity)
-        current = tx.latest
+        current = tx.read_latest()
         outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=False)
         if outcome.ok and outcome.merged and outcome.merged.version:
             version = outcome.merged.version

@@ -8,7 +8,7 @@ the per-file and whole-run report records. It does not render reports (see ``cpl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -199,7 +199,6 @@ class Report:
     files: tuple[FileReport, ...]
     as_of: str
     ruleset: str
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:

@@ -445,8 +445,8 @@ class Transaction:
         = None
     issued: StoredVersion | None = field(default=None)
 
-    @property
-    def latest(self) -> StoredVersion | None:
+    def read_latest(self) -> StoredVersion | None:
+        """The latest version as this transaction's lock found it, read and verified."""
         return self.registry.read(head=self.head) if self.head.latest else None
 
     def trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> None:
