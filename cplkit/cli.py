@@ -553,7 +553,10 @@ def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
             raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
 
     day = _parse_date(click.get_current_context(), click.Option(["--at"]), at) if at else None
-    trusted = load_certificates(read(trust_file), str(trust_file))
+    try:
+        trusted = load_certificates(read(trust_file), str(trust_file))
+    except CplkitError as exc:  # a --trust file that is not a certificate is a usage error
+        raise UsageError(exc.message, hint=exc.hint) from None
     data = read(file)
     is_xml = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
     if is_xml and b"urn:cplkit:manifest:1" in data[:2000]:

@@ -200,3 +200,9 @@ def test_reading_an_empty_or_missing_registry(tmp_path: Path) -> None:
     run("init", "-r", tmp_path / "empty")
     code, out = run("list", "-r", tmp_path / "empty")
     assert code == 4 and "no version yet" in out
+
+
+def test_importing_a_missing_workbook_says_so(tmp_path: Path) -> None:
+    code, out = run("import", tmp_path / "nowhere.xlsm", "-r", tmp_path / "registry")
+    assert code == 3 and "cannot be opened: No such file or directory" in out
+    assert not (tmp_path / "registry").exists()

@@ -105,7 +105,10 @@ class Workbook:
         self.limits = limits
         try:
             self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except OSError as exc:
+            raise Unreadable("CPL-F01", f"cannot be opened: {exc.strerror or exc}",
+                             "check the path and that the file can be read") from exc
+        except (zipfile.BadZipFile, ValueError, EOFError) as exc:
             raise Unreadable("CPL-F01", f"not a readable workbook: the zip container is corrupt "
                              f"or truncated ({exc})", RESAVE_HINT) from exc
         try:

@@ -294,3 +294,10 @@ def test_a_real_rsa_sha1_signature_is_refused(signed: Path, tmp_path: Path) -> N
     assert xmlsec1_verify(out, tmp_path / "cert.pem").returncode == 0  # genuinely valid
     code, message = verify(out, tmp_path / "cert.pem")
     assert code == 15 and "rsa-sha1" in message and "SHA-1 is broken" in message
+
+
+def test_a_trust_file_that_holds_no_certificate_is_a_usage_error(signed: Path,
+                                                                 tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a certificate")
+    code, out = verify(dcc(signed, "1.1"), tmp_path / "notes.txt")
+    assert code == 2 and "holds no readable X.509 certificate" in out
