@@ -399,7 +399,7 @@ def history(registry: Path, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def show(entry: str, registry: Path, version: str | None, fmt: str) -> None:
-    """One entry, every field (ENTRY: its number, e.g. 000733 or 733)."""
+    """One entry with every field; ENTRY is its number (000733 or 733)."""
     from cplkit.io.listing import render_entry
 
     stored = _registry(registry).read(version)
