@@ -9,7 +9,6 @@ know about spreadsheets beyond the positions a reader recorded on each ``RawEntr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -190,10 +189,6 @@ class Validator:
                 subject.fired.add(finding.code)
                 subject.findings.append(finding)
         return Checked(m.Entry(MappingProxyType(values)), tuple(subject.findings))
-
-    def check_all(self, raws: Iterable[m.RawEntry]) -> Iterator[Checked]:
-        for raw in raws:
-            yield self.check(raw)
 
     def _allocated(self, subject: Subject, name: str, value: m.RawValue) -> None:
         if isinstance(value, str) and (not value.strip() or fold(value) in _SECAS_PLACEHOLDERS):

@@ -20,7 +20,6 @@ from cplkit.core import model as m
 from cplkit.io.xmlsafe import xsd_errors
 
 NS = "urn:cplkit:central-products-list:1"
-DSIG = "http://www.w3.org/2000/09/xmldsig#"
 Q = "{" + NS + "}"
 
 #: published field -> element name, in the workbook's column order (number and status are

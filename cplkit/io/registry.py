@@ -96,7 +96,7 @@ def _value(name: str, cell: str | None) -> m.Value | None:
 
 
 def encode_version(version: m.CplVersion, previous: tuple[str, str] | None,
-                   made_by: Mapping[str, Any], files: Mapping[str, bytes] | None = None,
+                   made_by: Mapping[str, Any], files: Mapping[str, str] | None = None,
                    signer: Mapping[str, str] | None = None) -> bytes:
     """The bytes of version.json: a header, then one entry per line (diff-friendly, and the
     C JSON encoder stays on its fast path)."""
@@ -113,7 +113,7 @@ def encode_version(version: m.CplVersion, previous: tuple[str, str] | None,
                           for h in version.prior_history],
         "made_by": dict(made_by),
         "signer": dict(signer) if signer else None,
-        "files": [{"name": name, "sha256": sha256(data)} for name, data in (files or {}).items()],
+        "files": [{"name": name, "sha256": digest} for name, digest in (files or {}).items()],
         "fields": list(m.PUBLISHED_FIELDS),
     }
     rows = [json.dumps([_cell(e.get(f)) for f in m.PUBLISHED_FIELDS], ensure_ascii=False)
@@ -472,8 +472,9 @@ class Transaction:
         version, made_by, files, signer = self.staged
         number = str(version.number)
         latest = self.head.latest
+        digests = {name: sha256(content) for name, content in files.items()}
         data = encode_version(version, (latest.version, latest.sha256) if latest else None,
-                              made_by, files, signer)
+                              made_by, digests, signer)
         versions = self.registry.path / VERSIONS
         staging = versions / f".tmp-{number}-{os.getpid()}"
         failpoint("before-write")
@@ -495,8 +496,7 @@ class Transaction:
                                 "version was not issued")
         self.issued = StoredVersion(version, record.sha256,
                                     (latest.version, latest.sha256) if latest else None, made_by,
-                                    {name: sha256(content) for name, content in files.items()},
-                                    signer)
+                                    digests, signer)
         staged_head = self.registry.path / f".{HEAD}.{os.getpid()}.tmp"
         staged_head.unlink(missing_ok=True)
         _write_durably(staged_head, head.encode())

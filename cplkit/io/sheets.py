@@ -35,8 +35,6 @@ class SheetData:
     hidden_columns: frozenset[int] = frozenset()
     #: (row, column), 1-based -> formula text, for formula cells with no cached value
     formulas: Mapping[tuple[int, int], str] = field(default_factory=dict)
-    #: True for a hidden sheet
-    hidden: bool = False
 
 
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")

@@ -355,12 +355,3 @@ def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
         raise _fail("schema", "the Version column differs between rows")
     return Verified(hashlib.sha256(data).hexdigest(), signer,
                     label=next(iter(labels), None), rows=len(rows) - 1)
-
-
-def load_trust(data: bytes, origin: str) -> list[x509.Certificate]:
-    from cplkit.io.signing import load_certificates
-
-    return load_certificates(data, origin)
-
-
-

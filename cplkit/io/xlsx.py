@@ -252,7 +252,6 @@ class Workbook:
 
     def sheet(self, name: str) -> SheetData:
         part = next((p for n, _, p in self.sheets if n == name), None)
-        state = next((s for n, s, _ in self.sheets if n == name), "visible")
         scan = self._scans.get(part or "", _PartScan())
         hidden_rows: frozenset[int] = frozenset()
         hidden_cols: frozenset[int] = frozenset()
@@ -266,8 +265,7 @@ class Workbook:
             raise Unreadable("CPL-F01", f"sheet '{name}' cannot be read ({exc})",
                              RESAVE_HINT) from exc
         return SheetData(name=name, rows=_rows(ws, formulas), hidden_rows=hidden_rows,
-                         hidden_columns=hidden_cols, formulas=formulas,
-                         hidden=state != "visible")
+                         hidden_columns=hidden_cols, formulas=formulas)
 
     def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[Cell, str]]:
         """Walk one worksheet's XML with the hardened parser for hidden rows, columns, formulas."""
