@@ -13,6 +13,7 @@ entries with new numbers and firmware (or the bundled samples' entries when it i
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import statistics
@@ -22,13 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from cplkit.app.importing import read_issued_version
 from cplkit.core import model as m
-from cplkit.io.limits import Limits
-from cplkit.io.registry import Registry
-from cplkit.io.rulesets import load_ruleset
-from cplkit.io.secas_workbook import read_secas_workbook
-from cplkit.io.signing import generate_throwaway
-from cplkit.io.xlsx_write import write_cpl_workbook
+from cplkit.intake.rulesets import load_ruleset
+from cplkit.publications.workbook import workbook_bytes
+from cplkit.registry import Registry
+from cplkit.signing.keys import generate_throwaway
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -60,10 +60,9 @@ def synthetic(out: Path, factor: int) -> Path:
     """A SECAS-layout workbook with the real list's entries repeated ``factor`` times."""
     ruleset = load_ruleset()
     if REAL.exists():
-        version = read_secas_workbook(REAL, ruleset, Limits(), file=str(REAL)).version
+        version = read_issued_version(REAL, ruleset, file=str(REAL)).version
         base = [dict(e.values) for e in version.entries]
-        history = [(h.version, h.date, h.changes) for h in version.prior_history]
-        history.append((str(version.number), version.issue_date.isoformat(), version.changes))
+        prior, changes = version.prior_history, version.changes
     else:
         import runpy
 
@@ -71,7 +70,7 @@ def synthetic(out: Path, factor: int) -> Path:
         base = [{k: v for k, v in e.items() if k in m.PUBLISHED_FIELDS and v} for e in samples]
         for e in base:
             e[m.ENTRY_STATUS] = "Current"
-        history = [("2.051", "21/09/2022", "Synthetic list.")]
+        prior, changes = (), "Synthetic list."
     entries = []
     for i in range(len(base) * factor):
         values = dict(base[i % len(base)])
@@ -79,7 +78,9 @@ def synthetic(out: Path, factor: int) -> Path:
         values[m.FIRMWARE_VERSION] = f"{(i >> 16) & 255:02X}:{(i >> 8) & 255:02X}:{i & 255:02X}:EE"
         entries.append(values)
     path = out / f"cpl-x{factor}.xlsx"
-    write_cpl_workbook(path, ruleset, "Version 2.051 Issued on 21-09-2022", history, entries)
+    synthetic_version = m.CplVersion(m.VersionNumber.parse("2.051"), dt.date(2022, 9, 21),
+                                     tuple(m.Entry.of(e) for e in entries), changes, prior)
+    path.write_bytes(workbook_bytes(synthetic_version, ruleset))
     return path
 
 

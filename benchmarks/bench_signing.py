@@ -18,13 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from cplkit.app.importing import read_issued_version
 from cplkit.core import model as m
-from cplkit.io.artefacts import signed_files
-from cplkit.io.limits import Limits
-from cplkit.io.registry import Registry
-from cplkit.io.rulesets import load_ruleset
-from cplkit.io.secas_workbook import read_secas_workbook
-from cplkit.io.signing import generate_throwaway, load_identity
+from cplkit.intake.rulesets import load_ruleset
+from cplkit.publications.bundle import signed_files
+from cplkit.publications.names import IssuedFiles
+from cplkit.registry import Registry
+from cplkit.registry.codec import VERSIONS
+from cplkit.signing.keys import generate_throwaway, load_signer
 
 HERE = Path(__file__).resolve().parent
 REAL = HERE.parent.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
@@ -41,7 +42,7 @@ def median_seconds(command: list[str], runs: int) -> float:
 
 def base_version() -> m.CplVersion:
     if REAL.exists():
-        return read_secas_workbook(REAL, load_ruleset(), Limits(), file=str(REAL)).version
+        return read_issued_version(REAL, load_ruleset(), file=str(REAL)).version
     import runpy
 
     samples = runpy.run_path(str(HERE.parent / "samples" / "generate.py"))["VALID"].values()
@@ -76,7 +77,7 @@ def main() -> None:
         key, cert = generate_throwaway()
         (work / "key.pem").write_bytes(key)
         (work / "cert.pem").write_bytes(cert)
-        identity = load_identity(work / "key.pem", work / "cert.pem", None, None)
+        signer = load_signer(work / "key.pem", work / "cert.pem", None, None)
         base = base_version()
         lists = {f"{'real' if REAL.exists() else 'sample'} list": base,
                  "synthetic x100": scaled(base, 100)}
@@ -85,12 +86,12 @@ def main() -> None:
               f"{'verify/xmlsec1':>16}")
         for name, version in lists.items():
             registry = Registry.create(work / name.replace(" ", "-"))
-            registry.add_trust(cert.decode(), identity.fingerprint, identity.subject, "bench")
+            registry.add_trust(cert.decode(), signer.fingerprint, signer.subject, "bench")
             with registry.edit() as tx:
                 tx.issue(version, how="import",
-                         files=signed_files(version, None, identity, load_ruleset()))
+                         files=signed_files(version, None, signer, load_ruleset()))
             number = str(version.number)
-            signed = registry.path_of(number, f"cpl-{number}.xml")
+            signed = registry.path / VERSIONS / number / IssuedFiles(number).dcc_xml
             scratch = work / "scratch.xml"
             sign = median_seconds([sys.executable, str(HERE / "sign_only.py"),
                                    str(registry.path), str(work / "key.pem"),

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cplkit.io.rulesets import load_ruleset
-from cplkit.io.xlsx_write import write_bulk_table
+from cplkit.forms.bulk import write_bulk_table
+from cplkit.intake.rulesets import load_ruleset
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "generate.py"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cplkit.io.limits import DEFAULT_LIMITS
-from cplkit.io.reader import open_submission
-from cplkit.io.rulesets import load_ruleset
+from cplkit.intake.limits import DEFAULT_LIMITS
+from cplkit.intake.opener import open_submission
+from cplkit.intake.rulesets import load_ruleset
 
 
 def main() -> None:

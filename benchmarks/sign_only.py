@@ -7,16 +7,17 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from cplkit.io import dccxml
-from cplkit.io.registry import Registry
-from cplkit.io.signing import load_identity, sign_xml
+from cplkit.publications import dccxml
+from cplkit.registry import Registry
+from cplkit.signing.keys import load_signer
+from cplkit.signing.xmldsig import sign_xml
 
 
 def main() -> None:
     registry, key, cert, out = (Path(a) for a in sys.argv[1:5])
     version = Registry(registry).read().version
-    identity = load_identity(key, cert, None, None)
-    out.write_bytes(sign_xml(dccxml.build(version, None, dt.datetime.now(dt.UTC)), identity))
+    signer = load_signer(key, cert, None, None)
+    out.write_bytes(sign_xml(dccxml.build(version, None, dt.datetime.now(dt.UTC)), signer))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from cplkit.core.model import Value
-from cplkit.io.rulesets import load_ruleset
-from cplkit.io.xlsx_write import write_bulk_table, write_new_entry_form
+from cplkit.forms.bulk import write_bulk_table
+from cplkit.forms.new_entry import write_new_entry_form
+from cplkit.intake.rulesets import load_ruleset
 
 AS_OF = "2026-11-23"
 HASH = ":".join(f"{(i * 37 + 11) % 256:02X}" for i in range(32))

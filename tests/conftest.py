@@ -17,7 +17,7 @@ import pytest
 from cplkit.core import model as m
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked, Validator
-from cplkit.io.rulesets import load_ruleset, validate_ruleset_data
+from cplkit.intake.rulesets import load_ruleset, validate_ruleset_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -71,7 +71,7 @@ def codes(checked: Checked) -> list[tuple[str, str | None]]:
 @pytest.fixture(scope="session")
 def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway P-256 key and self-signed certificate for the whole test session."""
-    from cplkit.io.signing import generate_throwaway
+    from cplkit.signing.keys import generate_throwaway
 
     folder = tmp_path_factory.mktemp("keys")
     key, cert = generate_throwaway()
@@ -91,9 +91,9 @@ def _sign_with_the_test_key(signing_keys: tuple[Path, Path],
 
 @pytest.fixture(scope="session")
 def identity(signing_keys: tuple[Path, Path]) -> Any:
-    from cplkit.io.signing import load_identity
+    from cplkit.signing.keys import load_signer
 
-    return load_identity(signing_keys[0], signing_keys[1], None, None)
+    return load_signer(signing_keys[0], signing_keys[1], None, None)
 
 
 XMLSEC1 = shutil.which("xmlsec1")

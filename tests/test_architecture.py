@@ -14,9 +14,41 @@ from tests.conftest import ROOT, SAMPLES
 PACKAGE = ROOT / "cplkit"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 CORE = sorted((PACKAGE / "core").rglob("*.py"))
+
+#: which layer may import which (besides itself). A module belongs to the first folder under
+#: cplkit/; the top-level modules are their own layer. Imports point down only.
+MAY_IMPORT: dict[str, set[str]] = {
+    "errors": set(),
+    "__init__": set(),
+    "__main__": {"cli"},
+    "base": {"errors", "__init__"},
+    "core": {"errors"},
+    "intake": {"core", "base", "errors"},
+    "registry": {"core", "base", "errors", "__init__"},
+    "signing": {"core", "base", "errors"},
+    "forms": {"core", "base", "errors"},
+    "publications": {"core", "signing", "forms", "base", "errors"},
+    "render": {"core", "publications", "base", "errors", "__init__"},
+    "app": {"core", "intake", "registry", "signing", "forms", "publications", "base", "errors"},
+    "cli": {"app", "render", "core", "errors", "__init__"},
+}
+#: libraries that do I/O, which the pure core never imports
 IO_LIBRARIES = {"openpyxl", "python_calamine", "lxml", "click", "csv", "zipfile", "pathlib",
                 "os", "io", "shutil", "subprocess", "socket", "urllib", "jsonschema",
-                "cplkit.io", "cplkit.cli", "cplkit.check", "cplkit.resources"}
+                "cryptography", "signxml", "asn1crypto", "fcntl", "tempfile"}
+
+
+def _layer(module: str) -> str:
+    """'cplkit.intake.xlsx' -> 'intake'; 'cplkit.errors' -> 'errors'; 'cplkit' -> '__init__'."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
 
 
 def _imports(tree: ast.AST) -> set[str]:
@@ -25,8 +57,37 @@ def _imports(tree: ast.AST) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
+            if node.module != "cplkit":
+                names.add(node.module)
+                continue
+            # 'from cplkit import X': X is a module or package of cplkit, or the root's own
+            for alias in node.names:
+                module = PACKAGE / alias.name
+                is_module = module.is_dir() or module.with_suffix(".py").is_file()
+                names.add(f"cplkit.{alias.name}" if is_module else "cplkit")
     return names
+
+
+def test_every_layer_is_in_the_table() -> None:
+    layers = {_layer(_module_name(p)) for p in MODULES}
+    assert layers == set(MAY_IMPORT)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(ROOT)) for p in MODULES])
+def test_imports_point_down(path: Path) -> None:
+    layer = _layer(_module_name(path))
+    allowed = MAY_IMPORT[layer] | {layer}
+    wrong = sorted(name for name in _imports(ast.parse(path.read_text()))
+                   if (name == "cplkit" or name.startswith("cplkit."))
+                   and _layer(name) not in allowed)
+    assert not wrong, f"{layer} may import only {sorted(allowed)}; {path.name} imports {wrong}"
+
+
+def test_the_layer_test_catches_an_upward_import() -> None:
+    """The table is not vacuous: an adapter importing a use case is caught."""
+    tree = ast.parse("from cplkit.app.check import check_file\n")
+    allowed = MAY_IMPORT["intake"] | {"intake"}
+    assert {_layer(n) for n in _imports(tree)} - allowed == {"app"}
 
 
 @pytest.mark.parametrize("path", CORE, ids=[str(p.relative_to(ROOT)) for p in CORE])
@@ -42,6 +103,20 @@ def test_core_is_pure(path: Path) -> None:
     assert not attributes & {"today", "now", "utcnow"}, "the core never reads the clock"
 
 
+def test_rules_are_an_explicit_table() -> None:
+    """Rules run from one ordered tuple; importing a rule module registers nothing."""
+    from cplkit.core.rules import RULES, versions
+
+    assert RULES.index(versions.device_level_versioning) > max(
+        RULES.index(versions.spec_family), RULES.index(versions.gbcs_family),
+        RULES.index(versions.legacy_values))
+    for path in (PACKAGE / "core" / "rules").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        decorated = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                     and n.decorator_list]
+        assert not decorated, f"{path.name}: rules are plain functions, listed in RULES"
+
+
 @pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(ROOT)) for p in MODULES])
 def test_every_module_says_what_it_does(path: Path) -> None:
     docstring = ast.get_docstring(ast.parse(path.read_text()))
@@ -50,8 +125,8 @@ def test_every_module_says_what_it_does(path: Path) -> None:
 
 #: codes whose tests are not sample files, and where those tests are
 TESTED_ELSEWHERE = {
-    "CPL-F01": "tests/io/test_hostile.py",
-    "CPL-F02": "tests/io/test_hostile.py",
+    "CPL-F01": "tests/intake/test_hostile.py",
+    "CPL-F02": "tests/intake/test_hostile.py",
     "CPL-R06": "tests/core/test_rules.py",
     "CPL-R07": "tests/core/test_rules.py",
     "CPL-M01": "tests/core/test_merge.py",
@@ -59,8 +134,8 @@ TESTED_ELSEWHERE = {
     "CPL-M03": "tests/core/test_merge.py",
     "CPL-M04": "tests/core/test_merge.py",
     "CPL-M05": "tests/core/test_merge.py",
-    "CPL-I01": "tests/io/test_secas_workbook.py",
-    "CPL-I02": "tests/io/test_secas_workbook.py",
+    "CPL-I01": "tests/app/test_importing.py",
+    "CPL-I02": "tests/app/test_importing.py",
 }
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cplkit.check import check_file
+from cplkit.app.check import check_file
 from cplkit.core.ruleset import Ruleset
-from cplkit.io.xlsx_write import write_new_entry_form
+from cplkit.forms.new_entry import write_new_entry_form
 from tests.conftest import REAL_WORKBOOK
 
 pytestmark = [
@@ -80,7 +80,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory, signing_keys: tuple[Path,
 
 
 def test_import_keeps_every_entry_and_history_line(imported: Path) -> None:
-    from cplkit.io.registry import Registry
+    from cplkit.registry import Registry
 
     stored = Registry(imported).read()
     version = stored.version

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cplkit import resources
+from cplkit.base import resources
 from cplkit.errors import DataFileError
 from tests.conftest import ROOT
 

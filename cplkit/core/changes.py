@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from cplkit.core.findings import Location
 from cplkit.core.model import Entry, RawEntry
+
+#: the header rows of the change files that are not submissions (docs/change-files.md)
+REMOVAL_COLUMNS = ("Entry.number", "reason", "decision")
+UPDATE_COLUMNS = ("CPA_Certificate.identification_number", "new_identification_number",
+                  "new_expiry_date", "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,11 @@ class Origin:
         cells = {name: cell for name in raw.placement.positions
                  if (cell := raw.cell(name)) is not None}
         return Origin(file, raw.index, raw.placement.sheet, MappingProxyType(cells))
+
+    def location(self, field: str | None, value: str | None = None) -> Location:
+        """Where a finding about ``field`` of this change points."""
+        return Location(self.file, self.entry, self.sheet,
+                        self.cells.get(field) if field else None, field, value)
 
 
 @dataclass(frozen=True, slots=True)

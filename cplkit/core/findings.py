@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from cplkit.core.model import Layout, RawEntry, as_text
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -141,32 +143,37 @@ class Finding:
         }
 
 
-def make_finding(
-    code: str,
-    message: str,
-    *,
-    hint: str | None = None,
-    file: str | None = None,
-    entry: int | None = None,
-    sheet: str | None = None,
-    cell: str | None = None,
-    field: str | None = None,
-    value: str | None = None,
-) -> Finding:
-    """Build a finding whose severity and default hint come from the catalogue."""
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points: the file, the entry in it, the sheet and cell, the canonical field
+    and the value as read. Every finding is built with one, so no caller assembles it by hand."""
+
+    file: str | None = None
+    entry: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+    value: str | None = None
+
+    @staticmethod
+    def of(file: str | None, raw: RawEntry, field: str | None = None) -> Location:
+        """The cell of ``field`` in the entry ``raw`` (or the entry as a whole)."""
+        if field is None:
+            return Location(file, raw.index, raw.placement.sheet)
+        return Location(file, raw.index, raw.placement.sheet, raw.cell(field), field,
+                        as_text(raw.values.get(field)))
+
+
+NOWHERE = Location()
+
+
+def make_finding(code: str, message: str, at: Location = NOWHERE, *,
+                 hint: str | None = None) -> Finding:
+    """Build a finding at ``at``; its severity and default hint come from the catalogue."""
     spec = CODES[code]
-    return Finding(
-        code=code,
-        severity=spec.severity,
-        message=message,
-        hint=hint or spec.hint,
-        file=file,
-        entry=entry,
-        sheet=sheet,
-        cell=cell,
-        field=field,
-        value=value,
-    )
+    return Finding(code=code, severity=spec.severity, message=message, hint=hint or spec.hint,
+                   file=at.file, entry=at.entry, sheet=at.sheet, cell=at.cell, field=at.field,
+                   value=at.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +181,7 @@ class FileReport:
     """What checking one file gave: the layout recognised, how many entries, every finding."""
 
     path: str
-    layout: str | None
+    layout: Layout | None
     entries: int
     findings: tuple[Finding, ...]
     sheet: str | None = None

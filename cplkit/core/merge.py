@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cplkit.core import model as m
+from cplkit.core.certificates import cpa_date_problem
 from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin
 from cplkit.core.findings import Finding, Severity, make_finding
-from cplkit.core.rules.certificates import add_years
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,8 @@ class _Merge:
 
     def finding(self, code: str, origin: Origin, cell_field: str | None, message: str,
                 hint: str | None = None, value: str | None = None) -> None:
-        self.findings.append(make_finding(
-            code, message, hint=hint, file=origin.file, entry=origin.entry, sheet=origin.sheet,
-            cell=origin.cells.get(cell_field) if cell_field else None, field=cell_field,
-            value=value))
+        self.findings.append(make_finding(code, message, origin.location(cell_field, value),
+                                          hint=hint))
 
 
 def _describe(entry: m.Entry) -> str:
@@ -196,7 +194,6 @@ def _apply_removals(state: _Merge, entries: list[m.Entry],
 def _apply_updates(state: _Merge, entries: list[m.Entry],
                    removed: set[str]) -> list[tuple[CertificateUpdate, list[str]]]:
     done: list[tuple[CertificateUpdate, list[str]]] = []
-    latest = add_years(state.issue_date, state.cpa_years)
     for update in state.changes.updates:
         targets = [i for i, e in enumerate(entries)
                    if e.text(m.CPA_ID) == update.certificate
@@ -207,12 +204,11 @@ def _apply_updates(state: _Merge, entries: list[m.Entry],
                           "check the certificate id, prefix included", update.certificate)
             continue
         certificate = update.new_certificate or update.certificate
-        if certificate.startswith("[E] ") and update.new_expiry and not (
-                state.issue_date <= update.new_expiry <= latest):
-            state.finding("CPL-R08", update.origin, m.CPA_EXPIRY,
-                          f"the expiring certificate's date {update.new_expiry:%d/%m/%Y} is not "
-                          f"between {state.issue_date:%d/%m/%Y} and {latest:%d/%m/%Y}",
-                          value=update.new_expiry.isoformat())
+        problem = None if update.new_expiry is None else cpa_date_problem(
+            certificate, update.new_expiry, state.issue_date, state.cpa_years)
+        if problem is not None:
+            state.finding(problem.code, update.origin, m.CPA_EXPIRY, problem.message,
+                          problem.hint, value=m.as_text(update.new_expiry, m.DateStyle.ISO))
             continue
         numbers = []
         for i in targets:

@@ -75,7 +75,19 @@ class Orientation(StrEnum):
     COLUMN = "column"
 
 
-@dataclass(frozen=True, slots=True)
+class Layout(StrEnum):
+    """What a file was recognised as: one of the submission layouts, or a kind of change file."""
+
+    NEW_ENTRY_FORM = "new-entry-form"
+    CENTRAL_LIST = "central-products-list"
+    TABLE = "table"
+    REMOVALS = "removals"
+    CERTIFICATE_UPDATES = "certificate-updates"
+
+
+# eq=False: a placement is one layout found in one file, so it is equal only to itself. That
+# makes it a safe key for per-layout plans (an ``id()`` could be reused once it is freed).
+@dataclass(frozen=True, slots=True, eq=False)
 class Placement:
     """Where a layout puts its fields: shared by every entry read with that layout."""
 
@@ -124,6 +136,36 @@ class RawEntry:
 
 #: A normalised field value: text in canonical form, or a date for date fields.
 Value = str | dt.date
+
+
+class DateStyle(StrEnum):
+    """How a date is written: ISO for machines (JSON, XML), SECAS's dd/mm/yyyy for people."""
+
+    ISO = "iso"
+    SECAS = "dd/mm/yyyy"
+
+
+def as_text(value: RawValue, dates: DateStyle = DateStyle.SECAS) -> str | None:
+    """The one way a value becomes text: as a person typed it or Excel shows it (a finding, a
+    workbook cell, a web page) or, with ``DateStyle.ISO``, as a machine reads it. None stays
+    None, so an empty field is never confused with an empty string."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Formula):
+        return value.text
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat() if dates is DateStyle.ISO else value.strftime("%d/%m/%Y")
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from cplkit.core.model import Formula, RawValue, Value
+from cplkit.core.model import Formula, RawValue, Value, as_text
 from cplkit.core.ruleset import FieldSpec, Ruleset, fold
 
 
@@ -41,27 +41,8 @@ _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-def render(raw: RawValue) -> str | None:
-    """How a raw value is shown in a finding: as the person typed or Excel displays it."""
-    if raw is None:
-        return None
-    if isinstance(raw, Formula):
-        return raw.text
-    if isinstance(raw, bool):
-        return "TRUE" if raw else "FALSE"
-    if isinstance(raw, float):
-        if raw.is_integer() and abs(raw) < 1e15:
-            return str(int(raw))
-        return repr(raw)
-    if isinstance(raw, dt.datetime):
-        return raw.isoformat(sep=" ")
-    if isinstance(raw, dt.date):
-        return raw.strftime("%d/%m/%Y")
-    return str(raw)
-
-
 def _excel_number_hint(raw: int | float) -> str:
-    shown = render(raw)
+    shown = as_text(raw)
     base = "format the cell as Text (Format Cells > Text), then type the value again"
     if isinstance(raw, float) and abs(raw) >= 1e10:
         return (f"Excel turned what was typed into the number {shown} (scientific notation such "
@@ -78,14 +59,14 @@ def _not_text(raw: RawValue) -> Normalised | None:
             "CPL-V08", f"the cell holds the formula {raw.text} but no value computed by Excel"),))
     if isinstance(raw, bool):
         return Normalised(None, False, (Problem(
-            "CPL-V06", f"Excel stored the logical value {render(raw)} where text is expected",
+            "CPL-V06", f"Excel stored the logical value {as_text(raw)} where text is expected",
             "format the cell as Text and type the value again"),))
     if isinstance(raw, int | float):
         return Normalised(None, False, (Problem(
-            "CPL-V06", f"the cell holds the number {render(raw)}, not text",
+            "CPL-V06", f"the cell holds the number {as_text(raw)}, not text",
             _excel_number_hint(raw)),))
     return Normalised(None, False, (Problem(
-        "CPL-V06", f"Excel stored {render(raw)} as a date or time where text is expected",
+        "CPL-V06", f"Excel stored {as_text(raw)} as a date or time where text is expected",
         "format the cell as Text and type the value again"),))
 
 
@@ -274,15 +255,15 @@ def _date(spec: FieldSpec) -> Normaliser:
             hint = "write the date as dd/mm/yyyy, e.g. 30/08/2029"
             if 1 <= raw < 2958466:
                 serial = _EXCEL_EPOCH + dt.timedelta(days=int(raw))
-                hint = (f"the cell lost its date format ({render(raw)} is Excel's serial number "
+                hint = (f"the cell lost its date format ({as_text(raw)} is Excel's serial number "
                         f"for {serial:%d/%m/%Y}): format it as a date or write dd/mm/yyyy")
             return Normalised(None, False, (Problem(
-                "CPL-V07", f"the number {render(raw)} is not a date", hint),))
+                "CPL-V07", f"the number {as_text(raw)} is not a date", hint),))
         text, early, notes = _text_prelude(raw)
         if early is not None:
             if early.problems and early.problems[0].code == "CPL-V06":
                 return Normalised(None, False, (Problem(
-                    "CPL-V07", f"{render(raw)} is not a date"),))
+                    "CPL-V07", f"{as_text(raw)} is not a date"),))
             return early
         assert text is not None
         match = _DATE_TEXT.fullmatch(text)

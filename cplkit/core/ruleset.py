@@ -97,7 +97,6 @@ class Ruleset:
     smets1_empty_groups: tuple[str, ...]
     combinations: tuple[Combination, ...]
     cpa_expiring_certificate_years: int
-    raw: Mapping[str, Any]
 
     def members(self, enumeration: str) -> Mapping[str, Member]:
         return self.enumerations[enumeration]
@@ -162,7 +161,6 @@ class _Builder:
             smets1_empty_groups=tuple(d["smets1"]["empty_groups"]),
             combinations=tuple(combinations),
             cpa_expiring_certificate_years=d["limits"]["cpa_expiring_certificate_years"],
-            raw=d,
         )
 
     def _fields(self, items: Sequence[Mapping[str, Any]]) -> dict[str, FieldSpec]:

@@ -1,9 +1,10 @@
 """Validation: raw entries plus a ruleset and an as-of date in; normalised entries and findings out.
 
-``Validator`` normalises every field (``cplkit.core.normalise``), then runs every registered rule
-(``cplkit.core.rules``) on the entry, and never stops at the first problem. It works one entry at
-a time so a 100,000-row sheet streams through in constant memory. It reads no files and does not
-know about spreadsheets beyond the positions a reader recorded on each ``RawEntry``.
+``Validator`` normalises every field (``cplkit.core.normalise``), then runs every rule of the
+table ``cplkit.core.rules.RULES`` on the entry, and never stops at the first problem. It works
+one entry at a time so a 100,000-row sheet streams through in constant memory. It reads no
+files and does not know about spreadsheets beyond the positions a reader recorded on each
+``RawEntry``.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding, make_finding
-from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers, render
-from cplkit.core.rules import load_all
+from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.memo import Memo
+from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers
+from cplkit.core.rules import RULES
 from cplkit.core.ruleset import DeviceType, Member, Ruleset, fold
+from cplkit.core.secas import SECAS_PLACEHOLDER
 
 #: What SECAS's form has in the cells it fills itself; not a submitter's value.
-_SECAS_PLACEHOLDERS = frozenset({fold("This value is allocated by SECAS")})
+_SECAS_PLACEHOLDERS = frozenset({fold(SECAS_PLACEHOLDER)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,10 @@ class Subject:
         return self.validator.as_of
 
     @property
+    def memo(self) -> Memo:
+        return self.validator.memo
+
+    @property
     def submission(self) -> bool:
         return self.raw.placement.submission
 
@@ -97,21 +105,18 @@ class Subject:
 
     def finding(self, code: str, field: str | None, message: str,
                 hint: str | None = None) -> Finding:
-        raw = self.raw
-        return make_finding(
-            code,
-            message,
-            hint=hint,
-            file=self.validator.file,
-            entry=raw.index,
-            sheet=raw.placement.sheet,
-            cell=raw.cell(field) if field else None,
-            field=field,
-            value=render(raw.values.get(field)) if field else None,
-        )
+        return make_finding(code, message, Location.of(self.validator.file, self.raw, field),
+                            hint=hint)
 
 
-_FieldPlan = tuple[str, bool, dict[object, Normalised], Normaliser]
+class _FieldPlan(NamedTuple):
+    """How to read one field of a layout: its name, whether SECAS allocates it, the cache of
+    its normalised values and its normaliser."""
+
+    name: str
+    allocated: bool
+    cache: dict[object, Normalised]
+    normaliser: Normaliser
 
 #: normalisation results kept per field; bulk sheets repeat most values (device types, versions,
 #: certificates, contacts) on every row. The bound keeps memory flat on unique values.
@@ -126,23 +131,21 @@ class Validator:
         self.as_of = as_of
         self.file = file
         self.normalisers = compile_normalisers(ruleset)
-        self.rules = tuple(load_all().values())
         self._cache: dict[str, dict[object, Normalised]] = {
             name: {} for name in ruleset.fields}
-        #: per-rule memo, for rules whose verdict depends on a few values only
-        self.memo: dict[object, object] = {}
+        self._plans: dict[m.Placement, tuple[_FieldPlan, ...]] = {}
+        #: per-rule memo tables, for rules whose verdict depends on a few values only
+        self.memo = Memo()
 
-    def _plan(self, placement: m.Placement) -> list[_FieldPlan]:
+    def _plan(self, placement: m.Placement) -> tuple[_FieldPlan, ...]:
         """How to read every ruleset field the layout has."""
-        key = ("fields", id(placement))
-        plan = self.memo.get(key)
+        plan = self._plans.get(placement)
         if plan is None:
             fields = self.ruleset.fields
-            plan = self.memo[key] = [
-                (name, fields[name].allocated_by_secas and placement.submission,
-                 self._cache[name], self.normalisers[name])
-                for name in placement.positions if name in fields]
-        assert isinstance(plan, list)
+            plan = self._plans[placement] = tuple(
+                _FieldPlan(name, fields[name].allocated_by_secas and placement.submission,
+                           self._cache[name], self.normalisers[name])
+                for name in placement.positions if name in fields)
         return plan
 
     def check(self, raw: m.RawEntry) -> Checked:
@@ -184,7 +187,7 @@ class Validator:
             subject.spec = exact["spec_versions"].get(spec)
         if isinstance(gbcs, str):
             subject.gbcs = exact["gbcs_versions"].get(gbcs)
-        for rule in self.rules:
+        for rule in RULES:
             for finding in rule(subject):
                 subject.fired.add(finding.code)
                 subject.findings.append(finding)

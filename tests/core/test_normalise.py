@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from cplkit.core.model import Formula, RawValue
-from cplkit.core.normalise import compile_normalisers, render
+from cplkit.core.model import Formula, RawValue, as_text
+from cplkit.core.normalise import compile_normalisers
 from cplkit.core.ruleset import Ruleset
 
 CASES = json.loads((Path(__file__).parent / "normalise_cases.json").read_text())["cases"]
@@ -46,7 +46,7 @@ def test_every_problem_says_what_to_do(ruleset: Ruleset) -> None:
     (dt.date(2023, 8, 30), "30/08/2023"), (Formula("=A1"), "=A1"), (None, None), ("x", "x"),
 ])
 def test_values_are_shown_as_excel_shows_them(raw: RawValue, shown: str | None) -> None:
-    assert render(raw) == shown
+    assert as_text(raw) == shown
 
 
 def test_a_number_in_a_hex_field_hints_at_the_lost_zeros(ruleset: Ruleset) -> None:

@@ -15,23 +15,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cplkit.core.findings import Finding
-from cplkit.core.rules import rule
+from cplkit.core.memo import Slot
+from cplkit.core.model import Placement
 
 if TYPE_CHECKING:
     from cplkit.core.ruleset import DeviceType
     from cplkit.core.validate import Subject
 
+_REQUIRED: Slot[Placement, tuple[str, ...]] = Slot("required-fields")
 
-@rule("required-fields")
+
 def required_fields(s: Subject) -> Iterator[Finding]:
-    key = ("required-fields", id(s.raw.placement))
-    names = s.validator.memo.get(key)
-    if names is None:
-        names = s.validator.memo[key] = [
-            name for name, spec in s.ruleset.fields.items()
-            if spec.required and not (spec.allocated_by_secas and s.submission)
-            and s.in_layout(name)]
-    assert isinstance(names, list)
+    names = s.memo.get(_REQUIRED, s.raw.placement, lambda: tuple(
+        name for name, spec in s.ruleset.fields.items()
+        if spec.required and not (spec.allocated_by_secas and s.submission)
+        and s.in_layout(name)))
     values, unusable = s.values, s.unusable
     for name in names:
         if name not in values and name not in unusable:
@@ -78,17 +76,16 @@ def _plan(s: Subject, device_type: DeviceType, smets1: bool) -> _Plan:
                  tuple((f, v) for f, v in fixed.items() if s.in_layout(f)))
 
 
-@rule("device-type-requirements")
+_PLANS: Slot[tuple[str, bool, Placement], _Plan] = Slot("device-type-requirements")
+
+
 def device_type_requirements(s: Subject) -> Iterator[Finding]:
     device_type = s.device_type
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    key = ("device-type-requirements", device_type.name, smets1, id(s.raw.placement))
-    plan = s.validator.memo.get(key)
-    if plan is None:
-        plan = s.validator.memo[key] = _plan(s, device_type, smets1)
-    assert isinstance(plan, _Plan)
+    plan = s.memo.get(_PLANS, (device_type.name, smets1, s.raw.placement),
+                      lambda: _plan(s, device_type, smets1))
     given = s.values.keys() | s.unusable
     for name, message, hint in plan.empty:
         if name in given:

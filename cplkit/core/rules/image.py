@@ -15,21 +15,19 @@ from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding
-from cplkit.core.rules import rule
+from cplkit.core.memo import Slot
+from cplkit.core.model import Placement
 
 if TYPE_CHECKING:
     from cplkit.core.validate import Subject
 
 IMAGE_FIELDS = (m.IMAGE_CREATOR, m.IMAGE_HASH, m.IMAGE_DESCRIPTOR)
+_APPLIES: Slot[Placement, bool] = Slot("manufacturer-image-complete")
 
 
-@rule("manufacturer-image-complete")
 def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
-    key = ("manufacturer-image-complete", id(s.raw.placement))
-    applies = s.validator.memo.get(key)
-    if applies is None:
-        applies = s.validator.memo[key] = all(s.in_layout(f) for f in IMAGE_FIELDS)
-    if not applies:
+    if not s.memo.get(_APPLIES, s.raw.placement,
+                      lambda: all(s.in_layout(f) for f in IMAGE_FIELDS)):
         return
     values, unusable = s.values, s.unusable
     creator, image_hash, descriptor = (f in values or f in unusable for f in IMAGE_FIELDS)

@@ -9,18 +9,17 @@ as-of date (R05-R07). The table and dates are data in the ruleset, never code he
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding
-from cplkit.core.rules import rule
+from cplkit.core.memo import Slot
 from cplkit.core.ruleset import Combination
 
 if TYPE_CHECKING:
     from cplkit.core.validate import Subject
 
 
-@rule("spec-family")
 def spec_family(s: Subject) -> Iterator[Finding]:
     device_type, spec = s.device_type, s.spec
     if device_type is None or spec is None:
@@ -37,7 +36,6 @@ def spec_family(s: Subject) -> Iterator[Finding]:
                         f"certified against {device_type.spec_family}")
 
 
-@rule("gbcs-family")
 def gbcs_family(s: Subject) -> Iterator[Finding]:
     spec, gbcs = s.spec, s.gbcs
     if spec is None or gbcs is None or spec.generation == gbcs.generation:
@@ -47,15 +45,18 @@ def gbcs_family(s: Subject) -> Iterator[Finding]:
                     f"is {spec.generation}")
 
 
-@rule("legacy-values")
+#: (field, enumeration) of every field whose enumeration has legacy members; one per ruleset
+_LEGACY: Slot[None, tuple[tuple[str, str], ...]] = Slot("legacy-values")
+
+
+def _legacy_fields(s: Subject) -> tuple[tuple[str, str], ...]:
+    return tuple((name, spec.enumeration) for name, spec in s.ruleset.fields.items()
+                 if spec.enumeration is not None and not all(
+                     member.accepted for member in s.ruleset.members(spec.enumeration).values()))
+
+
 def legacy_values(s: Subject) -> Iterator[Finding]:
-    enumerated = s.validator.memo.get("legacy-values")
-    if enumerated is None:
-        enumerated = s.validator.memo["legacy-values"] = [
-            (name, spec.enumeration) for name, spec in s.ruleset.fields.items()
-            if spec.enumeration is not None
-            and not all(m.accepted for m in s.ruleset.members(spec.enumeration).values())]
-    assert isinstance(enumerated, list)
+    enumerated = s.memo.get(_LEGACY, None, lambda: _legacy_fields(s))
     for name, enumeration in enumerated:
         member = s.member(name, enumeration)
         if member is not None and not member.accepted:
@@ -65,7 +66,17 @@ def legacy_values(s: Subject) -> Iterator[Finding]:
                             f"entries{note}")
 
 
-@rule("device-level-versioning")
+#: (device type, spec, GBCS) -> the table's rows for the pair, and the row that matches
+_ROWS: Slot[tuple[str, str, str], tuple[tuple[Combination, ...], Combination | None]] = Slot(
+    "device-level-versioning")
+
+
+def _rows(s: Subject, device_type: str, spec: str,
+          gbcs: str) -> tuple[tuple[Combination, ...], Combination | None]:
+    table = tuple(s.ruleset.combinations_for(device_type, spec))
+    return table, next((c for c in table if gbcs in c.gbcs_versions), None)
+
+
 def device_level_versioning(s: Subject) -> Iterator[Finding]:
     device_type, spec, gbcs = s.device_type, s.spec, s.gbcs
     if device_type is None or spec is None or gbcs is None:
@@ -73,13 +84,8 @@ def device_level_versioning(s: Subject) -> Iterator[Finding]:
     if s.fired_any("CPL-R01", "CPL-R02", "CPL-R04"):
         return  # already explained; the table would only repeat it
     # the verdict depends on three values only: look the row up once per combination
-    key = ("device-level-versioning", device_type.name, spec.value, gbcs.value)
-    found = s.validator.memo.get(key)
-    if found is None:
-        table = s.ruleset.combinations_for(device_type.name, spec.value)
-        found = s.validator.memo[key] = (
-            table, next((c for c in table if gbcs.value in c.gbcs_versions), None))
-    rows, match = cast(tuple[list[Combination], Combination | None], found)
+    rows, match = s.memo.get(_ROWS, (device_type.name, spec.value, gbcs.value),
+                             lambda: _rows(s, device_type.name, spec.value, gbcs.value))
     if match is None:
         allowed = sorted({g for c in rows for g in c.gbcs_versions})
         hint = (f"for a {device_type.name} with {spec.value} use "

@@ -1,0 +1,57 @@
+"""``check``: validate submission files against a ruleset and return one report.
+
+This is the library function behind ``cplkit check``, and the way ``publish`` reads submissions:
+it opens each file, streams its entries through the validator and collects every finding; one
+unreadable file never stops the others. It renders nothing and exits nothing (that is the CLI's
+job).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
+from cplkit.core.model import Layout, RawEntry
+from cplkit.core.ruleset import Ruleset
+from cplkit.core.validate import Checked, Validator
+from cplkit.intake.limits import DEFAULT_LIMITS, Limits
+from cplkit.intake.opener import open_submission
+from cplkit.intake.sheets import Unreadable
+
+
+def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits = DEFAULT_LIMITS,
+               sheet: str | None = None, label: str | None = None,
+               on_entry: Callable[[RawEntry, Checked], None] | None = None) -> FileReport:
+    """Check one file; ``on_entry`` sees every entry as it is checked (publish keeps them)."""
+    file = label if label is not None else str(path)
+    findings: list[Finding] = []
+    layout: Layout | None = None
+    sheet_name: str | None = None
+    entries = 0
+    try:
+        with open_submission(path, ruleset, limits, file=file, sheet=sheet) as opened:
+            recognised = opened.recognised
+            layout = recognised.layout
+            sheet_name = recognised.placement.sheet
+            validator = Validator(ruleset, as_of, file)
+            for raw in recognised.entries:
+                checked = validator.check(raw)
+                entries += 1
+                findings.extend(checked.findings)
+                if on_entry is not None:
+                    on_entry(raw, checked)
+            findings[:0] = opened.findings + recognised.findings
+    except Unreadable as exc:
+        findings = [make_finding(exc.code, exc.message, Location(file), hint=exc.hint)]
+        entries = 0
+    findings.sort(key=sort_key)
+    return FileReport(path=file, layout=layout, entries=entries, findings=tuple(findings),
+                      sheet=sheet_name)
+
+
+def check_files(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
+                limits: Limits = DEFAULT_LIMITS, sheet: str | None = None) -> Report:
+    reports = tuple(check_file(p, ruleset, as_of, limits=limits, sheet=sheet) for p in paths)
+    return Report(files=reports, as_of=as_of.isoformat(), ruleset=ruleset.id)

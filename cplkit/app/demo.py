@@ -1,0 +1,90 @@
+"""``cplkit demo``: the whole main job on the bundled samples, end to end, in one directory.
+
+It makes a throwaway key, checks the valid sample submissions, starts a registry that trusts the
+key, publishes two signed versions, verifies both (the second against the first), and says
+where every output is and how to check it with xmlsec1 and openssl. It uses the same library
+functions as the commands; nothing here is special to the demo except the throwaway key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from cplkit.app.check import check_files
+from cplkit.app.publish import publish
+from cplkit.app.trust import init_registry
+from cplkit.base import resources
+from cplkit.errors import UsageError
+from cplkit.intake.rulesets import load_ruleset
+from cplkit.publications.names import IssuedFiles
+from cplkit.publications.verify import check_chain, verify_csv, verify_dcc
+from cplkit.registry.codec import VERSIONS
+from cplkit.signing.certificates import load_certificates
+from cplkit.signing.keys import generate_throwaway, load_signer
+
+
+def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
+    work = out or Path(tempfile.mkdtemp(prefix="cplkit-demo-"))
+    if work.exists() and any(work.iterdir()):
+        raise UsageError(f"{work} is not empty; the demo needs a new or empty directory")
+    work.mkdir(parents=True, exist_ok=True)
+    samples = resources.samples_dir() / "valid"
+    ruleset = load_ruleset()
+    today = dt.date.today()
+
+    keys = work / "keys"
+    keys.mkdir()
+    key_pem, cert_pem = generate_throwaway()
+    (keys / "key.pem").write_bytes(key_pem)
+    (keys / "key.pem").chmod(0o600)
+    (keys / "cert.pem").write_bytes(cert_pem)
+    signer = load_signer(keys / "key.pem", keys / "cert.pem", None, None)
+    say(f"1. made a THROWAWAY signing key (not for production): {keys}")
+
+    submissions = sorted(p for p in samples.iterdir() if p.suffix in (".xlsx", ".csv"))
+    report = check_files(submissions, ruleset, today)
+    say(f"2. checked {len(submissions)} sample submissions: {report.entries} entries, "
+        f"{report.errors} errors, {report.warnings} warnings")
+
+    registry = work / "registry"
+    init_registry(registry, signer.certificate)
+    versions = []
+    for changes in ([samples / "bulk-submission.csv"],
+                    [samples / "form-gas-smart-meter.xlsx", samples / "form-ppmid.xlsx"]):
+        outcome = publish(registry, changes, ruleset, today, signer)
+        if outcome.issued is None:
+            raise UsageError("the demo publish failed:\n" + "\n".join(
+                f.message for r in outcome.report.files for f in r.findings))
+        number = str(outcome.issued.version.number)
+        versions.append(number)
+        say(f"3. published and signed {outcome.issued.version.label} "
+            f"({len(outcome.issued.version.entries)} entries) from "
+            + ", ".join(p.name for p in changes))
+
+    trusted = load_certificates(cert_pem, "the throwaway certificate")
+    first, second = (registry / VERSIONS / v / IssuedFiles(v).dcc_xml for v in versions)
+    older = verify_dcc(first.read_bytes(), trusted)
+    newer = verify_dcc(second.read_bytes(), trusted)
+    check_chain(newer, older)
+    names = IssuedFiles(versions[1])
+    extract = registry / VERSIONS / versions[1] / names.csv_extract
+    signature = extract.with_name(names.csv_signature)
+    verify_csv(extract.read_bytes(), signature.read_bytes(), trusted)
+    say(f"4. verified both DCC files ({versions[1]} follows {versions[0]}) and the CSV "
+        "extract's CMS signature")
+
+    say("\nWhere everything is:")
+    say(f"  registry        {registry}")
+    say(f"  signed DCC file {second}")
+    say(f"  CSV extract     {extract} (signature: {signature.name})")
+    say(f"  certificate     {keys / 'cert.pem'}")
+    say("\nCheck it yourself:")
+    say(f"  cplkit verify {second} --trust {keys / 'cert.pem'} --previous {first}")
+    say(f"  xmlsec1 --verify --trusted-pem {keys / 'cert.pem'} {second}")
+    say(f"  openssl cms -verify -binary -inform DER -in {signature} -content {extract} "
+        f"-CAfile {keys / 'cert.pem'} -out /dev/null")
+    say(f"  cplkit history -r {registry}")
+    return work

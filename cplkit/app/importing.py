@@ -1,0 +1,152 @@
+"""Import: a CPL workbook as SECAS published it becomes the first version of a new registry.
+
+The policy lives here, above the reader: every entry is normalised and checked with the ruleset
+as of the issue date, and nothing SECAS issued is refused. A value no rule accepts is kept as
+SECAS wrote it and reported (CPL-I01), beside what ``cplkit check`` would say of it; numbers
+never used are reported too (CPL-I02). The new registry is built beside the target and renamed
+into place, so a failed import leaves nothing behind and an existing registry is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cplkit.app.trust import signer_record, trust_args
+from cplkit.base.digest import file_sha256
+from cplkit.core import model as m
+from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
+from cplkit.core.model import as_text
+from cplkit.core.ruleset import Ruleset
+from cplkit.core.validate import Validator
+from cplkit.errors import InputFileError, RegistryError
+from cplkit.intake.limits import DEFAULT_LIMITS, Limits
+from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
+from cplkit.publications.bundle import signed_files
+from cplkit.registry import Registry, StoredVersion
+from cplkit.signing.keys import Signer
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """The version a SECAS workbook issued, and everything the import noticed."""
+
+    version: m.CplVersion
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    version: StoredVersion
+    findings: tuple[Finding, ...]
+
+
+def read_issued_version(path: Path, ruleset: Ruleset, limits: Limits = DEFAULT_LIMITS, *,
+                        file: str) -> Imported:
+    """The version a SECAS workbook issued, read and checked; nothing is written."""
+    return imported_version(read_secas_workbook(path, ruleset, limits, file=file), ruleset, file)
+
+
+def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Imported:
+    """The import policy over what the reader found: entries normalised where a rule accepts
+    them and kept as issued where none does, every anomaly a finding."""
+    findings = list(workbook.findings)
+
+    def note(message: str, at: Location = NOWHERE, code: str = "CPL-I01") -> None:
+        findings.append(make_finding(code, message, at))
+
+    number, issued = workbook.number, workbook.issue_date
+    validator = Validator(ruleset, issued, file)
+    entries: list[m.Entry] = []
+    rows: dict[str, int] = {}
+    for raw in workbook.entries:
+        checked = validator.check(raw)
+        findings.extend(checked.findings)
+        values = dict(checked.entry.values)
+        for name in m.PUBLISHED_FIELDS:
+            raw_value = raw.values.get(name)
+            if name in values or raw_value is None or raw_value == "":
+                continue
+            kept = _kept(ruleset, name, raw_value)
+            if kept:
+                values[name] = kept
+                note(f"{name}: kept as '{kept}'", Location.of(file, raw, name))
+        entry_number = values.get(m.ENTRY_NUMBER)
+        if not isinstance(entry_number, str) or not entry_number.isdigit():
+            raise _unusable(file, f"the entry on row {raw.at} has no usable entry number")
+        if entry_number in rows:
+            raise _unusable(file, f"entry number {entry_number} is on rows "
+                                  f"{rows[entry_number]} and {raw.at}")
+        rows[entry_number] = raw.at
+        entries.append(m.Entry.of(values))
+    used = sorted(int(n) for n in rows)
+    gaps = sorted(set(range(1, used[-1] + 1)) - set(used)) if used else []
+    if gaps:
+        note(f"{len(gaps)} entry number(s) are not on the list: "
+             + ", ".join(f"{g:06d}" for g in gaps), code="CPL-I02")
+    changes = ""
+    prior = []
+    for line in workbook.history:
+        if line.version == str(number):
+            changes = line.changes
+            if line.date != issued.isoformat():
+                note(f"the history dates version {number} {line.date}, the label "
+                     f"{issued.isoformat()}; the label's date is used")
+        else:
+            prior.append(line)
+    if workbook.history and workbook.history[-1].version != str(number):
+        note(f"the label names version {number} but the last history row is "
+             f"{workbook.history[-1].version}")
+    version = m.CplVersion(number, issued, tuple(entries), changes, tuple(prior))
+    findings.sort(key=sort_key)
+    return Imported(version, tuple(findings))
+
+
+def _unusable(file: str, message: str) -> InputFileError:
+    return InputFileError(f"{file}: {message}",
+                          hint="import a CPL workbook as SECAS publishes it (Version Control "
+                               "and Central Products List tabs)")
+
+
+def _kept(ruleset: Ruleset, name: str, raw: m.RawValue) -> str | None:
+    """The value SECAS issued, in the best form that loses nothing."""
+    spec = ruleset.fields[name]
+    if spec.kind in ("hex", "entry_number") and isinstance(raw, int | float) and \
+            not isinstance(raw, bool) and float(raw).is_integer():
+        # Excel turned typed digits into a number; the field's width says how many there were
+        digits = str(int(raw))
+        width = 6 if spec.kind == "entry_number" else 2 * (spec.octets or 1)
+        if len(digits) <= width:
+            padded = digits.zfill(width)
+            if spec.kind == "entry_number":
+                return padded
+            return ":".join(padded[i:i + 2] for i in range(0, width, 2))
+    text = as_text(raw)
+    return text.strip() if text else None
+
+
+def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signer: Signer, *,
+                    limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
+    """Build a new registry at ``registry_path`` from a CPL workbook SECAS published."""
+    if registry_path.exists() and (not registry_path.is_dir() or any(registry_path.iterdir())):
+        raise RegistryError(f"{registry_path} exists and is not empty; cplkit never overwrites "
+                            "a registry", hint="name a new directory")
+    imported = read_issued_version(workbook, ruleset, limits, file=str(workbook))
+    files = signed_files(imported.version, None, signer, ruleset)
+    staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        registry = Registry.create(staging)
+        with registry.edit(None) as tx:
+            tx.trust(*trust_args(signer, "signed the imported version"))
+            tx.issue(imported.version, how="import", ruleset=ruleset.id,
+                     sources=[(workbook.name, file_sha256(workbook))], files=files,
+                     signer=signer_record(signer))
+        if registry_path.exists():
+            registry_path.rmdir()  # empty, checked above
+        staging.rename(registry_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ImportOutcome(Registry(registry_path).read(), imported.findings)

@@ -1,0 +1,169 @@
+"""Publish: check change files against every rule and the latest version, then issue the next
+version, or (a dry run) say what would be issued.
+
+Both go through one ``Registry.edit`` transaction, as python-tuf's repository edits do: lock and
+check the base, read the latest version, check and merge the changes, build, sign and verify
+every file, then commit, or abort for a dry run. So a dry run and a publish give the same verdict
+and the same exit status for the same registry, base and changes. This is the library behind
+``cplkit publish``; it returns records and never prints or exits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from cplkit.app.check import check_file
+from cplkit.app.trust import require_trusted, signer_record
+from cplkit.base.digest import file_sha256
+from cplkit.core import model as m
+from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin, Removal
+from cplkit.core.diff import Diff, diff
+from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
+from cplkit.core.merge import MergeResult, merge
+from cplkit.core.ruleset import Ruleset
+from cplkit.core.validate import Checked
+from cplkit.errors import UsageError
+from cplkit.intake.changefiles import read_change_table
+from cplkit.intake.limits import DEFAULT_LIMITS, Limits
+from cplkit.publications.bundle import PreviousDcc, signed_files
+from cplkit.publications.names import IssuedFiles
+from cplkit.registry import AbortEdit, Registry, StoredVersion
+from cplkit.signing.keys import Signer
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOutcome:
+    """What a publish (or a dry run) found and, unless stopped, issued."""
+
+    base: str | None
+    report: Report
+    merged: MergeResult | None
+    diff: Diff | None
+    issued: StoredVersion | None
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.report.errors == 0 and self.report.unreadable == 0
+
+
+def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
+            issue_date: dt.date, signer: Signer | None, *, base: str | None = None,
+            dry_run: bool = False, limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
+    """Check the changes against every rule and the latest version, then issue the next one.
+
+    With any error nothing is written. ``base`` refuses the publish if the latest version is no
+    longer the one the changes were reviewed against. A dry run needs no signer; given one, it
+    also builds, signs and verifies the files, and then writes nothing.
+    """
+    if not change_files:
+        raise UsageError("name at least one change file")
+    if signer is None and not dry_run:
+        raise UsageError("every published version is signed: give --key and --cert",
+                         hint="try it out with a throwaway key: cplkit keygen --out keys/")
+    registry = Registry(registry_path)
+    with registry.edit(base) as tx:
+        if signer is not None:
+            require_trusted(registry, signer)
+        current = tx.read_latest()
+        outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run)
+        version = outcome.merged.version if outcome.ok and outcome.merged else None
+        if version is None:
+            raise AbortEdit
+        if signer is not None and current is not None and current.signer and \
+                current.signer.sha256 != signer.fingerprint:
+            version = replace(version, changes=version.changes + (
+                f"\n\nSigned with a new certificate: {signer.subject} (SHA-256 "
+                f"fingerprint {signer.fingerprint})."))
+        files = {} if signer is None else signed_files(
+            version, _previous_dcc(registry, current), signer, ruleset)
+        if dry_run:
+            raise AbortEdit
+        assert signer is not None
+        tx.issue(version, how="publish", ruleset=ruleset.id,
+                 sources=[(p.name, file_sha256(p)) for p in change_files], files=files,
+                 signer=signer_record(signer))
+    if tx.issued is None:
+        return outcome
+    merged = outcome.merged
+    if merged is not None:
+        merged = replace(merged, version=tx.issued.version)
+    return PublishOutcome(outcome.base, outcome.report, merged, outcome.diff, tx.issued,
+                          dry_run=False)
+
+
+def _previous_dcc(registry: Registry, current: StoredVersion | None) -> PreviousDcc | None:
+    if current is None:
+        return None
+    number = str(current.version.number)
+    name = IssuedFiles(number).dcc_xml
+    if name not in current.files:
+        return None  # a version issued before signing began: the chain starts here
+    return PreviousDcc(number, registry.file(current, name))
+
+
+def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
+                limits: Limits) -> tuple[FileReport, list[NewEntry]]:
+    """A submission checked as 'cplkit check' does; its entries without errors become new
+    entries (they are only added if the whole change set passes)."""
+    file = str(path)
+    kept: list[NewEntry] = []
+
+    def keep(raw: m.RawEntry, checked: Checked) -> None:
+        if not any(f.severity.value == "error" for f in checked.findings):
+            kept.append(NewEntry(checked.entry, Origin.of(file, raw)))
+
+    report = check_file(path, ruleset, issue_date, limits=limits, label=file, on_entry=keep)
+    return report, kept
+
+
+def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
+             issue_date: dt.date, limits: Limits, *, dry_run: bool) -> PublishOutcome:
+    base = str(current.version.number) if current else None
+    reports: list[FileReport] = []
+    new_entries: list[NewEntry] = []
+    removals: list[Removal] = []
+    updates: list[CertificateUpdate] = []
+    for path in change_files:
+        table = read_change_table(path, ruleset, limits, file=str(path))
+        if table is None:
+            checked, kept = _submission(path, ruleset, issue_date, limits)
+            reports.append(checked)
+            new_entries.extend(kept)
+            continue
+        reports.append(table.report)
+        removals.extend(table.removals)
+        updates.extend(table.updates)
+    changes = ChangeSet(tuple(new_entries), tuple(removals), tuple(updates))
+    merged: MergeResult | None = None
+    if current is not None and issue_date < current.version.issue_date:
+        reports.append(FileReport("(publish)", None, 0, (make_finding(
+            "CPL-R07", f"the issue date {issue_date} is before the latest version's "
+            f"({current.version.issue_date})", Location("(publish)"),
+            hint="publish with a later --as-of date"),)))
+    elif not any(r.errors or r.unreadable for r in reports):
+        if not changes:
+            raise UsageError("the change files hold no change to publish")
+        merged = merge(current.version if current else None, changes, issue_date=issue_date,
+                       cpa_expiring_years=ruleset.cpa_expiring_certificate_years)
+        reports = _attach(reports, merged.findings)
+    report = Report(tuple(reports), issue_date.isoformat(), ruleset.id)
+    difference = None
+    if merged is not None and merged.version is not None and report.errors == 0:
+        empty = m.CplVersion(m.VersionNumber(0, 0), issue_date, (), "")
+        difference = diff(current.version if current else empty, merged.version)
+    return PublishOutcome(base, report, merged, difference, None, dry_run)
+
+
+def _attach(reports: list[FileReport], findings: Sequence[Finding]) -> list[FileReport]:
+    """File each merge finding under the report of the file it came from."""
+    out = []
+    for r in reports:
+        mine = [f for f in findings if f.file == r.path]
+        out.append(FileReport(r.path, r.layout, r.entries,
+                              tuple(sorted((*r.findings, *mine), key=sort_key)), r.sheet)
+                   if mine else r)
+    return out

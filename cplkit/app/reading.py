@@ -1,0 +1,76 @@
+"""Reading the master list: history, one entry, a filtered listing, a diff, an audit, the trusted
+certificates.
+
+The library behind ``cplkit history``, ``show``, ``list``, ``diff``, ``audit`` and ``trust list``:
+each reads the registry (checking every file it reads against its recorded digest) and returns
+records. Rendering them is ``cplkit.render``'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cplkit.core import model as m
+from cplkit.core.audit import AuditItem, audit
+from cplkit.core.diff import Diff, diff
+from cplkit.core.ruleset import Ruleset
+from cplkit.errors import UsageError
+from cplkit.registry import Registry
+from cplkit.registry.codec import TrustRecord
+
+
+def history(registry: Path) -> list[m.HistoryLine]:
+    return Registry(registry).history()
+
+
+def entry(registry: Path, number: str, version: str | None = None) -> m.Entry:
+    """One entry by its number (000733, or 733 as Excel leaves it)."""
+    stored = Registry(registry).read(version)
+    wanted = number.zfill(6) if number.isdigit() else number
+    found = stored.version.by_number().get(wanted)
+    if found is None:
+        raise UsageError(f"there is no entry {wanted} in version {stored.version.number}")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """What ``cplkit list`` keeps; every condition given must hold."""
+
+    manufacturer: str | None = None  # identifier (10:6C or 106C) or part of the creator's name
+    device_type: str | None = None  # part of the device type, any case
+    status: str | None = None
+
+    def keeps(self, e: m.Entry) -> bool:
+        if self.status and (e.status or "").lower() != self.status.lower():
+            return False
+        if self.device_type and self.device_type.lower() not in (e.device_type or "").lower():
+            return False
+        if self.manufacturer:
+            wanted = self.manufacturer.replace(":", "").upper()
+            ident = (e.text(m.MANUFACTURER_ID) or "").replace(":", "")
+            creator = (e.text(m.IMAGE_CREATOR) or "").lower()
+            if ident != wanted and self.manufacturer.lower() not in creator:
+                return False
+        return True
+
+
+def entries(registry: Path, keep: EntryFilter, version: str | None = None) -> list[m.Entry]:
+    return [e for e in Registry(registry).read(version).version.entries if keep.keeps(e)]
+
+
+def difference(registry: Path, old: str, new: str) -> Diff:
+    reg = Registry(registry)
+    head = reg.head()
+    return diff(reg.read(old, head=head).version, reg.read(new, head=head).version)
+
+
+def audit_latest(registry: Path, ruleset: Ruleset, as_of: dt.date,
+                 within_days: int) -> list[AuditItem]:
+    return audit(Registry(registry).read().version, ruleset, as_of, within_days)
+
+
+def trusted(registry: Path) -> list[TrustRecord]:
+    return Registry(registry).trusted()

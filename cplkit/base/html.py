@@ -1,0 +1,81 @@
+"""The shell of every HTML document cplkit writes: one self-contained page, no network requests.
+
+A Content-Security-Policy forbids every request (no external scripts, fonts, styles or images),
+the style sheet is inline, and the title is escaped. Pages fill in the body; escaping their own
+values is their job. It knows nothing about CPL entries or findings.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        "img-src data:; form-action 'none'; base-uri 'none'")
+
+_STYLE = """
+:root { color-scheme: light; --ink: #1b1b1b; --muted: #4a4a4a; --line: #c9c9c9;
+  --link: #0b4fa8; --bg: #ffffff; --band: #f2f4f7; --error: #a3000b; --warn: #7a4b00;
+  --ok: #1a6b2b; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--ink); background: var(--bg); }
+header, main, footer { max-width: 1400px; margin: 0 auto; padding: 0 1rem; }
+header { padding-top: 1.25rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.25rem; margin: 1.75rem 0 .5rem; }
+p.meta { margin: .25rem 0; color: var(--muted); }
+a { color: var(--link); }
+a:focus, input:focus, select:focus, summary:focus { outline: 3px solid #f2b300;
+  outline-offset: 1px; }
+nav.files { margin: .75rem 0; display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; }
+form.filters { display: grid; gap: .75rem 1rem; margin: 1rem 0; padding: .75rem;
+  background: var(--band); border: 1px solid var(--line); border-radius: 6px;
+  grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+form.filters label { display: flex; flex-direction: column; font-weight: 600; font-size: .9rem;
+  min-width: 0; }
+form.filters input, form.filters select { font: inherit; padding: .4rem; margin-top: .2rem;
+  width: 100%; min-width: 0;
+  border: 1px solid #767676; border-radius: 4px; background: #fff; color: var(--ink); }
+p#count { margin: .5rem 0; font-weight: 600; }
+div.scroll { overflow-x: auto; }
+[hidden], tr[hidden] { display: none !important; }
+form.filters label.search { grid-column: 1 / -1; }
+table { border-collapse: collapse; width: 100%; font-size: .92rem; }
+caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: left;
+  vertical-align: top; }
+thead th { position: sticky; top: 0; background: var(--band); }
+td.hex { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  white-space: nowrap; }
+.status-Removed { color: var(--error); font-weight: 600; }
+.error { color: var(--error); font-weight: 600; }
+.warning { color: var(--warn); font-weight: 600; }
+.ok { color: var(--ok); font-weight: 600; }
+details { border-bottom: 1px solid var(--line); padding: .35rem 0; }
+summary { cursor: pointer; font-weight: 600; }
+pre { white-space: pre-wrap; font: inherit; margin: .35rem 0 .35rem 1rem; }
+footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
+@media (max-width: 720px) {
+  thead { position: absolute; left: -9999px; }
+  caption { display: block; width: 100%; }
+  form.filters { grid-template-columns: 1fr 1fr; padding: .5rem; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; padding: .25rem; }
+  td { border: none; display: grid; grid-template-columns: 9.5rem 1fr; gap: .5rem;
+    padding: .2rem .35rem; }
+  td::before { content: attr(data-label); font-weight: 600; color: var(--muted);
+    font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  div.scroll { overflow-x: visible; }
+  td.hex { white-space: normal; word-break: break-all; }
+}
+"""
+
+
+def document(title: str, body: str) -> bytes:
+    """A whole HTML document around ``body``, UTF-8."""
+    return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<meta name=\"referrer\" content=\"no-referrer\">\n"
+            f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+            f"{body}\n</body>\n</html>\n").encode()

@@ -1,0 +1,35 @@
+"""The one way cplkit parses XML it did not write, and validates XML against its XSDs.
+
+``hardened_parser`` never loads a DTD, never expands an entity, never touches the network and
+refuses huge trees. ``xsd_errors`` validates against a bundled schema (compiled once). Callers
+still refuse a DOCTYPE outright before parsing; this module is the second wall, not the first.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from cplkit.base import resources
+
+
+def hardened_parser() -> etree.XMLParser:
+    """No DTD, no entities, no network, no huge trees, no comments."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           dtd_validation=False, huge_tree=False, remove_comments=True)
+
+
+@cache
+def _schema(name: str) -> etree.XMLSchema:
+    with resources.schema_path(name).open("rb") as stream:
+        return etree.XMLSchema(etree.parse(stream, hardened_parser()))
+
+
+def xsd_errors(name: str, root: Any) -> list[str]:
+    """Why ``root`` is not valid against the bundled schema ``name`` (empty: it is valid)."""
+    schema = _schema(name)
+    if schema.validate(root):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]

@@ -1,0 +1,235 @@
+"""Commands for the master list: ``init``, ``import``, ``publish``, ``history``, ``show``,
+``list``, ``diff`` and ``audit``.
+
+Each parses its options, calls one use case and renders what it returns. Exit statuses are the
+errors' own (README: 4 damaged registry, 5 busy or stale base, 6 cannot sign); ``publish`` exits
+1 when findings stopped it and 3 when a change file could not be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cplkit.cli.common import (
+    emit,
+    list_format,
+    parse_date,
+    registry_option,
+    rules_option,
+    signer_from_options,
+    signing_options,
+)
+from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, UsageError
+
+_NO_KEY_HINT = "try it out with a throwaway key: cplkit keygen --out keys/"
+_text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                             default="text", show_default=True)
+
+
+@click.command()
+@registry_option
+@click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), envvar="CPLKIT_CERT",
+              show_envvar=True, help="The signing certificate to trust from the start.")
+def init(registry: Path, cert: Path | None) -> None:
+    """Start an empty registry (the first publish issues version 1.0)."""
+    from cplkit.app.keys import read_certificate
+    from cplkit.app.trust import init_registry
+
+    certificate = read_certificate(cert) if cert is not None else None
+    init_registry(registry, certificate)
+    trusted = f", trusting {certificate.subject.rfc4514_string()}" if certificate else \
+        " (no signing certificate trusted yet: cplkit trust add CERT)"
+    click.echo(f"created an empty registry at {registry}{trusted}")
+
+
+@click.command(name="import")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@rules_option()
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write every import finding to this file (JSON, as check --format json).")
+@signing_options
+def import_(workbook: Path, registry: Path, rules_file: Path | None,
+            report_path: Path | None, key: Path | None, cert: Path | None, chain: Path | None,
+            passphrase_env: str | None) -> None:
+    """Build a new registry from a CPL workbook as SECAS publishes it.
+
+    Every entry and history line is kept; values no rule accepts are kept as SECAS issued them
+    and listed. An existing registry is never overwritten. The imported version gets its own
+    signed DCC file, and the signing certificate becomes the registry's trusted one.
+    """
+    from cplkit.app.importing import import_workbook
+    from cplkit.app.rules import ruleset_from
+    from cplkit.core.findings import FileReport, Report, count_by_code
+    from cplkit.core.model import Layout
+    from cplkit.render import reports
+
+    signer = signer_from_options(key, cert, chain, passphrase_env)
+    if signer is None:
+        raise UsageError("the imported version is signed: give --key and --cert",
+                         hint=_NO_KEY_HINT)
+    outcome = import_workbook(workbook, registry, ruleset_from(rules_file), signer)
+    version = outcome.version.version
+    current = sum(1 for e in version.entries if e.status == "Current")
+    history = len(version.prior_history) + 1
+    click.echo(f"imported {version.label}: {len(version.entries)} entries ({current} Current, "
+               f"{len(version.entries) - current} other), {history} history lines, into "
+               f"{registry}")
+    counts = count_by_code(outcome.findings)
+    if counts:
+        click.echo("import report: " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
+                   + (f" (details in {report_path})" if report_path else
+                      " (--report FILE for every one)"))
+    if report_path:
+        report = Report((FileReport(str(workbook), Layout.CENTRAL_LIST,
+                                    len(version.entries), outcome.findings),),
+                        version.issue_date.isoformat(), "import")
+        emit(reports.render_json(report), report_path)
+
+
+@click.command()
+@click.argument("changes", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
+              help="Issue date of the new version, and the date rules apply (default: today).")
+@click.option("--dry-run", is_flag=True, help="Show the diff and history line; write nothing.")
+@click.option("--base", metavar="VERSION",
+              help="Refuse unless VERSION is still the latest (the one the changes were "
+                   "reviewed against, e.g. in a dry run).")
+@rules_option()
+@_text_or_json
+@signing_options
+def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
+            base: str | None, rules_file: Path | None, fmt: str, key: Path | None,
+            cert: Path | None, chain: Path | None, passphrase_env: str | None) -> None:
+    """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
+
+    Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
+    publish holds it, or --base is no longer the latest; exit 6: the key cannot sign (not
+    trusted by the registry, wrong passphrase...). The version is signed (--key, --cert) and its
+    signed files are verified before it becomes visible.
+    """
+    from cplkit.app.publish import publish as run_publish
+    from cplkit.app.rules import ruleset_from
+    from cplkit.render import listing, reports
+
+    signer = None if dry_run else signer_from_options(key, cert, chain, passphrase_env)
+    outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
+                          base=base, dry_run=dry_run)
+    merged = outcome.merged
+    version = merged.version if merged else None
+    if fmt == "json":
+        document = reports.report_dict(outcome.report)
+        document["publish"] = {
+            "base": outcome.base, "dry_run": dry_run,
+            "issued": str(outcome.issued.version.number) if outcome.issued else None,
+            "label": version.label if version and outcome.ok else None,
+            "changes": version.changes if version and outcome.ok else None,
+            "diff": listing.diff_dict(outcome.diff) if outcome.diff else None,
+        }
+        click.echo(json.dumps(document, indent=1, ensure_ascii=False))
+    else:
+        if outcome.report.errors or outcome.report.warnings or not outcome.ok:
+            click.echo(reports.render_text(outcome.report), nl=False)
+        if version is not None and outcome.ok:
+            verb = "would issue" if dry_run else "issued"
+            click.echo(f"{'Dry run, nothing written: ' if dry_run else ''}{verb} {version.label}"
+                       f" (after {outcome.base or 'nothing'})")
+            click.echo("\nChanges incorporated:\n" + "".join(
+                f"  {line}\n" for line in version.changes.splitlines()))
+            if outcome.diff is not None:
+                click.echo(listing.render_diff(outcome.diff, "text"), nl=False)
+        else:
+            click.echo("nothing was written")
+    if outcome.report.unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
+
+
+@click.command()
+@registry_option
+@_text_or_json
+def history(registry: Path, fmt: str) -> None:
+    """Every version issued, oldest first, with its date and changes."""
+    from cplkit.app import reading
+    from cplkit.render.listing import render_history
+
+    click.echo(render_history(reading.history(registry), fmt), nl=False)
+
+
+@click.command()
+@click.argument("entry")
+@registry_option
+@click.option("--version", "version", metavar="VERSION", help="As of this version.")
+@_text_or_json
+def show(entry: str, registry: Path, version: str | None, fmt: str) -> None:
+    """One entry with every field; ENTRY is its number (000733 or 733)."""
+    from cplkit.app import reading
+    from cplkit.render.listing import render_entry
+
+    click.echo(render_entry(reading.entry(registry, entry, version), fmt), nl=False)
+
+
+@click.command(name="list")
+@registry_option
+@click.option("--version", "version", metavar="VERSION", help="As of this version.")
+@click.option("--manufacturer", help="Manufacturer identifier (10:6C) or creator name.")
+@click.option("--device-type", help="Device type, or a part of it (e.g. 'hub').")
+@click.option("--status", type=click.Choice(["Current", "Removed"], case_sensitive=False))
+@list_format
+def list_(registry: Path, version: str | None, manufacturer: str | None,
+          device_type: str | None, status: str | None, fmt: str) -> None:
+    """The entries of the latest (or a given) version, filtered."""
+    from cplkit.app import reading
+    from cplkit.render.listing import render_entries
+
+    keep = reading.EntryFilter(manufacturer, device_type, status)
+    click.echo(render_entries(reading.entries(registry, keep, version), fmt), nl=False)
+
+
+@click.command(name="diff")
+@click.argument("old")
+@click.argument("new")
+@registry_option
+@_text_or_json
+def diff_(old: str, new: str, registry: Path, fmt: str) -> None:
+    """What changed from version OLD to version NEW: added, removed, amended field by field."""
+    from cplkit.app import reading
+    from cplkit.render.listing import render_diff
+
+    click.echo(render_diff(reading.difference(registry, old, new), fmt), nl=False)
+
+
+@click.command()
+@registry_option
+@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD")
+@click.option("--within", "within", type=click.IntRange(0, 3650), default=90, show_default=True,
+              metavar="DAYS", help="Also report dates falling within this many days.")
+@rules_option()
+@click.option("--propose-removals", "proposal", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a removal change file for the entries past their date.")
+@list_format
+def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
+          proposal: Path | None, fmt: str) -> None:
+    """Current entries whose CPA certificate date or maintenance end has passed or is near."""
+    from cplkit.app import reading
+    from cplkit.app.rules import ruleset_from
+    from cplkit.core.audit import proposed_removals
+    from cplkit.render.listing import render_audit, render_removals
+
+    items = reading.audit_latest(registry, ruleset_from(rules_file), as_of, within)
+    click.echo(render_audit(items, fmt, as_of), nl=False)
+    if proposal is not None:
+        rows = proposed_removals(items)
+        if proposal.exists():
+            raise UsageError(f"{proposal} exists already; cplkit never overwrites it")
+        emit(render_removals(rows), proposal)
+        click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
+                   "Sub-Committee fills in the decision column before it is published",
+                   err=True)

@@ -1,0 +1,89 @@
+"""Commands for keys and signatures: ``keygen``, ``verify`` and ``trust add|list``.
+
+Each parses its options, calls one use case and renders what it returns. ``verify`` exits with
+the status of the first check a file fails (10-17, docs/signing.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cplkit.cli.common import parse_date, registry_option
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory to write key.pem and cert.pem into (created if needed).")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
+def keygen(out: Path, days: int) -> None:
+    """Make a THROWAWAY P-256 key and self-signed certificate, for trying cplkit out only."""
+    from cplkit.app.keys import make_throwaway_keys
+
+    key_path, cert_path = make_throwaway_keys(out, days)
+    click.echo(f"wrote {key_path} and {cert_path}")
+    click.echo("THROWAWAY KEY, NOT FOR PRODUCTION: the key is unencrypted and the certificate "
+               "self-signed. Sign real CPL versions only with SECAS's organisation key.",
+               err=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--trust", "trust_file", type=click.Path(path_type=Path, dir_okay=False),
+              required=True, help="The certificate(s) to trust (PEM bundle); nothing else is.")
+@click.option("--previous", type=click.Path(path_type=Path, dir_okay=False),
+              help="The previous version's DCC file: FILE must be exactly the next version "
+                   "and name this one's SHA-256.")
+@click.option("--at", "at", metavar="YYYY-MM-DD", help="Check certificate validity on this day "
+              "(default: the file's issue date, or the CMS signing time).")
+@click.option("--signature", type=click.Path(path_type=Path, dir_okay=False),
+              help="For a CSV extract: its detached CMS signature (default: FILE.p7s).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
+           signature: Path | None, fmt: str) -> None:
+    """Verify a signed DCC file (XML), CSV extract or manifest, trusting only --trust.
+
+    A manifest is checked with every file it lists, found beside it.
+
+    Exit status: 0 valid; 10 not well-formed or a DTD/entities; 11 not a CPL file (schema);
+    12 signature missing, repeated, moved or partial; 13 signature does not match (changed);
+    14 untrusted signer; 15 algorithm refused (SHA-1...); 16 certificate not valid then;
+    17 not the version after --previous; 2 usage; 3 a file cannot be read.
+    """
+    from cplkit.app.verifying import verify_file
+    from cplkit.render.verification import render_verification
+
+    day = parse_date(None, None, at) if at else None
+    done = verify_file(file, trust_file, previous=previous, at=day, signature=signature)
+    click.echo(render_verification(done.result, fmt, done.file, previous=done.previous,
+                                   signature=done.signature))
+
+
+@click.group()
+def trust() -> None:
+    """The signing certificates a registry trusts (key rotation is an explicit act)."""
+
+
+@trust.command(name="add")
+@click.argument("cert", type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@click.option("--reason", required=True, help="Why: recorded with the certificate.")
+def trust_add(cert: Path, registry: Path, reason: str) -> None:
+    """Trust CERT to sign the registry's next versions."""
+    from cplkit.app.trust import trust_file
+
+    added = trust_file(registry, cert, reason)
+    click.echo(("now trusting " if added.new else "already trusted: ") +
+               f"{added.subject} (SHA-256 {added.fingerprint})")
+
+
+@trust.command(name="list")
+@registry_option
+def trust_list(registry: Path) -> None:
+    """The trusted signing certificates, oldest first."""
+    from cplkit.app.reading import trusted
+
+    for record in trusted(registry):
+        click.echo(f"{record.added}  {record.sha256}  {record.subject}  ({record.reason})")

@@ -1,0 +1,132 @@
+"""Commands for submissions: ``check``, ``template``, ``rules`` and ``codes``.
+
+Each parses its options, calls one use case, renders the result and picks the exit status
+(0 no errors, 1 findings that fail the check, 2 usage or data-file error, 3 a file could not be
+read at all). Heavy imports happen inside commands so a one-form check starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from cplkit.cli.common import emit, parse_date, rules_option
+from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, UsageError
+
+#: what a directory given to ``check`` is expanded to (files named directly are read by content)
+SUBMISSION_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES
+                           and not p.name.startswith((".", "~$")))
+            if not found:
+                raise UsageError(f"{path} holds no .xlsx, .xlsm or .csv files")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@rules_option()
+@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
+              help="Apply date rules as of this day (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html"]),
+              default="text", show_default=True,
+              help="Report format (html: a page with each finding next to its cell).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--sheet", help="Read this sheet of a workbook instead of picking one by content.")
+def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt: str,
+          output: Path | None, strict: bool, sheet: str | None) -> None:
+    """Check CPL submission files (.xlsx, .xlsm, .csv) and report every problem at once.
+
+    FILES may name files or directories (every .xlsx, .xlsm and .csv inside). Exit status:
+    0 no errors, 1 errors found (or warnings with --strict), 2 usage error, 3 a file could not
+    be read at all.
+    """
+    from cplkit.app.check import check_files
+    from cplkit.app.rules import ruleset_from
+    from cplkit.render import reports
+
+    report = check_files(_expand(files), ruleset_from(rules_file), as_of, sheet=sheet)
+    if fmt == "json":
+        text = reports.render_json(report)
+    elif fmt == "junit":
+        text = reports.render_junit(report)
+    elif fmt == "html":
+        from cplkit.render.html_report import report_page
+
+        text = report_page(report).decode("utf-8")
+    else:
+        coloured = output is None and sys.stdout.isatty()
+        text = reports.render_text(report, click.style if coloured else reports.plain)
+    emit(text, output)
+    if report.unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    if report.errors or (strict and report.warnings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+@click.command()
+@click.option("--check", "check_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Validate this edited ruleset instead of printing the bundled one.")
+def rules(check_file: Path | None) -> None:
+    """Print the bundled ruleset (JSON), or validate an edited copy with --check."""
+    from cplkit.app.rules import bundled_ruleset, ruleset_from
+
+    if check_file is None:
+        click.echo(bundled_ruleset(), nl=False)
+        return
+    ruleset = ruleset_from(check_file)
+    click.echo(f"{check_file}: valid ruleset '{ruleset.id}': {len(ruleset.fields)} fields, "
+               f"{len(ruleset.device_types)} device types, "
+               f"{len(ruleset.combinations)} Device Level Versioning rows")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True)
+def codes(fmt: str) -> None:
+    """List every finding code with its severity and meaning."""
+    from cplkit.render.catalogue import render_codes
+
+    click.echo(render_codes(fmt), nl=False)
+
+
+@click.command()
+@click.option("--bulk", "kind", flag_value="bulk", help="A one-entry-per-row submission sheet.")
+@click.option("--removals", "kind", flag_value="removals", help="A removals change file (CSV).")
+@click.option("--certificate-updates", "kind", flag_value="certificate-updates",
+              help="A certificate updates change file (CSV).")
+@click.option("--csv", "as_csv", is_flag=True, help="With --bulk: a CSV file instead of .xlsx.")
+@rules_option("Build it from this ruleset instead of the bundled one.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write it (default: cpl-new-entry.xlsx, cpl-bulk.xlsx, "
+                   "cpl-removals.csv, cpl-certificate-updates.csv).")
+def template(kind: str | None, as_csv: bool, rules_file: Path | None,
+             output: Path | None) -> None:
+    """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
+    a removals or certificate updates change file for 'cplkit publish'."""
+    from cplkit.app.rules import ruleset_from
+    from cplkit.app.templates import Template, default_path, write_template
+
+    chosen = Template(kind or "form")
+    if as_csv and chosen is not Template.BULK:
+        raise UsageError("--csv goes with --bulk")
+    path = output or default_path(chosen, as_csv=as_csv)
+    write_template(chosen, path, ruleset_from(rules_file))
+    then = ("cplkit check" if chosen in (Template.FORM, Template.BULK)
+            else "cplkit publish -r REGISTRY --dry-run")
+    click.echo(f"wrote {path}; fill it in, then run: {then} {path}")

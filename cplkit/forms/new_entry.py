@@ -1,0 +1,113 @@
+"""Writes SECAS's New Entry form with openpyxl, from the ruleset.
+
+The layout follows SECAS's form (header row "Data Group | Data Attribute | ... | New Entry's
+Details", one field per row, entries from column G), with the format, allowed values and the
+conditional rules written out by ``cplkit.core.describe``, dropdowns on enumerated fields and
+value cells formatted as Text so Excel keeps leading zeros. ``form_rows`` is the tab's content,
+which the published workbook writes too. Every value is a string cell, so no text is ever
+evaluated as a formula. Reading a filled-in form is ``cplkit.intake``'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cplkit.core.describe import FieldDescription, describe_fields
+from cplkit.core.model import Value, as_text
+from cplkit.core.ruleset import Ruleset
+from cplkit.core.secas import (
+    FORM_HEADER,
+    FORM_HEADER_ROW,
+    FORM_SHEET,
+    FORM_VALUE_COLUMN,
+    SECAS_PLACEHOLDER,
+)
+from cplkit.forms.cells import save, string_cell
+
+TEXT_FORMAT = "@"
+FORM_TITLE = "Central Products List - New Entry Form"
+
+EntryValues = Mapping[str, Value | None]
+
+
+def form_rows(ruleset: Ruleset) -> list[tuple[FieldDescription, list[str]]]:
+    """Each field with its row of the form, columns A-G (G: SECAS's placeholder or empty)."""
+    return [(d, [d.group, d.attribute, "", d.conditionality, d.format, "\n".join(d.allowed),
+                 SECAS_PLACEHOLDER if d.spec.allocated_by_secas else ""])
+            for d in describe_fields(ruleset)]
+
+
+def write_new_entry_form(path: Path, ruleset: Ruleset,
+                         entries: Sequence[EntryValues] = ()) -> None:
+    """Write the New Entry form with ``entries`` filled in from column G (blank if none)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = FORM_SHEET
+    ws["A1"] = FORM_TITLE
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A3"] = ("One Device Model and firmware version per column, from column G. Fill in the "
+                "green cells; grey cells are allocated by SECAS.")
+    ws["A4"] = f"Made by cplkit from ruleset '{ruleset.id}'. Check it with: cplkit check FILE"
+    bold = Font(bold=True)
+    for col, text in enumerate(FORM_HEADER, start=1):
+        ws.cell(FORM_HEADER_ROW, col, text).font = bold
+    fill = PatternFill("solid", fgColor="E2F0D9")
+    grey = PatternFill("solid", fgColor="D9D9D9")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    columns = max(1, len(entries))
+    for row, (description, texts) in enumerate(form_rows(ruleset), start=FORM_HEADER_ROW + 1):
+        spec = description.spec
+        ws.cell(row, 1, texts[0])
+        ws.cell(row, 2, texts[1])
+        for col in (4, 5, 6):  # C (Notes) stays empty
+            ws.cell(row, col, texts[col - 1]).alignment = wrap
+        for index in range(columns):
+            cell = ws.cell(row, FORM_VALUE_COLUMN + index)
+            cell.number_format = TEXT_FORMAT
+            if spec.allocated_by_secas:
+                cell.value = SECAS_PLACEHOLDER
+                cell.fill = grey
+                continue
+            cell.fill = fill
+            if index < len(entries):
+                value = as_text(entries[index].get(spec.name))
+                if value:
+                    string_cell(cell, value)
+        letters = [get_column_letter(FORM_VALUE_COLUMN + i) for i in range(columns)]
+        rule = input_rule(description, f"{letters[0]}{row}:{letters[-1]}{row}")
+        if rule is not None:
+            ws.add_data_validation(rule)
+    for letter, width in zip("ABCDEFG", (22, 30, 4, 50, 40, 40, 44), strict=True):
+        ws.column_dimensions[letter].width = width
+    for index in range(1, columns):
+        ws.column_dimensions[get_column_letter(FORM_VALUE_COLUMN + index)].width = 44
+    ws.freeze_panes = ws.cell(FORM_HEADER_ROW + 1, FORM_VALUE_COLUMN)
+    save(wb, path)
+
+
+def input_rule(description: FieldDescription, sqref: str) -> Any | None:
+    """The data validation of a field's value cells: a dropdown where the field has a short
+    enough list of values, otherwise an input message with the format (none for a field SECAS
+    fills)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    values = description.allowed
+    if values and len(",".join(values)) <= 255:
+        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"',
+                            allow_blank=True, showDropDown=False)
+        dv.error = "Pick one of the listed values"
+    elif description.spec.allocated_by_secas:
+        return None
+    else:
+        dv = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
+        dv.showErrorMessage = False
+    dv.promptTitle = description.attribute[:32]
+    dv.prompt = description.format[:255]
+    dv.add(sqref)
+    return dv

@@ -1,0 +1,187 @@
+"""Reads change files for a publish: submissions, removals and certificate updates.
+
+What a file is comes from its content. A table (CSV, or the first visible sheet of a workbook)
+whose header row is ``Entry.number, reason, decision`` lists removals. One whose header row is
+``CPA_Certificate.identification_number, new_identification_number, new_expiry_date[, reason]``
+lists certificate updates; their rows are read into ``Removal`` and ``CertificateUpdate`` records
+with a finding, at its cell, for every value that cannot be used. Anything else is a submission:
+``read_change_table`` says so by returning None, and the caller checks it exactly as ``cplkit
+check`` does. The formats are documented in docs/change-files.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cplkit.core import model as m
+from cplkit.core.changes import (
+    REMOVAL_COLUMNS,
+    UPDATE_COLUMNS,
+    CertificateUpdate,
+    Origin,
+    Removal,
+)
+from cplkit.core.findings import FileReport, Finding, Location, make_finding, sort_key
+from cplkit.core.model import Layout, as_text
+from cplkit.core.normalise import compile_normalisers
+from cplkit.core.ruleset import Ruleset, fold
+from cplkit.intake.csvfile import read_csv
+from cplkit.intake.limits import Limits
+from cplkit.intake.opener import sniff_kind
+from cplkit.intake.sheets import Unreadable
+from cplkit.intake.xlsx import Workbook
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTable:
+    """A removals or certificate-updates file as read: its report and the changes it holds."""
+
+    report: FileReport
+    removals: tuple[Removal, ...] = ()
+    updates: tuple[CertificateUpdate, ...] = ()
+
+
+def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue]]] | None:
+    """The first visible sheet (or the CSV) as rows, if the file is a readable table."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(8192)
+        kind = sniff_kind(path, head)
+        if kind == "csv":
+            return None, list(read_csv(path.read_bytes(), limits, lambda _: False).rows)
+        workbook = Workbook(path, limits)
+    except (Unreadable, OSError):
+        return None  # the submission reader will report it properly
+    try:
+        for name, state, _ in workbook.sheets:
+            if state == "visible":
+                rows = list(workbook.sheet(name).rows)
+                return name, rows
+        return None
+    except Unreadable:
+        return None
+    finally:
+        workbook.close()
+
+
+def _columns(header: list[m.RawValue], wanted: Sequence[str]) -> dict[str, int] | None:
+    names = {fold(str(v)): i + 1 for i, v in enumerate(header) if isinstance(v, str) and v.strip()}
+    found = {w: names[fold(w)] for w in wanted if fold(w) in names}
+    required = wanted if wanted is REMOVAL_COLUMNS else wanted[:3]
+    return found if all(w in found for w in required) else None
+
+
+def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
+                      file: str) -> ChangeTable | None:
+    """The removals or certificate updates ``path`` lists, or None if it is neither (a
+    submission, or a file only the submission reader can explain)."""
+    table = _table(path, limits)
+    if table is not None:
+        sheet, rows = table
+        header_index = next((i for i, r in enumerate(rows[:10])
+                             if any(v not in (None, "") for v in r)), None)
+        if header_index is not None:
+            header = rows[header_index]
+            for kind, wanted in ((Layout.REMOVALS, REMOVAL_COLUMNS),
+                                 (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS)):
+                columns = _columns(header, wanted)
+                if columns is not None:
+                    return _Rows(ruleset, file, sheet, columns, header_index).read(
+                        kind, rows[header_index + 1:])
+    return None
+
+
+class _Rows:
+    def __init__(self, ruleset: Ruleset, file: str, sheet: str | None,
+                 columns: dict[str, int], header_index: int) -> None:
+        self.normalisers = compile_normalisers(ruleset)
+        self.file = file
+        self.sheet = sheet
+        self.columns = columns
+        self.first_row = header_index + 2  # 1-based number of the first data row
+        self.findings: list[Finding] = []
+
+    def read(self, kind: Layout, rows: list[list[m.RawValue]]) -> ChangeTable:
+        removals: list[Removal] = []
+        updates: list[CertificateUpdate] = []
+        placement = m.Placement(self.sheet, m.Orientation.ROW, dict(self.columns),
+                                submission=False)
+        index = 0
+        for offset, row in enumerate(rows):
+            values = {name: row[col - 1] if col <= len(row) else None
+                      for name, col in self.columns.items()}
+            if all(v in (None, "") for v in values.values()):
+                continue
+            index += 1
+            raw = m.RawEntry(index, placement, self.first_row + offset, values)
+            if kind is Layout.REMOVALS:
+                removal = self._removal(raw)
+                if removal:
+                    removals.append(removal)
+            else:
+                update = self._update(raw)
+                if update:
+                    updates.append(update)
+        self.findings.sort(key=sort_key)
+        report = FileReport(self.file, kind, index, tuple(self.findings), self.sheet)
+        return ChangeTable(report, removals=tuple(removals), updates=tuple(updates))
+
+    def _finding(self, raw: m.RawEntry, code: str, name: str, message: str,
+                 hint: str | None = None) -> None:
+        self.findings.append(make_finding(code, message, Location.of(self.file, raw, name),
+                                          hint=hint))
+
+    def _field(self, raw: m.RawEntry, column: str, field: str, *,
+               required: bool) -> m.Value | None:
+        value = raw.values.get(column)
+        if value is None or value == "":
+            if required:
+                self._finding(raw, "CPL-V01", column, f"{column} is required")
+            return None
+        result = self.normalisers[field](value)
+        for problem in result.problems:
+            if problem.code != "CPL-V09":
+                self._finding(raw, problem.code, column, f"{column}: {problem.message}",
+                              problem.hint)
+        return result.value if result.usable else None
+
+    def _text(self, raw: m.RawEntry, column: str) -> str | None:
+        value = raw.values.get(column)
+        text = (as_text(value) or "").strip()
+        if not text:
+            self._finding(raw, "CPL-V01", column, f"{column} is required",
+                          "say why, and which decision (e.g. 'SSC 2022-08-24') allows it")
+            return None
+        return text
+
+    def _removal(self, raw: m.RawEntry) -> Removal | None:
+        number = self._field(raw, "Entry.number", m.ENTRY_NUMBER, required=True)
+        reason, decision = self._text(raw, "reason"), self._text(raw, "decision")
+        if not isinstance(number, str) or not reason or not decision:
+            return None
+        return Removal(number, reason, decision, self._origin(raw))
+
+    def _update(self, raw: m.RawEntry) -> CertificateUpdate | None:
+        certificate = self._field(raw, UPDATE_COLUMNS[0], m.CPA_ID, required=True)
+        new_id = self._field(raw, "new_identification_number", m.CPA_ID, required=False)
+        new_date = self._field(raw, "new_expiry_date", m.CPA_EXPIRY, required=False)
+        given = {c for c in ("new_identification_number", "new_expiry_date")
+                 if raw.values.get(c) not in (None, "")}
+        if not given:
+            self._finding(raw, "CPL-V01", "new_identification_number",
+                          "give the new certificate id, the new expiry or renewal date, or both")
+            return None
+        if not isinstance(certificate, str) or any(
+                (c == "new_identification_number" and not isinstance(new_id, str)) or
+                (c == "new_expiry_date" and not isinstance(new_date, dt.date)) for c in given):
+            return None
+        reason = (as_text(raw.values.get("reason")) or "").strip() or None
+        return CertificateUpdate(certificate, new_id if isinstance(new_id, str) else None,
+                                 new_date if isinstance(new_date, dt.date) else None, reason,
+                                 self._origin(raw))
+
+    def _origin(self, raw: m.RawEntry) -> Origin:
+        return Origin.of(self.file, raw)

@@ -1,0 +1,369 @@
+"""Recognises which submission layout a sheet holds, by content, and streams its entries.
+
+Three layouts, matched by their labels and never by fixed row or column numbers:
+
+* ``new-entry-form``: SECAS's "CPL - New Entry" form; a header row "Data Group | Data Attribute",
+  one field per row, the entry in the column headed "New Entry's Details" (G) and one more entry
+  per further filled column;
+* ``central-products-list``: the master list tab; header rows labelled in column A ("Data Group",
+  "Data Attribute", ...), one field per column, one entry per row;
+* ``table``: any sheet or CSV whose first row holds canonical field names, one entry per row.
+
+It reports layout problems (CPL-F03 to F06) and turns rows into ``RawEntry`` records; it does
+not check values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from cplkit.core import model as m
+from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.model import Layout
+from cplkit.core.ruleset import Ruleset, fold
+from cplkit.core.secas import CONCATENATED_MODEL, CSV_COLUMNS, LIST_HEADER_LABELS
+from cplkit.intake.limits import Limits
+from cplkit.intake.sheets import SheetData, Unreadable
+
+_HEAD_ROWS = 200
+_LIST_HEADER_LABELS = frozenset(fold(x) for x in LIST_HEADER_LABELS)
+#: columns of SECAS's CSV extract that repeat or derive published fields: known, not read
+_DERIVED_COLUMNS = frozenset(fold(x) for x in (CSV_COLUMNS[0], CONCATENATED_MODEL))
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A header cell of a row layout: the canonical field it names, or None, and its label."""
+
+    field: str | None
+    label: str
+
+
+def _text(value: m.RawValue) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass(slots=True)
+class Labels:
+    """How field names are found: by (Data Group, Data Attribute) pair or by canonical name."""
+
+    by_pair: dict[tuple[str, str], str]
+    by_name: dict[str, str]
+
+    @staticmethod
+    def of(ruleset: Ruleset) -> Labels:
+        by_pair: dict[tuple[str, str], str] = {}
+        by_name: dict[str, str] = {}
+        for spec in ruleset.fields.values():
+            by_name[fold(spec.name)] = spec.name
+            for group, attribute in spec.labels:
+                by_pair[(fold(group), fold(attribute))] = spec.name
+                by_name[fold(f"{group}.{attribute}")] = spec.name
+        return Labels(by_pair, by_name)
+
+    def known_header(self, text: str) -> bool:
+        return fold(text) in self.by_name
+
+
+@dataclass(slots=True)
+class Recognised:
+    layout: Layout
+    placement: m.Placement
+    entries: Iterator[m.RawEntry]
+    #: layout findings; streaming entries may add more (hidden rows), so read it afterwards
+    findings: list[Finding] = field(default_factory=list)
+
+
+def cell_at(row: list[m.RawValue], col: int) -> m.RawValue:
+    """1-based column access; missing cells are empty."""
+    return row[col - 1] if 0 < col <= len(row) else None
+
+
+class BufferedSheet:
+    """A sheet with its first rows buffered, so it can be classified and then streamed whole."""
+
+    def __init__(self, data: SheetData) -> None:
+        self.data = data
+        self.head: list[list[m.RawValue]] = list(itertools.islice(data.rows, _HEAD_ROWS))
+
+    def all_rows(self) -> Iterator[list[m.RawValue]]:
+        return itertools.chain(self.head, self.data.rows)
+
+
+
+class Recogniser:
+    def __init__(self, ruleset: Ruleset, limits: Limits, file: str) -> None:
+        self.ruleset = ruleset
+        self.labels = Labels.of(ruleset)
+        self.limits = limits
+        self.file = file
+
+    def finding(self, code: str, message: str, sheet: str | None = None,
+                cell: str | None = None, fld: str | None = None,
+                hint: str | None = None, value: str | None = None) -> Finding:
+        return make_finding(code, message, Location(self.file, None, sheet, cell, fld, value),
+                            hint=hint)
+
+    # -- classification -----------------------------------------------------------------------
+    def classify(self, sheet: BufferedSheet) -> Layout | None:
+        if self._form_header(sheet) is not None:
+            return Layout.NEW_ENTRY_FORM
+        if self._list_header(sheet) is not None:
+            return Layout.CENTRAL_LIST
+        if self._table_header(sheet) is not None:
+            return Layout.TABLE
+        return None
+
+    def form_is_filled(self, sheet: BufferedSheet) -> bool:
+        header = self._form_header(sheet)
+        if header is None:
+            return False
+        row_index, value_col = header
+        group: str | None = None
+        for row in sheet.head[row_index + 1:]:
+            group = _text(cell_at(row, 1)) or group
+            name = self._form_field(row, group)
+            spec = self.ruleset.fields.get(name or "")
+            if spec is None or spec.allocated_by_secas:
+                continue
+            if any(cell_at(row, c) not in (None, "") for c in range(value_col, len(row) + 1)):
+                return True
+        return False
+
+    def _form_header(self, sheet: BufferedSheet) -> tuple[int, int] | None:
+        for i, row in enumerate(sheet.head):
+            if fold(_text(cell_at(row, 1))) == "data group" and \
+                    fold(_text(cell_at(row, 2))) == "data attribute":
+                value_col = next((c for c in range(3, len(row) + 1)
+                                  if "new entry" in fold(_text(row[c - 1]))), 7)
+                return i, value_col
+        return None
+
+    def _list_header(self, sheet: BufferedSheet) -> tuple[int, int, int] | None:
+        """(group row, attribute row, last header row), 0-based."""
+        for i, row in enumerate(sheet.head[:-1]):
+            if fold(_text(cell_at(row, 1))) == "data group" and \
+                    fold(_text(cell_at(sheet.head[i + 1], 1))) == "data attribute":
+                last = i + 1
+                while last + 1 < len(sheet.head) and \
+                        fold(_text(cell_at(sheet.head[last + 1], 1))) in _LIST_HEADER_LABELS:
+                    last += 1
+                return i, i + 1, last
+        return None
+
+    def _table_header(self, sheet: BufferedSheet) -> int | None:
+        for i, row in enumerate(sheet.head[:10]):
+            texts = [_text(v) for v in row]
+            if not any(texts):
+                continue
+            known = sum(1 for t in texts if t and self.labels.known_header(t))
+            return i if known >= 3 else None
+        return None
+
+    def _form_field(self, row: list[m.RawValue], group: str | None) -> str | None:
+        group = _text(cell_at(row, 1)) or group or ""
+        attribute = _text(cell_at(row, 2))
+        return self.labels.by_pair.get((fold(group), fold(attribute)))
+
+    # -- layouts --------------------------------------------------------------------------------
+    def recognise(self, sheet: BufferedSheet, layout: Layout) -> Recognised:
+        if layout is Layout.NEW_ENTRY_FORM:
+            return self._form(sheet)
+        if layout is Layout.CENTRAL_LIST:
+            header = self._list_header(sheet)
+            assert header is not None
+            group_row, attribute_row, last = header
+            columns = self._columns_by_pairs(sheet, group_row, attribute_row)
+            return self._rows_layout(sheet, Layout.CENTRAL_LIST, columns, last,
+                                     submission=False)
+        header_row = self._table_header(sheet)
+        assert header_row is not None
+        columns = self._columns_by_names(sheet, header_row)
+        named = {c.field for c in columns.values()}
+        submission = not {m.ENTRY_NUMBER, m.ENTRY_STATUS} <= named
+        return self._rows_layout(sheet, Layout.TABLE, columns, header_row, submission=submission)
+
+    def _expected(self, layout: Layout, submission: bool) -> list[str]:
+        fields = self.ruleset.fields.values()
+        if layout is Layout.NEW_ENTRY_FORM:
+            return [f.name for f in fields if not f.allocated_by_secas]
+        return [f.name for f in fields
+                if f.published and not (submission and f.allocated_by_secas)]
+
+    def _form(self, sheet: BufferedSheet) -> Recognised:
+        data = sheet.data
+        header = self._form_header(sheet)
+        assert header is not None
+        header_index, value_col = header
+        findings: list[Finding] = []
+        positions: dict[str, int] = {}
+        group: str | None = None
+        rows = list(itertools.chain(sheet.head[header_index + 1:], data.rows))
+        if len(rows) > _HEAD_ROWS * 5:
+            raise Unreadable("CPL-F02", "the New Entry form runs to more than "
+                             f"{_HEAD_ROWS * 5} rows; a form has about 40",
+                             "use one form per submission, or a bulk table")
+        skipped: set[str] = set()
+        for offset, row in enumerate(rows):
+            number = header_index + 2 + offset
+            group = _text(cell_at(row, 1)) or group
+            attribute = _text(cell_at(row, 2))
+            if not attribute:
+                continue
+            name = self._form_field(row, group)
+            ref = f"B{number}"
+            if name is None:
+                findings.append(self.finding(
+                    "CPL-F05", f"row {number} ({group} / {attribute}) is not a CPL field; "
+                    "ignored", data.name, ref, value=attribute))
+                continue
+            if number in data.hidden_rows:
+                skipped.add(name)
+                findings.append(self.finding(
+                    "CPL-F06", f"row {number} ({name}) is hidden and was not read", data.name,
+                    ref, name, hint="unhide the row (Format > Hide & Unhide) and check again"))
+                continue
+            if name in positions:
+                findings.append(self.finding(
+                    "CPL-F05", f"row {number} repeats {name} (first on row {positions[name]}); "
+                    "ignored", data.name, ref, name))
+                continue
+            positions[name] = number
+        for name in self._expected(Layout.NEW_ENTRY_FORM, True):
+            if name not in positions and name not in skipped:
+                findings.append(self.finding(
+                    "CPL-F04", f"the form has no row for {name}", data.name, None, name,
+                    hint=f"add the row (Data Group / Data Attribute "
+                         f"'{self.ruleset.fields[name].group}' / "
+                         f"'{self.ruleset.fields[name].attribute}'), or start from cplkit "
+                         "template"))
+        width = max((len(r) for r in rows), default=0)
+        columns = [value_col] + [
+            c for c in range(value_col + 1, width + 1)
+            if any(cell_at(rows[p - header_index - 2], c) not in (None, "")
+                   for p in positions.values())
+        ]
+        placement = m.Placement(data.name, m.Orientation.COLUMN, positions, submission=True)
+        entries: list[m.RawEntry] = []
+        for col in columns:
+            letter = m.column_letter(col)
+            if col in data.hidden_columns:
+                findings.append(self.finding(
+                    "CPL-F06", f"column {letter} is hidden and holds an entry that was not read",
+                    data.name, f"{letter}{header_index + 1}",
+                    hint="unhide the column and check again"))
+                continue
+            values = {name: self._value(data, rows[p - header_index - 2], p, col)
+                      for name, p in positions.items()}
+            entries.append(m.RawEntry(len(entries) + 1, placement, col, values))
+        return Recognised(Layout.NEW_ENTRY_FORM, placement, iter(entries), findings)
+
+    def _value(self, data: SheetData, row: list[m.RawValue], row_number: int,
+               col: int) -> m.RawValue:
+        value = cell_at(row, col)
+        if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
+            raise Unreadable("CPL-F02", f"cell {m.column_letter(col)}{row_number}"
+                             f"{' of sheet ' + repr(data.name) if data.name else ''} holds "
+                             f"{len(value):,} characters, over the limit of "
+                             f"{self.limits.max_cell_chars:,}",
+                             "no CPL field is longer than 500 characters: remove the value")
+        return value
+
+    def _columns_by_pairs(self, sheet: BufferedSheet, group_row: int,
+                          attribute_row: int) -> dict[int, Column]:
+        groups, attributes = sheet.head[group_row], sheet.head[attribute_row]
+        columns: dict[int, Column] = {}
+        group = ""
+        for col in range(2, max(len(groups), len(attributes)) + 1):
+            group = _text(cell_at(groups, col)) or group
+            attribute = _text(cell_at(attributes, col))
+            if not attribute:
+                continue
+            name = self.labels.by_pair.get((fold(group), fold(attribute)))
+            columns[col] = Column(name, f"{group} / {attribute}")
+        return columns
+
+    def _columns_by_names(self, sheet: BufferedSheet, header_row: int) -> dict[int, Column]:
+        columns: dict[int, Column] = {}
+        for col, value in enumerate(sheet.head[header_row], start=1):
+            text = _text(value)
+            if not text:
+                continue
+            if fold(text) in _DERIVED_COLUMNS:
+                continue
+            columns[col] = Column(self.labels.by_name.get(fold(text)), text)
+        return columns
+
+    def _rows_layout(self, sheet: BufferedSheet, layout: Layout, columns: Mapping[int, Column],
+                     header_end: int, *, submission: bool) -> Recognised:
+        data = sheet.data
+        findings: list[Finding] = []
+        header_row = header_end + 1  # 1-based number of the last header row
+        positions: dict[str, int] = {}
+        hidden_with_content: list[tuple[int, str]] = []
+        for col, column in columns.items():
+            letter = m.column_letter(col)
+            name = column.field
+            if name is None:
+                findings.append(self.finding(
+                    "CPL-F05", f"column {letter} ({column.label}) is not a CPL field; ignored",
+                    data.name, f"{letter}{header_row}", value=column.label))
+            elif col in data.hidden_columns:
+                hidden_with_content.append((col, name))
+            elif name in positions:
+                findings.append(self.finding(
+                    "CPL-F05", f"column {letter} repeats {name} (first in column "
+                    f"{m.column_letter(positions[name])}); ignored", data.name,
+                    f"{letter}{header_row}", name))
+            else:
+                positions[name] = col
+        hidden_fields = {name for _, name in hidden_with_content}
+        for col, name in hidden_with_content:
+            letter = m.column_letter(col)
+            findings.append(self.finding(
+                "CPL-F06", f"column {letter} ({name}) is hidden and was not read",
+                data.name, f"{letter}{header_row}", name,
+                hint="unhide the column (Format > Hide & Unhide) and check again"))
+        for name in self._expected(layout, submission):
+            if name not in positions and name not in hidden_fields:
+                findings.append(self.finding(
+                    "CPL-F04", f"no column for {name}", data.name, None, name,
+                    hint=f"add a column headed {name}"))
+        placement = m.Placement(data.name, m.Orientation.ROW, positions, submission=submission)
+        recognised = Recognised(layout, placement, iter(()), findings)
+        recognised.entries = self._stream_rows(sheet, placement, header_end + 1, findings)
+        return recognised
+
+    def _stream_rows(self, sheet: BufferedSheet, placement: m.Placement, first: int,
+                     findings: list[Finding]) -> Iterator[m.RawEntry]:
+        data = sheet.data
+        names = list(placement.positions)
+        columns = [col - 1 for col in placement.positions.values()]
+        limit = self.limits.max_cell_chars
+        hidden_rows: list[int] = []
+        index = 0
+        for offset, row in enumerate(itertools.islice(sheet.all_rows(), first, None)):
+            number = first + offset + 1
+            width = len(row)
+            cells = [row[c] if c < width else None for c in columns]
+            if all(v is None or v == "" for v in cells):
+                if number in data.hidden_rows and any(v not in (None, "") for v in row):
+                    hidden_rows.append(number)
+                continue
+            if number in data.hidden_rows:
+                hidden_rows.append(number)
+                continue
+            for col, value in zip(columns, cells, strict=True):
+                if isinstance(value, str) and len(value) > limit:
+                    self._value(data, row, number, col + 1)  # raises, naming the cell
+            index += 1
+            yield m.RawEntry(index, placement, number, dict(zip(names, cells, strict=True)))
+        if hidden_rows:
+            shown = ", ".join(str(r) for r in hidden_rows[:10])
+            more = f" and {len(hidden_rows) - 10} more" if len(hidden_rows) > 10 else ""
+            findings.append(self.finding(
+                "CPL-F06", f"{len(hidden_rows)} hidden row(s) with content were not read: "
+                f"{shown}{more}", data.name, f"A{hidden_rows[0]}",
+                hint="unhide the rows (Format > Hide & Unhide) and check again, or delete them"))

@@ -1,0 +1,146 @@
+"""Opens one submission file: recognises its type by content, picks the sheet, finds its layout.
+
+The file's first bytes decide how it is read (a zip container is a workbook, an OLE2 container is
+an encrypted workbook or a legacy .xls, text is CSV), never its name. In a workbook the sheet is
+picked by what it holds: a filled-in New Entry form first, then a Central Products List tab, then
+a table with canonical headers, then a blank form. Problems that stop reading become
+``Unreadable``; layout problems become findings. Values are not checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.model import Layout
+from cplkit.core.ruleset import Ruleset
+from cplkit.intake.csvfile import read_csv
+from cplkit.intake.layouts import BufferedSheet, Recognised, Recogniser
+from cplkit.intake.limits import Limits
+from cplkit.intake.sheets import Unreadable
+from cplkit.intake.xlsx import Workbook
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_SNIFF = 8192
+
+
+@dataclass(slots=True)
+class Opened:
+    """A readable file: its layout and entries, plus findings about the file as a whole."""
+
+    recognised: Recognised
+    findings: list[Finding]
+
+
+def sniff_kind(path: Path, head: bytes) -> str:
+    if not head:
+        raise Unreadable("CPL-F01", "the file is empty", "save the submission again and resend it")
+    if head.startswith(_ZIP):
+        return "xlsx"
+    if head.startswith(_OLE2):
+        data = path.read_bytes() if path.stat().st_size <= 64 * 2**20 else b""
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise Unreadable("CPL-F01", "the workbook is password-protected (encrypted)",
+                             "remove the password (File > Info > Protect Workbook > Encrypt with "
+                             "Password, clear it), save, and check again")
+        raise Unreadable("CPL-F01", "a legacy Excel 97-2003 (.xls) or other OLE2 file; cplkit "
+                         "reads .xlsx, .xlsm and .csv",
+                         "open it in Excel and save it as Excel Workbook (.xlsx)")
+    if head.startswith(b"%PDF"):
+        raise Unreadable("CPL-F01", "a PDF document, not a spreadsheet",
+                         "send the CPL submission workbook (.xlsx) itself")
+    if b"\x00" in head:
+        raise Unreadable("CPL-F01", "a binary file that is not a spreadsheet cplkit reads",
+                         "send the CPL submission as .xlsx, .xlsm or .csv")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<?xml", b"<html", b"<!doctype", b"<")):
+        raise Unreadable("CPL-F01", "an XML or HTML file, not a workbook (Excel's 'XML "
+                         "Spreadsheet 2003' and web pages are not read)",
+                         "open it in Excel and save it as Excel Workbook (.xlsx)")
+    return "csv"
+
+
+@contextmanager
+def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
+                    sheet: str | None = None) -> Iterator[Opened]:
+    """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            head = stream.read(_SNIFF)
+    except IsADirectoryError as exc:
+        raise Unreadable("CPL-F01", "a directory, not a file",
+                         "name the submission files themselves") from exc
+    except OSError as exc:
+        raise Unreadable("CPL-F01", f"cannot be opened: {exc.strerror or exc}",
+                         "check the path and that the file can be read") from exc
+    if size > limits.max_file_bytes:
+        raise Unreadable("CPL-F02", f"the file is {size // 2**20} MiB, over the limit of "
+                         f"{limits.max_file_bytes // 2**20} MiB", "split it into smaller files")
+    recogniser = Recogniser(ruleset, limits, file)
+    if sniff_kind(path, head) == "csv":
+        data = read_csv(path.read_bytes(), limits, recogniser.labels.known_header)
+        candidate = BufferedSheet(data)
+        layout = recogniser.classify(candidate)
+        if layout is None:
+            raise _no_layout("the CSV file's first row names no CPL fields")
+        yield Opened(recogniser.recognise(candidate, layout), [])
+        return
+    workbook = Workbook(path, limits)
+    try:
+        yield _open_workbook(workbook, recogniser, sheet)
+    finally:
+        workbook.close()
+
+
+def _no_layout(detail: str) -> Unreadable:
+    return Unreadable("CPL-F03", f"no CPL submission layout recognised: {detail}",
+                      "use the SECAS 'CPL - New Entry' form, the 'Central Products List' "
+                      "layout, or a table whose first row holds the canonical field names "
+                      "(e.g. Device_Type.name); cplkit template writes both")
+
+
+def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | None) -> Opened:
+    findings: list[Finding] = []
+    names = [name for name, _, _ in workbook.sheets]
+    if wanted is not None:
+        if wanted not in names:
+            raise Unreadable("CPL-F03", f"the workbook has no sheet named '{wanted}'",
+                             "pick one of: " + ", ".join(repr(n) for n in names))
+        candidate = BufferedSheet(workbook.sheet(wanted))
+        layout = recogniser.classify(candidate)
+        if layout is None:
+            raise _no_layout(f"sheet '{wanted}' holds none")
+        return Opened(recogniser.recognise(candidate, layout), findings)
+
+    for name, state, part in workbook.sheets:
+        if state != "visible" and workbook.sheet_has_content(part):
+            findings.append(make_finding(
+                "CPL-F06", f"sheet '{name}' is hidden and holds content that was not read",
+                Location(recogniser.file, sheet=name),
+                hint="unhide the sheet (right-click a sheet tab > Unhide) if it belongs to the "
+                     "submission, or delete it"))
+    ranked: list[tuple[int, BufferedSheet, Layout]] = []
+    for name, state, _part in workbook.sheets:
+        if state != "visible":
+            continue
+        candidate = BufferedSheet(workbook.sheet(name))
+        layout = recogniser.classify(candidate)
+        if layout is None:
+            continue
+        if layout is Layout.NEW_ENTRY_FORM:
+            rank = 0 if recogniser.form_is_filled(candidate) else 3
+        else:
+            rank = {Layout.CENTRAL_LIST: 1, Layout.TABLE: 2}[layout]
+        ranked.append((rank, candidate, layout))
+        if rank == 0:
+            break
+    if not ranked:
+        raise _no_layout("no sheet holds a New Entry form, a Central Products List or a table "
+                         "with canonical field names")
+    _, chosen, layout = min(ranked, key=lambda item: item[0])
+    return Opened(recogniser.recognise(chosen, layout), findings)

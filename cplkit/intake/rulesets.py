@@ -1,0 +1,61 @@
+"""Loads a ruleset: the bundled ``schemas/ruleset.json`` or an edited copy given by the user.
+
+The file is checked against ``schemas/ruleset.schema.json`` first, then its cross-references by
+``Ruleset.from_dict``; any problem becomes one ``DataFileError`` that lists every bad part by its
+JSON path, so SECAS can fix an edited ruleset in one go. Nothing here applies rules.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cplkit.base import resources
+from cplkit.core.ruleset import Ruleset
+from cplkit.errors import DataFileError
+
+BUNDLED = "ruleset.json"
+_MAX_RULESET_BYTES = 5 * 2**20
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "(top level)"
+
+
+def validate_ruleset_data(data: Any, origin: str) -> Ruleset:
+    from jsonschema import Draft202012Validator
+
+    schema = resources.load_json("ruleset.schema.json")
+    validator = Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [f"{_pointer(e.absolute_path)}: {e.message}" for e in errors[:20]]
+        if len(errors) > 20:
+            lines.append(f"... and {len(errors) - 20} more")
+        raise DataFileError(
+            f"{origin} is not a valid cplkit ruleset:\n  - " + "\n  - ".join(lines),
+            hint="fix the parts named above; 'cplkit rules' prints the bundled ruleset to start "
+                 "from")
+    return Ruleset.from_dict(data, origin=origin)
+
+
+def load_ruleset(path: Path | None = None) -> Ruleset:
+    """The ruleset at ``path``, or the bundled one."""
+    if path is None:
+        return validate_ruleset_data(resources.load_json(BUNDLED), "the bundled ruleset")
+    origin = str(path)
+    try:
+        if path.stat().st_size > _MAX_RULESET_BYTES:
+            raise DataFileError(f"{origin} is too large for a ruleset")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataFileError(f"cannot read the ruleset {origin}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataFileError(f"{origin} is not valid JSON: {exc}",
+                            hint="check the file with a JSON validator or editor") from exc
+    return validate_ruleset_data(data, origin)
+
+
+def bundled_text() -> str:
+    return resources.schema_path(BUNDLED).read_text(encoding="utf-8")

@@ -1,0 +1,362 @@
+"""Reads .xlsx and .xlsm workbooks safely: zip and XML checks first, then values via calamine.
+
+Before any library parses a byte, every XML part is stream-decompressed once under hard limits
+(uncompressed size, compression ratio, rows, cells) and refused if it declares a DTD or entities.
+The same pass notes whether a sheet hides rows or columns or holds formulas; only then is that
+sheet's XML walked with the hardened lxml parser to find which. Values come from python-calamine,
+which is fast and never runs macros: VBA in an .xlsm is neither run nor kept. Layout recognition
+is elsewhere (``cplkit.intake.layouts``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from cplkit.base.xmlsafe import hardened_parser
+from cplkit.core.model import Formula, RawValue
+from cplkit.intake.limits import Limits
+from cplkit.intake.sheets import SheetData, Unreadable, parse_cell_ref
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_CHUNK = 1 << 20
+
+Cell = tuple[int, int]  # (row, column), 1-based
+
+RESAVE_HINT = "open the file in Excel and save it again as .xlsx, then check it again"
+
+
+@dataclass(slots=True)
+class _PartScan:
+    rows: int = 0
+    cells: int = 0
+    may_hide: bool = False
+    may_have_formulas: bool = False
+
+
+class _Occurrences:
+    """Counts a byte pattern across chunk boundaries without holding more than one chunk."""
+
+    __slots__ = ("count", "pattern", "tail")
+
+    def __init__(self, pattern: bytes) -> None:
+        self.pattern = pattern
+        self.tail = b""
+        self.count = 0
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        self.count += data.count(self.pattern)
+        # a match cannot lie wholly inside a tail shorter than the pattern: nothing counts twice
+        self.tail = data[-(len(self.pattern) - 1):] if len(self.pattern) > 1 else b""
+
+
+def _check_prolog(name: str, head: bytes, limits: Limits) -> bytes:
+    """Refuse DTDs and entities; return the namespace prefix of the root element (b'' if none)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
+        raise Unreadable("CPL-F01", f"the workbook part {name} is not UTF-8 XML", RESAVE_HINT)
+    lowered = head.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered:
+        raise Unreadable(
+            "CPL-F02",
+            f"the workbook part {name} declares a DTD or entities, which Excel never writes; "
+            "refused, as such declarations can expand to exhaust memory or read other files",
+            "do not check this file; ask the sender for a workbook saved by Excel")
+    # '<?xml' and '<!--' cannot match: the first '<' followed by a name opens the root
+    match = _ROOT_START.search(head)
+    if match is None:
+        if len(head) >= limits.max_prolog_bytes:
+            raise Unreadable("CPL-F02", f"the workbook part {name} has no root element in its "
+                             f"first {limits.max_prolog_bytes} bytes", RESAVE_HINT)
+        return b""
+    return match.group(1) or b""
+
+
+def _worksheet_counters(prefix: bytes) -> dict[str, _Occurrences]:
+    """Byte patterns counted in a worksheet: rows and cells for the limits; hidden and formula
+    markers decide whether the sheet needs the slower XML walk."""
+    tag = b"<" + prefix
+    return {
+        "row": _Occurrences(tag + b"row"),
+        "c": _Occurrences(tag + b"c "),
+        "f": _Occurrences(tag + b"f>"),
+        "f ": _Occurrences(tag + b"f "),
+        "hidden": _Occurrences(b"hidden="),
+    }
+
+
+class Workbook:
+    """An opened, pre-checked workbook: sheet names, states, and their rows on demand."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.limits = limits
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except OSError as exc:
+            raise Unreadable("CPL-F01", f"cannot be opened: {exc.strerror or exc}",
+                             "check the path and that the file can be read") from exc
+        except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+            raise Unreadable("CPL-F01", f"not a readable workbook: the zip container is corrupt "
+                             f"or truncated ({exc})", RESAVE_HINT) from exc
+        try:
+            self._scans = self._scan_parts()
+            self.sheets = self._sheet_parts()
+        except BaseException:
+            self._zip.close()
+            raise
+        self._book: Any = None
+
+    # -- container checks -----------------------------------------------------------------------
+    def _scan_parts(self) -> dict[str, _PartScan]:
+        infos = self._zip.infolist()
+        limits = self.limits
+        if len(infos) > limits.max_zip_members:
+            raise Unreadable("CPL-F02", f"the workbook has {len(infos)} parts, over the limit of "
+                             f"{limits.max_zip_members}", RESAVE_HINT)
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+            raise Unreadable("CPL-F01", "a zip file, but not an Excel workbook (no "
+                             "xl/workbook.xml: is it a Word or other Office document?)",
+                             "save the submission from Excel as .xlsx")
+        declared = 0
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise Unreadable("CPL-F01", f"the workbook part {info.filename} is encrypted",
+                                 "remove the password protection in Excel and save again")
+            if info.filename.endswith(_XML_SUFFIXES):
+                declared += info.file_size
+            if (info.file_size > 1024 * 1024
+                    and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)):
+                raise Unreadable("CPL-F02", f"the workbook part {info.filename} expands "
+                                 f"{info.file_size // max(info.compress_size, 1)}-fold "
+                                 f"(a zip bomb?); refused", "do not check this file")
+        if declared > limits.max_uncompressed_bytes:
+            raise Unreadable("CPL-F02", f"the workbook's XML would take {declared // 2**20} MiB "
+                             f"uncompressed, over the limit of "
+                             f"{limits.max_uncompressed_bytes // 2**20} MiB",
+                             "split the sheet into smaller files")
+        budget = limits.max_uncompressed_bytes
+        scans: dict[str, _PartScan] = {}
+        for info in infos:
+            if not info.filename.endswith(_XML_SUFFIXES):
+                continue
+            scan, used = self._scan_part(info, budget)
+            budget -= used
+            scans[info.filename] = scan
+        return scans
+
+    def _scan_part(self, info: zipfile.ZipInfo, budget: int) -> tuple[_PartScan, int]:
+        limits = self.limits
+        name = info.filename
+        scan = _PartScan()
+        total = 0
+        counters: dict[str, _Occurrences] | None = None
+        try:
+            with self._zip.open(info) as stream:
+                # read(n) returns n bytes unless the part ends, so the first chunk holds the
+                # whole prolog (or the whole part)
+                while chunk := stream.read(_CHUNK):
+                    total += len(chunk)
+                    if total > budget:
+                        raise Unreadable("CPL-F02", "the workbook's XML is larger uncompressed "
+                                         "than the limit of "
+                                         f"{limits.max_uncompressed_bytes // 2**20} MiB",
+                                         "split the sheet into smaller files")
+                    if counters is None:
+                        prefix = _check_prolog(name, chunk[: limits.max_prolog_bytes], limits)
+                        counters = _worksheet_counters(prefix) if name.startswith(
+                            "xl/worksheets/") else {}
+                    for counter in counters.values():
+                        counter.feed(chunk)
+                    if counters and counters["row"].count > limits.max_rows:
+                        raise self._too_many("rows", limits.max_rows, name)
+                    if counters and counters["c"].count > limits.max_cells:
+                        raise self._too_many("cells", limits.max_cells, name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise Unreadable("CPL-F01", f"the workbook part {name} is corrupt or truncated "
+                             f"({exc})", RESAVE_HINT) from exc
+        if counters:
+            scan.rows = counters["row"].count
+            scan.cells = counters["c"].count
+            scan.may_hide = counters["hidden"].count > 0
+            scan.may_have_formulas = counters["f"].count + counters["f "].count > 0
+        return scan, total
+
+    @staticmethod
+    def _too_many(what: str, limit: int, name: str) -> Unreadable:
+        return Unreadable("CPL-F02", f"a sheet ({name}) has more than {limit:,} {what}, over the "
+                          "safety limit", "split the bulk sheet into files of at most "
+                          f"{limit:,} {what}")
+
+    def _read_small_xml(self, name: str) -> Any:
+        try:
+            data = self._zip.read(name)
+        except KeyError:
+            return None
+        try:
+            return etree.fromstring(data, hardened_parser())
+        except etree.XMLSyntaxError as exc:
+            raise Unreadable("CPL-F01", f"the workbook part {name} is not well-formed XML "
+                             f"({exc})", RESAVE_HINT) from exc
+
+    def _sheet_parts(self) -> list[tuple[str, str, str | None]]:
+        """(sheet name, state, worksheet part path) for every sheet, in workbook order."""
+        workbook = self._read_small_xml("xl/workbook.xml")
+        rels = self._read_small_xml("xl/_rels/workbook.xml.rels")
+        targets: dict[str, str] = {}
+        if rels is not None:
+            for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
+                target = rel.get("Target", "")
+                path = (target.lstrip("/") if target.startswith("/")
+                        else posixpath.normpath(posixpath.join("xl", target)))
+                targets[rel.get("Id", "")] = path
+        out: list[tuple[str, str, str | None]] = []
+        if workbook is None:
+            return out
+        for sheet in workbook.iter(f"{{{_MAIN_NS}}}sheet"):
+            rid = sheet.get(f"{{{_REL_NS}}}id", "")
+            out.append((sheet.get("name", ""), sheet.get("state", "visible"), targets.get(rid)))
+        return out
+
+    # -- values ---------------------------------------------------------------------------------
+    def _calamine(self) -> Any:
+        if self._book is None:
+            from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+            try:
+                self._book = CalamineWorkbook.from_path(str(self.path))
+            except PasswordError as exc:
+                raise Unreadable("CPL-F01", "the workbook is password-protected",
+                                 "remove the password in Excel and save again") from exc
+            except (CalamineError, OSError, ValueError) as exc:
+                raise Unreadable("CPL-F01", f"the workbook cannot be read ({exc})",
+                                 RESAVE_HINT) from exc
+        return self._book
+
+    def sheet_has_content(self, part: str | None) -> bool:
+        scan = self._scans.get(part or "")
+        return bool(scan and scan.cells)
+
+    def sheet(self, name: str) -> SheetData:
+        part = next((p for n, _, p in self.sheets if n == name), None)
+        scan = self._scans.get(part or "", _PartScan())
+        hidden_rows: frozenset[int] = frozenset()
+        hidden_cols: frozenset[int] = frozenset()
+        formulas: dict[tuple[int, int], str] = {}
+        if part and (scan.may_hide or scan.may_have_formulas):
+            hidden_rows, hidden_cols, formulas = self._details(part)
+        book = self._calamine()
+        try:
+            ws = book.get_sheet_by_name(name)
+        except Exception as exc:  # calamine raises its own types for broken sheet XML
+            raise Unreadable("CPL-F01", f"sheet '{name}' cannot be read ({exc})",
+                             RESAVE_HINT) from exc
+        return SheetData(name=name, rows=_rows(ws, formulas), hidden_rows=hidden_rows,
+                         hidden_columns=hidden_cols)
+
+    def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[Cell, str]]:
+        """Walk one worksheet's XML with the hardened parser for hidden rows, columns, formulas."""
+        rows: set[int] = set()
+        cols: set[int] = set()
+        formulas: dict[tuple[int, int], str] = {}
+        row_number = 0
+        try:
+            with self._zip.open(part) as stream:
+                for _, elem in etree.iterparse(_Reader(stream), events=("end",),
+                                               resolve_entities=False, no_network=True,
+                                               load_dtd=False, huge_tree=False):
+                    tag = elem.tag.rpartition("}")[2] if isinstance(elem.tag, str) else ""
+                    if tag == "col" and _truthy(elem.get("hidden")):
+                        lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
+                        cols.update(range(max(lo, 1), min(hi, 16384) + 1))
+                    elif tag == "row":
+                        row_number = int(elem.get("r", row_number + 1))
+                        if _truthy(elem.get("hidden")):
+                            rows.add(row_number)
+                        elem.clear()
+                    elif tag == "c":
+                        _formula_without_value(elem, formulas)
+        except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+            raise Unreadable("CPL-F01", f"the worksheet {part} is not well-formed ({exc})",
+                             RESAVE_HINT) from exc
+        return frozenset(rows), frozenset(cols), formulas
+
+    def close(self) -> None:
+        self._zip.close()
+        if self._book is not None:
+            self._book.close()
+
+
+class _Reader:
+    """File-like adapter: lxml's iterparse wants ``read(n)``."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def read(self, n: int = -1) -> bytes:
+        return self.stream.read(n)
+
+
+def _truthy(value: str | None) -> bool:
+    return value in ("1", "true")
+
+
+def _formula_without_value(cell: Any, formulas: dict[tuple[int, int], str]) -> None:
+    formula = value = None
+    for child in cell:
+        tag = child.tag.rpartition("}")[2] if isinstance(child.tag, str) else ""
+        if tag == "f":
+            formula = child
+        elif tag == "v":
+            value = child
+    if formula is not None:
+        cached = value is not None and (value.text or cell.get("t") == "str")
+        if not cached:
+            ref = parse_cell_ref(cell.get("r", ""))
+            if ref is not None:
+                formulas[ref] = "=" + (formula.text or "(shared formula)")
+
+
+def _rows(ws: Any, formulas: dict[tuple[int, int], str]) -> Iterator[list[RawValue]]:
+    # calamine yields rows from row 1 but columns from the first used column: pad on the left
+    start = ws.start
+    pad: list[RawValue] = [""] * (start[1] if start else 0)
+    number = 0
+    for row in ws.iter_rows():
+        number += 1
+        values: list[RawValue] = pad + row if pad else row
+        if formulas:
+            for (r, c), text in formulas.items():
+                if r == number:
+                    values.extend([""] * (c - len(values)))
+                    values[c - 1] = _formula(text)
+        yield values
+    # formula cells with no value may lie past the last row calamine saw
+    for extra in sorted({r for r, _ in formulas if r > number}):
+        while number < extra - 1:
+            number += 1
+            yield []
+        number += 1
+        values = []
+        for (r, c), text in formulas.items():
+            if r == extra:
+                values.extend([""] * (c - len(values)))
+                values[c - 1] = _formula(text)
+        yield values
+
+
+def _formula(text: str) -> RawValue:
+    return Formula(text)

@@ -1,0 +1,77 @@
+"""Every file one CPL version issues, built, signed and verified before the version exists.
+
+For a version it makes the DCC file (XML, enveloped signature, naming the SHA-256 of the previous
+version's DCC file), the legacy CSV extract with a detached CMS signature, the publications
+people read (SECAS's four-tab workbook, a JSON export, a self-contained web page) and a signed
+manifest of them all. Every signature is verified with the signer's own certificate before the
+files are handed back, so a version whose files do not verify is never issued. It stores
+nothing: the registry transaction does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cplkit.base.digest import sha256_hex
+from cplkit.core import model as m
+from cplkit.core.ruleset import Ruleset
+from cplkit.errors import SigningError, VerificationError
+from cplkit.publications import dccxml, manifest
+from cplkit.publications.csv_extract import extract_csv
+from cplkit.publications.json_export import export_json
+from cplkit.publications.names import IssuedFiles
+from cplkit.publications.verify import verify_csv, verify_dcc, verify_manifest
+from cplkit.publications.webpage import version_page
+from cplkit.publications.workbook import workbook_bytes
+from cplkit.signing.cms import sign_cms
+from cplkit.signing.keys import Signer
+from cplkit.signing.xmldsig import sign_xml
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousDcc:
+    """The DCC file of the version before: the new one names its SHA-256."""
+
+    version: str
+    data: bytes
+
+
+def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
+                 ruleset: Ruleset) -> dict[str, bytes]:
+    """{file name: bytes} for every file of the version, all signatures verified."""
+    number = str(version.number)
+    names = IssuedFiles(number)
+    link = None if previous is None else (previous.version, sha256_hex(previous.data))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    signer.check_valid(now)
+    xml = sign_xml(dccxml.build(version, link, now), signer)
+    extract = extract_csv(version)
+    signature = sign_cms(extract, signer)
+    try:
+        content = verify_dcc(xml, [signer.certificate]).content
+        verify_csv(extract, signature, [signer.certificate])
+    except VerificationError as exc:
+        raise SigningError(f"the signed files of version {number} did not verify ({exc.message});"
+                           " nothing was issued") from exc
+    if str(content.number) != number or len(content.entries) != len(version.entries) or \
+            content.previous != link:
+        raise SigningError(f"the signed DCC file does not hold version {number} as built; "
+                           "nothing was issued")
+    files = {names.dcc_xml: xml, names.csv_extract: extract, names.csv_signature: signature,
+             names.workbook: workbook_bytes(version, ruleset),
+             names.json_export: export_json(version)}
+    files[names.web_page] = version_page(version, names.links())
+    signed_manifest = sign_xml(manifest.build(number, version.label, files, now), signer)
+    with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
+        for name, data in files.items():
+            (Path(folder) / name).write_bytes(data)
+        try:
+            verify_manifest(signed_manifest, Path(folder), [signer.certificate])
+        except VerificationError as exc:
+            raise SigningError(f"the manifest of version {number} did not verify "
+                               f"({exc.message}); nothing was issued") from exc
+    files[names.manifest] = signed_manifest
+    return files

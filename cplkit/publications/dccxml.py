@@ -1,0 +1,117 @@
+"""The DCC file: the CPL version as XML, built for signing and read back only from what was signed.
+
+``build`` turns a ``CplVersion`` into the unsigned document (schemas/cpl-dcc.xsd): version
+number, label, issue date, the SHA-256 of the previous version's DCC file, and every entry with
+all published fields in canonical form and its status. ``read_signed`` turns the element a
+signature verifier returned back into records; it never looks at the raw document. Signing and
+verifying are in ``cplkit.signing``; the checks of a DCC file as a whole in
+``cplkit.publications.verify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from lxml import etree
+
+from cplkit.base.xmlsafe import xsd_errors
+from cplkit.core import model as m
+
+NS = "urn:cplkit:central-products-list:1"
+Q = "{" + NS + "}"
+
+#: published field -> element name, in the workbook's column order (number and status are
+#: attributes of Entry)
+ELEMENTS: tuple[tuple[str, str], ...] = (
+    (m.DEVICE_TYPE, "DeviceType"),
+    (m.MANUFACTURER_ID, "ManufacturerIdentifier"),
+    (m.MODEL_ID, "ModelIdentifier"),
+    (m.HARDWARE_VERSION, "HardwareVersion"),
+    (m.HARDWARE_REVISION, "HardwareRevision"),
+    (m.FIRMWARE_VERSION, "FirmwareVersion"),
+    (m.SPEC_VERSION, "SmetsChtsVersion"),
+    (m.GBCS_VERSION, "GbcsVersion"),
+    (m.CPA_ID, "CpaCertificateId"),
+    (m.CPA_SECURITY_CHARACTERISTICS, "CpaSecurityCharacteristics"),
+    (m.CPA_EXPIRY, "CpaExpiryDate"),
+    (m.DLMS_ID, "DlmsCertificateId"),
+    (m.DLMS_VERSION, "DlmsVersion"),
+    (m.ZSE_ID, "ZseCertificateId"),
+    (m.ZSE_VERSION, "ZseVersion"),
+    (m.IMAGE_CREATOR, "ImageCreator"),
+    (m.IMAGE_HASH, "ImageHash"),
+    (m.IMAGE_DESCRIPTOR, "ImageDescriptor"),
+)
+#: qualified element tag -> field, so reading 72,900 entries needs no per-child name parsing
+_FIELD_OF_TAG = {Q + element: name for name, element in ELEMENTS}
+
+
+def build(version: m.CplVersion, previous: tuple[str, str] | None,
+          signed_at: dt.datetime) -> Any:
+    """The unsigned DCC document; ``previous`` is (version, SHA-256 of its DCC file).
+
+    ``signed_at`` is written into the signed content: a certificate is checked at the moment
+    it signed, which for an imported version is long after its issue date."""
+    # the default namespace is spelt with a None key, which lxml's stubs do not allow
+    default_namespace: Any = {None: NS}
+    root = etree.Element(Q + "CentralProductsList", nsmap=default_namespace,
+                         version=str(version.number), issueDate=version.issue_date.isoformat(),
+                         signedAt=signed_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    root.text = "\n"
+    label = etree.SubElement(root, Q + "Label")
+    label.text = version.label
+    label.tail = "\n"
+    if previous is not None:
+        etree.SubElement(root, Q + "Previous", version=previous[0], sha256=previous[1]).tail = "\n"
+    entries = etree.SubElement(root, Q + "Entries", count=str(len(version.entries)))
+    entries.text = "\n"
+    entries.tail = "\n"
+    for entry in version.entries:
+        element = etree.SubElement(entries, Q + "Entry", number=entry.number or "",
+                                   status=entry.status or "")
+        element.tail = "\n"
+        for name, tag in ELEMENTS:
+            value = entry.get(name)
+            if value is None:
+                continue
+            child = etree.SubElement(element, Q + tag)
+            child.text = m.as_text(value, m.DateStyle.ISO)
+    return root
+
+
+def schema_errors(root: Any) -> list[str]:
+    return xsd_errors("cpl-dcc.xsd", root)
+
+
+@dataclass(frozen=True, slots=True)
+class DccContent:
+    number: m.VersionNumber
+    issue_date: dt.date
+    label: str
+    previous: tuple[str, str] | None
+    entries: tuple[m.Entry, ...]
+    signed_at: dt.datetime
+
+
+def read_signed(root: Any) -> DccContent:
+    """Records from the element a verifier returned as signed (already schema-valid)."""
+    previous_element = root.find(Q + "Previous")
+    previous = None if previous_element is None else (
+        previous_element.get("version"), previous_element.get("sha256"))
+    field_of = _FIELD_OF_TAG
+    entries = []
+    for element in root.find(Q + "Entries").iterfind(Q + "Entry"):
+        values: dict[str, m.Value] = {m.ENTRY_NUMBER: element.get("number"),
+                                      m.ENTRY_STATUS: element.get("status")}
+        for child in element:
+            name = field_of[child.tag]
+            values[name] = child.text if name != m.CPA_EXPIRY else \
+                dt.date.fromisoformat(child.text)
+        entries.append(m.Entry(MappingProxyType(values)))
+    return DccContent(m.VersionNumber.parse(root.get("version")),
+                      dt.date.fromisoformat(root.get("issueDate")),
+                      root.findtext(Q + "Label") or "", previous, tuple(entries),
+                      dt.datetime.fromisoformat(root.get("signedAt").replace("Z", "+00:00")))

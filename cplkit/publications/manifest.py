@@ -1,0 +1,48 @@
+"""The manifest of a published CPL version: every file with its SHA-256, signed like the DCC file.
+
+A workbook or web page downloaded on its own carries no signature; the manifest says which
+bytes belong to the version, and ``cplkit verify manifest-N.xml`` checks them all. Built and read
+here; signed by ``cplkit.signing``, verified by ``cplkit.publications.verify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from cplkit.base.digest import sha256_hex
+from cplkit.base.xmlsafe import xsd_errors
+
+NS = "urn:cplkit:manifest:1"
+Q = "{" + NS + "}"
+
+
+def build(version: str, label: str, files: Mapping[str, bytes], signed_at: dt.datetime) -> Any:
+    default_namespace: Any = {None: NS}
+    root = etree.Element(Q + "Manifest", nsmap=default_namespace, version=version, label=label,
+                         signedAt=signed_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    root.text = "\n"
+    for name, data in files.items():
+        etree.SubElement(root, Q + "File", name=name,
+                         sha256=sha256_hex(data)).tail = "\n"
+    return root
+
+
+def schema_errors(root: Any) -> list[str]:
+    return xsd_errors("manifest.xsd", root)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestContent:
+    version: str
+    label: str
+    files: Mapping[str, str]  # name -> SHA-256
+
+
+def read_signed(root: Any) -> ManifestContent:
+    return ManifestContent(root.get("version"), root.get("label"),
+                           {f.get("name"): f.get("sha256") for f in root.iterfind(Q + "File")})

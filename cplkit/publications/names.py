@@ -1,0 +1,52 @@
+"""The names of the files one CPL version issues: the one list, used by everything that writes,
+links, verifies or looks them up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedFiles:
+    """The file names of version ``version`` (e.g. '2.052')."""
+
+    version: str
+
+    @property
+    def dcc_xml(self) -> str:
+        """The signed DCC file."""
+        return f"cpl-{self.version}.xml"
+
+    @property
+    def csv_extract(self) -> str:
+        """SECAS's 'saveable in CSV' extract."""
+        return f"cpl-{self.version}.csv"
+
+    @property
+    def csv_signature(self) -> str:
+        """The extract's detached CMS signature."""
+        return f"cpl-{self.version}.csv.p7s"
+
+    @property
+    def workbook(self) -> str:
+        return f"cpl-{self.version}.xlsx"
+
+    @property
+    def json_export(self) -> str:
+        return f"cpl-{self.version}.json"
+
+    @property
+    def web_page(self) -> str:
+        return f"cpl-{self.version}.html"
+
+    @property
+    def manifest(self) -> str:
+        """The signed list of every other file with its SHA-256."""
+        return f"manifest-{self.version}.xml"
+
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """(what it is, file name) of every file a reader of the web page may want."""
+        return (("Signed DCC file (XML)", self.dcc_xml), ("Workbook (.xlsx)", self.workbook),
+                ("CSV extract", self.csv_extract), ("CSV signature (CMS)", self.csv_signature),
+                ("JSON", self.json_export), ("Signed manifest", self.manifest))

@@ -1,0 +1,123 @@
+"""Verification of each kind of file a version issues, trusting only the certificates given.
+
+A DCC file and a manifest pass every check of ``cplkit.signing.xmldsig.verify_enveloped``, then
+their own schema and content checks, and are read only from the element that was signed; a
+manifest's listed files must match their digests. A CSV extract's CMS signature is checked by
+``cplkit.signing.cms``, then its header and label. ``check_chain`` holds a DCC file to the one
+before it. Each kind of file gets its own result record.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from cplkit.base.digest import file_sha256, sha256_hex
+from cplkit.core.secas import CSV_COLUMNS
+from cplkit.publications import dccxml, manifest
+from cplkit.signing.certificates import fail, subject
+from cplkit.signing.cms import verify_cms
+from cplkit.signing.xmldsig import verify_enveloped
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedDcc:
+    """A valid DCC file: what it says, its digest, and who signed it."""
+
+    sha256: str
+    signer: x509.Certificate
+    content: dccxml.DccContent
+
+    @property
+    def signer_name(self) -> str:
+        return subject(self.signer)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedManifest:
+    """A valid manifest whose every listed file was found and matched."""
+
+    sha256: str
+    signer: x509.Certificate
+    content: manifest.ManifestContent
+
+    @property
+    def signer_name(self) -> str:
+        return subject(self.signer)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCsv:
+    """A valid CSV extract: its version label and number of rows."""
+
+    sha256: str
+    signer: x509.Certificate
+    label: str | None
+    rows: int
+
+    @property
+    def signer_name(self) -> str:
+        return subject(self.signer)
+
+
+def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
+               at: dt.date | None = None) -> VerifiedDcc:
+    checked = verify_enveloped(data, trusted, at, dccxml.Q + "CentralProductsList",
+                               "CPL DCC file", dccxml.schema_errors)
+    content = dccxml.read_signed(checked.element)
+    if int(checked.element.find(dccxml.Q + "Entries").get("count")) != len(content.entries):
+        raise fail("schema", "the entry count does not match the entries")
+    return VerifiedDcc(sha256_hex(data), checked.signer, content)
+
+
+def verify_manifest(data: bytes, folder: Path, trusted: Sequence[x509.Certificate], *,
+                    at: dt.date | None = None) -> VerifiedManifest:
+    """A signed manifest, then every file it lists, looked up beside it by name."""
+    checked = verify_enveloped(data, trusted, at, manifest.Q + "Manifest", "CPL manifest",
+                               manifest.schema_errors)
+    listed = manifest.read_signed(checked.element)
+    for name, digest in listed.files.items():
+        try:
+            actual = file_sha256(folder / name)
+        except OSError:
+            raise fail("signature", f"{name}, listed in the manifest, is missing from {folder}",
+                       hint="download every file of the version again") from None
+        if actual != digest:
+            raise fail("signature", f"{name} is not the file the manifest lists (its SHA-256 is "
+                       f"{actual}, the signed manifest says {digest}): it was changed",
+                       hint="do not use this file; download it again from the publisher")
+    return VerifiedManifest(sha256_hex(data), checked.signer, listed)
+
+
+def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
+               at: dt.date | None = None) -> VerifiedCsv:
+    signer = verify_cms(data, signature, trusted, at=at)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    if not rows or tuple(rows[0]) != CSV_COLUMNS:
+        raise fail("schema", "the CSV file's header is not the 13 columns of the CPL extract")
+    labels = {r[0] for r in rows[1:]}
+    if len(labels) > 1:
+        raise fail("schema", "the Version column differs between rows")
+    return VerifiedCsv(sha256_hex(data), signer, next(iter(labels), None), len(rows) - 1)
+
+
+def check_chain(current: VerifiedDcc, previous: VerifiedDcc) -> None:
+    """``current`` must be exactly the version after ``previous`` and name its digest."""
+    now, before = current.content.number, previous.content.number
+    if now < before:
+        raise fail("chain", f"version {now} is older than the previous file's {before}: an old "
+                    "version presented as new", hint="do not load this file")
+    if now == before:
+        raise fail("chain", f"both files are version {now}")
+    if now != before.next():
+        raise fail("chain", f"version {now} does not follow {before} (expected "
+                    f"{before.next()}): a version was skipped", hint="get the missing version")
+    if current.content.previous != (str(before), previous.sha256):
+        raise fail("chain", f"version {now} does not name this file as its previous version "
+                    "(the SHA-256 it records is different)", hint="do not load this file")

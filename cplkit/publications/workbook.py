@@ -1,0 +1,105 @@
+"""SECAS's four-tab CPL workbook, without macros, for one issued version.
+
+Version Control with the full history, a blank CPL - New Entry form (the same rows as
+``cplkit template`` writes), the Central Products List and CPL - saveable in CSV. Written by
+openpyxl in write-only mode, so a list of 100,000 entries streams out. Every value is text that
+no spreadsheet evaluates as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from cplkit.core import model as m
+from cplkit.core.describe import describe_fields
+from cplkit.core.ruleset import Ruleset
+from cplkit.core.secas import (
+    CONTROL_SHEET,
+    CSV_COLUMNS,
+    CSV_SHEET,
+    FORM_HEADER,
+    FORM_SHEET,
+    HISTORY_HEADER,
+    LIST_HEADER_LABELS,
+    LIST_SHEET,
+)
+from cplkit.forms.new_entry import FORM_TITLE, form_rows
+from cplkit.publications.csv_extract import extract_row
+
+LIST_TITLE = "Central Products List (CPL)"
+
+
+def _history_date(text: str) -> str:
+    """A history line's ISO date as SECAS writes it; a date SECAS wrote as text stays as is."""
+    try:
+        return m.as_text(dt.date.fromisoformat(text)) or text
+    except ValueError:
+        return text
+
+
+def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+
+    def text(ws: Any, value: str, bold: bool = False) -> Any:
+        # openpyxl takes a plain string as a formula only when it starts with '='; those (and
+        # bold headers) get a cell object forced to text, the rest stay plain: 2.5 million
+        # cells of a large list write ten times faster that way
+        if not bold and not value.startswith("="):
+            return value or None
+        cell = WriteOnlyCell(ws, value=value or None)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if bold:
+            cell.font = Font(bold=True)
+        return cell
+
+    control: Any = wb.create_sheet(CONTROL_SHEET)
+    control.append([text(control, LIST_TITLE, bold=True)])
+    control.append([])
+    control.append([text(control, version.label, bold=True)])
+    for _ in range(4):
+        control.append([])
+    control.append([text(control, "Version History", bold=True)])
+    control.append([])
+    control.append([text(control, h, bold=True) for h in HISTORY_HEADER])
+    for line in version.history:
+        control.append([text(control, line.version), text(control, _history_date(line.date)),
+                        text(control, line.changes)])
+
+    form: Any = wb.create_sheet(FORM_SHEET)
+    form.append([text(form, FORM_TITLE, bold=True)])
+    for _ in range(4):
+        form.append([])
+    form.append([text(form, h, bold=True) for h in FORM_HEADER])
+    for _, cells in form_rows(ruleset):
+        form.append([text(form, c) for c in cells])
+
+    listing: Any = wb.create_sheet(LIST_SHEET)
+    described = {d.spec.name: d for d in describe_fields(ruleset)}
+    columns = [described[name] for name in m.PUBLISHED_FIELDS]
+    header_rows: dict[str, list[str]] = {
+        "Data Group": [d.spec.group for d in columns],
+        "Data Attribute": [d.spec.attribute for d in columns],
+        "Conditionality rule": [d.conditionality for d in columns],
+        "Format": [d.format for d in columns],
+        "Valid values": ["\n".join(d.allowed) for d in columns],
+    }
+    for header in LIST_HEADER_LABELS:
+        values = header_rows.get(header, [""] * len(columns))
+        listing.append([text(listing, header, bold=True), *(text(listing, v) for v in values)])
+    for entry in version.entries:
+        listing.append([None, *(text(listing, m.as_text(entry.get(n)) or "")
+                                for n in m.PUBLISHED_FIELDS)])
+
+    extract: Any = wb.create_sheet(CSV_SHEET)
+    extract.append([text(extract, c) for c in CSV_COLUMNS])
+    for entry in version.entries:
+        extract.append([text(extract, v) for v in extract_row(version.label, entry.values)])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

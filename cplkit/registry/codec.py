@@ -1,0 +1,218 @@
+"""The registry's files as bytes: version.json, registry.json and trust.json, encoded and decoded.
+
+Every document is checked against its JSON Schema (``schemas/``) when it is decoded, so what does
+not parse as what it claims is a ``RegistryError`` before anything trusts it. The records here
+(``StoredVersion``, ``Head``, ``TrustRecord``) are what the store hands out. Nothing here touches
+the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cplkit.base import resources
+from cplkit.base.digest import sha256_hex
+from cplkit.core import model as m
+from cplkit.core.text import history_dict
+from cplkit.errors import RegistryError
+
+HEAD = "registry.json"
+TRUST = "trust.json"
+VERSIONS = "versions"
+VERSION_FILE = "version.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The version before this one, by number and the SHA-256 of its version.json."""
+
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignerRecord:
+    """Who signed a version's files: the certificate's subject and SHA-256 fingerprint."""
+
+    subject: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """An issued version as read back: the version, where it came from, and its digest."""
+
+    version: m.CplVersion
+    sha256: str
+    previous: Link | None
+    made_by: Mapping[str, Any]
+    #: file name -> SHA-256 of the files issued with the version (the signed DCC file...)
+    files: Mapping[str, str] = field(default_factory=dict)
+    signer: SignerRecord | None = None
+
+
+def _value(name: str, cell: str | None) -> m.Value | None:
+    if cell is None:
+        return None
+    if name in m.DATE_FIELDS:
+        try:
+            return dt.date.fromisoformat(cell)
+        except ValueError:
+            return cell  # kept as SECAS issued it (an import anomaly), not a date
+    return cell
+
+
+def encode_version(version: m.CplVersion, previous: Link | None, made_by: Mapping[str, Any],
+                   files: Mapping[str, str] | None = None,
+                   signer: SignerRecord | None = None) -> bytes:
+    """The bytes of version.json: a header, then one entry per line (diff-friendly, and the
+    C JSON encoder stays on its fast path)."""
+    header = {
+        "format": "cplkit-version",
+        "format_version": FORMAT_VERSION,
+        "version": str(version.number),
+        "issue_date": version.issue_date.isoformat(),
+        "label": version.label,
+        "previous": None if previous is None else {"version": previous.version,
+                                                     "sha256": previous.sha256},
+        "changes": version.changes,
+        "prior_history": [history_dict(h) for h in version.prior_history],
+        "made_by": dict(made_by),
+        "signer": {"subject": signer.subject, "sha256": signer.sha256} if signer else None,
+        "files": [{"name": name, "sha256": digest} for name, digest in (files or {}).items()],
+        "fields": list(m.PUBLISHED_FIELDS),
+    }
+    rows = [json.dumps([m.as_text(e.get(f), m.DateStyle.ISO) for f in m.PUBLISHED_FIELDS],
+                       ensure_ascii=False)
+            for e in version.entries]
+    head = json.dumps(header, ensure_ascii=False, indent=1)
+    return (head[:-2] + ',\n "entries": [\n' + ",\n".join(rows) + "\n ]\n}\n").encode()
+
+
+def decode_version(data: bytes, origin: str) -> StoredVersion:
+    try:
+        doc = json.loads(data)
+        header = {k: v for k, v in doc.items() if k != "entries"}
+        validate("version.schema.json", {**header, "entries": []}, origin)
+        fields = doc["fields"]
+        if list(fields) != list(m.PUBLISHED_FIELDS):
+            raise RegistryError(f"{origin} lists unexpected fields")
+        entries = []
+        for i, row in enumerate(doc["entries"]):
+            if not isinstance(row, list) or len(row) != len(fields) or not all(
+                    c is None or isinstance(c, str) for c in row):
+                raise RegistryError(f"{origin}: entry {i + 1} is not a row of "
+                                    f"{len(fields)} texts")
+            entries.append(m.Entry.of({f: v for f, c in zip(fields, row, strict=True)
+                                       if (v := _value(f, c)) is not None}))
+        prior = tuple(m.HistoryLine(h["version"], h["date"], h["changes"])
+                      for h in doc["prior_history"])
+        version = m.CplVersion(m.VersionNumber.parse(doc["version"]),
+                               dt.date.fromisoformat(doc["issue_date"]), tuple(entries),
+                               doc["changes"], prior)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RegistryError(f"{origin} is not a valid version file: {exc}",
+                            hint="restore the registry from a backup") from exc
+    previous, signer = doc["previous"], doc["signer"]
+    return StoredVersion(version, sha256_hex(data),
+                         None if previous is None else Link(previous["version"],
+                                                            previous["sha256"]),
+                         doc["made_by"], {f["name"]: f["sha256"] for f in doc["files"]},
+                         None if signer is None else SignerRecord(signer["subject"],
+                                                                  signer["sha256"]))
+
+
+def validate(schema_name: str, document: Any, origin: str) -> None:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(resources.load_json(schema_name))
+    error = next(iter(sorted(validator.iter_errors(document), key=str)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise RegistryError(f"{origin} is damaged: {where}: {error.message}",
+                            hint="restore the registry from a backup")
+
+
+# -- the head and trust ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRecord:
+    """One issued version as the head lists it: its number, digest and issue date."""
+
+    version: str
+    sha256: str
+    issue_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """registry.json: every issued version, oldest first; the last is the latest."""
+
+    versions: tuple[VersionRecord, ...]
+    created: str
+
+    @staticmethod
+    def decode(data: bytes, origin: str) -> Head:
+        try:
+            doc = json.loads(data)
+        except ValueError as exc:
+            raise RegistryError(f"{origin} is damaged: {exc}",
+                                hint="restore the registry from a backup") from exc
+        validate("registry.schema.json", doc, origin)
+        records = tuple(VersionRecord(v["version"], v["sha256"], v["issue_date"])
+                        for v in doc["versions"])
+        if (records[-1].version if records else None) != doc["latest"]:
+            raise RegistryError(f"{origin} is damaged: 'latest' is not the last version listed")
+        return Head(records, doc["created"])
+
+    @property
+    def latest(self) -> VersionRecord | None:
+        return self.versions[-1] if self.versions else None
+
+    def record(self, version: str) -> VersionRecord | None:
+        return next((r for r in self.versions if r.version == version), None)
+
+    def encode(self) -> bytes:
+        return (json.dumps({
+            "format": "cplkit-registry",
+            "format_version": FORMAT_VERSION,
+            "created": self.created,
+            "latest": self.latest.version if self.latest else None,
+            "versions": [{"version": r.version, "sha256": r.sha256, "issue_date": r.issue_date}
+                         for r in self.versions],
+        }, indent=1) + "\n").encode()
+
+
+@dataclass(frozen=True, slots=True)
+class TrustRecord:
+    """A signing certificate the registry trusts, and when and why it was added."""
+
+    sha256: str
+    subject: str
+    added: str
+    reason: str
+    pem: str
+
+
+def encode_trust(records: list[TrustRecord]) -> bytes:
+    doc = {"format": "cplkit-trust", "format_version": FORMAT_VERSION, "certificates": [
+        {"sha256": r.sha256, "subject": r.subject, "added": r.added, "reason": r.reason,
+         "pem": r.pem} for r in records]}
+    return (json.dumps(doc, indent=1) + "\n").encode()
+
+
+def decode_trust(data: bytes, origin: str) -> list[TrustRecord]:
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise RegistryError(f"{origin} is damaged: {exc}",
+                            hint="restore the registry from a backup") from exc
+    validate("trust.schema.json", doc, origin)
+    return [TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
+            for c in doc["certificates"]]

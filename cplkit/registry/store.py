@@ -1,0 +1,193 @@
+"""The registry: every issued CPL version, kept on disk, never changed once issued.
+
+A registry is a directory (see docs/registry.md):
+
+    registry.json              the head: the latest version and every version's SHA-256
+    versions/<n>/version.json  one issued version: label, date, history line, every entry,
+                               and the SHA-256 of the version before it
+    trust.json                 the signing certificates the registry trusts
+    .lock                      held by the one transaction allowed to write
+
+``Registry`` reads: every read checks a file against the digest the head records, so a file
+altered by hand is reported, never trusted. Writing happens only in ``Registry.edit``
+(``cplkit.registry.transaction``). Nothing here validates entries or merges changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cplkit.base.digest import sha256_hex
+from cplkit.core import model as m
+from cplkit.errors import RegistryError
+from cplkit.registry.codec import (
+    HEAD,
+    TRUST,
+    VERSION_FILE,
+    VERSIONS,
+    Head,
+    Link,
+    StoredVersion,
+    TrustRecord,
+    decode_trust,
+    decode_version,
+    encode_trust,
+)
+from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
+from cplkit.registry.transaction import AbortEdit, Transaction, check_base, exclusive_lock
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Registry:
+    """A registry directory. Reading needs no lock; writing happens only in ``edit``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def create(path: Path) -> Registry:
+        """Start an empty registry at ``path``, which must not exist or must be empty."""
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise RegistryError(f"{path} exists and is not empty; cplkit never overwrites it",
+                                hint="name a new directory for the registry")
+        path.mkdir(parents=True, exist_ok=True)
+        (path / VERSIONS).mkdir()
+        write_durably(path / HEAD, Head((), _now()).encode())
+        fsync_dir(path)
+        return Registry(path)
+
+    # -- reading --------------------------------------------------------------------------------
+    def head(self) -> Head:
+        path = self.path / HEAD
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise RegistryError(f"{self.path} is not a cplkit registry (no {HEAD})",
+                                hint="create one with 'cplkit init' or 'cplkit import'") from None
+        except OSError as exc:
+            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return Head.decode(data, str(path))
+
+    def _version_dir(self, version: str) -> Path:
+        return self.path / VERSIONS / version
+
+    def read(self, version: str | None = None, *, head: Head | None = None) -> StoredVersion:
+        """An issued version (the latest by default), checked against the digests recorded."""
+        head = head or self.head()
+        record = head.latest if version is None else head.record(version)
+        if record is None:
+            known = ", ".join(r.version for r in head.versions[-5:]) or "none yet"
+            raise RegistryError(
+                "the registry holds no version yet" if version is None else
+                f"the registry holds no version {version} (latest: {known})",
+                hint="list the versions with 'cplkit history'")
+        path = self._version_dir(record.version) / VERSION_FILE
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RegistryError(f"version {record.version} is missing from the registry "
+                                f"({path}: {exc.strerror or exc})",
+                                hint="restore the registry from a backup") from exc
+        digest = sha256_hex(data)
+        if digest != record.sha256:
+            raise RegistryError(
+                f"{path} has changed since version {record.version} was issued (its SHA-256 is "
+                f"{digest}, the registry recorded {record.sha256}): it was altered by hand",
+                hint="restore the file from a backup; issued versions are never edited")
+        stored = decode_version(data, str(path))
+        index = head.versions.index(record)
+        before = head.versions[index - 1] if index else None
+        if stored.previous != (Link(before.version, before.sha256) if before else None):
+            raise RegistryError(f"{path} does not chain to the version before it in {HEAD}",
+                                hint="restore the registry from a backup")
+        if str(stored.version.number) != record.version:
+            raise RegistryError(f"{path} holds version {stored.version.number}, not "
+                                f"{record.version}")
+        return stored
+
+    def file(self, stored: StoredVersion, name: str) -> bytes:
+        """A file issued with a version, checked against the digest its version.json records."""
+        digest = stored.files.get(name)
+        path = self._version_dir(str(stored.version.number)) / name
+        if digest is None:
+            raise RegistryError(f"version {stored.version.number} has no file {name}")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RegistryError(f"{path} is missing: {exc.strerror or exc}",
+                                hint="restore the registry from a backup") from exc
+        if sha256_hex(data) != digest:
+            raise RegistryError(f"{path} has changed since version {stored.version.number} was "
+                                "issued: it was altered by hand",
+                                hint="restore the file from a backup; issued files are never "
+                                     "edited")
+        return data
+
+    def history(self) -> list[m.HistoryLine]:
+        """Every history line, oldest first. Reads and verifies every version on the way, so it
+        is also the registry's full integrity check; each line is checked against the copy the
+        latest version carries."""
+        head = self.head()
+        if not head.versions:
+            return []
+        stored = [self.read(record.version, head=head) for record in head.versions]
+        lines = list(stored[0].version.history)
+        lines.extend(s.version.history_line for s in stored[1:])
+        if tuple(lines) != stored[-1].version.history:
+            raise RegistryError("the history the latest version carries differs from the "
+                                "versions issued", hint="restore the registry from a backup")
+        return lines
+
+    # -- trust ----------------------------------------------------------------------------------
+    def trusted(self) -> list[TrustRecord]:
+        path = self.path / TRUST
+        if not path.exists():
+            return []
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RegistryError(f"{path} is damaged: {exc}",
+                                hint="restore the registry from a backup") from exc
+        return decode_trust(data, str(path))
+
+    def add_trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
+        """Trust a signing certificate from now on (under the lock); False if already trusted."""
+        with exclusive_lock(self.path):
+            return self.add_trust_locked(pem, fingerprint, subject, reason)
+
+    def add_trust_locked(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
+        """``add_trust`` for a caller that holds the lock already (a transaction)."""
+        records = self.trusted()
+        if any(r.sha256 == fingerprint for r in records):
+            return False
+        records.append(TrustRecord(fingerprint, subject, _now(), reason, pem))
+        replace_durably(self.path / TRUST, encode_trust(records))
+        return True
+
+    # -- writing --------------------------------------------------------------------------------
+    @contextmanager
+    def edit(self, base: str | None = None) -> Iterator[Transaction]:
+        """The one way to change the registry: lock, check the base, stage, commit.
+
+        ``base`` is the version the caller built its change on (None: whatever is latest now);
+        if the registry moved on since, the edit is refused as stale. Raise ``AbortEdit`` in the
+        block to leave without writing (a dry run).
+        """
+        if not (self.path / HEAD).exists():
+            self.head()  # raises the clear "not a registry" error
+        with exclusive_lock(self.path):
+            head = self.head()
+            check_base(base, head)
+            failpoint("locked")
+            transaction = Transaction(self, head)
+            try:
+                yield transaction
+            except AbortEdit:
+                return
+            transaction.commit()

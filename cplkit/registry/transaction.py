@@ -1,0 +1,177 @@
+"""The one way to change a registry: an edit transaction, as python-tuf's ``Repository.edit``.
+
+``Registry.edit(base)`` takes the registry's exclusive lock, checks that ``base`` is still the
+latest version and hands out a ``Transaction``. The caller reads the latest version, merges,
+builds and verifies its files, then stages the new version with ``issue``; when the block ends
+normally the transaction commits: the version is written to a temporary directory and fsynced,
+renamed into place, read back byte for byte, and only then does ``registry.json`` (replaced
+atomically) make it visible. Raising ``AbortEdit`` inside the block (a dry run) leaves without
+writing anything, after exactly the same checks. Nothing here validates entries or signs files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cplkit import __version__
+from cplkit.base.digest import sha256_hex
+from cplkit.core import model as m
+from cplkit.errors import RegistryBusy, RegistryError
+from cplkit.registry.codec import (
+    HEAD,
+    VERSION_FILE,
+    VERSIONS,
+    Head,
+    Link,
+    SignerRecord,
+    StoredVersion,
+    VersionRecord,
+    encode_version,
+)
+from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
+
+if TYPE_CHECKING:
+    from cplkit.registry.store import Registry
+
+LOCK = ".lock"
+ABANDONED = ".abandoned"
+
+
+class AbortEdit(Exception):
+    """Raised inside ``Registry.edit`` to leave without writing: a dry run."""
+
+
+@contextmanager
+def exclusive_lock(registry: Path) -> Iterator[None]:
+    """The registry's write lock, or ``RegistryBusy`` at once if another cplkit holds it."""
+    fd = os.open(registry / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+            raise RegistryBusy(
+                f"another cplkit is writing to the registry {registry} ({holder or 'unknown'})"
+                "; nothing was changed", hint="try again once it has finished") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since "
+                      f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, also when the process dies
+
+
+def check_base(base: str | None, head: Head) -> None:
+    """Refuse a change prepared on a version that is no longer the latest (or on none)."""
+    latest = head.latest.version if head.latest else None
+    if base is None or base == latest:
+        return
+    now = f"the latest version is now {latest}" if latest else "the registry holds no version"
+    raise RegistryBusy(f"the change was prepared on version {base}, but {now}; nothing was "
+                       "changed",
+                       hint="check the change again against the latest version, then publish")
+
+
+@dataclass(frozen=True, slots=True)
+class StagedVersion:
+    """A version waiting for the transaction to commit: the version, how it was made, its
+    files and who signed them."""
+
+    version: m.CplVersion
+    made_by: Mapping[str, Any]
+    files: Mapping[str, bytes]
+    signer: SignerRecord | None
+
+
+@dataclass(slots=True)
+class Transaction:
+    """Stages one new version; ``Registry.edit`` commits it when the block ends normally."""
+
+    registry: Registry
+    head: Head
+    staged: StagedVersion | None = None
+    issued: StoredVersion | None = field(default=None)
+
+    def read_latest(self) -> StoredVersion | None:
+        """The latest version as this transaction's lock found it, read and verified."""
+        return self.registry.read(head=self.head) if self.head.latest else None
+
+    def trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> None:
+        """Trust a signing certificate, inside this transaction's lock."""
+        self.registry.add_trust_locked(pem, fingerprint, subject, reason)
+
+    def issue(self, version: m.CplVersion, *, how: str,
+              sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
+              files: Mapping[str, bytes] | None = None,
+              signer: SignerRecord | None = None) -> None:
+        latest = self.head.latest
+        if latest is not None and str(version.number) != str(
+                m.VersionNumber.parse(latest.version).next()):
+            raise RegistryError(f"version {version.number} does not follow {latest.version}")
+        made_by = {"tool": "cplkit", "tool_version": __version__, "how": how,
+                   "ruleset": ruleset,
+                   "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
+        self.staged = StagedVersion(version, made_by, dict(files or {}), signer)
+
+    def commit(self) -> None:
+        if self.staged is None:
+            return
+        staged = self.staged
+        self._clear_leftovers()
+        version = staged.version
+        number = str(version.number)
+        latest = self.head.latest
+        previous = Link(latest.version, latest.sha256) if latest else None
+        digests = {name: sha256_hex(content) for name, content in staged.files.items()}
+        data = encode_version(version, previous, staged.made_by, digests, staged.signer)
+        versions = self.registry.path / VERSIONS
+        staging = versions / f".tmp-{number}-{os.getpid()}"
+        failpoint("before-write")
+        staging.mkdir()
+        write_durably(staging / VERSION_FILE, data)
+        for name, content in staged.files.items():
+            write_durably(staging / name, content)
+        fsync_dir(staging)
+        failpoint("after-write")
+        final = versions / number
+        staging.rename(final)  # the directory is complete or absent, never half there
+        fsync_dir(versions)
+        failpoint("after-rename")
+        record = VersionRecord(number, sha256_hex(data), version.issue_date.isoformat())
+        head = Head((*self.head.versions, record), self.head.created)
+        # verify what is on disk before it becomes visible: byte for byte what was encoded
+        if (final / VERSION_FILE).read_bytes() != data:
+            raise RegistryError(f"{final / VERSION_FILE} did not read back as written; the "
+                                "version was not issued")
+        self.issued = StoredVersion(version, record.sha256, previous, staged.made_by, digests,
+                                    staged.signer)
+        failpoint("before-head")
+        replace_durably(self.registry.path / HEAD, head.encode())
+        failpoint("after-head")
+        self.head = head
+
+    def _clear_leftovers(self) -> None:
+        """Set aside what an interrupted publish left: temporary and unrecorded version dirs."""
+        versions = self.registry.path / VERSIONS
+        recorded = {r.version for r in self.head.versions}
+        for entry in versions.iterdir():
+            if entry.name in recorded:
+                continue
+            if entry.name.startswith(".tmp-"):
+                shutil.rmtree(entry, ignore_errors=True)
+                continue
+            aside = self.registry.path / ABANDONED
+            aside.mkdir(exist_ok=True)
+            entry.rename(aside / f"{entry.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")

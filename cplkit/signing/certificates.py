@@ -1,0 +1,107 @@
+"""Certificates: reading them, naming them, their validity at a given time, and whether the
+certificates a reader trusts vouch for the one that signed.
+
+Validity is judged here once, for signing (is the key's certificate valid now?) and verification
+(was it valid when it signed?). A signer is trusted only if a trusted certificate is that very
+certificate, or a trusted CA issued it (a normal path validation); a certificate that a file
+merely carries is never trusted for that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from cplkit.errors import SigningError, VerificationError
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    """The certificate's SHA-256 fingerprint, lower-case hex."""
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def subject(certificate: x509.Certificate) -> str:
+    return certificate.subject.rfc4514_string()
+
+
+def load_certificates(data: bytes, origin: str) -> list[x509.Certificate]:
+    """Every certificate in a PEM bundle (or one DER certificate)."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise SigningError(f"{origin} holds no readable X.509 certificate",
+                           hint="give a PEM certificate (or bundle) file") from None
+
+
+def valid_at(certificate: x509.Certificate, at: dt.datetime) -> bool:
+    """Whether ``at`` lies inside the certificate's validity period."""
+    return certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc
+
+
+def validity_period(certificate: x509.Certificate) -> str:
+    return (f"valid {certificate.not_valid_before_utc:%Y-%m-%d} to "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}")
+
+
+def is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        return bool(certificate.extensions.get_extension_for_class(
+            x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def vouched_for(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],
+                trusted: Sequence[x509.Certificate], at: dt.datetime) -> bool:
+    """True if a trusted certificate is ``leaf`` itself, or a trusted CA issued it (path
+    validation at ``at``)."""
+    if any(cert == leaf for cert in trusted):
+        return True
+    from cryptography.x509.verification import PolicyBuilder, Store
+    from cryptography.x509.verification import VerificationError as ChainError
+
+    authorities = [c for c in trusted if is_ca(c)]
+    if not authorities:
+        return False
+    try:
+        verifier = PolicyBuilder().store(Store(authorities)).time(at).build_client_verifier()
+        verifier.verify(leaf, list(intermediates))
+    except (ChainError, ValueError):
+        return False
+    return True
+
+
+def fail(failure: str, message: str, hint: str | None = None) -> VerificationError:
+    return VerificationError(failure, message, hint=hint)
+
+
+def at_noon(day: dt.date) -> dt.datetime:
+    """A day given with --at, as the moment certificates are judged."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
+def trusted_signer(embedded: Sequence[x509.Certificate], trusted: Sequence[x509.Certificate],
+                   at: dt.datetime) -> x509.Certificate:
+    """The signer's certificate (the first embedded), if the trusted certificates vouch for it."""
+    if not embedded:
+        raise fail("structure", "the signature carries no signer certificate")
+    leaf = embedded[0]
+    if vouched_for(leaf, embedded[1:], trusted, at):
+        return leaf
+    raise fail("untrusted",
+               f"signed by {leaf.subject.rfc4514_string()} (SHA-256 fingerprint "
+               f"{fingerprint(leaf)}), which none of the trusted certificates vouches for",
+               hint="check --trust names the CPL signing certificate you were given; a file "
+                    "signed by anyone else must not be loaded")
+
+
+def valid_when_signed(certificate: x509.Certificate, at: dt.datetime) -> None:
+    if not valid_at(certificate, at):
+        raise fail("certificate", f"the signer's certificate {subject(certificate)} was not "
+                   f"valid on {at:%Y-%m-%d} ({validity_period(certificate)})",
+                   hint="a file signed outside its certificate's validity must not be loaded")

@@ -1,0 +1,101 @@
+"""CMS (PKCS#7) detached signatures: made by cryptography, checked with asn1crypto's parser.
+
+cryptography builds the signature but cannot verify CMS, so verification parses the structure
+with asn1crypto and checks the signed attributes' signature with cryptography: one signer, a
+detached signature, content-type and message-digest attributes, an accepted digest, a signer the
+trusted certificates vouch for, valid at its signing time. What the signed bytes mean is for
+``cplkit.publications``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+from cplkit.errors import VerificationError
+from cplkit.signing.certificates import at_noon, fail, trusted_signer, valid_when_signed
+from cplkit.signing.keys import Signer
+from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
+
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+
+
+def sign_cms(data: bytes, signer: Signer,
+             extra: Sequence[x509.Certificate] = ()) -> bytes:
+    """A detached CMS (PKCS#7) signature over ``data``, DER, with the signer's certificates."""
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(
+        signer.certificate, signer.private_key, hashes.SHA256())
+    for cert in (*signer.chain, *extra):
+        builder = builder.add_certificate(cert)
+    return builder.sign(serialization.Encoding.DER,
+                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+
+
+def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
+               at: dt.date | None = None,
+               policy: SigningPolicy = DEFAULT_POLICY) -> x509.Certificate:
+    """Check a detached CMS signature over ``data``; returns the signer's certificate."""
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(signature, strict=True)
+        if info["content_type"].native != "signed_data":
+            raise ValueError("not signed data")
+        signed = info["content"]
+        signers = signed["signer_infos"]
+        if len(signers) != 1:
+            raise fail("structure", f"the CMS signature has {len(signers)} signers, not one")
+        if signed["encap_content_info"]["content"].native is not None:
+            raise fail("structure", "the CMS signature is not detached")
+        signer_info = signers[0]
+        digest_name = signer_info["digest_algorithm"]["algorithm"].native
+        attributes = signer_info["signed_attrs"]
+        found = {a["type"].native: a["values"][0].native for a in attributes}
+        certificates = [x509.load_der_x509_certificate(c.chosen.dump())
+                        for c in signed["certificates"] or []]
+        sid = signer_info["sid"].chosen
+        signature_algorithm = signer_info["signature_algorithm"]["algorithm"].native
+        raw_signature = signer_info["signature"].native
+        signed_bytes = attributes.untag().dump()
+    except VerificationError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise fail("malformed", f"not a CMS signature cplkit can read ({exc})") from None
+    if digest_name not in policy.cms_digests or digest_name not in _HASHES:
+        raise fail("algorithm", f"the digest {digest_name} is not accepted"
+                    + (" (SHA-1 is broken)" if digest_name == "sha1" else ""))
+    if found.get("content_type") != "data" or "message_digest" not in found:
+        raise fail("structure", "the CMS signature lacks its content-type or digest attribute")
+    if hashlib.new(digest_name, data).digest() != found["message_digest"]:
+        raise fail("signature", "the CSV file does not match its signature: it was changed "
+                    "after it was signed", hint="do not load this file")
+    leaf = next((c for c in certificates if isinstance(sid, cms.IssuerAndSerialNumber) and
+                 c.serial_number == sid["serial_number"].native), None)
+    when = at_noon(at) if at else (found.get("signing_time") or dt.datetime.now(dt.UTC))
+    if leaf is None:
+        leaf = next((c for c in trusted if isinstance(sid, cms.IssuerAndSerialNumber) and
+                     c.serial_number == sid["serial_number"].native), None)
+    signer = trusted_signer([leaf] if leaf else [], trusted, when)
+    public_key = signer.public_key()
+    hash_type = _HASHES[digest_name]()
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey) and "ecdsa" in signature_algorithm:
+            public_key.verify(raw_signature, signed_bytes, ec.ECDSA(hash_type))
+        elif isinstance(public_key, rsa.RSAPublicKey) and "rsa" in signature_algorithm:
+            public_key.verify(raw_signature, signed_bytes, padding.PKCS1v15(), hash_type)
+        else:
+            raise fail("algorithm", f"the signature algorithm {signature_algorithm} is not "
+                        "accepted")
+    except InvalidSignature:
+        raise fail("signature", "the CMS signature does not match its signed attributes") \
+            from None
+    valid_when_signed(signer, when)
+    return signer

@@ -1,0 +1,200 @@
+"""XML Signatures: an enveloped signature over a whole document, made and checked.
+
+Signing uses signxml with the policy's algorithms (exclusive canonicalisation, ECDSA-SHA256 or
+RSA-SHA256, SHA-256 digests, one reference to the whole document) and KeyInfo carrying the
+signer's certificate, its chain and its issuer and serial number. Nothing is canonicalised or
+formatted by hand.
+
+``verify_enveloped`` runs the checks in a fixed order so each kind of bad file fails for its own
+reason (``cplkit.errors.VERIFY_EXIT``): well-formed XML with no DTD or entities; exactly one
+signature, the last child of the root, with one reference to the whole document; accepted
+algorithms only (no SHA-1); the caller's schema; a signer the trusted certificates vouch for;
+the signature itself, by signxml; the signer's certificate valid at the signing time. It returns
+the element signxml reports as signed: callers read that and nothing else. What the document
+means is for ``cplkit.publications``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from cplkit.base.xmlsafe import hardened_parser
+from cplkit.signing.certificates import at_noon, fail, trusted_signer, valid_when_signed
+from cplkit.signing.keys import Signer
+from cplkit.signing.policy import (
+    DEFAULT_POLICY,
+    ECDSA_SHA256,
+    ENVELOPED,
+    EXC_C14N,
+    RSA_SHA256,
+    SHA256,
+    XMLDSIG,
+    SigningPolicy,
+)
+
+DS = "{" + XMLDSIG + "}"
+MAX_BYTES = 512 * 2**20
+_DTD = re.compile(rb"<!(?i:doctype|entity)")
+
+
+def _key_info(signer: Signer) -> Any:
+    from lxml import etree
+    from signxml.util import namespaces
+
+    ds = "{" + namespaces.ds + "}"
+    key_info = etree.Element(ds + "KeyInfo", nsmap={"ds": namespaces.ds})
+    data = etree.SubElement(key_info, ds + "X509Data")
+    issuer_serial = etree.SubElement(data, ds + "X509IssuerSerial")
+    etree.SubElement(issuer_serial, ds + "X509IssuerName").text = \
+        signer.certificate.issuer.rfc4514_string()
+    etree.SubElement(issuer_serial, ds + "X509SerialNumber").text = \
+        str(signer.certificate.serial_number)
+    for cert in (signer.certificate, *signer.chain):
+        der = cert.public_bytes(serialization.Encoding.DER)
+        etree.SubElement(data, ds + "X509Certificate").text = base64.b64encode(der).decode()
+    return key_info
+
+
+def sign_xml(root: Any, signer: Signer) -> bytes:
+    """An enveloped signature over the whole document; returns the signed document's bytes."""
+    from lxml import etree
+    from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+    from signxml.signer import XMLSigner
+
+    key = signer.private_key
+    method = ECDSA_SHA256 if isinstance(key, ec.EllipticCurvePrivateKey) else RSA_SHA256
+    xml_signer = XMLSigner(signature_algorithm=SignatureMethod(method),
+                           digest_algorithm=DigestAlgorithm(SHA256),
+                           c14n_algorithm=CanonicalizationMethod(EXC_C14N))
+    signed = xml_signer.sign(root, key=key, key_info=_key_info(signer))
+    # nothing may touch the tree after signing: even a newline after the signature is content
+    data: bytes = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+    return data + b"\n"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedXml:
+    """What verification found: the element that was signed, and who signed it."""
+
+    element: Any
+    signer: x509.Certificate
+
+
+def verify_enveloped(data: bytes, trusted: Sequence[x509.Certificate], at: dt.date | None,
+                     root_tag: str, what: str, schema_errors: Callable[[Any], list[str]], *,
+                     policy: SigningPolicy = DEFAULT_POLICY) -> SignedXml:
+    """The checks every signed XML file of cplkit passes, in order (see the module doc)."""
+    from lxml import etree
+
+    if len(data) > MAX_BYTES:
+        raise fail("malformed", f"the file is larger than {MAX_BYTES // 2**20} MiB")
+    if _DTD.search(data):
+        raise fail("malformed", "the file declares a DTD or entities, which a CPL file never "
+                    "does; refused, as they can expand to exhaust memory or read other files",
+                    hint="do not load this file; ask the sender for the file cplkit signed")
+    try:
+        parsed = etree.fromstring(data, hardened_parser())
+    except etree.XMLSyntaxError as exc:
+        raise fail("malformed", f"not well-formed XML: {exc}") from None
+    if parsed is None:
+        raise fail("malformed", "the file holds no XML element")
+    root: Any = parsed
+    if root.tag != root_tag:
+        raise fail("schema", f"not a {what} (root element {root.tag})")
+    signatures = root.findall(".//" + DS + "Signature")
+    if len(signatures) != 1:
+        raise fail("structure", "no XML signature" if not signatures else
+                    f"{len(signatures)} XML signatures; a CPL file has exactly one",
+                    hint="a second or moved signature is how signature-wrapping attacks work: "
+                         "do not load this file")
+    signature = signatures[0]
+    if signature.getparent() is not root or root[-1] is not signature:
+        raise fail("structure", "the signature is not the last child of the root element, "
+                    "where cplkit puts it", hint="do not load this file")
+    _check_signed_info(signature, policy)
+    errors = schema_errors(root)
+    if errors:
+        raise fail("schema", f"not a valid {what}: " + "; ".join(errors[:3]))
+    stamp = root.get("signedAt") or ""
+    when = at_noon(at) if at else dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    embedded = [x509.load_der_x509_certificate(_b64(c.text)) for c in
+                signature.iterfind(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")]
+    signer = trusted_signer(embedded, trusted, when)
+    signed = _check_signature(data, signer, policy)
+    valid_when_signed(signer, when)
+    return SignedXml(signed, signer)
+
+
+def _b64(text: str | None) -> bytes:
+    try:
+        return base64.b64decode("".join((text or "").split()), validate=True)
+    except ValueError:
+        raise fail("structure", "a certificate in the signature is not base64") from None
+
+
+def _check_signed_info(signature: Any, policy: SigningPolicy) -> None:
+    info = signature.find(DS + "SignedInfo")
+    if info is None:
+        raise fail("structure", "the signature has no SignedInfo")
+    c14n = info.find(DS + "CanonicalizationMethod")
+    method = info.find(DS + "SignatureMethod")
+    references = info.findall(DS + "Reference")
+    if len(references) != 1:
+        raise fail("structure", f"the signature has {len(references)} references; a CPL file's "
+                    "has exactly one, to the whole document")
+    reference = references[0]
+    if reference.get("URI") != "":
+        raise fail("structure", f"the signature covers '{reference.get('URI')}', not the whole "
+                    "document", hint="do not load this file: content outside a partial "
+                                     "signature could be anything")
+    transforms = [t.get("Algorithm") for t in reference.iterfind(f"{DS}Transforms/{DS}Transform")]
+    if not set(transforms) <= policy.transforms or ENVELOPED not in transforms:
+        raise fail("structure", "the signature's transforms are not the enveloped-signature "
+                    "and exclusive canonicalisation of a CPL file")
+    algorithms = [
+        ("canonicalisation", c14n.get("Algorithm") if c14n is not None else None,
+         {policy.canonicalisation}),
+        ("signature", method.get("Algorithm") if method is not None else None,
+         policy.signature_methods),
+        ("digest", reference.findtext(f"{DS}DigestMethod") or
+         (reference.find(DS + "DigestMethod").get("Algorithm")
+          if reference.find(DS + "DigestMethod") is not None else None),
+         policy.digest_methods),
+    ]
+    for what, algorithm, allowed in algorithms:
+        if algorithm not in allowed:
+            weak = " (SHA-1 is broken)" if algorithm and "sha1" in algorithm else ""
+            raise fail("algorithm", f"the {what} algorithm {algorithm} is not accepted{weak}",
+                        hint="CPL files are signed with ECDSA or RSA over SHA-256 and exclusive "
+                             "canonicalisation")
+
+
+def _check_signature(data: bytes, signer: x509.Certificate, policy: SigningPolicy) -> Any:
+    from signxml.algorithms import DigestAlgorithm, SignatureMethod
+    from signxml.exceptions import InvalidDigest, InvalidInput
+    from signxml.exceptions import InvalidSignature as BadSignature
+    from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+    config = SignatureConfiguration(
+        location="./", expect_references=1,
+        signature_methods=frozenset(SignatureMethod(a) for a in policy.signature_methods),
+        digest_algorithms=frozenset(DigestAlgorithm(a) for a in policy.digest_methods))
+    try:
+        result = XMLVerifier().verify(data, x509_cert=signer, parser=hardened_parser(),
+                                      expect_config=config)
+    except (BadSignature, InvalidDigest) as exc:
+        raise fail("signature", f"the signature does not match the content ({exc}): the file "
+                    "was changed after it was signed",
+                    hint="do not load this file; fetch the original again") from None
+    except InvalidInput as exc:
+        raise fail("structure", f"the signature is not well formed: {exc}") from None
+    return result.signed_xml  # type: ignore[union-attr]

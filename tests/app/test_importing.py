@@ -1,0 +1,92 @@
+"""Importing a workbook in SECAS's layout: every entry and history line kept, anomalies listed
+(CPL-I01, I02), nothing refused. The workbooks are written here, in SECAS's four-tab layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from cplkit.app.importing import read_issued_version
+from cplkit.core import model as m
+from cplkit.core.ruleset import Ruleset
+from cplkit.errors import InputFileError
+from cplkit.intake.limits import Limits
+from cplkit.publications.workbook import workbook_bytes
+from tests.core.entries import valid_gas
+
+HISTORY = [("1.0", "27/10/2016", "Initial blank version for publication."),
+           ("1.9", "16/01/2017", "One New Device Model added:\n000001 - ..."),
+           ("1.10", "27/01/2017", "One New Device Model added:\n000003 - ...")]
+
+
+def published(number: str, status: str, **changes: str) -> dict[str, m.Value | None]:
+    values = {k: v for k, v in valid_gas(**changes).items() if k in m.PUBLISHED_FIELDS}
+    values.update({m.ENTRY_NUMBER: number, m.ENTRY_STATUS: status})
+    return values  # type: ignore[return-value]
+
+
+@pytest.fixture
+def workbook(tmp_path: Path, ruleset: Ruleset) -> Path:
+    path = tmp_path / "cpl.xlsx"
+    entries = [
+        published("000001", "Current"),
+        published("000003", "Removed", **{m.FIRMWARE_VERSION: "01:02:0A:FE",
+                                          m.GBCS_VERSION: "GBCS Version 1.0 ",
+                                          m.SPEC_VERSION: "SMETS V2.0"}),
+    ]
+    history = tuple(m.HistoryLine(v, dt.datetime.strptime(d, "%d/%m/%Y").date().isoformat(), c)
+                    for v, d, c in HISTORY)
+    version = m.CplVersion(m.VersionNumber.parse("1.10"), dt.date(2017, 1, 27),
+                           tuple(m.Entry.of({k: v for k, v in e.items() if v is not None})
+                                 for e in entries), history[-1].changes, history[:-1])
+    assert version.label == "Version 1.10 Issued on 27-01-2017"
+    path.write_bytes(workbook_bytes(version, ruleset))
+    return path
+
+
+def test_everything_is_kept(workbook: Path, ruleset: Ruleset) -> None:
+    imported = read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
+    version = imported.version
+    assert str(version.number) == "1.10" and version.issue_date == dt.date(2017, 1, 27)
+    assert [h.version for h in version.prior_history] == ["1.0", "1.9"]
+    assert version.changes == HISTORY[-1][2]
+    assert [e.number for e in version.entries] == ["000001", "000003"]
+    legacy = version.by_number()["000003"]
+    assert legacy.gbcs_version == "GBCS Version 1.0"  # trimmed, legacy, still imported
+    codes = {(f.code, f.cell) for f in imported.findings}
+    assert ("CPL-R04", "K9") in codes and ("CPL-V09", "K9") in codes
+    gap = [f for f in imported.findings if f.code == "CPL-I02"]
+    assert len(gap) == 1 and "000002" in gap[0].message
+
+
+def test_values_excel_mangled_are_kept_as_meant(workbook: Path, ruleset: Ruleset) -> None:
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["G8"].value = 12  # hardware version typed into a General cell
+    wb["Central Products List"]["E8"].value = "not hex"
+    wb.save(workbook)
+    imported = read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
+    entry = imported.version.by_number()["000001"]
+    assert entry.text(m.HARDWARE_VERSION) == "12"
+    assert entry.text(m.MANUFACTURER_ID) == "not hex"
+    kept = sorted((f.cell, f.message) for f in imported.findings if f.code == "CPL-I01")
+    assert kept == [("E8", "Device_Model.manufacturer_identifier: kept as 'not hex'"),
+                    ("G8", "Device_Model.hardware_version.version: kept as '12'")]
+
+
+def test_an_entry_without_a_number_cannot_be_imported(workbook: Path, ruleset: Ruleset) -> None:
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["B9"].value = None
+    wb.save(workbook)
+    with pytest.raises(InputFileError, match="row 9 has no usable entry number"):
+        read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
+
+
+def test_a_workbook_without_version_control(tmp_path: Path, ruleset: Ruleset) -> None:
+    from tests.conftest import SAMPLES
+
+    with pytest.raises(InputFileError, match="Version Control"):
+        read_issued_version(SAMPLES / "valid" / "bulk-submission.xlsx", ruleset, Limits(),
+                            file="bulk.xlsx")

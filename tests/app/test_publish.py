@@ -1,0 +1,208 @@
+"""The master-list workflow through the command line: publish submissions, removals and
+certificate updates; read the list, one entry, the history and a diff; audit the list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cplkit.cli import cli
+from cplkit.core import model as m
+from cplkit.forms.new_entry import write_new_entry_form
+from cplkit.intake.rulesets import load_ruleset
+from tests.conftest import SAMPLES
+from tests.core.entries import valid_gas
+
+AS_OF = ["--as-of", "2026-11-23"]
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    path = tmp_path / "registry"
+    assert run("init", "-r", path)[0] == 0
+    code, out = run("publish", "-r", path, *AS_OF, SAMPLES / "valid" / "bulk-submission.csv")
+    assert code == 0, out
+    return path
+
+
+def form(tmp_path: Path, **changes: str) -> Path:
+    path = tmp_path / f"form-{len(list(tmp_path.iterdir()))}.xlsx"
+    write_new_entry_form(path, load_ruleset(), [valid_gas(**changes)])
+    return path
+
+
+def csv_file(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
+    path = tmp_path / name
+    with path.open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    return path
+
+
+def test_first_publish_of_an_empty_registry_is_version_1_0(registry: Path) -> None:
+    _, out = run("history", "-r", registry, "--format", "json")
+    history = json.loads(out)
+    assert [h["version"] for h in history] == ["1.0"]
+    assert history[0]["date"] == "2026-11-23"
+    assert history[0]["changes"].startswith("Seven new SMETS2 device models added:\n000001 - ")
+
+
+def test_list_json_is_keyed_by_canonical_names_and_filters(registry: Path) -> None:
+    code, out = run("list", "-r", registry, "--format", "json")
+    entries = json.loads(out)
+    assert code == 0 and len(entries) == 8
+    assert list(entries[0]) == list(m.PUBLISHED_FIELDS)
+    assert entries[0]["Entry.number"] == "000001" and entries[0]["Entry.status"] == "Current"
+    _, out = run("list", "-r", registry, "--format", "json", "--device-type", "hub")
+    assert [e["Device_Type.name"] for e in json.loads(out)] == ["Communications Hub"]
+    _, out = run("list", "-r", registry, "--format", "csv", "--manufacturer", "12:3e")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == list(m.PUBLISHED_FIELDS) and len(rows) == 9
+    _, out = run("list", "-r", registry, "--status", "removed")
+    assert out.strip().endswith("0 entries")
+
+
+def test_show_one_entry(registry: Path) -> None:
+    code, out = run("show", "3", "-r", registry, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["Device_Type.name"] == "Single Element Electricity Metering Equipment"
+    assert run("show", "000099", "-r", registry)[0] == 2
+
+
+def test_publish_removals_and_certificate_updates(registry: Path, tmp_path: Path) -> None:
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"],
+        ["000002", "incorrect GBCS version", "SSC 2026-11-20"]])
+    updates = csv_file(tmp_path, "updates.csv", [
+        ["CPA_Certificate.identification_number", "new_identification_number",
+         "new_expiry_date", "reason"],
+        ["[R] NCSC-1500000000-4001", "[R] NCSC-1500000000-5001", "30/08/2031", "renewed"]])
+    code, out = run("publish", "-r", registry, *AS_OF, removals, updates)
+    assert code == 0, out
+    _, out = run("diff", "1.0", "1.1", "-r", registry, "--format", "json")
+    changes = json.loads(out)
+    assert [e["Entry.number"] for e in changes["removed"]] == ["000002"]
+    assert not changes["added"]
+    amended = {(a["entry"], a["field"]) for a in changes["amended"]}
+    assert ("000001", m.CPA_ID) in amended and ("000001", m.CPA_EXPIRY) in amended
+    _, out = run("history", "-r", registry, "--format", "json")
+    text = json.loads(out)[-1]["changes"]
+    assert "One device model removed:\n000002 - " in text
+    assert "(incorrect GBCS version; decision: SSC 2026-11-20)" in text
+    assert "replaced by [R] NCSC-1500000000-5001" in text
+
+
+def test_change_file_problems_are_findings_at_their_cells(registry: Path, tmp_path: Path) -> None:
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"], ["2", "typo", ""], ["000777", "gone", "SSC"]])
+    code, out = run("publish", "-r", registry, *AS_OF, "--format", "json", removals)
+    assert code == 1
+    report = json.loads(out)
+    from jsonschema import Draft202012Validator
+
+    from tests.conftest import ROOT
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+    Draft202012Validator(schema).validate(report)
+    found = {(f["code"], f["cell"]) for f in report["files"][0]["findings"]}
+    assert found == {("CPL-V06", "A2"), ("CPL-V01", "C2")}
+    assert report["publish"]["issued"] is None
+    # the malformed row stops the publish before the unknown entry number is even looked up
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"], ["000777", "gone", "SSC"]])
+    code, out = run("publish", "-r", registry, *AS_OF, "--format", "json", removals)
+    found = {(f["code"], f["cell"]) for f in json.loads(out)["files"][0]["findings"]}
+    assert code == 1 and found == {("CPL-M04", "A2")}
+
+
+def test_a_submission_with_errors_publishes_nothing(registry: Path, tmp_path: Path) -> None:
+    good = form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"})
+    bad = form(tmp_path, **{m.FIRMWARE_VERSION: "09:09"})
+    code, out = run("publish", "-r", registry, *AS_OF, good, bad)
+    assert code == 1 and "CPL-V03" in out and "nothing was written" in out
+    assert json.loads(run("history", "-r", registry, "--format", "json")[1])[-1]["version"] == "1.0"
+
+
+def test_merge_warnings_do_not_stop_a_publish(registry: Path, tmp_path: Path) -> None:
+    """A hub sharing the gas meter's Device Model: CPL-M03, a warning, and the version issues."""
+    hub = {k: v for k, v in valid_gas("CHTS V1.5").items()
+           if not k.startswith(("Manufacturer Contact FIR", "FIR "))}
+    hub[m.DEVICE_TYPE] = "Communications Hub"
+    path = tmp_path / "hub.xlsx"
+    write_new_entry_form(path, load_ruleset(), [hub])
+    code, out = run("publish", "-r", registry, *AS_OF, path)
+    assert code == 0, out
+    assert "CPL-M03" in out and "issued Version 1.1" in out
+
+
+def test_dry_run_writes_nothing(registry: Path, tmp_path: Path) -> None:
+    code, out = run("publish", "-r", registry, *AS_OF, "--dry-run",
+                    form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"}))
+    assert code == 0
+    assert "Dry run, nothing written: would issue Version 1.1 Issued on 23-11-2026" in out
+    assert "+ 000009 Gas Smart Meter" in out
+    assert not (registry / "versions" / "1.1").exists()
+
+
+def test_an_issue_date_before_the_latest_is_refused(registry: Path, tmp_path: Path) -> None:
+    code, out = run("publish", "-r", registry, "--as-of", "2026-01-01", "--dry-run",
+                    form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"}))
+    assert code == 1 and "before the latest version" in out
+
+
+def test_audit_finds_expired_certificates_and_proposes_removals(registry: Path,
+                                                                tmp_path: Path) -> None:
+    code, out = run("audit", "-r", registry, "--as-of", "2031-01-01", "--format", "json")
+    items = json.loads(out)
+    assert code == 0
+    assert {i["reason"] for i in items} == {"cpa-expired"}
+    assert items[0]["subject"] == "[R] NCSC-1500000000-4001"
+    assert len(items[0]["entries"]) == 6
+    proposal = tmp_path / "proposal.csv"
+    code, out = run("audit", "-r", registry, "--as-of", "2031-01-01", "--propose-removals",
+                    proposal)
+    rows = list(csv.reader(proposal.open()))
+    assert rows[0] == ["Entry.number", "reason", "decision"] and len(rows) == 7
+    assert rows[1][2] == ""  # the Security Sub-Committee decides
+    code, out = run("publish", "-r", registry, "--as-of", "2031-01-01", "--dry-run", proposal)
+    assert code == 1 and "CPL-V01" in out
+    _, out = run("audit", "-r", registry, "--as-of", "2030-06-01", "--within", "30")
+    assert "Nothing to act on" in out
+    _, out = run("audit", "-r", registry, "--as-of", "2030-06-01", "--within", "120")
+    assert "expires soon" in out
+
+
+@pytest.mark.parametrize(("flag", "header"), [
+    ("--removals", "Entry.number,reason,decision"),
+    ("--certificate-updates",
+     "CPA_Certificate.identification_number,new_identification_number,new_expiry_date,reason"),
+])
+def test_change_file_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str,
+                               header: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _ = run("template", flag)
+    written = next(tmp_path.glob("*.csv"))
+    assert code == 0 and written.read_text().strip() == header
+
+
+def test_reading_an_empty_or_missing_registry(tmp_path: Path) -> None:
+    code, out = run("list", "-r", tmp_path / "nowhere")
+    assert code == 4 and "not a cplkit registry" in out
+    run("init", "-r", tmp_path / "empty")
+    code, out = run("list", "-r", tmp_path / "empty")
+    assert code == 4 and "no version yet" in out
+
+
+def test_importing_a_missing_workbook_says_so(tmp_path: Path) -> None:
+    code, out = run("import", tmp_path / "nowhere.xlsm", "-r", tmp_path / "registry")
+    assert code == 3 and "cannot be opened: No such file or directory" in out
+    assert not (tmp_path / "registry").exists()

@@ -1,0 +1,201 @@
+"""Hostile and broken files: each gets CPL-F01 or CPL-F02 with a clear message, never a
+traceback, and nothing is expanded or loaded beyond the limits. Every file is built here."""
+
+from __future__ import annotations
+
+import io
+import random
+import string
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cplkit.app.check import check_file
+from cplkit.core.findings import FileReport
+from cplkit.core.ruleset import Ruleset
+from cplkit.intake.limits import Limits
+from tests.conftest import AS_OF, SAMPLES
+from tests.intake.workbooks import SHEET_CLOSE, SHEET_OPEN, inline_cell, table_sheet, write_workbook
+
+VALID_FORM = SAMPLES / "valid" / "form-gas-smart-meter.xlsx"
+HEADER = ["Device_Type.name", "Device_Model.manufacturer_identifier",
+          "Device_Model.model_identifier"]
+
+
+def only(report: FileReport) -> tuple[str, str]:
+    assert len(report.findings) == 1, report.findings
+    finding = report.findings[0]
+    assert report.unreadable and report.entries == 0
+    assert finding.hint
+    return finding.code, finding.message
+
+
+def run(path: Path, ruleset: Ruleset, limits: Limits | None = None) -> FileReport:
+    return check_file(path, ruleset, AS_OF, limits=limits or Limits())
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"", "empty"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+    (b"\x7fELF\x02\x01\x01\x00" + bytes(100), "binary"),
+    (b"<html><body>CPL</body></html>", "HTML"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "97-2003"),
+    (b"PK\x03\x04" + bytes(40), "corrupt or truncated"),
+])
+def test_not_a_spreadsheet(tmp_path: Path, ruleset: Ruleset, content: bytes, says: str) -> None:
+    path = tmp_path / "submission.xlsx"
+    path.write_bytes(content)
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F01"
+    assert says in message
+
+
+def test_truncated_workbook(tmp_path: Path, ruleset: Ruleset) -> None:
+    data = VALID_FORM.read_bytes()
+    path = tmp_path / "truncated.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F01"
+    assert "corrupt or truncated" in message
+
+
+def test_zip_that_is_not_a_workbook(tmp_path: Path, ruleset: Ruleset) -> None:
+    path = tmp_path / "letter.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F01"
+    assert "not an Excel workbook" in message
+
+
+def test_password_protected_workbook(tmp_path: Path, ruleset: Ruleset) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with VALID_FORM.open("rb") as plain:
+        OOXMLFile(plain).encrypt("secret", out)
+    path = tmp_path / "protected.xlsx"
+    path.write_bytes(out.getvalue())
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F01"
+    assert "password" in message
+
+
+def test_zip_bomb(tmp_path: Path, ruleset: Ruleset) -> None:
+    # 64 MiB of spaces compress to about 64 KiB: a thousand-fold expansion
+    def chunks() -> Iterator[bytes]:
+        yield SHEET_OPEN
+        for _ in range(64):
+            yield b" " * 2**20
+        yield SHEET_CLOSE
+    path = write_workbook(tmp_path / "bomb.xlsx", chunks())
+    assert path.stat().st_size < 2**20
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F02"
+    assert "zip bomb" in message
+
+
+def test_uncompressed_size_limit_holds_even_for_an_honest_ratio(
+        tmp_path: Path, ruleset: Ruleset) -> None:
+    path = write_workbook(tmp_path / "big.xlsx", table_sheet([HEADER] + [["x"] * 3] * 2000),
+                          compression=zipfile.ZIP_STORED)
+    code, message = only(run(path, ruleset, Limits(max_uncompressed_bytes=64 * 1024)))
+    assert code == "CPL-F02"
+    assert "uncompressed" in message
+
+
+@pytest.mark.parametrize("doctype", [
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]>',
+    b'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+])
+def test_dtd_and_entities_are_refused(tmp_path: Path, ruleset: Ruleset, doctype: bytes) -> None:
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?>\n' + doctype +
+             SHEET_OPEN.split(b"\n", 1)[1] + b'<row r="1">' + inline_cell("A1", "x")
+             + b"&lol3;</row>" + SHEET_CLOSE)
+    path = write_workbook(tmp_path / "entities.xlsx", sheet)
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F02"
+    assert "DTD or entities" in message
+
+
+def test_entities_in_shared_strings_are_refused_too(tmp_path: Path, ruleset: Ruleset) -> None:
+    strings = (b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa">]>'
+               b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+               b"<si><t>&a;</t></si></sst>")
+    path = write_workbook(tmp_path / "sst.xlsx", table_sheet([HEADER]),
+                          extra={"xl/sharedStrings.xml": strings})
+    code, _ = only(run(path, ruleset))
+    assert code == "CPL-F02"
+
+
+def test_a_million_rows(tmp_path: Path, ruleset: Ruleset) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield SHEET_OPEN + b'<row r="1">' + b"".join(
+            inline_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADER)) + b"</row>"
+        block = []
+        for r in range(2, 1_000_002):
+            block.append(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r))
+            if len(block) == 50_000:
+                yield b"".join(block)
+                block = []
+        yield b"".join(block) + SHEET_CLOSE
+    path = write_workbook(tmp_path / "million.xlsx", chunks())
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F02"
+    assert "rows" in message
+
+
+def test_a_ten_megabyte_cell(tmp_path: Path, ruleset: Ruleset) -> None:
+    # random letters, so the file is not refused as a zip bomb before the cell is reached
+    letters = random.Random(7).choices(string.ascii_letters, k=10_000_000)
+    rows = [HEADER, ["Gas Smart Meter", "12:3E", "".join(letters)]]
+    path = write_workbook(tmp_path / "huge-cell.xlsx", table_sheet(rows))
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F02"
+    assert "C2" in message and "characters" in message
+
+
+def test_a_ten_megabyte_csv_field(tmp_path: Path, ruleset: Ruleset) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(",".join(HEADER) + "\nGas Smart Meter,12:3E," + "A" * 10_000_000 + "\n")
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F02"
+    assert "line 2" in message
+
+
+def test_too_many_csv_rows(tmp_path: Path, ruleset: Ruleset) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(",".join(HEADER) + "\n" + "Gas Smart Meter,12:3E,20:01\n" * 101)
+    code, _ = only(run(path, ruleset, Limits(max_rows=100)))
+    assert code == "CPL-F02"
+
+
+def test_file_size_limit(tmp_path: Path, ruleset: Ruleset) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(",".join(HEADER) + "\n" + "Gas Smart Meter,12:3E,20:01\n" * 1000)
+    code, message = only(run(path, ruleset, Limits(max_file_bytes=1000)))
+    assert code == "CPL-F02"
+    assert "MiB" in message
+
+
+def test_missing_file_and_directory(tmp_path: Path, ruleset: Ruleset) -> None:
+    code, message = only(run(tmp_path / "nowhere.xlsx", ruleset))
+    assert code == "CPL-F01" and "cannot be opened" in message
+    code, message = only(run(tmp_path, ruleset))
+    assert code == "CPL-F01" and "directory" in message
+
+
+def test_macros_are_never_run_or_kept(tmp_path: Path, ruleset: Ruleset) -> None:
+    """An .xlsm is read for its cells only; its vbaProject.bin is not even decompressed."""
+    path = write_workbook(
+        tmp_path / "macro.xlsm",
+        table_sheet([[*HEADER, "Device_Model.firmware_version"],
+                     ["Gas Smart Meter", "12:3E", "20:01", "01:02:03:04"]]),
+        extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"Attribute VB_Name" * 100})
+    report = run(path, ruleset)
+    assert report.entries == 1
+    assert not report.unreadable
+    assert {f.code for f in report.findings} <= {"CPL-F04", "CPL-V01"}

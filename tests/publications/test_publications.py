@@ -1,0 +1,261 @@
+"""The publications of each version, tested the way people use them: the SECAS-layout workbook,
+the JSON export, the web page in a real browser, the signed manifest, and no evaluable formula
+anywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+from openpyxl import load_workbook
+
+from cplkit.cli import cli
+from cplkit.core import model as m
+from cplkit.forms.new_entry import write_new_entry_form
+from cplkit.intake.rulesets import load_ruleset
+from tests.conftest import ROOT, SAMPLES
+from tests.core.entries import valid_gas
+
+ARTIFACTS = ROOT / "test-artifacts"
+HOSTILE = {
+    m.IMAGE_CREATOR: '=HYPERLINK("http://evil.example/x","click")',
+    m.ZSE_ID: "@SUM(1+1)*cmd",
+    m.DLMS_ID: "-2+3",
+    m.DLMS_VERSION: "CTT 4.2",
+    m.IMAGE_DESCRIPTOR: "+cmd|' /C calc'!A0; Dual Band",
+}
+
+
+@pytest.fixture
+def published(tmp_path: Path) -> Path:
+    """A registry at version 1.1, whose new entry carries values a spreadsheet would evaluate."""
+    registry = tmp_path / "registry"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "-r", str(registry)]).exit_code == 0
+    args = ["publish", "-r", str(registry), "--as-of", "2026-11-23"]
+    assert runner.invoke(cli, [*args, str(SAMPLES / "valid" / "bulk-submission.csv")]
+                         ).exit_code == 0
+    form = tmp_path / "hostile.xlsx"
+    write_new_entry_form(form, load_ruleset(), [valid_gas(**{
+        m.FIRMWARE_VERSION: "0F:0F:0F:0F", **HOSTILE})])
+    checked = runner.invoke(cli, ["check", "--as-of", "2026-11-23", str(form)])
+    assert checked.exit_code == 0, checked.output  # such values are legal CPL data
+    result = runner.invoke(cli, [*args, str(form)])
+    assert result.exit_code == 0, result.output
+    return registry / "versions" / "1.1"
+
+
+def test_one_publish_writes_every_publication(published: Path) -> None:
+    names = sorted(p.name for p in published.iterdir())
+    assert names == ["cpl-1.1.csv", "cpl-1.1.csv.p7s", "cpl-1.1.html", "cpl-1.1.json",
+                     "cpl-1.1.xlsx", "cpl-1.1.xml", "manifest-1.1.xml", "version.json"]
+    document = json.loads((published / "cpl-1.1.json").read_text())
+    schema = json.loads((ROOT / "schemas" / "cpl-export.schema.json").read_text())
+    Draft202012Validator(schema).validate(document)
+    assert [e["Entry.number"] for e in document["entries"]][-1] == "000009"
+    assert [h["version"] for h in document["history"]] == ["1.0", "1.1"]
+
+
+def test_the_manifest_catches_a_changed_workbook(published: Path,
+                                                 signing_keys: tuple[Path, Path]) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["verify", str(published / "manifest-1.1.xml"), "--trust",
+                             str(signing_keys[1])])
+    assert ok.exit_code == 0 and "all 6 files match" in ok.output
+    workbook = published / "cpl-1.1.xlsx"
+    original = workbook.read_bytes()
+    try:
+        workbook.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+        bad = runner.invoke(cli, ["verify", str(published / "manifest-1.1.xml"), "--trust",
+                                  str(signing_keys[1])])
+        assert bad.exit_code == 13 and "cpl-1.1.xlsx is not the file the manifest lists" in \
+            bad.output
+    finally:
+        workbook.write_bytes(original)
+
+
+def test_the_workbook_has_secas_four_tabs_and_full_history(published: Path) -> None:
+    wb = load_workbook(published / "cpl-1.1.xlsx")
+    assert wb.sheetnames == ["Version Control", "CPL - New Entry", "Central Products List",
+                             "CPL - saveable in CSV"]
+    assert wb["Version Control"]["A3"].value == "Version 1.1 Issued on 23-11-2026"
+    assert [wb["Version Control"].cell(r, 1).value for r in (11, 12)] == ["1.0", "1.1"]
+    listing = wb["Central Products List"]
+    assert listing["A1"].value == "Data Group" and listing["B8"].value == "000001"
+    extract = wb["CPL - saveable in CSV"]
+    assert extract["A1"].value == "Version" and extract["B2"].value == "000001"
+    assert not (published / "cpl-1.1.xlsx").read_bytes().count(b"vbaProject")
+
+
+def test_no_export_carries_an_evaluable_formula(published: Path) -> None:
+    wb = load_workbook(published / "cpl-1.1.xlsx")
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    listing = wb["Central Products List"]
+    assert listing["S16"].value == HOSTILE[m.IMAGE_CREATOR]  # the 9th entry, as plain text
+    registry = published.parent.parent
+    result = CliRunner().invoke(cli, ["list", "-r", str(registry), "--format", "csv"])
+    rows = list(csv.reader(io.StringIO(result.output)))
+    creator = rows[-1][list(m.PUBLISHED_FIELDS).index(m.IMAGE_CREATOR)]
+    assert creator == "'" + HOSTILE[m.IMAGE_CREATOR]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    page = (published / "cpl-1.1.html").read_text()
+    assert "=HYPERLINK(&quot;http://evil.example/x&quot;" in page
+    assert "<script>" in page and page.count("<script>") == 1  # ours, and nothing injected
+    document = json.loads((published / "cpl-1.1.json").read_text())
+    assert document["entries"][-1][m.IMAGE_CREATOR] == HOSTILE[m.IMAGE_CREATOR]
+
+
+def test_the_page_needs_nothing_from_the_network(published: Path) -> None:
+    page = (published / "cpl-1.1.html").read_text()
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    for pattern in ("http://", "https://", "//cdn", "<link", "src=", "@import", "url("):
+        outside_data = page.replace("http://evil.example/x", "")
+        assert pattern not in outside_data, pattern
+    assert '<th scope="col">Firmware</th>' in page and ">Search<input" in page
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                    reason="headless Chromium is not installed (Debian: chromium chromium-driver)")
+def test_the_page_in_a_real_browser(published: Path) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-sync",
+                 "--disable-component-update", "--window-size=1366,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        driver.get((published / "cpl-1.1.html").as_uri())
+        rows = driver.find_elements(By.CSS_SELECTOR, "#entries tbody tr")
+        assert len(rows) == 9
+        count = driver.find_element(By.ID, "count")
+        assert count.text == "9 of 9 entries shown"
+
+        def visible() -> list[str]:
+            return [r.find_element(By.CSS_SELECTOR, "td").text for r in rows if r.is_displayed()]
+
+        search = driver.find_element(By.NAME, "q")
+        search.send_keys("0F:0F:0F")
+        assert visible() == ["000009"] and count.text == "1 of 9 entries shown"
+        search.clear()
+        search.send_keys("hub")
+        assert visible() == ["000001"]
+        search.clear()
+        search.send_keys(" ")  # an input event with nothing to search for
+        Select(driver.find_element(By.NAME, "type")).select_by_visible_text("Gas Smart Meter")
+        assert visible() == ["000002", "000008", "000009"]
+        Select(driver.find_element(By.NAME, "spec")).select_by_visible_text("SMETS V1.2")
+        assert visible() == ["000008"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "cpl-page-filtered.png"))
+        assert (ARTIFACTS / "cpl-page-filtered.png").stat().st_size > 10_000
+        # a phone-sized window lays rows out as cards: filtered rows must stay hidden there too
+        driver.set_window_size(390, 844)
+        assert visible() == ["000008"]
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 400
+        driver.save_screenshot(str(ARTIFACTS / "cpl-page-filtered-phone.png"))
+    finally:
+        driver.quit()
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _to_csv(workbook: Path, out: Path) -> dict[str, list[list[str]]]:
+    """Every sheet of ``workbook`` as LibreOffice Calc sees it, through its CSV export."""
+    out.mkdir(exist_ok=True)
+    profile = (out / "profile").as_uri()
+    done = subprocess.run(
+        [str(SOFFICE), f"-env:UserInstallation={profile}", "--headless", "--convert-to",
+         'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1',
+         "--outdir", str(out), str(workbook)],
+        capture_output=True, text=True, check=False, timeout=180,
+        env={**os.environ, "HOME": str(out)})
+    assert done.returncode == 0, done.stderr
+    sheets = {}
+    for path in out.glob(f"{workbook.stem}*.csv"):
+        name = path.stem[len(workbook.stem) + 1:]
+        sheets[name] = list(csv.reader(path.open(encoding="utf-8")))
+    return sheets
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice is not installed (Debian: libreoffice-calc)")
+def test_the_workbook_and_template_in_libreoffice(published: Path, tmp_path: Path) -> None:
+    sheets = _to_csv(published / "cpl-1.1.xlsx", tmp_path / "calc")
+    listing = sheets["Central Products List"]
+    registry_entries = json.loads((published / "cpl-1.1.json").read_text())["entries"]
+    rows = listing[7:]
+    assert len(rows) == len(registry_entries) == 9
+    for row, entry in zip(rows, registry_entries, strict=True):
+        for column, name in enumerate(m.PUBLISHED_FIELDS, start=1):
+            expected = entry[name] or ""
+            if name == m.CPA_EXPIRY and expected:
+                y, mo, d = expected.split("-")
+                expected = f"{d}/{mo}/{y}"
+            assert row[column] == expected, (name, row[column], expected)
+    assert rows[0][1] == "000001" and rows[0][6] == "01"  # leading zeros survive
+    creator = rows[-1][list(m.PUBLISHED_FIELDS).index(m.IMAGE_CREATOR) + 1]
+    assert creator == HOSTILE[m.IMAGE_CREATOR]  # shown as text, not evaluated
+    assert sheets["CPL - saveable in CSV"][1][1] == "000001"
+    template = tmp_path / "template.xlsx"
+    assert CliRunner().invoke(cli, ["template", "-o", str(template)]).exit_code == 0
+    form = _to_csv(template, tmp_path / "calc-template")["CPL - New Entry"]
+    labels = [(r[0], r[1]) for r in form[6:] if len(r) > 1]
+    assert labels[0] == ("Entry", "number") and ("GBCS Version", "version_number") in labels
+    assert form[6][6] == "This value is allocated by SECAS"
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_template_filled_with_valid_values_passes_check(tmp_path: Path, bulk: bool) -> None:
+    """Fill the blank template cell by cell, as a person would in Excel, then check it."""
+    template = tmp_path / "template.xlsx"
+    args = ["template", "-o", str(template)] + (["--bulk"] if bulk else [])
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    wb = load_workbook(template)
+    ws = wb.active
+    assert ws.data_validations.dataValidation, "dropdowns and input messages"
+    entry = valid_gas()
+    if bulk:
+        header = [c.value for c in ws[1]]
+        for column, name in enumerate(header, start=1):
+            ws.cell(2, column).value = entry.get(name)
+        lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+        device_column = header.index(m.DEVICE_TYPE) + 1
+        letter = chr(64 + device_column)
+        assert "Gas Smart Meter" in lists[f"{letter}2:{letter}1000"]
+    else:
+        rows = {(ws.cell(r, 1).value, ws.cell(r, 2).value): r for r in range(7, ws.max_row + 1)}
+        for spec in load_ruleset().fields.values():
+            group, attribute = spec.labels[-1] if len(spec.labels) > 1 else (spec.group,
+                                                                              spec.attribute)
+            if entry.get(spec.name) is not None:
+                ws.cell(rows[(group, attribute)], 7).value = entry[spec.name]
+        assert ws["G10"].number_format == "@"  # hex kept as typed
+    wb.save(template)
+    result = CliRunner().invoke(cli, ["check", "--as-of", "2026-11-23", "--format", "json",
+                                      str(template)])
+    report = json.loads(result.output)["files"][0]
+    assert result.exit_code == 0 and report["findings"] == [], report["findings"]
+    assert report["entries"] == 1

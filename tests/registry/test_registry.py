@@ -1,0 +1,265 @@
+"""The registry's guarantees, each provoked: issued versions never change and tampering is
+caught by every reader; a publish is all or nothing even when killed at any step; two publishes
+at once cannot both win; a stale base is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cplkit.cli import cli
+from cplkit.core import model as m
+from cplkit.errors import RegistryBusy, RegistryError
+from cplkit.forms.new_entry import write_new_entry_form
+from cplkit.intake.rulesets import load_ruleset
+from cplkit.registry import Registry
+from cplkit.registry.codec import Link
+from cplkit.registry.transaction import exclusive_lock
+from tests.conftest import SAMPLES
+from tests.core.entries import valid_gas
+
+AS_OF = "2026-11-23"
+
+
+def cplkit(*args: str | Path,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cplkit", *map(str, args)], capture_output=True,
+                          text=True, check=False, env={**os.environ, **(env or {})})
+
+
+def submission(tmp_path: Path, firmware: str) -> Path:
+    path = tmp_path / f"form-{firmware.replace(':', '')}.xlsx"
+    write_new_entry_form(path, load_ruleset(), [valid_gas(**{m.FIRMWARE_VERSION: firmware})])
+    return path
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    """A registry holding version 1.0: the eight bundled bulk-sample entries."""
+    path = tmp_path / "registry"
+    assert cplkit("init", "-r", path).returncode == 0
+    done = cplkit("publish", "-r", path, "--as-of", AS_OF,
+                  SAMPLES / "valid" / "bulk-submission.csv")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return path
+
+
+def latest(path: Path) -> str | None:
+    head = Registry(path).head()
+    return head.latest.version if head.latest else None
+
+
+def test_a_new_registry_is_never_written_over_something(tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("keep me")
+    done = cplkit("init", "-r", tmp_path / "full")
+    assert done.returncode == 4 and "never overwrites" in done.stderr
+    assert (tmp_path / "full" / "notes.txt").read_text() == "keep me"
+    assert cplkit("init", "-r", tmp_path / "empty").returncode == 0
+    assert Registry(tmp_path / "empty").head().versions == ()
+
+
+def test_versions_read_back_exactly_as_issued(registry: Path, tmp_path: Path) -> None:
+    first = Registry(registry).read("1.0")
+    assert len(first.version.entries) == 8
+    assert cplkit("publish", "-r", registry, "--as-of", AS_OF,
+                  submission(tmp_path, "09:09:09:09")).returncode == 0
+    again = Registry(registry).read("1.0")
+    assert again == first
+    assert Registry(registry).read().previous == Link("1.0", first.sha256)
+
+
+READERS = [["history"], ["list"], ["show", "000001"], ["diff", "1.0", "1.1"], ["audit"]]
+
+
+def run(registry: Path, *command: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [*command, "-r", str(registry)])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def two_versions(registry: Path, tmp_path: Path) -> Path:
+    done = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "09:09:09:09"))
+    assert done.returncode == 0
+    return registry
+
+
+def test_an_altered_older_version_is_reported_by_every_command_that_reads_it(
+        two_versions: Path) -> None:
+    old = two_versions / "versions" / "1.0" / "version.json"
+    old.write_text(old.read_text().replace("20:02", "20:99", 1))
+    for command in (["history"], ["diff", "1.0", "1.1"], ["show", "000001", "--version", "1.0"],
+                    ["list", "--version", "1.0"]):
+        code, output = run(two_versions, *command)
+        assert code == 4, command
+        assert "versions/1.0/version.json" in output and "altered by hand" in output
+    # the latest version is intact and still chains to the digest recorded for 1.0
+    assert run(two_versions, "list")[0] == 0
+
+
+def test_an_altered_head_is_reported_by_every_command(two_versions: Path, tmp_path: Path) -> None:
+    head = json.loads((two_versions / "registry.json").read_text())
+    head["versions"][0]["sha256"] = "0" * 64
+    (two_versions / "registry.json").write_text(json.dumps(head))
+    publish = ["publish", "--as-of", AS_OF, str(submission(tmp_path, "0A:0A:0A:0A"))]
+    for command in [*READERS, publish]:
+        code, output = run(two_versions, *command)
+        assert code == 4, (command, output)
+        assert "backup" in output
+    assert latest(two_versions) == "1.1"
+
+
+def test_a_missing_version_is_reported(two_versions: Path) -> None:
+    (two_versions / "versions" / "1.0" / "version.json").unlink()
+    code, output = run(two_versions, "history")
+    assert code == 4 and "version 1.0 is missing" in output
+
+
+def test_a_damaged_head_is_reported(registry: Path) -> None:
+    (registry / "registry.json").write_text('{"format": "cplkit-registry", "latest": 7}')
+    code, output = run(registry, "list")
+    assert code == 4 and "registry.json is damaged" in output
+
+
+def test_the_latest_version_altered_by_hand_stops_every_command(registry: Path,
+                                                               tmp_path: Path) -> None:
+    version_file = registry / "versions" / "1.0" / "version.json"
+    version_file.write_text(version_file.read_text().replace("Current", "Removed", 1))
+    for command in [*READERS[:3], ["audit"],
+                    ["publish", "--as-of", AS_OF, str(submission(tmp_path, "0B:0B:0B:0B"))]]:
+        result = CliRunner().invoke(cli, [*command, "-r", str(registry)])
+        assert result.exit_code == 4, (command, result.output)
+        assert "altered by hand" in result.output
+    assert latest(registry) == "1.0"
+
+
+STEPS = ["locked", "before-write", "after-write", "after-rename", "before-head", "after-head"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_publish_killed_at_any_step_leaves_a_whole_registry(registry: Path, tmp_path: Path,
+                                                              step: str) -> None:
+    before = Registry(registry).read()
+    change = submission(tmp_path, "09:09:09:09")
+    died = cplkit("publish", "-r", registry, "--as-of", AS_OF, change,
+                  env={"CPLKIT_FAILPOINT": step})
+    assert died.returncode == 86
+    visible = latest(registry)
+    if step == "after-head":
+        assert visible == "1.1"  # it died after the version became visible: it is issued, whole
+        assert len(Registry(registry).read().version.entries) == 9
+    else:
+        assert visible == "1.0"
+        assert Registry(registry).read() == before
+        assert [h.version for h in Registry(registry).history()] == ["1.0"]
+    again = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "0C:0C:0C:0C"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    versions = [h.version for h in Registry(registry).history()]
+    assert versions == (["1.0", "1.1", "1.2"] if step == "after-head" else ["1.0", "1.1"])
+    assert not [p for p in (registry / "versions").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_random_kills_never_leave_a_half_version(registry: Path, tmp_path: Path) -> None:
+    rng = random.Random(2026)
+    for round_ in range(12):
+        change = submission(tmp_path, f"0D:00:00:{round_:02X}")
+        process = subprocess.Popen([sys.executable, "-m", "cplkit", "publish", "-r", str(registry),
+                                    "--as-of", AS_OF, str(change)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 0.6))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        history = Registry(registry).history()  # reads and verifies every version
+        assert history[0].version == "1.0"
+        for record in Registry(registry).head().versions:
+            Registry(registry).read(record.version)
+    done = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "0E:0E:0E:0E"))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_two_publishes_at_once_only_one_wins(registry: Path, tmp_path: Path) -> None:
+    first = subprocess.Popen(
+        [sys.executable, "-m", "cplkit", "publish", "-r", str(registry), "--as-of", AS_OF,
+         str(submission(tmp_path, "09:09:09:09"))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "CPLKIT_PAUSE": "locked:3"})
+    deadline = time.monotonic() + 20
+    holder = f"pid {first.pid} ".encode()
+    while holder not in (registry / ".lock").read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert holder in (registry / ".lock").read_bytes(), "the first publish never took the lock"
+    second_change = submission(tmp_path, "0A:0A:0A:0A")
+    second = cplkit("publish", "-r", registry, "--as-of", AS_OF, second_change)
+    assert second.returncode == 5
+    assert "another cplkit is writing" in second.stderr and "nothing was changed" in second.stderr
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, out + err
+    assert latest(registry) == "1.1"
+    retry = cplkit("publish", "-r", registry, "--as-of", AS_OF, second_change)
+    assert retry.returncode == 0
+    assert latest(registry) == "1.2"
+
+
+def test_a_stale_base_is_refused(registry: Path, tmp_path: Path) -> None:
+    change = submission(tmp_path, "09:09:09:09")
+    dry = cplkit("publish", "-r", registry, "--as-of", AS_OF, "--dry-run", change)
+    assert dry.returncode == 0 and "after 1.0" in dry.stdout
+    assert latest(registry) == "1.0"
+    assert cplkit("publish", "-r", registry, "--as-of", AS_OF,
+                  submission(tmp_path, "0A:0A:0A:0A")).returncode == 0
+    stale = cplkit("publish", "-r", registry, "--as-of", AS_OF, "--base", "1.0", change)
+    assert stale.returncode == 5 and "prepared on version 1.0" in stale.stderr
+    assert latest(registry) == "1.1"
+    assert cplkit("publish", "-r", registry, "--as-of", AS_OF, "--base", "1.1",
+                  change).returncode == 0
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["stale", "empty-registry"])
+def test_a_dry_run_and_a_publish_refuse_a_bad_base_alike(registry: Path, tmp_path: Path,
+                                                         empty: bool) -> None:
+    """One transaction behind both: the same exit status and message for the same base."""
+    if empty:
+        registry = tmp_path / "empty"
+        assert cplkit("init", "-r", registry).returncode == 0
+        base = "2.0"
+    else:
+        assert cplkit("publish", "-r", registry, "--as-of", AS_OF,
+                      submission(tmp_path, "0B:0B:0B:0B")).returncode == 0
+        base = "1.0"
+    change = submission(tmp_path, "0C:0C:0C:0C")
+    before = latest(registry)
+    runs = [cplkit("publish", "-r", registry, "--as-of", AS_OF, "--base", base, *dry, change)
+            for dry in (["--dry-run"], [])]
+    assert [r.returncode for r in runs] == [5, 5]
+    assert runs[0].stderr == runs[1].stderr
+    assert f"prepared on version {base}" in runs[0].stderr
+    assert latest(registry) == before
+
+
+def test_a_dry_run_writes_nothing_not_even_leftovers(registry: Path, tmp_path: Path) -> None:
+    """A dry run on a registry an interrupted publish left debris in moves nothing aside."""
+    debris = registry / "versions" / "9.9"
+    debris.mkdir()
+    dry = cplkit("publish", "-r", registry, "--as-of", AS_OF, "--dry-run",
+                 submission(tmp_path, "0D:0D:0D:0D"))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert debris.is_dir() and not (registry / ".abandoned").exists()
+
+
+def test_library_errors(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match="not a cplkit registry"):
+        Registry(tmp_path).head()
+    registry = Registry.create(tmp_path / "r")
+    with pytest.raises(RegistryError, match="no version yet"):
+        registry.read()
+    with exclusive_lock(registry.path), pytest.raises(RegistryBusy), registry.edit():
+        pass
