@@ -14,9 +14,7 @@ from pathlib import Path
 
 from cplkit.errors import CplkitError, InputFileError, UsageError
 from cplkit.publications.verify import (
-    VerifiedCsv,
-    VerifiedDcc,
-    VerifiedManifest,
+    Verified,
     check_chain,
     verify_csv,
     verify_dcc,
@@ -39,7 +37,7 @@ class Verification:
     """What was verified: the file, and the record its kind gives."""
 
     file: Path
-    result: VerifiedDcc | VerifiedManifest | VerifiedCsv
+    result: Verified
     previous: Path | None = None  # a DCC file's predecessor, when the chain was checked
     signature: Path | None = None  # a CSV extract's detached signature
 

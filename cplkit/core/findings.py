@@ -114,36 +114,6 @@ CODES: Mapping[str, Code] = _catalogue(
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem, at one place. ``cell`` is the A1 reference of the value to change."""
-
-    code: str
-    severity: Severity
-    message: str
-    hint: str
-    file: str | None = None
-    entry: int | None = None
-    sheet: str | None = None
-    cell: str | None = None
-    field: str | None = None
-    value: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "file": self.file,
-            "entry": self.entry,
-            "sheet": self.sheet,
-            "cell": self.cell,
-            "field": self.field,
-            "value": self.value,
-            "message": self.message,
-            "hint": self.hint,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding points: the file, the entry in it, the sheet and cell, the canonical field
     and the value as read. Every finding is built with one, so no caller assembles it by hand."""
@@ -164,6 +134,48 @@ class Location:
                         as_text(raw.values.get(field)))
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, at one place. ``cell`` is the A1 reference of the value to change."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    at: Location
+
+    # the location's parts, read as the finding's own: every report names them
+    @property
+    def file(self) -> str | None:
+        return self.at.file
+
+    @property
+    def entry(self) -> int | None:
+        return self.at.entry
+
+    @property
+    def sheet(self) -> str | None:
+        return self.at.sheet
+
+    @property
+    def cell(self) -> str | None:
+        return self.at.cell
+
+    @property
+    def field(self) -> str | None:
+        return self.at.field
+
+    @property
+    def value(self) -> str | None:
+        return self.at.value
+
+    def as_dict(self) -> dict[str, object]:
+        at = self.at
+        return {"code": self.code, "severity": self.severity.value, "file": at.file,
+                "entry": at.entry, "sheet": at.sheet, "cell": at.cell, "field": at.field,
+                "value": at.value, "message": self.message, "hint": self.hint}
+
+
 NOWHERE = Location()
 
 
@@ -171,9 +183,7 @@ def make_finding(code: str, message: str, at: Location = NOWHERE, *,
                  hint: str | None = None) -> Finding:
     """Build a finding at ``at``; its severity and default hint come from the catalogue."""
     spec = CODES[code]
-    return Finding(code=code, severity=spec.severity, message=message, hint=hint or spec.hint,
-                   file=at.file, entry=at.entry, sheet=at.sheet, cell=at.cell, field=at.field,
-                   value=at.value)
+    return Finding(code, spec.severity, message, hint or spec.hint, at)
 
 
 @dataclass(frozen=True, slots=True)

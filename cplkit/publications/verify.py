@@ -27,43 +27,37 @@ from cplkit.signing.xmldsig import verify_enveloped
 
 
 @dataclass(frozen=True, slots=True)
-class VerifiedDcc:
-    """A valid DCC file: what it says, its digest, and who signed it."""
+class Verified:
+    """What every valid file has: its SHA-256 and the certificate that signed it."""
 
     sha256: str
     signer: x509.Certificate
+
+    @property
+    def signer_name(self) -> str:
+        return subject(self.signer)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedDcc(Verified):
+    """A valid DCC file and what it says."""
+
     content: dccxml.DccContent
 
-    @property
-    def signer_name(self) -> str:
-        return subject(self.signer)
-
 
 @dataclass(frozen=True, slots=True)
-class VerifiedManifest:
+class VerifiedManifest(Verified):
     """A valid manifest whose every listed file was found and matched."""
 
-    sha256: str
-    signer: x509.Certificate
     content: manifest.ManifestContent
-
-    @property
-    def signer_name(self) -> str:
-        return subject(self.signer)
 
 
 @dataclass(frozen=True, slots=True)
-class VerifiedCsv:
+class VerifiedCsv(Verified):
     """A valid CSV extract: its version label and number of rows."""
 
-    sha256: str
-    signer: x509.Certificate
     label: str | None
     rows: int
-
-    @property
-    def signer_name(self) -> str:
-        return subject(self.signer)
 
 
 def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,

@@ -138,6 +138,17 @@ def validate(schema_name: str, document: Any, origin: str) -> None:
                             hint="restore the registry from a backup")
 
 
+def document(data: bytes, origin: str, schema_name: str) -> Any:
+    """A JSON document that follows its schema, or a ``RegistryError`` naming what is wrong."""
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise RegistryError(f"{origin} is damaged: {exc}",
+                            hint="restore the registry from a backup") from exc
+    validate(schema_name, doc, origin)
+    return doc
+
+
 # -- the head and trust ------------------------------------------------------------------------
 
 
@@ -159,12 +170,7 @@ class Head:
 
     @staticmethod
     def decode(data: bytes, origin: str) -> Head:
-        try:
-            doc = json.loads(data)
-        except ValueError as exc:
-            raise RegistryError(f"{origin} is damaged: {exc}",
-                                hint="restore the registry from a backup") from exc
-        validate("registry.schema.json", doc, origin)
+        doc = document(data, origin, "registry.schema.json")
         records = tuple(VersionRecord(v["version"], v["sha256"], v["issue_date"])
                         for v in doc["versions"])
         if (records[-1].version if records else None) != doc["latest"]:
@@ -208,11 +214,6 @@ def encode_trust(records: list[TrustRecord]) -> bytes:
 
 
 def decode_trust(data: bytes, origin: str) -> list[TrustRecord]:
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise RegistryError(f"{origin} is damaged: {exc}",
-                            hint="restore the registry from a backup") from exc
-    validate("trust.schema.json", doc, origin)
+    doc = document(data, origin, "trust.schema.json")
     return [TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
             for c in doc["certificates"]]

@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cplkit.publications.verify import VerifiedCsv, VerifiedDcc, VerifiedManifest
-
-Verified = VerifiedDcc | VerifiedManifest | VerifiedCsv
+from cplkit.publications.verify import Verified, VerifiedCsv, VerifiedDcc, VerifiedManifest
 
 
 def verification_summary(r: Verified, file: Path, *,
@@ -26,6 +24,7 @@ def verification_summary(r: Verified, file: Path, *,
     if isinstance(r, VerifiedCsv):
         return {"file": str(file), "kind": "csv-extract", "valid": True, "label": r.label,
                 "rows": r.rows, "signer": r.signer_name, "sha256": r.sha256}
+    assert isinstance(r, VerifiedManifest)
     return {"file": str(file), "kind": "manifest", "valid": True, "label": r.content.label,
             "files": len(r.content.files), "signer": r.signer_name, "sha256": r.sha256}
 
@@ -41,5 +40,6 @@ def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | N
     if isinstance(r, VerifiedCsv):
         return (f"{file}: valid CSV extract, {r.label}, {r.rows} rows, signed by "
                 f"{r.signer_name} ({signature})")
+    assert isinstance(r, VerifiedManifest)
     return (f"{file}: valid manifest of {r.content.label}: all {len(r.content.files)} files "
             f"match, signed by {r.signer_name}")
