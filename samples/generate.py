@@ -13,6 +13,7 @@ against ``expected.json``. All device details are made up.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Callable
@@ -153,10 +154,45 @@ FORM_CASES: dict[str, tuple[Entry, list[tuple[str, str, str]]]] = {
     "V07-not-a-date": (
         changed(GAS, CPA_Certificate__expiry_date="31/02/2030"),
         [("CPL-V07", "G19", "CPA_Certificate.expiry_date")]),
-    "V09-spaces-and-case": (
-        changed(GAS, Device_Model__firmware_version=" 01:02:0a:ff "),
-        [("CPL-V09", "G14", "Device_Model.firmware_version"),
-         ("CPL-V09", "G14", "Device_Model.firmware_version")]),
+    "V09-hex-in-lower-case": (
+        changed(GAS, Device_Model__firmware_version="01:02:0a:ff"),
+        [("CPL-V09", "G14", "Device_Model.firmware_version")]),
+    "V12-spaces-around-firmware": (
+        changed(GAS, Device_Model__firmware_version=" 01:02:0A:FF "),
+        [("CPL-V12", "G14", "Device_Model.firmware_version")]),
+    "V12-hex-without-colons": (
+        changed(GAS, Device_Model__manufacturer_identifier="123E"),
+        [("CPL-V12", "G10", "Device_Model.manufacturer_identifier")]),
+    "V12-date-with-dashes": (
+        changed(GAS, CPA_Certificate__expiry_date="30-08-2030"),
+        [("CPL-V12", "G19", "CPA_Certificate.expiry_date")]),
+    "V12-certificate-id-with-trailing-space": (
+        changed(GAS, ZSE_Certificate__identification_number="ZIG22001ZSE13000-24 "),
+        [("CPL-V12", "G22", "ZSE_Certificate.identification_number")]),
+    "V03-cpa-id-with-line-break": (
+        changed(GAS, CPA_Certificate__identification_number="[R] NCSC-15\n4001"),
+        [("CPL-V03", "G17", "CPA_Certificate.identification_number")]),
+    "V03-zse-id-too-short": (
+        changed(GAS, ZSE_Certificate__identification_number="Z1"),
+        [("CPL-V03", "G22", "ZSE_Certificate.identification_number")]),
+    "V02-dlms-certificate-on-a-gas-meter": (
+        changed(GAS, DLMS_Certificate__identification_number="2721",
+                DLMS_Certificate__DLMS_version="CTT 4.2"),
+        [("CPL-V02", "G20", "DLMS_Certificate.identification_number"),
+         ("CPL-V02", "G21", "DLMS_Certificate.DLMS_version")]),
+    "V01-gas-meter-without-fir-website": (
+        changed(GAS, **{"Manufacturer Contact FIR.Website": None}),
+        [("CPL-V01", "G37", "Manufacturer Contact FIR.Website")]),
+    "V01-smets1-gas-meter-without-release-notes": (
+        changed(SMETS1_GAS, **{"FIR Release Notes.Description": None}),
+        [("CPL-V01", "G39", "FIR Release Notes.Description"),
+         ("CPL-R05", "G15", "SMETS_CHTS Version.Version_number_and_effective_date")]),
+    "R11-not-relevant-on-a-gas-meter": (
+        changed(GAS, CPA_Certificate__security_characteristics_version="Not Relevant"),
+        [("CPL-R11", "G18", "CPA_Certificate.security_characteristics_version")]),
+    "V13-fir-website-not-public": (
+        changed(GAS, **{"Manufacturer Contact FIR.Website": "http://intranet/firmware"}),
+        [("CPL-V13", "G37", "Manufacturer Contact FIR.Website")]),
     "V10-entry-number-filled-in": (
         changed(GAS), [("CPL-V10", "G7", "Entry.number")]),
     "V11-descriptor-without-band": (
@@ -184,6 +220,13 @@ FORM_CASES: dict[str, tuple[Entry, list[tuple[str, str, str]]]] = {
     "R09-hash-without-creator": (
         changed(GAS, Manufacturer_Image__creator=None),
         [("CPL-R09", "G24", "Manufacturer_Image.creator")]),
+    "R09-hash-without-descriptor": (
+        changed(GAS, Manufacturer_Image__descriptor=None),
+        [("CPL-R09", "G26", "Manufacturer_Image.descriptor")]),
+    "R10-expiring-cpa-certificate-soon": (
+        changed(GAS, CPA_Certificate__identification_number="[E] NCSC-1500000000-4003",
+                CPA_Certificate__expiry_date="01/01/2027"),
+        [("CPL-R10", "G19", "CPA_Certificate.expiry_date")]),
 }
 
 
@@ -229,7 +272,7 @@ def generate(out: Path) -> dict[str, Any]:
 
     path = invalid / "V06-hex-typed-as-number.xlsx"
     write_new_entry_form(path, ruleset, [GAS])
-    _patch_cell(path, "G12", 12)
+    _patch_cell(path, "G12", 5)  # typed 05; Excel kept 5
     expect(path.name, [("CPL-V06", "G12", "Device_Model.hardware_version.version")])
 
     path = invalid / "V08-formula-without-value.xlsx"
@@ -280,6 +323,22 @@ def generate(out: Path) -> dict[str, Any]:
     write_bulk_table(path, ruleset, mangled)
     expect(path.name, [("CPL-V06", "C2", "Device_Model.model_identifier"),
                        ("CPL-V06", "D2", "Device_Model.hardware_version.version")])
+
+    path = invalid / "F04-bulk-gas-meters-without-contacts.csv"
+    published = [name for name, spec in ruleset.fields.items()
+                 if spec.published and not spec.allocated_by_secas]
+    write_bulk_table(path, ruleset, bulk[1:2], fields=published)
+    expect(path.name, [("CPL-F04", None, name) for name, spec in ruleset.fields.items()
+                       if not spec.published and not spec.allocated_by_secas])
+
+    path = invalid / "V05-ampersand-label-unknown-version.csv"
+    columns = ["SMETS_CHTS Version.Version_number_&_effective_date" if name.startswith(
+        "SMETS_CHTS") else name for name in ruleset.fields if not name.startswith("Entry.")]
+    rows = [[str(GAS.get(name) or "") for name in ruleset.fields if not name.startswith("Entry.")]]
+    rows[0][columns.index("SMETS_CHTS Version.Version_number_&_effective_date")] = "SMETS V9.9"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows([columns, *rows])
+    expect(path.name, [("CPL-V05", "G2", "SMETS_CHTS Version.Version_number_and_effective_date")])
 
     document = {"as_of": AS_OF,
                 "about": "Findings cplkit check must report for each file, and no others.",

@@ -42,6 +42,10 @@ def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits =
                 findings.extend(checked.findings)
                 if on_entry is not None:
                     on_entry(raw, checked)
+            # a column the layout already reported missing or hidden is not reported again
+            layout_missing = frozenset(f.field for f in recognised.findings
+                                       if f.code in ("CPL-F04", "CPL-F06") and f.field)
+            findings.extend(validator.file_findings(layout_missing))
             findings[:0] = opened.findings + recognised.findings
     except Unreadable as exc:
         findings = [make_finding(exc.code, exc.message, Location(file), hint=exc.hint)]

@@ -9,6 +9,7 @@ into place, so a failed import leaves nothing behind and an existing registry is
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
             if kept:
                 values[name] = kept
                 note(f"{name}: kept as '{kept}'", Location.of(file, raw, name))
+        as_issued = _as_issued(raw, values)
         entry_number = values.get(m.ENTRY_NUMBER)
         if not isinstance(entry_number, str) or not entry_number.isdigit():
             raise _unusable(file, f"the entry on row {raw.at} has no usable entry number")
@@ -80,7 +82,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
             raise _unusable(file, f"entry number {entry_number} is on rows "
                                   f"{rows[entry_number]} and {raw.at}")
         rows[entry_number] = raw.at
-        entries.append(m.Entry.of(values))
+        entries.append(m.Entry.of(values, as_issued))
     used = sorted(int(n) for n in rows)
     gaps = sorted(set(range(1, used[-1] + 1)) - set(used)) if used else []
     if gaps:
@@ -102,6 +104,27 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     version = m.CplVersion(number, issued, tuple(entries), changes, tuple(prior))
     findings.sort(key=sort_key)
     return Imported(version, tuple(findings))
+
+
+def _as_issued(raw: m.RawEntry, values: dict[str, m.Value]) -> dict[str, m.Issued]:
+    """Each published value exactly as SECAS issued it, where that differs from the canonical
+    value in content or in type: text as written, numbers as numbers, dates as dates."""
+    issued: dict[str, m.Issued] = {}
+    for name in m.PUBLISHED_FIELDS:
+        cell = raw.values.get(name)
+        canonical = values.get(name)
+        if isinstance(cell, dt.datetime):
+            cell = cell.date()
+        if isinstance(cell, str):
+            if cell and cell != canonical:  # a date kept as text stays text
+                issued[name] = cell
+        elif isinstance(cell, bool) or cell is None:
+            continue
+        elif isinstance(cell, int | float):
+            issued[name] = int(cell) if float(cell).is_integer() else cell
+        elif isinstance(cell, dt.date) and cell != canonical:
+            issued[name] = cell
+    return issued
 
 
 def _unusable(file: str, message: str) -> InputFileError:

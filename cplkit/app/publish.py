@@ -148,7 +148,8 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
         if not changes:
             raise UsageError("the change files hold no change to publish")
         merged = merge(current.version if current else None, changes, issue_date=issue_date,
-                       cpa_expiring_years=ruleset.cpa_expiring_certificate_years)
+                       cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
+                       cpa_notice_days=ruleset.cpa_notice_days)
         reports = _attach(reports, merged.findings)
     report = Report(tuple(reports), issue_date.isoformat(), ruleset.id)
     difference = None

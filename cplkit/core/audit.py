@@ -1,8 +1,11 @@
 """Audit: Current entries whose CPA certificate date or combination's maintenance end has passed
 or is near, grouped by manufacturer and subject, and the removals that would follow.
 
-Pure: a version, the ruleset and a date in; records out. It decides nothing: the Security
-Sub-Committee decides removals, so ``proposed_removals`` only drafts them.
+A certificate's date means what ``cplkit.core.certificates.cpa_date`` says, as for ``check`` and
+``publish``: an expired '[E] ' certificate is proposed for removal; an '[R] ' certificate past its
+renewal date is listed as overdue but not proposed, since a lifetime certificate does not lapse
+on that date. Pure: a version, the ruleset and a date in; records out. It decides nothing: the
+Security Sub-Committee decides removals, so ``proposed_removals`` only drafts them.
 """
 
 from __future__ import annotations
@@ -12,12 +15,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cplkit.core import model as m
+from cplkit.core.certificates import CpaDateState, cpa_date
 from cplkit.core.ruleset import Ruleset
+
+#: the audit reason for each certificate-date verdict that needs attention
+_CPA_REASONS = {
+    CpaDateState.EXPIRED: "cpa-expired",
+    CpaDateState.EXPIRING: "cpa-due",
+    CpaDateState.RENEWAL_OVERDUE: "cpa-renewal-overdue",
+    CpaDateState.RENEWAL_DUE: "cpa-renewal-due",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class AuditItem:
-    reason: str  # "cpa-expired", "cpa-due", "maintenance-over", "maintenance-due"
+    #: cpa-expired, cpa-due, cpa-renewal-overdue, cpa-renewal-due, maintenance-over or
+    #: maintenance-due
+    reason: str
     manufacturer: str
     subject: str  # the certificate, or the SMETS/CHTS and GBCS versions
     date: dt.date
@@ -35,9 +49,14 @@ def audit(version: m.CplVersion, ruleset: Ruleset, as_of: dt.date,
         manufacturer = entry.text(m.MANUFACTURER_ID) or "?"
         expiry = entry.cpa_expiry_date
         certificate = entry.text(m.CPA_ID)
-        if expiry and certificate and expiry <= horizon:
-            reason = "cpa-expired" if expiry < as_of else "cpa-due"
-            groups.setdefault((reason, manufacturer, certificate, expiry), []).append(entry.number)
+        if expiry and certificate:
+            state = cpa_date(certificate, expiry, as_of,
+                             years=ruleset.cpa_expiring_certificate_years,
+                             notice_days=within_days).state
+            reason = _CPA_REASONS.get(state)
+            if reason is not None:
+                groups.setdefault((reason, manufacturer, certificate, expiry), []).append(
+                    entry.number)
         if entry.device_type and entry.spec_version and entry.gbcs_version:
             for row in ruleset.combinations_for(entry.device_type, entry.spec_version):
                 end = row.maintenance_until

@@ -76,6 +76,12 @@ CODES: Mapping[str, Code] = _catalogue(
     Code("CPL-V11", W, "manufacturer image descriptor missing, or names no ZigBee band",
          "say whether the image is complete or a fragment, and end with the band: 'Single Band "
          "(2.4 GHz)', 'Single Band (Sub-GHz)' or 'Dual Band'"),
+    Code("CPL-V12", E, "written in a form SECAS's tool refuses (spaces around it, hex without "
+         "colons, another case or date spelling); the message gives the value to type",
+         "type the value exactly as the message gives it: SECAS's own check refuses it as written"),
+    Code("CPL-V13", W, "does not look like a telephone number, e-mail or web address (advice: "
+         "the form accepts any text here)",
+         "check the value; SECAS passes it on to the Firmware Information Repository as written"),
     Code("CPL-R01", E, "spec family does not fit the device type",
          "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
     Code("CPL-R02", E, "GBCS family does not fit the spec version",
@@ -94,8 +100,14 @@ CODES: Mapping[str, Code] = _catalogue(
     Code("CPL-R08", E, "CPA [E] expiry date before the as-of date or beyond the window",
          "give the expiry date printed on the CPA certificate; an expired certificate needs "
          "renewing by NCSC first"),
-    Code("CPL-R09", E, "manufacturer image fields incomplete",
-         "give the creator and the hash together (with a descriptor), or leave all three empty"),
+    Code("CPL-R09", E, "manufacturer image fields incomplete: creator and hash together, and a "
+         "descriptor with them",
+         "give the creator, the hash and the descriptor together, or leave all three empty"),
+    Code("CPL-R10", W, "CPA certificate date soon or past: an [E] certificate expiring within the "
+         "notice period, or an [R] certificate past its renewal date",
+         "ask NCSC for the renewed certificate and send SECAS a certificate update"),
+    Code("CPL-R11", E, "value not allowed for this device type",
+         "use a value the device type allows (the message names them)"),
     Code("CPL-M01", E, "two entries in the change set with the same key (device type, Device "
          "Model, firmware, SMETS/CHTS version, GBCS version)", "submit each listing once"),
     Code("CPL-M02", E, "already on the CPL as a Current entry with that key",

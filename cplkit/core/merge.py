@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cplkit.core import model as m
-from cplkit.core.certificates import cpa_date_problem
+from cplkit.core.certificates import EXPIRING_PREFIX, cpa_date
 from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin
 from cplkit.core.findings import Finding, Severity, make_finding
 
@@ -37,6 +37,7 @@ class _Merge:
     changes: ChangeSet
     issue_date: dt.date
     cpa_years: int
+    cpa_notice_days: int
     findings: list[Finding] = field(default_factory=list)
 
     def finding(self, code: str, origin: Origin, cell_field: str | None, message: str,
@@ -91,9 +92,9 @@ def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str,
 
 
 def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.date,
-          cpa_expiring_years: int = 6) -> MergeResult:
+          cpa_expiring_years: int = 6, cpa_notice_days: int = 60) -> MergeResult:
     """The next version made from ``current`` and ``changes``, or the findings that stop it."""
-    state = _Merge(current, changes, issue_date, cpa_expiring_years)
+    state = _Merge(current, changes, issue_date, cpa_expiring_years, cpa_notice_days)
     entries = list(current.entries) if current else []
     by_number = {e.number: i for i, e in enumerate(entries) if e.number}
     _check_new_entries(state, entries)
@@ -186,7 +187,7 @@ def _apply_removals(state: _Merge, entries: list[m.Entry],
                           f"entry {removal.number} is {entry.status}, not Current",
                           "only a Current entry can be removed", removal.number)
             continue
-        entries[index] = m.Entry.of({**entry.values, m.ENTRY_STATUS: m.Status.REMOVED.value})
+        entries[index] = entry.changed({m.ENTRY_STATUS: m.Status.REMOVED.value})
         removed.append((removal.number, removal.reason, removal.decision))
     return removed
 
@@ -203,21 +204,47 @@ def _apply_updates(state: _Merge, entries: list[m.Entry],
                           f"no Current entry carries the CPA certificate {update.certificate}",
                           "check the certificate id, prefix included", update.certificate)
             continue
-        certificate = update.new_certificate or update.certificate
-        problem = None if update.new_expiry is None else cpa_date_problem(
-            certificate, update.new_expiry, state.issue_date, state.cpa_years)
-        if problem is not None:
-            state.finding(problem.code, update.origin, m.CPA_EXPIRY, problem.message,
-                          problem.hint, value=m.as_text(update.new_expiry, m.DateStyle.ISO))
+        if not _certificate_dates_hold(state, update, [entries[i] for i in targets]):
             continue
         numbers = []
+        changes: dict[str, m.Value | None] = {}
+        if update.new_certificate:
+            changes[m.CPA_ID] = update.new_certificate
+        if update.new_expiry:
+            changes[m.CPA_EXPIRY] = update.new_expiry
         for i in targets:
-            values = dict(entries[i].values)
-            if update.new_certificate:
-                values[m.CPA_ID] = update.new_certificate
-            if update.new_expiry:
-                values[m.CPA_EXPIRY] = update.new_expiry
-            entries[i] = m.Entry.of(values)
+            entries[i] = entries[i].changed(changes)
             numbers.append(entries[i].number or "")
         done.append((update, numbers))
     return done
+
+
+def _certificate_dates_hold(state: _Merge, update: CertificateUpdate,
+                            targets: list[m.Entry]) -> bool:
+    """Whether every Current entry the update touches ends with a certificate date a
+    submission could carry (``cplkit.core.certificates``); a warning does not stop it."""
+    certificate = update.new_certificate or update.certificate
+    warned = False
+    for entry in targets:
+        date = update.new_expiry or entry.cpa_expiry_date
+        if date is None:
+            if certificate.startswith(EXPIRING_PREFIX):
+                state.finding("CPL-V01", update.origin, "new_expiry_date",
+                              f"the expiring certificate {certificate} needs its expiry date: "
+                              f"entry {entry.number} has none",
+                              "give the date printed on the certificate as new_expiry_date")
+                return False
+            continue
+        verdict = cpa_date(certificate, date, state.issue_date, years=state.cpa_years,
+                           notice_days=state.cpa_notice_days)
+        problem = verdict.problem
+        if problem is None or (warned and not verdict.blocks):
+            continue
+        cell = "new_expiry_date" if update.new_expiry else m.CPA_ID
+        state.finding(problem.code, update.origin, cell,
+                      f"{problem.message} (entry {entry.number})", problem.hint,
+                      value=m.as_text(date, m.DateStyle.ISO))
+        if verdict.blocks:
+            return False
+        warned = True
+    return True

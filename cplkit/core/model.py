@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -136,6 +136,9 @@ class RawEntry:
 
 #: A normalised field value: text in canonical form, or a date for date fields.
 Value = str | dt.date
+#: A value as SECAS issued it on a published list: text as written, a number, or a date.
+Issued = str | int | float | dt.date
+_NOTHING_ISSUED: Mapping[str, Issued] = MappingProxyType({})
 
 
 class DateStyle(StrEnum):
@@ -170,13 +173,36 @@ def as_text(value: RawValue, dates: DateStyle = DateStyle.SECAS) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A normalised CPL entry. Absent keys are empty fields; values are canonical text or dates."""
+    """A CPL entry. ``values`` are canonical (text or dates; absent keys are empty fields): the
+    rules, keys and merges read them. ``issued`` records, for an entry imported from a list SECAS
+    published, each value exactly as SECAS issued it where that differs from the canonical one
+    (trailing spaces, 'Zigbee', a number, a date written as text): publications write those, so
+    an import changes nothing SECAS issued. New entries have none."""
 
     values: Mapping[str, Value]
+    issued: Mapping[str, Issued] = field(default_factory=lambda: _NOTHING_ISSUED)
 
     @staticmethod
-    def of(values: Mapping[str, Value]) -> Entry:
-        return Entry(MappingProxyType(dict(values)))
+    def of(values: Mapping[str, Value], issued: Mapping[str, Issued] | None = None) -> Entry:
+        return Entry(MappingProxyType(dict(values)),
+                     MappingProxyType(dict(issued)) if issued else _NOTHING_ISSUED)
+
+    def published(self, field: str) -> Issued | None:
+        """The value publications write: as SECAS issued it, or the canonical one."""
+        issued = self.issued.get(field)
+        return issued if issued is not None else self.values.get(field)
+
+    def published_values(self) -> Mapping[str, Issued]:
+        if not self.issued:
+            return self.values
+        return {**self.values, **self.issued}
+
+    def changed(self, changes: Mapping[str, Value | None]) -> Entry:
+        """This entry with ``changes`` made (None empties a field); a changed field's issued
+        form goes, since the new value replaces what was issued."""
+        values = {k: v for k, v in {**self.values, **changes}.items() if v is not None}
+        issued = {k: v for k, v in self.issued.items() if k not in changes}
+        return Entry.of(values, issued)
 
     def get(self, field: str) -> Value | None:
         return self.values.get(field)

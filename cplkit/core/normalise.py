@@ -23,6 +23,10 @@ class Problem(NamedTuple):
     code: str
     message: str
     hint: str | None = None
+    #: a CPL-V09 normalisation of a value SECAS's own tool refuses as written (surrounding
+    #: spaces where it checks a format, hex without colons, another case, another date
+    #: spelling): on a submission the validator makes it an error (CPL-V12)
+    refused_as_written: bool = False
 
 
 class Normalised(NamedTuple):
@@ -70,8 +74,9 @@ def _not_text(raw: RawValue) -> Normalised | None:
         "format the cell as Text and type the value again"),))
 
 
-def clean_text(raw: str) -> tuple[str, tuple[Problem, ...]]:
-    """Decode Excel's ``_xHHHH_`` escapes and trim; report each change."""
+def clean_text(raw: str, *, strict: bool = False) -> tuple[str, tuple[Problem, ...]]:
+    """Decode Excel's ``_xHHHH_`` escapes and trim; report each change. ``strict``: SECAS's tool
+    checks this field's format, so it refuses the spaces a trim removes."""
     text = raw
     notes: list[Problem] = []
     if "_x" in text and _EXCEL_ESCAPE.search(text):
@@ -82,13 +87,15 @@ def clean_text(raw: str) -> tuple[str, tuple[Problem, ...]]:
         text = stripped
         notes.append(Problem(
             "CPL-V09",
-            "spaces or line breaks around the value removed" if text else
+            f"spaces or line breaks around the value removed: '{text}'" if text else
             "the cell holds only spaces; treated as empty",
+            refused_as_written=strict and bool(text),
         ))
     return text, tuple(notes)
 
 
-def _text_prelude(raw: RawValue) -> tuple[str | None, Normalised | None, tuple[Problem, ...]]:
+def _text_prelude(raw: RawValue, *, strict: bool = False
+                  ) -> tuple[str | None, Normalised | None, tuple[Problem, ...]]:
     """Common first step of text kinds: (text, early answer, notes so far)."""
     if raw is None or raw == "":
         return None, EMPTY, _NO_PROBLEMS
@@ -98,7 +105,7 @@ def _text_prelude(raw: RawValue) -> tuple[str | None, Normalised | None, tuple[P
     assert isinstance(raw, str)
     if not raw[0].isspace() and not raw[-1].isspace() and "_x" not in raw:
         return raw, None, _NO_PROBLEMS  # the common, clean case
-    text, notes = clean_text(raw)
+    text, notes = clean_text(raw, strict=strict)
     if not text:
         return None, Normalised(None, True, notes), notes
     return text, None, notes
@@ -131,6 +138,10 @@ def _whole_number(raw: RawValue) -> int | None:
 
 
 def _text(spec: FieldSpec, *, numbers_as_text: bool = False) -> Normaliser:
+    # SECAS's tool refuses surrounding spaces where it checks a format: certificate ids, and the
+    # CPA contact's e-mail list (other free text it only measures)
+    strict = spec.identifier or (spec.kind == "email_list" and not spec.format_advisory)
+
     def normalise(raw: RawValue) -> Normalised:
         number = _whole_number(raw) if numbers_as_text else None
         if number is not None:
@@ -143,14 +154,30 @@ def _text(spec: FieldSpec, *, numbers_as_text: bool = False) -> Normaliser:
                 "type it again"),)
             text: str | None = raw
         else:
-            text, early, notes = _text_prelude(raw)
+            text, early, notes = _text_prelude(raw, strict=strict)
             if early is not None:
                 return early
         assert text is not None
-        problems = [p for p in (_length_problem(text, spec),
-                                _printable_problem(text) if spec.printable_ascii else None) if p]
+        identifier = _identifier_problem(text) if spec.identifier else None
+        problems = [p for p in (identifier, _length_problem(text, spec),
+                                _printable_problem(text) if spec.printable_ascii and not identifier
+                                else None) if p]
         return Normalised(text if not problems else None, not problems, (*notes, *problems))
     return normalise
+
+
+_LINE_BREAK_OR_TAB = re.compile(r"[^\S ]")
+
+
+def _identifier_problem(text: str) -> Problem | None:
+    """SECAS's rule for certificate ids: 3 characters or more, no tab or line break inside."""
+    if _LINE_BREAK_OR_TAB.search(text):
+        return Problem("CPL-V03", "a certificate id holds no tab or line break",
+                       "type the certificate id on one line, exactly as the certificate gives it")
+    if len(text) < 3:
+        return Problem("CPL-V03", f"'{text}' is too short for a certificate id (3 characters "
+                       "or more)", "give the certificate id as the certificate prints it")
+    return None
 
 
 def _hex(spec: FieldSpec) -> Normaliser:
@@ -161,7 +188,14 @@ def _hex(spec: FieldSpec) -> Normaliser:
     example = ":".join(["0A"] * octets) if octets <= 4 else "XX:XX:...:XX"
 
     def normalise(raw: RawValue) -> Normalised:
-        text, early, notes = _text_prelude(raw)
+        number = _whole_number(raw)
+        if number is not None and octets == 1 and 10 <= number <= 99:
+            # one byte typed as two digits survives Excel's number format whole: SECAS's tool
+            # reads it back as those digits, and so does cplkit
+            return Normalised(str(number), True, (Problem(
+                "CPL-V09", f"Excel stored this as the number {number}; read as the text "
+                f"'{number}'", "format the cell as Text so Excel keeps what is typed"),))
+        text, early, notes = _text_prelude(raw, strict=True)
         if early is not None:
             return early
         assert text is not None
@@ -183,7 +217,9 @@ def _hex(spec: FieldSpec) -> Normaliser:
                 + (", separated by colons" if octets > 1 else ""),
             )))
         if canonical != text:
-            notes = (*notes, Problem("CPL-V09", f"written as {canonical}"))
+            # SECAS's tool upper-cases hex itself, but needs the colons
+            notes = (*notes, Problem("CPL-V09", f"written as {canonical}",
+                                     refused_as_written=canonical != text.upper()))
         if limit is not None and int(canonical.replace(":", ""), 16) > limit:
             return Normalised(None, False, (*notes, Problem(
                 "CPL-V04", f"{canonical} is in the reserved range above {spec.max_value}",
@@ -196,7 +232,7 @@ def _hex(spec: FieldSpec) -> Normaliser:
 
 def _entry_number(spec: FieldSpec) -> Normaliser:
     def normalise(raw: RawValue) -> Normalised:
-        text, early, notes = _text_prelude(raw)
+        text, early, notes = _text_prelude(raw, strict=True)
         if early is not None:
             return early
         assert text is not None
@@ -220,7 +256,7 @@ def _enum(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
     accepted = [m.value for m in members.values() if m.accepted]
 
     def normalise(raw: RawValue) -> Normalised:
-        text, early, notes = _text_prelude(raw)
+        text, early, notes = _text_prelude(raw, strict=True)
         if early is not None:
             return early
         assert text is not None
@@ -232,15 +268,17 @@ def _enum(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
                 "CPL-V05", "not one of the allowed values",
                 "use one of: " + "; ".join(accepted))))
         return Normalised(member.value, True, (*notes, Problem(
-            "CPL-V09", f"written as '{member.value}'")))
+            "CPL-V09", f"written as '{member.value}'", refused_as_written=True)))
     return normalise
 
 
 #: what Excel leaves of a hex value it took for a number: dropped zeros or scientific notation
 _EXCEL_MANGLED = re.compile(r"[0-9]+|[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
 
-_DATE_TEXT = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+#: the date spellings read: day first (30/08/2030, 30-08-2030, 30.08.2030, 1/8/2030) or year
+#: first (2030-08-30, 2030/08/30, 2030.08.30); only dd/mm/yyyy is SECAS's own (docs/findings.md)
+_DATE_TEXT = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+_YEAR_FIRST = re.compile(r"([0-9]{4})([/.-])([0-9]{1,2})\2([0-9]{1,2})")
 
 
 def _date(spec: FieldSpec) -> Normaliser:
@@ -259,7 +297,7 @@ def _date(spec: FieldSpec) -> Normaliser:
                         f"for {serial:%d/%m/%Y}): format it as a date or write dd/mm/yyyy")
             return Normalised(None, False, (Problem(
                 "CPL-V07", f"the number {as_text(raw)} is not a date", hint),))
-        text, early, notes = _text_prelude(raw)
+        text, early, notes = _text_prelude(raw, strict=True)
         if early is not None:
             if early.problems and early.problems[0].code == "CPL-V06":
                 return Normalised(None, False, (Problem(
@@ -267,13 +305,14 @@ def _date(spec: FieldSpec) -> Normaliser:
             return early
         assert text is not None
         match = _DATE_TEXT.fullmatch(text)
-        iso = None if match else _ISO_DATE.fullmatch(text)
+        year_first = None if match else _YEAR_FIRST.fullmatch(text)
         try:
             if match:
                 day, _, month, year = match.groups()
                 value = dt.date(int(year), int(month), int(day))
-            elif iso:
-                value = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+            elif year_first:
+                year, _, month, day = year_first.groups()
+                value = dt.date(int(year), int(month), int(day))
             else:
                 raise ValueError(text)
         except ValueError:
@@ -281,7 +320,8 @@ def _date(spec: FieldSpec) -> Normaliser:
                 "CPL-V07", "not a real date in the form dd/mm/yyyy")))
         canonical = value.strftime("%d/%m/%Y")
         if canonical != text:
-            notes = (*notes, Problem("CPL-V09", f"date written as {canonical}"))
+            notes = (*notes, Problem("CPL-V09", f"date written as {canonical}",
+                                     refused_as_written=True))
         return Normalised(value, True, notes)
     return normalise
 
@@ -307,7 +347,7 @@ def _cpa_certificate(spec: FieldSpec) -> Normaliser:
         canonical = f"[{match.group(1).upper()}] {match.group(2)}"
         if canonical != result.value:
             return Normalised(canonical, True, (*result.problems, Problem(
-                "CPL-V09", f"written as '{canonical}'")))
+                "CPL-V09", f"written as '{canonical}'", refused_as_written=True)))
         return result
     return normalise
 
@@ -364,11 +404,20 @@ def _list_of(spec: FieldSpec, what: str, check: Callable[[str], bool], example: 
         items = [item.strip() for item in result.value.split(";")]
         bad = [item for item in items if not check(item)]
         if bad:
-            return Normalised(None, False, (*result.problems, Problem(
-                "CPL-V03", f"{bad[0]!r} is not a valid {what}",
-                f"give each {what} in full, separated by ';', e.g. {example}")))
+            return _format_problem(spec, result, f"{bad[0]!r} is not a valid {what}",
+                                   f"give each {what} in full, separated by ';', e.g. {example}")
         return result
     return normalise
+
+
+def _format_problem(spec: FieldSpec, result: Normalised, message: str,
+                    hint: str) -> Normalised:
+    """A value whose format is wrong: an error (CPL-V03), or a warning (CPL-V13) that keeps the
+    value where the format is advice only (the form asks for any text)."""
+    if spec.format_advisory:
+        return Normalised(result.value, True, (*result.problems, Problem(
+            "CPL-V13", f"{message}; SECAS's form accepts any text here", hint)))
+    return Normalised(None, False, (*result.problems, Problem("CPL-V03", message, hint)))
 
 
 def _is_phone(item: str) -> bool:
@@ -388,9 +437,9 @@ def _url(spec: FieldSpec) -> Normaliser:
         match = _URL.fullmatch(result.value)
         reason = public_host_problem(match.group(2)) if match else "not a web address"
         if reason:
-            return Normalised(None, False, (*result.problems, Problem(
-                "CPL-V03", f"{reason}; a public web address is needed",
-                "give the manufacturer's public website, e.g. https://www.example.co.uk")))
+            return _format_problem(spec, result, f"{reason}; a public web address is needed",
+                                   "give the manufacturer's public website, e.g. "
+                                   "https://www.example.co.uk")
         return result
     return normalise
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -20,8 +20,10 @@ Requirement = Literal["required", "optional", "empty"]
 
 
 def fold(text: str) -> str:
-    """The key an enumerated value is matched by: case and runs of spaces do not matter."""
-    return " ".join(text.split()).casefold()
+    """The key a label or an enumerated value is matched by: case, runs of spaces and '&' for
+    'and' do not matter (SECAS's own tool reads ``Version_number_&_effective_date`` and
+    ``Version_number_and_effective_date`` as one label)."""
+    return " ".join(text.split()).casefold().replace("&", "and")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,10 @@ class FieldSpec:
     required: bool
     allocated_by_secas: bool
     published: bool
+    #: a certificate identifier: 3 characters or more, never trimmed, no tab or line break
+    identifier: bool = False
+    #: the format check is advice (a warning): the form asks for any text here
+    format_advisory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,8 @@ class Member:
     note: str | None = None
     family: str | None = None  # SMETS or CHTS, for SMETS/CHTS versions
     generation: str | None = None  # SMETS1 or SMETS2+, for SMETS/CHTS and GBCS versions
+    #: the only device types the value may be given for; None: any
+    device_types: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,11 @@ class Ruleset:
     smets1_empty_groups: tuple[str, ...]
     combinations: tuple[Combination, ...]
     cpa_expiring_certificate_years: int
+    #: a CPA date this close to the as-of date earns a warning
+    cpa_notice_days: int
+    #: SHA-256 of the ruleset's content, so a report shows which rules were used even when an
+    #: edited copy keeps the bundled id ('' when built from a bare dict)
+    digest: str = ""
 
     def members(self, enumeration: str) -> Mapping[str, Member]:
         return self.enumerations[enumeration]
@@ -112,8 +125,9 @@ class Ruleset:
         ]
 
     @staticmethod
-    def from_dict(data: Mapping[str, Any], *, origin: str = "ruleset") -> Ruleset:
-        return _Builder(data, origin).build()
+    def from_dict(data: Mapping[str, Any], *, origin: str = "ruleset",
+                  digest: str = "") -> Ruleset:
+        return replace(_Builder(data, origin).build(), digest=digest)
 
 
 class _Builder:
@@ -138,6 +152,13 @@ class _Builder:
                 self.problems.append(
                     f"fields/{spec.name}: enumeration '{spec.enumeration}' is not defined"
                 )
+        for name, members in enumerations.items():
+            for member in members.values():
+                for device_type in sorted(member.device_types or ()):
+                    if device_type not in device_types:
+                        self.problems.append(
+                            f"enumerations/{name} ({member.value}): device_types names unknown "
+                            f"device type '{device_type}'")
         for i, name in enumerate(d["smets1"]["empty_groups"]):
             if name not in groups:
                 self.problems.append(f"smets1/empty_groups/{i}: unknown field group '{name}'")
@@ -161,6 +182,7 @@ class _Builder:
             smets1_empty_groups=tuple(d["smets1"]["empty_groups"]),
             combinations=tuple(combinations),
             cpa_expiring_certificate_years=d["limits"]["cpa_expiring_certificate_years"],
+            cpa_notice_days=d["limits"].get("cpa_notice_days", 60),
         )
 
     def _fields(self, items: Sequence[Mapping[str, Any]]) -> dict[str, FieldSpec]:
@@ -195,6 +217,8 @@ class _Builder:
                 required=bool(f.get("required", False)),
                 allocated_by_secas=bool(f.get("allocated_by_secas", False)),
                 published=bool(f["published"]),
+                identifier=bool(f.get("identifier", False)),
+                format_advisory=bool(f.get("format_advisory", False)),
             )
         return fields
 
@@ -216,7 +240,9 @@ class _Builder:
         for name, members in d["enumerations"].items():
             out[name] = self._members(
                 f"enumerations/{name}",
-                [Member(m["value"], m["accepted"], m.get("note")) for m in members],
+                [Member(m["value"], m["accepted"], m.get("note"),
+                        device_types=frozenset(m["device_types"]) if "device_types" in m
+                        else None) for m in members],
             )
         out["spec_versions"] = self._members(
             "spec_versions",

@@ -20,8 +20,10 @@ def safe_csv_cell(value: str) -> str:
 
 
 def entry_dict(entry: m.Entry) -> dict[str, str | None]:
-    """An entry as JSON: every published field, dates in ISO form, empty fields null."""
-    return {f: m.as_text(entry.get(f), m.DateStyle.ISO) or None for f in m.PUBLISHED_FIELDS}
+    """An entry as JSON: every published field as issued (an imported entry's own spelling),
+    dates in ISO form, empty fields null."""
+    return {f: m.as_text(entry.get(f) if f in m.DATE_FIELDS else entry.published(f),
+                         m.DateStyle.ISO) or None for f in m.PUBLISHED_FIELDS}
 
 
 def history_dict(line: m.HistoryLine) -> dict[str, str]:

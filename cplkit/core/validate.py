@@ -118,6 +118,9 @@ class _FieldPlan(NamedTuple):
     cache: dict[object, Normalised]
     normaliser: Normaliser
 
+#: how many of the entries that need a missing column a finding names
+_ROWS_SHOWN = 5
+
 #: normalisation results kept per field; bulk sheets repeat most values (device types, versions,
 #: certificates, contacts) on every row. The bound keeps memory flat on unique values.
 _CACHE_LIMIT = 4096
@@ -136,6 +139,35 @@ class Validator:
         self._plans: dict[m.Placement, tuple[_FieldPlan, ...]] = {}
         #: per-rule memo tables, for rules whose verdict depends on a few values only
         self.memo = Memo()
+        #: required fields the layout has no column for: field -> why, and where it was needed
+        self._absent: dict[str, tuple[str, list[m.RawEntry]]] = {}
+        self._absent_counts: dict[str, int] = {}
+
+    def column_needed(self, field: str, why: str, raw: m.RawEntry) -> None:
+        """Note that the entry ``raw`` needs ``field``, which its layout has no column for."""
+        count = self._absent_counts.get(field, 0)
+        self._absent_counts[field] = count + 1
+        if count < _ROWS_SHOWN:
+            self._absent.setdefault(field, (why, []))[1].append(raw)
+
+    def file_findings(self, already: frozenset[str] = frozenset()) -> list[Finding]:
+        """What the file as a whole lacks, once every entry is checked: one CPL-F04 per column
+        some entries need (``already``: fields the layout reported missing itself)."""
+        out = []
+        for field, (why, entries) in self._absent.items():
+            if field in already:
+                continue
+            count = self._absent_counts[field]
+            where = ", ".join(e.where for e in entries)
+            more = f" and {count - len(entries)} more" if count > len(entries) else ""
+            first = entries[0]
+            out.append(make_finding(
+                "CPL-F04", f"no column for {field}, which {count} entr"
+                f"{'y' if count == 1 else 'ies'} need{'s' if count == 1 else ''} ({why}): "
+                f"{where}{more}", Location(self.file, None, first.placement.sheet, None, field),
+                hint=f"add a column headed {field} and fill it in for those entries (cplkit "
+                     "template --bulk writes every column)"))
+        return out
 
     def _plan(self, placement: m.Placement) -> tuple[_FieldPlan, ...]:
         """How to read every ruleset field the layout has."""
@@ -152,6 +184,8 @@ class Validator:
         subject = Subject(raw, self)
         raw_values = raw.values
         values, unusable = subject.values, subject.unusable
+        # a submission is held to SECAS's own check: what that refuses as written is an error
+        strict = raw.placement.submission
         # the hot loop of a bulk check: one pass per cell, so it avoids calls where it can
         for name, allocated, cache, normaliser in self._plan(raw.placement):
             value = raw_values.get(name)
@@ -175,9 +209,12 @@ class Validator:
             elif not usable:
                 unusable.add(name)
             for problem in problems:
-                subject.fired.add(problem.code)
-                subject.findings.append(subject.finding(
-                    problem.code, name, f"{name}: {problem.message}", problem.hint))
+                code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
+                if problem.refused_as_written and strict:
+                    code, message = "CPL-V12", f"{message}; SECAS's tool refuses it as written"
+                    hint = None
+                subject.fired.add(code)
+                subject.findings.append(subject.finding(code, name, message, hint))
         exact = self.ruleset.exact
         device_type = values.get(m.DEVICE_TYPE)
         if isinstance(device_type, str):

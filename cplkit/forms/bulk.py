@@ -2,12 +2,14 @@
 
 A blank template gets a dropdown or input message on every column (rows 2 to 1,000), from the
 same field descriptions as the New Entry form. Every cell is Text-formatted and stored as a
-string, so Excel keeps leading zeros and never evaluates a value.
+string, so Excel keeps leading zeros and never evaluates a value; a date is a date cell shown
+dd/mm/yyyy.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,24 +19,22 @@ from cplkit.core.describe import describe_fields
 from cplkit.core.model import as_text
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.secas import BULK_SHEET
-from cplkit.forms.cells import save
-from cplkit.forms.new_entry import TEXT_FORMAT, EntryValues, input_rule
+from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT, save
+from cplkit.forms.new_entry import EntryValues, input_rule
 
 
-def bulk_fields(ruleset: Ruleset, *, include_contacts: bool = False) -> list[str]:
-    """The columns of a bulk submission: the published fields a submitter fills, in ruleset
-    order. Contact columns are recognised too, but repeating one manufacturer's contacts on
-    every row of a bulk load helps nobody, so they are left out unless asked for."""
-    return [s.name for s in ruleset.fields.values()
-            if not s.allocated_by_secas and (include_contacts or s.published)]
+def bulk_fields(ruleset: Ruleset) -> list[str]:
+    """The columns of a bulk submission: every field a submitter fills on the New Entry form,
+    contacts and FIR included, in ruleset order, so a bulk file is held to the form's rules."""
+    return [s.name for s in ruleset.fields.values() if not s.allocated_by_secas]
 
 
 def write_bulk_table(path: Path, ruleset: Ruleset, entries: Sequence[EntryValues],
                      fields: Sequence[str] | None = None) -> None:
     """Write a one-entry-per-row table with canonical headers, as .xlsx or (by suffix) .csv."""
     columns = list(fields) if fields is not None else bulk_fields(ruleset)
-    rows = [[as_text(e.get(f)) or "" for f in columns] for e in entries]
     if path.suffix.lower() == ".csv":
+        rows = [[as_text(e.get(f)) or "" for f in columns] for e in entries]
         with replacing(path) as temporary, temporary.open("w", encoding="utf-8",
                                                             newline="") as stream:
             writer = csv.writer(stream)
@@ -47,19 +47,25 @@ def write_bulk_table(path: Path, ruleset: Ruleset, entries: Sequence[EntryValues
     wb = Workbook(write_only=True)
     ws: Any = wb.create_sheet(BULK_SHEET)
 
-    def text_cells(values: Sequence[str]) -> list[Any]:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(ws, value=value or None)
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-            cell.number_format = TEXT_FORMAT
-            cells.append(cell)
-        return cells
+    dates = {f for f in columns if f in ruleset.fields and ruleset.fields[f].kind == "date"}
 
-    ws.append(text_cells(columns))
-    for values in rows:
-        ws.append(text_cells(values))
-    if not rows:
+    def cells(values: Sequence[tuple[str, Any]]) -> list[Any]:
+        out = []
+        for field, value in values:
+            if isinstance(value, dt.date):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = DATE_FORMAT
+            else:
+                cell = WriteOnlyCell(ws, value=as_text(value) or None)
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                cell.number_format = DATE_FORMAT if field in dates else TEXT_FORMAT
+            out.append(cell)
+        return out
+
+    ws.append(cells([(f, f) for f in columns]))
+    for entry in entries:
+        ws.append(cells([(f, entry.get(f)) for f in columns]))
+    if not entries:
         _dropdowns(ws, ruleset, columns)
     save(wb, path)
 

@@ -3,13 +3,15 @@
 The layout follows SECAS's form (header row "Data Group | Data Attribute | ... | New Entry's
 Details", one field per row, entries from column G), with the format, allowed values and the
 conditional rules written out by ``cplkit.core.describe``, dropdowns on enumerated fields and
-value cells formatted as Text so Excel keeps leading zeros. ``form_rows`` is the tab's content,
-which the published workbook writes too. Every value is a string cell, so no text is ever
-evaluated as a formula. Reading a filled-in form is ``cplkit.intake``'s job.
+value cells formatted as Text so Excel keeps leading zeros (dates as date cells, shown
+dd/mm/yyyy). ``form_rows`` is the tab's content, which the published workbook writes too.
+Every value is a string cell, so no text is ever evaluated as a formula. Reading a filled-in
+form is ``cplkit.intake``'s job.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,8 @@ from cplkit.core.secas import (
     FORM_VALUE_COLUMN,
     SECAS_PLACEHOLDER,
 )
-from cplkit.forms.cells import save, string_cell
+from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT, date_cell, save, string_cell
 
-TEXT_FORMAT = "@"
 FORM_TITLE = "Central Products List - New Entry Form"
 
 EntryValues = Mapping[str, Value | None]
@@ -69,16 +70,20 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
             ws.cell(row, col, texts[col - 1]).alignment = wrap
         for index in range(columns):
             cell = ws.cell(row, FORM_VALUE_COLUMN + index)
-            cell.number_format = TEXT_FORMAT
+            # a date cell for a date, so Excel keeps it a date; Text for the rest, so Excel
+            # keeps leading zeros and never reads hex as a number
+            cell.number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
             if spec.allocated_by_secas:
                 cell.value = SECAS_PLACEHOLDER
                 cell.fill = grey
                 continue
             cell.fill = fill
             if index < len(entries):
-                value = as_text(entries[index].get(spec.name))
-                if value:
-                    string_cell(cell, value)
+                given = entries[index].get(spec.name)
+                if isinstance(given, dt.date):
+                    date_cell(cell, given)
+                elif given:
+                    string_cell(cell, as_text(given) or "")
         letters = [get_column_letter(FORM_VALUE_COLUMN + i) for i in range(columns)]
         rule = input_rule(description, f"{letters[0]}{row}:{letters[-1]}{row}")
         if rule is not None:

@@ -18,8 +18,9 @@ from cplkit.core.text import safe_csv_cell
 _MODEL_PARTS = (m.MODEL_ID, m.HARDWARE_VERSION, m.HARDWARE_REVISION)
 
 
-def extract_row(label: str, values: Mapping[str, m.Value]) -> list[str]:
-    """One row of the extract: hex without colons, the label repeated."""
+def extract_row(label: str, values: Mapping[str, m.Issued]) -> list[str]:
+    """One row of the extract, from an entry's published values (as SECAS issued them): hex
+    without colons, the label repeated."""
     def text(name: str) -> str:
         return m.as_text(values.get(name)) or ""
 
@@ -43,5 +44,6 @@ def extract_csv(version: m.CplVersion) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for entry in version.entries:
-        writer.writerow([safe_csv_cell(c) for c in extract_row(version.label, entry.values)])
+        row = extract_row(version.label, entry.published_values())
+        writer.writerow([safe_csv_cell(c) for c in row])
     return buffer.getvalue().encode("utf-8")

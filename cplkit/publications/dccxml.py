@@ -74,7 +74,9 @@ def build(version: m.CplVersion, previous: tuple[str, str] | None,
                                    status=entry.status or "")
         element.tail = "\n"
         for name, tag in ELEMENTS:
-            value = entry.get(name)
+            # as SECAS issued it (an imported entry keeps its spaces and spelling); a date is
+            # written as the date it is, whatever form SECAS typed it in
+            value = entry.get(name) if name in m.DATE_FIELDS else entry.published(name)
             if value is None:
                 continue
             child = etree.SubElement(element, Q + tag)

@@ -78,7 +78,7 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]]) -> byt
             f'<td data-label="{escape(label)}"'
             + (' class="hex"' if hexed else "")
             + (f' class="status-{escape(e.status or "")}"' if name == m.ENTRY_STATUS else "")
-            + f">{escape(m.as_text(e.get(name)) or '')}</td>"
+            + f">{escape(m.as_text(e.published(name)) or '')}</td>"
             for label, name, hexed in _COLUMNS)
         rows.append(f"<tr {data}>{cells}</tr>")
     heads = "".join(f'<th scope="col">{escape(label)}</th>' for label, _, _ in _COLUMNS)

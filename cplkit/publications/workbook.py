@@ -2,8 +2,9 @@
 
 Version Control with the full history, a blank CPL - New Entry form (the same rows as
 ``cplkit template`` writes), the Central Products List and CPL - saveable in CSV. Written by
-openpyxl in write-only mode, so a list of 100,000 entries streams out. Every value is text that
-no spreadsheet evaluates as a formula.
+openpyxl in write-only mode, so a list of 100,000 entries streams out. Every value keeps its
+type: text is text that no spreadsheet evaluates as a formula, dates are date cells shown
+dd/mm/yyyy, and a number SECAS issued as a number stays one.
 """
 
 from __future__ import annotations
@@ -25,16 +26,17 @@ from cplkit.core.secas import (
     LIST_HEADER_LABELS,
     LIST_SHEET,
 )
+from cplkit.forms.cells import DATE_FORMAT
 from cplkit.forms.new_entry import FORM_TITLE, form_rows
 from cplkit.publications.csv_extract import extract_row
 
 LIST_TITLE = "Central Products List (CPL)"
 
 
-def _history_date(text: str) -> str:
-    """A history line's ISO date as SECAS writes it; a date SECAS wrote as text stays as is."""
+def _history_date(text: str) -> dt.date | str:
+    """A history line's date: a date, or the text SECAS wrote where it was not one."""
     try:
-        return m.as_text(dt.date.fromisoformat(text)) or text
+        return dt.date.fromisoformat(text)
     except ValueError:
         return text
 
@@ -58,6 +60,17 @@ def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
             cell.font = Font(bold=True)
         return cell
 
+    def value(ws: Any, issued: m.Issued | None) -> Any:
+        """A cell of the type the value has: text stays text, a number a number, and a date a
+        date cell shown dd/mm/yyyy, so Excel sorts and filters it."""
+        if isinstance(issued, str):
+            return text(ws, issued)
+        if isinstance(issued, dt.date):
+            cell = WriteOnlyCell(ws, value=issued)
+            cell.number_format = DATE_FORMAT
+            return cell
+        return issued
+
     control: Any = wb.create_sheet(CONTROL_SHEET)
     control.append([text(control, LIST_TITLE, bold=True)])
     control.append([])
@@ -68,7 +81,7 @@ def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     control.append([])
     control.append([text(control, h, bold=True) for h in HISTORY_HEADER])
     for line in version.history:
-        control.append([text(control, line.version), text(control, _history_date(line.date)),
+        control.append([text(control, line.version), value(control, _history_date(line.date)),
                         text(control, line.changes)])
 
     form: Any = wb.create_sheet(FORM_SHEET)
@@ -93,13 +106,13 @@ def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
         values = header_rows.get(header, [""] * len(columns))
         listing.append([text(listing, header, bold=True), *(text(listing, v) for v in values)])
     for entry in version.entries:
-        listing.append([None, *(text(listing, m.as_text(entry.get(n)) or "")
-                                for n in m.PUBLISHED_FIELDS)])
+        listing.append([None, *(value(listing, entry.published(n)) for n in m.PUBLISHED_FIELDS)])
 
     extract: Any = wb.create_sheet(CSV_SHEET)
     extract.append([text(extract, c) for c in CSV_COLUMNS])
     for entry in version.entries:
-        extract.append([text(extract, v) for v in extract_row(version.label, entry.values)])
+        row = extract_row(version.label, entry.published_values())
+        extract.append([text(extract, v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -56,6 +56,40 @@ class StoredVersion:
     signer: SignerRecord | None = None
 
 
+def _row(entry: m.Entry) -> list[Any]:
+    """An entry as one JSON row: the canonical values as text, then, for an imported entry,
+    an object of the values as SECAS issued them (numbers as numbers, dates as {"date": ...})."""
+    row: list[Any] = [m.as_text(entry.get(f), m.DateStyle.ISO) for f in m.PUBLISHED_FIELDS]
+    if entry.issued:
+        row.append({f: {"date": v.isoformat()} if isinstance(v, dt.date) else v
+                    for f, v in entry.issued.items()})
+    return row
+
+
+def _entry(row: Any, origin: str, index: int) -> m.Entry:
+    fields = m.PUBLISHED_FIELDS
+    issued_json = row[-1] if isinstance(row, list) and len(row) == len(fields) + 1 else {}
+    cells = row[:len(fields)] if isinstance(row, list) else None
+    if cells is None or len(cells) != len(fields) or not isinstance(issued_json, dict) or not all(
+            c is None or isinstance(c, str) for c in cells):
+        raise RegistryError(f"{origin}: entry {index + 1} is not a row of {len(fields)} texts "
+                            "(and the values as issued)")
+    issued: dict[str, m.Issued] = {}
+    for name, value in issued_json.items():
+        if name not in fields:
+            raise RegistryError(f"{origin}: entry {index + 1} records an issued value for "
+                                f"an unknown field {name!r}")
+        if isinstance(value, dict) and set(value) == {"date"}:
+            issued[name] = dt.date.fromisoformat(value["date"])
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            issued[name] = value
+        else:
+            raise RegistryError(f"{origin}: entry {index + 1}: the issued value of {name} is "
+                                "not text, a number or a date")
+    return m.Entry.of({f: v for f, c in zip(fields, cells, strict=True)
+                       if (v := _value(f, c)) is not None}, issued)
+
+
 def _value(name: str, cell: str | None) -> m.Value | None:
     if cell is None:
         return None
@@ -87,9 +121,7 @@ def encode_version(version: m.CplVersion, previous: Link | None, made_by: Mappin
         "files": [{"name": name, "sha256": digest} for name, digest in (files or {}).items()],
         "fields": list(m.PUBLISHED_FIELDS),
     }
-    rows = [json.dumps([m.as_text(e.get(f), m.DateStyle.ISO) for f in m.PUBLISHED_FIELDS],
-                       ensure_ascii=False)
-            for e in version.entries]
+    rows = [json.dumps(_row(e), ensure_ascii=False) for e in version.entries]
     head = json.dumps(header, ensure_ascii=False, indent=1)
     return (head[:-2] + ',\n "entries": [\n' + ",\n".join(rows) + "\n ]\n}\n").encode()
 
@@ -102,14 +134,7 @@ def decode_version(data: bytes, origin: str) -> StoredVersion:
         fields = doc["fields"]
         if list(fields) != list(m.PUBLISHED_FIELDS):
             raise RegistryError(f"{origin} lists unexpected fields")
-        entries = []
-        for i, row in enumerate(doc["entries"]):
-            if not isinstance(row, list) or len(row) != len(fields) or not all(
-                    c is None or isinstance(c, str) for c in row):
-                raise RegistryError(f"{origin}: entry {i + 1} is not a row of "
-                                    f"{len(fields)} texts")
-            entries.append(m.Entry.of({f: v for f, c in zip(fields, row, strict=True)
-                                       if (v := _value(f, c)) is not None}))
+        entries = [_entry(row, origin, i) for i, row in enumerate(doc["entries"])]
         prior = tuple(m.HistoryLine(h["version"], h["date"], h["changes"])
                       for h in doc["prior_history"])
         version = m.CplVersion(m.VersionNumber.parse(doc["version"]),

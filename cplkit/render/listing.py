@@ -104,6 +104,8 @@ def render_diff(d: Diff, fmt: str) -> str:
 AUDIT_TITLES = {
     "cpa-expired": "CPA certificate expired",
     "cpa-due": "CPA certificate expires soon",
+    "cpa-renewal-overdue": "CPA lifetime certificate past its renewal date",
+    "cpa-renewal-due": "CPA lifetime certificate due for renewal",
     "maintenance-over": "maintenance period over",
     "maintenance-due": "maintenance period ends soon",
 }

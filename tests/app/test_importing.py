@@ -72,8 +72,9 @@ def test_values_excel_mangled_are_kept_as_meant(workbook: Path, ruleset: Ruleset
     assert entry.text(m.HARDWARE_VERSION) == "12"
     assert entry.text(m.MANUFACTURER_ID) == "not hex"
     kept = sorted((f.cell, f.message) for f in imported.findings if f.code == "CPL-I01")
-    assert kept == [("E8", "Device_Model.manufacturer_identifier: kept as 'not hex'"),
-                    ("G8", "Device_Model.hardware_version.version: kept as '12'")]
+    assert kept == [("E8", "Device_Model.manufacturer_identifier: kept as 'not hex'")]
+    # two digits Excel kept whole read back as the text they were typed as
+    assert ("CPL-V09", "G8") in {(f.code, f.cell) for f in imported.findings}
 
 
 def test_an_entry_without_a_number_cannot_be_imported(workbook: Path, ruleset: Ruleset) -> None:

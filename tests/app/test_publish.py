@@ -161,11 +161,24 @@ def test_an_issue_date_before_the_latest_is_refused(registry: Path, tmp_path: Pa
 
 def test_audit_finds_expired_certificates_and_proposes_removals(registry: Path,
                                                                 tmp_path: Path) -> None:
+    # a lifetime certificate past its renewal date is listed, but not proposed for removal
+    code, out = run("audit", "-r", registry, "--as-of", "2031-01-01", "--format", "json")
+    assert code == 0
+    assert {i["reason"] for i in json.loads(out)} == {"cpa-renewal-overdue"}
+    proposal = tmp_path / "none.csv"
+    run("audit", "-r", registry, "--as-of", "2031-01-01", "--propose-removals", proposal)
+    assert len(list(csv.reader(proposal.open()))) == 1
+    # the same certificate as a standard one, expiring 30/09/2030, is expired by 2031
+    updates = csv_file(tmp_path, "updates.csv", [
+        ["CPA_Certificate.identification_number", "new_identification_number",
+         "new_expiry_date", "reason"],
+        ["[R] NCSC-1500000000-4001", "[E] NCSC-1500000000-4001", "30/09/2030", "re-issued"]])
+    code, out = run("publish", "-r", registry, *AS_OF, updates)
+    assert code == 0, out
     code, out = run("audit", "-r", registry, "--as-of", "2031-01-01", "--format", "json")
     items = json.loads(out)
-    assert code == 0
     assert {i["reason"] for i in items} == {"cpa-expired"}
-    assert items[0]["subject"] == "[R] NCSC-1500000000-4001"
+    assert items[0]["subject"] == "[E] NCSC-1500000000-4001"
     assert len(items[0]["entries"]) == 6
     proposal = tmp_path / "proposal.csv"
     code, out = run("audit", "-r", registry, "--as-of", "2031-01-01", "--propose-removals",
@@ -177,8 +190,44 @@ def test_audit_finds_expired_certificates_and_proposes_removals(registry: Path,
     assert code == 1 and "CPL-V01" in out
     _, out = run("audit", "-r", registry, "--as-of", "2030-06-01", "--within", "30")
     assert "Nothing to act on" in out
-    _, out = run("audit", "-r", registry, "--as-of", "2030-06-01", "--within", "120")
+    _, out = run("audit", "-r", registry, "--as-of", "2030-06-01", "--within", "150")
     assert "expires soon" in out
+
+
+def test_check_publish_and_audit_agree_on_a_certificate_date(registry: Path,
+                                                              tmp_path: Path) -> None:
+    """One meaning of a CPA date: an [E] certificate that expired is refused by check (a new
+    entry) and publish (an update) with the same code, and proposed for removal by audit."""
+    expired = {m.CPA_ID: "[E] NCSC-1500000000-4009", m.CPA_EXPIRY: "30/09/2026"}
+    submission = form(tmp_path, **expired)
+    code, out = run("check", submission, "--as-of", "2026-11-23", "--format", "json")
+    assert code == 1
+    check_codes = {f["code"] for f in json.loads(out)["files"][0]["findings"]}
+    updates = csv_file(tmp_path, "updates.csv", [
+        ["CPA_Certificate.identification_number", "new_identification_number",
+         "new_expiry_date", "reason"],
+        ["[R] NCSC-1500000000-4001", "[E] NCSC-1500000000-4009", "30/09/2026", "re-issued"]])
+    code, out = run("publish", "-r", registry, *AS_OF, "--format", "json", updates)
+    assert code == 1
+    publish_codes = {f["code"] for file in json.loads(out)["files"] for f in file["findings"]}
+    assert check_codes == publish_codes == {"CPL-R08"}
+    # an update to an [E] certificate that keeps the entries' old date, which has passed, is
+    # refused as a submission with that date would be
+    undated = csv_file(tmp_path, "undated.csv", [
+        ["CPA_Certificate.identification_number", "new_identification_number",
+         "new_expiry_date", "reason"],
+        ["[R] NCSC-1500000000-4001", "[E] NCSC-1500000000-4009", "", "re-issued"]])
+    code, out = run("publish", "-r", registry, "--as-of", "2031-01-01", undated)
+    assert code == 1 and "CPL-R08" in out and "expired on 30/08/2030" in out
+    # audit, as of the same day, on the list with that certificate: expired, removal proposed
+    fine = csv_file(tmp_path, "fine.csv", [
+        ["CPA_Certificate.identification_number", "new_identification_number",
+         "new_expiry_date", "reason"],
+        ["[R] NCSC-1500000000-4001", "[E] NCSC-1500000000-4009", "30/12/2026", "re-issued"]])
+    code, out = run("publish", "-r", registry, *AS_OF, fine)
+    assert code == 0, out
+    _, out = run("audit", "-r", registry, "--as-of", "2027-01-01", "--format", "json")
+    assert {i["reason"] for i in json.loads(out)} == {"cpa-expired"}
 
 
 @pytest.mark.parametrize(("flag", "header"), [

@@ -8,12 +8,15 @@ HASH = ":".join(f"{(i * 37 + 11) % 256:02X}" for i in range(32))
 
 FIR = {
     "Manufacturer Contact FIR.Company Name": "Example Meters Ltd",
+    "Manufacturer Contact FIR.House Number": "12",
     "Manufacturer Contact FIR.Street": "Meter Street",
     "Manufacturer Contact FIR.City": "Manchester",
     "Manufacturer Contact FIR.Post Code": "M1 1AA",
     "Manufacturer Contact FIR.Country": "United Kingdom",
     "Manufacturer Contact FIR.Telephone Number": "+44 161 496 0000",
+    "Manufacturer Contact FIR.Website": "https://www.meters.example.co.uk",
     "Manufacturer Contact FIR.Email Address": "firmware@meters.example.co.uk",
+    "FIR Release Notes.Description": "Fixes tariff switching at midnight",
 }
 CPA_CONTACT = {
     "Contact-CPA.Contact.contact name": "Jo Bloggs",

@@ -14,7 +14,7 @@ from cplkit.core.merge import merge
 
 DAY = dt.date(2026, 11, 23)
 CELLS = {m.FIRMWARE_VERSION: "G14", m.MODEL_ID: "G11", m.ENTRY_NUMBER: "A2", m.CPA_ID: "A2",
-         m.CPA_EXPIRY: "C2"}
+         m.CPA_EXPIRY: "C2", "new_expiry_date": "C2"}
 
 
 def entry(number: str | None = None, status: str | None = None, *, firmware: str = "01:00:00:01",

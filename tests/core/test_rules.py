@@ -88,9 +88,15 @@ def test_smets1_ppmid_leaves_security_characteristics_empty(check_form: Check) -
     assert codes(check_form(entry)) == [("CPL-R05", "G15")]
 
 
-def test_optional_dlms_certificate_is_all_or_nothing(check_form: Check) -> None:
-    assert codes(check_form({**valid_gas(), m.DLMS_ID: "2721"})) == [("CPL-V01", "G21")]
-    assert codes(check_form({**valid_gas(), m.DLMS_ID: "2721", m.DLMS_VERSION: "CTT 4.2"})) == []
+@pytest.mark.parametrize("device_type", ["Gas Smart Meter", "Communications Hub",
+                                         "HAN Connected Auxiliary Load Control Switch"])
+def test_only_electricity_meters_carry_a_dlms_certificate(check_form: Check,
+                                                          device_type: str) -> None:
+    """SECAS's tool requires the DLMS fields empty for every other device type."""
+    entry = {**valid_gas(), m.DEVICE_TYPE: device_type, m.DLMS_ID: "2721",
+             m.DLMS_VERSION: "CTT 4.2"}
+    found = codes(check_form(entry))
+    assert ("CPL-V02", "G20") in found and ("CPL-V02", "G21") in found
 
 
 def test_electricity_meters_need_a_dlms_certificate(check_form: Check) -> None:
@@ -123,7 +129,9 @@ def test_there_is_no_smets1_polyphase_meter(check_form: Check) -> None:
 
 
 def test_legacy_dlms_tool_version_is_refused(check_form: Check) -> None:
-    entry = {**valid_gas(), m.DLMS_ID: "1675", m.DLMS_VERSION: "CTT 3.0"}
+    entry = with_fields(valid_gas("SMETS V5.1"),
+                        Device_Type__name="Single Element Electricity Metering Equipment")
+    entry.update({m.DLMS_ID: "1675", m.DLMS_VERSION: "CTT 3.0"})
     assert codes(check_form(entry)) == [("CPL-R04", "G21")]
 
 
@@ -152,11 +160,14 @@ def test_applicability_dates(check_form: Check, dated: Ruleset, as_of: str,
 
 
 @pytest.mark.parametrize(("certificate", "expiry", "expected"), [
-    ("[E] NCSC-1", "23/11/2026", []),
+    ("[E] NCSC-1", "23/11/2026", [("CPL-R10", "G19")]),  # expires today: may lapse
+    ("[E] NCSC-1", "22/01/2027", [("CPL-R10", "G19")]),  # within 60 days
+    ("[E] NCSC-1", "23/01/2027", []),
     ("[E] NCSC-1", "22/11/2026", [("CPL-R08", "G19")]),
     ("[E] NCSC-1", "23/11/2032", []),
     ("[E] NCSC-1", "24/11/2032", [("CPL-R08", "G19")]),
-    ("[R] NCSC-1", "01/01/2019", []),
+    ("[R] NCSC-1", "01/01/2019", [("CPL-R10", "G19")]),  # renewal overdue: a warning
+    ("[R] NCSC-1", "01/01/2027", [("CPL-R10", "G19")]),  # renewal due
     ("[R] NCSC-1", "01/01/2090", []),
 ])
 def test_expiring_cpa_certificate_window(check_form: Check, certificate: str, expiry: str,
@@ -193,7 +204,8 @@ def test_secas_fields_in_a_submission(check_form: Check) -> None:
 @pytest.mark.parametrize(("changes", "expected"), [
     ({m.IMAGE_CREATOR: None}, [("CPL-R09", "G24")]),
     ({m.IMAGE_HASH: None}, [("CPL-R09", "G25")]),
-    ({m.IMAGE_DESCRIPTOR: None}, [("CPL-V11", "G26")]),
+    ({m.IMAGE_DESCRIPTOR: None}, [("CPL-R09", "G26")]),  # SECAS's tool needs it with a hash
+    ({m.IMAGE_DESCRIPTOR: "Complete image"}, [("CPL-V11", "G26")]),  # names no band: advice
     ({m.IMAGE_CREATOR: None, m.IMAGE_HASH: None}, [("CPL-R09", "G24")]),
     ({m.IMAGE_CREATOR: None, m.IMAGE_HASH: None, m.IMAGE_DESCRIPTOR: None}, []),
     ({m.IMAGE_HASH: "not a hash"}, [("CPL-V03", "G25")]),

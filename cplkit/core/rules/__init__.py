@@ -26,10 +26,11 @@ Rule = Callable[["Subject"], Iterator["Finding"]]
 RULES: tuple[Rule, ...] = (
     fields.required_fields,
     fields.device_type_requirements,
+    fields.values_for_device_type,
     image.manufacturer_image_complete,
     versions.spec_family,
     versions.gbcs_family,
     versions.legacy_values,
     versions.device_level_versioning,  # after R01, R02 and R04, whose verdicts it reads
-    certificates.cpa_expiry_window,
+    certificates.cpa_date_rule,
 )

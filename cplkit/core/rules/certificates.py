@@ -1,7 +1,8 @@
-"""Rule on certificate dates: an expiring ('[E] ') CPA certificate's date inside its window.
+"""Rule on certificate dates: what a CPA certificate's date means as of the as-of date.
 
-The window itself is decided by ``cplkit.core.certificates``, which the merge shares. Removed
-entries are history and are not held to the window. Formats are checked earlier.
+The verdict itself is ``cplkit.core.certificates.cpa_date``, which the merge of certificate
+updates and the audit share. Removed entries are history and are not held to it. Formats are
+checked earlier.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
-from cplkit.core.certificates import cpa_date_problem
+from cplkit.core.certificates import cpa_date
 from cplkit.core.findings import Finding
 
 if TYPE_CHECKING:
     from cplkit.core.validate import Subject
 
 
-def cpa_expiry_window(s: Subject) -> Iterator[Finding]:
+def cpa_date_rule(s: Subject) -> Iterator[Finding]:
     certificate = s.text(m.CPA_ID)
     expiry = s.values.get(m.CPA_EXPIRY)
     if not certificate or not isinstance(expiry, dt.date):
         return
     if s.text(m.ENTRY_STATUS) == m.Status.REMOVED:
         return
-    problem = cpa_date_problem(certificate, expiry, s.as_of,
-                               s.ruleset.cpa_expiring_certificate_years)
-    if problem is not None:
+    verdict = cpa_date(certificate, expiry, s.as_of,
+                       years=s.ruleset.cpa_expiring_certificate_years,
+                       notice_days=s.ruleset.cpa_notice_days)
+    if verdict.problem is not None:
+        problem = verdict.problem
         yield s.finding(problem.code, m.CPA_EXPIRY, problem.message, problem.hint)

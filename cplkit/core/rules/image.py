@@ -1,11 +1,12 @@
-"""Rule on the manufacturer image: creator and hash together or not at all, and a descriptor.
+"""Rule on the manufacturer image: creator, hash and descriptor together or not at all.
 
-The New Entry form says creator and hash are "all empty or all validly populated", and that the
-descriptor is optional but should be given once a hash is (SECAS issued 87 entries of v2.051
-without one). So a creator without a hash, a hash without a creator, or a descriptor with no
-image is an error (CPL-R09); an image without a descriptor is a warning (CPL-V11). Only fields the
-layout has take part, and a value in the wrong format counts as given (its format is reported on
-its own), so one mistake never produces two findings.
+The New Entry form says creator and hash are "all empty or all validly populated", and SECAS's
+tool refuses a hash without a descriptor; a descriptor alone it tolerates (that check is
+commented out in its macro), and so does cplkit. So a creator without a hash, a hash without a
+creator, or a hash without a descriptor is an error (CPL-R09), and so is a descriptor with no
+image, which the form's "all empty" excludes. Only fields the layout has take part, and a value
+in the wrong format counts as given (its format is reported on its own), so one mistake never
+produces two findings. Whether a descriptor names a ZigBee band is the normaliser's CPL-V11.
 """
 
 from __future__ import annotations
@@ -31,14 +32,17 @@ def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
         return
     values, unusable = s.values, s.unusable
     creator, image_hash, descriptor = (f in values or f in unusable for f in IMAGE_FIELDS)
-    if creator != image_hash or (descriptor and not creator):
-        given = [f for f in IMAGE_FIELDS if s.given(f)]
-        missing = [f for f in IMAGE_FIELDS if not s.given(f)]
-        yield s.finding("CPL-R09", missing[0],
-                        f"the manufacturer image is given in part: {', '.join(given)} filled in, "
-                        f"{', '.join(missing)} empty")
-    elif creator and not descriptor:
-        yield s.finding("CPL-V11", m.IMAGE_DESCRIPTOR,
-                        "a manufacturer image is given without a descriptor",
-                        "describe the image, e.g. 'Complete image; Dual Band' or 'Fragment 1 of "
-                        "2 of FW Version 01:02:03:04; Single Band (2.4 GHz)'")
+    if creator == image_hash == descriptor:
+        return
+    given = [f for f in IMAGE_FIELDS if s.given(f)]
+    missing = [f for f in IMAGE_FIELDS if not s.given(f)]
+    if creator and image_hash:
+        yield s.finding("CPL-R09", m.IMAGE_DESCRIPTOR,
+                        "a manufacturer image is given without a descriptor, which SECAS's "
+                        "tool requires once there is a hash",
+                        "describe the image, e.g. 'Complete image; Dual Band' or 'Fragment 1 "
+                        "of 2 of FW Version 01:02:03:04; Single Band (2.4 GHz)'")
+        return
+    yield s.finding("CPL-R09", missing[0],
+                    f"the manufacturer image is given in part: {', '.join(given)} filled in, "
+                    f"{', '.join(missing)} empty")

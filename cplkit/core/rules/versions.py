@@ -88,9 +88,10 @@ def device_level_versioning(s: Subject) -> Iterator[Finding]:
                              lambda: _rows(s, device_type.name, spec.value, gbcs.value))
     if match is None:
         allowed = sorted({g for c in rows for g in c.gbcs_versions})
-        hint = (f"for a {device_type.name} with {spec.value} use "
-                + (" or ".join(allowed) if allowed else "another SMETS/CHTS version: the table has "
-                   "no row for this pair"))
+        hint = (f"for a {device_type.name} with {spec.value} use " + " or ".join(allowed)
+                if allowed else f"the table has no row for a {device_type.name} with "
+                f"{spec.value}")
+        hint += f"; a {device_type.name} may use: {_allowed_pairs(s, device_type.name)}"
         yield s.finding("CPL-R03", m.GBCS_VERSION,
                         f"{device_type.name} with {spec.value} and {gbcs.value} is not in the "
                         "Device Level Versioning table", hint)
@@ -109,3 +110,10 @@ def device_level_versioning(s: Subject) -> Iterator[Finding]:
         yield s.finding("CPL-R05", m.SPEC_VERSION,
                         f"installations of {what} ended on {match.installation_until:%d/%m/%Y}; "
                         "the entry can only serve devices already installed")
+
+
+def _allowed_pairs(s: Subject, device_type: str) -> str:
+    """Every SMETS/CHTS and GBCS version pair the table allows for ``device_type``."""
+    pairs = [f"{c.spec_version} with {' or '.join(sorted(c.gbcs_versions))}"
+             for c in s.ruleset.combinations if device_type in c.device_types]
+    return "; ".join(pairs) or "no combination (the table has no row for it)"
