@@ -114,6 +114,13 @@ def test_an_edited_ruleset_is_used_and_a_broken_one_is_one_clear_error(tmp_path:
     assert run("check", *AS_OF, sample)[0] == 1
     assert run("check", *AS_OF, "--rules", edited, sample)[0] == 0
     assert run("rules", "--check", edited)[0] == 0
+    # the edited copy kept the bundled id; its digest tells the reports apart
+    bundled = json.loads(run("check", *AS_OF, "--format", "json", sample)[1])
+    mine = json.loads(run("check", *AS_OF, "--rules", edited, "--format", "json", sample)[1])
+    assert bundled["ruleset"] == mine["ruleset"] == "cpl-rules-2022-09"
+    assert len(mine["ruleset_sha256"]) == 64 and mine["ruleset_sha256"] != \
+        bundled["ruleset_sha256"]
+    assert mine["ruleset_sha256"][:12] in run("check", *AS_OF, "--rules", edited, sample)[1]
 
     data["combinations"][0]["device_types"] = ["Smart Kettle"]
     edited.write_text(json.dumps(data))

@@ -111,6 +111,52 @@ def test_import_report_lists_every_anomaly(imported: Path) -> None:
     assert len(gaps) == 1 and "000033, 000074, 000075" in gaps[0]["message"]
 
 
+def test_the_imported_csv_extract_is_secas_own(imported: Path) -> None:
+    """The signed CSV extract of the imported version is SECAS's 'CPL - saveable in CSV' tab,
+    value for value: trailing spaces and all."""
+    import csv
+    import io
+
+    ours = list(csv.reader(io.StringIO(
+        (imported / "versions" / "2.051" / "cpl-2.051.csv").read_text(encoding="utf-8"))))
+    theirs = CalamineWorkbook.from_path(str(REAL_WORKBOOK)).get_sheet_by_name(
+        "CPL - saveable in CSV").to_python()
+    assert len(ours) == len(theirs) == 730
+    assert ours == [[str(c) for c in row] for row in theirs]
+
+
+def test_the_imported_workbook_lists_every_value_as_issued(imported: Path) -> None:
+    """The published workbook's Central Products List is the original, value for value and
+    type for type: text with its spaces, numbers as numbers, dates as dates."""
+    def entries(path: Path) -> list[list[object]]:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+            "Central Products List").to_python()
+        return [[*row[1:21], *[""] * (21 - len(row))][:20] for row in rows[7:]]
+
+    ours = entries(imported / "versions" / "2.051" / "cpl-2.051.xlsx")
+    theirs = entries(REAL_WORKBOOK)
+    assert len(ours) == len(theirs) == 729
+    assert [[(type(c), c) for c in row] for row in ours] == \
+        [[(type(c), c) for c in row] for row in theirs]
+    expiry = [row[12] for row in theirs]
+    assert sum(isinstance(c, dt.date) for c in expiry) > 400  # real Excel dates stay dates
+    spaced = [row[8] for row in ours if isinstance(row[8], str) and row[8] != row[8].strip()]
+    assert len(spaced) == 156  # SMETS/CHTS versions with the trailing spaces SECAS issued
+
+
+def test_the_imported_dcc_file_carries_the_values_as_issued(imported: Path) -> None:
+    from lxml import etree
+
+    from cplkit.publications import dccxml
+
+    root = etree.parse(str(imported / "versions" / "2.051" / "cpl-2.051.xml")).getroot()
+    versions = [e.findtext(dccxml.Q + "SmetsChtsVersion")
+                for e in root.iter(dccxml.Q + "Entry")]
+    assert "CHTS V1.0 " in versions  # as issued, not trimmed
+    zse = [e.findtext(dccxml.Q + "ZseVersion") for e in root.iter(dccxml.Q + "Entry")]
+    assert zse.count("Zigbee Smart Energy Standard 1.4") == 11  # SECAS's spelling kept
+
+
 def test_import_never_overwrites(imported: Path) -> None:
     from click.testing import CliRunner
 

@@ -58,4 +58,5 @@ def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits =
 def check_files(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
                 limits: Limits = DEFAULT_LIMITS, sheet: str | None = None) -> Report:
     reports = tuple(check_file(p, ruleset, as_of, limits=limits, sheet=sheet) for p in paths)
-    return Report(files=reports, as_of=as_of.isoformat(), ruleset=ruleset.id)
+    return Report(files=reports, as_of=as_of.isoformat(), ruleset=ruleset.id,
+                  ruleset_sha256=ruleset.digest)

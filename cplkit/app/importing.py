@@ -165,6 +165,7 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
         with registry.edit(None) as tx:
             tx.trust(*trust_args(signer, "signed the imported version"))
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
+                     ruleset_sha256=ruleset.digest,
                      sources=[(workbook.name, file_sha256(workbook))], files=files,
                      signer=signer_record(signer))
         if registry_path.exists():

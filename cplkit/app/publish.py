@@ -84,6 +84,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             raise AbortEdit
         assert signer is not None
         tx.issue(version, how="publish", ruleset=ruleset.id,
+                 ruleset_sha256=ruleset.digest,
                  sources=[(p.name, file_sha256(p)) for p in change_files], files=files,
                  signer=signer_record(signer))
     if tx.issued is None:
@@ -151,7 +152,7 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
                        cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
                        cpa_notice_days=ruleset.cpa_notice_days)
         reports = _attach(reports, merged.findings)
-    report = Report(tuple(reports), issue_date.isoformat(), ruleset.id)
+    report = Report(tuple(reports), issue_date.isoformat(), ruleset.id, ruleset.digest)
     difference = None
     if merged is not None and merged.version is not None and report.errors == 0:
         empty = m.CplVersion(m.VersionNumber(0, 0), issue_date, (), "")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from cplkit.core.model import Layout, RawEntry, as_text
+from cplkit.core.model import ENTRY_NUMBER, Layout, RawEntry, as_text
 
 
 class Severity(StrEnum):
@@ -136,14 +136,19 @@ class Location:
     cell: str | None = None
     field: str | None = None
     value: str | None = None
+    #: the entry's own number, where the layout carries one (a published list): readers find
+    #: an entry by it, and it drifts from the position at every gap in the numbering
+    number: str | None = None
 
     @staticmethod
     def of(file: str | None, raw: RawEntry, field: str | None = None) -> Location:
         """The cell of ``field`` in the entry ``raw`` (or the entry as a whole)."""
+        number = raw.values.get(ENTRY_NUMBER) if not raw.placement.submission else None
+        shown = as_text(number) if number is not None else None
         if field is None:
-            return Location(file, raw.index, raw.placement.sheet)
+            return Location(file, raw.index, raw.placement.sheet, number=shown)
         return Location(file, raw.index, raw.placement.sheet, raw.cell(field), field,
-                        as_text(raw.values.get(field)))
+                        as_text(raw.values.get(field)), shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +186,16 @@ class Finding:
     def value(self) -> str | None:
         return self.at.value
 
+    @property
+    def number(self) -> str | None:
+        return self.at.number
+
     def as_dict(self) -> dict[str, object]:
         at = self.at
         return {"code": self.code, "severity": self.severity.value, "file": at.file,
-                "entry": at.entry, "sheet": at.sheet, "cell": at.cell, "field": at.field,
-                "value": at.value, "message": self.message, "hint": self.hint}
+                "entry": at.entry, "number": at.number, "sheet": at.sheet, "cell": at.cell,
+                "field": at.field, "value": at.value, "message": self.message,
+                "hint": self.hint}
 
 
 NOWHERE = Location()
@@ -228,6 +238,8 @@ class Report:
     files: tuple[FileReport, ...]
     as_of: str
     ruleset: str
+    #: SHA-256 of the ruleset's content: tells an edited copy from the bundled rules
+    ruleset_sha256: str = ""
 
     @property
     def errors(self) -> int:

@@ -158,7 +158,17 @@ class _Rows:
         return text
 
     def _removal(self, raw: m.RawEntry) -> Removal | None:
-        number = self._field(raw, "Entry.number", m.ENTRY_NUMBER, required=True)
+        written = raw.values.get("Entry.number")
+        digits = as_text(written) if isinstance(written, int | str) and not isinstance(
+            written, bool) else None
+        if digits and digits.isascii() and digits.isdigit() and len(digits) < 6:
+            # Excel saved 000732 as 732: the entry is known by its number all the same
+            number: m.Value | None = digits.zfill(6)
+            self._finding(raw, "CPL-V09", "Entry.number",
+                          f"Entry.number: read {digits} as {number}, the zeros Excel dropped "
+                          "put back", "format the column as Text so Excel keeps the zeros")
+        else:
+            number = self._field(raw, "Entry.number", m.ENTRY_NUMBER, required=True)
         reason, decision = self._text(raw, "reason"), self._text(raw, "decision")
         if not isinstance(number, str) or not reason or not decision:
             return None

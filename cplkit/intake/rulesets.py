@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cplkit.base import resources
+from cplkit.base.digest import sha256_hex
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import DataFileError
 
@@ -37,7 +38,8 @@ def validate_ruleset_data(data: Any, origin: str) -> Ruleset:
             f"{origin} is not a valid cplkit ruleset:\n  - " + "\n  - ".join(lines),
             hint="fix the parts named above; 'cplkit rules' prints the bundled ruleset to start "
                  "from")
-    return Ruleset.from_dict(data, origin=origin)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return Ruleset.from_dict(data, origin=origin, digest=sha256_hex(canonical.encode()))
 
 
 def load_ruleset(path: Path | None = None) -> Ruleset:

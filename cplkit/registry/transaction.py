@@ -114,14 +114,14 @@ class Transaction:
 
     def issue(self, version: m.CplVersion, *, how: str,
               sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
-              files: Mapping[str, bytes] | None = None,
+              ruleset_sha256: str = "", files: Mapping[str, bytes] | None = None,
               signer: SignerRecord | None = None) -> None:
         latest = self.head.latest
         if latest is not None and str(version.number) != str(
                 m.VersionNumber.parse(latest.version).next()):
             raise RegistryError(f"version {version.number} does not follow {latest.version}")
         made_by = {"tool": "cplkit", "tool_version": __version__, "how": how,
-                   "ruleset": ruleset,
+                   "ruleset": ruleset, "ruleset_sha256": ruleset_sha256,
                    "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
         self.staged = StagedVersion(version, made_by, dict(files or {}), signer)
 

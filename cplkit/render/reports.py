@@ -37,8 +37,9 @@ def render_text(report: Report, style: Style = plain) -> str:
     lines: list[str] = []
     for file in report.files:
         lines.append(_file_heading(file, style))
-        for entry, group in groupby(file.findings, key=lambda f: f.entry):
-            lines.append(f"  entry {entry}" if entry else "  file")
+        for (entry, number), group in groupby(file.findings, key=lambda f: (f.entry, f.number)):
+            lines.append(f"  entry {number} (the {_ordinal(entry)} in the file)" if number and
+                         entry else f"  entry {entry}" if entry else "  file")
             for finding in group:
                 lines.extend(_finding_lines(finding, style))
         lines.append("")
@@ -47,9 +48,20 @@ def render_text(report: Report, style: Style = plain) -> str:
         f"{_plural(report.entries, 'entry', 'entries')}"
         + f": {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
         + (f", {report.unreadable} unreadable" if report.unreadable else "")
-        + f" (as of {report.as_of}; ruleset {report.ruleset})"
+        + f" (as of {report.as_of}; ruleset {_ruleset(report)})"
     )
     return "\n".join(lines) + "\n"
+
+
+def _ruleset(report: Report) -> str:
+    """The ruleset's id, with the start of its digest: an edited copy shows a different one."""
+    digest = f", SHA-256 {report.ruleset_sha256[:12]}" if report.ruleset_sha256 else ""
+    return f"{report.ruleset}{digest}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _file_heading(file: FileReport, style: Style) -> str:
@@ -86,6 +98,7 @@ def report_dict(report: Report) -> dict[str, object]:
         "tool": {"name": "cplkit", "version": __version__},
         "as_of": report.as_of,
         "ruleset": report.ruleset,
+        "ruleset_sha256": report.ruleset_sha256,
         "files": [
             {
                 "path": f.path,

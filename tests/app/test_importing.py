@@ -91,3 +91,37 @@ def test_a_workbook_without_version_control(tmp_path: Path, ruleset: Ruleset) ->
     with pytest.raises(InputFileError, match="Version Control"):
         read_issued_version(SAMPLES / "valid" / "bulk-submission.xlsx", ruleset, Limits(),
                             file="bulk.xlsx")
+
+
+def test_findings_on_a_published_list_name_the_entry_number(workbook: Path,
+                                                           ruleset: Ruleset) -> None:
+    """Entry 000002 was never issued, so the second entry is 000003: a finding names both."""
+    from cplkit.app.check import check_file
+    from cplkit.core.findings import Report
+    from cplkit.render.reports import render_text
+
+    report = check_file(workbook, ruleset, dt.date(2017, 1, 27))
+    legacy = next(f for f in report.findings if f.code == "CPL-R04")
+    assert (legacy.entry, legacy.number, legacy.cell) == (2, "000003", "K9")
+    assert "entry 000003 (the 2nd in the file)" in render_text(
+        Report((report,), "2017-01-27", ruleset.id))
+
+
+def test_an_imported_entry_keeps_what_secas_issued_through_the_registry(
+        workbook: Path, ruleset: Ruleset, tmp_path: Path, identity: object) -> None:
+    """The values as issued (a number, spaces) survive the registry and reach the CSV extract;
+    the canonical values stay what the rules read."""
+    from cplkit.app.importing import import_workbook
+    from cplkit.registry import Registry
+
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["G8"].value = 12
+    wb.save(workbook)
+    outcome = import_workbook(workbook, tmp_path / "registry", ruleset, identity)  # type: ignore[arg-type]
+    entry = Registry(tmp_path / "registry").read().version.by_number()["000003"]
+    assert entry.gbcs_version == "GBCS Version 1.0"
+    assert entry.published(m.GBCS_VERSION) == "GBCS Version 1.0 "
+    first = outcome.version.version.by_number()["000001"]
+    assert first.published(m.HARDWARE_VERSION) == 12 and first.text(m.HARDWARE_VERSION) == "12"
+    extract = (tmp_path / "registry" / "versions" / "1.10" / "cpl-1.10.csv").read_text()
+    assert ",GBCS Version 1.0 ," in extract

@@ -114,7 +114,8 @@ def test_change_file_problems_are_findings_at_their_cells(registry: Path, tmp_pa
     schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
     Draft202012Validator(schema).validate(report)
     found = {(f["code"], f["cell"]) for f in report["files"][0]["findings"]}
-    assert found == {("CPL-V06", "A2"), ("CPL-V01", "C2")}
+    # '2' is entry 000002 with the zeros Excel dropped: read as such, with a warning
+    assert found == {("CPL-V09", "A2"), ("CPL-V01", "C2")}
     assert report["publish"]["issued"] is None
     # the malformed row stops the publish before the unknown entry number is even looked up
     removals = csv_file(tmp_path, "removals.csv", [
@@ -122,6 +123,17 @@ def test_change_file_problems_are_findings_at_their_cells(registry: Path, tmp_pa
     code, out = run("publish", "-r", registry, *AS_OF, "--format", "json", removals)
     found = {(f["code"], f["cell"]) for f in json.loads(out)["files"][0]["findings"]}
     assert code == 1 and found == {("CPL-M04", "A2")}
+
+
+def test_a_removal_names_an_entry_excel_stripped_of_zeros(registry: Path,
+                                                          tmp_path: Path) -> None:
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"], ["2", "CPA certificate withdrawn", "SSC 2026"]])
+    code, out = run("publish", "-r", registry, *AS_OF, removals)
+    assert code == 0, out
+    assert "CPL-V09" in out and "read 2 as 000002" in out
+    _, shown = run("show", "2", "-r", registry, "--format", "json")
+    assert json.loads(shown)["Entry.status"] == "Removed"
 
 
 def test_a_submission_with_errors_publishes_nothing(registry: Path, tmp_path: Path) -> None:
