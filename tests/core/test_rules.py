@@ -220,6 +220,7 @@ def test_findings_carry_their_location(check_form: Check) -> None:
                          ).findings[0]
     assert finding.as_dict() == {
         "code": "CPL-V03", "severity": "error", "file": "test.xlsx", "entry": 1,
-        "number": None, "sheet": "CPL - New Entry", "cell": "G14", "field": "Device_Model.firmware_version",
-        "value": "1.2.3", "message": finding.message, "hint": finding.hint}
+        "number": None, "sheet": "CPL - New Entry", "cell": "G14",
+        "field": "Device_Model.firmware_version", "value": "1.2.3", "message": finding.message,
+        "hint": finding.hint}
     assert "Device_Model.firmware_version" in finding.message
