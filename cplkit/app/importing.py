@@ -76,18 +76,20 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                 note(f"{name}: kept as '{kept}'", Location.of(file, raw, name))
         as_issued = _as_issued(raw, values)
         entry_number = values.get(m.ENTRY_NUMBER)
-        if not isinstance(entry_number, str) or not entry_number.isdigit():
-            raise _unusable(file, f"the entry on row {raw.at} has no usable entry number")
+        if not isinstance(entry_number, str) or not (
+                len(entry_number) == 6 and entry_number.isascii() and entry_number.isdigit()):
+            raise _unusable(file, f"the entry on row {raw.at} has no usable entry number (6 "
+                                  "digits, 000001 to 999999)")
         if entry_number in rows:
             raise _unusable(file, f"entry number {entry_number} is on rows "
                                   f"{rows[entry_number]} and {raw.at}")
         rows[entry_number] = raw.at
         entries.append(m.Entry.of(values, as_issued))
-    used = sorted(int(n) for n in rows)
-    gaps = sorted(set(range(1, used[-1] + 1)) - set(used)) if used else []
+    gaps = _gaps(sorted(int(n) for n in rows))
     if gaps:
-        note(f"{len(gaps)} entry number(s) are not on the list: "
-             + ", ".join(f"{g:06d}" for g in gaps), code="CPL-I02")
+        shown = ", ".join(f"{g:06d}" for g in gaps[:_GAPS_SHOWN])
+        more = f" and {len(gaps) - _GAPS_SHOWN} more" if len(gaps) > _GAPS_SHOWN else ""
+        note(f"{len(gaps)} entry number(s) are not on the list: {shown}{more}", code="CPL-I02")
     changes = ""
     prior = []
     for line in workbook.history:
@@ -125,6 +127,20 @@ def _as_issued(raw: m.RawEntry, values: dict[str, m.Value]) -> dict[str, m.Issue
         elif isinstance(cell, dt.date) and cell != canonical:
             issued[name] = cell
     return issued
+
+
+_GAPS_SHOWN = 50
+
+
+def _gaps(used: list[int]) -> list[int]:
+    """The numbers from 1 to the highest used that are not used (numbers have 6 digits, so
+    there are at most 999,999)."""
+    gaps: list[int] = []
+    expected = 1
+    for number in used:
+        gaps.extend(range(expected, number))
+        expected = number + 1
+    return gaps
 
 
 def _unusable(file: str, message: str) -> InputFileError:

@@ -15,10 +15,13 @@ from lxml import etree
 from cplkit.base import resources
 
 
-def hardened_parser() -> etree.XMLParser:
-    """No DTD, no entities, no network, no huge trees, no comments."""
+def hardened_parser(*, keep_comments: bool = False) -> etree.XMLParser:
+    """No DTD, no entities, no network, no huge trees. Comments and processing instructions are
+    dropped, unless ``keep_comments`` (a verifier keeps them, to refuse a document that has
+    any: a comment inside a signed value is not signed, and a reader could stop at it)."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True)
+                           dtd_validation=False, huge_tree=False,
+                           remove_comments=not keep_comments, remove_pis=not keep_comments)
 
 
 @cache

@@ -16,6 +16,7 @@ from cplkit.core import model as m
 from cplkit.core.certificates import EXPIRING_PREFIX, cpa_date
 from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin
 from cplkit.core.findings import Finding, Severity, make_finding
+from cplkit.errors import UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,8 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         values[m.ENTRY_STATUS] = m.Status.CURRENT.value
         added.append(m.Entry.of(values))
     if highest + len(added) > 999_999:
-        raise ValueError("entry numbers would pass 999999")
+        raise UsageError(f"entry numbers would pass 999999 (the highest given is {highest:06d}"
+                         f" and {len(added)} new entries need numbers); nothing was written")
     number = current.number.next() if current else m.VersionNumber(1, 0)
     text = history_text(
         added,

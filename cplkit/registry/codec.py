@@ -240,5 +240,28 @@ def encode_trust(records: list[TrustRecord]) -> bytes:
 
 def decode_trust(data: bytes, origin: str) -> list[TrustRecord]:
     doc = document(data, origin, "trust.schema.json")
-    return [TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
-            for c in doc["certificates"]]
+    records = [TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
+               for c in doc["certificates"]]
+    for i, record in enumerate(records):
+        # a record authorises a key only through the certificate it holds, and only if that
+        # certificate is the one its fingerprint names: a hand edit cannot add a key
+        if certificate_sha256(record.pem) != record.sha256:
+            raise RegistryError(f"{origin} is damaged: certificate {i + 1} ({record.subject}) "
+                                "does not hold the certificate its fingerprint names",
+                                hint="restore trust.json from a backup; trust a certificate "
+                                     "only with 'cplkit trust add'")
+    return records
+
+
+def certificate_sha256(pem: str) -> str | None:
+    """The SHA-256 fingerprint of the one PEM certificate in ``pem``, or None if it is not."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    try:
+        certificates = x509.load_pem_x509_certificates(pem.encode())
+    except ValueError:
+        return None
+    if len(certificates) != 1:
+        return None
+    return certificates[0].fingerprint(hashes.SHA256()).hex()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from cplkit import __version__
 from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
-from cplkit.errors import RegistryBusy, RegistryError
+from cplkit.errors import RegistryBusy, RegistryError, UsageError
 from cplkit.registry.codec import (
     HEAD,
     VERSION_FILE,
@@ -36,6 +36,7 @@ from cplkit.registry.codec import (
     SignerRecord,
     StoredVersion,
     VersionRecord,
+    decode_version,
     encode_version,
 )
 from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
@@ -136,6 +137,16 @@ class Transaction:
         previous = Link(latest.version, latest.sha256) if latest else None
         digests = {name: sha256_hex(content) for name, content in staged.files.items()}
         data = encode_version(version, previous, staged.made_by, digests, staged.signer)
+        record = VersionRecord(number, sha256_hex(data), version.issue_date.isoformat())
+        head = Head((*self.head.versions, record), self.head.created)
+        # never write what a later read would refuse: both files are decoded, schema checks and
+        # all, before anything touches the disk (an absurd version number or label stops here)
+        try:
+            decode_version(data, f"version {number} as built")
+            Head.decode(head.encode(), "the registry head as built")
+        except RegistryError as exc:
+            raise UsageError(f"version {number} cannot be issued: {exc.message}; nothing was "
+                             "written", hint="the registry is unchanged") from None
         versions = self.registry.path / VERSIONS
         staging = versions / f".tmp-{number}-{os.getpid()}"
         failpoint("before-write")
@@ -149,8 +160,6 @@ class Transaction:
         staging.rename(final)  # the directory is complete or absent, never half there
         fsync_dir(versions)
         failpoint("after-rename")
-        record = VersionRecord(number, sha256_hex(data), version.issue_date.isoformat())
-        head = Head((*self.head.versions, record), self.head.created)
         # verify what is on disk before it becomes visible: byte for byte what was encoded
         if (final / VERSION_FILE).read_bytes() != data:
             raise RegistryError(f"{final / VERSION_FILE} did not read back as written; the "

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cplkit.errors import SigningError, VerificationError
+from cplkit.signing.policy import SigningPolicy
 
 
 def fingerprint(certificate: x509.Certificate) -> str:
@@ -62,18 +64,31 @@ def vouched_for(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate
     validation at ``at``)."""
     if any(cert == leaf for cert in trusted):
         return True
-    from cryptography.x509.verification import PolicyBuilder, Store
+    from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
     from cryptography.x509.verification import VerificationError as ChainError
 
     authorities = [c for c in trusted if is_ca(c)]
-    if not authorities:
+    if not authorities or is_ca(leaf) or not _may_sign(leaf):
         return False
+    # the CA's certificates are held to the web PKI's rules; the signing certificate only to
+    # what a document signer needs (checked above): it names an organisation, not a host, so
+    # it has no subjectAltName and no server or client EKU to require
+    policies = PolicyBuilder().store(Store(authorities)).time(at).extension_policies(
+        ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
     try:
-        verifier = PolicyBuilder().store(Store(authorities)).time(at).build_client_verifier()
-        verifier.verify(leaf, list(intermediates))
+        policies.build_client_verifier().verify(leaf, list(intermediates))
     except (ChainError, ValueError):
         return False
     return True
+
+
+def _may_sign(certificate: x509.Certificate) -> bool:
+    """A key usage, where the certificate states one, that allows signing documents."""
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return usage.digital_signature or usage.content_commitment
 
 
 def fail(failure: str, message: str, hint: str | None = None) -> VerificationError:
@@ -105,3 +120,19 @@ def valid_when_signed(certificate: x509.Certificate, at: dt.datetime) -> None:
         raise fail("certificate", f"the signer's certificate {subject(certificate)} was not "
                    f"valid on {at:%Y-%m-%d} ({validity_period(certificate)})",
                    hint="a file signed outside its certificate's validity must not be loaded")
+
+
+def check_public_key(certificate: x509.Certificate, policy: SigningPolicy) -> None:
+    """The signer's key must be one the policy signs with: verify accepts no weaker key."""
+    key = certificate.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(key.curve, policy.ec_curves):
+            raise fail("algorithm", f"the signer's key is on curve {key.curve.name}, which is "
+                       "not accepted (P-256 or P-384)")
+        return
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < policy.min_rsa_bits:
+            raise fail("algorithm", f"the signer's key is {key.key_size}-bit RSA, too weak "
+                       f"(at least {policy.min_rsa_bits} bits)")
+        return
+    raise fail("algorithm", "the signer's key is neither ECDSA nor RSA")

@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from cplkit.errors import VerificationError
-from cplkit.signing.certificates import at_noon, fail, trusted_signer, valid_when_signed
+from cplkit.signing.certificates import (
+    at_noon,
+    check_public_key,
+    fail,
+    trusted_signer,
+    valid_when_signed,
+)
 from cplkit.signing.keys import Signer
 from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 
@@ -58,7 +64,13 @@ def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
         signer_info = signers[0]
         digest_name = signer_info["digest_algorithm"]["algorithm"].native
         attributes = signer_info["signed_attrs"]
-        found = {a["type"].native: a["values"][0].native for a in attributes}
+        found = {}
+        for attribute in attributes:
+            values = attribute["values"]
+            if len(values) != 1:
+                raise fail("structure", f"the signed attribute {attribute['type'].native} has "
+                           f"{len(values)} values, not one")
+            found[attribute["type"].native] = values[0].native
         certificates = [x509.load_der_x509_certificate(c.chosen.dump())
                         for c in signed["certificates"] or []]
         sid = signer_info["sid"].chosen
@@ -67,7 +79,7 @@ def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
         signed_bytes = attributes.untag().dump()
     except VerificationError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise fail("malformed", f"not a CMS signature cplkit can read ({exc})") from None
     if digest_name not in policy.cms_digests or digest_name not in _HASHES:
         raise fail("algorithm", f"the digest {digest_name} is not accepted"
@@ -83,7 +95,11 @@ def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
     if leaf is None:
         leaf = next((c for c in trusted if isinstance(sid, cms.IssuerAndSerialNumber) and
                      c.serial_number == sid["serial_number"].native), None)
-    signer = trusted_signer([leaf] if leaf else [], trusted, when)
+    if not isinstance(when, dt.datetime):
+        raise fail("structure", "the CMS signing time is not a time")
+    others = [c for c in certificates if c is not leaf]
+    signer = trusted_signer([leaf, *others] if leaf else [], trusted, when)
+    check_public_key(signer, policy)
     public_key = signer.public_key()
     hash_type = _HASHES[digest_name]()
     try:

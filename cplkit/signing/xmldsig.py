@@ -28,7 +28,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from cplkit.base.xmlsafe import hardened_parser
-from cplkit.signing.certificates import at_noon, fail, trusted_signer, valid_when_signed
+from cplkit.signing.certificates import (
+    at_noon,
+    check_public_key,
+    fail,
+    trusted_signer,
+    valid_when_signed,
+)
 from cplkit.signing.keys import Signer
 from cplkit.signing.policy import (
     DEFAULT_POLICY,
@@ -102,7 +108,7 @@ def verify_enveloped(data: bytes, trusted: Sequence[x509.Certificate], at: dt.da
                     "does; refused, as they can expand to exhaust memory or read other files",
                     hint="do not load this file; ask the sender for the file cplkit signed")
     try:
-        parsed = etree.fromstring(data, hardened_parser())
+        parsed = etree.fromstring(data, hardened_parser(keep_comments=True))
     except etree.XMLSyntaxError as exc:
         raise fail("malformed", f"not well-formed XML: {exc}") from None
     if parsed is None:
@@ -110,28 +116,78 @@ def verify_enveloped(data: bytes, trusted: Sequence[x509.Certificate], at: dt.da
     root: Any = parsed
     if root.tag != root_tag:
         raise fail("schema", f"not a {what} (root element {root.tag})")
+    extra = [*root.xpath("//comment() | //processing-instruction()"),
+             *root.itersiblings(preceding=True), *root.itersiblings()]
+    if extra:
+        raise fail("schema", f"the file holds a comment or processing instruction, which a "
+                   f"{what} never does: what is not signed must not be there",
+                   hint="do not load this file; ask the sender for the file cplkit signed")
     signatures = root.findall(".//" + DS + "Signature")
     if len(signatures) != 1:
         raise fail("structure", "no XML signature" if not signatures else
-                    f"{len(signatures)} XML signatures; a CPL file has exactly one",
-                    hint="a second or moved signature is how signature-wrapping attacks work: "
-                         "do not load this file")
+                   f"{len(signatures)} XML signatures; a CPL file has exactly one",
+                   hint="a second or moved signature is how signature-wrapping attacks work: "
+                        "do not load this file")
     signature = signatures[0]
     if signature.getparent() is not root or root[-1] is not signature:
         raise fail("structure", "the signature is not the last child of the root element, "
-                    "where cplkit puts it", hint="do not load this file")
+                   "where cplkit puts it", hint="do not load this file")
+    _check_signature_shape(signature)
     _check_signed_info(signature, policy)
     errors = schema_errors(root)
     if errors:
         raise fail("schema", f"not a valid {what}: " + "; ".join(errors[:3]))
-    stamp = root.get("signedAt") or ""
-    when = at_noon(at) if at else dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    embedded = [x509.load_der_x509_certificate(_b64(c.text)) for c in
+    when = at_noon(at) if at else _signed_at(root.get("signedAt") or "")
+    embedded = [_certificate(c.text) for c in
                 signature.iterfind(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")]
     signer = trusted_signer(embedded, trusted, when)
-    signed = _check_signature(data, signer, policy)
+    check_public_key(signer, policy)
     valid_when_signed(signer, when)
+    signed = _check_signature(data, signer, policy, when)
     return SignedXml(signed, signer)
+
+
+#: what an enveloped signature cplkit makes holds, element by element: nothing else may be there
+_SIGNATURE_SHAPE = {
+    DS + "Signature": (DS + "SignedInfo", DS + "SignatureValue", DS + "KeyInfo"),
+    DS + "KeyInfo": (DS + "X509Data",),
+    DS + "X509Data": (DS + "X509IssuerSerial", DS + "X509Certificate"),
+}
+
+
+def _check_signature_shape(signature: Any) -> None:
+    """Refuse anything in the signature a CPL file's never has (a ds:Object above all: content
+    there is not signed, but a careless reader may find it)."""
+    for element in signature.iter():
+        allowed = _SIGNATURE_SHAPE.get(element.tag)
+        if allowed is None:
+            continue
+        for child in element:
+            if child.tag not in allowed:
+                name = child.tag.split("}")[-1] if isinstance(child.tag, str) else "?"
+                raise fail("structure", f"the signature holds {name}, which a CPL file's "
+                           "signature never does: content there is not signed",
+                           hint="do not load this file")
+
+
+def _signed_at(stamp: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail("schema", f"signedAt '{stamp}' is not a time cplkit writes "
+                   "(YYYY-MM-DDThh:mm:ssZ)") from None
+    if when.tzinfo is None:
+        raise fail("schema", f"signedAt '{stamp}' has no time zone")
+    return when
+
+
+def _certificate(text: str | None) -> x509.Certificate:
+    der = _b64(text)
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise fail("structure", "a certificate in the signature is not a DER X.509 "
+                   "certificate") from None
 
 
 def _b64(text: str | None) -> bytes:
@@ -178,23 +234,31 @@ def _check_signed_info(signature: Any, policy: SigningPolicy) -> None:
                              "canonicalisation")
 
 
-def _check_signature(data: bytes, signer: x509.Certificate, policy: SigningPolicy) -> Any:
+def _check_signature(data: bytes, signer: x509.Certificate, policy: SigningPolicy,
+                     when: dt.datetime) -> Any:
+    from lxml import etree
     from signxml.algorithms import DigestAlgorithm, SignatureMethod
-    from signxml.exceptions import InvalidDigest, InvalidInput
+    from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput
     from signxml.exceptions import InvalidSignature as BadSignature
     from signxml.verifier import SignatureConfiguration, XMLVerifier
 
+    # the certificate is judged at the signing time (already, above): signxml is told the same
+    # time, so an expired certificate never makes a genuine old file look altered
     config = SignatureConfiguration(
-        location="./", expect_references=1,
+        location="./", expect_references=1, verification_time=when,
         signature_methods=frozenset(SignatureMethod(a) for a in policy.signature_methods),
         digest_algorithms=frozenset(DigestAlgorithm(a) for a in policy.digest_methods))
     try:
         result = XMLVerifier().verify(data, x509_cert=signer, parser=hardened_parser(),
                                       expect_config=config)
+    except InvalidCertificate as exc:
+        raise fail("certificate", f"the signer's certificate was not valid then: {exc}") \
+            from None
     except (BadSignature, InvalidDigest) as exc:
         raise fail("signature", f"the signature does not match the content ({exc}): the file "
-                    "was changed after it was signed",
-                    hint="do not load this file; fetch the original again") from None
-    except InvalidInput as exc:
+                   "was changed after it was signed",
+                   hint="do not load this file; fetch the original again") from None
+    except (InvalidInput, ValueError, etree.LxmlError) as exc:
+        # signxml checks the signature against the XML Signature schema: lxml says why not
         raise fail("structure", f"the signature is not well formed: {exc}") from None
     return result.signed_xml  # type: ignore[union-attr]

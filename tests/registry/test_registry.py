@@ -263,3 +263,93 @@ def test_library_errors(tmp_path: Path) -> None:
         registry.read()
     with exclusive_lock(registry.path), pytest.raises(RegistryBusy), registry.edit():
         pass
+
+
+@pytest.mark.tampered
+def test_a_hand_edited_trust_record_authorises_nothing(registry: Path, tmp_path: Path) -> None:
+    """A record naming another key's fingerprint without its certificate is damage (exit 4),
+    found before it could authorise anything."""
+    trust = registry / "trust.json"
+    document = json.loads(trust.read_text())
+    document["certificates"].append({**document["certificates"][0], "sha256": "ab" * 32,
+                                     "pem": "", "subject": "CN=someone else"})
+    trust.write_text(json.dumps(document))
+    before = (registry / "registry.json").read_bytes()
+    done = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "0E:0E:0E:0E"))
+    assert done.returncode == 4 and "trust.json is damaged" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (registry / "registry.json").read_bytes() == before
+
+
+def _workbook(path: Path, number: str, label: str | None = None) -> Path:
+    """A SECAS-layout workbook issuing version ``number`` with one entry."""
+    import datetime as dt
+
+    from cplkit.publications.workbook import workbook_bytes
+
+    entry = m.Entry.of({m.ENTRY_NUMBER: "000001", m.ENTRY_STATUS: "Current",
+                        **{k: v for k, v in valid_gas().items()
+                           if k in m.PUBLISHED_FIELDS and isinstance(v, str)}})
+    version = m.CplVersion(m.VersionNumber.parse(number), dt.date(2026, 11, 20), (entry,),
+                           "Imported.")
+    data = workbook_bytes(version, load_ruleset())
+    if label is not None:
+        data = data.replace(version.label.encode(), label.encode())
+    path.write_bytes(data)
+    return path
+
+
+def test_a_version_number_the_registry_cannot_hold_is_never_written(tmp_path: Path) -> None:
+    """1.99999999999999 is a version; the one after it would not fit the registry's format, so
+    the publish is refused before anything is written, and the registry stays readable."""
+    registry = tmp_path / "registry"
+    workbook = _workbook(tmp_path / "cpl.xlsx", "1.99999999999999")
+    done = cplkit("import", workbook, "-r", registry)
+    assert done.returncode == 0, done.stderr
+    before = sorted(p.name for p in (registry / "versions").iterdir())
+    done = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "0F:0F:0F:0F"))
+    assert done.returncode == 2 and "cannot be issued" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in (registry / "versions").iterdir()) == before
+    assert cplkit("history", "-r", registry).returncode == 0
+
+
+@pytest.mark.tampered
+def test_a_failing_command_never_moves_anything_in_a_damaged_registry(
+        registry: Path, tmp_path: Path) -> None:
+    leftover = registry / "versions" / "1.1"
+    leftover.mkdir()
+    (leftover / "version.json").write_text("{}")
+    head = registry / "registry.json"
+    head.write_text(head.read_text().replace('"latest": "1.0"', '"latest": "9.9"'))
+    done = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "10:10:10:10"))
+    assert done.returncode == 4
+    assert leftover.is_dir() and not (registry / ".abandoned").exists()
+
+
+def test_entry_numbers_never_pass_999999(tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    workbook = _workbook(tmp_path / "cpl.xlsx", "2.051")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["B8"].value = "999999"
+    wb.save(workbook)
+    assert cplkit("import", workbook, "-r", registry).returncode == 0
+    for dry in (["--dry-run"], []):
+        done = cplkit("publish", "-r", registry, "--as-of", AS_OF, *dry,
+                      submission(tmp_path, "11:11:11:11"))
+        assert done.returncode == 2 and "would pass 999999" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_an_entry_number_of_eleven_digits_is_refused_quickly(tmp_path: Path) -> None:
+    workbook = _workbook(tmp_path / "cpl.xlsx", "2.051")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["B8"].value = "12345678901"
+    wb.save(workbook)
+    done = cplkit("import", workbook, "-r", tmp_path / "registry")
+    assert done.returncode == 3 and "no usable entry number" in done.stderr
+    assert not (tmp_path / "registry").exists()
