@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
+from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
 from cplkit.core.model import Layout, RawEntry
 from cplkit.core.ruleset import Ruleset
@@ -20,13 +22,51 @@ from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.opener import open_submission
 from cplkit.intake.sheets import Unreadable
 
+K = TypeVar("K")
+
 
 def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits = DEFAULT_LIMITS,
-               sheet: str | None = None, label: str | None = None,
-               on_entry: Callable[[RawEntry, Checked], None] | None = None) -> FileReport:
-    """Check one file; ``on_entry`` sees every entry as it is checked (publish keeps them)."""
+               sheet: str | None = None, label: str | None = None) -> FileReport:
+    """Check one file; every problem is a finding in the report."""
+    report, _ = check_and_keep(path, ruleset, as_of, _nothing, limits=limits, sheet=sheet,
+                               label=label)
+    return report
+
+
+def check_and_keep(path: Path, ruleset: Ruleset, as_of: dt.date,
+                   keep: Callable[[RawEntry, Checked], K | None], *,
+                   limits: Limits = DEFAULT_LIMITS, sheet: str | None = None,
+                   label: str | None = None) -> tuple[FileReport, list[K]]:
+    """Check one file, and keep what ``keep`` makes of each entry (publish keeps the new
+    entries). The file is read in a child process under the limits' memory and time, so a
+    hostile file that crashes or exhausts the spreadsheet reader costs its own report only."""
     file = label if label is not None else str(path)
+
+    def work() -> tuple[FileReport, list[K]]:
+        return _check(path, ruleset, as_of, keep, limits, sheet, file)
+
+    if not limits.isolate:
+        return work()
+    try:
+        return run_isolated(work, memory_bytes=limits.max_memory_bytes,
+                            seconds=limits.max_seconds)
+    except ChildFailed as failed:
+        finding = make_finding(
+            "CPL-F02", f"reading it was stopped: {failed.reason}", Location(file),
+            hint="a CPL submission is small: remove what does not belong to it, or split a bulk "
+                 "sheet, and save it again from Excel")
+        return FileReport(path=file, layout=None, entries=0, findings=(finding,)), []
+
+
+def _nothing(raw: RawEntry, checked: Checked) -> None:
+    return None
+
+
+def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
+           keep: Callable[[RawEntry, Checked], K | None], limits: Limits, sheet: str | None,
+           file: str) -> tuple[FileReport, list[K]]:
     findings: list[Finding] = []
+    kept: list[K] = []
     layout: Layout | None = None
     sheet_name: str | None = None
     entries = 0
@@ -40,8 +80,9 @@ def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits =
                 checked = validator.check(raw)
                 entries += 1
                 findings.extend(checked.findings)
-                if on_entry is not None:
-                    on_entry(raw, checked)
+                made = keep(raw, checked)
+                if made is not None:
+                    kept.append(made)
             # a column the layout already reported missing or hidden is not reported again
             layout_missing = frozenset(f.field for f in recognised.findings
                                        if f.code in ("CPL-F04", "CPL-F06") and f.field)
@@ -50,9 +91,10 @@ def check_file(path: Path, ruleset: Ruleset, as_of: dt.date, *, limits: Limits =
     except Unreadable as exc:
         findings = [make_finding(exc.code, exc.message, Location(file), hint=exc.hint)]
         entries = 0
+        kept = []
     findings.sort(key=sort_key)
     return FileReport(path=file, layout=layout, entries=entries, findings=tuple(findings),
-                      sheet=sheet_name)
+                      sheet=sheet_name), kept
 
 
 def check_files(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cplkit.app.trust import signer_record, trust_args
 from cplkit.base.digest import file_sha256
+from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core import model as m
 from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
@@ -46,8 +47,20 @@ class ImportOutcome:
 
 def read_issued_version(path: Path, ruleset: Ruleset, limits: Limits = DEFAULT_LIMITS, *,
                         file: str) -> Imported:
-    """The version a SECAS workbook issued, read and checked; nothing is written."""
-    return imported_version(read_secas_workbook(path, ruleset, limits, file=file), ruleset, file)
+    """The version a SECAS workbook issued, read and checked; nothing is written. The workbook
+    is read in a child process under the limits, as every untrusted file is."""
+    def work() -> SecasWorkbook:
+        return read_secas_workbook(path, ruleset, limits, file=file)
+
+    if not limits.isolate:
+        return imported_version(work(), ruleset, file)
+    try:
+        workbook = run_isolated(work, memory_bytes=limits.max_memory_bytes,
+                                seconds=limits.max_seconds)
+    except ChildFailed as failed:
+        raise InputFileError(f"{file}: reading it was stopped: {failed.reason}",
+                             hint="import a CPL workbook as SECAS publishes it") from None
+    return imported_version(workbook, ruleset, file)
 
 
 def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Imported:

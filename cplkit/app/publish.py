@@ -15,18 +15,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cplkit.app.check import check_file
+from cplkit.app.check import check_and_keep
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256
+from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core import model as m
 from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin, Removal
 from cplkit.core.diff import Diff, diff
-from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
+from cplkit.core.findings import (
+    FileReport,
+    Finding,
+    Location,
+    Report,
+    Severity,
+    make_finding,
+    sort_key,
+)
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
 from cplkit.errors import UsageError
-from cplkit.intake.changefiles import read_change_table
+from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications.bundle import PreviousDcc, signed_files
 from cplkit.publications.names import IssuedFiles
@@ -106,19 +115,35 @@ def _previous_dcc(registry: Registry, current: StoredVersion | None) -> Previous
     return PreviousDcc(number, registry.file(current, name))
 
 
+def _change_table(path: Path, ruleset: Ruleset, limits: Limits) -> ChangeTable | None:
+    """The removals or certificate updates ``path`` lists, read in a child process under the
+    limits (None: a submission); a reader that dies makes the file unreadable (CPL-F02)."""
+    def work() -> ChangeTable | None:
+        return read_change_table(path, ruleset, limits, file=str(path))
+
+    if not limits.isolate:
+        return work()
+    try:
+        return run_isolated(work, memory_bytes=limits.max_memory_bytes,
+                            seconds=limits.max_seconds)
+    except ChildFailed as failed:
+        finding = make_finding("CPL-F02", f"reading it was stopped: {failed.reason}",
+                               Location(str(path)))
+        return ChangeTable(FileReport(str(path), None, 0, (finding,)))
+
+
 def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
                 limits: Limits) -> tuple[FileReport, list[NewEntry]]:
     """A submission checked as 'cplkit check' does; its entries without errors become new
     entries (they are only added if the whole change set passes)."""
     file = str(path)
-    kept: list[NewEntry] = []
 
-    def keep(raw: m.RawEntry, checked: Checked) -> None:
-        if not any(f.severity.value == "error" for f in checked.findings):
-            kept.append(NewEntry(checked.entry, Origin.of(file, raw)))
+    def keep(raw: m.RawEntry, checked: Checked) -> NewEntry | None:
+        if any(f.severity is Severity.ERROR for f in checked.findings):
+            return None
+        return NewEntry(checked.entry, Origin.of(file, raw))
 
-    report = check_file(path, ruleset, issue_date, limits=limits, label=file, on_entry=keep)
-    return report, kept
+    return check_and_keep(path, ruleset, issue_date, keep, limits=limits, label=file)
 
 
 def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
@@ -129,7 +154,7 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
     removals: list[Removal] = []
     updates: list[CertificateUpdate] = []
     for path in change_files:
-        table = read_change_table(path, ruleset, limits, file=str(path))
+        table = _change_table(path, ruleset, limits)
         if table is None:
             checked, kept = _submission(path, ruleset, issue_date, limits)
             reports.append(checked)

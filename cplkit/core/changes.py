@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from cplkit.core.findings import Location
 from cplkit.core.model import Entry, RawEntry
@@ -36,10 +37,19 @@ class Origin:
                  if (cell := raw.cell(name)) is not None}
         return Origin(file, raw.index, raw.placement.sheet, MappingProxyType(cells))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # a read-only mapping cannot be pickled: an origin crosses processes as a plain dict
+        return _origin, (self.file, self.entry, self.sheet, dict(self.cells))
+
     def location(self, field: str | None, value: str | None = None) -> Location:
         """Where a finding about ``field`` of this change points."""
         return Location(self.file, self.entry, self.sheet,
                         self.cells.get(field) if field else None, field, value)
+
+
+def _origin(file: str, entry: int | None, sheet: str | None,
+            cells: dict[str, str]) -> Origin:
+    return Origin(file, entry, sheet, MappingProxyType(cells))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 # Canonical field names: the workbook's own ``Group.attribute`` names (domain brief, section 3).
 ENTRY_NUMBER: Final = "Entry.number"
@@ -186,6 +186,10 @@ class Entry:
     def of(values: Mapping[str, Value], issued: Mapping[str, Issued] | None = None) -> Entry:
         return Entry(MappingProxyType(dict(values)),
                      MappingProxyType(dict(issued)) if issued else _NOTHING_ISSUED)
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Value], dict[str, Issued]]]:
+        # a read-only mapping cannot be pickled: an entry crosses processes as plain dicts
+        return Entry.of, (dict(self.values), dict(self.issued))
 
     def published(self, field: str) -> Issued | None:
         """The value publications write: as SECAS issued it, or the canonical one."""

@@ -30,6 +30,12 @@ class Limits:
     max_cell_chars: int = 32_767
     #: bytes of a workbook XML part read before its root element must have started
     max_prolog_bytes: int = 64 * 1024
+    #: address space of the child process that reads one untrusted file
+    max_memory_bytes: int = 3 * 1024 * MiB
+    #: wall time to read and check one file
+    max_seconds: float = 600.0
+    #: read each untrusted file in a child process under the two limits above
+    isolate: bool = True
 
 
 DEFAULT_LIMITS = Limits()

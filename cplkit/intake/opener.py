@@ -53,6 +53,8 @@ def sniff_kind(path: Path, head: bytes) -> str:
     if head.startswith(b"%PDF"):
         raise Unreadable("CPL-F01", "a PDF document, not a spreadsheet",
                          "send the CPL submission workbook (.xlsx) itself")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "csv"  # UTF-16 text, which Excel writes as 'Unicode Text'
     if b"\x00" in head:
         raise Unreadable("CPL-F01", "a binary file that is not a spreadsheet cplkit reads",
                          "send the CPL submission as .xlsx, .xlsm or .csv")

@@ -46,21 +46,16 @@ class _PartScan:
     may_have_formulas: bool = False
 
 
-class _Occurrences:
-    """Counts a byte pattern across chunk boundaries without holding more than one chunk."""
+def _check_string_count(name: str, head: bytes, limits: Limits) -> None:
+    """A shared-strings table declaring more strings than a sheet may have cells is refused:
+    a reader may size its table by the declared count before reading one string."""
+    for match in _STRING_COUNT.finditer(head):
+        if int(match.group(1)) > limits.max_cells:
+            raise Unreadable("CPL-F02", f"the workbook part {name} declares {int(match.group(1)):,}"
+                             f" strings, over the limit of {limits.max_cells:,}", RESAVE_HINT)
 
-    __slots__ = ("count", "pattern", "tail")
 
-    def __init__(self, pattern: bytes) -> None:
-        self.pattern = pattern
-        self.tail = b""
-        self.count = 0
-
-    def feed(self, chunk: bytes) -> None:
-        data = self.tail + chunk
-        self.count += data.count(self.pattern)
-        # a match cannot lie wholly inside a tail shorter than the pattern: nothing counts twice
-        self.tail = data[-(len(self.pattern) - 1):] if len(self.pattern) > 1 else b""
+_STRING_COUNT = re.compile(rb"""\s(?:unique)?[cC]ount\s*=\s*["']([0-9]{1,20})["']""")
 
 
 def _check_prolog(name: str, head: bytes, limits: Limits) -> bytes:
@@ -84,17 +79,47 @@ def _check_prolog(name: str, head: bytes, limits: Limits) -> bytes:
     return match.group(1) or b""
 
 
-def _worksheet_counters(prefix: bytes) -> dict[str, _Occurrences]:
-    """Byte patterns counted in a worksheet: rows and cells for the limits; hidden and formula
-    markers decide whether the sheet needs the slower XML walk."""
-    tag = b"<" + prefix
-    return {
-        "row": _Occurrences(tag + b"row"),
-        "c": _Occurrences(tag + b"c "),
-        "f": _Occurrences(tag + b"f>"),
-        "f ": _Occurrences(tag + b"f "),
-        "hidden": _Occurrences(b"hidden="),
-    }
+class _Scanner:
+    """Counts and bounds a worksheet's rows and cells from its raw bytes, chunk by chunk,
+    whatever namespace prefix or comments the XML uses: an element named ``row`` or ``c`` in any
+    namespace counts (a trick can only make a count larger), and a cell reference or dimension
+    beyond what a CPL sheet can hold is refused before any library reads the sheet."""
+
+    _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+    _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+    _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+    _HIDDEN = re.compile(rb"\shidden\s*=")
+    #: a reference past column ZZ or row 999,999, in an r= or ref= attribute
+    _FAR = re.compile(
+        rb"""\sr(?:ef)?\s*=\s*["'](?:[^"']*:)?\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?[0-9]{7})""")
+    _ROW_NUMBER = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\br\s*=\s*["']([0-9]+)""")
+
+    __slots__ = ("cells", "formulas", "hidden", "max_row", "rows", "tail")
+
+    def __init__(self) -> None:
+        self.rows = self.cells = self.formulas = self.hidden = self.max_row = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        data = self.tail + chunk
+        # every pattern lies inside one tag, and a tag holds no '<': all before the last '<'
+        # is complete, and the rest waits for the next chunk
+        cut = len(data) if final else data.rfind(b"<")
+        if cut <= 0:
+            self.tail = data
+            return
+        done = data[:cut]
+        self.rows += len(self._ROW.findall(done))
+        self.cells += len(self._CELL.findall(done))
+        self.formulas += len(self._FORMULA.findall(done))
+        self.hidden += len(self._HIDDEN.findall(done))
+        if self._FAR.search(done):
+            raise Unreadable("CPL-F02", "a cell or range lies beyond column ZZ or row 999,999, "
+                             "where no CPL sheet reaches; refused before reading it", RESAVE_HINT)
+        numbers = self._ROW_NUMBER.findall(done)
+        if numbers:
+            self.max_row = max(self.max_row, *map(int, numbers))
+        self.tail = data[cut:]
 
 
 class Workbook:
@@ -163,7 +188,8 @@ class Workbook:
         name = info.filename
         scan = _PartScan()
         total = 0
-        counters: dict[str, _Occurrences] | None = None
+        scanner: _Scanner | None = None
+        prolog = True
         try:
             with self._zip.open(info) as stream:
                 # read(n) returns n bytes unless the part ends, so the first chunk holds the
@@ -175,25 +201,35 @@ class Workbook:
                                          "than the limit of "
                                          f"{limits.max_uncompressed_bytes // 2**20} MiB",
                                          "split the sheet into smaller files")
-                    if counters is None:
-                        prefix = _check_prolog(name, chunk[: limits.max_prolog_bytes], limits)
-                        counters = _worksheet_counters(prefix) if name.startswith(
-                            "xl/worksheets/") else {}
-                    for counter in counters.values():
-                        counter.feed(chunk)
-                    if counters and counters["row"].count > limits.max_rows:
-                        raise self._too_many("rows", limits.max_rows, name)
-                    if counters and counters["c"].count > limits.max_cells:
-                        raise self._too_many("cells", limits.max_cells, name)
+                    if prolog:
+                        _check_prolog(name, chunk[: limits.max_prolog_bytes], limits)
+                        prolog = False
+                        if name.startswith("xl/worksheets/"):
+                            scanner = _Scanner()
+                        elif name.endswith("sharedStrings.xml"):
+                            _check_string_count(name, chunk[: limits.max_prolog_bytes], limits)
+                    if scanner is not None:
+                        scanner.feed(chunk)
+                        self._check_scan(scanner, name)
+                if scanner is not None:
+                    scanner.feed(b"", final=True)
+                    self._check_scan(scanner, name)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise Unreadable("CPL-F01", f"the workbook part {name} is corrupt or truncated "
                              f"({exc})", RESAVE_HINT) from exc
-        if counters:
-            scan.rows = counters["row"].count
-            scan.cells = counters["c"].count
-            scan.may_hide = counters["hidden"].count > 0
-            scan.may_have_formulas = counters["f"].count + counters["f "].count > 0
+        if scanner is not None:
+            scan.rows = scanner.rows
+            scan.cells = scanner.cells
+            scan.may_hide = scanner.hidden > 0
+            scan.may_have_formulas = scanner.formulas > 0
         return scan, total
+
+    def _check_scan(self, scanner: _Scanner, name: str) -> None:
+        limits = self.limits
+        if scanner.rows > limits.max_rows or scanner.max_row > limits.max_rows:
+            raise self._too_many("rows", limits.max_rows, name)
+        if scanner.cells > limits.max_cells:
+            raise self._too_many("cells", limits.max_cells, name)
 
     @staticmethod
     def _too_many(what: str, limit: int, name: str) -> Unreadable:
@@ -334,27 +370,28 @@ def _rows(ws: Any, formulas: dict[tuple[int, int], str]) -> Iterator[list[RawVal
     # calamine yields rows from row 1 but columns from the first used column: pad on the left
     start = ws.start
     pad: list[RawValue] = [""] * (start[1] if start else 0)
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in formulas.items():
+        by_row.setdefault(r, []).append((c, text))
     number = 0
     for row in ws.iter_rows():
         number += 1
         values: list[RawValue] = pad + row if pad else row
-        if formulas:
-            for (r, c), text in formulas.items():
-                if r == number:
-                    values.extend([""] * (c - len(values)))
-                    values[c - 1] = _formula(text)
+        for c, text in by_row.get(number, ()):
+            values.extend([""] * (c - len(values)))
+            values[c - 1] = _formula(text)
         yield values
-    # formula cells with no value may lie past the last row calamine saw
-    for extra in sorted({r for r, _ in formulas if r > number}):
+    # formula cells with no value may lie past the last row calamine saw (the scan has bounded
+    # how far: the row limit)
+    for extra in sorted(r for r in by_row if r > number):
         while number < extra - 1:
             number += 1
             yield []
         number += 1
         values = []
-        for (r, c), text in formulas.items():
-            if r == extra:
-                values.extend([""] * (c - len(values)))
-                values[c - 1] = _formula(text)
+        for c, text in by_row[extra]:
+            values.extend([""] * (c - len(values)))
+            values[c - 1] = _formula(text)
         yield values
 
 

@@ -199,3 +199,128 @@ def test_macros_are_never_run_or_kept(tmp_path: Path, ruleset: Ruleset) -> None:
     assert report.entries == 1
     assert not report.unreadable
     assert {f.code for f in report.findings} <= {"CPL-F04", "CPL-V01"}
+
+
+# -- bounded before any library parses the file -------------------------------------------------
+
+@pytest.mark.parametrize(("sheet", "says"), [
+    (SHEET_OPEN + b'<row r="1">' + inline_cell("XFD1048576", "x") + b"</row>" + SHEET_CLOSE,
+     "beyond column ZZ"),
+    (SHEET_OPEN + b'<row r="1"><c r="ZZZZ99999999"><v>1</v></c></row>' + SHEET_CLOSE,
+     "beyond column ZZ"),
+    (SHEET_OPEN + b'<row r="1">' + inline_cell("XFD3000", "x") + b"</row>" + SHEET_CLOSE,
+     "beyond column ZZ"),
+    (SHEET_OPEN.replace(b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>')
+     + SHEET_CLOSE, "beyond column ZZ"),
+    (SHEET_OPEN + b'<row r="1"><c r="F9999999"><f>1+1</f></c></row>' + SHEET_CLOSE,
+     "beyond column ZZ"),
+], ids=["XFD1048576", "ZZZZ99999999", "XFD3000", "dimension", "formula-far-down"])
+def test_cells_no_cpl_sheet_reaches_are_refused_before_reading(
+        tmp_path: Path, ruleset: Ruleset, sheet: bytes, says: str) -> None:
+    """Files of a few hundred bytes that made the spreadsheet library abort or allocate
+    gigabytes: refused from the streamed XML, quickly."""
+    code, message = only(run(write_workbook(tmp_path / "far.xlsx", sheet), ruleset))
+    assert code == "CPL-F02" and says in message
+
+
+def test_a_shared_string_count_of_four_billion(tmp_path: Path, ruleset: Ruleset) -> None:
+    strings = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+               b'spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000">'
+               b"<si><t>x</t></si></sst>")
+    path = write_workbook(tmp_path / "sst.xlsx", table_sheet([HEADER]),
+                          {"xl/sharedStrings.xml": strings})
+    code, message = only(run(path, ruleset))
+    assert code == "CPL-F02" and "4,000,000,000 strings" in message
+
+
+def _prefixed_rows(count: int, *, comment: bool) -> Iterator[bytes]:
+    """Rows under another namespace prefix, optionally after a comment before the root: the
+    row counter must not depend on how the XML spells its names."""
+    yield b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    if comment:
+        yield b"<!-- <worksheet> -->"
+    yield b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    yield b"<x:sheetData>"
+    for r in range(1, count + 1):
+        yield f'<x:row r="{r}"><x:c r="A{r}" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>' \
+              f"</x:row>".encode()
+    yield b"</x:sheetData></x:worksheet>"
+
+
+@pytest.mark.parametrize("comment", [False, True], ids=["prefix", "prefix-and-comment"])
+def test_the_row_limit_holds_whatever_the_prefix(tmp_path: Path, ruleset: Ruleset,
+                                                 comment: bool) -> None:
+    path = write_workbook(tmp_path / "rows.xlsx", _prefixed_rows(1_500, comment=comment))
+    code, message = only(run(path, ruleset, Limits(max_rows=1_000)))
+    assert code == "CPL-F02" and "rows" in message
+
+
+def test_csv_rows_ending_in_carriage_returns_count_as_rows(tmp_path: Path,
+                                                            ruleset: Ruleset) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes((",".join(HEADER) + "\r" + "Gas Smart Meter,12:3E,20:01\r" * 101).encode())
+    code, _ = only(run(path, ruleset, Limits(max_rows=100)))
+    assert code == "CPL-F02"
+
+
+def test_a_utf16_csv_is_read(tmp_path: Path, ruleset: Ruleset) -> None:
+    path = tmp_path / "unicode.csv"
+    path.write_bytes((",".join(HEADER) + "\r\nGas Smart Meter,12:3E,20:01\r\n").encode("utf-16"))
+    report = run(path, ruleset)
+    assert report.layout == "table" and report.entries == 1 and not report.unreadable
+
+
+def test_formulas_without_values_cost_linear_time(tmp_path: Path, ruleset: Ruleset) -> None:
+    """32,000 formula cells took 105 s when each row looked at every formula: now each row
+    looks at its own. The check is that it finishes inside the suite's budget at all, with one
+    V08 per formula cell (no timing assertion: speed lives in benchmarks/)."""
+    rows = [SHEET_OPEN, b'<row r="1">' + b"".join(
+        inline_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADER)) + b"</row>"]
+    for r in range(2, 20_002):
+        rows.append(f'<row r="{r}">'.encode() + inline_cell(f"A{r}", "Gas Smart Meter")
+                    + f'<c r="B{r}"><f>CONCAT("12:","3E")</f></c>'.encode()
+                    + inline_cell(f"C{r}", "20:01") + b"</row>")
+    rows.append(SHEET_CLOSE)
+    report = run(write_workbook(tmp_path / "formulas.xlsx", b"".join(rows)), ruleset)
+    assert report.entries == 20_000
+    assert sum(1 for f in report.findings if f.code == "CPL-V08") == 20_000
+
+
+def test_one_file_that_kills_its_reader_costs_only_its_own_report(
+        tmp_path: Path, ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A native abort inside the spreadsheet library (simulated: the reader aborts the process
+    on one file) stops that file's child process; the other files are still checked."""
+    import os
+
+    from cplkit.app.check import check_files
+    from cplkit.intake import xlsx
+
+    hostile = write_workbook(tmp_path / "a-hostile.xlsx", table_sheet([HEADER]))
+    original = xlsx.Workbook.sheet
+
+    def aborting(self: xlsx.Workbook, name: str) -> object:
+        if self.path == hostile:
+            os.abort()
+        return original(self, name)
+
+    monkeypatch.setattr(xlsx.Workbook, "sheet", aborting)
+    report = check_files([hostile, VALID_FORM], ruleset, AS_OF)
+    first, second = report.files
+    assert first.unreadable and first.findings[0].code == "CPL-F02"
+    assert "SIGABRT" in first.findings[0].message
+    assert second.entries == 1 and second.errors == 0
+
+
+def test_a_runaway_allocation_is_stopped_by_the_memory_limit(tmp_path: Path, ruleset: Ruleset,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from cplkit.intake import xlsx
+
+    def hungry(self: xlsx.Workbook, name: str) -> object:
+        return bytearray(4 * 2**30)  # more than the child may have
+
+    monkeypatch.setattr(xlsx.Workbook, "sheet", hungry)
+    report = run(write_workbook(tmp_path / "big.xlsx", table_sheet([HEADER])), ruleset,
+                 Limits(max_memory_bytes=1024 * 2**20))
+    code, message = only(report)
+    assert code == "CPL-F02" and "memory" in message

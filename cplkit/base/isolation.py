@@ -1,0 +1,110 @@
+"""Runs a function in a forked child process under a memory and a time limit, and hands back
+its result: a native abort, a runaway allocation or an endless loop in a library reading an
+untrusted file then costs that file's report, never the whole run.
+
+The child inherits everything already loaded (no start-up cost, nothing to pickle on the way
+in); only the result comes back, pickled. Where ``fork`` or resource limits are missing
+(Windows), the function runs in this process. It knows nothing about files or CPL content.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ChildFailed(Exception):
+    """The child died (a signal, or the memory limit) or ran out of time."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def can_isolate() -> bool:
+    import multiprocessing
+
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return False
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def run_isolated(function: Callable[[], T], *, memory_bytes: int, seconds: float) -> T:
+    """``function()``'s result, computed in a child limited to ``memory_bytes`` of address space
+    and ``seconds`` of wall time. An exception it raises is raised here; a death or a time-out
+    raises ``ChildFailed``."""
+    if not can_isolate():
+        return function()
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, function, memory_bytes), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            raise ChildFailed(f"it took longer than {seconds:.0f} seconds")
+        try:
+            ok, payload = receiver.recv()
+        except (EOFError, OSError):
+            child.join(5)
+            raise ChildFailed(_death(child.exitcode)) from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receiver.close()
+    if ok:
+        result: T = payload
+        return result
+    raise payload
+
+
+def _child(sender: Any, function: Callable[[], Any], memory_bytes: int) -> None:
+    import faulthandler
+    import resource
+
+    # a crash in a native library is reported by the parent as a finding; its own dump on
+    # the terminal would only look like cplkit failing
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        outcome: tuple[bool, Any] = (True, function())
+    except MemoryError:
+        outcome = (False, ChildFailed("it needed more memory than the limit"))
+    except Exception as exc:  # handed to the parent, which raises it as its own
+        outcome = (False, exc if _picklable(exc) else ChildFailed(f"{type(exc).__name__}: {exc}"))
+    try:
+        sender.send(outcome)
+    except MemoryError:
+        os._exit(70)
+    sender.close()
+    os._exit(0)  # no atexit handlers or buffered output from the parent's copy
+
+
+def _picklable(value: object) -> bool:
+    import pickle
+
+    try:
+        # our own child's bytes, just made: never untrusted data
+        pickle.loads(pickle.dumps(value))  # noqa: S301
+    except Exception:  # any failure means it cannot cross the pipe
+        return False
+    return True
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else ""
+        return f"the reader stopped with signal {name or -exitcode} (out of memory, or a crash)"
+    return f"the reader stopped (exit status {exitcode})"
