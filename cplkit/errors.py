@@ -74,6 +74,8 @@ class RegistryBusy(CplkitError):
 
 
 EXIT_SIGNING = 6
+EXIT_OUTPUT = 7
+EXIT_INTERNAL = 70
 
 
 class SigningError(CplkitError):
@@ -81,6 +83,13 @@ class SigningError(CplkitError):
     match its certificate, or a certificate the registry does not trust."""
 
     exit_code = EXIT_SIGNING
+
+
+class OutputError(CplkitError):
+    """A file could not be written (disk full, read-only, not a directory, no permission), or
+    the output would overwrite an input. Nothing was changed."""
+
+    exit_code = EXIT_OUTPUT
 
 
 #: exit status of 'cplkit verify' per failure class (documented in the README)

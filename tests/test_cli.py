@@ -92,9 +92,9 @@ def test_junit_has_one_test_case_per_entry(tmp_path: Path) -> None:
     assert "H11" in (cases[failing[0]].find("failure").text or "")  # type: ignore[union-attr]
 
 
-def test_output_to_an_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
-    code, _ = run("check", *AS_OF, "--output", tmp_path / "missing" / "r.txt", VALID)
-    assert code == 2
+def test_output_to_an_unwritable_place_is_an_output_error(tmp_path: Path) -> None:
+    code, out = run("check", *AS_OF, "--output", tmp_path / "missing" / "r.txt", VALID)
+    assert code == 7 and "missing" in out
 
 
 def test_rules_prints_the_bundled_ruleset() -> None:

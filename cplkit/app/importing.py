@@ -10,6 +10,7 @@ into place, so a failed import leaves nothing behind and an existing registry is
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core import model as m
 from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
+from cplkit.core.normalise import invisible_character
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Validator
-from cplkit.errors import InputFileError, RegistryError
+from cplkit.errors import InputFileError, RegistryBusy, RegistryError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
 from cplkit.publications.bundle import signed_files
@@ -88,6 +90,12 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                 values[name] = kept
                 note(f"{name}: kept as '{kept}'", Location.of(file, raw, name))
         as_issued = _as_issued(raw, values)
+        for name, value in {**values, **as_issued}.items():
+            problem = invisible_character(value) if isinstance(value, str) else None
+            if problem is not None:
+                # a signed DCC file cannot carry it, and an import changes no value: refused
+                raise _unusable(file, f"{name} on row {raw.at} {problem.message}, which no "
+                                      "published file can carry")
         entry_number = values.get(m.ENTRY_NUMBER)
         if not isinstance(entry_number, str) or not (
                 len(entry_number) == 6 and entry_number.isascii() and entry_number.isdigit()):
@@ -182,6 +190,8 @@ def _kept(ruleset: Ruleset, name: str, raw: m.RawValue) -> str | None:
 def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signer: Signer, *,
                     limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
     """Build a new registry at ``registry_path`` from a CPL workbook SECAS published."""
+    if registry_path.is_symlink():
+        registry_path = registry_path.resolve()  # the registry goes where the link points
     if registry_path.exists() and (not registry_path.is_dir() or any(registry_path.iterdir())):
         raise RegistryError(f"{registry_path} exists and is not empty; cplkit never overwrites "
                             "a registry", hint="name a new directory")
@@ -197,9 +207,22 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
                      ruleset_sha256=ruleset.digest,
                      sources=[(workbook.name, file_sha256(workbook))], files=files,
                      signer=signer_record(signer))
-        if registry_path.exists():
-            registry_path.rmdir()  # empty, checked above
-        staging.rename(registry_path)
+        _move_into_place(staging, registry_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ImportOutcome(Registry(registry_path).read(), imported.findings)
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename the finished registry onto ``target``, which must still be absent or empty: an
+    import that finished first keeps what it made."""
+    try:
+        if target.exists():
+            target.rmdir()  # empty, checked before: fails if another import filled it since
+        staging.rename(target)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise RegistryBusy(f"{target} was filled by another cplkit while this import ran; "
+                               "that registry stays as it is, and nothing of this import was "
+                               "kept", hint="import into a new directory") from None
+        raise

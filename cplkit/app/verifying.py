@@ -12,24 +12,38 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from cplkit.errors import CplkitError, InputFileError, UsageError
+from cryptography import x509
+
+from cplkit.base.files import not_regular
+from cplkit.errors import CplkitError, InputFileError, UsageError, VerificationError
 from cplkit.publications.verify import (
     Verified,
+    VerifiedDcc,
     check_chain,
     verify_csv,
     verify_dcc,
     verify_manifest,
 )
 from cplkit.signing.certificates import load_certificates
+from cplkit.signing.xmldsig import MAX_BYTES
 
 _MANIFEST_NS = b"urn:cplkit:manifest:1"
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, what: str) -> bytes:
+    """A file given to verify, its size and type checked before a byte is read."""
+    problem = not_regular(path)
+    if problem is not None:
+        raise InputFileError(f"the {what} {path} {problem}")
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputFileError(f"the {what} {path} is {size // 2**20} MiB, larger than any "
+                                 f"CPL file ({MAX_BYTES // 2**20} MiB at most)",
+                                 hint="name the signed file cplkit issued")
         return path.read_bytes()
     except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputFileError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +59,33 @@ class Verification:
 def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
                 at: dt.date | None = None, signature: Path | None = None) -> Verification:
     try:
-        trusted = load_certificates(_read(trust), str(trust))
+        trusted = load_certificates(_read(trust, "--trust file"), str(trust))
     except CplkitError as exc:  # a --trust file that is not a certificate is a usage error
         raise UsageError(exc.message, hint=exc.hint) from None
-    data = _read(file)
-    is_xml = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    data = _read(file, "file")
+    # a DCC file re-saved as UTF-16 is still XML, and gets XML's verdict
+    is_xml = data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.lstrip(
+        b"\xef\xbb\xbf \t\r\n").startswith(b"<")
     if is_xml and _MANIFEST_NS in data[:2000]:
         return Verification(file, verify_manifest(data, file.parent, trusted, at=at))
     if is_xml:
         result = verify_dcc(data, trusted, at=at)
         if previous is not None:
-            check_chain(result, verify_dcc(_read(previous), trusted))
+            check_chain(result, _previous(previous, trusted))
         return Verification(file, result, previous=previous)
     signature = signature or file.with_name(file.name + ".p7s")
-    return Verification(file, verify_csv(data, _read(signature), trusted, at=at),
+    return Verification(file, verify_csv(data, _read(signature, "signature"), trusted, at=at),
                         signature=signature)
+
+
+def _previous(path: Path, trusted: list[x509.Certificate]) -> VerifiedDcc:
+    """The --previous file: it must be a DCC file too, and say so if it is not."""
+    data = _read(path, "--previous file")
+    if _MANIFEST_NS in data[:2000] or not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise UsageError(f"--previous {path} is not a DCC file: give the signed DCC file "
+                         "(cpl-N.xml) of the version before")
+    try:
+        return verify_dcc(data, trusted)
+    except VerificationError as exc:
+        raise VerificationError(exc.failure, f"--previous {path}: {exc.message}",
+                                hint=exc.hint) from None

@@ -1,15 +1,19 @@
-"""Writing an output file so that it is whole or absent: written beside its target, then renamed.
+"""Files in and out, safely: an output is written beside its target and renamed (whole or
+absent, never over one of the command's inputs), and an input must be a regular file (a pipe or
+a device would make a read wait for ever or never end).
 
-A reader never sees half a workbook, and a failed write leaves the previous file as it was. It
-does not decide where outputs go or whether one may be overwritten.
+It does not decide what goes into a file or where outputs go.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from cplkit.errors import OutputError
 
 
 @contextmanager
@@ -21,3 +25,38 @@ def replacing(path: Path) -> Iterator[Path]:
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (missing, a directory, a pipe, a device), or None."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "cannot be opened: it does not exist"
+    except OSError as exc:
+        return f"cannot be opened: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a pipe, socket or device): refused, as reading it may " \
+               "never end"
+    return None
+
+
+def write_output(path: Path, data: bytes, *, inputs: Sequence[Path] = ()) -> None:
+    """Write ``data`` to ``path`` whole or not at all; never over one of ``inputs``."""
+    for source in inputs:
+        try:
+            same = path.exists() and source.exists() and path.samefile(source)
+        except OSError:
+            same = False
+        if same or path.resolve() == source.resolve():
+            raise OutputError(f"{path} is one of the files being read; cplkit never writes over "
+                              "an input", hint="name another output file")
+    try:
+        with replacing(path) as temporary:
+            temporary.write_bytes(data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}",
+                          hint="check that the folder exists, is writable and has space") \
+            from None

@@ -33,4 +33,11 @@ for command in (
 
 
 def main() -> None:
+    import os
+    import sys
+
+    if not os.environ.get("CPLKIT_DEBUG"):
+        # an error a library's cleanup raises after the real one was reported (a half-written
+        # temporary file, say) is noise to the person at the terminal, not a second failure
+        sys.unraisablehook = lambda _: None
     cli(prog_name="cplkit")

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from cplkit.errors import CplkitError, UsageError
+from cplkit.base.files import write_output
+from cplkit.core.text import visible
+from cplkit.errors import EXIT_INTERNAL, EXIT_OUTPUT, CplkitError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,10 +29,28 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CplkitError as exc:
-            click.echo(f"cplkit: {exc.message}", err=True)
+            click.echo(f"cplkit: {visible(exc.message)}", err=True)
             if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
+                click.echo(f"  hint: {visible(exc.hint)}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            # a file or folder the system would not read or write: say which, and why
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"cplkit: {visible(exc.strerror or str(exc))}{visible(where)}", err=True)
+            click.echo("  hint: check the path, its permissions and the free space; nothing "
+                       "was changed", err=True)
+            ctx.exit(EXIT_OUTPUT)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CPLKIT_DEBUG"):
+                raise
+            click.echo(f"cplkit: internal error: {type(exc).__name__}: {visible(str(exc))}",
+                       err=True)
+            click.echo("  hint: this is a bug in cplkit, please report it with the command you "
+                       "ran (CPLKIT_DEBUG=1 shows the details)", err=True)
+            ctx.exit(EXIT_INTERNAL)
 
 
 def parse_date(_ctx: click.Context | None, _param: click.Parameter | None,
@@ -43,15 +63,12 @@ def parse_date(_ctx: click.Context | None, _param: click.Parameter | None,
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Print ``text``, or write it to ``output``."""
+def emit(text: str, output: Path | None, *, inputs: tuple[Path, ...] = ()) -> None:
+    """Print ``text``, or write it to ``output`` (whole, and never over one of ``inputs``)."""
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    write_output(output, text.encode("utf-8"), inputs=inputs)
 
 
 def rules_option(help_text: str = "Use this ruleset (JSON) instead of the bundled one."

@@ -59,7 +59,8 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     from cplkit.app.rules import ruleset_from
     from cplkit.render import reports
 
-    report = check_files(_expand(files), ruleset_from(rules_file), as_of, sheet=sheet)
+    paths = _expand(files)
+    report = check_files(paths, ruleset_from(rules_file), as_of, sheet=sheet)
     if fmt == "json":
         text = reports.render_json(report)
     elif fmt == "junit":
@@ -71,7 +72,7 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     else:
         coloured = output is None and sys.stdout.isatty()
         text = reports.render_text(report, click.style if coloured else reports.plain)
-    emit(text, output)
+    emit(text, output, inputs=tuple(paths))
     if report.unreadable:
         sys.exit(EXIT_UNREADABLE)
     if report.errors or (strict and report.warnings):

@@ -94,6 +94,23 @@ def clean_text(raw: str, *, strict: bool = False) -> tuple[str, tuple[Problem, .
     return text, tuple(notes)
 
 
+#: characters no CPL value holds: control characters (tab and line breaks aside), unpaired
+#: surrogates, non-characters, and the invisible marks that reorder text (a bidi override can
+#: make 'exe.fdp' read 'pdf.exe')
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                       "\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def invisible_character(text: str) -> Problem | None:
+    match = _NOT_TEXT.search(text)
+    if match is None:
+        return None
+    return Problem("CPL-V03", f"holds the invisible character U+{ord(match.group()):04X} at "
+                   f"position {match.start() + 1}",
+                   "type the value again: control characters and direction marks are not "
+                   "allowed (they come from copying out of other programs)")
+
+
 def _text_prelude(raw: RawValue, *, strict: bool = False
                   ) -> tuple[str | None, Normalised | None, tuple[Problem, ...]]:
     """Common first step of text kinds: (text, early answer, notes so far)."""
@@ -104,10 +121,14 @@ def _text_prelude(raw: RawValue, *, strict: bool = False
         return None, bad, _NO_PROBLEMS
     assert isinstance(raw, str)
     if not raw[0].isspace() and not raw[-1].isspace() and "_x" not in raw:
-        return raw, None, _NO_PROBLEMS  # the common, clean case
-    text, notes = clean_text(raw, strict=strict)
-    if not text:
-        return None, Normalised(None, True, notes), notes
+        text, notes = raw, _NO_PROBLEMS  # the common, clean case
+    else:
+        text, notes = clean_text(raw, strict=strict)
+        if not text:
+            return None, Normalised(None, True, notes), notes
+    invisible = invisible_character(text)
+    if invisible is not None:
+        return None, Normalised(None, False, (*notes, invisible)), notes
     return text, None, notes
 
 

@@ -1,5 +1,5 @@
-"""What leaves cplkit as plain data: an entry or history line as a JSON-ready dict, and a CSV
-cell no spreadsheet will evaluate.
+"""What leaves cplkit as plain data: an entry or history line as a JSON-ready dict, a CSV cell
+no spreadsheet will evaluate, and text with its invisible characters made visible.
 
 Pure functions shared by the publications (JSON export, CSV extract) and the listings, so an
 entry reads the same in every file. Dates are ISO here; people's dd/mm/yyyy is
@@ -8,7 +8,24 @@ entry reads the same in every file. Dates are ISO here; people's dd/mm/yyyy is
 
 from __future__ import annotations
 
+import re
+
 from cplkit.core import model as m
+
+#: what must never reach a terminal, an XML report or a page as itself: control characters
+#: (ESC starts terminal sequences; most are illegal in XML), surrogates, non-characters and the
+#: marks that reorder text on screen
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                        "\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every invisible or control character written as a visible escape
+    (``\\u001b``): safe to print on a terminal, in XML or in a page, and a reader sees it."""
+    if not _INVISIBLE.search(text):
+        return text
+    return _INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

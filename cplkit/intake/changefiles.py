@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cplkit.base.files import not_regular
 from cplkit.core import model as m
 from cplkit.core.changes import (
     REMOVAL_COLUMNS,
@@ -46,6 +47,8 @@ class ChangeTable:
 
 def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue]]] | None:
     """The first visible sheet (or the CSV) as rows, if the file is a readable table."""
+    if not_regular(path) is not None:
+        return None  # the submission reader will report it properly
     try:
         with path.open("rb") as stream:
             head = stream.read(8192)

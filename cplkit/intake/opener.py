@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from cplkit.base.files import not_regular
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset
@@ -70,13 +71,13 @@ def sniff_kind(path: Path, head: bytes) -> str:
 def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
                     sheet: str | None = None) -> Iterator[Opened]:
     """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all."""
+    problem = not_regular(path)
+    if problem is not None:
+        raise Unreadable("CPL-F01", problem, "name the submission files themselves")
     try:
         size = path.stat().st_size
         with path.open("rb") as stream:
             head = stream.read(_SNIFF)
-    except IsADirectoryError as exc:
-        raise Unreadable("CPL-F01", "a directory, not a file",
-                         "name the submission files themselves") from exc
     except OSError as exc:
         raise Unreadable("CPL-F01", f"cannot be opened: {exc.strerror or exc}",
                          "check the path and that the file can be read") from exc

@@ -13,6 +13,7 @@ from typing import Any
 
 from cplkit.base import resources
 from cplkit.base.digest import sha256_hex
+from cplkit.base.files import not_regular
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import DataFileError
 
@@ -47,6 +48,9 @@ def load_ruleset(path: Path | None = None) -> Ruleset:
     if path is None:
         return validate_ruleset_data(resources.load_json(BUNDLED), "the bundled ruleset")
     origin = str(path)
+    problem = not_regular(path)
+    if problem is not None:
+        raise DataFileError(f"the ruleset {origin} {problem}")
     try:
         if path.stat().st_size > _MAX_RULESET_BYTES:
             raise DataFileError(f"{origin} is too large for a ruleset")

@@ -26,6 +26,7 @@ from cplkit.core.secas import (
     LIST_HEADER_LABELS,
     LIST_SHEET,
 )
+from cplkit.errors import OutputError
 from cplkit.forms.cells import DATE_FORMAT
 from cplkit.forms.new_entry import FORM_TITLE, form_rows
 from cplkit.publications.csv_extract import extract_row
@@ -42,6 +43,18 @@ def _history_date(text: str) -> dt.date | str:
 
 
 def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
+    from lxml import etree
+
+    try:
+        return _build(version, ruleset)
+    except (OSError, etree.LxmlError) as exc:
+        # write-only sheets are spooled through temporary files: a full disk shows up here
+        raise OutputError(f"cannot build the workbook of version {version.number}: {exc}",
+                          hint="free some disk space (temporary files) and run it again; "
+                               "nothing was written") from None
+
+
+def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

@@ -6,10 +6,16 @@ Every value is HTML-escaped. It renders a report; it never changes one.
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape
 
 from cplkit.base.html import document
 from cplkit.core.findings import Report, Severity
+from cplkit.core.text import visible
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, with invisible characters made visible."""
+    return _escape(visible(text))
 
 
 def report_page(report: Report) -> bytes:

@@ -14,6 +14,7 @@ from itertools import groupby
 
 from cplkit import __version__
 from cplkit.core.findings import FileReport, Finding, Report, Severity
+from cplkit.core.text import visible
 
 LAYOUT_NAMES = {
     "new-entry-form": "New Entry form",
@@ -76,20 +77,20 @@ def _file_heading(file: FileReport, style: Style) -> str:
                style(_plural(file.errors, "error"), fg="red", bold=True) if file.errors else
                style("OK", fg="green", bold=True))
     warnings = f", {_plural(file.warnings, 'warning')}" if file.warnings else ""
-    return f"{style(file.path, bold=True)} ({what}): {verdict}{warnings}"
+    return f"{style(visible(file.path), bold=True)} ({visible(what)}): {verdict}{warnings}"
 
 
 def _finding_lines(f: Finding, style: Style) -> list[str]:
     colour = "red" if f.severity is Severity.ERROR else "yellow"
     where = f.cell or "-"
-    head = (f"    {where:<6} {style(f.severity.value.ljust(7), fg=colour)} "
-            f"{f.code}  {f.message}")
+    head = (f"    {visible(where):<6} {style(f.severity.value.ljust(7), fg=colour)} "
+            f"{f.code}  {visible(f.message)}")
     out = [head]
     pad = " " * 13
     if f.value is not None:
         shown = f.value if len(f.value) <= 120 else f.value[:117] + "..."
-        out.append(f"{pad}  value: {shown!r}")
-    out.append(f"{pad}  hint: {f.hint}")
+        out.append(f"{pad}  value: {visible(repr(shown))}")
+    out.append(f"{pad}  hint: {visible(f.hint)}")
     return out
 
 
@@ -129,6 +130,8 @@ def render_json(report: Report) -> str:
 
 
 def render_junit(report: Report) -> str:
+    """JUnit XML; every text is made visible first, so a control character in a submission
+    cannot make the report ill-formed."""
     suites = ET.Element("testsuites", name="cplkit check", tests=str(
         sum(max(f.entries, 1) for f in report.files)), failures=str(report.errors))
     for file in report.files:
@@ -137,20 +140,23 @@ def render_junit(report: Report) -> str:
             by_entry.setdefault(finding.entry, []).append(finding)
         file_level = by_entry.pop(None, [])
         cases = max(file.entries, 1 if file_level or file.unreadable else 0)
-        suite = ET.SubElement(suites, "testsuite", name=file.path, tests=str(cases),
+        suite = ET.SubElement(suites, "testsuite", name=visible(file.path), tests=str(cases),
                               failures=str(file.errors), errors="0", skipped="0")
         if file.unreadable:
-            case = ET.SubElement(suite, "testcase", classname=file.path, name="read file")
+            case = ET.SubElement(suite, "testcase", classname=visible(file.path),
+                                 name="read file")
             for f in file_level:
-                ET.SubElement(case, "error", message=f.message, type=f.code).text = _describe(f)
+                ET.SubElement(case, "error", message=visible(f.message), type=f.code
+                              ).text = _describe(f)
             continue
         for index in range(1, file.entries + 1):
-            case = ET.SubElement(suite, "testcase", classname=file.path, name=f"entry {index}")
+            case = ET.SubElement(suite, "testcase", classname=visible(file.path),
+                                 name=f"entry {index}")
             findings = file_level + by_entry.get(index, []) if index == 1 else by_entry.get(
                 index, [])
             errors = [f for f in findings if f.severity is Severity.ERROR]
             if errors:
-                failure = ET.SubElement(case, "failure", message=errors[0].message,
+                failure = ET.SubElement(case, "failure", message=visible(errors[0].message),
                                         type=errors[0].code)
                 failure.text = "\n".join(_describe(f) for f in errors)
             warnings = [f for f in findings if f.severity is Severity.WARNING]
@@ -163,4 +169,4 @@ def render_junit(report: Report) -> str:
 def _describe(f: Finding) -> str:
     where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.cell or "file")
     value = f" (value {f.value!r})" if f.value is not None else ""
-    return f"{where} {f.code} {f.severity.value}: {f.message}{value}. Hint: {f.hint}"
+    return visible(f"{where} {f.code} {f.severity.value}: {f.message}{value}. Hint: {f.hint}")
