@@ -312,6 +312,16 @@ def generate(out: Path) -> dict[str, Any]:
     _edit(path, hide)
     expect(path.name, [("CPL-F06", None, None)])
 
+    path = invalid / "F07-two-filled-forms.xlsx"
+    write_new_entry_form(path, ruleset, [GAS])
+
+    def second_form(wb: Any) -> None:
+        copy = wb.copy_worksheet(wb.active)
+        copy.title = "CPL - New Entry (2)"
+        copy["G14"] = "01:02:0B:01"
+    _edit(path, second_form)
+    expect(path.name, [("CPL-F07", None, None)])
+
     path = invalid / "F06-hidden-row-in-bulk.xlsx"
     write_bulk_table(path, ruleset, bulk[:3])
     _edit(path, lambda wb: setattr(wb.active.row_dimensions[3], "hidden", True))

@@ -57,6 +57,9 @@ CODES: Mapping[str, Code] = _catalogue(
     Code("CPL-F06", W, "hidden rows, columns or sheets hold content that was not read",
          "unhide the content and move it into the form if it belongs to the submission, or delete "
          "it"),
+    Code("CPL-F07", E, "a second filled-in New Entry form in one workbook, not read",
+         "send each form in its own file, or put further entries in columns H, I... of the "
+         "first form"),
     Code("CPL-V01", E, "required value missing", "fill in the cell"),
     Code("CPL-V02", E, "value must be empty here", "clear the cell"),
     Code("CPL-V03", E, "wrong format: pattern, length, characters, CPA prefix",

@@ -128,6 +128,7 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
                 hint="unhide the sheet (right-click a sheet tab > Unhide) if it belongs to the "
                      "submission, or delete it"))
     ranked: list[tuple[int, BufferedSheet, Layout]] = []
+    filled: list[str] = []
     for name, state, _part in workbook.sheets:
         if state != "visible":
             continue
@@ -137,11 +138,19 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
             continue
         if layout is Layout.NEW_ENTRY_FORM:
             rank = 0 if recogniser.form_is_filled(candidate) else 3
+            if rank == 0:
+                filled.append(name)
         else:
             rank = {Layout.CENTRAL_LIST: 1, Layout.TABLE: 2}[layout]
-        ranked.append((rank, candidate, layout))
-        if rank == 0:
-            break
+        if rank != 0 or len(filled) == 1:
+            ranked.append((rank, candidate, layout))
+    for name in filled[1:]:
+        # one form per file: a second one is never read silently
+        findings.append(make_finding(
+            "CPL-F07", f"sheet '{name}' holds a second filled-in New Entry form, which was not "
+            f"read (the form on sheet '{filled[0]}' was)", Location(recogniser.file, sheet=name),
+            hint="send each form in its own file, or put further entries in columns H, I... of "
+                 "the first form"))
     if not ranked:
         raise _no_layout("no sheet holds a New Entry form, a Central Products List or a table "
                          "with canonical field names")

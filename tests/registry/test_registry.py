@@ -292,10 +292,14 @@ def _workbook(path: Path, number: str, label: str | None = None) -> Path:
                            if k in m.PUBLISHED_FIELDS and isinstance(v, str)}})
     version = m.CplVersion(m.VersionNumber.parse(number), dt.date(2026, 11, 20), (entry,),
                            "Imported.")
-    data = workbook_bytes(version, load_ruleset())
+    path.write_bytes(workbook_bytes(version, load_ruleset()))
     if label is not None:
-        data = data.replace(version.label.encode(), label.encode())
-    path.write_bytes(data)
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path)
+        assert wb["Version Control"]["A3"].value == version.label
+        wb["Version Control"]["A3"].value = label
+        wb.save(path)
     return path
 
 
@@ -353,3 +357,13 @@ def test_an_entry_number_of_eleven_digits_is_refused_quickly(tmp_path: Path) -> 
     done = cplkit("import", workbook, "-r", tmp_path / "registry")
     assert done.returncode == 3 and "no usable entry number" in done.stderr
     assert not (tmp_path / "registry").exists()
+
+
+def test_a_label_the_registry_cannot_hold_is_never_imported(tmp_path: Path) -> None:
+    workbook = _workbook(tmp_path / "cpl.xlsx", "2.051",
+                         label="Version 123456789012345678.1 Issued on 20-11-2026")
+    done = cplkit("import", workbook, "-r", tmp_path / "registry")
+    assert done.returncode == 2 and "cannot be issued" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "registry").exists()
+    assert not list(tmp_path.glob(".registry.importing-*"))
