@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from cplkit.base.isolation import ChildFailed, run_isolated
+from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
 from cplkit.core.model import Layout, RawEntry
 from cplkit.core.ruleset import Ruleset
@@ -45,17 +45,10 @@ def check_and_keep(path: Path, ruleset: Ruleset, as_of: dt.date,
     def work() -> tuple[FileReport, list[K]]:
         return _check(path, ruleset, as_of, keep, limits, sheet, file)
 
-    if not limits.isolate:
-        return work()
     try:
-        return run_isolated(work, memory_bytes=limits.max_memory_bytes,
-                            seconds=limits.max_seconds)
+        return read_under_limits(limits, work)
     except ChildFailed as failed:
-        finding = make_finding(
-            "CPL-F02", f"reading it was stopped: {failed.reason}", Location(file),
-            hint="a CPL submission is small: remove what does not belong to it, or split a bulk "
-                 "sheet, and save it again from Excel")
-        return FileReport(path=file, layout=None, entries=0, findings=(finding,)), []
+        return stopped(file, failed), []
 
 
 def _nothing(raw: RawEntry, checked: Checked) -> None:

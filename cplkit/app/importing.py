@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cplkit.app.trust import signer_record, trust_args
+from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256
-from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core import model as m
 from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
@@ -54,11 +54,8 @@ def read_issued_version(path: Path, ruleset: Ruleset, limits: Limits = DEFAULT_L
     def work() -> SecasWorkbook:
         return read_secas_workbook(path, ruleset, limits, file=file)
 
-    if not limits.isolate:
-        return imported_version(work(), ruleset, file)
     try:
-        workbook = run_isolated(work, memory_bytes=limits.max_memory_bytes,
-                                seconds=limits.max_seconds)
+        workbook = read_under_limits(limits, work)
     except ChildFailed as failed:
         raise InputFileError(f"{file}: reading it was stopped: {failed.reason}",
                              hint="import a CPL workbook as SECAS publishes it") from None

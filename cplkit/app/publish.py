@@ -17,8 +17,8 @@ from pathlib import Path
 
 from cplkit.app.check import check_and_keep
 from cplkit.app.trust import require_trusted, signer_record
+from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.base.digest import file_sha256
-from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core import model as m
 from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin, Removal
 from cplkit.core.diff import Diff, diff
@@ -121,15 +121,10 @@ def _change_table(path: Path, ruleset: Ruleset, limits: Limits) -> ChangeTable |
     def work() -> ChangeTable | None:
         return read_change_table(path, ruleset, limits, file=str(path))
 
-    if not limits.isolate:
-        return work()
     try:
-        return run_isolated(work, memory_bytes=limits.max_memory_bytes,
-                            seconds=limits.max_seconds)
+        return read_under_limits(limits, work)
     except ChildFailed as failed:
-        finding = make_finding("CPL-F02", f"reading it was stopped: {failed.reason}",
-                               Location(str(path)))
-        return ChangeTable(FileReport(str(path), None, 0, (finding,)))
+        return ChangeTable(stopped(str(path), failed))
 
 
 def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,

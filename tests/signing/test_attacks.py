@@ -176,3 +176,21 @@ def test_a_signing_time_of_24_00_is_not_a_traceback(tmp_path: Path) -> None:
     path.write_bytes(data.replace(stamp, f"{day}T24:00:00Z".encode()))
     code, out = verify(path, pem(tmp_path, cert))
     assert code == 11 and "signedAt" in out
+
+
+def test_a_cms_attribute_without_a_value_is_a_finding(tmp_path: Path) -> None:
+    """A .p7s whose signed attribute holds an empty value set: exit 10, never a traceback."""
+    from asn1crypto import cms
+
+    from cplkit.signing.cms import sign_cms
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = certificate(key, start=NOW - DAY, end=NOW + DAY)
+    data = b"Version,Entry.number\r\n"
+    info = cms.ContentInfo.load(sign_cms(data, KeyFileSigner(key, cert)))
+    attributes = info["content"]["signer_infos"][0]["signed_attrs"]
+    attributes[0]["values"] = cms.SetOfContentType([])
+    (tmp_path / "x.csv").write_bytes(data)
+    (tmp_path / "x.csv.p7s").write_bytes(info.dump(force=True))
+    code, out = verify(tmp_path / "x.csv", pem(tmp_path, cert))
+    assert code in (10, 12) and "Traceback" not in out
