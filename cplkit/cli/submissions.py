@@ -8,6 +8,7 @@ read at all). Heavy imports happen inside commands so a one-form check starts fa
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -40,15 +41,21 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @rules_option()
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Apply date rules as of this day (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["text", "json", "junit", "html", "github", "sarif"]),
               default="text", show_default=True,
-              help="Report format (html: a page with each finding next to its cell).")
+              help="Report format (html: a page with each finding next to its cell; github: "
+                   "annotations, plus a summary in $GITHUB_STEP_SUMMARY; sarif: SARIF 2.1.0).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--sheet", help="Read this sheet of a workbook instead of picking one by content.")
+@click.option("--max-findings", type=click.IntRange(0), metavar="N",
+              help="Show at most N findings per file (errors first) and say how many more; "
+                   "the counts and the exit status stay whole.")
 def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt: str,
-          output: Path | None, strict: bool, sheet: str | None) -> None:
+          output: Path | None, strict: bool, sheet: str | None,
+          max_findings: int | None) -> None:
     """Check CPL submission files (.xlsx, .xlsm, .csv) and report every problem at once.
 
     FILES may name files or directories (every .xlsx, .xlsm and .csv inside). Exit status:
@@ -60,11 +67,20 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     from cplkit.render import reports
 
     paths = _expand(files)
-    report = check_files(paths, ruleset_from(rules_file), as_of, sheet=sheet)
+    whole = check_files(paths, ruleset_from(rules_file), as_of, sheet=sheet)
+    report = whole.capped(max_findings)
     if fmt == "json":
         text = reports.render_json(report)
     elif fmt == "junit":
-        text = reports.render_junit(report)
+        text = reports.render_junit(report, strict=strict)
+    elif fmt in ("github", "sarif"):
+        from cplkit.render import ci
+
+        text = ci.render_github(report) if fmt == "github" else ci.render_sarif(report)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if fmt == "github" and summary:
+            with Path(summary).open("a", encoding="utf-8") as stream:
+                stream.write(ci.render_github_summary(report))
     elif fmt == "html":
         from cplkit.render.html_report import report_page
 
@@ -73,9 +89,9 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
         coloured = output is None and sys.stdout.isatty()
         text = reports.render_text(report, click.style if coloured else reports.plain)
     emit(text, output, inputs=tuple(paths))
-    if report.unreadable:
+    if whole.unreadable:
         sys.exit(EXIT_UNREADABLE)
-    if report.errors or (strict and report.warnings):
+    if whole.errors or (strict and whole.warnings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 
@@ -107,23 +123,28 @@ def codes(fmt: str) -> None:
 
 
 @click.command()
-@click.option("--bulk", "kind", flag_value="bulk", help="A one-entry-per-row submission sheet.")
-@click.option("--removals", "kind", flag_value="removals", help="A removals change file (CSV).")
-@click.option("--certificate-updates", "kind", flag_value="certificate-updates",
+@click.option("--bulk", is_flag=True, help="A one-entry-per-row submission sheet.")
+@click.option("--removals", is_flag=True, help="A removals change file (CSV).")
+@click.option("--certificate-updates", "updates", is_flag=True,
               help="A certificate updates change file (CSV).")
 @click.option("--csv", "as_csv", is_flag=True, help="With --bulk: a CSV file instead of .xlsx.")
 @rules_option("Build it from this ruleset instead of the bundled one.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write it (default: cpl-new-entry.xlsx, cpl-bulk.xlsx, "
                    "cpl-removals.csv, cpl-certificate-updates.csv).")
-def template(kind: str | None, as_csv: bool, rules_file: Path | None,
+def template(bulk: bool, removals: bool, updates: bool, as_csv: bool, rules_file: Path | None,
              output: Path | None) -> None:
     """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
     a removals or certificate updates change file for 'cplkit publish'."""
     from cplkit.app.rules import ruleset_from
     from cplkit.app.templates import Template, default_path, write_template
 
-    chosen = Template(kind or "form")
+    kinds = [k for k, on in ((Template.BULK, bulk), (Template.REMOVALS, removals),
+                             (Template.CERTIFICATE_UPDATES, updates)) if on]
+    if len(kinds) > 1:
+        raise UsageError("give one of --bulk, --removals and --certificate-updates: "
+                         + " and ".join(f"--{k.value}" for k in kinds) + " were given")
+    chosen = kinds[0] if kinds else Template.FORM
     if as_csv and chosen is not Template.BULK:
         raise UsageError("--csv goes with --bulk")
     path = output or default_path(chosen, as_csv=as_csv)

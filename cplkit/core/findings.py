@@ -8,7 +8,7 @@ the per-file and whole-run report records. It does not render reports (see ``cpl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -220,18 +220,38 @@ class FileReport:
     entries: int
     findings: tuple[Finding, ...]
     sheet: str | None = None
+    #: findings left out of ``findings`` by a cap on what is shown (counts stay whole)
+    omitted: int = 0
+    omitted_errors: int = 0
+    omitted_warnings: int = 0
 
     @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+        return self.omitted_errors + sum(
+            1 for f in self.findings if f.severity is Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+        return self.omitted_warnings + sum(
+            1 for f in self.findings if f.severity is Severity.WARNING)
 
     @property
     def unreadable(self) -> bool:
         return any(CODES[f.code].unreadable for f in self.findings)
+
+    def capped(self, limit: int) -> FileReport:
+        """The report showing at most ``limit`` findings, errors first; the counts stay whole."""
+        if len(self.findings) <= limit:
+            return self
+        ranked = sorted(self.findings, key=lambda f: f.severity is not Severity.ERROR)
+        kept = set(map(id, ranked[:limit]))
+        shown = tuple(f for f in self.findings if id(f) in kept)
+        left = [f for f in self.findings if id(f) not in kept]
+        return replace(self, findings=shown, omitted=self.omitted + len(left),
+                       omitted_errors=self.omitted_errors + sum(
+                           1 for f in left if f.severity is Severity.ERROR),
+                       omitted_warnings=self.omitted_warnings + sum(
+                           1 for f in left if f.severity is Severity.WARNING))
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +279,12 @@ class Report:
     @property
     def unreadable(self) -> int:
         return sum(1 for f in self.files if f.unreadable)
+
+    def capped(self, limit: int | None) -> Report:
+        """Each file's report showing at most ``limit`` findings (None: all)."""
+        if limit is None:
+            return self
+        return replace(self, files=tuple(f.capped(limit) for f in self.files))
 
 
 def sort_key(finding: Finding) -> tuple[int, int, str]:

@@ -14,7 +14,7 @@ from itertools import groupby
 
 from cplkit import __version__
 from cplkit.core.findings import FileReport, Finding, Report, Severity
-from cplkit.core.text import visible
+from cplkit.core.text import plural, visible
 
 LAYOUT_NAMES = {
     "new-entry-form": "New Entry form",
@@ -30,10 +30,6 @@ def plain(text: str, **_: object) -> str:
     return text
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
-
-
 def render_text(report: Report, style: Style = plain) -> str:
     lines: list[str] = []
     for file in report.files:
@@ -43,11 +39,14 @@ def render_text(report: Report, style: Style = plain) -> str:
                          entry else f"  entry {entry}" if entry else "  file")
             for finding in group:
                 lines.extend(_finding_lines(finding, style))
+        if file.omitted:
+            lines.append(f"  ... and {plural(file.omitted, 'more finding')} not shown "
+                         "(--max-findings; the counts below are whole)")
         lines.append("")
     lines.append(
-        f"Summary: {_plural(len(report.files), 'file')}, "
-        f"{_plural(report.entries, 'entry', 'entries')}"
-        + f": {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
+        f"Summary: {plural(len(report.files), 'file')}, "
+        f"{plural(report.entries, 'entry', 'entries')}"
+        + f": {plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}"
         + (f", {report.unreadable} unreadable" if report.unreadable else "")
         + f" (as of {report.as_of}; ruleset {_ruleset(report)})"
     )
@@ -72,11 +71,11 @@ def _file_heading(file: FileReport, style: Style) -> str:
         what = LAYOUT_NAMES.get(file.layout, file.layout)
         if file.sheet:
             what += f" on sheet '{file.sheet}'"
-        what += ", " + _plural(file.entries, "entry", "entries")
+        what += ", " + plural(file.entries, "entry", "entries")
     verdict = (style("unreadable", fg="red", bold=True) if file.unreadable else
-               style(_plural(file.errors, "error"), fg="red", bold=True) if file.errors else
+               style(plural(file.errors, "error"), fg="red", bold=True) if file.errors else
                style("OK", fg="green", bold=True))
-    warnings = f", {_plural(file.warnings, 'warning')}" if file.warnings else ""
+    warnings = f", {plural(file.warnings, 'warning')}" if file.warnings else ""
     return f"{style(visible(file.path), bold=True)} ({visible(what)}): {verdict}{warnings}"
 
 
@@ -109,6 +108,7 @@ def report_dict(report: Report) -> dict[str, object]:
                 "errors": f.errors,
                 "warnings": f.warnings,
                 "unreadable": f.unreadable,
+                "omitted": f.omitted,
                 "findings": [x.as_dict() for x in f.findings],
             }
             for f in report.files
@@ -129,39 +129,57 @@ def render_json(report: Report) -> str:
     return json.dumps(report_dict(report), ensure_ascii=False) + "\n"
 
 
-def render_junit(report: Report) -> str:
-    """JUnit XML; every text is made visible first, so a control character in a submission
-    cannot make the report ill-formed."""
-    suites = ET.Element("testsuites", name="cplkit check", tests=str(
-        sum(max(f.entries, 1) for f in report.files)), failures=str(report.errors))
+def render_junit(report: Report, *, strict: bool = False) -> str:
+    """JUnit XML as CI tools read it: a test case per entry (and one for what concerns the file
+    as a whole), a failed case for each that has an error (or, ``strict``, a warning), an error
+    case for a file that could not be read; the counts are of cases, as junitparser and CI
+    dashboards recompute them. Every text is made visible first, so a control character in a
+    submission cannot make the report ill-formed."""
+    suites = ET.Element("testsuites", name="cplkit check")
+    totals = [0, 0, 0]  # tests, failures, errors
     for file in report.files:
-        by_entry: dict[int | None, list[Finding]] = {}
-        for finding in file.findings:
-            by_entry.setdefault(finding.entry, []).append(finding)
-        file_level = by_entry.pop(None, [])
-        cases = max(file.entries, 1 if file_level or file.unreadable else 0)
-        suite = ET.SubElement(suites, "testsuite", name=visible(file.path), tests=str(cases),
-                              failures=str(file.errors), errors="0", skipped="0")
+        suite = ET.SubElement(suites, "testsuite", name=visible(file.path))
+        tests = failures = errors = 0
         if file.unreadable:
             case = ET.SubElement(suite, "testcase", classname=visible(file.path),
-                                 name="read file")
-            for f in file_level:
-                ET.SubElement(case, "error", message=visible(f.message), type=f.code
-                              ).text = _describe(f)
-            continue
-        for index in range(1, file.entries + 1):
-            case = ET.SubElement(suite, "testcase", classname=visible(file.path),
-                                 name=f"entry {index}")
-            findings = file_level + by_entry.get(index, []) if index == 1 else by_entry.get(
-                index, [])
-            errors = [f for f in findings if f.severity is Severity.ERROR]
-            if errors:
-                failure = ET.SubElement(case, "failure", message=visible(errors[0].message),
-                                        type=errors[0].code)
-                failure.text = "\n".join(_describe(f) for f in errors)
-            warnings = [f for f in findings if f.severity is Severity.WARNING]
-            if warnings:
-                ET.SubElement(case, "system-out").text = "\n".join(_describe(f) for f in warnings)
+                                 name="read the file")
+            error = ET.SubElement(case, "error", message=visible(file.findings[0].message),
+                                  type=file.findings[0].code)
+            error.text = "\n".join(_describe(f) for f in file.findings)
+            tests, errors = 1, 1
+        else:
+            by_entry: dict[int | None, list[Finding]] = {}
+            for finding in file.findings:
+                by_entry.setdefault(finding.entry, []).append(finding)
+            cases: list[tuple[str, list[Finding]]] = []
+            if None in by_entry:
+                cases.append(("the file as a whole", by_entry[None]))
+            cases.extend((f"entry {i}", by_entry.get(i, [])) for i in range(1, file.entries + 1))
+            for name, findings in cases:
+                tests += 1
+                case = ET.SubElement(suite, "testcase", classname=visible(file.path), name=name)
+                failing = [f for f in findings if f.severity is Severity.ERROR or strict]
+                if failing:
+                    failures += 1
+                    failure = ET.SubElement(case, "failure", message=visible(failing[0].message),
+                                            type=failing[0].code)
+                    failure.text = "\n".join(_describe(f) for f in failing)
+                shown = [f for f in findings if f not in failing]
+                if shown:
+                    ET.SubElement(case, "system-out").text = "\n".join(
+                        _describe(f) for f in shown)
+        if file.omitted:
+            ET.SubElement(suite, "system-out").text = (
+                f"{plural(file.omitted, 'more finding')} not listed (--max-findings)")
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("errors", str(errors))
+        suite.set("skipped", "0")
+        for i, n in enumerate((tests, failures, errors)):
+            totals[i] += n
+    suites.set("tests", str(totals[0]))
+    suites.set("failures", str(totals[1]))
+    suites.set("errors", str(totals[2]))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 

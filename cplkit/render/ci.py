@@ -1,0 +1,109 @@
+"""Check reports in the formats CI platforms show next to a change: GitHub workflow-command
+annotations (with a Markdown summary for the job page) and SARIF 2.1.0 (code-scanning uploads).
+
+A spreadsheet has no line numbers, so each result names its file and, in its title or logical
+location, the sheet and cell. Every text is escaped as each format requires. Rendering never
+changes a finding.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cplkit import __version__
+from cplkit.core.findings import CODES, Finding, Report, Severity
+from cplkit.core.text import plural, visible
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _where(f: Finding) -> str:
+    if f.sheet and f.cell:
+        return f"{f.sheet}!{f.cell}"
+    return f.cell or f.sheet or "file"
+
+
+def _data(text: str) -> str:
+    """GitHub's escaping of a workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """GitHub's escaping of a workflow command's property value."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(report: Report) -> str:
+    """One '::error' or '::warning' line per finding; the title carries file, sheet and cell."""
+    lines = []
+    for file in report.files:
+        for f in file.findings:
+            kind = "error" if f.severity is Severity.ERROR else "warning"
+            title = visible(f"{f.code} in {file.path} at {_where(f)}")
+            message = visible(f"{f.message} (hint: {f.hint})")
+            lines.append(f"::{kind} file={_property(visible(file.path))},"
+                         f"title={_property(title)}::{_data(message)}")
+        if file.omitted:
+            lines.append(f"::notice file={_property(visible(file.path))}::"
+                         f"{plural(file.omitted, 'more finding')} not shown (--max-findings)")
+    return "".join(line + "\n" for line in lines)
+
+
+def render_github_summary(report: Report) -> str:
+    """A Markdown table for $GITHUB_STEP_SUMMARY: one row per file."""
+    rows = ["### cplkit check", "", "| file | entries | errors | warnings |", "|---|---|---|---|"]
+    for file in report.files:
+        name = visible(file.path).replace("|", "\\|")
+        status = "unreadable" if file.unreadable else str(file.errors)
+        rows.append(f"| {name} | {file.entries} | {status} | {file.warnings} |")
+    rows.append("")
+    rows.append(f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')} as of "
+                f"{report.as_of} (ruleset {report.ruleset})")
+    return "\n".join(rows) + "\n"
+
+
+def render_sarif(report: Report) -> str:
+    """SARIF 2.1.0: one run, one rule per finding code (from the catalogue), one result per
+    finding with the file as its artifact and the sheet and cell as its logical location."""
+    used = sorted({f.code for file in report.files for f in file.findings})
+    index = {code: i for i, code in enumerate(used)}
+    rules = [{
+        "id": code,
+        "name": code.replace("-", ""),
+        "shortDescription": {"text": CODES[code].title},
+        "help": {"text": CODES[code].hint},
+        "defaultConfiguration": {
+            "level": "error" if CODES[code].severity is Severity.ERROR else "warning"},
+    } for code in used]
+    results: list[dict[str, Any]] = []
+    for file in report.files:
+        for f in file.findings:
+            location: dict[str, Any] = {
+                "physicalLocation": {"artifactLocation": {"uri": file.path}}}
+            if f.sheet or f.cell:
+                location["logicalLocations"] = [{"fullyQualifiedName": _where(f),
+                                                 "kind": "member"}]
+            result: dict[str, Any] = {
+                "ruleId": f.code, "ruleIndex": index[f.code],
+                "level": "error" if f.severity is Severity.ERROR else "warning",
+                "message": {"text": f"{f.message} (hint: {f.hint})"},
+                "locations": [location],
+            }
+            if f.field or f.value is not None or f.entry:
+                result["properties"] = {"field": f.field, "value": f.value, "entry": f.entry,
+                                        "number": f.number}
+            results.append(result)
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "cplkit", "version": __version__,
+                                "informationUri": "https://cplkit.invalid/docs/findings.md",
+                                "rules": rules}},
+            "results": results,
+            "properties": {"asOf": report.as_of, "ruleset": report.ruleset,
+                           "rulesetSha256": report.ruleset_sha256},
+        }],
+    }
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
