@@ -49,6 +49,11 @@ class UsageError(CplkitError):
     exit_code = EXIT_USAGE
 
 
+class NotFound(UsageError):
+    """What the command names does not exist: a version, an entry, a sheet. A usage error (2),
+    not damage: the registry or file is fine, the name is wrong."""
+
+
 class DataFileError(CplkitError):
     """A data file cplkit relies on (a ruleset, a schema) is missing or invalid."""
 

@@ -52,16 +52,18 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     registry = work / "registry"
     init_registry(registry, signer.certificate)
     versions = []
-    for changes in ([samples / "bulk-submission.csv"],
-                    [samples / "form-gas-smart-meter.xlsx", samples / "form-ppmid.xlsx"]):
+    for step, changes in ((3, [samples / "bulk-submission.csv"]),
+                          (4, [samples / "form-gas-smart-meter.xlsx",
+                               samples / "form-ppmid.xlsx"])):
         outcome = publish(registry, changes, ruleset, today, signer)
         if outcome.issued is None:
             raise UsageError("the demo publish failed:\n" + "\n".join(
                 f.message for r in outcome.report.files for f in r.findings))
         number = str(outcome.issued.version.number)
         versions.append(number)
-        say(f"3. published and signed {outcome.issued.version.label} "
-            f"({len(outcome.issued.version.entries)} entries) from "
+        count = len(outcome.issued.version.entries)
+        say(f"{step}. published and signed {outcome.issued.version.label} "
+            f"({count} entr{'y' if count == 1 else 'ies'}) from "
             + ", ".join(p.name for p in changes))
 
     trusted = load_certificates(cert_pem, "the throwaway certificate")
@@ -73,7 +75,7 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     extract = registry / VERSIONS / versions[1] / names.csv_extract
     signature = extract.with_name(names.csv_signature)
     verify_csv(extract.read_bytes(), signature.read_bytes(), trusted)
-    say(f"4. verified both DCC files ({versions[1]} follows {versions[0]}) and the CSV "
+    say(f"5. verified both DCC files ({versions[1]} follows {versions[0]}) and the CSV "
         "extract's CMS signature")
 
     say("\nWhere everything is:")

@@ -25,7 +25,7 @@ from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Validator
-from cplkit.errors import InputFileError, RegistryBusy, RegistryError
+from cplkit.errors import InputFileError, RegistryBusy, UsageError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
 from cplkit.publications.bundle import signed_files
@@ -190,8 +190,8 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
     if registry_path.is_symlink():
         registry_path = registry_path.resolve()  # the registry goes where the link points
     if registry_path.exists() and (not registry_path.is_dir() or any(registry_path.iterdir())):
-        raise RegistryError(f"{registry_path} exists and is not empty; cplkit never overwrites "
-                            "a registry", hint="name a new directory")
+        raise UsageError(f"{registry_path} exists and is not empty; cplkit never overwrites "
+                         "a registry", hint="name a new directory")
     imported = read_issued_version(workbook, ruleset, limits, file=str(workbook))
     files = signed_files(imported.version, None, signer, ruleset)
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")

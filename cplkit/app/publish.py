@@ -34,7 +34,7 @@ from cplkit.core.findings import (
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
-from cplkit.errors import UsageError
+from cplkit.errors import SigningError, UsageError
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications.bundle import PreviousDcc, signed_files
@@ -71,8 +71,9 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     if not change_files:
         raise UsageError("name at least one change file")
     if signer is None and not dry_run:
-        raise UsageError("every published version is signed: give --key and --cert",
-                         hint="try it out with a throwaway key: cplkit keygen --out keys/")
+        raise SigningError("cannot sign: every published version is signed: give --key and "
+                           "--cert", hint="try it out with a throwaway key: cplkit keygen "
+                                          "--out keys/")
     registry = Registry(registry_path)
     with registry.edit(base) as tx:
         if signer is not None:

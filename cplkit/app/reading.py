@@ -16,7 +16,7 @@ from cplkit.core import model as m
 from cplkit.core.audit import AuditItem, audit
 from cplkit.core.diff import Diff, diff
 from cplkit.core.ruleset import Ruleset
-from cplkit.errors import UsageError
+from cplkit.errors import NotFound
 from cplkit.registry import Registry
 from cplkit.registry.codec import TrustRecord
 
@@ -31,7 +31,7 @@ def entry(registry: Path, number: str, version: str | None = None) -> m.Entry:
     wanted = number.zfill(6) if number.isdigit() else number
     found = stored.version.by_number().get(wanted)
     if found is None:
-        raise UsageError(f"there is no entry {wanted} in version {stored.version.number}")
+        raise NotFound(f"there is no entry {wanted} in version {stored.version.number}")
     return found
 
 
@@ -70,6 +70,18 @@ def difference(registry: Path, old: str, new: str) -> Diff:
 def audit_latest(registry: Path, ruleset: Ruleset, as_of: dt.date,
                  within_days: int) -> list[AuditItem]:
     return audit(Registry(registry).read().version, ruleset, as_of, within_days)
+
+
+#: what past its date means for ``audit --fail-on``; the rest of the reasons are 'expiring'
+PAST = frozenset({"cpa-expired", "cpa-renewal-overdue", "maintenance-over"})
+
+
+def audit_fails(items: list[AuditItem], fail_on: str) -> bool:
+    """Whether ``audit --fail-on`` (expired, expiring or any) fails on these items."""
+    if fail_on == "any":
+        return bool(items)
+    past = any(i.reason in PAST for i in items)
+    return past if fail_on == "expired" else any(i.reason not in PAST for i in items)
 
 
 def trusted(registry: Path) -> list[TrustRecord]:

@@ -13,7 +13,7 @@ from cplkit.base.files import replacing
 from cplkit.core.changes import REMOVAL_COLUMNS, UPDATE_COLUMNS
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.text import safe_csv_cell
-from cplkit.errors import UsageError
+from cplkit.errors import OutputError, UsageError
 from cplkit.forms.bulk import write_bulk_table
 from cplkit.forms.new_entry import write_new_entry_form
 
@@ -53,4 +53,6 @@ def write_template(kind: Template, path: Path, ruleset: Ruleset) -> None:
                 temporary.write_text(",".join(safe_csv_cell(c) for c in columns) + "\n",
                                      encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}",
+                          hint="check that the folder exists, is writable and has space") \
+            from None

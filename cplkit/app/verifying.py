@@ -73,6 +73,11 @@ def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
         if previous is not None:
             check_chain(result, _previous(previous, trusted))
         return Verification(file, result, previous=previous)
+    if data.startswith(b"PK\x03\x04") or file.suffix.lower() in (".xlsx", ".json", ".html"):
+        raise UsageError(f"{file} carries no signature of its own: it is checked through the "
+                         "version's signed manifest",
+                         hint=f"cplkit verify {file.parent / 'manifest-N.xml'} --trust CERT, with "
+                              "the manifest of the version it belongs to")
     signature = signature or file.with_name(file.name + ".p7s")
     return Verification(file, verify_csv(data, _read(signature, "signature"), trusted, at=at),
                         signature=signature)

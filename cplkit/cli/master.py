@@ -24,7 +24,8 @@ from cplkit.cli.common import (
     signer_from_options,
     signing_options,
 )
-from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, UsageError
+from cplkit.core.text import plural
+from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, SigningError, UsageError
 
 _NO_KEY_HINT = "try it out with a throwaway key: cplkit keygen --out keys/"
 _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
@@ -71,13 +72,14 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
 
     signer = signer_from_options(key, cert, chain, passphrase_env)
     if signer is None:
-        raise UsageError("the imported version is signed: give --key and --cert",
-                         hint=_NO_KEY_HINT)
+        raise SigningError("cannot sign: the imported version is signed: give --key and --cert",
+                           hint=_NO_KEY_HINT)
     outcome = import_workbook(workbook, registry, ruleset_from(rules_file), signer)
     version = outcome.version.version
     current = sum(1 for e in version.entries if e.status == "Current")
     history = len(version.prior_history) + 1
-    click.echo(f"imported {version.label}: {len(version.entries)} entries ({current} Current, "
+    click.echo(f"imported {version.label}: {plural(len(version.entries), 'entry', 'entries')} "
+               f"({current} Current, "
                f"{len(version.entries) - current} other), {history} history lines, into "
                f"{registry}")
     counts = count_by_code(outcome.findings)
@@ -214,10 +216,15 @@ def diff_(old: str, new: str, registry: Path, fmt: str) -> None:
 @rules_option()
 @click.option("--propose-removals", "proposal", type=click.Path(path_type=Path, dir_okay=False),
               help="Write a removal change file for the entries past their date.")
+@click.option("--fail-on", type=click.Choice(["expired", "expiring", "any"]),
+              help="Exit 1 when the audit finds something past its date (expired), near it "
+                   "(expiring), or either (any): for scheduled jobs.")
 @list_format
 def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
-          proposal: Path | None, fmt: str) -> None:
-    """Current entries whose CPA certificate date or maintenance end has passed or is near."""
+          proposal: Path | None, fail_on: str | None, fmt: str) -> None:
+    """Current entries whose CPA certificate date or maintenance end has passed or is near.
+
+    Exit status: 0, or 1 with --fail-on when the audit finds what it names."""
     from cplkit.app import reading
     from cplkit.app.rules import ruleset_from
     from cplkit.core.audit import proposed_removals
@@ -233,3 +240,5 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
         click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
                    "Sub-Committee fills in the decision column before it is published",
                    err=True)
+    if fail_on is not None and reading.audit_fails(items, fail_on):
+        sys.exit(EXIT_FINDINGS)

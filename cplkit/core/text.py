@@ -45,3 +45,8 @@ def entry_dict(entry: m.Entry) -> dict[str, str | None]:
 
 def history_dict(line: m.HistoryLine) -> dict[str, str]:
     return {"version": line.version, "date": line.date, "changes": line.changes}
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 entry', '2 entries': a count with its noun."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"

@@ -18,6 +18,7 @@ from cplkit.base.files import not_regular
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset
+from cplkit.errors import NotFound
 from cplkit.intake.csvfile import read_csv
 from cplkit.intake.layouts import BufferedSheet, Recognised, Recogniser
 from cplkit.intake.limits import Limits
@@ -112,8 +113,9 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
     names = [name for name, _, _ in workbook.sheets]
     if wanted is not None:
         if wanted not in names:
-            raise Unreadable("CPL-F03", f"the workbook has no sheet named '{wanted}'",
-                             "pick one of: " + ", ".join(repr(n) for n in names))
+            # the file is fine, the option is wrong: a usage error, not an unreadable file
+            raise NotFound(f"{recogniser.file} has no sheet named '{wanted}'",
+                           hint="pick one of: " + ", ".join(repr(n) for n in names))
         candidate = BufferedSheet(workbook.sheet(wanted))
         layout = recogniser.classify(candidate)
         if layout is None:

@@ -31,16 +31,25 @@ def validate_ruleset_data(data: Any, origin: str) -> Ruleset:
     schema = resources.load_json("ruleset.schema.json")
     validator = Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        lines = [f"{_pointer(e.absolute_path)}: {e.message}" for e in errors[:20]]
-        if len(errors) > 20:
-            lines.append(f"... and {len(errors) - 20} more")
+    lines = [f"{_pointer(e.absolute_path)}: {e.message}" for e in errors[:20]]
+    if len(errors) > 20:
+        lines.append(f"... and {len(errors) - 20} more")
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        # the cross-references too, so every bad part is named at once; where the structure
+        # itself is broken they cannot all be followed, and the schema errors say why
+        ruleset = Ruleset.from_dict(data, origin=origin, digest=sha256_hex(canonical.encode()))
+    except DataFileError as exc:
+        lines.extend(line for line in exc.message.split("\n  - ")[1:])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        if not lines:
+            raise
+    if lines:
         raise DataFileError(
             f"{origin} is not a valid cplkit ruleset:\n  - " + "\n  - ".join(lines),
             hint="fix the parts named above; 'cplkit rules' prints the bundled ruleset to start "
                  "from")
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return Ruleset.from_dict(data, origin=origin, digest=sha256_hex(canonical.encode()))
+    return ruleset
 
 
 def load_ruleset(path: Path | None = None) -> Ruleset:

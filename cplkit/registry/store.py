@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
-from cplkit.errors import RegistryError
+from cplkit.errors import NotFound, RegistryError, UsageError
 from cplkit.registry.codec import (
     HEAD,
     TRUST,
@@ -54,7 +54,8 @@ class Registry:
     def create(path: Path) -> Registry:
         """Start an empty registry at ``path``, which must not exist or must be empty."""
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise RegistryError(f"{path} exists and is not empty; cplkit never overwrites it",
+            # a wrong name, not a damaged registry: nothing there is touched
+            raise UsageError(f"{path} exists and is not empty; cplkit never overwrites it",
                                 hint="name a new directory for the registry")
         path.mkdir(parents=True, exist_ok=True)
         (path / VERSIONS).mkdir()
@@ -83,10 +84,12 @@ class Registry:
         record = head.latest if version is None else head.record(version)
         if record is None:
             known = ", ".join(r.version for r in head.versions[-5:]) or "none yet"
-            raise RegistryError(
-                "the registry holds no version yet" if version is None else
-                f"the registry holds no version {version} (latest: {known})",
-                hint="list the versions with 'cplkit history'")
+            if version is None:
+                # an empty registry is a state of the registry, not a wrong name
+                raise RegistryError("the registry holds no version yet",
+                                    hint="publish one, or import a SECAS workbook")
+            raise NotFound(f"the registry holds no version {version} (latest: {known})",
+                           hint="list the versions with 'cplkit history'")
         path = self._version_dir(record.version) / VERSION_FILE
         try:
             data = path.read_bytes()
@@ -148,6 +151,7 @@ class Registry:
     def trusted(self) -> list[TrustRecord]:
         path = self.path / TRUST
         if not path.exists():
+            self.head()  # a registry may trust nothing yet; a directory that is none is an error
             return []
         try:
             data = path.read_bytes()

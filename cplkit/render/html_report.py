@@ -10,7 +10,7 @@ from html import escape as _escape
 
 from cplkit.base.html import document
 from cplkit.core.findings import Report, Severity
-from cplkit.core.text import visible
+from cplkit.core.text import plural, visible
 
 
 def escape(text: str) -> str:
@@ -43,12 +43,14 @@ def report_page(report: Report) -> bytes:
             + f"</tr></thead><tbody>{rows}</tbody></table>") if file.findings else \
             "<p>No findings.</p>"
         sheet = f", sheet {escape(file.sheet)}" if file.sheet else ""
-        sections.append(f"<h2>{escape(file.path)}</h2><p class=\"meta\">{file.entries} "
-                        f"entries{sheet}: <span class=\"{css}\">{escape(verdict)}</span>, "
-                        f"{file.warnings} warnings</p>{table}")
+        sections.append(f"<h2>{escape(file.path)}</h2><p class=\"meta\">"
+                        f"{plural(file.entries, 'entry', 'entries')}{sheet}: "
+                        f"<span class=\"{css}\">{escape(verdict)}</span>, "
+                        f"{plural(file.warnings, 'warning')}</p>{table}")
     errors = sum(1 for f in report.files for x in f.findings if x.severity is Severity.ERROR)
     body = ("<header><h1>CPL submission check</h1>"
-            f"<p class=\"meta\">{len(report.files)} files, {report.entries} entries: "
+            f"<p class=\"meta\">{plural(len(report.files), 'file')}, "
+            f"{plural(report.entries, 'entry', 'entries')}: "
             f"{errors} errors, {report.warnings} warnings, as of {escape(report.as_of)}, "
             f"ruleset {escape(report.ruleset)}</p></header><main>{''.join(sections)}</main>"
             "<footer>Made by cplkit check.</footer>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cplkit.core.text import plural
 from cplkit.publications.verify import Verified, VerifiedCsv, VerifiedDcc, VerifiedManifest
 
 
@@ -35,7 +36,8 @@ def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | N
         return json.dumps(verification_summary(r, file, previous=previous), indent=1)
     if isinstance(r, VerifiedDcc):
         content = r.content
-        return (f"{file}: valid, {content.label}, {len(content.entries)} entries, signed by "
+        return (f"{file}: valid, {content.label}, "
+                f"{plural(len(content.entries), 'entry', 'entries')}, signed by "
                 f"{r.signer_name}" + (f"; follows {previous}" if previous else ""))
     if isinstance(r, VerifiedCsv):
         return (f"{file}: valid CSV extract, {r.label}, {r.rows} rows, signed by "

@@ -12,6 +12,7 @@ from cplkit.app.check import check_file
 from cplkit.core import model as m
 from cplkit.core.findings import FileReport
 from cplkit.core.ruleset import Ruleset
+from cplkit.errors import NotFound
 from cplkit.forms.bulk import write_bulk_table
 from cplkit.forms.new_entry import write_new_entry_form
 from tests.conftest import AS_OF, SAMPLES
@@ -146,10 +147,12 @@ def test_sheet_is_picked_by_content(tmp_path: Path, ruleset: Ruleset, filled: bo
     assert check_file(path, ruleset, AS_OF, sheet="Bulk").layout == "table"
 
 
-def test_unknown_sheet_name(ruleset: Ruleset) -> None:
-    report = check_file(SAMPLES / "valid" / "form-ppmid.xlsx", ruleset, AS_OF, sheet="Nope")
-    assert [f.code for f in report.findings] == ["CPL-F03"]
-    assert "CPL - New Entry" in report.findings[0].hint
+def test_unknown_sheet_name_is_a_usage_error(ruleset: Ruleset) -> None:
+    # the file is fine and the option is wrong: exit 2 naming the sheets there are
+    with pytest.raises(NotFound, match="no sheet named 'Nope'") as raised:
+        check_file(SAMPLES / "valid" / "form-ppmid.xlsx", ruleset, AS_OF, sheet="Nope")
+    assert raised.value.exit_code == 2
+    assert "CPL - New Entry" in (raised.value.hint or "")
 
 
 def test_csv_without_field_names(tmp_path: Path, ruleset: Ruleset) -> None:

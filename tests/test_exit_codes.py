@@ -1,0 +1,303 @@
+"""Every exit status docs/exit-codes.md promises, per command, provoked the way a user or a
+script would; and the page and these cases agree, so neither can drift from the other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from lxml import etree
+
+from cplkit.cli import cli
+from tests.conftest import ROOT, SAMPLES
+from tests.signing.test_attacks import certificate, pem, signed_file
+
+AS_OF = ["--as-of", "2026-11-23"]
+VALID = SAMPLES / "valid"
+INVALID = SAMPLES / "invalid"
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class World:
+    """A registry with one published version and the key that signed it, built once; every
+    case that changes something works on its own copy."""
+
+    root: Path
+    registry: Path
+    key: Path
+    cert: Path
+
+    @property
+    def signing(self) -> list[str]:
+        return ["--key", str(self.key), "--cert", str(self.cert)]
+
+    @property
+    def dcc(self) -> Path:
+        return self.registry / "versions" / "1.0" / "cpl-1.0.xml"
+
+    def copy(self, tmp: Path) -> Path:
+        target = tmp / "registry-copy"
+        shutil.copytree(self.registry, target)
+        return target
+
+
+def invoke(*args: str | Path, keyless: bool = False) -> tuple[int, str]:
+    # keyless: as a user who gave no key at all (the suite's fixture sets CPLKIT_KEY)
+    env = {"CPLKIT_KEY": None, "CPLKIT_CERT": None} if keyless else None
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
+    # an exit status, never an exception escaping the command layer
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("world")
+    assert invoke("keygen", "--out", root / "keys")[0] == 0
+    key, cert = root / "keys" / "key.pem", root / "keys" / "cert.pem"
+    registry = root / "registry"
+    assert invoke("init", "-r", registry, "--cert", cert)[0] == 0
+    code, out = invoke("publish", "-r", registry, *AS_OF, "--key", key, "--cert", cert,
+                       VALID / "bulk-submission.csv")
+    assert code == 0, out
+    return World(root, registry, key, cert)
+
+
+Case = Callable[[World, Path], tuple[int, str]]
+CASES: dict[tuple[str, int], Case] = {}
+
+
+def case(command: str, code: int) -> Callable[[Case], Case]:
+    def register(function: Case) -> Case:
+        CASES[(command, code)] = function
+        return function
+    return register
+
+
+# check -------------------------------------------------------------------------------------
+case("check", 0)(lambda w, t: invoke("check", *AS_OF, VALID / "form-ppmid.xlsx"))
+case("check", 1)(lambda w, t: invoke("check", *AS_OF, INVALID / "V05-unknown-device-type.xlsx"))
+case("check", 2)(lambda w, t: invoke("check", "--as-of", "23/11/2026", VALID))
+
+
+@case("check", 3)
+def _check_unreadable(w: World, t: Path) -> tuple[int, str]:
+    (t / "broken.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    return invoke("check", *AS_OF, t / "broken.xlsx")
+
+
+case("check", 7)(lambda w, t: invoke("check", *AS_OF, "-o", t / "no" / "report.txt", VALID))
+
+# codes, template, rules, keygen -----------------------------------------------------------
+case("codes", 0)(lambda w, t: invoke("codes"))
+case("codes", 2)(lambda w, t: invoke("codes", "--format", "xml"))
+case("template", 0)(lambda w, t: invoke("template", "-o", t / "form.xlsx"))
+case("template", 2)(lambda w, t: invoke("template", "--bulk", "--removals", "-o", t / "x.csv"))
+case("template", 7)(lambda w, t: invoke("template", "-o", t / "no" / "form.xlsx"))
+case("rules", 0)(lambda w, t: invoke("rules", "--check", ROOT / "schemas" / "ruleset.json"))
+case("rules", 2)(lambda w, t: invoke("rules", "--check", ROOT / "pyproject.toml"))
+case("keygen", 0)(lambda w, t: invoke("keygen", "--out", t / "keys"))
+case("keygen", 2)(lambda w, t: invoke("keygen", "--out", w.root / "keys"))  # never overwrites
+
+
+@case("keygen", 7)
+def _keygen_into_a_file(w: World, t: Path) -> tuple[int, str]:
+    (t / "file").write_text("a file, not a folder")
+    return invoke("keygen", "--out", t / "file" / "keys")
+
+
+# init, import ------------------------------------------------------------------------------
+case("init", 0)(lambda w, t: invoke("init", "-r", t / "new", "--cert", w.cert))
+case("init", 2)(lambda w, t: invoke("init", "-r", w.registry))  # not empty: never overwritten
+case("init", 6)(lambda w, t: invoke("init", "-r", t / "new", "--cert", ROOT / "README.md"))
+
+
+def _workbook(w: World) -> Path:
+    return w.registry / "versions" / "1.0" / "cpl-1.0.xlsx"
+
+
+case("import", 0)(lambda w, t: invoke("import", _workbook(w), "-r", t / "new", *w.signing))
+case("import", 2)(lambda w, t: invoke("import", _workbook(w), "-r", w.registry, *w.signing))
+case("import", 3)(lambda w, t: invoke("import", t / "none.xlsm", "-r", t / "new", *w.signing))
+case("import", 6)(lambda w, t: invoke("import", _workbook(w), "-r", t / "new", keyless=True))
+
+# publish -----------------------------------------------------------------------------------
+_FORM = VALID / "form-gas-smart-meter.xlsx"
+case("publish", 0)(lambda w, t: invoke("publish", "-r", w.copy(t), *AS_OF, *w.signing, _FORM))
+case("publish", 1)(lambda w, t: invoke("publish", "-r", w.copy(t), *AS_OF, *w.signing,
+                                       INVALID / "V05-unknown-device-type.xlsx"))
+case("publish", 2)(lambda w, t: invoke("publish", "-r", w.registry, *AS_OF, *w.signing))
+
+
+@case("publish", 3)
+def _publish_unreadable(w: World, t: Path) -> tuple[int, str]:
+    (t / "changes.xlsx").write_bytes(b"not a workbook")
+    return invoke("publish", "-r", w.copy(t), *AS_OF, *w.signing, t / "changes.xlsx")
+
+
+@case("publish", 4)
+def _publish_damaged(w: World, t: Path) -> tuple[int, str]:
+    registry = w.copy(t)
+    (registry / "registry.json").write_text("{ edited by hand")
+    return invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)
+
+
+case("publish", 5)(lambda w, t: invoke("publish", "-r", w.copy(t), *AS_OF, *w.signing,
+                                       "--base", "0.9", _FORM))
+case("publish", 6)(lambda w, t: invoke("publish", "-r", w.copy(t), *AS_OF, _FORM, keyless=True))
+
+
+@case("publish", 7)
+def _publish_unwritable(w: World, t: Path) -> tuple[int, str]:
+    registry = w.copy(t)
+    (registry / ".lock").unlink(missing_ok=True)
+    (registry / ".lock").mkdir()  # the lock cannot be taken: nothing is written
+    return invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)
+
+
+# reading the registry ----------------------------------------------------------------------
+for _name, _good, _missing in (("list", ["list"], ["list", "--version", "9.999"]),
+                               ("show", ["show", "1"], ["show", "999"]),
+                               ("history", ["history"], ["history", "--format", "xml"]),
+                               ("diff", ["diff", "1.0", "1.0"], ["diff", "1.0", "9.9"])):
+    case(_name, 0)(lambda w, t, a=_good: invoke(*a, "-r", w.registry))
+    case(_name, 2)(lambda w, t, a=_missing: invoke(*a, "-r", w.registry))
+    case(_name, 4)(lambda w, t, a=_good: invoke(*a, "-r", t / "nowhere"))
+
+case("audit", 0)(lambda w, t: invoke("audit", "-r", w.registry, *AS_OF, "--fail-on", "any"))
+# bulk-submission.csv carries a lifetime certificate due for renewal by 2031
+case("audit", 1)(lambda w, t: invoke("audit", "-r", w.registry, "--as-of", "2031-01-01",
+                                     "--fail-on", "expired"))
+case("audit", 2)(lambda w, t: invoke("audit", "-r", w.registry, "--within", "-3"))
+case("audit", 4)(lambda w, t: invoke("audit", "-r", t / "nowhere"))
+case("trust list", 0)(lambda w, t: invoke("trust", "list", "-r", w.registry))
+case("trust list", 2)(lambda w, t: invoke("trust", "list", "-r", w.registry, "--all"))
+case("trust list", 4)(lambda w, t: invoke("trust", "list", "-r", t / "nowhere"))
+
+
+@case("trust add", 0)
+def _trust_add(w: World, t: Path) -> tuple[int, str]:
+    assert invoke("keygen", "--out", t / "next")[0] == 0
+    return invoke("trust", "add", t / "next" / "cert.pem", "-r", w.copy(t), "--reason", "rotation")
+
+
+case("trust add", 2)(lambda w, t: invoke("trust", "add", w.cert, "-r", w.copy(t)))  # no reason
+case("trust add", 4)(lambda w, t: invoke("trust", "add", w.cert, "-r", t / "nowhere",
+                                         "--reason", "rotation"))
+case("trust add", 6)(lambda w, t: invoke("trust", "add", w.key, "-r", w.copy(t),
+                                         "--reason", "a key is not a certificate"))
+
+
+# verify ------------------------------------------------------------------------------------
+def _verify(path: Path, trust: Path, *extra: str | Path) -> tuple[int, str]:
+    return invoke("verify", path, "--trust", trust, *extra)
+
+
+case("verify", 0)(lambda w, t: _verify(w.dcc, w.cert))
+case("verify", 2)(lambda w, t: _verify(_workbook(w), w.cert))
+case("verify", 3)(lambda w, t: _verify(t / "none.xml", w.cert))
+
+
+def _altered(w: World, t: Path, change: Callable[[bytes], bytes]) -> Path:
+    path = t / "cpl-1.0.xml"
+    path.write_bytes(change(w.dcc.read_bytes()))
+    return path
+
+
+@case("verify", 10)
+def _verify_entities(w: World, t: Path) -> tuple[int, str]:
+    return _verify(_altered(w, t, lambda b: b'<!DOCTYPE x [<!ENTITY e "e">]>' + b), w.cert)
+
+
+case("verify", 11)(lambda w, t: _verify(_altered(w, t, lambda b: b"<list>nothing</list>"),
+                                        w.cert))
+
+
+@case("verify", 12)
+def _verify_unsigned(w: World, t: Path) -> tuple[int, str]:
+    tree = etree.fromstring(w.dcc.read_bytes())
+    for signature in tree.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
+        tree.remove(signature)
+    return _verify(_altered(w, t, lambda _: etree.tostring(tree)), w.cert)
+
+
+@case("verify", 13)
+def _verify_changed(w: World, t: Path) -> tuple[int, str]:
+    return _verify(_altered(w, t, lambda b: b.replace(b"Example Meters", b"Exemple Meters", 1)),
+                   w.cert)
+
+
+@case("verify", 14)
+def _verify_untrusted(w: World, t: Path) -> tuple[int, str]:
+    assert invoke("keygen", "--out", t / "other")[0] == 0
+    return _verify(w.dcc, t / "other" / "cert.pem")
+
+
+@case("verify", 15)
+def _verify_weak_key(w: World, t: Path) -> tuple[int, str]:
+    key = rsa.generate_private_key(65537, 1024)
+    cert = certificate(key, start=NOW - DAY, end=NOW + DAY)
+    return _verify(signed_file(t, key, cert, NOW), pem(t, cert))
+
+
+@case("verify", 16)
+def _verify_signed_after_expiry(w: World, t: Path) -> tuple[int, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = certificate(key, start=NOW - 30 * DAY, end=NOW - 10 * DAY)
+    return _verify(signed_file(t, key, cert, NOW - DAY), pem(t, cert))
+
+
+case("verify", 17)(lambda w, t: _verify(w.dcc, w.cert, "--previous", w.dcc))  # a replay
+
+# demo --------------------------------------------------------------------------------------
+case("demo", 0)(lambda w, t: invoke("demo", "--out", t / "demo"))
+
+
+@case("demo", 2)
+def _demo_into_a_used_folder(w: World, t: Path) -> tuple[int, str]:
+    (t / "demo").mkdir()
+    (t / "demo" / "notes.txt").write_text("mine")
+    return invoke("demo", "--out", t / "demo")
+
+
+# --------------------------------------------------------------------------------------------
+def documented() -> set[tuple[str, int]]:
+    text = (ROOT / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    table = text.split("## Which command returns which")[1].split("\n## ")[0]
+    pairs = set()
+    for command, codes in re.findall(r"^\| `([a-z ]+)` \| ([0-9, ]+) \|$", table, re.M):
+        pairs.update((command, int(c)) for c in codes.split(","))
+    return pairs
+
+
+def test_the_page_and_the_cases_agree() -> None:
+    assert documented() == set(CASES)
+    commands = {name for name, _ in CASES}
+    # every command cplkit has is on the page
+    listed = {name for name in cli.commands if name != "trust"} | {
+        f"trust {sub}" for sub in cli.commands["trust"].commands}  # type: ignore[attr-defined]
+    assert commands == listed
+
+
+@pytest.mark.parametrize(("command", "code"), sorted(CASES), ids=str)
+def test_exit_status(world: World, tmp_path: Path, command: str, code: int) -> None:
+    got, out = CASES[(command, code)](world, tmp_path)
+    assert got == code, out
+    if code == 6:
+        assert "cannot sign" in out or "certificate" in out
+    if code not in (0, 1):
+        # a refusal says what went wrong in words, never as a traceback
+        assert "Traceback" not in out and out.strip()
+    if command == "publish" and code != 0:
+        assert json.loads((world.registry / "registry.json").read_text())["versions"][-1][
+            "version"] == "1.0"
