@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -193,3 +194,27 @@ def test_html_report_puts_each_finding_next_to_its_cell(tmp_path: Path) -> None:
     assert code == 1
     assert '<td data-label="Cell" class="hex">G14</td>' in page
     assert "CPL-V03" in page and "Content-Security-Policy" in page
+
+
+def test_rules_check_names_schema_and_cross_reference_errors_at_once(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
+    data["limits"]["cpa_notice_days"] = "sixty"  # the schema refuses this
+    data["device_types"][0]["requirements"]["No Such Group"] = "required"  # only a reference
+    edited = tmp_path / "rules.json"
+    edited.write_text(json.dumps(data))
+    code, out = run("rules", "--check", edited)
+    assert code == 2
+    assert "cpa_notice_days" in out and "No Such Group" in out
+
+
+def test_verify_given_a_publication_points_to_the_manifest(
+        tmp_path: Path, signing_keys: tuple[Path, Path]) -> None:
+    workbook = tmp_path / "cpl-1.0.xlsx"
+    shutil.copyfile(VALID / "form-ppmid.xlsx", workbook)
+    code, out = run("verify", workbook, "--trust", signing_keys[1])
+    assert code == 2 and "manifest" in out and ".p7s" not in out
+
+
+def test_one_entry_is_singular(tmp_path: Path) -> None:
+    _, out = run("check", *AS_OF, VALID / "form-ppmid.xlsx")
+    assert "1 file, 1 entry: 0 errors, 0 warnings" in out

@@ -23,6 +23,9 @@ def test_demo_publishes_two_signed_versions_anyone_can_verify(tmp_path: Path) ->
     out = done.stdout
     assert "NOT FOR PRODUCTION" in out.upper() or "THROWAWAY" in out.upper()
     assert "published and signed Version 1.1" in out
+    steps = [int(n) for n in re.findall(r"^(\d+)\. ", out, re.M)]
+    assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 5  # each step once, in order
+    assert not re.search(r"\b1 (entries|errors|warnings|files)\b", out)
     dcc = Path(re.search(r"signed DCC file (\S+)", out).group(1))  # type: ignore[union-attr]
     cert = Path(re.search(r"certificate +(\S+)", out).group(1))  # type: ignore[union-attr]
     extract = Path(re.search(r"CSV extract +(\S+)", out).group(1))  # type: ignore[union-attr]
