@@ -21,7 +21,10 @@ from cplkit.intake.rulesets import load_ruleset, validate_ruleset_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-REAL_WORKBOOK = ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
+#: the real SECAS workbook: CPLKIT_REAL_WORKBOOK names it from anywhere; by default it is looked
+#: for beside the project, where the team's machines keep it
+REAL_WORKBOOK = Path(os.environ.get("CPLKIT_REAL_WORKBOOK")
+                     or ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm")
 AS_OF = dt.date(2026, 11, 23)
 
 

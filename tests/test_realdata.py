@@ -21,7 +21,8 @@ from tests.conftest import REAL_WORKBOOK
 pytestmark = [
     pytest.mark.realdata,
     pytest.mark.skipif(not REAL_WORKBOOK.is_file(),
-                       reason=f"the real SECAS workbook is not at {REAL_WORKBOOK}"),
+                       reason=f"the real SECAS workbook is not at {REAL_WORKBOOK} (set "
+                       "CPLKIT_REAL_WORKBOOK to its path)"),
 ]
 EXPECTED = json.loads((Path(__file__).parent / "data" / "secas-v2.051-findings.json").read_text())
 
@@ -164,7 +165,7 @@ def test_import_never_overwrites(imported: Path) -> None:
 
     before = (imported / "registry.json").read_bytes()
     result = CliRunner().invoke(cli, ["import", str(REAL_WORKBOOK), "-r", str(imported)])
-    assert result.exit_code == 4 and "never overwrites" in result.output
+    assert result.exit_code == 2 and "never overwrites" in result.output
     assert (imported / "registry.json").read_bytes() == before
 
 

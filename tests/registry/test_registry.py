@@ -62,7 +62,7 @@ def test_a_new_registry_is_never_written_over_something(tmp_path: Path) -> None:
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("keep me")
     done = cplkit("init", "-r", tmp_path / "full")
-    assert done.returncode == 4 and "never overwrites" in done.stderr
+    assert done.returncode == 2 and "never overwrites" in done.stderr
     assert (tmp_path / "full" / "notes.txt").read_text() == "keep me"
     assert cplkit("init", "-r", tmp_path / "empty").returncode == 0
     assert Registry(tmp_path / "empty").head().versions == ()
