@@ -134,8 +134,10 @@ TESTED_ELSEWHERE = {
     "CPL-M03": "tests/core/test_merge.py",
     "CPL-M04": "tests/core/test_merge.py",
     "CPL-M05": "tests/core/test_merge.py",
+    "CPL-M06": "tests/app/test_publish.py",
     "CPL-I01": "tests/app/test_importing.py",
     "CPL-I02": "tests/app/test_importing.py",
+    "CPL-I03": "tests/app/test_importing.py",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import re
 from pathlib import Path
@@ -102,6 +103,22 @@ def test_import_keeps_every_entry_and_history_line(imported: Path) -> None:
     assert stored.made_by["sources"][0]["sha256"] == EXPECTED["workbook_sha256"]
 
 
+def test_every_version_number_secas_issued_follows_as_cplkit_numbers(imported: Path) -> None:
+    """The replay of the real history's numbering: each of the 345 steps is the next version
+    (1.9 -> 1.10) or, once, the next major version (1.293 -> 2.000), as 'publish' and
+    'publish --major' issue them."""
+    from cplkit.core.model import VersionNumber
+    from cplkit.registry import Registry
+
+    numbers = [VersionNumber.parse(h.version) for h in Registry(imported).history()]
+    steps = list(itertools.pairwise(numbers))
+    assert len(steps) == 345
+    assert all(now.follows(before) for before, now in steps)
+    majors = [(str(b), str(n)) for b, n in steps if str(n) == str(b.next_major())]
+    assert majors == [("1.293", "2.000")]
+    assert sum(str(n) == str(b.next()) for b, n in steps) == 344
+
+
 def test_import_report_lists_every_anomaly(imported: Path) -> None:
     report = json.loads((imported.parent / "import.json").read_text())
     findings = report["files"][0]["findings"]
@@ -110,6 +127,9 @@ def test_import_report_lists_every_anomaly(imported: Path) -> None:
                                          if g["code"] == "CPL-V06" for g_cell in g["cells"]}
     gaps = [f for f in findings if f["code"] == "CPL-I02"]
     assert len(gaps) == 1 and "000033, 000074, 000075" in gaps[0]["message"]
+    # the one line of the real history dated before the line above it
+    assert [f["message"] for f in findings if f["code"] == "CPL-I03"] == [
+        "version 1.158 is dated 2019-09-03, before version 1.157 above it (2019-09-25)"]
 
 
 def test_the_imported_csv_extract_is_secas_own(imported: Path) -> None:

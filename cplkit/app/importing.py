@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,12 +119,28 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                      f"{issued.isoformat()}; the label's date is used")
         else:
             prior.append(line)
+    _out_of_order(workbook.history, lambda message: note(message, code="CPL-I03"))
     if workbook.history and workbook.history[-1].version != str(number):
         note(f"the label names version {number} but the last history row is "
              f"{workbook.history[-1].version}")
     version = m.CplVersion(number, issued, tuple(entries), changes, tuple(prior))
     findings.sort(key=sort_key)
     return Imported(version, tuple(findings))
+
+
+def _out_of_order(history: Sequence[m.HistoryLine], note: Callable[[str], None]) -> None:
+    """Each history line dated before the dated line above it (1.158 is dated 03/09/2019,
+    before 1.157's 25/09/2019): kept as issued, and named so nobody trusts the order blindly."""
+    above: m.HistoryLine | None = None
+    for line in history:
+        try:
+            dt.date.fromisoformat(line.date)
+        except ValueError:
+            continue  # a date SECAS wrote as text cannot be compared
+        if above is not None and line.date < above.date:
+            note(f"version {line.version} is dated {line.date}, before version {above.version} "
+                 f"above it ({above.date})")
+        above = line
 
 
 def _as_issued(raw: m.RawEntry, values: dict[str, m.Value]) -> dict[str, m.Issued]:

@@ -61,8 +61,10 @@ class PublishOutcome:
 
 def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             issue_date: dt.date, signer: Signer | None, *, base: str | None = None,
-            dry_run: bool = False, limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
-    """Check the changes against every rule and the latest version, then issue the next one.
+            dry_run: bool = False, major: bool = False,
+            limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
+    """Check the changes against every rule and the latest version, then issue the next one
+    (the next major version with ``major``: 2.051 -> 3.000).
 
     With any error nothing is written. ``base`` refuses the publish if the latest version is no
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
@@ -79,7 +81,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         if signer is not None:
             require_trusted(registry, signer)
         current = tx.read_latest()
-        outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run)
+        outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
+                           major=major)
         version = outcome.merged.version if outcome.ok and outcome.merged else None
         if version is None:
             raise AbortEdit
@@ -143,7 +146,8 @@ def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
 
 
 def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
-             issue_date: dt.date, limits: Limits, *, dry_run: bool) -> PublishOutcome:
+             issue_date: dt.date, limits: Limits, *, dry_run: bool,
+             major: bool = False) -> PublishOutcome:
     base = str(current.version.number) if current else None
     reports: list[FileReport] = []
     new_entries: list[NewEntry] = []
@@ -163,7 +167,7 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
     merged: MergeResult | None = None
     if current is not None and issue_date < current.version.issue_date:
         reports.append(FileReport("(publish)", None, 0, (make_finding(
-            "CPL-R07", f"the issue date {issue_date} is before the latest version's "
+            "CPL-M06", f"the issue date {issue_date} is before the latest version's "
             f"({current.version.issue_date})", Location("(publish)"),
             hint="publish with a later --as-of date"),)))
     elif not any(r.errors or r.unreadable for r in reports):
@@ -171,7 +175,7 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
             raise UsageError("the change files hold no change to publish")
         merged = merge(current.version if current else None, changes, issue_date=issue_date,
                        cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
-                       cpa_notice_days=ruleset.cpa_notice_days)
+                       cpa_notice_days=ruleset.cpa_notice_days, major=major)
         reports = _attach(reports, merged.findings)
     report = Report(tuple(reports), issue_date.isoformat(), ruleset.id, ruleset.digest)
     difference = None

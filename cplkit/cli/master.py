@@ -104,11 +104,13 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
 @click.option("--base", metavar="VERSION",
               help="Refuse unless VERSION is still the latest (the one the changes were "
                    "reviewed against, e.g. in a dry run).")
+@click.option("--major", is_flag=True,
+              help="Issue the next major version (2.051 becomes 3.000), as SECAS did at 2.000.")
 @rules_option()
 @_text_or_json
 @signing_options
 def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
-            base: str | None, rules_file: Path | None, fmt: str, key: Path | None,
+            base: str | None, major: bool, rules_file: Path | None, fmt: str, key: Path | None,
             cert: Path | None, chain: Path | None, passphrase_env: str | None) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
@@ -123,7 +125,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
 
     signer = None if dry_run else signer_from_options(key, cert, chain, passphrase_env)
     outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
-                          base=base, dry_run=dry_run)
+                          base=base, dry_run=dry_run, major=major)
     merged = outcome.merged
     version = merged.version if merged else None
     if fmt == "json":

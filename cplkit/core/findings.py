@@ -121,10 +121,14 @@ CODES: Mapping[str, Code] = _catalogue(
          "not exist or is not Current", "check the entry number or certificate id"),
     Code("CPL-M05", W, "the key exists only as Removed entries: a resubmission",
          "make sure the reason for the removal no longer applies"),
+    Code("CPL-M06", E, "the issue date is before the latest version's",
+         "publish with an --as-of date on or after the latest version's issue date"),
     Code("CPL-I01", W, "imported as SECAS issued it, although it breaks a rule",
          "nothing to do for the import; correct it by a removal plus a new entry if needed"),
     Code("CPL-I02", W, "entry numbers missing from the imported list",
          "nothing to do: numbers are never reused, so the gap stays"),
+    Code("CPL-I03", W, "a history line dated before the line above it",
+         "nothing to do for the import: the history is kept as SECAS issued it"),
 )
 
 

@@ -93,8 +93,10 @@ def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str,
 
 
 def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.date,
-          cpa_expiring_years: int = 6, cpa_notice_days: int = 60) -> MergeResult:
-    """The next version made from ``current`` and ``changes``, or the findings that stop it."""
+          cpa_expiring_years: int = 6, cpa_notice_days: int = 60,
+          major: bool = False) -> MergeResult:
+    """The next version made from ``current`` and ``changes``, or the findings that stop it;
+    ``major`` starts the next major version (2.051 -> 3.000) instead of adding one."""
     state = _Merge(current, changes, issue_date, cpa_expiring_years, cpa_notice_days)
     entries = list(current.entries) if current else []
     by_number = {e.number: i for i, e in enumerate(entries) if e.number}
@@ -115,7 +117,10 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
     if highest + len(added) > 999_999:
         raise UsageError(f"entry numbers would pass 999999 (the highest given is {highest:06d}"
                          f" and {len(added)} new entries need numbers); nothing was written")
-    number = current.number.next() if current else m.VersionNumber(1, 0)
+    if current is None:
+        number = m.VersionNumber(1, 0)
+    else:
+        number = current.number.next_major() if major else current.number.next()
     text = history_text(
         added,
         [(entries[by_number[n]], reason, decision) for n, reason, decision in removed],

@@ -250,7 +250,8 @@ class VersionNumber:
     """A CPL version number as SECAS writes it: '1.9', '1.10', '2.000', '2.051'.
 
     The part after the dot is a counter, not a decimal fraction: 1.10 follows 1.9. Each issued
-    version adds exactly one, keeping the counter's written width (2.051 -> 2.052).
+    version adds exactly one, keeping the counter's written width (2.051 -> 2.052), or starts the
+    next major version at zero in the same width, as SECAS did at 1.293 -> 2.000.
     """
 
     major: int
@@ -267,6 +268,13 @@ class VersionNumber:
 
     def next(self) -> VersionNumber:
         return VersionNumber(self.major, self.minor + 1, self.width)
+
+    def next_major(self) -> VersionNumber:
+        return VersionNumber(self.major + 1, 0, self.width)
+
+    def follows(self, before: VersionNumber) -> bool:
+        """Whether this is a version SECAS could issue right after ``before``."""
+        return str(self) in (str(before.next()), str(before.next_major()))
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor:0{self.width}d}"

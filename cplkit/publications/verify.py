@@ -109,9 +109,10 @@ def check_chain(current: VerifiedDcc, previous: VerifiedDcc) -> None:
                     "version presented as new", hint="do not load this file")
     if now == before:
         raise fail("chain", f"both files are version {now}")
-    if now != before.next():
+    if not now.follows(before):
         raise fail("chain", f"version {now} does not follow {before} (expected "
-                    f"{before.next()}): a version was skipped", hint="get the missing version")
+                    f"{before.next()} or {before.next_major()}): a version was skipped",
+                   hint="get the missing version")
     if current.content.previous != (str(before), previous.sha256):
         raise fail("chain", f"version {now} does not name this file as its previous version "
                     "(the SHA-256 it records is different)", hint="do not load this file")

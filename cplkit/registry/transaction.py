@@ -118,8 +118,8 @@ class Transaction:
               ruleset_sha256: str = "", files: Mapping[str, bytes] | None = None,
               signer: SignerRecord | None = None) -> None:
         latest = self.head.latest
-        if latest is not None and str(version.number) != str(
-                m.VersionNumber.parse(latest.version).next()):
+        if latest is not None and not version.number.follows(
+                m.VersionNumber.parse(latest.version)):
             raise RegistryError(f"version {version.number} does not follow {latest.version}")
         made_by = {"tool": "cplkit", "tool_version": __version__, "how": how,
                    "ruleset": ruleset, "ruleset_sha256": ruleset_sha256,

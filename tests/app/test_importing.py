@@ -1,5 +1,5 @@
 """Importing a workbook in SECAS's layout: every entry and history line kept, anomalies listed
-(CPL-I01, I02), nothing refused. The workbooks are written here, in SECAS's four-tab layout."""
+(CPL-I01 to I03), nothing refused. The workbooks are written here, in SECAS's four-tab layout."""
 
 from __future__ import annotations
 
@@ -125,3 +125,23 @@ def test_an_imported_entry_keeps_what_secas_issued_through_the_registry(
     assert first.published(m.HARDWARE_VERSION) == 12 and first.text(m.HARDWARE_VERSION) == "12"
     extract = (tmp_path / "registry" / "versions" / "1.10" / "cpl-1.10.csv").read_text()
     assert ",GBCS Version 1.0 ," in extract
+
+
+def test_a_history_line_dated_before_the_one_above_is_named(tmp_path: Path,
+                                                            ruleset: Ruleset) -> None:
+    """As 1.158 (03/09/2019) follows 1.157 (25/09/2019) in SECAS's history: kept, and named
+    (CPL-I03); an import changes nothing, so the date stays as issued."""
+    history = (m.HistoryLine("1.0", "2016-10-27", "Initial blank version for publication."),
+               m.HistoryLine("1.9", "2017-01-16", "One New Device Model added"),
+               m.HistoryLine("1.10", "2017-01-10", "One New Device Model added"))
+    version = m.CplVersion(m.VersionNumber.parse("1.10"), dt.date(2017, 1, 10),
+                           (m.Entry.of({k: v for k, v in published("000001", "Current").items()
+                                        if v is not None}),),
+                           history[-1].changes, history[:-1])
+    path = tmp_path / "cpl.xlsx"
+    path.write_bytes(workbook_bytes(version, ruleset))
+    imported = read_issued_version(path, ruleset, Limits(), file="cpl.xlsx")
+    named = [f.message for f in imported.findings if f.code == "CPL-I03"]
+    assert named == ["version 1.10 is dated 2017-01-10, before version 1.9 above it (2017-01-16)"]
+    assert [h.date for h in imported.version.prior_history] == ["2016-10-27", "2017-01-16"]
+    assert imported.version.issue_date == dt.date(2017, 1, 10)

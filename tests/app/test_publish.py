@@ -168,7 +168,7 @@ def test_dry_run_writes_nothing(registry: Path, tmp_path: Path) -> None:
 def test_an_issue_date_before_the_latest_is_refused(registry: Path, tmp_path: Path) -> None:
     code, out = run("publish", "-r", registry, "--as-of", "2026-01-01", "--dry-run",
                     form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"}))
-    assert code == 1 and "before the latest version" in out
+    assert code == 1 and "before the latest version" in out and "CPL-M06" in out
 
 
 def test_audit_finds_expired_certificates_and_proposes_removals(registry: Path,
@@ -267,3 +267,24 @@ def test_importing_a_missing_workbook_says_so(tmp_path: Path) -> None:
     code, out = run("import", tmp_path / "nowhere.xlsm", "-r", tmp_path / "registry")
     assert code == 3 and "cannot be opened: No such file or directory" in out
     assert not (tmp_path / "registry").exists()
+
+
+def test_a_major_version_follows_as_secas_issued_2_000(registry: Path, tmp_path: Path,
+                                                       signing_keys: tuple[Path, Path]) -> None:
+    """1.293 was followed by 2.000: --major starts the next major version at zero, the chain of
+    signed files accepts the step, and the next publish counts on from it."""
+    code, out = run("publish", "-r", registry, *AS_OF, "--major",
+                    form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"}))
+    assert code == 0, out
+    assert "issued Version 2.0 Issued on 23-11-2026 (after 1.0)" in out
+    versions = registry / "versions"
+    code, out = run("verify", versions / "2.0" / "cpl-2.0.xml", "--trust", signing_keys[1],
+                    "--previous", versions / "1.0" / "cpl-1.0.xml")
+    assert code == 0, out
+    code, out = run("publish", "-r", registry, *AS_OF,
+                    form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:0A"}))
+    assert code == 0 and "issued Version 2.1 " in out
+    # a file claiming to follow 1.0 as 2.1 skips 2.0: refused
+    code, out = run("verify", versions / "2.1" / "cpl-2.1.xml", "--trust", signing_keys[1],
+                    "--previous", versions / "1.0" / "cpl-1.0.xml")
+    assert code == 17 and "expected 1.1 or 2.0" in out

@@ -17,6 +17,16 @@ def test_each_version_adds_exactly_one(now: str, after: str) -> None:
     assert str(VersionNumber.parse(now).next()) == after
 
 
+@pytest.mark.parametrize(("now", "major"), [("1.293", "2.000"), ("2.051", "3.000"), ("1.9", "2.0")])
+def test_a_major_version_starts_at_zero_in_the_same_width(now: str, major: str) -> None:
+    before = VersionNumber.parse(now)
+    assert str(before.next_major()) == major
+    assert before.next_major().follows(before) and before.next().follows(before)
+    # a skipped version, a second major step, or going back never follows
+    for other in (before.next().next(), before.next_major().next_major(), before):
+        assert not other.follows(before)
+
+
 def test_the_counter_is_not_a_decimal() -> None:
     assert VersionNumber.parse("1.10") > VersionNumber.parse("1.9")
     assert VersionNumber.parse("2.000") > VersionNumber.parse("1.99")
