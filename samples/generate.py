@@ -5,7 +5,9 @@ Run ``python samples/generate.py [OUT_DIR]`` (default: this folder). It writes
 * ``valid/``: a New Entry form for every device type and for a SMETS1 device model, and a bulk
   submission as .xlsx and .csv;
 * ``invalid/``: one file per rule broken, and ``invalid/expected.json`` listing, per file, the
-  exact findings (code, cell, field) ``cplkit check`` must report as of its ``as_of`` date.
+  exact findings (code, cell, field) ``cplkit check`` must report as of its ``as_of`` date;
+* ``changes/``: one change file of each kind for ``cplkit publish``, numbered in the order they
+  apply to a list made from ``valid/bulk-submission.csv`` (entries 000001 to 000008).
 
 The tests regenerate the samples and compare them with the committed ones, and check every file
 against ``expected.json``. All device details are made up.
@@ -350,12 +352,41 @@ def generate(out: Path) -> dict[str, Any]:
         csv.writer(stream).writerows([columns, *rows])
     expect(path.name, [("CPL-V05", "G2", "SMETS_CHTS Version.Version_number_and_effective_date")])
 
+    _change_files(out / "changes")
+
     document = {"as_of": AS_OF,
                 "about": "Findings cplkit check must report for each file, and no others.",
                 "files": dict(sorted(expected.items()))}
     (invalid / "expected.json").write_text(json.dumps(document, indent=2) + "\n",
                                            encoding="utf-8")
     return document
+
+
+#: one change file of each kind (docs/change-files.md), in the order they apply
+CHANGE_FILES = {
+    "1-removals.csv": [
+        ["Entry.number", "reason", "decision"],
+        ["000002", "incorrect SMETS and GBCS combination", "SSC 2026-11-18"]],
+    "2-reinstatements.csv": [
+        ["Entry.number", "reinstatement_reason", "decision"],
+        ["000002", "original entry valid", "SSC 2026-11-25"]],
+    "3-corrections.csv": [
+        ["Entry.number", "field", "new_value", "reason"],
+        ["000003", "ZSE_Certificate.identification_number", "ZIG22001ZSE13009-24",
+         "the submitter noted the original submission contained an error"]],
+    "4-certificate-updates.csv": [
+        ["CPA_Certificate.identification_number", "new_identification_number",
+         "new_expiry_date", "reason"],
+        ["[R] NCSC-1500000000-4001", "[R] NCSC-1500000000-4002", "30/08/2031",
+         "NCSC granted a new certificate"]],
+}
+
+
+def _change_files(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in CHANGE_FILES.items():
+        with (folder / name).open("w", encoding="utf-8", newline="") as stream:
+            csv.writer(stream, lineterminator="\n").writerows(rows)
 
 
 def main(argv: list[str]) -> None:

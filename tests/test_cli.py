@@ -186,6 +186,22 @@ def test_template_is_read_back_as_its_layout(tmp_path: Path, monkeypatch: pytest
     assert run("template", *args)[0] == 2  # never overwrites
 
 
+@pytest.mark.parametrize(("flag", "layout"), [
+    ("--removals", "removals"), ("--certificate-updates", "certificate-updates"),
+    ("--reinstatements", "reinstatements"), ("--corrections", "corrections"),
+])
+def test_change_file_templates_are_read_back_as_their_kind(tmp_path: Path, flag: str,
+                                                           layout: str) -> None:
+    from cplkit.intake.changefiles import read_change_table
+    from cplkit.intake.limits import Limits
+    from cplkit.intake.rulesets import load_ruleset
+
+    path = tmp_path / "change.csv"
+    assert run("template", flag, "-o", path)[0] == 0
+    table = read_change_table(path, load_ruleset(), Limits(), file=str(path))
+    assert table is not None and table.report.layout == layout and table.report.entries == 0
+
+
 def test_html_report_puts_each_finding_next_to_its_cell(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     code, _ = run("check", *AS_OF, "--format", "html", "-o", out,

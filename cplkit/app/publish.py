@@ -20,7 +20,15 @@ from cplkit.app.trust import require_trusted, signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.base.digest import file_sha256
 from cplkit.core import model as m
-from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin, Removal
+from cplkit.core.changes import (
+    CertificateUpdate,
+    ChangeSet,
+    Correction,
+    NewEntry,
+    Origin,
+    Reinstatement,
+    Removal,
+)
 from cplkit.core.diff import Diff, diff
 from cplkit.core.findings import (
     FileReport,
@@ -153,6 +161,8 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
     new_entries: list[NewEntry] = []
     removals: list[Removal] = []
     updates: list[CertificateUpdate] = []
+    reinstatements: list[Reinstatement] = []
+    corrections: list[Correction] = []
     for path in change_files:
         table = _change_table(path, ruleset, limits)
         if table is None:
@@ -163,7 +173,10 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
         reports.append(table.report)
         removals.extend(table.removals)
         updates.extend(table.updates)
-    changes = ChangeSet(tuple(new_entries), tuple(removals), tuple(updates))
+        reinstatements.extend(table.reinstatements)
+        corrections.extend(table.corrections)
+    changes = ChangeSet(tuple(new_entries), tuple(removals), tuple(updates),
+                        tuple(reinstatements), tuple(corrections))
     merged: MergeResult | None = None
     if current is not None and issue_date < current.version.issue_date:
         reports.append(FileReport("(publish)", None, 0, (make_finding(

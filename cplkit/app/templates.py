@@ -1,7 +1,8 @@
 """Templates: the blank files people fill in, written where asked and never over a file.
 
-The New Entry form, the bulk submission sheet (.xlsx or .csv), and the removals and certificate
-updates change files for ``cplkit publish``. The library behind ``cplkit template``.
+The New Entry form, the bulk submission sheet (.xlsx or .csv), and the removals,
+reinstatements, corrections and certificate updates change files for ``cplkit publish``. The
+library behind ``cplkit template``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from enum import StrEnum
 from pathlib import Path
 
 from cplkit.base.files import replacing
-from cplkit.core.changes import REMOVAL_COLUMNS, UPDATE_COLUMNS
+from cplkit.core.changes import (
+    CORRECTION_COLUMNS,
+    REINSTATEMENT_COLUMNS,
+    REMOVAL_COLUMNS,
+    UPDATE_COLUMNS,
+)
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.text import safe_csv_cell
 from cplkit.errors import OutputError, UsageError
@@ -23,6 +29,17 @@ class Template(StrEnum):
     BULK = "bulk"
     REMOVALS = "removals"
     CERTIFICATE_UPDATES = "certificate-updates"
+    REINSTATEMENTS = "reinstatements"
+    CORRECTIONS = "corrections"
+
+
+#: the header row of each change-file template
+CHANGE_COLUMNS = {
+    Template.REMOVALS: REMOVAL_COLUMNS,
+    Template.CERTIFICATE_UPDATES: UPDATE_COLUMNS,
+    Template.REINSTATEMENTS: REINSTATEMENT_COLUMNS,
+    Template.CORRECTIONS: CORRECTION_COLUMNS,
+}
 
 
 DEFAULT_NAMES = {
@@ -30,6 +47,8 @@ DEFAULT_NAMES = {
     Template.BULK: "cpl-bulk.xlsx",
     Template.REMOVALS: "cpl-removals.csv",
     Template.CERTIFICATE_UPDATES: "cpl-certificate-updates.csv",
+    Template.REINSTATEMENTS: "cpl-reinstatements.csv",
+    Template.CORRECTIONS: "cpl-corrections.csv",
 }
 
 
@@ -48,7 +67,7 @@ def write_template(kind: Template, path: Path, ruleset: Ruleset) -> None:
         elif kind is Template.FORM:
             write_new_entry_form(path, ruleset)
         else:
-            columns = REMOVAL_COLUMNS if kind is Template.REMOVALS else UPDATE_COLUMNS
+            columns = CHANGE_COLUMNS[kind]
             with replacing(path) as temporary:
                 temporary.write_text(",".join(safe_csv_cell(c) for c in columns) + "\n",
                                      encoding="utf-8")

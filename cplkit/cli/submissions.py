@@ -127,22 +127,30 @@ def codes(fmt: str) -> None:
 @click.option("--removals", is_flag=True, help="A removals change file (CSV).")
 @click.option("--certificate-updates", "updates", is_flag=True,
               help="A certificate updates change file (CSV).")
+@click.option("--reinstatements", is_flag=True,
+              help="A change file making Removed entries Current again (CSV).")
+@click.option("--corrections", is_flag=True,
+              help="A change file correcting published fields in place (CSV).")
 @click.option("--csv", "as_csv", is_flag=True, help="With --bulk: a CSV file instead of .xlsx.")
 @rules_option("Build it from this ruleset instead of the bundled one.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write it (default: cpl-new-entry.xlsx, cpl-bulk.xlsx, "
-                   "cpl-removals.csv, cpl-certificate-updates.csv).")
-def template(bulk: bool, removals: bool, updates: bool, as_csv: bool, rules_file: Path | None,
-             output: Path | None) -> None:
+                   "cpl-removals.csv, cpl-certificate-updates.csv, cpl-reinstatements.csv, "
+                   "cpl-corrections.csv).")
+def template(bulk: bool, removals: bool, updates: bool, reinstatements: bool, corrections: bool,
+             as_csv: bool, rules_file: Path | None, output: Path | None) -> None:
     """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
-    a removals or certificate updates change file for 'cplkit publish'."""
+    a change file for 'cplkit publish' (removals, certificate updates, reinstatements,
+    corrections)."""
     from cplkit.app.rules import ruleset_from
     from cplkit.app.templates import Template, default_path, write_template
 
     kinds = [k for k, on in ((Template.BULK, bulk), (Template.REMOVALS, removals),
-                             (Template.CERTIFICATE_UPDATES, updates)) if on]
+                             (Template.CERTIFICATE_UPDATES, updates),
+                             (Template.REINSTATEMENTS, reinstatements),
+                             (Template.CORRECTIONS, corrections)) if on]
     if len(kinds) > 1:
-        raise UsageError("give one of --bulk, --removals and --certificate-updates: "
+        raise UsageError("give one kind of template: "
                          + " and ".join(f"--{k.value}" for k in kinds) + " were given")
     chosen = kinds[0] if kinds else Template.FORM
     if as_csv and chosen is not Template.BULK:

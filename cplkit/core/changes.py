@@ -1,4 +1,5 @@
-"""The changes a new CPL version is made of: new entries, removals and certificate updates.
+"""The changes a new CPL version is made of: new entries, removals, reinstatements, corrections
+in place and certificate updates.
 
 These records are what the change-file readers produce and what ``cplkit.core.merge`` consumes.
 Each carries its ``Origin`` (file, entry, sheet and the cells of its fields) so a merge finding can
@@ -14,12 +15,14 @@ from types import MappingProxyType
 from typing import Any
 
 from cplkit.core.findings import Location
-from cplkit.core.model import Entry, RawEntry
+from cplkit.core.model import Entry, RawEntry, Value
 
 #: the header rows of the change files that are not submissions (docs/change-files.md)
 REMOVAL_COLUMNS = ("Entry.number", "reason", "decision")
 UPDATE_COLUMNS = ("CPA_Certificate.identification_number", "new_identification_number",
                   "new_expiry_date", "reason")
+REINSTATEMENT_COLUMNS = ("Entry.number", "reinstatement_reason", "decision")
+CORRECTION_COLUMNS = ("Entry.number", "field", "new_value", "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,29 @@ class Removal:
 
 
 @dataclass(frozen=True, slots=True)
+class Reinstatement:
+    """Make a Removed entry Current again, keeping its number (as SECAS did for 000067 and
+    000068 at 1.44, "original entry valid")."""
+
+    number: str
+    reason: str
+    decision: str
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """Correct one published field of a Current entry in place; the entry keeps its number (a
+    model id at 1.24, a DLMS id at 1.87, a hash at 1.113)."""
+
+    number: str
+    field: str
+    new_value: Value
+    reason: str
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
 class CertificateUpdate:
     """Change a CPA certificate on every Current entry that carries it, in place."""
 
@@ -86,6 +112,9 @@ class ChangeSet:
     new_entries: tuple[NewEntry, ...] = ()
     removals: tuple[Removal, ...] = ()
     updates: tuple[CertificateUpdate, ...] = ()
+    reinstatements: tuple[Reinstatement, ...] = ()
+    corrections: tuple[Correction, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.new_entries or self.removals or self.updates)
+        return bool(self.new_entries or self.removals or self.updates or self.reinstatements
+                    or self.corrections)

@@ -117,8 +117,9 @@ CODES: Mapping[str, Code] = _catalogue(
          "nothing to submit: the listing exists"),
     Code("CPL-M03", W, "the Device Model is already listed under another device type",
          "check the model identifier"),
-    Code("CPL-M04", E, "a removal or certificate update names an entry or certificate that does "
-         "not exist or is not Current", "check the entry number or certificate id"),
+    Code("CPL-M04", E, "a removal, reinstatement, correction or certificate update names an "
+         "entry or certificate that does not exist or is not in the status it needs, or a "
+         "correction changes nothing", "check the entry number or certificate id"),
     Code("CPL-M05", W, "the key exists only as Removed entries: a resubmission",
          "make sure the reason for the removal no longer applies"),
     Code("CPL-M06", E, "the issue date is before the latest version's",

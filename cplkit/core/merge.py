@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from cplkit.core import model as m
 from cplkit.core.certificates import EXPIRING_PREFIX, cpa_date
-from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin
+from cplkit.core.changes import (
+    CertificateUpdate,
+    ChangeSet,
+    Correction,
+    NewEntry,
+    Origin,
+    Reinstatement,
+)
 from cplkit.core.findings import Finding, Severity, make_finding
 from cplkit.errors import UsageError
 
@@ -25,7 +32,8 @@ class MergeResult:
     findings: tuple[Finding, ...]
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()  # certificate updates and corrections
+    reinstated: tuple[str, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -63,7 +71,9 @@ def _count(n: int) -> str:
 
 def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str, str]],
                  updates: Iterable[tuple[str, str | None, dt.date | None, str | None,
-                                         list[str]]]) -> str:
+                                         list[str]]],
+                 reinstated: Iterable[tuple[m.Entry, str, str]] = (),
+                 corrected: Iterable[tuple[m.Entry, list[Correction]]] = ()) -> str:
     """The 'Changes incorporated' text, written as SECAS writes it."""
     blocks: list[str] = []
     by_generation: dict[str, list[m.Entry]] = {}
@@ -79,6 +89,23 @@ def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str,
         plural = "s" if len(removed) > 1 else ""
         blocks.append(f"{_count(len(removed))} device model{plural} removed:\n" + "\n".join(
             f"{_describe(e)} ({reason}; decision: {decision})" for e, reason, decision in removed))
+    reinstated = list(reinstated)
+    if reinstated:
+        plural = "s" if len(reinstated) > 1 else ""
+        blocks.append(f"{_count(len(reinstated))} device model{plural}, status changed to "
+                      "'Current':\n" + "\n".join(
+                          f"{_describe(e)} ({reason}; decision: {decision})"
+                          for e, reason, decision in reinstated))
+    corrected = list(corrected)
+    if corrected:
+        plural = "s" if len(corrected) > 1 else ""
+        lines = []
+        for entry, corrections in corrected:
+            said = "; ".join(f"{c.field} altered to {m.as_text(c.new_value)} ({c.reason})"
+                             for c in corrections)
+            lines.append(f"{_describe(entry)} (corrected details): {said}")
+        blocks.append(f"{_count(len(corrected))} device model{plural} amended:\n"
+                      + "\n".join(lines))
     for certificate, new_id, new_date, reason, numbers in updates:
         what = []
         if new_id:
@@ -102,6 +129,8 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
     by_number = {e.number: i for i, e in enumerate(entries) if e.number}
     _check_new_entries(state, entries)
     removed = _apply_removals(state, entries, by_number)
+    reinstated = _apply_reinstatements(state, entries, by_number, {n for n, _, _ in removed})
+    corrected = _apply_corrections(state, entries, by_number, {n for n, _, _ in removed})
     updated = _apply_updates(state, entries, {n for n, _, _ in removed})
     if any(f.severity is Severity.ERROR for f in state.findings):
         return MergeResult(None, tuple(state.findings))
@@ -125,13 +154,17 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         added,
         [(entries[by_number[n]], reason, decision) for n, reason, decision in removed],
         [(u.certificate, u.new_certificate, u.new_expiry, u.reason, numbers)
-         for u, numbers in updated])
+         for u, numbers in updated],
+        [(entries[by_number[r.number]], r.reason, r.decision) for r in reinstated],
+        [(entries[by_number[n]], cs) for n, cs in corrected.items()])
     # every version carries the whole history before it, so publications need only the latest
     prior = (*current.prior_history, current.history_line) if current else ()
     version = m.CplVersion(number, issue_date, tuple(entries + added), text, prior)
     return MergeResult(version, tuple(state.findings), tuple(e.number or "" for e in added),
                        tuple(n for n, _, _ in removed),
-                       tuple(sorted({n for _, numbers in updated for n in numbers})))
+                       tuple(sorted({n for _, numbers in updated for n in numbers}
+                                    | set(corrected))),
+                       tuple(r.number for r in reinstated))
 
 
 def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:
@@ -197,6 +230,68 @@ def _apply_removals(state: _Merge, entries: list[m.Entry],
         entries[index] = entry.changed({m.ENTRY_STATUS: m.Status.REMOVED.value})
         removed.append((removal.number, removal.reason, removal.decision))
     return removed
+
+
+def _current_keys(entries: list[m.Entry]) -> dict[tuple[str | None, ...], str]:
+    return {m.entry_key(e): e.number or "" for e in entries if e.status == m.Status.CURRENT}
+
+
+def _apply_reinstatements(state: _Merge, entries: list[m.Entry], by_number: dict[str, int],
+                          removed: set[str]) -> list[Reinstatement]:
+    done: list[Reinstatement] = []
+    for change in state.changes.reinstatements:
+        index = by_number.get(change.number)
+        entry = entries[index] if index is not None else None
+        if entry is None or entry.status != m.Status.REMOVED or change.number in removed:
+            state.finding("CPL-M04", change.origin, m.ENTRY_NUMBER,
+                          f"there is no entry {change.number} on the CPL" if entry is None else
+                          f"entry {change.number} is {entry.status}, not Removed",
+                          "only a Removed entry can be reinstated", change.number)
+            continue
+        listed = _current_keys(entries).get(m.entry_key(entry))
+        if listed is not None:
+            state.finding("CPL-M02", change.origin, m.ENTRY_NUMBER,
+                          f"entry {listed} is Current with the same key: reinstating "
+                          f"{change.number} would list it twice",
+                          "remove the other entry in the same change set", change.number)
+            continue
+        assert index is not None
+        entries[index] = entry.changed({m.ENTRY_STATUS: m.Status.CURRENT.value})
+        done.append(change)
+    return done
+
+
+def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[str, int],
+                       removed: set[str]) -> dict[str, list[Correction]]:
+    done: dict[str, list[Correction]] = {}
+    for change in state.changes.corrections:
+        index = by_number.get(change.number)
+        entry = entries[index] if index is not None else None
+        if entry is None or entry.status != m.Status.CURRENT or change.number in removed:
+            state.finding("CPL-M04", change.origin, m.ENTRY_NUMBER,
+                          f"there is no entry {change.number} on the CPL" if entry is None else
+                          f"entry {change.number} is not Current",
+                          "only a Current entry is corrected in place; reinstate it first",
+                          change.number)
+            continue
+        if entry.get(change.field) == change.new_value:
+            state.finding("CPL-M04", change.origin, "new_value",
+                          f"entry {change.number} already has {change.field} "
+                          f"{m.as_text(change.new_value)}", "leave this row out",
+                          m.as_text(change.new_value))
+            continue
+        corrected = entry.changed({change.field: change.new_value})
+        others = {k: n for k, n in _current_keys(entries).items() if n != change.number}
+        if m.entry_key(corrected) in others:
+            state.finding("CPL-M02", change.origin, "new_value",
+                          f"the corrected entry {change.number} would have the same key as "
+                          f"Current entry {others[m.entry_key(corrected)]}",
+                          "check the corrected value", m.as_text(change.new_value))
+            continue
+        assert index is not None
+        entries[index] = corrected
+        done.setdefault(change.number, []).append(change)
+    return done
 
 
 def _apply_updates(state: _Merge, entries: list[m.Entry],

@@ -83,6 +83,8 @@ class Layout(StrEnum):
     TABLE = "table"
     REMOVALS = "removals"
     CERTIFICATE_UPDATES = "certificate-updates"
+    REINSTATEMENTS = "reinstatements"
+    CORRECTIONS = "corrections"
 
 
 # eq=False: a placement is one layout found in one file, so it is equal only to itself. That

@@ -1,10 +1,12 @@
-"""Reads change files for a publish: submissions, removals and certificate updates.
+"""Reads change files for a publish: submissions, removals, reinstatements, corrections and
+certificate updates.
 
 What a file is comes from its content. A table (CSV, or the first visible sheet of a workbook)
-whose header row is ``Entry.number, reason, decision`` lists removals. One whose header row is
-``CPA_Certificate.identification_number, new_identification_number, new_expiry_date[, reason]``
-lists certificate updates; their rows are read into ``Removal`` and ``CertificateUpdate`` records
-with a finding, at its cell, for every value that cannot be used. Anything else is a submission:
+whose header row is ``Entry.number, reason, decision`` lists removals; ``Entry.number,
+reinstatement_reason, decision`` reinstatements; ``Entry.number, field, new_value, reason``
+corrections in place; ``CPA_Certificate.identification_number, new_identification_number,
+new_expiry_date[, reason]`` certificate updates. Their rows are read into records with a
+finding, at its cell, for every value that cannot be used. Anything else is a submission:
 ``read_change_table`` says so by returning None, and the caller checks it exactly as ``cplkit
 check`` does. The formats are documented in docs/change-files.md.
 """
@@ -19,10 +21,14 @@ from pathlib import Path
 from cplkit.base.files import not_regular
 from cplkit.core import model as m
 from cplkit.core.changes import (
+    CORRECTION_COLUMNS,
+    REINSTATEMENT_COLUMNS,
     REMOVAL_COLUMNS,
     UPDATE_COLUMNS,
     CertificateUpdate,
+    Correction,
     Origin,
+    Reinstatement,
     Removal,
 )
 from cplkit.core.findings import FileReport, Finding, Location, make_finding, sort_key
@@ -43,6 +49,15 @@ class ChangeTable:
     report: FileReport
     removals: tuple[Removal, ...] = ()
     updates: tuple[CertificateUpdate, ...] = ()
+    reinstatements: tuple[Reinstatement, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+
+
+#: each kind of change table, its header row, and how many of those columns it must have
+KINDS = ((Layout.REMOVALS, REMOVAL_COLUMNS, 3),
+         (Layout.REINSTATEMENTS, REINSTATEMENT_COLUMNS, 3),
+         (Layout.CORRECTIONS, CORRECTION_COLUMNS, 4),
+         (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS, 3))
 
 
 def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue]]] | None:
@@ -70,11 +85,11 @@ def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue
         workbook.close()
 
 
-def _columns(header: list[m.RawValue], wanted: Sequence[str]) -> dict[str, int] | None:
+def _columns(header: list[m.RawValue], wanted: Sequence[str],
+             required: int) -> dict[str, int] | None:
     names = {fold(str(v)): i + 1 for i, v in enumerate(header) if isinstance(v, str) and v.strip()}
     found = {w: names[fold(w)] for w in wanted if fold(w) in names}
-    required = wanted if wanted is REMOVAL_COLUMNS else wanted[:3]
-    return found if all(w in found for w in required) else None
+    return found if all(w in found for w in wanted[:required]) else None
 
 
 def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
@@ -88,9 +103,8 @@ def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
                              if any(v not in (None, "") for v in r)), None)
         if header_index is not None:
             header = rows[header_index]
-            for kind, wanted in ((Layout.REMOVALS, REMOVAL_COLUMNS),
-                                 (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS)):
-                columns = _columns(header, wanted)
+            for kind, wanted, required in KINDS:
+                columns = _columns(header, wanted, required)
                 if columns is not None:
                     return _Rows(ruleset, file, sheet, columns, header_index).read(
                         kind, rows[header_index + 1:])
@@ -101,6 +115,10 @@ class _Rows:
     def __init__(self, ruleset: Ruleset, file: str, sheet: str | None,
                  columns: dict[str, int], header_index: int) -> None:
         self.normalisers = compile_normalisers(ruleset)
+        # what a correction may change: every published field but the number and the status,
+        # which removals and reinstatements change
+        self.correctable = {fold(f): f for f in m.PUBLISHED_FIELDS
+                            if f not in (m.ENTRY_NUMBER, m.ENTRY_STATUS)}
         self.file = file
         self.sheet = sheet
         self.columns = columns
@@ -110,6 +128,8 @@ class _Rows:
     def read(self, kind: Layout, rows: list[list[m.RawValue]]) -> ChangeTable:
         removals: list[Removal] = []
         updates: list[CertificateUpdate] = []
+        reinstatements: list[Reinstatement] = []
+        corrections: list[Correction] = []
         placement = m.Placement(self.sheet, m.Orientation.ROW, dict(self.columns),
                                 submission=False)
         index = 0
@@ -124,13 +144,23 @@ class _Rows:
                 removal = self._removal(raw)
                 if removal:
                     removals.append(removal)
+            elif kind is Layout.REINSTATEMENTS:
+                reinstatement = self._reinstatement(raw)
+                if reinstatement:
+                    reinstatements.append(reinstatement)
+            elif kind is Layout.CORRECTIONS:
+                correction = self._correction(raw)
+                if correction:
+                    corrections.append(correction)
             else:
                 update = self._update(raw)
                 if update:
                     updates.append(update)
         self.findings.sort(key=sort_key)
         report = FileReport(self.file, kind, index, tuple(self.findings), self.sheet)
-        return ChangeTable(report, removals=tuple(removals), updates=tuple(updates))
+        return ChangeTable(report, removals=tuple(removals), updates=tuple(updates),
+                           reinstatements=tuple(reinstatements),
+                           corrections=tuple(corrections))
 
     def _finding(self, raw: m.RawEntry, code: str, name: str, message: str,
                  hint: str | None = None) -> None:
@@ -161,6 +191,39 @@ class _Rows:
         return text
 
     def _removal(self, raw: m.RawEntry) -> Removal | None:
+        number = self._number(raw)
+        reason, decision = self._text(raw, "reason"), self._text(raw, "decision")
+        if not isinstance(number, str) or not reason or not decision:
+            return None
+        return Removal(number, reason, decision, self._origin(raw))
+
+    def _reinstatement(self, raw: m.RawEntry) -> Reinstatement | None:
+        number = self._number(raw)
+        reason = self._text(raw, "reinstatement_reason")
+        decision = self._text(raw, "decision")
+        if not isinstance(number, str) or not reason or not decision:
+            return None
+        return Reinstatement(number, reason, decision, self._origin(raw))
+
+    def _correction(self, raw: m.RawEntry) -> Correction | None:
+        number = self._number(raw)
+        written = as_text(raw.values.get("field")) or ""
+        field = self.correctable.get(fold(written.strip()))
+        if field is None:
+            self._finding(raw, "CPL-V05" if written.strip() else "CPL-V01", "field",
+                          f"field: '{written}' is not a published field a correction can "
+                          "change", "give a field name as the bulk template spells it, e.g. "
+                          "DLMS_Certificate.identification_number; the number and status "
+                          "change by removal or reinstatement")
+            value = None
+        else:
+            value = self._field(raw, "new_value", field, required=True)
+        reason = self._text(raw, "reason")
+        if not isinstance(number, str) or field is None or value is None or not reason:
+            return None
+        return Correction(number, field, value, reason, self._origin(raw))
+
+    def _number(self, raw: m.RawEntry) -> m.Value | None:
         written = raw.values.get("Entry.number")
         digits = as_text(written) if isinstance(written, int | str) and not isinstance(
             written, bool) else None
@@ -172,10 +235,7 @@ class _Rows:
                           "put back", "format the column as Text so Excel keeps the zeros")
         else:
             number = self._field(raw, "Entry.number", m.ENTRY_NUMBER, required=True)
-        reason, decision = self._text(raw, "reason"), self._text(raw, "decision")
-        if not isinstance(number, str) or not reason or not decision:
-            return None
-        return Removal(number, reason, decision, self._origin(raw))
+        return number
 
     def _update(self, raw: m.RawEntry) -> CertificateUpdate | None:
         certificate = self._field(raw, UPDATE_COLUMNS[0], m.CPA_ID, required=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,100 @@ def test_a_major_version_follows_as_secas_issued_2_000(registry: Path, tmp_path:
     code, out = run("verify", versions / "2.1" / "cpl-2.1.xml", "--trust", signing_keys[1],
                     "--previous", versions / "1.0" / "cpl-1.0.xml")
     assert code == 17 and "expected 1.1 or 2.0" in out
+
+
+def test_a_removed_entry_is_reinstated_with_its_number(registry: Path, tmp_path: Path) -> None:
+    """As 000067 and 000068 at 1.44: Removed, then Current again, "original entry valid"."""
+    removal = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"], ["000002", "wrong GBCS version", "SSC 1"]])
+    assert run("publish", "-r", registry, *AS_OF, removal)[0] == 0
+    back = csv_file(tmp_path, "reinstate.csv", [
+        ["Entry.number", "reinstatement_reason", "decision"],
+        ["000002", "original entry valid", "SSC 2"]])
+    code, out = run("publish", "-r", registry, *AS_OF, back)
+    assert code == 0, out
+    assert "issued Version 1.2" in out
+    _, shown = run("show", "000002", "-r", registry, "--format", "json")
+    assert json.loads(shown)["Entry.status"] == "Current"
+    _, history = run("history", "-r", registry, "--format", "json")
+    line = json.loads(history)[-1]["changes"]
+    assert line.startswith("One device model, status changed to 'Current':\n000002 - ")
+    assert "(original entry valid; decision: SSC 2)" in line
+    _, changed = run("diff", "1.1", "1.2", "-r", registry, "--format", "json")
+    assert "000002" in changed and "Removed" in changed and "Current" in changed
+    # refused: an entry that is Current, and one that does not exist; nothing is written
+    again = csv_file(tmp_path, "again.csv", [
+        ["Entry.number", "reinstatement_reason", "decision"],
+        ["000002", "twice", "SSC 3"], ["000999", "none such", "SSC 3"]])
+    code, out = run("publish", "-r", registry, *AS_OF, again)
+    assert code == 1 and out.count("CPL-M04") == 2
+    assert "is Current, not Removed" in out and "no entry 000999" in out
+    assert not (registry / "versions" / "1.3").exists()
+
+
+def test_a_published_field_is_corrected_in_place(registry: Path, tmp_path: Path) -> None:
+    """As the DLMS id of 000139 at 1.87: one field of one Current entry, its number kept."""
+    corrections = csv_file(tmp_path, "corrections.csv", [
+        ["Entry.number", "field", "new_value", "reason"],
+        ["000001", "ZSE_Certificate.identification_number", "ZIG22001ZSE13009-24",
+         "the submitter noted the original submission contained an error"]])
+    code, out = run("publish", "-r", registry, *AS_OF, corrections)
+    assert code == 0, out
+    _, shown = run("show", "1", "-r", registry, "--format", "json")
+    entry = json.loads(shown)
+    assert entry["ZSE_Certificate.identification_number"] == "ZIG22001ZSE13009-24"
+    assert entry["Entry.number"] == "000001" and entry["Entry.status"] == "Current"
+    _, history = run("history", "-r", registry, "--format", "json")
+    line = json.loads(history)[-1]["changes"]
+    assert line.startswith("One device model amended:\n000001 - ")
+    assert "(corrected details): ZSE_Certificate.identification_number altered to " \
+           "ZIG22001ZSE13009-24 (the submitter noted" in line
+    _, changed = run("diff", "1.0", "1.1", "-r", registry, "--format", "json")
+    assert "ZIG22001ZSE13009-24" in changed
+
+
+@pytest.mark.parametrize(("row", "code", "said"), [
+    (["000999", "Device_Model.firmware_version", "01:02:03:04", "typo"], "CPL-M04",
+     "no entry 000999"),
+    (["000001", "Entry.status", "Removed", "typo"], "CPL-V05", "not a published field"),
+    (["000001", "Device_Model.firmware_version", "01:02:0B:00", "typo"], "CPL-M04",
+     "already has"),
+    (["000001", "Device_Model.firmware_version", "1:2:3", "typo"], "CPL-V03", "new_value"),
+], ids=["unknown-entry", "not-a-field", "same-value", "bad-format"])
+def test_corrections_that_are_refused(registry: Path, tmp_path: Path, row: list[str],
+                                      code: str, said: str) -> None:
+    corrections = csv_file(tmp_path, "corrections.csv", [
+        ["Entry.number", "field", "new_value", "reason"], row])
+    status, out = run("publish", "-r", registry, *AS_OF, "--dry-run", corrections)
+    assert status == 1 and code in out and said in out, out
+
+
+def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
+    """samples/changes/: one file of each kind, each issuing a version whose entry, status,
+    history line and diff say what the file asked for."""
+    changes = sorted((SAMPLES / "changes").iterdir())
+    assert [p.name.split("-", 1)[1] for p in changes] == [
+        "removals.csv", "reinstatements.csv", "corrections.csv", "certificate-updates.csv"]
+    expected = {
+        "removals.csv": ("000002", "Entry.status", "Removed", "One device model removed:"),
+        "reinstatements.csv": ("000002", "Entry.status", "Current",
+                               "One device model, status changed to 'Current':"),
+        "corrections.csv": ("000003", "ZSE_Certificate.identification_number",
+                            "ZIG22001ZSE13009-24", "One device model amended:"),
+        "certificate-updates.csv": ("000001", "CPA_Certificate.identification_number",
+                                    "[R] NCSC-1500000000-4002",
+                                    "CPA Certificate [R] NCSC-1500000000-4001 replaced by"),
+    }
+    before = "1.0"
+    for path in changes:
+        number, field, value, history = expected[path.name.split("-", 1)[1]]
+        code, out = run("publish", "-r", registry, *AS_OF, path)
+        assert code == 0, out
+        after = re.search(r"issued Version (\S+)", out).group(1)  # type: ignore[union-attr]
+        _, shown = run("show", number, "-r", registry, "--format", "json")
+        assert json.loads(shown)[field] == value, path.name
+        _, lines = run("history", "-r", registry, "--format", "json")
+        assert json.loads(lines)[-1]["changes"].startswith(history), path.name
+        _, changed = run("diff", before, after, "-r", registry, "--format", "json")
+        assert number in changed and value in changed, path.name
+        before = after

@@ -8,7 +8,15 @@ import datetime as dt
 import pytest
 
 from cplkit.core import model as m
-from cplkit.core.changes import CertificateUpdate, ChangeSet, NewEntry, Origin, Removal
+from cplkit.core.changes import (
+    CertificateUpdate,
+    ChangeSet,
+    Correction,
+    NewEntry,
+    Origin,
+    Reinstatement,
+    Removal,
+)
 from cplkit.core.diff import diff
 from cplkit.core.merge import merge
 
@@ -178,3 +186,29 @@ def test_smets1_and_smets2_entries_are_listed_apart_in_number_order() -> None:
 def test_an_empty_change_set_makes_no_version() -> None:
     with pytest.raises(ValueError, match="empty"):
         merge(CURRENT, ChangeSet(), issue_date=DAY)
+
+
+def test_a_reinstatement_or_correction_never_lists_a_key_twice() -> None:
+    """M02 for the changes that bring an entry back or change its key: the list would hold two
+    Current entries with one key, which the DCC refuses."""
+    twin = m.CplVersion(CURRENT.number, CURRENT.issue_date, (
+        *CURRENT.entries, entry("000006", "Current", firmware="02:00:00:00")), CURRENT.changes)
+    origin = Origin("changes.csv", 1, None, CELLS)
+    back = merge(twin, ChangeSet(reinstatements=(
+        Reinstatement("000002", "original entry valid", "SSC", origin),)), issue_date=DAY)
+    assert back.version is None and codes(back) == [("CPL-M02", "A2", 1)]
+    assert "entry 000006 is Current with the same key" in back.findings[0].message
+    fixed = merge(twin, ChangeSet(corrections=(
+        Correction("000001", m.FIRMWARE_VERSION, "02:00:00:00", "typo", origin),)),
+        issue_date=DAY)
+    assert fixed.version is None and [f.code for f in fixed.findings] == ["CPL-M02"]
+    assert "same key as Current entry 000006" in fixed.findings[0].message
+    # removing the twin in the same change set lets the old entry come back
+    both = merge(twin, ChangeSet(
+        removals=(Removal("000006", "duplicate of entry 2", "SSC", origin),),
+        reinstatements=(Reinstatement("000002", "original entry valid", "SSC", origin),)),
+        issue_date=DAY)
+    assert both.version is not None and both.reinstated == ("000002",)
+    statuses = {e.number: e.status for e in both.version.entries}
+    assert (statuses["000002"], statuses["000006"]) == ("Current", "Removed")
+    assert both.version.changes.startswith("One device model removed:\n000006 - ")
