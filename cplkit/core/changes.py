@@ -20,7 +20,7 @@ from cplkit.core.model import Entry, RawEntry, Value
 #: the header rows of the change files that are not submissions (docs/change-files.md)
 REMOVAL_COLUMNS = ("Entry.number", "reason", "decision")
 UPDATE_COLUMNS = ("CPA_Certificate.identification_number", "new_identification_number",
-                  "new_expiry_date", "reason")
+                  "new_expiry_date", "reason", "Entry.number")
 REINSTATEMENT_COLUMNS = ("Entry.number", "reinstatement_reason", "decision")
 CORRECTION_COLUMNS = ("Entry.number", "field", "new_value", "reason")
 
@@ -98,13 +98,15 @@ class Correction:
 
 @dataclass(frozen=True, slots=True)
 class CertificateUpdate:
-    """Change a CPA certificate on every Current entry that carries it, in place."""
+    """Change a CPA certificate in place on every Current entry that carries it, or on one
+    entry only when ``number`` names it (as SECAS corrected 000024's expiry date at 1.15)."""
 
     certificate: str
     new_certificate: str | None
     new_expiry: dt.date | None
     reason: str | None
     origin: Origin
+    number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

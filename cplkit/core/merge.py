@@ -300,7 +300,15 @@ def _apply_updates(state: _Merge, entries: list[m.Entry],
     for update in state.changes.updates:
         targets = [i for i, e in enumerate(entries)
                    if e.text(m.CPA_ID) == update.certificate
-                   and e.status == m.Status.CURRENT and e.number not in removed]
+                   and e.status == m.Status.CURRENT and e.number not in removed
+                   and update.number in (None, e.number)]
+        if not targets and update.number is not None:
+            state.finding("CPL-M04", update.origin, m.ENTRY_NUMBER,
+                          f"entry {update.number} is not a Current entry carrying the CPA "
+                          f"certificate {update.certificate}",
+                          "check the entry number, or leave it out to update every entry "
+                          "with the certificate", update.number)
+            continue
         if not targets:
             state.finding("CPL-M04", update.origin, m.CPA_ID,
                           f"no Current entry carries the CPA certificate {update.certificate}",

@@ -246,7 +246,10 @@ def test_check_publish_and_audit_agree_on_a_certificate_date(registry: Path,
 @pytest.mark.parametrize(("flag", "header"), [
     ("--removals", "Entry.number,reason,decision"),
     ("--certificate-updates",
-     "CPA_Certificate.identification_number,new_identification_number,new_expiry_date,reason"),
+     "CPA_Certificate.identification_number,new_identification_number,new_expiry_date,reason,"
+     "Entry.number"),
+    ("--reinstatements", "Entry.number,reinstatement_reason,decision"),
+    ("--corrections", "Entry.number,field,new_value,reason"),
 ])
 def test_change_file_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str,
                                header: str) -> None:
@@ -386,3 +389,26 @@ def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
         _, changed = run("diff", before, after, "-r", registry, "--format", "json")
         assert number in changed and value in changed, path.name
         before = after
+
+
+def test_a_certificate_date_for_one_entry(registry: Path, tmp_path: Path) -> None:
+    """As 000024's CPA expiry date at 1.15: the optional Entry.number column targets one entry
+    of those sharing the certificate; the others keep theirs."""
+    header = ["CPA_Certificate.identification_number", "new_identification_number",
+              "new_expiry_date", "reason", "Entry.number"]
+    one = csv_file(tmp_path, "one.csv", [
+        header, ["[R] NCSC-1500000000-4001", "", "30/08/2031", "date corrected", "000002"]])
+    code, out = run("publish", "-r", registry, *AS_OF, one)
+    assert code == 0, out
+    dates = {}
+    for number in ("000001", "000002", "000003"):
+        _, shown = run("show", number, "-r", registry, "--format", "json")
+        dates[number] = json.loads(shown)["CPA_Certificate.expiry_date"]
+    assert dates["000002"] == "2031-08-30"
+    assert dates["000001"] == dates["000003"] != "2031-08-30"
+    _, lines = run("history", "-r", registry, "--format", "json")
+    assert json.loads(lines)[-1]["changes"].endswith("One current entry updated: 000002.")
+    wrong = csv_file(tmp_path, "wrong.csv", [
+        header, ["[R] NCSC-1500000000-4001", "", "30/08/2031", "date corrected", "000999"]])
+    code, out = run("publish", "-r", registry, *AS_OF, "--dry-run", wrong)
+    assert code == 1 and "CPL-M04" in out and "entry 000999 is not a Current entry" in out
