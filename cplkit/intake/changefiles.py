@@ -252,11 +252,12 @@ class _Rows:
                 (c == "new_expiry_date" and not isinstance(new_date, dt.date)) for c in given):
             return None
         reason = (as_text(raw.values.get("reason")) or "").strip() or None
-        number = None
+        number: str | None = None
         if raw.values.get("Entry.number") not in (None, ""):
-            number = self._number(raw)
-            if not isinstance(number, str):
+            read = self._number(raw)
+            if not isinstance(read, str):
                 return None
+            number = read
         return CertificateUpdate(certificate, new_id if isinstance(new_id, str) else None,
                                  new_date if isinstance(new_date, dt.date) else None, reason,
                                  self._origin(raw), number)
