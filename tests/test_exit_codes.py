@@ -96,6 +96,8 @@ def _check_unreadable(w: World, t: Path) -> tuple[int, str]:
     return invoke("check", *AS_OF, t / "broken.xlsx")
 
 
+case("check", 4)(lambda w, t: invoke("check", *AS_OF, "--rules-of", "1.0", "-r", t / "nowhere",
+                                     VALID))
 case("check", 7)(lambda w, t: invoke("check", *AS_OF, "-o", t / "no" / "report.txt", VALID))
 
 # codes, template, rules, keygen -----------------------------------------------------------

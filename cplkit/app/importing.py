@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cplkit.app.rules import kept_rules
 from cplkit.app.trust import signer_record, trust_args
 from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256
@@ -210,7 +211,8 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
         raise UsageError(f"{registry_path} exists and is not empty; cplkit never overwrites "
                          "a registry", hint="name a new directory")
     imported = read_issued_version(workbook, ruleset, limits, file=str(workbook))
-    files = signed_files(imported.version, None, signer, ruleset)
+    files = {**signed_files(imported.version, None, signer, ruleset),
+             **kept_rules(ruleset, str(imported.version.number))}
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cplkit.app.check import check_and_keep
+from cplkit.app.rules import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.base.digest import file_sha256
@@ -40,6 +41,7 @@ from cplkit.core.findings import (
     sort_key,
 )
 from cplkit.core.merge import MergeResult, merge
+from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
 from cplkit.errors import SigningError, UsageError
@@ -78,8 +80,6 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
     also builds, signs and verifies the files, and then writes nothing.
     """
-    if not change_files:
-        raise UsageError("name at least one change file")
     if signer is None and not dry_run:
         raise SigningError("cannot sign: every published version is signed: give --key and "
                            "--cert", hint="try it out with a throwaway key: cplkit keygen "
@@ -89,8 +89,13 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         if signer is not None:
             require_trusted(registry, signer)
         current = tx.read_latest()
+        rules_note = _rules_note(registry, current, ruleset)
+        if not change_files and not rules_note:
+            raise UsageError("name at least one change file",
+                             hint="a version that changes only the rules needs --rules with "
+                                  "rules that differ from the latest version's")
         outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
-                           major=major)
+                           major=major, rules_note=rules_note)
         version = outcome.merged.version if outcome.ok and outcome.merged else None
         if version is None:
             raise AbortEdit
@@ -99,8 +104,9 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             version = replace(version, changes=version.changes + (
                 f"\n\nSigned with a new certificate: {signer.subject} (SHA-256 "
                 f"fingerprint {signer.fingerprint})."))
-        files = {} if signer is None else signed_files(
-            version, _previous_dcc(registry, current), signer, ruleset)
+        files = {} if signer is None else {
+            **signed_files(version, _previous_dcc(registry, current), signer, ruleset),
+            **kept_rules(ruleset, str(version.number))}
         if dry_run:
             raise AbortEdit
         assert signer is not None
@@ -115,6 +121,13 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         merged = replace(merged, version=tx.issued.version)
     return PublishOutcome(outcome.base, outcome.report, merged, outcome.diff, tx.issued,
                           dry_run=False)
+
+
+def _rules_note(registry: Registry, current: StoredVersion | None, ruleset: Ruleset) -> str:
+    """The history paragraph for a change of rules since the latest version ('' if none)."""
+    if current is None or current.made_by.get("ruleset_sha256") in (ruleset.digest, None, ""):
+        return ""
+    return describe_ruleset_change(stored_rules(registry, current), ruleset)
 
 
 def _previous_dcc(registry: Registry, current: StoredVersion | None) -> PreviousDcc | None:
@@ -155,7 +168,7 @@ def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
 
 def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
              issue_date: dt.date, limits: Limits, *, dry_run: bool,
-             major: bool = False) -> PublishOutcome:
+             major: bool = False, rules_note: str = "") -> PublishOutcome:
     base = str(current.version.number) if current else None
     reports: list[FileReport] = []
     new_entries: list[NewEntry] = []
@@ -184,11 +197,12 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
             f"({current.version.issue_date})", Location("(publish)"),
             hint="publish with a later --as-of date"),)))
     elif not any(r.errors or r.unreadable for r in reports):
-        if not changes:
+        if not changes and not rules_note:
             raise UsageError("the change files hold no change to publish")
         merged = merge(current.version if current else None, changes, issue_date=issue_date,
                        cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
-                       cpa_notice_days=ruleset.cpa_notice_days, major=major)
+                       cpa_notice_days=ruleset.cpa_notice_days, major=major,
+                       rules_note=rules_note)
         reports = _attach(reports, merged.findings)
     report = Report(tuple(reports), issue_date.isoformat(), ruleset.id, ruleset.digest)
     difference = None

@@ -95,8 +95,7 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
 
 
 @click.command()
-@click.argument("changes", nargs=-1, required=True,
-                type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("changes", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @registry_option
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Issue date of the new version, and the date rules apply (default: today).")

@@ -53,9 +53,13 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--max-findings", type=click.IntRange(0), metavar="N",
               help="Show at most N findings per file (errors first) and say how many more; "
                    "the counts and the exit status stay whole.")
+@click.option("--rules-of", "rules_of", metavar="VERSION",
+              help="Check with the rules version VERSION of the registry was issued under.")
+@click.option("--registry", "-r", "registry", type=click.Path(path_type=Path, file_okay=False),
+              envvar="CPLKIT_REGISTRY", help="The registry --rules-of reads.")
 def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt: str,
           output: Path | None, strict: bool, sheet: str | None,
-          max_findings: int | None) -> None:
+          max_findings: int | None, rules_of: str | None, registry: Path | None) -> None:
     """Check CPL submission files (.xlsx, .xlsm, .csv) and report every problem at once.
 
     FILES may name files or directories (every .xlsx, .xlsm and .csv inside). Exit status:
@@ -67,7 +71,15 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     from cplkit.render import reports
 
     paths = _expand(files)
-    whole = check_files(paths, ruleset_from(rules_file), as_of, sheet=sheet)
+    if rules_of is not None:
+        from cplkit.app.rules import rules_of as stored
+
+        if rules_file is not None or registry is None:
+            raise UsageError("--rules-of needs --registry (or CPLKIT_REGISTRY), and no --rules")
+        ruleset = stored(registry, rules_of)
+    else:
+        ruleset = ruleset_from(rules_file)
+    whole = check_files(paths, ruleset, as_of, sheet=sheet)
     report = whole.capped(max_findings)
     if fmt == "json":
         text = reports.render_json(report)

@@ -121,9 +121,11 @@ def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str,
 
 def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.date,
           cpa_expiring_years: int = 6, cpa_notice_days: int = 60,
-          major: bool = False) -> MergeResult:
+          major: bool = False, rules_note: str = "") -> MergeResult:
     """The next version made from ``current`` and ``changes``, or the findings that stop it;
-    ``major`` starts the next major version (2.051 -> 3.000) instead of adding one."""
+    ``major`` starts the next major version (2.051 -> 3.000) instead of adding one, and
+    ``rules_note`` (what changed in the rules) ends the history line; with it, a version may
+    change no entry at all."""
     state = _Merge(current, changes, issue_date, cpa_expiring_years, cpa_notice_days)
     entries = list(current.entries) if current else []
     by_number = {e.number: i for i, e in enumerate(entries) if e.number}
@@ -134,7 +136,7 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
     updated = _apply_updates(state, entries, {n for n, _, _ in removed})
     if any(f.severity is Severity.ERROR for f in state.findings):
         return MergeResult(None, tuple(state.findings))
-    if not changes:
+    if not changes and not rules_note:
         raise ValueError("an empty change set makes no new version")
     highest = max((int(e.number) for e in entries if e.number and e.number.isdigit()), default=0)
     added: list[m.Entry] = []
@@ -157,6 +159,8 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
          for u, numbers in updated],
         [(entries[by_number[r.number]], r.reason, r.decision) for r in reinstated],
         [(entries[by_number[n]], cs) for n, cs in corrected.items()])
+    if rules_note:
+        text = f"{text}\n\n{rules_note}" if text else rules_note
     # every version carries the whole history before it, so publications need only the latest
     prior = (*current.prior_history, current.history_line) if current else ()
     version = m.CplVersion(number, issue_date, tuple(entries + added), text, prior)

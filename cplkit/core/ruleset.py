@@ -8,6 +8,7 @@ read files (``cplkit.io.rulesets`` does) and holds no rule logic.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -110,6 +111,9 @@ class Ruleset:
     #: SHA-256 of the ruleset's content, so a report shows which rules were used even when an
     #: edited copy keeps the bundled id ('' when built from a bare dict)
     digest: str = ""
+    #: the content itself as canonical JSON (what ``digest`` hashes): each issued version keeps
+    #: it, so a list can be checked again with the rules it was issued under
+    canonical: str = dataclasses.field(default="", repr=False, compare=False)
 
     def members(self, enumeration: str) -> Mapping[str, Member]:
         return self.enumerations[enumeration]
@@ -126,8 +130,8 @@ class Ruleset:
 
     @staticmethod
     def from_dict(data: Mapping[str, Any], *, origin: str = "ruleset",
-                  digest: str = "") -> Ruleset:
-        return replace(_Builder(data, origin).build(), digest=digest)
+                  digest: str = "", canonical: str = "") -> Ruleset:
+        return replace(_Builder(data, origin).build(), digest=digest, canonical=canonical)
 
 
 class _Builder:

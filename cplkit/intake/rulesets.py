@@ -38,7 +38,8 @@ def validate_ruleset_data(data: Any, origin: str) -> Ruleset:
     try:
         # the cross-references too, so every bad part is named at once; where the structure
         # itself is broken they cannot all be followed, and the schema errors say why
-        ruleset = Ruleset.from_dict(data, origin=origin, digest=sha256_hex(canonical.encode()))
+        ruleset = Ruleset.from_dict(data, origin=origin, digest=sha256_hex(canonical.encode()),
+                                    canonical=canonical)
     except DataFileError as exc:
         lines.extend(line for line in exc.message.split("\n  - ")[1:])
     except (KeyError, TypeError, ValueError, AttributeError):

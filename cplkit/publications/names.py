@@ -41,6 +41,11 @@ class IssuedFiles:
         return f"cpl-{self.version}.html"
 
     @property
+    def ruleset(self) -> str:
+        """The rules the version was checked with, as canonical JSON (kept, not published)."""
+        return "ruleset.json"
+
+    @property
     def manifest(self) -> str:
         """The signed list of every other file with its SHA-256."""
         return f"manifest-{self.version}.xml"

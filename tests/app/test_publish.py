@@ -16,7 +16,7 @@ from cplkit.cli import cli
 from cplkit.core import model as m
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 from tests.core.entries import valid_gas
 
 AS_OF = ["--as-of", "2026-11-23"]
@@ -412,3 +412,56 @@ def test_a_certificate_date_for_one_entry(registry: Path, tmp_path: Path) -> Non
         header, ["[R] NCSC-1500000000-4001", "", "30/08/2031", "date corrected", "000999"]])
     code, out = run("publish", "-r", registry, *AS_OF, "--dry-run", wrong)
     assert code == 1 and "CPL-M04" in out and "entry 000999 is not a Current entry" in out
+
+
+def _rules_with_gbcs_4_2(tmp_path: Path) -> Path:
+    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
+    data["id"] = "cpl-rules-2026-11"
+    data["gbcs_versions"].append({"value": "GBCS Version 4.2", "generation": "SMETS2+",
+                                  "accepted": True})
+    data["combinations"].append({"device_types": ["Gas Smart Meter"], "spec_version": "SMETS V4.3",
+                                 "gbcs_versions": ["GBCS Version 4.2"], "source": "TSAT 2026"})
+    path = tmp_path / "rules-4.2.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_version_that_changes_only_the_rules(registry: Path, tmp_path: Path) -> None:
+    """As 2.000 ("Device Level Versioning updated"): no entry changes, the history line says
+    what the rules gained, and each version keeps the rules it was issued under, so a form is
+    checked with the rules of any version."""
+    rules = _rules_with_gbcs_4_2(tmp_path)
+    code, out = run("publish", "-r", registry, *AS_OF)
+    assert code == 2 and "at least one change file" in out  # same rules: nothing to issue
+    code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules)
+    assert code == 0, out
+    assert "issued Version 1.1" in out
+    _, lines = run("history", "-r", registry, "--format", "json")
+    line = json.loads(lines)[-1]["changes"]
+    assert line.startswith("Rules updated to cpl-rules-2026-11 (SHA-256 ")
+    assert line.endswith(":\nGBCS versions now accepted: GBCS Version 4.2\n"
+                         "Device Level Versioning row added: Gas Smart Meter: SMETS V4.3 with "
+                         "GBCS Version 4.2")
+    _, diffed = run("diff", "1.0", "1.1", "-r", registry, "--format", "json")
+    assert json.loads(diffed)["added"] == json.loads(diffed)["removed"] == []
+    # a gas meter on GBCS 4.2: refused under the rules of 1.0, accepted under those of 1.1
+    submission = form(tmp_path, **{m.GBCS_VERSION: "GBCS Version 4.2",
+                                   m.FIRMWARE_VERSION: "09:09:09:42"})
+    code, out = run("check", *AS_OF, "--rules-of", "1.0", "-r", registry, submission)
+    assert code == 1 and "GBCS Version 4.2" in out
+    code, out = run("check", *AS_OF, "--rules-of", "1.1", "-r", registry, submission)
+    assert code == 0, out
+    # the kept rules are the registry's: altered by hand, every reader says so
+    kept = registry / "versions" / "1.1" / "ruleset.json"
+    kept.write_text(kept.read_text().replace("GBCS Version 4.2", "GBCS Version 4.3"))
+    code, out = run("check", *AS_OF, "--rules-of", "1.1", "-r", registry, submission)
+    assert code == 4 and "altered by hand" in out
+
+
+def test_rules_of_a_version_that_kept_none(registry: Path, tmp_path: Path) -> None:
+    code, out = run("check", *AS_OF, "--rules-of", "9.9", "-r", registry,
+                    SAMPLES / "valid" / "form-ppmid.xlsx")
+    assert code == 2 and "no version 9.9" in out
+    code, out = run("check", *AS_OF, "--rules-of", "1.0",
+                    SAMPLES / "valid" / "form-ppmid.xlsx")
+    assert code == 2 and "--rules-of needs --registry" in out

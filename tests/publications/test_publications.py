@@ -57,7 +57,8 @@ def published(tmp_path: Path) -> Path:
 def test_one_publish_writes_every_publication(published: Path) -> None:
     names = sorted(p.name for p in published.iterdir())
     assert names == ["cpl-1.1.csv", "cpl-1.1.csv.p7s", "cpl-1.1.html", "cpl-1.1.json",
-                     "cpl-1.1.xlsx", "cpl-1.1.xml", "manifest-1.1.xml", "version.json"]
+                     "cpl-1.1.xlsx", "cpl-1.1.xml", "manifest-1.1.xml", "ruleset.json",
+                     "version.json"]
     document = json.loads((published / "cpl-1.1.json").read_text())
     schema = json.loads((ROOT / "schemas" / "cpl-export.schema.json").read_text())
     Draft202012Validator(schema).validate(document)
