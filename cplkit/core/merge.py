@@ -240,18 +240,37 @@ def _current_keys(entries: list[m.Entry]) -> dict[tuple[str | None, ...], str]:
     return {m.entry_key(e): e.number or "" for e in entries if e.status == m.Status.CURRENT}
 
 
+def _named_entry(state: _Merge, entries: list[m.Entry], by_number: dict[str, int],
+                 removed: set[str], number: str, origin: Origin, status: m.Status,
+                 hint: str) -> tuple[int, m.Entry] | None:
+    """The entry a change names, if it is in the status the change needs (else CPL-M04); an
+    entry removed by the same change set counts as Removed."""
+    index = by_number.get(number)
+    if index is None:
+        state.finding("CPL-M04", origin, m.ENTRY_NUMBER, f"there is no entry {number} on the CPL",
+                      hint, number)
+        return None
+    entry = entries[index]
+    if number in removed:
+        state.finding("CPL-M04", origin, m.ENTRY_NUMBER,
+                      f"entry {number} is removed by this same change set", hint, number)
+        return None
+    if entry.status != status:
+        state.finding("CPL-M04", origin, m.ENTRY_NUMBER,
+                      f"entry {number} is {entry.status}, not {status.value}", hint, number)
+        return None
+    return index, entry
+
+
 def _apply_reinstatements(state: _Merge, entries: list[m.Entry], by_number: dict[str, int],
                           removed: set[str]) -> list[Reinstatement]:
     done: list[Reinstatement] = []
     for change in state.changes.reinstatements:
-        index = by_number.get(change.number)
-        entry = entries[index] if index is not None else None
-        if entry is None or entry.status != m.Status.REMOVED or change.number in removed:
-            state.finding("CPL-M04", change.origin, m.ENTRY_NUMBER,
-                          f"there is no entry {change.number} on the CPL" if entry is None else
-                          f"entry {change.number} is {entry.status}, not Removed",
-                          "only a Removed entry can be reinstated", change.number)
+        found = _named_entry(state, entries, by_number, removed, change.number, change.origin,
+                             m.Status.REMOVED, "only a Removed entry can be reinstated")
+        if found is None:
             continue
+        index, entry = found
         listed = _current_keys(entries).get(m.entry_key(entry))
         if listed is not None:
             state.finding("CPL-M02", change.origin, m.ENTRY_NUMBER,
@@ -259,7 +278,6 @@ def _apply_reinstatements(state: _Merge, entries: list[m.Entry], by_number: dict
                           f"{change.number} would list it twice",
                           "remove the other entry in the same change set", change.number)
             continue
-        assert index is not None
         entries[index] = entry.changed({m.ENTRY_STATUS: m.Status.CURRENT.value})
         done.append(change)
     return done
@@ -269,15 +287,12 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
                        removed: set[str]) -> dict[str, list[Correction]]:
     done: dict[str, list[Correction]] = {}
     for change in state.changes.corrections:
-        index = by_number.get(change.number)
-        entry = entries[index] if index is not None else None
-        if entry is None or entry.status != m.Status.CURRENT or change.number in removed:
-            state.finding("CPL-M04", change.origin, m.ENTRY_NUMBER,
-                          f"there is no entry {change.number} on the CPL" if entry is None else
-                          f"entry {change.number} is not Current",
-                          "only a Current entry is corrected in place; reinstate it first",
-                          change.number)
+        found = _named_entry(state, entries, by_number, removed, change.number, change.origin,
+                             m.Status.CURRENT,
+                             "only a Current entry is corrected in place; reinstate it first")
+        if found is None:
             continue
+        index, entry = found
         if entry.get(change.field) == change.new_value:
             state.finding("CPL-M04", change.origin, "new_value",
                           f"entry {change.number} already has {change.field} "
@@ -292,7 +307,6 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
                           f"Current entry {others[m.entry_key(corrected)]}",
                           "check the corrected value", m.as_text(change.new_value))
             continue
-        assert index is not None
         entries[index] = corrected
         done.setdefault(change.number, []).append(change)
     return done

@@ -212,3 +212,14 @@ def test_a_reinstatement_or_correction_never_lists_a_key_twice() -> None:
     statuses = {e.number: e.status for e in both.version.entries}
     assert (statuses["000002"], statuses["000006"]) == ("Current", "Removed")
     assert both.version.changes.startswith("One device model removed:\n000006 - ")
+
+
+def test_an_entry_removed_and_changed_in_one_change_set_is_refused() -> None:
+    origin = Origin("changes.csv", 1, None, CELLS)
+    result = merge(CURRENT, ChangeSet(
+        removals=(Removal("000001", "wrong", "SSC", origin),),
+        corrections=(Correction("000001", m.MODEL_ID, "20:09", "typo", origin),),
+        reinstatements=(Reinstatement("000001", "valid", "SSC", origin),)), issue_date=DAY)
+    assert result.version is None
+    assert [f.message for f in result.findings] == [
+        "entry 000001 is removed by this same change set"] * 2
