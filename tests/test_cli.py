@@ -189,6 +189,7 @@ def test_template_is_read_back_as_its_layout(tmp_path: Path, monkeypatch: pytest
 @pytest.mark.parametrize(("flag", "layout"), [
     ("--removals", "removals"), ("--certificate-updates", "certificate-updates"),
     ("--reinstatements", "reinstatements"), ("--corrections", "corrections"),
+    ("--renames", "renames"),
 ])
 def test_change_file_templates_are_read_back_as_their_kind(tmp_path: Path, flag: str,
                                                            layout: str) -> None:

@@ -29,6 +29,7 @@ from cplkit.core.changes import (
     Origin,
     Reinstatement,
     Removal,
+    Rename,
 )
 from cplkit.core.diff import Diff, diff
 from cplkit.core.findings import (
@@ -176,6 +177,7 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
     updates: list[CertificateUpdate] = []
     reinstatements: list[Reinstatement] = []
     corrections: list[Correction] = []
+    renames: list[Rename] = []
     for path in change_files:
         table = _change_table(path, ruleset, limits)
         if table is None:
@@ -188,8 +190,9 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
         updates.extend(table.updates)
         reinstatements.extend(table.reinstatements)
         corrections.extend(table.corrections)
+        renames.extend(table.renames)
     changes = ChangeSet(tuple(new_entries), tuple(removals), tuple(updates),
-                        tuple(reinstatements), tuple(corrections))
+                        tuple(reinstatements), tuple(corrections), tuple(renames))
     merged: MergeResult | None = None
     if current is not None and issue_date < current.version.issue_date:
         reports.append(FileReport("(publish)", None, 0, (make_finding(

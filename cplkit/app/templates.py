@@ -15,6 +15,7 @@ from cplkit.core.changes import (
     CORRECTION_COLUMNS,
     REINSTATEMENT_COLUMNS,
     REMOVAL_COLUMNS,
+    RENAME_COLUMNS,
     UPDATE_COLUMNS,
 )
 from cplkit.core.ruleset import Ruleset
@@ -31,6 +32,7 @@ class Template(StrEnum):
     CERTIFICATE_UPDATES = "certificate-updates"
     REINSTATEMENTS = "reinstatements"
     CORRECTIONS = "corrections"
+    RENAMES = "renames"
 
 
 #: the header row of each change-file template
@@ -39,6 +41,7 @@ CHANGE_COLUMNS = {
     Template.CERTIFICATE_UPDATES: UPDATE_COLUMNS,
     Template.REINSTATEMENTS: REINSTATEMENT_COLUMNS,
     Template.CORRECTIONS: CORRECTION_COLUMNS,
+    Template.RENAMES: RENAME_COLUMNS,
 }
 
 
@@ -49,6 +52,7 @@ DEFAULT_NAMES = {
     Template.CERTIFICATE_UPDATES: "cpl-certificate-updates.csv",
     Template.REINSTATEMENTS: "cpl-reinstatements.csv",
     Template.CORRECTIONS: "cpl-corrections.csv",
+    Template.RENAMES: "cpl-renames.csv",
 }
 
 

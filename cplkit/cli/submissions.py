@@ -143,14 +143,16 @@ def codes(fmt: str) -> None:
               help="A change file making Removed entries Current again (CSV).")
 @click.option("--corrections", is_flag=True,
               help="A change file correcting published fields in place (CSV).")
+@click.option("--renames", is_flag=True,
+              help="A change file renaming a value on every entry that has it (CSV).")
 @click.option("--csv", "as_csv", is_flag=True, help="With --bulk: a CSV file instead of .xlsx.")
 @rules_option("Build it from this ruleset instead of the bundled one.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write it (default: cpl-new-entry.xlsx, cpl-bulk.xlsx, "
                    "cpl-removals.csv, cpl-certificate-updates.csv, cpl-reinstatements.csv, "
-                   "cpl-corrections.csv).")
+                   "cpl-corrections.csv, cpl-renames.csv).")
 def template(bulk: bool, removals: bool, updates: bool, reinstatements: bool, corrections: bool,
-             as_csv: bool, rules_file: Path | None, output: Path | None) -> None:
+             renames: bool, as_csv: bool, rules_file: Path | None, output: Path | None) -> None:
     """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
     a change file for 'cplkit publish' (removals, certificate updates, reinstatements,
     corrections)."""
@@ -160,7 +162,8 @@ def template(bulk: bool, removals: bool, updates: bool, reinstatements: bool, co
     kinds = [k for k, on in ((Template.BULK, bulk), (Template.REMOVALS, removals),
                              (Template.CERTIFICATE_UPDATES, updates),
                              (Template.REINSTATEMENTS, reinstatements),
-                             (Template.CORRECTIONS, corrections)) if on]
+                             (Template.CORRECTIONS, corrections),
+                             (Template.RENAMES, renames)) if on]
     if len(kinds) > 1:
         raise UsageError("give one kind of template: "
                          + " and ".join(f"--{k.value}" for k in kinds) + " were given")

@@ -23,6 +23,7 @@ UPDATE_COLUMNS = ("CPA_Certificate.identification_number", "new_identification_n
                   "new_expiry_date", "reason", "Entry.number")
 REINSTATEMENT_COLUMNS = ("Entry.number", "reinstatement_reason", "decision")
 CORRECTION_COLUMNS = ("Entry.number", "field", "new_value", "reason")
+RENAME_COLUMNS = ("field", "old_value", "new_value", "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,18 @@ class Correction:
 
 
 @dataclass(frozen=True, slots=True)
+class Rename:
+    """Change a value's text on every entry that has it, as SECAS did at 1.23 to match the
+    DCC's validation; published with the ruleset that makes the new text valid."""
+
+    field: str
+    old_value: str
+    new_value: Value
+    reason: str
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
 class CertificateUpdate:
     """Change a CPA certificate in place on every Current entry that carries it, or on one
     entry only when ``number`` names it (as SECAS corrected 000024's expiry date at 1.15)."""
@@ -116,7 +129,8 @@ class ChangeSet:
     updates: tuple[CertificateUpdate, ...] = ()
     reinstatements: tuple[Reinstatement, ...] = ()
     corrections: tuple[Correction, ...] = ()
+    renames: tuple[Rename, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.new_entries or self.removals or self.updates or self.reinstatements
-                    or self.corrections)
+                    or self.corrections or self.renames)

@@ -21,6 +21,7 @@ from cplkit.core.changes import (
     NewEntry,
     Origin,
     Reinstatement,
+    Rename,
 )
 from cplkit.core.findings import Finding, Severity, make_finding
 from cplkit.errors import UsageError
@@ -73,7 +74,8 @@ def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str,
                  updates: Iterable[tuple[str, str | None, dt.date | None, str | None,
                                          list[str]]],
                  reinstated: Iterable[tuple[m.Entry, str, str]] = (),
-                 corrected: Iterable[tuple[m.Entry, list[Correction]]] = ()) -> str:
+                 corrected: Iterable[tuple[m.Entry, list[Correction]]] = (),
+                 renamed: Iterable[tuple[Rename, list[str]]] = ()) -> str:
     """The 'Changes incorporated' text, written as SECAS writes it."""
     blocks: list[str] = []
     by_generation: dict[str, list[m.Entry]] = {}
@@ -106,6 +108,11 @@ def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str,
             lines.append(f"{_describe(entry)} (corrected details): {said}")
         blocks.append(f"{_count(len(corrected))} device model{plural} amended:\n"
                       + "\n".join(lines))
+    for rename, numbers in renamed:
+        plural = "entries" if len(numbers) != 1 else "entry"
+        blocks.append(f"{rename.field} '{rename.old_value}' renamed "
+                      f"'{m.as_text(rename.new_value)}' ({rename.reason}). "
+                      f"{_count(len(numbers))} {plural} updated: {', '.join(numbers)}.")
     for certificate, new_id, new_date, reason, numbers in updates:
         what = []
         if new_id:
@@ -133,6 +140,7 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
     removed = _apply_removals(state, entries, by_number)
     reinstated = _apply_reinstatements(state, entries, by_number, {n for n, _, _ in removed})
     corrected = _apply_corrections(state, entries, by_number, {n for n, _, _ in removed})
+    renamed = _apply_renames(state, entries)
     updated = _apply_updates(state, entries, {n for n, _, _ in removed})
     if any(f.severity is Severity.ERROR for f in state.findings):
         return MergeResult(None, tuple(state.findings))
@@ -158,7 +166,7 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         [(u.certificate, u.new_certificate, u.new_expiry, u.reason, numbers)
          for u, numbers in updated],
         [(entries[by_number[r.number]], r.reason, r.decision) for r in reinstated],
-        [(entries[by_number[n]], cs) for n, cs in corrected.items()])
+        [(entries[by_number[n]], cs) for n, cs in corrected.items()], renamed)
     if rules_note:
         text = f"{text}\n\n{rules_note}" if text else rules_note
     # every version carries the whole history before it, so publications need only the latest
@@ -167,7 +175,8 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
     return MergeResult(version, tuple(state.findings), tuple(e.number or "" for e in added),
                        tuple(n for n, _, _ in removed),
                        tuple(sorted({n for _, numbers in updated for n in numbers}
-                                    | set(corrected))),
+                                    | set(corrected)
+                                    | {n for _, numbers in renamed for n in numbers})),
                        tuple(r.number for r in reinstated))
 
 
@@ -309,6 +318,35 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
             continue
         entries[index] = corrected
         done.setdefault(change.number, []).append(change)
+    return done
+
+
+def _twins(entries: list[m.Entry]) -> int:
+    keys = [m.entry_key(e) for e in entries if e.status == m.Status.CURRENT]
+    return len(keys) - len(set(keys))
+
+
+def _apply_renames(state: _Merge, entries: list[m.Entry]) -> list[tuple[Rename, list[str]]]:
+    """Every entry, Current or Removed, that carries the old text gets the new one: the list
+    reads one way throughout, as after SECAS's rename at 1.23."""
+    done: list[tuple[Rename, list[str]]] = []
+    for rename in state.changes.renames:
+        targets = [i for i, e in enumerate(entries)
+                   if m.as_text(e.get(rename.field)) == rename.old_value]
+        if not targets:
+            state.finding("CPL-M04", rename.origin, "old_value",
+                          f"no entry has {rename.field} '{rename.old_value}'",
+                          "give the text exactly as the list carries it", rename.old_value)
+            continue
+        renamed = {i: entries[i].changed({rename.field: rename.new_value}) for i in targets}
+        after = [renamed.get(i, e) for i, e in enumerate(entries)]
+        if _twins(after) > _twins(entries):  # an imported list may hold twins already
+            state.finding("CPL-M02", rename.origin, "new_value",
+                          f"renaming '{rename.old_value}' would give two Current entries the "
+                          "same key", "check the new text", m.as_text(rename.new_value))
+            continue
+        entries[:] = after
+        done.append((rename, [entries[i].number or "" for i in targets]))
     return done
 
 

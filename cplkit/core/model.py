@@ -85,6 +85,7 @@ class Layout(StrEnum):
     CERTIFICATE_UPDATES = "certificate-updates"
     REINSTATEMENTS = "reinstatements"
     CORRECTIONS = "corrections"
+    RENAMES = "renames"
 
 
 # eq=False: a placement is one layout found in one file, so it is equal only to itself. That

@@ -24,12 +24,14 @@ from cplkit.core.changes import (
     CORRECTION_COLUMNS,
     REINSTATEMENT_COLUMNS,
     REMOVAL_COLUMNS,
+    RENAME_COLUMNS,
     UPDATE_COLUMNS,
     CertificateUpdate,
     Correction,
     Origin,
     Reinstatement,
     Removal,
+    Rename,
 )
 from cplkit.core.findings import FileReport, Finding, Location, make_finding, sort_key
 from cplkit.core.model import Layout, as_text
@@ -51,12 +53,14 @@ class ChangeTable:
     updates: tuple[CertificateUpdate, ...] = ()
     reinstatements: tuple[Reinstatement, ...] = ()
     corrections: tuple[Correction, ...] = ()
+    renames: tuple[Rename, ...] = ()
 
 
 #: each kind of change table, its header row, and how many of those columns it must have
 KINDS = ((Layout.REMOVALS, REMOVAL_COLUMNS, 3),
          (Layout.REINSTATEMENTS, REINSTATEMENT_COLUMNS, 3),
          (Layout.CORRECTIONS, CORRECTION_COLUMNS, 4),
+         (Layout.RENAMES, RENAME_COLUMNS, 4),
          (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS, 3))
 
 
@@ -130,6 +134,7 @@ class _Rows:
         updates: list[CertificateUpdate] = []
         reinstatements: list[Reinstatement] = []
         corrections: list[Correction] = []
+        renames: list[Rename] = []
         placement = m.Placement(self.sheet, m.Orientation.ROW, dict(self.columns),
                                 submission=False)
         index = 0
@@ -152,6 +157,10 @@ class _Rows:
                 correction = self._correction(raw)
                 if correction:
                     corrections.append(correction)
+            elif kind is Layout.RENAMES:
+                rename = self._rename(raw)
+                if rename:
+                    renames.append(rename)
             else:
                 update = self._update(raw)
                 if update:
@@ -160,7 +169,7 @@ class _Rows:
         report = FileReport(self.file, kind, index, tuple(self.findings), self.sheet)
         return ChangeTable(report, removals=tuple(removals), updates=tuple(updates),
                            reinstatements=tuple(reinstatements),
-                           corrections=tuple(corrections))
+                           corrections=tuple(corrections), renames=tuple(renames))
 
     def _finding(self, raw: m.RawEntry, code: str, name: str, message: str,
                  hint: str | None = None) -> None:
@@ -207,21 +216,37 @@ class _Rows:
 
     def _correction(self, raw: m.RawEntry) -> Correction | None:
         number = self._number(raw)
-        written = as_text(raw.values.get("field")) or ""
-        field = self.correctable.get(fold(written.strip()))
-        if field is None:
-            self._finding(raw, "CPL-V05" if written.strip() else "CPL-V01", "field",
-                          f"field: '{written}' is not a published field a correction can "
-                          "change", "give a field name as the bulk template spells it, e.g. "
-                          "DLMS_Certificate.identification_number; the number and status "
-                          "change by removal or reinstatement")
-            value = None
-        else:
-            value = self._field(raw, "new_value", field, required=True)
+        field, value = self._new_value(raw)
         reason = self._text(raw, "reason")
         if not isinstance(number, str) or field is None or value is None or not reason:
             return None
         return Correction(number, field, value, reason, self._origin(raw))
+
+    def _rename(self, raw: m.RawEntry) -> Rename | None:
+        # the old text as the entries carry it: the new rules may no longer accept it
+        old = (as_text(raw.values.get("old_value")) or "").strip()
+        if not old:
+            self._finding(raw, "CPL-V01", "old_value", "old_value is required",
+                          "give the text every entry to be changed carries now")
+        field, value = self._new_value(raw)
+        reason = self._text(raw, "reason")
+        if field is None or value is None or not old or not reason:
+            return None
+        return Rename(field, old, value, reason, self._origin(raw))
+
+    def _new_value(self, raw: m.RawEntry) -> tuple[str | None, m.Value | None]:
+        """The field a row names and its new value, read as a submission's value is (with the
+        ruleset given to the publish, so a rename's new text must be valid under it)."""
+        written = as_text(raw.values.get("field")) or ""
+        field = self.correctable.get(fold(written.strip()))
+        if field is None:
+            self._finding(raw, "CPL-V05" if written.strip() else "CPL-V01", "field",
+                          f"field: '{written}' is not a published field this change can "
+                          "set", "give a field name as the bulk template spells it, e.g. "
+                          "DLMS_Certificate.identification_number; the number and status "
+                          "change by removal or reinstatement")
+            return None, None
+        return field, self._field(raw, "new_value", field, required=True)
 
     def _number(self, raw: m.RawEntry) -> m.Value | None:
         written = raw.values.get("Entry.number")

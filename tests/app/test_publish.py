@@ -250,6 +250,7 @@ def test_check_publish_and_audit_agree_on_a_certificate_date(registry: Path,
      "Entry.number"),
     ("--reinstatements", "Entry.number,reinstatement_reason,decision"),
     ("--corrections", "Entry.number,field,new_value,reason"),
+    ("--renames", "field,old_value,new_value,reason"),
 ])
 def test_change_file_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str,
                                header: str) -> None:
@@ -465,3 +466,28 @@ def test_rules_of_a_version_that_kept_none(registry: Path, tmp_path: Path) -> No
     code, out = run("check", *AS_OF, "--rules-of", "1.0",
                     SAMPLES / "valid" / "form-ppmid.xlsx")
     assert code == 2 and "--rules-of needs --registry" in out
+
+
+def test_a_value_renamed_across_the_list_with_its_rules(registry: Path, tmp_path: Path) -> None:
+    """As 1.23: a value's text changed on every entry that had it, published with the ruleset
+    that makes the new text valid; under rules that do not allow it, refused."""
+    old, new = "ZigBee Smart Energy Standard 1.4", "Zigbee Smart Energy Standard 1.4 (2016)"
+    rules = tmp_path / "rules.json"
+    rules.write_text((ROOT / "schemas" / "ruleset.json").read_text().replace(old, new))
+    renames = csv_file(tmp_path, "renames.csv", [
+        ["field", "old_value", "new_value", "reason"],
+        ["ZSE_Certificate.ZSE_version", old, new, "to match the DCC's validation"]])
+    code, out = run("publish", "-r", registry, *AS_OF, "--dry-run", renames)
+    assert code == 1 and "CPL-V05" in out and "new_value" in out  # the bundled rules refuse it
+    code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules, renames)
+    assert code == 0, out
+    _, listed = run("list", "-r", registry, "--format", "json")
+    versions = {e["ZSE_Certificate.ZSE_version"] for e in json.loads(listed)}
+    assert old not in versions and new in versions
+    _, lines = run("history", "-r", registry, "--format", "json")
+    line = json.loads(lines)[-1]["changes"]
+    assert line.startswith(f"ZSE_Certificate.ZSE_version '{old}' renamed '{new}' (to match the "
+                           "DCC's validation). ")
+    assert f"ZSE versions now accepted: {new}" in line and f"no longer accepted: {old}" in line
+    code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules, "--dry-run", renames)
+    assert code == 1 and "CPL-M04" in out and "no entry has" in out  # nothing has it any more

@@ -16,6 +16,7 @@ from cplkit.core.changes import (
     Origin,
     Reinstatement,
     Removal,
+    Rename,
 )
 from cplkit.core.diff import diff
 from cplkit.core.merge import merge
@@ -223,3 +224,11 @@ def test_an_entry_removed_and_changed_in_one_change_set_is_refused() -> None:
     assert result.version is None
     assert [f.message for f in result.findings] == [
         "entry 000001 is removed by this same change set"] * 2
+
+
+def test_a_rename_that_would_make_twins_is_refused() -> None:
+    origin = Origin("renames.csv", 1, None, CELLS)
+    result = merge(CURRENT, ChangeSet(renames=(
+        Rename(m.FIRMWARE_VERSION, "04:00:00:00", "01:00:00:00", "typo", origin),)),
+        issue_date=DAY)
+    assert result.version is None and [f.code for f in result.findings] == ["CPL-M02"]
