@@ -21,16 +21,7 @@ from cplkit.app.trust import require_trusted, signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.base.digest import file_sha256
 from cplkit.core import model as m
-from cplkit.core.changes import (
-    CertificateUpdate,
-    ChangeSet,
-    Correction,
-    NewEntry,
-    Origin,
-    Reinstatement,
-    Removal,
-    Rename,
-)
+from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.diff import Diff, diff
 from cplkit.core.findings import (
     FileReport,
@@ -172,27 +163,16 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
              major: bool = False, rules_note: str = "") -> PublishOutcome:
     base = str(current.version.number) if current else None
     reports: list[FileReport] = []
-    new_entries: list[NewEntry] = []
-    removals: list[Removal] = []
-    updates: list[CertificateUpdate] = []
-    reinstatements: list[Reinstatement] = []
-    corrections: list[Correction] = []
-    renames: list[Rename] = []
+    changes = ChangeSet()
     for path in change_files:
         table = _change_table(path, ruleset, limits)
         if table is None:
             checked, kept = _submission(path, ruleset, issue_date, limits)
             reports.append(checked)
-            new_entries.extend(kept)
+            changes += ChangeSet(new_entries=tuple(kept))
             continue
         reports.append(table.report)
-        removals.extend(table.removals)
-        updates.extend(table.updates)
-        reinstatements.extend(table.reinstatements)
-        corrections.extend(table.corrections)
-        renames.extend(table.renames)
-    changes = ChangeSet(tuple(new_entries), tuple(removals), tuple(updates),
-                        tuple(reinstatements), tuple(corrections), tuple(renames))
+        changes += table.changes
     merged: MergeResult | None = None
     if current is not None and issue_date < current.version.issue_date:
         reports.append(FileReport("(publish)", None, 0, (make_finding(

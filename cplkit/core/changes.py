@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -132,5 +132,9 @@ class ChangeSet:
     renames: tuple[Rename, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.new_entries or self.removals or self.updates or self.reinstatements
-                    or self.corrections or self.renames)
+        return any(getattr(self, f.name) for f in fields(self))
+
+    def __add__(self, other: ChangeSet) -> ChangeSet:
+        """Both change sets' changes, this one's first (the order the files were given)."""
+        return ChangeSet(*(getattr(self, f.name) + getattr(other, f.name)
+                           for f in fields(self)))

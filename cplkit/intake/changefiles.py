@@ -14,9 +14,10 @@ check`` does. The formats are documented in docs/change-files.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cplkit.base.files import not_regular
 from cplkit.core import model as m
@@ -27,6 +28,7 @@ from cplkit.core.changes import (
     RENAME_COLUMNS,
     UPDATE_COLUMNS,
     CertificateUpdate,
+    ChangeSet,
     Correction,
     Origin,
     Reinstatement,
@@ -46,22 +48,19 @@ from cplkit.intake.xlsx import Workbook
 
 @dataclass(frozen=True, slots=True)
 class ChangeTable:
-    """A removals or certificate-updates file as read: its report and the changes it holds."""
+    """A change file other than a submission, as read: its report and the changes it holds."""
 
     report: FileReport
-    removals: tuple[Removal, ...] = ()
-    updates: tuple[CertificateUpdate, ...] = ()
-    reinstatements: tuple[Reinstatement, ...] = ()
-    corrections: tuple[Correction, ...] = ()
-    renames: tuple[Rename, ...] = ()
+    changes: ChangeSet = field(default_factory=ChangeSet)
 
 
-#: each kind of change table, its header row, and how many of those columns it must have
-KINDS = ((Layout.REMOVALS, REMOVAL_COLUMNS, 3),
-         (Layout.REINSTATEMENTS, REINSTATEMENT_COLUMNS, 3),
-         (Layout.CORRECTIONS, CORRECTION_COLUMNS, 4),
-         (Layout.RENAMES, RENAME_COLUMNS, 4),
-         (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS, 3))
+#: each kind of change table, its header row, how many of those columns it must have, and the
+#: part of a ``ChangeSet`` its rows become
+KINDS = ((Layout.REMOVALS, REMOVAL_COLUMNS, 3, "removals"),
+         (Layout.REINSTATEMENTS, REINSTATEMENT_COLUMNS, 3, "reinstatements"),
+         (Layout.CORRECTIONS, CORRECTION_COLUMNS, 4, "corrections"),
+         (Layout.RENAMES, RENAME_COLUMNS, 4, "renames"),
+         (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS, 3, "updates"))
 
 
 def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue]]] | None:
@@ -107,11 +106,11 @@ def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
                              if any(v not in (None, "") for v in r)), None)
         if header_index is not None:
             header = rows[header_index]
-            for kind, wanted, required in KINDS:
+            for kind, wanted, required, part in KINDS:
                 columns = _columns(header, wanted, required)
                 if columns is not None:
                     return _Rows(ruleset, file, sheet, columns, header_index).read(
-                        kind, rows[header_index + 1:])
+                        kind, part, rows[header_index + 1:])
     return None
 
 
@@ -129,12 +128,13 @@ class _Rows:
         self.first_row = header_index + 2  # 1-based number of the first data row
         self.findings: list[Finding] = []
 
-    def read(self, kind: Layout, rows: list[list[m.RawValue]]) -> ChangeTable:
-        removals: list[Removal] = []
-        updates: list[CertificateUpdate] = []
-        reinstatements: list[Reinstatement] = []
-        corrections: list[Correction] = []
-        renames: list[Rename] = []
+    def read(self, kind: Layout, part: str, rows: list[list[m.RawValue]]) -> ChangeTable:
+        readers: dict[Layout, Callable[[m.RawEntry], Any]] = {
+            Layout.REMOVALS: self._removal, Layout.REINSTATEMENTS: self._reinstatement,
+            Layout.CORRECTIONS: self._correction, Layout.RENAMES: self._rename,
+            Layout.CERTIFICATE_UPDATES: self._update}
+        reader = readers[kind]
+        changes: list[Any] = []
         placement = m.Placement(self.sheet, m.Orientation.ROW, dict(self.columns),
                                 submission=False)
         index = 0
@@ -144,32 +144,12 @@ class _Rows:
             if all(v in (None, "") for v in values.values()):
                 continue
             index += 1
-            raw = m.RawEntry(index, placement, self.first_row + offset, values)
-            if kind is Layout.REMOVALS:
-                removal = self._removal(raw)
-                if removal:
-                    removals.append(removal)
-            elif kind is Layout.REINSTATEMENTS:
-                reinstatement = self._reinstatement(raw)
-                if reinstatement:
-                    reinstatements.append(reinstatement)
-            elif kind is Layout.CORRECTIONS:
-                correction = self._correction(raw)
-                if correction:
-                    corrections.append(correction)
-            elif kind is Layout.RENAMES:
-                rename = self._rename(raw)
-                if rename:
-                    renames.append(rename)
-            else:
-                update = self._update(raw)
-                if update:
-                    updates.append(update)
+            change = reader(m.RawEntry(index, placement, self.first_row + offset, values))
+            if change is not None:  # None: a finding says why the row cannot be used
+                changes.append(change)
         self.findings.sort(key=sort_key)
         report = FileReport(self.file, kind, index, tuple(self.findings), self.sheet)
-        return ChangeTable(report, removals=tuple(removals), updates=tuple(updates),
-                           reinstatements=tuple(reinstatements),
-                           corrections=tuple(corrections), renames=tuple(renames))
+        return ChangeTable(report, ChangeSet(**{part: tuple(changes)}))
 
     def _finding(self, raw: m.RawEntry, code: str, name: str, message: str,
                  hint: str | None = None) -> None:
