@@ -187,6 +187,14 @@ class Finding:
         return self.at.cell
 
     @property
+    def place(self) -> str:
+        """Where in the file, as a spreadsheet user names it: 'Sheet!G14', a cell, a sheet, or
+        'file' for the file as a whole."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.cell or self.sheet or "file"
+
+    @property
     def field(self) -> str | None:
         return self.at.field
 

@@ -12,16 +12,10 @@ import json
 from typing import Any
 
 from cplkit import __version__
-from cplkit.core.findings import CODES, Finding, Report, Severity
+from cplkit.core.findings import CODES, Report
 from cplkit.core.text import plural, visible
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-
-def _where(f: Finding) -> str:
-    if f.sheet and f.cell:
-        return f"{f.sheet}!{f.cell}"
-    return f.cell or f.sheet or "file"
 
 
 def _data(text: str) -> str:
@@ -39,8 +33,8 @@ def render_github(report: Report) -> str:
     lines = []
     for file in report.files:
         for f in file.findings:
-            kind = "error" if f.severity is Severity.ERROR else "warning"
-            title = visible(f"{f.code} in {file.path} at {_where(f)}")
+            kind = f.severity.value
+            title = visible(f"{f.code} in {file.path} at {f.place}")
             message = visible(f"{f.message} (hint: {f.hint})")
             lines.append(f"::{kind} file={_property(visible(file.path))},"
                          f"title={_property(title)}::{_data(message)}")
@@ -74,7 +68,7 @@ def render_sarif(report: Report) -> str:
         "shortDescription": {"text": CODES[code].title},
         "help": {"text": CODES[code].hint},
         "defaultConfiguration": {
-            "level": "error" if CODES[code].severity is Severity.ERROR else "warning"},
+            "level": CODES[code].severity.value},
     } for code in used]
     results: list[dict[str, Any]] = []
     for file in report.files:
@@ -82,11 +76,11 @@ def render_sarif(report: Report) -> str:
             location: dict[str, Any] = {
                 "physicalLocation": {"artifactLocation": {"uri": file.path}}}
             if f.sheet or f.cell:
-                location["logicalLocations"] = [{"fullyQualifiedName": _where(f),
+                location["logicalLocations"] = [{"fullyQualifiedName": f.place,
                                                  "kind": "member"}]
             result: dict[str, Any] = {
                 "ruleId": f.code, "ruleIndex": index[f.code],
-                "level": "error" if f.severity is Severity.ERROR else "warning",
+                "level": f.severity.value,
                 "message": {"text": f"{f.message} (hint: {f.hint})"},
                 "locations": [location],
             }

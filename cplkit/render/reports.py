@@ -185,6 +185,6 @@ def render_junit(report: Report, *, strict: bool = False) -> str:
 
 
 def _describe(f: Finding) -> str:
-    where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.cell or "file")
+    where = f.place if f.cell else "file"  # a finding on a whole sheet is about the file
     value = f" (value {f.value!r})" if f.value is not None else ""
     return visible(f"{where} {f.code} {f.severity.value}: {f.message}{value}. Hint: {f.hint}")
