@@ -89,7 +89,7 @@ def main() -> None:
             registry.add_trust(cert.decode(), signer.fingerprint, signer.subject, "bench")
             with registry.edit() as tx:
                 tx.issue(version, how="import",
-                         files=signed_files(version, None, signer, load_ruleset()))
+                         files=signed_files(version, None, signer, load_ruleset(), {}))
             number = str(version.number)
             signed = registry.path / VERSIONS / number / IssuedFiles(number).dcc_xml
             scratch = work / "scratch.xml"

@@ -138,6 +138,7 @@ TESTED_ELSEWHERE = {
     "CPL-I01": "tests/app/test_importing.py",
     "CPL-I02": "tests/app/test_importing.py",
     "CPL-I03": "tests/app/test_importing.py",
+    "CPL-I04": "tests/app/test_importing.py",
 }
 
 

@@ -198,6 +198,24 @@ case("trust add", 4)(lambda w, t: invoke("trust", "add", w.cert, "-r", t / "nowh
                                          "--reason", "rotation"))
 case("trust add", 6)(lambda w, t: invoke("trust", "add", w.key, "-r", w.copy(t),
                                          "--reason", "a key is not a certificate"))
+case("names list", 0)(lambda w, t: invoke("names", "list", "-r", w.registry))
+case("names list", 2)(lambda w, t: invoke("names", "list", "-r", w.registry, "--format", "xml"))
+case("names list", 4)(lambda w, t: invoke("names", "list", "-r", t / "nowhere"))
+case("names set", 0)(lambda w, t: invoke("names", "set", "12:3E", "Example Meters Ltd", "-r",
+                                         w.copy(t), "--reason", "the maker's letter"))
+case("names set", 2)(lambda w, t: invoke("names", "set", "12:3", "Example Meters Ltd", "-r",
+                                         w.copy(t), "--reason", "a typo"))
+case("names set", 4)(lambda w, t: invoke("names", "set", "12:3E", "Example", "-r",
+                                         t / "nowhere", "--reason", "none"))
+
+
+@case("names set", 5)
+def _names_set_busy(w: World, t: Path) -> tuple[int, str]:
+    from cplkit.registry.transaction import exclusive_lock
+
+    registry = w.copy(t)
+    with exclusive_lock(registry):  # another cplkit is writing
+        return invoke("names", "set", "12:3E", "Example", "-r", registry, "--reason", "busy")
 
 
 # verify ------------------------------------------------------------------------------------
@@ -286,8 +304,10 @@ def test_the_page_and_the_cases_agree() -> None:
     assert documented() == set(CASES)
     commands = {name for name, _ in CASES}
     # every command cplkit has is on the page
-    listed = {name for name in cli.commands if name != "trust"} | {
-        f"trust {sub}" for sub in cli.commands["trust"].commands}  # type: ignore[attr-defined]
+    groups = ("trust", "names")
+    listed = {name for name in cli.commands if name not in groups} | {
+        f"{group} {sub}" for group in groups
+        for sub in cli.commands[group].commands}  # type: ignore[attr-defined]
     assert commands == listed
 
 

@@ -189,6 +189,22 @@ def test_import_never_overwrites(imported: Path) -> None:
     assert (imported / "registry.json").read_bytes() == before
 
 
+def test_every_manufacturer_id_gets_its_company_from_the_history(imported: Path) -> None:
+    """SECAS's item lines name the maker of every one of the 19 manufacturer ids of v2.051;
+    `list --format json` shows the name beside each entry."""
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    listed = json.loads(CliRunner().invoke(
+        cli, ["list", "-r", str(imported), "--format", "json"]).output)
+    companies = {e["Device_Model.manufacturer_identifier"]: e["company"] for e in listed}
+    assert len(companies) == 19 and None not in companies.values()
+    assert companies["11:92"] == "George Wilson Industries"
+    assert companies["10:6C"] == "EDMI" and companies["11:8F"] == "Aclara"
+    assert companies["10:63"] == "Landis + Gyr"
+
+
 def test_publishing_on_the_real_list(imported: Path) -> None:
     from click.testing import CliRunner
 
@@ -203,11 +219,12 @@ def test_publishing_on_the_real_list(imported: Path) -> None:
     assert "issued Version 2.052 Issued on 23-11-2026 (after 2.051)" in result.output
     history = json.loads(CliRunner().invoke(
         cli, ["history", "-r", str(imported), "--format", "json"]).output)
+    # the samples carry manufacturer id 12:3E, which SECAS's history names Flonidan
     assert history[-1] == {"version": "2.052", "date": "2026-11-23", "changes": (
-        "Three new SMETS2 device models added:\n"
-        "000733 - Example Meters Ltd Gas Smart Meter 01:02:0A:FF\n"
-        "000734 - Example Meters Ltd Pre-Payment Interface Device 01:02:0A:FF\n"
-        "000735 - Example Meters Ltd Communications Hub 01:02:0A:FF")}
+        "Three new SMETS2 device models added:\r\n"
+        "000733 - Flonidan GSME 01:02:0A:FF\r\n"
+        "000734 - Flonidan PPMID 01:02:0A:FF\r\n"
+        "000735 - Flonidan Comms Hub 01:02:0A:FF")}
     difference = json.loads(CliRunner().invoke(
         cli, ["diff", "2.051", "2.052", "-r", str(imported), "--format", "json"]).output)
     assert [e["Entry.number"] for e in difference["added"]] == ["000733", "000734", "000735"]

@@ -22,6 +22,7 @@ from cplkit.app.trust import signer_record, trust_args
 from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256
 from cplkit.core import model as m
+from cplkit.core.companies import CompaniesFound, companies_in_history
 from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
@@ -41,12 +42,15 @@ class Imported:
 
     version: m.CplVersion
     findings: tuple[Finding, ...]
+    #: the company names SECAS's history lines give the list's manufacturer ids
+    companies: CompaniesFound
 
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
     version: StoredVersion
     findings: tuple[Finding, ...]
+    companies: CompaniesFound
 
 
 def read_issued_version(path: Path, ruleset: Ruleset, limits: Limits = DEFAULT_LIMITS, *,
@@ -125,8 +129,12 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
         note(f"the label names version {number} but the last history row is "
              f"{workbook.history[-1].version}")
     version = m.CplVersion(number, issued, tuple(entries), changes, tuple(prior))
+    companies = companies_in_history(version.entries, version.history)
+    for manufacturer in companies.unnamed:
+        note(f"no history line names the company of manufacturer id {manufacturer}",
+             code="CPL-I04")
     findings.sort(key=sort_key)
-    return Imported(version, tuple(findings))
+    return Imported(version, tuple(findings), companies)
 
 
 def _out_of_order(history: Sequence[m.HistoryLine], note: Callable[[str], None]) -> None:
@@ -211,7 +219,8 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
         raise UsageError(f"{registry_path} exists and is not empty; cplkit never overwrites "
                          "a registry", hint="name a new directory")
     imported = read_issued_version(workbook, ruleset, limits, file=str(workbook))
-    files = {**signed_files(imported.version, None, signer, ruleset),
+    named = imported.companies.named
+    files = {**signed_files(imported.version, None, signer, ruleset, named),
              **kept_rules(ruleset, str(imported.version.number))}
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -219,6 +228,7 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
         registry = Registry.create(staging)
         with registry.edit(None) as tx:
             tx.trust(*trust_args(signer, "signed the imported version"))
+            tx.name(dict(named), f"named in the history lines of {workbook.name}")
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
                      ruleset_sha256=ruleset.digest,
                      sources=[(workbook.name, file_sha256(workbook))], files=files,
@@ -226,7 +236,7 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
         _move_into_place(staging, registry_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return ImportOutcome(Registry(registry_path).read(), imported.findings)
+    return ImportOutcome(Registry(registry_path).read(), imported.findings, imported.companies)
 
 
 def _move_into_place(staging: Path, target: Path) -> None:

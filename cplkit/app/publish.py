@@ -36,6 +36,7 @@ from cplkit.core.merge import MergeResult, merge
 from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
+from cplkit.core.wording import CRLF, PLAIN, Wording
 from cplkit.errors import SigningError, UsageError
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
@@ -81,23 +82,26 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         if signer is not None:
             require_trusted(registry, signer)
         current = tx.read_latest()
+        companies = registry.companies()
         rules_note = _rules_note(registry, current, ruleset)
         if not change_files and not rules_note:
             raise UsageError("name at least one change file",
                              hint="a version that changes only the rules needs --rules with "
                                   "rules that differ from the latest version's")
         outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
-                           major=major, rules_note=rules_note)
+                           major=major, rules_note=rules_note,
+                           wording=Wording(companies, ruleset.short_types))
         version = outcome.merged.version if outcome.ok and outcome.merged else None
         if version is None:
             raise AbortEdit
         if signer is not None and current is not None and current.signer and \
                 current.signer.sha256 != signer.fingerprint:
             version = replace(version, changes=version.changes + (
-                f"\n\nSigned with a new certificate: {signer.subject} (SHA-256 "
+                f"{CRLF}{CRLF}Signed with a new certificate: {signer.subject} (SHA-256 "
                 f"fingerprint {signer.fingerprint})."))
         files = {} if signer is None else {
-            **signed_files(version, _previous_dcc(registry, current), signer, ruleset),
+            **signed_files(version, _previous_dcc(registry, current), signer, ruleset,
+                           companies),
             **kept_rules(ruleset, str(version.number))}
         if dry_run:
             raise AbortEdit
@@ -160,7 +164,8 @@ def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
 
 def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
              issue_date: dt.date, limits: Limits, *, dry_run: bool,
-             major: bool = False, rules_note: str = "") -> PublishOutcome:
+             major: bool = False, rules_note: str = "",
+             wording: Wording = PLAIN) -> PublishOutcome:
     base = str(current.version.number) if current else None
     reports: list[FileReport] = []
     changes = ChangeSet()
@@ -185,7 +190,7 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
         merged = merge(current.version if current else None, changes, issue_date=issue_date,
                        cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
                        cpa_notice_days=ruleset.cpa_notice_days, major=major,
-                       rules_note=rules_note)
+                       rules_note=rules_note, wording=wording)
         reports = _attach(reports, merged.findings)
     report = Report(tuple(reports), issue_date.isoformat(), ruleset.id, ruleset.digest)
     difference = None

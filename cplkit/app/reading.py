@@ -9,6 +9,7 @@ records. Rendering them is ``cplkit.render``'s job.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +40,13 @@ def entry(registry: Path, number: str, version: str | None = None) -> m.Entry:
 class EntryFilter:
     """What ``cplkit list`` keeps; every condition given must hold."""
 
-    manufacturer: str | None = None  # identifier (10:6C or 106C) or part of the creator's name
+    manufacturer: str | None = None  # id (10:6C or 106C), or part of the company or creator
     device_type: str | None = None  # part of the device type, any case
     status: str | None = None
 
-    def keeps(self, e: m.Entry) -> bool:
+    def keeps(self, e: m.Entry, companies: Mapping[str, str] | None = None) -> bool:
+        """Whether ``e`` passes; ``companies`` (the names register) lets a company's name
+        find its entries."""
         if self.status and (e.status or "").lower() != self.status.lower():
             return False
         if self.device_type and self.device_type.lower() not in (e.device_type or "").lower():
@@ -51,14 +54,22 @@ class EntryFilter:
         if self.manufacturer:
             wanted = self.manufacturer.replace(":", "").upper()
             ident = (e.text(m.MANUFACTURER_ID) or "").replace(":", "")
-            creator = (e.text(m.IMAGE_CREATOR) or "").lower()
-            if ident != wanted and self.manufacturer.lower() not in creator:
+            names = (e.text(m.IMAGE_CREATOR) or "") + "\n" + (companies or {}).get(
+                e.text(m.MANUFACTURER_ID) or "", "")
+            if ident != wanted and self.manufacturer.lower() not in names.lower():
                 return False
         return True
 
 
 def entries(registry: Path, keep: EntryFilter, version: str | None = None) -> list[m.Entry]:
-    return [e for e in Registry(registry).read(version).version.entries if keep.keeps(e)]
+    reg = Registry(registry)
+    named = reg.companies()
+    return [e for e in reg.read(version).version.entries if keep.keeps(e, named)]
+
+
+def companies(registry: Path) -> dict[str, str]:
+    """The names register: company name by manufacturer id."""
+    return Registry(registry).companies()
 
 
 def difference(registry: Path, old: str, new: str) -> Diff:

@@ -176,13 +176,15 @@ def show(entry: str, registry: Path, version: str | None, fmt: str) -> None:
     from cplkit.app import reading
     from cplkit.render.listing import render_entry
 
-    click.echo(render_entry(reading.entry(registry, entry, version), fmt), nl=False)
+    click.echo(render_entry(reading.entry(registry, entry, version), fmt,
+                            reading.companies(registry)), nl=False)
 
 
 @click.command(name="list")
 @registry_option
 @click.option("--version", "version", metavar="VERSION", help="As of this version.")
-@click.option("--manufacturer", help="Manufacturer identifier (10:6C) or creator name.")
+@click.option("--manufacturer",
+              help="Manufacturer identifier (10:6C), or part of the company or creator name.")
 @click.option("--device-type", help="Device type, or a part of it (e.g. 'hub').")
 @click.option("--status", type=click.Choice(["Current", "Removed"], case_sensitive=False))
 @list_format
@@ -193,7 +195,8 @@ def list_(registry: Path, version: str | None, manufacturer: str | None,
     from cplkit.render.listing import render_entries
 
     keep = reading.EntryFilter(manufacturer, device_type, status)
-    click.echo(render_entries(reading.entries(registry, keep, version), fmt), nl=False)
+    click.echo(render_entries(reading.entries(registry, keep, version), fmt,
+                              reading.companies(registry)), nl=False)
 
 
 @click.command(name="diff")
@@ -232,7 +235,7 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
     from cplkit.render.listing import render_audit, render_removals
 
     items = reading.audit_latest(registry, ruleset_from(rules_file), as_of, within)
-    click.echo(render_audit(items, fmt, as_of), nl=False)
+    click.echo(render_audit(items, fmt, as_of, reading.companies(registry)), nl=False)
     if proposal is not None:
         rows = proposed_removals(items)
         if proposal.exists():
@@ -243,3 +246,55 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
                    err=True)
     if fail_on is not None and reading.audit_fails(items, fail_on):
         sys.exit(EXIT_FINDINGS)
+
+
+@click.group()
+def names() -> None:
+    """The names register: which company each manufacturer id belongs to."""
+
+
+@names.command(name="list")
+@registry_option
+@click.option("--changes", is_flag=True, help="Every change made, with when and why.")
+@_text_or_json
+def names_list(registry: Path, changes: bool, fmt: str) -> None:
+    """Company name by manufacturer id (with --changes: every change, oldest first)."""
+    from cplkit.app import naming, reading
+
+    if changes:
+        records = naming.name_changes(registry)
+        if fmt == "json":
+            click.echo(json.dumps([{"manufacturer_id": r.manufacturer_id, "company": r.company,
+                                    "changed": r.changed, "reason": r.reason}
+                                   for r in records], indent=1, ensure_ascii=False))
+            return
+        for r in records:
+            click.echo(f"{r.changed}  {r.manufacturer_id}  {r.company or '(no name)'}  "
+                       f"({r.reason})")
+        return
+    named = reading.companies(registry)
+    if fmt == "json":
+        click.echo(json.dumps(named, indent=1, ensure_ascii=False))
+        return
+    for manufacturer, company in named.items():
+        click.echo(f"{manufacturer}  {company}")
+    click.echo(f"{len(named)} manufacturer id(s) named")
+
+
+@names.command(name="set")
+@click.argument("manufacturer")
+@click.argument("company")
+@registry_option
+@click.option("--reason", required=True, help="Why: recorded with the name.")
+def names_set(manufacturer: str, company: str, registry: Path, reason: str) -> None:
+    """Name the company of MANUFACTURER (an id such as 10:6C); an empty COMPANY withdraws
+    the name. History lines and publications of later versions use it."""
+    from cplkit.app.naming import set_company
+
+    made = set_company(registry, manufacturer, company, reason)
+    if made is None:
+        click.echo("the register says so already; nothing changed")
+    elif made.company:
+        click.echo(f"{made.manufacturer_id} is now named {made.company}")
+    else:
+        click.echo(f"{made.manufacturer_id} has no name now")

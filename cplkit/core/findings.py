@@ -130,6 +130,8 @@ CODES: Mapping[str, Code] = _catalogue(
          "nothing to do: numbers are never reused, so the gap stays"),
     Code("CPL-I03", W, "a history line dated before the line above it",
          "nothing to do for the import: the history is kept as SECAS issued it"),
+    Code("CPL-I04", W, "a manufacturer id no history line names a company for",
+         "name it with 'cplkit names set ID \"Company\" -r REGISTRY --reason ...'"),
 )
 
 

@@ -9,7 +9,6 @@ takes records and returns records; the registry transaction does the writing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cplkit.core import model as m
@@ -24,6 +23,17 @@ from cplkit.core.changes import (
     Rename,
 )
 from cplkit.core.findings import Finding, Severity, make_finding
+from cplkit.core.wording import (
+    PLAIN,
+    Added,
+    CertificateChange,
+    Renamed,
+    StatusChange,
+    Tag,
+    VersionChanges,
+    Wording,
+    history_text,
+)
 from cplkit.errors import UsageError
 
 
@@ -56,83 +66,14 @@ class _Merge:
                                           hint=hint))
 
 
-def _describe(entry: m.Entry) -> str:
-    who = entry.text(m.IMAGE_CREATOR) or f"manufacturer {entry.text(m.MANUFACTURER_ID)}"
-    return f"{entry.number} - {who} {entry.device_type} {entry.firmware_version}"
-
-
-_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
-          "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen",
-          "Eighteen", "Nineteen", "Twenty")
-
-
-def _count(n: int) -> str:
-    return _WORDS[n] if n < len(_WORDS) else str(n)
-
-
-def history_text(added: Iterable[m.Entry], removed: Iterable[tuple[m.Entry, str, str]],
-                 updates: Iterable[tuple[str, str | None, dt.date | None, str | None,
-                                         list[str]]],
-                 reinstated: Iterable[tuple[m.Entry, str, str]] = (),
-                 corrected: Iterable[tuple[m.Entry, list[Correction]]] = (),
-                 renamed: Iterable[tuple[Rename, list[str]]] = ()) -> str:
-    """The 'Changes incorporated' text, written as SECAS writes it."""
-    blocks: list[str] = []
-    by_generation: dict[str, list[m.Entry]] = {}
-    for entry in added:
-        generation = "SMETS1" if entry.spec_version == "SMETS V1.2" else "SMETS2"
-        by_generation.setdefault(generation, []).append(entry)
-    for generation, entries in by_generation.items():  # in the order the numbers run
-        plural = "s" if len(entries) > 1 else ""
-        blocks.append(f"{_count(len(entries))} new {generation} device model{plural} added:\n"
-                      + "\n".join(_describe(e) for e in entries))
-    removed = list(removed)
-    if removed:
-        plural = "s" if len(removed) > 1 else ""
-        blocks.append(f"{_count(len(removed))} device model{plural} removed:\n" + "\n".join(
-            f"{_describe(e)} ({reason}; decision: {decision})" for e, reason, decision in removed))
-    reinstated = list(reinstated)
-    if reinstated:
-        plural = "s" if len(reinstated) > 1 else ""
-        blocks.append(f"{_count(len(reinstated))} device model{plural}, status changed to "
-                      "'Current':\n" + "\n".join(
-                          f"{_describe(e)} ({reason}; decision: {decision})"
-                          for e, reason, decision in reinstated))
-    corrected = list(corrected)
-    if corrected:
-        plural = "s" if len(corrected) > 1 else ""
-        lines = []
-        for entry, corrections in corrected:
-            said = "; ".join(f"{c.field} altered to {m.as_text(c.new_value)} ({c.reason})"
-                             for c in corrections)
-            lines.append(f"{_describe(entry)} (corrected details): {said}")
-        blocks.append(f"{_count(len(corrected))} device model{plural} amended:\n"
-                      + "\n".join(lines))
-    for rename, numbers in renamed:
-        plural = "entries" if len(numbers) != 1 else "entry"
-        blocks.append(f"{rename.field} '{rename.old_value}' renamed "
-                      f"'{m.as_text(rename.new_value)}' ({rename.reason}). "
-                      f"{_count(len(numbers))} {plural} updated: {', '.join(numbers)}.")
-    for certificate, new_id, new_date, reason, numbers in updates:
-        what = []
-        if new_id:
-            what.append(f"replaced by {new_id}")
-        if new_date:
-            what.append(f"expiry or renewal date set to {new_date:%d/%m/%Y}")
-        because = f" ({reason})" if reason else ""
-        plural = "entries" if len(numbers) != 1 else "entry"
-        blocks.append(f"CPA Certificate {certificate} {' and '.join(what)}{because}. "
-                      f"{_count(len(numbers))} current {plural} updated: {', '.join(numbers)}.")
-    return "\n\n".join(blocks)
-
-
 def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.date,
           cpa_expiring_years: int = 6, cpa_notice_days: int = 60,
-          major: bool = False, rules_note: str = "") -> MergeResult:
+          major: bool = False, rules_note: str = "",
+          wording: Wording = PLAIN) -> MergeResult:
     """The next version made from ``current`` and ``changes``, or the findings that stop it;
     ``major`` starts the next major version (2.051 -> 3.000) instead of adding one, and
     ``rules_note`` (what changed in the rules) ends the history line; with it, a version may
-    change no entry at all."""
+    change no entry at all. ``wording`` names companies and device types in the history line."""
     state = _Merge(current, changes, issue_date, cpa_expiring_years, cpa_notice_days)
     entries = list(current.entries) if current else []
     by_number = {e.number: i for i, e in enumerate(entries) if e.number}
@@ -146,6 +87,7 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         return MergeResult(None, tuple(state.findings))
     if not changes and not rules_note:
         raise ValueError("an empty change set makes no new version")
+    removed_models = {_model_of(entries[by_number[n]]) for n, _, _ in removed}
     highest = max((int(e.number) for e in entries if e.number and e.number.isdigit()), default=0)
     added: list[m.Entry] = []
     for offset, new in enumerate(changes.new_entries, start=1):
@@ -160,15 +102,16 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         number = m.VersionNumber(1, 0)
     else:
         number = current.number.next_major() if major else current.number.next()
-    text = history_text(
-        added,
-        [(entries[by_number[n]], reason, decision) for n, reason, decision in removed],
-        [(u.certificate, u.new_certificate, u.new_expiry, u.reason, numbers)
-         for u, numbers in updated],
-        [(entries[by_number[r.number]], r.reason, r.decision) for r in reinstated],
-        [(entries[by_number[n]], cs) for n, cs in corrected.items()], renamed)
-    if rules_note:
-        text = f"{text}\n\n{rules_note}" if text else rules_note
+    text = history_text(VersionChanges(
+        added=[Added(e, _tag(e, entries, removed_models)) for e in added],
+        removed=[StatusChange(entries[by_number[n]], reason, decision)
+                 for n, reason, decision in removed],
+        reinstated=[StatusChange(entries[by_number[r.number]], r.reason, r.decision)
+                    for r in reinstated],
+        corrected=[(entries[by_number[n]], cs) for n, cs in corrected.items()],
+        renamed=[Renamed(r, tuple(numbers)) for r, numbers in renamed],
+        certificates=[CertificateChange(u, tuple(numbers)) for u, numbers in updated]),
+        wording, rules_note)
     # every version carries the whole history before it, so publications need only the latest
     prior = (*current.prior_history, current.history_line) if current else ()
     version = m.CplVersion(number, issue_date, tuple(entries + added), text, prior)
@@ -178,6 +121,23 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
                                     | set(corrected)
                                     | {n for _, numbers in renamed for n in numbers})),
                        tuple(r.number for r in reinstated))
+
+
+def _model_of(entry: m.Entry) -> tuple[str | None, ...]:
+    return (entry.device_type, *m.device_model(entry))
+
+
+def _tag(entry: m.Entry, listed: list[m.Entry], removed_models: set[tuple[str | None, ...]]
+         ) -> str:
+    """SECAS's note on an added entry: it replaces one removed in the same version (corrected
+    details), or it is a new firmware of a Device Model already listed (updated firmware)."""
+    model = _model_of(entry)
+    if model in removed_models:
+        return Tag.CORRECTED_DETAILS
+    if any(_model_of(e) == model and e.firmware_version != entry.firmware_version
+           for e in listed if e.number != entry.number):
+        return Tag.UPDATED_FIRMWARE
+    return ""
 
 
 def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:

@@ -46,6 +46,8 @@ class FieldSpec:
     identifier: bool = False
     #: the format check is advice (a warning): the form asks for any text here
     format_advisory: bool = False
+    #: cplkit's own field, not on SECAS's form: a form or table may leave it out
+    extension: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class DeviceType:
     smets1_allowed: bool
     requirements: Mapping[str, Requirement]
     fixed_values: Mapping[str, str]
+    #: SECAS's short name in history lines: GSME, ESME, PPMID...
+    short_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,11 @@ class Ruleset:
 
     def member(self, enumeration: str, value: str) -> Member | None:
         return self.enumerations[enumeration].get(fold(value))
+
+    @property
+    def short_types(self) -> Mapping[str, str]:
+        """Device type to SECAS's short name in history lines."""
+        return {name: t.short_name or name for name, t in self.device_types.items()}
 
     def combinations_for(self, device_type: str, spec_version: str) -> list[Combination]:
         return [
@@ -223,6 +232,7 @@ class _Builder:
                 published=bool(f["published"]),
                 identifier=bool(f.get("identifier", False)),
                 format_advisory=bool(f.get("format_advisory", False)),
+                extension=bool(f.get("extension", False)),
             )
         return fields
 
@@ -305,6 +315,7 @@ class _Builder:
                     )
             out[t["name"]] = DeviceType(
                 name=t["name"],
+                short_name=t.get("short_name", t["name"]),
                 spec_family=t["spec_family"],
                 smets1_allowed=t["smets1_allowed"],
                 requirements=MappingProxyType(dict(t["requirements"])),

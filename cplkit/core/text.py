@@ -9,8 +9,12 @@ entry reads the same in every file. Dates are ISO here; people's dd/mm/yyyy is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from cplkit.core import model as m
+
+#: the key an entry's company name goes by beside its published fields
+COMPANY = "company"
 
 #: what must never reach a terminal, an XML report or a page as itself: control characters
 #: (ESC starts terminal sequences; most are illegal in XML), surrogates, non-characters and the
@@ -36,11 +40,22 @@ def safe_csv_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def entry_dict(entry: m.Entry) -> dict[str, str | None]:
+def entry_dict(entry: m.Entry,
+               companies: Mapping[str, str] | None = None) -> dict[str, str | None]:
     """An entry as JSON: every published field as issued (an imported entry's own spelling),
-    dates in ISO form, empty fields null."""
-    return {f: m.as_text(entry.get(f) if f in m.DATE_FIELDS else entry.published(f),
-                         m.DateStyle.ISO) or None for f in m.PUBLISHED_FIELDS}
+    dates in ISO form, empty fields null; with ``companies`` (the names register), also the
+    company its manufacturer id names (null if none)."""
+    out = {f: m.as_text(entry.get(f) if f in m.DATE_FIELDS else entry.published(f),
+                        m.DateStyle.ISO) or None for f in m.PUBLISHED_FIELDS}
+    if companies is not None:
+        out[COMPANY] = companies.get(entry.text(m.MANUFACTURER_ID) or "")
+    return out
+
+
+def company_label(manufacturer: str, companies: Mapping[str, str]) -> str:
+    """'10:6C (EDMI)', or the id alone when the register names no company for it."""
+    name = companies.get(manufacturer)
+    return f"{manufacturer} ({name})" if name else manufacturer
 
 
 def history_dict(line: m.HistoryLine) -> dict[str, str]:

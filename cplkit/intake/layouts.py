@@ -186,7 +186,7 @@ class Recogniser:
         return self._rows_layout(sheet, Layout.TABLE, columns, header_row, submission=submission)
 
     def _expected(self, layout: Layout, submission: bool) -> list[str]:
-        fields = self.ruleset.fields.values()
+        fields = [f for f in self.ruleset.fields.values() if not f.extension]
         if layout is Layout.NEW_ENTRY_FORM:
             return [f.name for f in fields if not f.allocated_by_secas]
         return [f.name for f in fields

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,9 @@ class PreviousDcc:
 
 
 def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
-                 ruleset: Ruleset) -> dict[str, bytes]:
-    """{file name: bytes} for every file of the version, all signatures verified."""
+                 ruleset: Ruleset, companies: Mapping[str, str]) -> dict[str, bytes]:
+    """{file name: bytes} for every file of the version, all signatures verified;
+    ``companies`` (the names register) names the makers in the JSON export and the page."""
     number = str(version.number)
     names = IssuedFiles(number)
     link = None if previous is None else (previous.version, sha256_hex(previous.data))
@@ -62,8 +64,8 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
                            "nothing was issued")
     files = {names.dcc_xml: xml, names.csv_extract: extract, names.csv_signature: signature,
              names.workbook: workbook_bytes(version, ruleset),
-             names.json_export: export_json(version)}
-    files[names.web_page] = version_page(version, names.links())
+             names.json_export: export_json(version, companies)}
+    files[names.web_page] = version_page(version, names.links(), companies)
     signed_manifest = sign_xml(manifest.build(number, version.label, files, now), signer)
     with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
         for name, data in files.items():

@@ -7,17 +7,20 @@ and the C JSON encoder stays on its fast path even for 100,000 entries.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from cplkit.core import model as m
 from cplkit.core.text import entry_dict, history_dict
 
 
-def export_json(version: m.CplVersion) -> bytes:
+def export_json(version: m.CplVersion, companies: Mapping[str, str]) -> bytes:
+    """The version as JSON, each entry with the company its manufacturer id names."""
     header = json.dumps({"format": "cplkit-cpl-export-1", "version": str(version.number),
                          "label": version.label, "issue_date": version.issue_date.isoformat()},
                         ensure_ascii=False)
     history = ",\n".join(json.dumps(history_dict(h), ensure_ascii=False)
                          for h in version.history)
-    entries = ",\n".join(json.dumps(entry_dict(e), ensure_ascii=False) for e in version.entries)
+    entries = ",\n".join(json.dumps(entry_dict(e, companies), ensure_ascii=False)
+                         for e in version.entries)
     return (header[:-1] + ',\n"entries": [\n' + entries + '\n],\n"history": [\n' + history
             + "\n]}\n").encode("utf-8")

@@ -8,11 +8,12 @@ per entry. Every value is HTML-escaped. Nothing here decides what is valid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from cplkit.base.html import document
 from cplkit.core import model as m
+from cplkit.core.text import company_label
 from cplkit.publications.names import IssuedFiles
 
 _SCRIPT = """
@@ -47,9 +48,13 @@ _SCRIPT = """
 })();
 """
 
+#: the company column: not a published field, but the names register's name for the id
+_COMPANY = "company"
+
 _COLUMNS = (
     ("Entry", m.ENTRY_NUMBER, False), ("Status", m.ENTRY_STATUS, False),
-    ("Device type", m.DEVICE_TYPE, False), ("Manufacturer", m.MANUFACTURER_ID, True),
+    ("Device type", m.DEVICE_TYPE, False), ("Company", _COMPANY, False),
+    ("Manufacturer", m.MANUFACTURER_ID, True),
     ("Model", m.MODEL_ID, True), ("HW version", m.HARDWARE_VERSION, True),
     ("HW revision", m.HARDWARE_REVISION, True), ("Firmware", m.FIRMWARE_VERSION, True),
     ("SMETS/CHTS", m.SPEC_VERSION, False), ("GBCS", m.GBCS_VERSION, False),
@@ -58,15 +63,18 @@ _COLUMNS = (
 )
 
 
-def _options(name: str, label: str, values: Iterable[str]) -> str:
-    options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>'
+def _options(name: str, label: str, values: Iterable[str],
+             shown: Mapping[str, str] | None = None) -> str:
+    options = "".join(f'<option value="{escape(v)}">{escape((shown or {}).get(v, v))}</option>'
                       for v in sorted(set(values)) if v)
     return (f'<label>{escape(label)}<select name="{name}"><option value="">All</option>'
             f"{options}</select></label>")
 
 
-def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]]) -> bytes:
-    """The published version: label, entries (searchable, filterable), history, file links."""
+def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
+                 companies: Mapping[str, str]) -> bytes:
+    """The published version: label, entries (searchable, filterable, each with the company
+    the names register gives its manufacturer id), history, file links."""
     entries = version.entries
     current = sum(1 for e in entries if e.status == m.Status.CURRENT)
     rows = []
@@ -74,11 +82,13 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]]) -> byt
         data = " ".join(f'data-{k}="{escape(e.text(f) or "")}"' for k, f in (
             ("manufacturer", m.MANUFACTURER_ID), ("type", m.DEVICE_TYPE),
             ("status", m.ENTRY_STATUS), ("spec", m.SPEC_VERSION), ("gbcs", m.GBCS_VERSION)))
+        company = companies.get(e.text(m.MANUFACTURER_ID) or "", "")
         cells = "".join(
             f'<td data-label="{escape(label)}"'
             + (' class="hex"' if hexed else "")
             + (f' class="status-{escape(e.status or "")}"' if name == m.ENTRY_STATUS else "")
-            + f">{escape(m.as_text(e.published(name)) or '')}</td>"
+            + ">" + escape(company if name == _COMPANY else m.as_text(e.published(name)) or "")
+            + "</td>"
             for label, name, hexed in _COLUMNS)
         rows.append(f"<tr {data}>{cells}</tr>")
     heads = "".join(f'<th scope="col">{escape(label)}</th>' for label, _, _ in _COLUMNS)
@@ -90,9 +100,10 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]]) -> byt
     filters = (
         '<form id="filters" class="filters" hidden role="search" aria-label="Filter entries">'
         '<label class="search">Search<input type="search" name="q" autocomplete="off" '
-        'placeholder="model, firmware, certificate..."></label>'
+        'placeholder="company, model, firmware, certificate..."></label>'
         + _options("manufacturer", "Manufacturer",
-                   (e.text(m.MANUFACTURER_ID) or "" for e in entries))
+                   (e.text(m.MANUFACTURER_ID) or "" for e in entries),
+                   {i: company_label(i, companies) for i in companies})
         + _options("type", "Device type", (e.device_type or "" for e in entries))
         + _options("status", "Status", (e.status or "" for e in entries))
         + _options("spec", "SMETS/CHTS version", (e.spec_version or "" for e in entries))

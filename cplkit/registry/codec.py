@@ -1,4 +1,5 @@
-"""The registry's files as bytes: version.json, registry.json and trust.json, encoded and decoded.
+"""The registry's files as bytes: version.json, registry.json, trust.json and names.json, encoded
+and decoded.
 
 Every document is checked against its JSON Schema (``schemas/``) when it is decoded, so what does
 not parse as what it claims is a ``RegistryError`` before anything trusts it. The records here
@@ -22,6 +23,7 @@ from cplkit.errors import RegistryError
 
 HEAD = "registry.json"
 TRUST = "trust.json"
+NAMES = "names.json"
 VERSIONS = "versions"
 VERSION_FILE = "version.json"
 FORMAT_VERSION = 1
@@ -251,6 +253,30 @@ def decode_trust(data: bytes, origin: str) -> list[TrustRecord]:
                                 hint="restore trust.json from a backup; trust a certificate "
                                      "only with 'cplkit trust add'")
     return records
+
+
+@dataclass(frozen=True, slots=True)
+class NameRecord:
+    """One change to the names register: from ``changed`` on, ``manufacturer_id`` is made by
+    ``company`` (an empty name withdraws it), and why."""
+
+    manufacturer_id: str
+    company: str
+    changed: str
+    reason: str
+
+
+def encode_names(records: list[NameRecord]) -> bytes:
+    doc = {"format": "cplkit-names", "format_version": FORMAT_VERSION, "changes": [
+        {"manufacturer_id": r.manufacturer_id, "company": r.company, "changed": r.changed,
+         "reason": r.reason} for r in records]}
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def decode_names(data: bytes, origin: str) -> list[NameRecord]:
+    doc = document(data, origin, "names.schema.json")
+    return [NameRecord(c["manufacturer_id"], c["company"], c["changed"], c["reason"])
+            for c in doc["changes"]]
 
 
 def certificate_sha256(pem: str) -> str | None:

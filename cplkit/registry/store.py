@@ -6,6 +6,7 @@ A registry is a directory (see docs/registry.md):
     versions/<n>/version.json  one issued version: label, date, history line, every entry,
                                and the SHA-256 of the version before it
     trust.json                 the signing certificates the registry trusts
+    names.json                 the names register: which company each manufacturer id is
     .lock                      held by the one transaction allowed to write
 
 ``Registry`` reads: every read checks a file against the digest the head records, so a file
@@ -25,15 +26,19 @@ from cplkit.core import model as m
 from cplkit.errors import NotFound, RegistryError, UsageError
 from cplkit.registry.codec import (
     HEAD,
+    NAMES,
     TRUST,
     VERSION_FILE,
     VERSIONS,
     Head,
     Link,
+    NameRecord,
     StoredVersion,
     TrustRecord,
+    decode_names,
     decode_trust,
     decode_version,
+    encode_names,
     encode_trust,
 )
 from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
@@ -173,6 +178,44 @@ class Registry:
         records.append(TrustRecord(fingerprint, subject, _now(), reason, pem))
         replace_durably(self.path / TRUST, encode_trust(records))
         return True
+
+    # -- the names register ---------------------------------------------------------------------
+    def name_changes(self) -> list[NameRecord]:
+        """Every change made to the names register, oldest first."""
+        path = self.path / NAMES
+        if not path.exists():
+            self.head()  # no names yet is a state of a registry; no registry is an error
+            return []
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}",
+                                hint="restore the registry from a backup") from exc
+        return decode_names(data, str(path))
+
+    def companies(self) -> dict[str, str]:
+        """Company name by manufacturer id, as the latest change to each says."""
+        names: dict[str, str] = {}
+        for record in self.name_changes():
+            names[record.manufacturer_id] = record.company
+        return {k: v for k, v in sorted(names.items()) if v}
+
+    def name(self, changes: dict[str, str], reason: str) -> list[NameRecord]:
+        """Record ``changes`` (manufacturer id -> company; '' withdraws) under the lock; the
+        changes that differ from the register are returned, the others left out."""
+        self.head()  # a registry, or the clear error, before the lock file is made
+        with exclusive_lock(self.path):
+            return self.name_locked(changes, reason)
+
+    def name_locked(self, changes: dict[str, str], reason: str) -> list[NameRecord]:
+        """``name`` for a caller that holds the lock already (a transaction)."""
+        records = self.name_changes()
+        now = self.companies()
+        made = [NameRecord(i, c, _now(), reason) for i, c in sorted(changes.items())
+                if now.get(i, "") != c]
+        if made:
+            replace_durably(self.path / NAMES, encode_names(records + made))
+        return made
 
     # -- writing --------------------------------------------------------------------------------
     @contextmanager

@@ -113,6 +113,10 @@ class Transaction:
         """Trust a signing certificate, inside this transaction's lock."""
         self.registry.add_trust_locked(pem, fingerprint, subject, reason)
 
+    def name(self, companies: dict[str, str], reason: str) -> None:
+        """Record company names for manufacturer ids, inside this transaction's lock."""
+        self.registry.name_locked(companies, reason)
+
     def issue(self, version: m.CplVersion, *, how: str,
               sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
               ruleset_sha256: str = "", files: Mapping[str, bytes] | None = None,

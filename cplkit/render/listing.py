@@ -11,14 +11,14 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cplkit.core import model as m
 from cplkit.core.audit import AuditItem
 from cplkit.core.changes import REMOVAL_COLUMNS
 from cplkit.core.diff import Diff
-from cplkit.core.text import entry_dict, history_dict, safe_csv_cell
+from cplkit.core.text import COMPANY, company_label, entry_dict, history_dict, safe_csv_cell
 
 
 def _text(value: m.Value | None) -> str:
@@ -34,30 +34,39 @@ def to_csv(rows: Iterable[Sequence[str]]) -> str:
     return buffer.getvalue()
 
 
-def render_entries(entries: Sequence[m.Entry], fmt: str) -> str:
+def render_entries(entries: Sequence[m.Entry], fmt: str,
+                   companies: Mapping[str, str]) -> str:
+    """Entries as a table, JSON or CSV, each with the company ``companies`` names."""
     if fmt == "json":
-        return json.dumps([entry_dict(e) for e in entries], indent=1, ensure_ascii=False) + "\n"
+        return json.dumps([entry_dict(e, companies) for e in entries], indent=1,
+                          ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return to_csv([list(m.PUBLISHED_FIELDS),
-                     *([_text(e.get(f)) for f in m.PUBLISHED_FIELDS] for e in entries)])
+        return to_csv([[*m.PUBLISHED_FIELDS, COMPANY],
+                       *([*(_text(e.get(f)) for f in m.PUBLISHED_FIELDS),
+                          companies.get(e.text(m.MANUFACTURER_ID) or "", "")] for e in entries)])
     lines = [f"{'entry':<7} {'status':<8} {'manufacturer':<5} {'model':<5} {'hw':<5} "
-             f"{'firmware':<11} {'SMETS/CHTS':<10} {'GBCS':<4} device type"]
+             f"{'firmware':<11} {'SMETS/CHTS':<10} {'GBCS':<4} device type (company)"]
     for e in entries:
         hw = f"{e.text(m.HARDWARE_VERSION) or ''}/{e.text(m.HARDWARE_REVISION) or ''}"
         gbcs = (e.gbcs_version or "").replace("GBCS Version ", "")
         lines.append(f"{e.number or '':<7} {e.status or '':<8} "
                      f"{e.text(m.MANUFACTURER_ID) or '':<12} {e.text(m.MODEL_ID) or '':<5} "
                      f"{hw:<5} {e.firmware_version or '':<11} {e.spec_version or '':<10} "
-                     f"{gbcs:<4} {e.device_type or ''}")
+                     f"{gbcs:<4} {e.device_type or ''}"
+                     + (f" ({name})" if (name := companies.get(
+                         e.text(m.MANUFACTURER_ID) or "")) else ""))
     lines.append(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
     return "\n".join(lines) + "\n"
 
 
-def render_entry(entry: m.Entry, fmt: str) -> str:
+def render_entry(entry: m.Entry, fmt: str, companies: Mapping[str, str]) -> str:
+    """One entry, every field, and the company its manufacturer id names."""
     if fmt == "json":
-        return json.dumps(entry_dict(entry), indent=1, ensure_ascii=False) + "\n"
+        return json.dumps(entry_dict(entry, companies), indent=1, ensure_ascii=False) + "\n"
     width = max(len(f) for f in m.PUBLISHED_FIELDS)
-    return "".join(f"{f:<{width}}  {_text(entry.get(f))}\n" for f in m.PUBLISHED_FIELDS)
+    company = companies.get(entry.text(m.MANUFACTURER_ID) or "", "")
+    return "".join(f"{f:<{width}}  {_text(entry.get(f))}\n" for f in m.PUBLISHED_FIELDS) + (
+        f"{COMPANY:<{width}}  {company}\n" if company else "")
 
 
 def render_history(lines: Sequence[m.HistoryLine], fmt: str) -> str:
@@ -111,15 +120,18 @@ AUDIT_TITLES = {
 }
 
 
-def render_audit(items: Sequence[AuditItem], fmt: str, as_of: dt.date) -> str:
+def render_audit(items: Sequence[AuditItem], fmt: str, as_of: dt.date,
+                 companies: Mapping[str, str]) -> str:
+    """What the audit found, by manufacturer, each named by the company ``companies`` gives."""
     if fmt == "json":
         return json.dumps([{"reason": i.reason, "manufacturer": i.manufacturer,
-                            "subject": i.subject, "date": i.date.isoformat(),
-                            "entries": list(i.entries)} for i in items], indent=1) + "\n"
+                            COMPANY: companies.get(i.manufacturer), "subject": i.subject,
+                            "date": i.date.isoformat(), "entries": list(i.entries)}
+                           for i in items], indent=1, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return to_csv([["manufacturer", "reason", "subject", "date", "entries"],
-                     *([i.manufacturer, i.reason, i.subject, i.date.isoformat(),
-                        " ".join(i.entries)] for i in items)])
+        return to_csv([["manufacturer", COMPANY, "reason", "subject", "date", "entries"],
+                     *([i.manufacturer, companies.get(i.manufacturer, ""), i.reason, i.subject,
+                        i.date.isoformat(), " ".join(i.entries)] for i in items)])
     if not items:
         return f"Nothing to act on as of {as_of}.\n"
     out = []
@@ -127,7 +139,7 @@ def render_audit(items: Sequence[AuditItem], fmt: str, as_of: dt.date) -> str:
     for i in items:
         if i.manufacturer != manufacturer:
             manufacturer = i.manufacturer
-            out.append(f"manufacturer {manufacturer}")
+            out.append(f"manufacturer {company_label(manufacturer, companies)}")
         out.append(f"  {AUDIT_TITLES[i.reason]}: {i.subject}, {i.date:%d/%m/%Y}, "
                    f"{len(i.entries)} entr{'y' if len(i.entries) == 1 else 'ies'}: "
                    f"{' '.join(i.entries)}")

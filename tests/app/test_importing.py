@@ -1,5 +1,5 @@
 """Importing a workbook in SECAS's layout: every entry and history line kept, anomalies listed
-(CPL-I01 to I03), nothing refused. The workbooks are written here, in SECAS's four-tab layout."""
+(CPL-I01 to I04), nothing refused. The workbooks are written here, in SECAS's four-tab layout."""
 
 from __future__ import annotations
 
@@ -145,3 +145,64 @@ def test_a_history_line_dated_before_the_one_above_is_named(tmp_path: Path,
     assert named == ["version 1.10 is dated 2017-01-10, before version 1.9 above it (2017-01-16)"]
     assert [h.date for h in imported.version.prior_history] == ["2016-10-27", "2017-01-16"]
     assert imported.version.issue_date == dt.date(2017, 1, 10)
+
+
+def test_the_history_names_companies_and_publishes_with_them(
+        tmp_path: Path, ruleset: Ruleset, signing_keys: tuple[Path, Path]) -> None:
+    """An import fills the names register from SECAS's item lines (the id of the entry each
+    line names); an id no line names is reported (CPL-I04). The next publish writes its
+    history line with the name, and `names set` corrects it, recorded with why."""
+    import json
+
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    history = (m.HistoryLine("1.0", "2016-10-27", "Initial blank version for publication."),
+               m.HistoryLine("1.1", "2016-11-07", "Two New Device Models added:\n"
+                             "000001 - Flonidan G4SZV-1 SMETS2 Meter 01:02:0A:FF\n"
+                             "0000002 \u2013 Flonidan GSME 01:02:0A:FE (updated firmware)"),
+               m.HistoryLine("1.2", "2016-11-08", "One New Device Model added:\n"
+                             "000003 - WNC Communications Hub"))
+    entries = [published("000001", "Current"),
+               published("000002", "Current", **{m.FIRMWARE_VERSION: "01:02:0A:FE"}),
+               published("000004", "Current", **{m.FIRMWARE_VERSION: "01:02:0A:FD",
+                                                 m.MANUFACTURER_ID: "10:6C"})]
+    version = m.CplVersion(m.VersionNumber.parse("1.2"), dt.date(2016, 11, 8),
+                           tuple(m.Entry.of({k: v for k, v in e.items() if v is not None})
+                                 for e in entries), history[-1].changes, history[:-1])
+    path = tmp_path / "cpl.xlsx"
+    path.write_bytes(workbook_bytes(version, ruleset))
+    imported = read_issued_version(path, ruleset, Limits(), file="cpl.xlsx")
+    assert dict(imported.companies.named) == {"12:3E": "Flonidan"}  # 000003 is not listed
+    assert imported.companies.unnamed == ("10:6C",)
+    assert [f.message for f in imported.findings if f.code == "CPL-I04"] == [
+        "no history line names the company of manufacturer id 10:6C"]
+
+    key, cert = signing_keys
+    registry = tmp_path / "registry"
+
+    def run(*args: str | Path) -> str:
+        result = CliRunner().invoke(cli, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("import", path, "-r", registry, "--key", key, "--cert", cert)
+    listed = json.loads(run("list", "-r", registry, "--format", "json"))
+    assert [e["company"] for e in listed] == ["Flonidan", "Flonidan", None]
+    assert "000004" in run("list", "-r", registry, "--manufacturer", "10:6c")
+    assert "(Flonidan)" in run("list", "-r", registry, "--manufacturer", "flonidan")
+    run("names", "set", "10:6c", "EDMI", "-r", registry, "--reason", "the maker's letter")
+    changes = json.loads(run("names", "list", "--changes", "-r", registry, "--format", "json"))
+    assert [(c["manufacturer_id"], c["company"], c["reason"]) for c in changes] == [
+        ("12:3E", "Flonidan", "named in the history lines of cpl.xlsx"),
+        ("10:6C", "EDMI", "the maker's letter")]
+    removals = tmp_path / "removals.csv"
+    removals.write_text("Entry.number,reason,decision\n000004,withdrawn,SSC 1\n")
+    run("publish", "-r", registry, "--as-of", "2026-11-23", "--key", key, "--cert", cert,
+        removals)
+    line = json.loads(run("history", "-r", registry, "--format", "json"))[-1]["changes"]
+    assert line.startswith("One device model removed:\r\n000004 - EDMI GSME 01:02:0A:FD\r\n")
+    page = (registry / "versions" / "1.3" / "cpl-1.3.html").read_text()
+    assert '<td data-label="Company">EDMI</td>' in page
+    assert '<option value="10:6C">10:6C (EDMI)</option>' in page

@@ -55,20 +55,23 @@ def test_first_publish_of_an_empty_registry_is_version_1_0(registry: Path) -> No
     history = json.loads(out)
     assert [h["version"] for h in history] == ["1.0"]
     assert history[0]["date"] == "2026-11-23"
-    assert history[0]["changes"].startswith("Seven new SMETS2 device models added:\n000001 - ")
+    assert history[0]["changes"].startswith(
+        "Seven new SMETS2 device models added:\r\n"
+        "000001 - Example Meters Ltd Comms Hub 01:02:0B:00\r\n")
 
 
 def test_list_json_is_keyed_by_canonical_names_and_filters(registry: Path) -> None:
     code, out = run("list", "-r", registry, "--format", "json")
     entries = json.loads(out)
     assert code == 0 and len(entries) == 8
-    assert list(entries[0]) == list(m.PUBLISHED_FIELDS)
+    assert list(entries[0]) == [*m.PUBLISHED_FIELDS, "company"]
     assert entries[0]["Entry.number"] == "000001" and entries[0]["Entry.status"] == "Current"
+    assert entries[0]["company"] is None  # the names register names nobody yet
     _, out = run("list", "-r", registry, "--format", "json", "--device-type", "hub")
     assert [e["Device_Type.name"] for e in json.loads(out)] == ["Communications Hub"]
     _, out = run("list", "-r", registry, "--format", "csv", "--manufacturer", "12:3e")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == list(m.PUBLISHED_FIELDS) and len(rows) == 9
+    assert rows[0] == [*m.PUBLISHED_FIELDS, "company"] and len(rows) == 9
     _, out = run("list", "-r", registry, "--status", "removed")
     assert out.strip().endswith("0 entries")
 
@@ -98,9 +101,13 @@ def test_publish_removals_and_certificate_updates(registry: Path, tmp_path: Path
     assert ("000001", m.CPA_ID) in amended and ("000001", m.CPA_EXPIRY) in amended
     _, out = run("history", "-r", registry, "--format", "json")
     text = json.loads(out)[-1]["changes"]
-    assert "One device model removed:\n000002 - " in text
-    assert "(incorrect GBCS version; decision: SSC 2026-11-20)" in text
-    assert "replaced by [R] NCSC-1500000000-5001" in text
+    assert ("One device model removed:\r\n000002 - Example Meters Ltd GSME 01:02:0B:01\r\n"
+            "This device model was removed: incorrect GBCS version. Decision: SSC 2026-11-20."
+            ) in text
+    assert ("Renewed. The new CPA Certificate, [R] NCSC-1500000000-5001, replaces [R] "
+            "NCSC-1500000000-4001. A Risk Review for the new CPA Certificate will need to be "
+            "completed by 30 August 2031. Five current entries have been updated to reflect "
+            "this change: 000001, 000003, 000004, 000005 and 000006.") in text
 
 
 def test_change_file_problems_are_findings_at_their_cells(registry: Path, tmp_path: Path) -> None:
@@ -310,7 +317,7 @@ def test_a_removed_entry_is_reinstated_with_its_number(registry: Path, tmp_path:
     assert json.loads(shown)["Entry.status"] == "Current"
     _, history = run("history", "-r", registry, "--format", "json")
     line = json.loads(history)[-1]["changes"]
-    assert line.startswith("One device model, status changed to 'Current':\n000002 - ")
+    assert line.startswith("One device model, status changed to 'Current':\r\n000002 - ")
     assert "(original entry valid; decision: SSC 2)" in line
     _, changed = run("diff", "1.1", "1.2", "-r", registry, "--format", "json")
     assert "000002" in changed and "Removed" in changed and "Current" in changed
@@ -338,7 +345,7 @@ def test_a_published_field_is_corrected_in_place(registry: Path, tmp_path: Path)
     assert entry["Entry.number"] == "000001" and entry["Entry.status"] == "Current"
     _, history = run("history", "-r", registry, "--format", "json")
     line = json.loads(history)[-1]["changes"]
-    assert line.startswith("One device model amended:\n000001 - ")
+    assert line.startswith("One device model amended:\r\n000001 - ")
     assert "(corrected details): ZSE_Certificate.identification_number altered to " \
            "ZIG22001ZSE13009-24 (the submitter noted" in line
     _, changed = run("diff", "1.0", "1.1", "-r", registry, "--format", "json")
@@ -375,7 +382,8 @@ def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
                             "ZIG22001ZSE13009-24", "One device model amended:"),
         "certificate-updates.csv": ("000001", "CPA_Certificate.identification_number",
                                     "[R] NCSC-1500000000-4002",
-                                    "CPA Certificate [R] NCSC-1500000000-4001 replaced by"),
+                                    "NCSC granted a new certificate. The new CPA Certificate, "
+                                    "[R] NCSC-1500000000-4002, replaces "),
     }
     before = "1.0"
     for path in changes:
@@ -408,7 +416,9 @@ def test_a_certificate_date_for_one_entry(registry: Path, tmp_path: Path) -> Non
     assert dates["000002"] == "2031-08-30"
     assert dates["000001"] == dates["000003"] != "2031-08-30"
     _, lines = run("history", "-r", registry, "--format", "json")
-    assert json.loads(lines)[-1]["changes"].endswith("One current entry updated: 000002.")
+    assert json.loads(lines)[-1]["changes"] == (
+        "Updated Entry 000002: Date corrected. A Risk Review for CPA Certificate "
+        "[R] NCSC-1500000000-4001 will need to be completed by 30 August 2031.")
     wrong = csv_file(tmp_path, "wrong.csv", [
         header, ["[R] NCSC-1500000000-4001", "", "30/08/2031", "date corrected", "000999"]])
     code, out = run("publish", "-r", registry, *AS_OF, "--dry-run", wrong)
@@ -440,7 +450,7 @@ def test_a_version_that_changes_only_the_rules(registry: Path, tmp_path: Path) -
     _, lines = run("history", "-r", registry, "--format", "json")
     line = json.loads(lines)[-1]["changes"]
     assert line.startswith("Rules updated to cpl-rules-2026-11 (SHA-256 ")
-    assert line.endswith(":\nGBCS versions now accepted: GBCS Version 4.2\n"
+    assert line.endswith(":\r\nGBCS versions now accepted: GBCS Version 4.2\r\n"
                          "Device Level Versioning row added: Gas Smart Meter: SMETS V4.3 with "
                          "GBCS Version 4.2")
     _, diffed = run("diff", "1.0", "1.1", "-r", registry, "--format", "json")
@@ -486,8 +496,9 @@ def test_a_value_renamed_across_the_list_with_its_rules(registry: Path, tmp_path
     assert old not in versions and new in versions
     _, lines = run("history", "-r", registry, "--format", "json")
     line = json.loads(lines)[-1]["changes"]
-    assert line.startswith(f"ZSE_Certificate.ZSE_version '{old}' renamed '{new}' (to match the "
-                           "DCC's validation). ")
+    assert line.startswith(f"All ZSE_Certificate.ZSE_version values listed as '{old}' on the "
+                           f"CPL have been amended to '{new}': to match the DCC's validation. "
+                           "Seven entries updated: 000001, 000002, ")
     assert f"ZSE versions now accepted: {new}" in line and f"no longer accepted: {old}" in line
     code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules, "--dry-run", renames)
     assert code == 1 and "CPL-M04" in out and "no entry has" in out  # nothing has it any more

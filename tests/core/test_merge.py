@@ -20,6 +20,7 @@ from cplkit.core.changes import (
 )
 from cplkit.core.diff import diff
 from cplkit.core.merge import merge
+from cplkit.core.wording import PRODUCT_NAME, Wording
 
 DAY = dt.date(2026, 11, 23)
 CELLS = {m.FIRMWARE_VERSION: "G14", m.MODEL_ID: "G11", m.ENTRY_NUMBER: "A2", m.CPA_ID: "A2",
@@ -68,9 +69,9 @@ def test_new_entries_follow_the_highest_number_ever_given() -> None:
     assert [e.status for e in added] == ["Current", "Current"]
     assert result.version.entries[:4] == CURRENT.entries  # nothing else touched
     assert result.version.changes == (
-        "Two new SMETS2 device models added:\n"
-        "000733 - Example Meters Ltd Gas Smart Meter 09:00:00:01\n"
-        "000734 - Example Meters Ltd Gas Smart Meter 09:00:00:02")
+        "Two new SMETS2 device models added:\r\n"
+        "000733 - Example Meters Ltd Gas Smart Meter 09:00:00:01 (updated firmware)\r\n"
+        "000734 - Example Meters Ltd Gas Smart Meter 09:00:00:02 (updated firmware)")
 
 
 def test_the_first_version_of_an_empty_list_is_1_0() -> None:
@@ -120,8 +121,9 @@ def test_removal_marks_the_entry_removed_and_says_why() -> None:
     assert result.version.by_number()["000001"].status == "Removed"
     assert result.removed == ("000001",)
     assert result.version.changes == (
-        "One device model removed:\n000001 - Example Meters Ltd Gas Smart Meter 01:00:00:00 "
-        "(incorrect CHTS and GBCS combination; decision: SSC 2022-08-24)")
+        "One device model removed:\r\n000001 - Example Meters Ltd Gas Smart Meter 01:00:00:00\r\n"
+        "This device model was removed: incorrect CHTS and GBCS combination. "
+        "Decision: SSC 2022-08-24.")
     changes = diff(CURRENT, result.version)
     assert [e.number for e in changes.removed] == ["000001"] and not changes.added
 
@@ -154,7 +156,11 @@ def test_certificate_update_applies_in_place_to_every_current_entry() -> None:
         assert by_number[number].cpa_expiry_date == dt.date(2027, 8, 30)
     assert len(result.version.entries) == len(CURRENT.entries)
     assert result.updated == ("000005", "000732")
-    assert "Two current entries updated: 000732, 000005." in result.version.changes
+    assert result.version.changes == (
+        "NCSC granted a lifetime certificate. The new CPA Certificate, [R] NCSC-NEW, replaces "
+        "[E] NCSC-OLD. A Risk Review for the new CPA Certificate will need to be completed by "
+        "30 August 2027. Two current entries have been updated to reflect this change: 000732 "
+        "and 000005.")
     amended = diff(CURRENT, result.version).amended
     assert {(a.number, a.field) for a in amended} == {
         (n, f) for n in ("000005", "000732") for f in (m.CPA_ID, m.CPA_EXPIRY)}
@@ -177,11 +183,11 @@ def test_smets1_and_smets2_entries_are_listed_apart_in_number_order() -> None:
     result = merge(CURRENT, ChangeSet((new(entry(firmware="08:00:00:00")), new(smets1, 2))),
                    issue_date=DAY)
     assert result.version is not None
-    assert result.version.changes.split("\n\n") == [
-        "One new SMETS2 device model added:\n000733 - Example Meters Ltd Gas Smart Meter "
-        "08:00:00:00",
-        "One new SMETS1 device model added:\n000734 - Example Meters Ltd Gas Smart Meter "
-        "07:00:00:00"]
+    assert result.version.changes.split("\r\n\r\n") == [
+        "One new SMETS2 device model added:\r\n000733 - Example Meters Ltd Gas Smart Meter "
+        "08:00:00:00 (updated firmware)",
+        "One new SMETS1 device model added:\r\n000734 - Example Meters Ltd Gas Smart Meter "
+        "07:00:00:00 (updated firmware)"]
 
 
 def test_an_empty_change_set_makes_no_version() -> None:
@@ -212,7 +218,7 @@ def test_a_reinstatement_or_correction_never_lists_a_key_twice() -> None:
     assert both.version is not None and both.reinstated == ("000002",)
     statuses = {e.number: e.status for e in both.version.entries}
     assert (statuses["000002"], statuses["000006"]) == ("Current", "Removed")
-    assert both.version.changes.startswith("One device model removed:\n000006 - ")
+    assert both.version.changes.startswith("One device model removed:\r\n000006 - ")
 
 
 def test_an_entry_removed_and_changed_in_one_change_set_is_refused() -> None:
@@ -232,3 +238,37 @@ def test_a_rename_that_would_make_twins_is_refused() -> None:
         Rename(m.FIRMWARE_VERSION, "04:00:00:00", "01:00:00:00", "typo", origin),)),
         issue_date=DAY)
     assert result.version is None and [f.code for f in result.findings] == ["CPL-M02"]
+
+
+def test_history_lines_read_as_secas_writes_them() -> None:
+    """Company from the names register, SECAS's short device type, the product name, the
+    firmware, and the tags: a new firmware of a listed Device Model is '(updated firmware)',
+    a replacement for an entry removed in the same version is '(corrected details)'."""
+    wording = Wording({"12:3E": "Flonidan"}, {"Gas Smart Meter": "GSME"})
+    fresh = m.Entry.of({**entry(firmware="0A:00:00:01", model="77:77").values,
+                        PRODUCT_NAME: "G4SZV-1"})
+    result = merge(CURRENT, ChangeSet((new(entry(firmware="0A:00:00:00")), new(fresh, 2)),
+                                      removals=(removal("000005"),)),
+                   issue_date=DAY, wording=wording)
+    assert result.version is not None
+    assert result.version.changes.split("\r\n\r\n")[0] == (
+        "Two new SMETS2 device models added:\r\n"
+        "000733 - Flonidan GSME 0A:00:00:00 (corrected details)\r\n"
+        "000734 - Flonidan GSME G4SZV-1 0A:00:00:01")
+    unnamed = Wording({}, {"Gas Smart Meter": "GSME"})
+    bare = m.Entry.of({k: v for k, v in fresh.values.items() if k != m.IMAGE_CREATOR})
+    assert unnamed.describe(m.Entry.of({**bare.values, m.ENTRY_NUMBER: "000735"})) == (
+        "000735 - manufacturer 12:3E GSME G4SZV-1 0A:00:00:01")
+    assert unnamed.describe(fresh.changed({m.ENTRY_NUMBER: "000736"})) == (
+        "000736 - Example Meters Ltd GSME G4SZV-1 0A:00:00:01")
+
+
+def test_one_entry_certificate_date_reads_as_updated_entry() -> None:
+    """As 2.047: 'Updated Entry 000001: ...' when the update names one entry."""
+    one = CertificateUpdate("[E] NCSC-OLD", None, dt.date(2027, 1, 31), "expiry date corrected",
+                            Origin("updates.csv", 1, None, CELLS), number="000005")
+    result = merge(CURRENT, ChangeSet(updates=(one,)), issue_date=DAY)
+    assert result.version is not None
+    assert result.version.changes == (
+        "Updated Entry 000005: Expiry date corrected. CPA Certificate [E] NCSC-OLD expires on "
+        "31 January 2027.")

@@ -1,0 +1,48 @@
+"""The names register: which company each manufacturer id belongs to.
+
+The published list carries manufacturer ids only. An import fills the register from SECAS's
+history lines; a person corrects or adds a name with ``cplkit names set``, and every change is
+kept with when and why, as trust changes are. This is the library behind ``cplkit names``; it
+returns records and never prints.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cplkit.core.text import visible
+from cplkit.errors import UsageError
+from cplkit.registry import Registry
+from cplkit.registry.codec import NameRecord
+
+_MANUFACTURER = re.compile(r"[0-9A-F]{2}:?[0-9A-F]{2}")
+_LONGEST = 100
+
+
+def manufacturer_id(text: str) -> str:
+    """A manufacturer id as the list writes it (10:6C), from 10:6C, 106c or 10:6c."""
+    cleaned = text.strip().upper()
+    if not _MANUFACTURER.fullmatch(cleaned):
+        raise UsageError(f"'{visible(text)}' is not a manufacturer id",
+                         hint="give it as the list writes it: two hex octets, e.g. 10:6C")
+    bare = cleaned.replace(":", "")
+    return f"{bare[:2]}:{bare[2:]}"
+
+
+def set_company(registry: Path, manufacturer: str, company: str, reason: str) -> NameRecord | None:
+    """Name the company of ``manufacturer`` ('' withdraws the name); None if the register says
+    so already."""
+    name = " ".join(company.split())
+    if visible(company) != company or len(name) > _LONGEST:
+        raise UsageError(f"'{visible(company)}' cannot be a company name",
+                         hint=f"give plain text of {_LONGEST} characters or fewer")
+    if not reason.strip():
+        raise UsageError("say why with --reason: it is recorded with the name")
+    made = Registry(registry).name({manufacturer_id(manufacturer): name}, reason.strip())
+    return made[0] if made else None
+
+
+def name_changes(registry: Path) -> list[NameRecord]:
+    """Every change made to the register, oldest first."""
+    return Registry(registry).name_changes()
