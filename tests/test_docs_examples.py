@@ -67,6 +67,7 @@ SETUPS = (
     Setup("cplkit template ", frozenset({"files", "registry", "browser"}),
           ("cpl-new-entry.xlsx", "cpl-bulk.xlsx", "report.html", "shots/laptop.png",
            "shots/phone.png")),
+    Setup("cplkit names set 12:3E", frozenset({"registry"}), ()),
     Setup("cplkit rules > my-rules.json", frozenset({"files"}), ("my-rules.json",)),
     Setup("cplkit verify cpl-2.052.xml", frozenset({"real-2.052"}), ()),
     Setup("xmlsec1 --verify --trusted-pem secas-signing.pem", frozenset({"real-2.052", "xmlsec1"}),

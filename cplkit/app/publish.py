@@ -32,14 +32,16 @@ from cplkit.core.findings import (
     make_finding,
     sort_key,
 )
+from cplkit.core.fir import FirRecord
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
 from cplkit.core.wording import CRLF, PLAIN, Wording
-from cplkit.errors import SigningError, UsageError
+from cplkit.errors import RegistryError, SigningError, UsageError
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
+from cplkit.publications import fir_extract
 from cplkit.publications.bundle import PreviousDcc, signed_files
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import AbortEdit, Registry, StoredVersion
@@ -101,7 +103,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                 f"fingerprint {signer.fingerprint})."))
         files = {} if signer is None else {
             **signed_files(version, _previous_dcc(registry, current), signer, ruleset,
-                           companies),
+                           companies, _previous_fir(registry, current)),
             **kept_rules(ruleset, str(version.number))}
         if dry_run:
             raise AbortEdit
@@ -134,6 +136,21 @@ def _previous_dcc(registry: Registry, current: StoredVersion | None) -> Previous
     if name not in current.files:
         return None  # a version issued before signing began: the chain starts here
     return PreviousDcc(number, registry.file(current, name))
+
+
+def _previous_fir(registry: Registry, current: StoredVersion | None) -> tuple[FirRecord, ...]:
+    """The FIR records the latest version kept (none before FIR extracts began)."""
+    if current is None:
+        return ()
+    name = IssuedFiles(str(current.version.number)).fir_extract
+    if name not in current.files:
+        return ()
+    data = registry.file(current, name)
+    problem = fir_extract.problem(data)
+    if problem is not None:  # the digest matched: written so by a cplkit that erred
+        raise RegistryError(f"the FIR extract {name} of version {current.version.number} cannot "
+                            f"be read: {problem}", hint="restore the registry from a backup")
+    return fir_extract.read(data)
 
 
 def _change_table(path: Path, ruleset: Ruleset, limits: Limits) -> ChangeTable | None:

@@ -2,8 +2,9 @@
 given.
 
 A DCC file (and, with ``previous``, its place in the chain), a manifest with every file it lists,
-or a CSV extract with its detached signature. The library behind ``cplkit verify``; it returns
-the verification record, and failures are ``VerificationError`` with their own exit status.
+or a CSV or FIR extract with its detached signature. The library behind ``cplkit verify``; it
+returns the verification record, and failures are ``VerificationError`` with their own exit
+status.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from cryptography import x509
 
 from cplkit.base.files import not_regular
 from cplkit.errors import CplkitError, InputFileError, UsageError, VerificationError
+from cplkit.publications import fir_extract
 from cplkit.publications.verify import (
     Verified,
     VerifiedDcc,
     check_chain,
     verify_csv,
     verify_dcc,
+    verify_fir,
     verify_manifest,
 )
 from cplkit.signing.certificates import load_certificates
@@ -73,6 +76,10 @@ def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
         if previous is not None:
             check_chain(result, _previous(previous, trusted))
         return Verification(file, result, previous=previous)
+    if fir_extract.is_fir_extract(data):
+        signature = signature or file.with_name(file.name + ".p7s")
+        return Verification(file, verify_fir(data, _read(signature, "signature"), trusted,
+                                             at=at), signature=signature)
     if data.startswith(b"PK\x03\x04") or file.suffix.lower() in (".xlsx", ".json", ".html"):
         raise UsageError(f"{file} carries no signature of its own: it is checked through the "
                          "version's signed manifest",

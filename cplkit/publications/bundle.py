@@ -2,8 +2,9 @@
 
 For a version it makes the DCC file (XML, enveloped signature, naming the SHA-256 of the previous
 version's DCC file), the legacy CSV extract with a detached CMS signature, the publications
-people read (SECAS's four-tab workbook, a JSON export, a self-contained web page) and a signed
-manifest of them all. Every signature is verified with the signer's own certificate before the
+people read (SECAS's four-tab workbook, a JSON export, a self-contained web page), the restricted
+FIR extract for the Firmware Information Repository (CMS-signed too) and a signed manifest of
+them all. Every signature is verified with the signer's own certificate before the
 files are handed back, so a version whose files do not verify is never issued. It stores
 nothing: the registry transaction does.
 """
@@ -18,13 +19,14 @@ from pathlib import Path
 
 from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
+from cplkit.core.fir import FIR_GROUP, FirRecord, fir_records
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import SigningError, VerificationError
-from cplkit.publications import dccxml, manifest
+from cplkit.publications import dccxml, fir_extract, manifest
 from cplkit.publications.csv_extract import extract_csv
 from cplkit.publications.json_export import export_json
 from cplkit.publications.names import IssuedFiles
-from cplkit.publications.verify import verify_csv, verify_dcc, verify_manifest
+from cplkit.publications.verify import verify_csv, verify_dcc, verify_fir, verify_manifest
 from cplkit.publications.webpage import version_page
 from cplkit.publications.workbook import workbook_bytes
 from cplkit.signing.cms import sign_cms
@@ -41,9 +43,11 @@ class PreviousDcc:
 
 
 def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
-                 ruleset: Ruleset, companies: Mapping[str, str]) -> dict[str, bytes]:
+                 ruleset: Ruleset, companies: Mapping[str, str],
+                 fir_before: tuple[FirRecord, ...] = ()) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version, all signatures verified;
-    ``companies`` (the names register) names the makers in the JSON export and the page."""
+    ``companies`` (the names register) names the makers in the JSON export and the page, and
+    ``fir_before`` is the previous version's FIR extract, which this one carries on."""
     number = str(version.number)
     names = IssuedFiles(number)
     link = None if previous is None else (previous.version, sha256_hex(previous.data))
@@ -52,9 +56,14 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
     xml = sign_xml(dccxml.build(version, link, now), signer)
     extract = extract_csv(version)
     signature = sign_cms(extract, signer)
+    group = ruleset.groups.get(FIR_GROUP)
+    fir = fir_extract.build(version, fir_records(version, group.all_fields if group else (),
+                                                 fir_before))
+    fir_signature = sign_cms(fir, signer)
     try:
         content = verify_dcc(xml, [signer.certificate]).content
         verify_csv(extract, signature, [signer.certificate])
+        verify_fir(fir, fir_signature, [signer.certificate])
     except VerificationError as exc:
         raise SigningError(f"the signed files of version {number} did not verify ({exc.message});"
                            " nothing was issued") from exc
@@ -64,9 +73,11 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
                            "nothing was issued")
     files = {names.dcc_xml: xml, names.csv_extract: extract, names.csv_signature: signature,
              names.workbook: workbook_bytes(version, ruleset),
-             names.json_export: export_json(version, companies)}
+             names.json_export: export_json(version, companies),
+             names.fir_extract: fir, names.fir_signature: fir_signature}
     files[names.web_page] = version_page(version, names.links(), companies)
-    signed_manifest = sign_xml(manifest.build(number, version.label, files, now), signer)
+    signed_manifest = sign_xml(manifest.build(number, version.label, files, now,
+                                              names.restricted), signer)
     with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
         for name, data in files.items():
             (Path(folder) / name).write_bytes(data)

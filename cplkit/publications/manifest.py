@@ -21,14 +21,19 @@ NS = "urn:cplkit:manifest:1"
 Q = "{" + NS + "}"
 
 
-def build(version: str, label: str, files: Mapping[str, bytes], signed_at: dt.datetime) -> Any:
+def build(version: str, label: str, files: Mapping[str, bytes], signed_at: dt.datetime,
+          restricted: frozenset[str] = frozenset()) -> Any:
+    """The unsigned manifest: each file with its SHA-256, those in ``restricted`` marked so (the
+    public site leaves them out, and a check of a public copy does not miss them)."""
     default_namespace: Any = {None: NS}
     root = etree.Element(Q + "Manifest", nsmap=default_namespace, version=version, label=label,
                          signedAt=signed_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     root.text = "\n"
     for name, data in files.items():
-        etree.SubElement(root, Q + "File", name=name,
-                         sha256=sha256_hex(data)).tail = "\n"
+        item = etree.SubElement(root, Q + "File", name=name, sha256=sha256_hex(data))
+        if name in restricted:
+            item.set("restricted", "true")
+        item.tail = "\n"
     return root
 
 
@@ -41,8 +46,12 @@ class ManifestContent:
     version: str
     label: str
     files: Mapping[str, str]  # name -> SHA-256
+    restricted: frozenset[str] = frozenset()  # not for the public site
 
 
 def read_signed(root: Any) -> ManifestContent:
+    items = list(root.iterfind(Q + "File"))
     return ManifestContent(root.get("version"), root.get("label"),
-                           {f.get("name"): f.get("sha256") for f in root.iterfind(Q + "File")})
+                           {f.get("name"): f.get("sha256") for f in items},
+                           frozenset(f.get("name") for f in items
+                                     if f.get("restricted") in ("true", "1")))

@@ -46,6 +46,22 @@ class IssuedFiles:
         return "ruleset.json"
 
     @property
+    def fir_extract(self) -> str:
+        """The FIR contact and release notes for the Firmware Information Repository
+        (restricted: never on the public site)."""
+        return f"fir-{self.version}.json"
+
+    @property
+    def fir_signature(self) -> str:
+        """The FIR extract's detached CMS signature."""
+        return f"fir-{self.version}.json.p7s"
+
+    @property
+    def restricted(self) -> frozenset[str]:
+        """The files the manifest lists as restricted: kept in the registry, not published."""
+        return frozenset((self.fir_extract, self.fir_signature))
+
+    @property
     def manifest(self) -> str:
         """The signed list of every other file with its SHA-256."""
         return f"manifest-{self.version}.xml"

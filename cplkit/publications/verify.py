@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from cryptography import x509
 
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core.secas import CSV_COLUMNS
-from cplkit.publications import dccxml, manifest
+from cplkit.publications import dccxml, fir_extract, manifest
 from cplkit.signing.certificates import fail, subject
 from cplkit.signing.cms import verify_cms
 from cplkit.signing.xmldsig import verify_enveloped
@@ -47,9 +48,20 @@ class VerifiedDcc(Verified):
 
 @dataclass(frozen=True, slots=True)
 class VerifiedManifest(Verified):
-    """A valid manifest whose every listed file was found and matched."""
+    """A valid manifest whose every listed file was found and matched, but the restricted ones
+    ``absent`` (as on the public site)."""
 
     content: manifest.ManifestContent
+    absent: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedFir(Verified):
+    """A valid FIR extract: its version and how many entries it gives FIR details for."""
+
+    version: str
+    label: str
+    entries: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +84,16 @@ def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
 
 def verify_manifest(data: bytes, folder: Path, trusted: Sequence[x509.Certificate], *,
                     at: dt.date | None = None) -> VerifiedManifest:
-    """A signed manifest, then every file it lists, looked up beside it by name."""
+    """A signed manifest, then every file it lists, looked up beside it by name; a restricted
+    file (the FIR extract) is checked where it is present and never missed where it is not, as
+    on the public site."""
     checked = verify_enveloped(data, trusted, at, manifest.Q + "Manifest", "CPL manifest",
                                manifest.schema_errors)
     listed = manifest.read_signed(checked.element)
+    absent = frozenset(name for name in listed.restricted if not (folder / name).exists())
     for name, digest in listed.files.items():
+        if name in absent:
+            continue
         try:
             actual = file_sha256(folder / name)
         except OSError:
@@ -86,7 +103,7 @@ def verify_manifest(data: bytes, folder: Path, trusted: Sequence[x509.Certificat
             raise fail("signature", f"{name} is not the file the manifest lists (its SHA-256 is "
                        f"{actual}, the signed manifest says {digest}): it was changed",
                        hint="do not use this file; download it again from the publisher")
-    return VerifiedManifest(sha256_hex(data), checked.signer, listed)
+    return VerifiedManifest(sha256_hex(data), checked.signer, listed, absent)
 
 
 def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
@@ -99,6 +116,18 @@ def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
     if len(labels) > 1:
         raise fail("schema", "the Version column differs between rows")
     return VerifiedCsv(sha256_hex(data), signer, next(iter(labels), None), len(rows) - 1)
+
+
+def verify_fir(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
+               at: dt.date | None = None) -> VerifiedFir:
+    """A FIR extract: its CMS signature, then its schema."""
+    signer = verify_cms(data, signature, trusted, at=at)
+    problem = fir_extract.problem(data)
+    if problem is not None:
+        raise fail("schema", f"the FIR extract does not follow its schema: {problem}")
+    doc = json.loads(data)
+    return VerifiedFir(sha256_hex(data), signer, doc["version"], doc["label"],
+                       len(doc["entries"]))
 
 
 def check_chain(current: VerifiedDcc, previous: VerifiedDcc) -> None:

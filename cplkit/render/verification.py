@@ -9,7 +9,13 @@ import json
 from pathlib import Path
 
 from cplkit.core.text import plural
-from cplkit.publications.verify import Verified, VerifiedCsv, VerifiedDcc, VerifiedManifest
+from cplkit.publications.verify import (
+    Verified,
+    VerifiedCsv,
+    VerifiedDcc,
+    VerifiedFir,
+    VerifiedManifest,
+)
 
 
 def verification_summary(r: Verified, file: Path, *,
@@ -25,9 +31,15 @@ def verification_summary(r: Verified, file: Path, *,
     if isinstance(r, VerifiedCsv):
         return {"file": str(file), "kind": "csv-extract", "valid": True, "label": r.label,
                 "rows": r.rows, "signer": r.signer_name, "sha256": r.sha256}
+    if isinstance(r, VerifiedFir):
+        return {"file": str(file), "kind": "fir-extract", "valid": True, "version": r.version,
+                "label": r.label, "entries": r.entries, "restricted": True,
+                "signer": r.signer_name, "sha256": r.sha256}
     assert isinstance(r, VerifiedManifest)
     return {"file": str(file), "kind": "manifest", "valid": True, "label": r.content.label,
-            "files": len(r.content.files), "signer": r.signer_name, "sha256": r.sha256}
+            "files": len(r.content.files), "restricted": sorted(r.content.restricted),
+            "restricted_absent": sorted(r.absent),
+            "signer": r.signer_name, "sha256": r.sha256}
 
 
 def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | None = None,
@@ -42,6 +54,13 @@ def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | N
     if isinstance(r, VerifiedCsv):
         return (f"{file}: valid CSV extract, {r.label}, {r.rows} rows, signed by "
                 f"{r.signer_name} ({signature})")
+    if isinstance(r, VerifiedFir):
+        return (f"{file}: valid FIR extract (restricted: not for publication), {r.label}, "
+                f"FIR details of {plural(r.entries, 'entry', 'entries')}, signed by "
+                f"{r.signer_name} ({signature})")
     assert isinstance(r, VerifiedManifest)
-    return (f"{file}: valid manifest of {r.content.label}: all {len(r.content.files)} files "
-            f"match, signed by {r.signer_name}")
+    checked = len(r.content.files) - len(r.absent)
+    return (f"{file}: valid manifest of {r.content.label}: all {checked} files present match, "
+            f"signed by {r.signer_name}"
+            + (f"; restricted, not here (as on the public site): {', '.join(sorted(r.absent))}"
+               if r.absent else ""))

@@ -46,7 +46,10 @@ def published(tmp_path: Path) -> Path:
     form = tmp_path / "hostile.xlsx"
     write_new_entry_form(form, load_ruleset(), [valid_gas("SMETS V5.1", **{
         m.DEVICE_TYPE: "Single Element Electricity Metering Equipment",
-        m.FIRMWARE_VERSION: "0F:0F:0F:0F", **HOSTILE})])
+        m.FIRMWARE_VERSION: "0F:0F:0F:0F", m.MANUFACTURER_ID: "10:6C", **HOSTILE})])
+    named = runner.invoke(cli, ["names", "set", "10:6C", "EDMI Europe", "-r", str(registry),
+                                "--reason", "for the page's company column"])
+    assert named.exit_code == 0, named.output
     checked = runner.invoke(cli, ["check", "--as-of", "2026-11-23", str(form)])
     assert checked.exit_code == 0, checked.output  # such values are legal CPL data
     result = runner.invoke(cli, [*args, str(form)])
@@ -57,8 +60,8 @@ def published(tmp_path: Path) -> Path:
 def test_one_publish_writes_every_publication(published: Path) -> None:
     names = sorted(p.name for p in published.iterdir())
     assert names == ["cpl-1.1.csv", "cpl-1.1.csv.p7s", "cpl-1.1.html", "cpl-1.1.json",
-                     "cpl-1.1.xlsx", "cpl-1.1.xml", "manifest-1.1.xml", "ruleset.json",
-                     "version.json"]
+                     "cpl-1.1.xlsx", "cpl-1.1.xml", "fir-1.1.json", "fir-1.1.json.p7s",
+                     "manifest-1.1.xml", "ruleset.json", "version.json"]
     document = json.loads((published / "cpl-1.1.json").read_text())
     schema = json.loads((ROOT / "schemas" / "cpl-export.schema.json").read_text())
     Draft202012Validator(schema).validate(document)
@@ -71,7 +74,7 @@ def test_the_manifest_catches_a_changed_workbook(published: Path,
     runner = CliRunner()
     ok = runner.invoke(cli, ["verify", str(published / "manifest-1.1.xml"), "--trust",
                              str(signing_keys[1])])
-    assert ok.exit_code == 0 and "all 6 files match" in ok.output
+    assert ok.exit_code == 0 and "all 8 files present match" in ok.output
     workbook = published / "cpl-1.1.xlsx"
     original = workbook.read_bytes()
     try:
@@ -82,6 +85,66 @@ def test_the_manifest_catches_a_changed_workbook(published: Path,
             bad.output
     finally:
         workbook.write_bytes(original)
+
+
+def test_the_fir_extract_is_kept_signed_and_restricted(published: Path,
+                                                       signing_keys: tuple[Path, Path]) -> None:
+    """Each entry's FIR contact and release notes go to the Firmware Information Repository
+    only: in the CMS-signed FIR extract, never in a public file; the manifest lists the extract
+    as restricted, so a public copy without it verifies, and a changed one does not."""
+    from tests.core.entries import FIR
+
+    extract = published / "fir-1.1.json"
+    document = json.loads(extract.read_text())
+    Draft202012Validator(json.loads((ROOT / "schemas" / "fir-extract.schema.json").read_text())
+                         ).validate(document)
+    by_number = {e["Entry.number"]: e for e in document["entries"]}
+    gas = by_number["000009"]  # the hostile form's meter, with the test FIR contact
+    assert {k: v for k, v in gas["fir"].items() if k in FIR} == FIR
+    assert gas["fir"]["FIR Release Notes.Description"]
+    notes = gas["fir"]["FIR Release Notes.Description"].encode()
+    for public in ("cpl-1.1.xml", "cpl-1.1.csv", "cpl-1.1.json", "cpl-1.1.html", "version.json"):
+        data = (published / public).read_bytes()
+        assert notes not in data and FIR["Manufacturer Contact FIR.Email Address"].encode() \
+            not in data, public
+    runner = CliRunner()
+    trust = ["--trust", str(signing_keys[1])]
+    checked = runner.invoke(cli, ["verify", str(extract), *trust, "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["kind"] == "fir-extract"
+    manifest = (published / "manifest-1.1.xml").read_text()
+    assert 'name="fir-1.1.json" ' in manifest and manifest.count('restricted="true"') == 2
+    site = published.parent / "public-copy"
+    shutil.copytree(published, site)
+    for name in ("fir-1.1.json", "fir-1.1.json.p7s"):
+        (site / name).unlink()
+    public = runner.invoke(cli, ["verify", str(site / "manifest-1.1.xml"), *trust])
+    assert public.exit_code == 0 and "all 6 files present match" in public.output
+    assert "restricted, not here (as on the public site): fir-1.1.json" in public.output
+    (site / "fir-1.1.json").write_bytes(extract.read_bytes().replace(b"Manchester", b"Leeds"))
+    changed = runner.invoke(cli, ["verify", str(site / "manifest-1.1.xml"), *trust])
+    assert changed.exit_code == 13 and "fir-1.1.json is not the file" in changed.output
+    shutil.copy(published / "fir-1.1.json.p7s", site)
+    forged = runner.invoke(cli, ["verify", str(site / "fir-1.1.json"), *trust])
+    assert forged.exit_code == 13, forged.output
+
+
+def test_the_next_version_carries_the_fir_details_on(published: Path,
+                                                     signing_keys: tuple[Path, Path]) -> None:
+    """The list does not hold FIR details, so each version's extract carries on the previous
+    one's, with each entry's status as of that version."""
+    registry = published.parent.parent
+    removal = published.parent / "removal.csv"
+    removal.write_text("Entry.number,reason,decision\n000009,withdrawn,SSC 1\n")
+    result = CliRunner().invoke(cli, ["publish", "-r", str(registry), "--as-of", "2026-11-24",
+                                      str(removal)])
+    assert result.exit_code == 0, result.output
+    before = json.loads((published / "fir-1.1.json").read_text())["entries"]
+    after = json.loads((registry / "versions" / "1.2" / "fir-1.2.json").read_text())["entries"]
+    assert [e["Entry.number"] for e in after] == [e["Entry.number"] for e in before]
+    assert [e["fir"] for e in after] == [e["fir"] for e in before]
+    status = {e["Entry.number"]: e["Entry.status"] for e in after}
+    assert status["000009"] == "Removed"
 
 
 def test_the_workbook_has_secas_four_tabs_and_full_history(published: Path) -> None:
@@ -161,6 +224,9 @@ def test_the_page_in_a_real_browser(published: Path) -> None:
         search = driver.find_element(By.NAME, "q")
         search.send_keys("0F:0F:0F")
         assert visible() == ["000009"] and count.text == "1 of 9 entries shown"
+        search.clear()
+        search.send_keys("edmi europe")  # a company, by the name the register gives its id
+        assert visible() == ["000009"]
         search.clear()
         search.send_keys("hub")
         assert visible() == ["000001"]
