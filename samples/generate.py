@@ -379,7 +379,14 @@ CHANGE_FILES = {
          "new_expiry_date", "reason"],
         ["[R] NCSC-1500000000-4001", "[R] NCSC-1500000000-4002", "30/08/2031",
          "NCSC granted a new certificate"]],
+    "5-renames.csv": [
+        ["field", "old_value", "new_value", "reason"],
+        ["ZSE_Certificate.ZSE_version", "ZigBee Smart Energy Standard 1.4",
+         "Zigbee Smart Energy Standard 1.4 (2016)", "to match the DCC's validation"]],
 }
+
+#: the rules a rename is published with: the bundled ones, with the new text in place of the old
+RENAME_RULES = "5-renames-rules.json"
 
 
 def _change_files(folder: Path) -> None:
@@ -387,6 +394,19 @@ def _change_files(folder: Path) -> None:
     for name, rows in CHANGE_FILES.items():
         with (folder / name).open("w", encoding="utf-8", newline="") as stream:
             csv.writer(stream, lineterminator="\n").writerows(rows)
+    _, old, new, _ = CHANGE_FILES["5-renames.csv"][1]
+    rules = json.loads(json.dumps(json.loads(_bundled_rules()))
+                       .replace(json.dumps(old), json.dumps(new)))
+    rules["id"] = "cpl-rules-sample-rename"
+    rules["title"] = f"The bundled rules, with '{new}' in place of '{old}'"
+    (folder / RENAME_RULES).write_text(json.dumps(rules, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+
+
+def _bundled_rules() -> str:
+    from cplkit.base.resources import schema_path
+
+    return schema_path("ruleset.json").read_text(encoding="utf-8")
 
 
 def main(argv: list[str]) -> None:

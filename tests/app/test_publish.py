@@ -371,9 +371,11 @@ def test_corrections_that_are_refused(registry: Path, tmp_path: Path, row: list[
 def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
     """samples/changes/: one file of each kind, each issuing a version whose entry, status,
     history line and diff say what the file asked for."""
-    changes = sorted((SAMPLES / "changes").iterdir())
+    changes = sorted((SAMPLES / "changes").glob("*.csv"))
     assert [p.name.split("-", 1)[1] for p in changes] == [
-        "removals.csv", "reinstatements.csv", "corrections.csv", "certificate-updates.csv"]
+        "removals.csv", "reinstatements.csv", "corrections.csv", "certificate-updates.csv",
+        "renames.csv"]
+    renamed = "Zigbee Smart Energy Standard 1.4 (2016)"
     expected = {
         "removals.csv": ("000002", "Entry.status", "Removed", "One device model removed:"),
         "reinstatements.csv": ("000002", "Entry.status", "Current",
@@ -384,11 +386,16 @@ def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
                                     "[R] NCSC-1500000000-4002",
                                     "NCSC granted a new certificate. The new CPA Certificate, "
                                     "[R] NCSC-1500000000-4002, replaces "),
+        "renames.csv": ("000004", "ZSE_Certificate.ZSE_version", renamed,
+                        "All ZSE_Certificate.ZSE_version values listed as 'ZigBee Smart Energy "
+                        f"Standard 1.4' on the CPL have been amended to '{renamed}'"),
     }
     before = "1.0"
     for path in changes:
         number, field, value, history = expected[path.name.split("-", 1)[1]]
-        code, out = run("publish", "-r", registry, *AS_OF, path)
+        rules = path.with_name(path.stem + "-rules.json")  # a rename comes with its rules
+        code, out = run("publish", "-r", registry, *AS_OF, path,
+                        *(("--rules", rules) if rules.exists() else ()))
         assert code == 0, out
         after = re.search(r"issued Version (\S+)", out).group(1)  # type: ignore[union-attr]
         _, shown = run("show", number, "-r", registry, "--format", "json")
