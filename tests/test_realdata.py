@@ -78,6 +78,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory, signing_keys: tuple[Path,
                                       "--cert", str(signing_keys[1])])
     assert result.exit_code == 0, result.output
     assert "imported Version 2.051 Issued on 21-09-2022: 729 entries" in result.output
+    (registry.parent / "import-output.txt").write_text(result.output)
     return registry
 
 
@@ -198,11 +199,18 @@ def test_every_manufacturer_id_gets_its_company_from_the_history(imported: Path)
 
     listed = json.loads(CliRunner().invoke(
         cli, ["list", "-r", str(imported), "--format", "json"]).output)
+    assert "names register: 19 manufacturer id(s) named from the history\n" in (
+        imported.parent / "import-output.txt").read_text()
     companies = {e["Device_Model.manufacturer_identifier"]: e["company"] for e in listed}
     assert len(companies) == 19 and None not in companies.values()
     assert companies["11:92"] == "George Wilson Industries"
     assert companies["10:6C"] == "EDMI" and companies["11:8F"] == "Aclara"
     assert companies["10:63"] == "Landis + Gyr"
+    shown = CliRunner().invoke(cli, ["show", "731", "-r", str(imported)]).output
+    assert shown.splitlines()[-1].split() == ["company", "George", "Wilson", "Industries"]
+    audit = json.loads(CliRunner().invoke(
+        cli, ["audit", "-r", str(imported), "--as-of", "2026-11-25", "--format", "json"]).output)
+    assert audit and all(i["company"] == companies[i["manufacturer"]] for i in audit)
 
 
 def test_publishing_on_the_real_list(imported: Path) -> None:

@@ -82,6 +82,10 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
                f"({current} Current, "
                f"{len(version.entries) - current} other), {history} history lines, into "
                f"{registry}")
+    found = outcome.companies
+    click.echo(f"names register: {len(found.named)} manufacturer id(s) named from the history"
+               + (f", {len(found.unnamed)} not named ({', '.join(found.unnamed)}; "
+                  "cplkit names set)" if found.unnamed else ""))
     counts = count_by_code(outcome.findings)
     if counts:
         click.echo("import report: " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
