@@ -1,9 +1,11 @@
-"""CMS (PKCS#7) detached signatures: made by cryptography, checked with asn1crypto's parser.
+"""CMS (PKCS#7) detached signatures: built and parsed with asn1crypto, signed and checked with
+cryptography.
 
-cryptography builds the signature but cannot verify CMS, so verification parses the structure
-with asn1crypto and checks the signed attributes' signature with cryptography: one signer, a
-detached signature, content-type and message-digest attributes, an accepted digest, a signer the
-trusted certificates vouch for, valid at its signing time. What the signed bytes mean is for
+asn1crypto builds the structure and the signer's key (a file's, or a token's) signs its signed
+attributes. Verification parses the structure with asn1crypto and checks the signed attributes'
+signature with cryptography: one signer, a detached signature, content-type and message-digest
+attributes, an accepted digest, a signer the trusted certificates vouch for, valid at its
+signing time. What the signed bytes mean is for
 ``cplkit.publications``.
 """
 
@@ -17,7 +19,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
 
 from cplkit.errors import VerificationError
 from cplkit.signing.certificates import (
@@ -36,13 +37,50 @@ _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 
 def sign_cms(data: bytes, signer: Signer,
              extra: Sequence[x509.Certificate] = ()) -> bytes:
-    """A detached CMS (PKCS#7) signature over ``data``, DER, with the signer's certificates."""
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(
-        signer.certificate, signer.private_key, hashes.SHA256())
-    for cert in (*signer.chain, *extra):
-        builder = builder.add_certificate(cert)
-    return builder.sign(serialization.Encoding.DER,
-                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    """A detached CMS (PKCS#7) signature over ``data``, DER, with the signer's certificates:
+    SHA-256, signed content-type, signing-time and message-digest attributes. asn1crypto builds
+    the structure and the signer's key signs the attributes, so a key in a token (which
+    cryptography's own builder cannot use) signs the same way as a key file."""
+    from asn1crypto import algos, cms, core
+    from asn1crypto import x509 as asn1_x509
+
+    certificate = asn1_x509.Certificate.load(
+        signer.certificate.public_bytes(serialization.Encoding.DER))
+    attributes = cms.CMSAttributes([
+        cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
+        cms.CMSAttribute({"type": "signing_time", "values": [
+            cms.Time({"utc_time": core.UTCTime(dt.datetime.now(dt.UTC).replace(
+                microsecond=0))})]}),
+        cms.CMSAttribute({"type": "message_digest",
+                          "values": [hashlib.sha256(data).digest()]}),
+    ])
+    to_sign = attributes.dump()  # DER as a SET OF: what the signature covers (RFC 5652 5.4)
+    key = signer.private_key
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+        algorithm = "sha256_rsa"
+    else:
+        signature = key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+        algorithm = "sha256_ecdsa"
+    signer_info = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
+            "issuer": certificate.issuer, "serial_number": certificate.serial_number})}),
+        "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+        "signed_attrs": attributes,
+        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": algorithm}),
+        "signature": signature,
+    })
+    certificates = [certificate, *(asn1_x509.Certificate.load(
+        c.public_bytes(serialization.Encoding.DER)) for c in (*signer.chain, *extra))]
+    signed = cms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+        "encap_content_info": {"content_type": "data"},
+        "certificates": certificates,
+        "signer_infos": [signer_info],
+    })
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())
 
 
 def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
