@@ -24,6 +24,37 @@ def open_signer(key: Path, cert: Path | None, chain: Path | None,
     return load_signer(key, cert, chain, passphrase)
 
 
+#: where a token's PIN may come from: this environment variable, or a file (--pin-file)
+PIN_VARIABLE = "CPLKIT_PKCS11_PIN"
+
+
+def open_token(uri: str, module: Path | None, cert: Path | None, chain: Path | None,
+               pin_file: Path | None) -> Signer:
+    """The signer whose key is in a PKCS#11 token: the URI names it, the module reaches it, and
+    the PIN comes from CPLKIT_PKCS11_PIN or a file, never an argument."""
+    from cplkit.signing.pkcs11 import PIN_SOURCES, open_token_signer, parse_uri
+
+    parsed = parse_uri(uri)
+    module_path = module or (Path(parsed.module_path) if parsed.module_path else None)
+    if module_path is None:
+        raise UsageError("a key in a token needs its PKCS#11 module",
+                         hint="give --pkcs11-module PATH or set CPLKIT_PKCS11_MODULE")
+    if cert is None:
+        raise UsageError("a key in a token needs its certificate", hint="give --cert CERT.pem")
+    if pin_file is not None:
+        try:
+            pin = pin_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SigningError(f"cannot read the PIN file {pin_file}: {exc}") from None
+    elif PIN_VARIABLE in os.environ:
+        pin = os.environ[PIN_VARIABLE]
+    else:
+        raise UsageError(f"no PIN for the token of {uri}", hint=f"give it in {PIN_SOURCES}")
+    chain_certificates = tuple(load_certificates(chain.read_bytes(), str(chain))) if chain \
+        else ()
+    return open_token_signer(uri, module_path, pin, read_certificate(cert), chain_certificates)
+
+
 def read_certificate(path: Path) -> x509.Certificate:
     """The first certificate of a PEM (or DER) file."""
     try:

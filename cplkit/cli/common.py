@@ -7,9 +7,11 @@ No command logic lives here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,12 +86,63 @@ registry_option = click.option(
     help="The registry directory holding every issued version.")
 
 
+@dataclass(frozen=True)
+class SigningOptions:
+    """Who signs, as the signing options name it: a key file, or a key in a PKCS#11 token."""
+
+    key: str | None
+    cert: Path | None
+    chain: Path | None
+    passphrase_env: str | None
+    pkcs11_module: Path | None
+    pin_file: Path | None
+
+    def signer(self) -> Any:
+        """The signer (None without --key), asking for a key file's passphrase on a terminal
+        when it needs one and none was given."""
+        from cplkit.app.keys import open_signer, open_token
+        from cplkit.errors import SigningError
+        from cplkit.signing.pkcs11 import is_token_uri
+
+        if self.key is None:
+            return None
+        if is_token_uri(self.key):
+            return open_token(self.key, self.pkcs11_module, self.cert, self.chain,
+                              self.pin_file)
+        key = Path(self.key)
+        passphrase: bytes | None = None
+        if self.passphrase_env:
+            value = os.environ.get(self.passphrase_env)
+            if value is None:
+                raise UsageError(f"--passphrase-env names {self.passphrase_env}, which is not "
+                                 "set")
+            passphrase = value.encode()
+        try:
+            return open_signer(key, self.cert, self.chain, passphrase)
+        except SigningError as exc:
+            if passphrase is None and "no passphrase" in exc.message and sys.stdin.isatty():
+                typed = click.prompt(f"Passphrase for {key}", hide_input=True, err=True)
+                return open_signer(key, self.cert, self.chain, typed.encode())
+            raise
+
+
+def _no_pin_here(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        from cplkit.signing.pkcs11 import PIN_SOURCES
+
+        raise UsageError("a PIN is never given on the command line: it would be seen in the "
+                         "process list and the shell's history",
+                         hint=f"give the token's PIN in {PIN_SOURCES}")
+
+
 def signing_options(fn: Any) -> Any:
-    """--key, --cert, --chain and --passphrase-env: who signs the version."""
+    """--key (a file or a pkcs11: URI), --cert, --chain, --passphrase-env, --pkcs11-module and
+    --pin-file, handed to the command as one ``signing`` record."""
     options = [
-        click.option("--key", type=click.Path(path_type=Path, dir_okay=False),
+        click.option("--key", metavar="KEY",
                      envvar="CPLKIT_KEY", show_envvar=True,
-                     help="Signing key: PEM (encrypted or not) or PKCS#12."),
+                     help="Signing key: a PEM (encrypted or not) or PKCS#12 file, or a key in a "
+                          "token as a PKCS#11 URI (pkcs11:token=cpl;object=secas-signing)."),
         click.option("--cert", type=click.Path(path_type=Path, dir_okay=False),
                      envvar="CPLKIT_CERT", show_envvar=True,
                      help="The key's X.509 certificate (PEM); taken from a PKCS#12 key if "
@@ -99,34 +152,25 @@ def signing_options(fn: Any) -> Any:
         click.option("--passphrase-env", metavar="VAR",
                      help="Name of the environment variable holding the key's passphrase "
                           "(otherwise asked for when needed)."),
+        click.option("--pkcs11-module", type=click.Path(path_type=Path, dir_okay=False),
+                     envvar="CPLKIT_PKCS11_MODULE", show_envvar=True,
+                     help="The token's PKCS#11 module (a shared library), for a pkcs11: key."),
+        click.option("--pin-file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="A file holding the token's PIN (or set CPLKIT_PKCS11_PIN)."),
+        click.option("--pin", hidden=True, expose_value=False, callback=_no_pin_here,
+                     is_eager=True),
     ]
+
+    @functools.wraps(fn)
+    def command(*args: Any, key: str | None, cert: Path | None, chain: Path | None,
+                passphrase_env: str | None, pkcs11_module: Path | None, pin_file: Path | None,
+                **kwargs: Any) -> Any:
+        return fn(*args, signing=SigningOptions(key, cert, chain, passphrase_env,
+                                                pkcs11_module, pin_file), **kwargs)
+
     for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-def signer_from_options(key: Path | None, cert: Path | None, chain: Path | None,
-                        passphrase_env: str | None) -> Any:
-    """The signer the signing options name (None without --key), asking for a passphrase on a
-    terminal when the key needs one and none was given."""
-    from cplkit.app.keys import open_signer
-    from cplkit.errors import SigningError
-
-    if key is None:
-        return None
-    passphrase: bytes | None = None
-    if passphrase_env:
-        value = os.environ.get(passphrase_env)
-        if value is None:
-            raise UsageError(f"--passphrase-env names {passphrase_env}, which is not set")
-        passphrase = value.encode()
-    try:
-        return open_signer(key, cert, chain, passphrase)
-    except SigningError as exc:
-        if passphrase is None and "no passphrase" in exc.message and sys.stdin.isatty():
-            typed = click.prompt(f"Passphrase for {key}", hide_input=True, err=True)
-            return open_signer(key, cert, chain, typed.encode())
-        raise
+        command = option(command)
+    return command
 
 
 list_format = click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]),

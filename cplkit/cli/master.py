@@ -16,12 +16,12 @@ from pathlib import Path
 import click
 
 from cplkit.cli.common import (
+    SigningOptions,
     emit,
     list_format,
     parse_date,
     registry_option,
     rules_option,
-    signer_from_options,
     signing_options,
 )
 from cplkit.core.text import plural
@@ -56,8 +56,7 @@ def init(registry: Path, cert: Path | None) -> None:
               help="Write every import finding to this file (JSON, as check --format json).")
 @signing_options
 def import_(workbook: Path, registry: Path, rules_file: Path | None,
-            report_path: Path | None, key: Path | None, cert: Path | None, chain: Path | None,
-            passphrase_env: str | None) -> None:
+            report_path: Path | None, signing: SigningOptions) -> None:
     """Build a new registry from a CPL workbook as SECAS publishes it.
 
     Every entry and history line is kept; values no rule accepts are kept as SECAS issued them
@@ -70,7 +69,7 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
     from cplkit.core.model import Layout
     from cplkit.render import reports
 
-    signer = signer_from_options(key, cert, chain, passphrase_env)
+    signer = signing.signer()
     if signer is None:
         raise SigningError("cannot sign: the imported version is signed: give --key and --cert",
                            hint=_NO_KEY_HINT)
@@ -113,8 +112,8 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
 @_text_or_json
 @signing_options
 def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
-            base: str | None, major: bool, rules_file: Path | None, fmt: str, key: Path | None,
-            cert: Path | None, chain: Path | None, passphrase_env: str | None) -> None:
+            base: str | None, major: bool, rules_file: Path | None, fmt: str,
+            signing: SigningOptions) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
     Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
@@ -126,7 +125,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     from cplkit.app.rules import ruleset_from
     from cplkit.render import listing, reports
 
-    signer = None if dry_run else signer_from_options(key, cert, chain, passphrase_env)
+    signer = None if dry_run else signing.signer()
     outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
                           base=base, dry_run=dry_run, major=major)
     merged = outcome.merged
