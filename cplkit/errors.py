@@ -107,6 +107,8 @@ VERIFY_EXIT = {
     "algorithm": 15,  # an algorithm cplkit does not accept (SHA-1, ...)
     "certificate": 16,  # the signer's certificate was not valid at the signing time
     "chain": 17,  # not the version after --previous, or the previous digest does not match
+    "stale": 18,  # latest.xml is past its next-update time: updates may be withheld (a freeze)
+    "not-latest": 19,  # the file is not the one latest.xml names as current (a rollback)
 }
 
 

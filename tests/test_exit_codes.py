@@ -279,6 +279,40 @@ def _verify_signed_after_expiry(w: World, t: Path) -> tuple[int, str]:
 
 case("verify", 17)(lambda w, t: _verify(w.dcc, w.cert, "--previous", w.dcc))  # a replay
 
+
+@case("verify", 18)
+def _verify_frozen(w: World, t: Path) -> tuple[int, str]:
+    import hashlib
+
+    from cplkit.core.model import VersionNumber
+    from cplkit.publications import latest
+    from cplkit.signing.keys import load_signer
+    from cplkit.signing.xmldsig import sign_xml
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    said = latest.Statement(VersionNumber.parse("1.0"), "cpl-1.0.xml",
+                            hashlib.sha256(w.dcc.read_bytes()).hexdigest(), dt.date(2026, 11, 23),
+                            now - dt.timedelta(hours=12), now - dt.timedelta(hours=1))
+    stale = t / "latest.xml"
+    stale.write_bytes(sign_xml(latest.build(said), load_signer(w.key, w.cert, None, None)))
+    return _verify(w.dcc, w.cert, "--latest", stale)
+
+
+@case("verify", 19)
+def _verify_rolled_back(w: World, t: Path) -> tuple[int, str]:
+    registry = w.copy(t)
+    assert invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)[0] == 0
+    return _verify(registry / "versions" / "1.0" / "cpl-1.0.xml", w.cert, "--latest",
+                   registry / "latest.xml")
+
+
+# refresh -----------------------------------------------------------------------------------
+case("refresh", 0)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing))
+case("refresh", 2)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing,
+                                       "--next-update-days", "0"))
+case("refresh", 4)(lambda w, t: invoke("refresh", "-r", t / "nowhere", *w.signing))
+case("refresh", 6)(lambda w, t: invoke("refresh", "-r", w.copy(t), keyless=True))
+
 # demo --------------------------------------------------------------------------------------
 case("demo", 0)(lambda w, t: invoke("demo", "--out", t / "demo"))
 

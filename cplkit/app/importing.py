@@ -31,7 +31,8 @@ from cplkit.core.validate import Validator
 from cplkit.errors import InputFileError, RegistryBusy, UsageError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
-from cplkit.publications.bundle import signed_files
+from cplkit.publications.bundle import signed_files, signed_statement
+from cplkit.publications.names import IssuedFiles
 from cplkit.registry import Registry, StoredVersion
 from cplkit.signing.keys import Signer
 
@@ -222,6 +223,8 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
     named = imported.companies.named
     files = {**signed_files(imported.version, None, signer, ruleset, named),
              **kept_rules(ruleset, str(imported.version.number))}
+    statement = signed_statement(imported.version,
+                                 files[IssuedFiles(str(imported.version.number)).dcc_xml], signer)
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -232,7 +235,7 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
                      ruleset_sha256=ruleset.digest,
                      sources=[(workbook.name, file_sha256(workbook))], files=files,
-                     signer=signer_record(signer))
+                     signer=signer_record(signer), statement=statement.data)
         _move_into_place(staging, registry_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -16,6 +16,7 @@ from cryptography import x509
 from cplkit.errors import SigningError, UsageError
 from cplkit.signing.certificates import load_certificates
 from cplkit.signing.keys import Signer, generate_throwaway, load_signer
+from cplkit.signing.pkcs11 import PIN_SOURCES, is_token_uri
 
 
 def open_signer(key: Path, cert: Path | None, chain: Path | None,
@@ -26,13 +27,15 @@ def open_signer(key: Path, cert: Path | None, chain: Path | None,
 
 #: where a token's PIN may come from: this environment variable, or a file (--pin-file)
 PIN_VARIABLE = "CPLKIT_PKCS11_PIN"
+__all__ = ["PIN_SOURCES", "is_token_uri", "make_throwaway_keys", "open_signer", "open_token",
+           "read_certificate"]
 
 
 def open_token(uri: str, module: Path | None, cert: Path | None, chain: Path | None,
                pin_file: Path | None) -> Signer:
     """The signer whose key is in a PKCS#11 token: the URI names it, the module reaches it, and
     the PIN comes from CPLKIT_PKCS11_PIN or a file, never an argument."""
-    from cplkit.signing.pkcs11 import PIN_SOURCES, open_token_signer, parse_uri
+    from cplkit.signing.pkcs11 import open_token_signer, parse_uri
 
     parsed = parse_uri(uri)
     module_path = module or (Path(parsed.module_path) if parsed.module_path else None)

@@ -42,7 +42,8 @@ from cplkit.errors import RegistryError, SigningError, UsageError
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications import fir_extract
-from cplkit.publications.bundle import PreviousDcc, signed_files
+from cplkit.publications.bundle import PreviousDcc, signed_files, signed_statement
+from cplkit.publications.latest import DEFAULT_NEXT_UPDATE, Statement
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import AbortEdit, Registry, StoredVersion
 from cplkit.signing.keys import Signer
@@ -67,13 +68,16 @@ class PublishOutcome:
 def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             issue_date: dt.date, signer: Signer | None, *, base: str | None = None,
             dry_run: bool = False, major: bool = False,
+            next_update: dt.timedelta = DEFAULT_NEXT_UPDATE,
             limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
     """Check the changes against every rule and the latest version, then issue the next one
     (the next major version with ``major``: 2.051 -> 3.000).
 
     With any error nothing is written. ``base`` refuses the publish if the latest version is no
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
-    also builds, signs and verifies the files, and then writes nothing.
+    also builds, signs and verifies the files, and then writes nothing. The signed statement
+    that the new version is current (latest.xml) says a fresh one follows within
+    ``next_update``.
     """
     if signer is None and not dry_run:
         raise SigningError("cannot sign: every published version is signed: give --key and "
@@ -105,13 +109,15 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             **signed_files(version, _previous_dcc(registry, current), signer, ruleset,
                            companies, _previous_fir(registry, current)),
             **kept_rules(ruleset, str(version.number))}
+        statement = None if signer is None else signed_statement(
+            version, files[IssuedFiles(str(version.number)).dcc_xml], signer, next_update)
         if dry_run:
             raise AbortEdit
-        assert signer is not None
+        assert signer is not None and statement is not None
         tx.issue(version, how="publish", ruleset=ruleset.id,
                  ruleset_sha256=ruleset.digest,
                  sources=[(p.name, file_sha256(p)) for p in change_files], files=files,
-                 signer=signer_record(signer))
+                 signer=signer_record(signer), statement=statement.data)
     if tx.issued is None:
         return outcome
     merged = outcome.merged
@@ -119,6 +125,24 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         merged = replace(merged, version=tx.issued.version)
     return PublishOutcome(outcome.base, outcome.report, merged, outcome.diff, tx.issued,
                           dry_run=False)
+
+
+def refresh(registry_path: Path, signer: Signer,
+            next_update: dt.timedelta = DEFAULT_NEXT_UPDATE) -> Statement:
+    """Re-sign the statement that the latest version is current, with a new next-update time,
+    as whoever serves the files does when no version was issued in the meantime."""
+    registry = Registry(registry_path)
+    require_trusted(registry, signer)
+    current = registry.read()
+    number = str(current.version.number)
+    name = IssuedFiles(number).dcc_xml
+    if name not in current.files:
+        raise UsageError(f"version {number} was issued without a signed DCC file, so no "
+                         "statement can name it", hint="publish a version first")
+    signed = signed_statement(current.version, registry.file(current, name), signer,
+                              next_update)
+    registry.replace_statement(number, signed.data)
+    return signed.statement
 
 
 def _rules_note(registry: Registry, current: StoredVersion | None, ruleset: Ruleset) -> str:

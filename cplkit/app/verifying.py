@@ -21,16 +21,20 @@ from cplkit.publications import fir_extract
 from cplkit.publications.verify import (
     Verified,
     VerifiedDcc,
+    VerifiedLatest,
     check_chain,
+    check_current,
     verify_csv,
     verify_dcc,
     verify_fir,
+    verify_latest,
     verify_manifest,
 )
 from cplkit.signing.certificates import load_certificates
 from cplkit.signing.xmldsig import MAX_BYTES
 
 _MANIFEST_NS = b"urn:cplkit:manifest:1"
+_LATEST_NS = b"urn:cplkit:latest:1"
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -57,10 +61,14 @@ class Verification:
     result: Verified
     previous: Path | None = None  # a DCC file's predecessor, when the chain was checked
     signature: Path | None = None  # a CSV extract's detached signature
+    statement: VerifiedLatest | None = None  # latest.xml, when the file was held to it
 
 
 def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
-                at: dt.date | None = None, signature: Path | None = None) -> Verification:
+                at: dt.date | None = None, signature: Path | None = None,
+                latest: Path | None = None) -> Verification:
+    """Verify ``file`` by what it is; with ``latest``, a DCC file must also be the one the
+    signed statement names as current, and the statement fresh now."""
     try:
         trusted = load_certificates(_read(trust, "--trust file"), str(trust))
     except CplkitError as exc:  # a --trust file that is not a certificate is a usage error
@@ -69,13 +77,24 @@ def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
     # a DCC file re-saved as UTF-16 is still XML, and gets XML's verdict
     is_xml = data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.lstrip(
         b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if latest is not None and not (is_xml and _MANIFEST_NS not in data[:2000]
+                                   and _LATEST_NS not in data[:2000]):
+        raise UsageError("--latest holds a DCC file to the statement of what is current: give "
+                         "a DCC file (cpl-N.xml)")
     if is_xml and _MANIFEST_NS in data[:2000]:
         return Verification(file, verify_manifest(data, file.parent, trusted, at=at))
+    if is_xml and _LATEST_NS in data[:2000]:
+        return Verification(file, verify_latest(data, trusted, dt.datetime.now(dt.UTC)))
     if is_xml:
         result = verify_dcc(data, trusted, at=at)
         if previous is not None:
             check_chain(result, _previous(previous, trusted))
-        return Verification(file, result, previous=previous)
+        statement = None
+        if latest is not None:
+            statement = verify_latest(_read(latest, "--latest file"), trusted,
+                                      dt.datetime.now(dt.UTC))
+            check_current(result, statement)
+        return Verification(file, result, previous=previous, statement=statement)
     if fir_extract.is_fir_extract(data):
         signature = signature or file.with_name(file.name + ".p7s")
         return Verification(file, verify_fir(data, _read(signature, "signature"), trusted,

@@ -26,7 +26,7 @@ for command in (
     submissions.check, submissions.rules, submissions.codes, submissions.template,
     master.init, master.import_, master.publish, master.history, master.show, master.list_,
     master.diff_, master.audit, master.names,
-    signatures.keygen, signatures.verify, signatures.trust,
+    signatures.keygen, signatures.verify, signatures.refresh, signatures.trust,
     demo.demo,
 ):
     cli.add_command(command)

@@ -100,9 +100,8 @@ class SigningOptions:
     def signer(self) -> Any:
         """The signer (None without --key), asking for a key file's passphrase on a terminal
         when it needs one and none was given."""
-        from cplkit.app.keys import open_signer, open_token
+        from cplkit.app.keys import is_token_uri, open_signer, open_token
         from cplkit.errors import SigningError
-        from cplkit.signing.pkcs11 import is_token_uri
 
         if self.key is None:
             return None
@@ -126,9 +125,16 @@ class SigningOptions:
             raise
 
 
+#: how long the statement that a version is current (latest.xml) stays fresh
+next_update_option = click.option(
+    "--next-update-days", "next_update_days", type=click.IntRange(1, 366), default=14,
+    show_default=True, help="latest.xml says a fresh statement follows within this many days "
+                            "(SECAS publishes about weekly).")
+
+
 def _no_pin_here(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        from cplkit.signing.pkcs11 import PIN_SOURCES
+        from cplkit.app.keys import PIN_SOURCES
 
         raise UsageError("a PIN is never given on the command line: it would be seen in the "
                          "process list and the shell's history",

@@ -19,6 +19,7 @@ from cplkit.cli.common import (
     SigningOptions,
     emit,
     list_format,
+    next_update_option,
     parse_date,
     registry_option,
     rules_option,
@@ -110,10 +111,11 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
               help="Issue the next major version (2.051 becomes 3.000), as SECAS did at 2.000.")
 @rules_option()
 @_text_or_json
+@next_update_option
 @signing_options
 def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
             base: str | None, major: bool, rules_file: Path | None, fmt: str,
-            signing: SigningOptions) -> None:
+            next_update_days: int, signing: SigningOptions) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
     Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
@@ -127,7 +129,8 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
 
     signer = None if dry_run else signing.signer()
     outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
-                          base=base, dry_run=dry_run, major=major)
+                          base=base, dry_run=dry_run, major=major,
+                          next_update=dt.timedelta(days=next_update_days))
     merged = outcome.merged
     version = merged.version if merged else None
     if fmt == "json":

@@ -1,7 +1,7 @@
-"""Commands for keys and signatures: ``keygen``, ``verify`` and ``trust add|list``.
+"""Commands for keys and signatures: ``keygen``, ``verify``, ``refresh`` and ``trust add|list``.
 
 Each parses its options, calls one use case and renders what it returns. ``verify`` exits with
-the status of the first check a file fails (10-17, docs/signing.md).
+the status of the first check a file fails (10-19, docs/signing.md).
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from cplkit.cli.common import parse_date, registry_option
+from cplkit.cli.common import (
+    SigningOptions,
+    next_update_option,
+    parse_date,
+    registry_option,
+    signing_options,
+)
 
 
 @click.command()
@@ -38,27 +44,55 @@ def keygen(out: Path, days: int) -> None:
 @click.option("--at", "at", metavar="YYYY-MM-DD", help="Check certificate validity on this day "
               "(default: the file's issue date, or the CMS signing time).")
 @click.option("--signature", type=click.Path(path_type=Path, dir_okay=False),
-              help="For a CSV extract: its detached CMS signature (default: FILE.p7s).")
+              help="For a CSV or FIR extract: its detached CMS signature (default: FILE.p7s).")
+@click.option("--latest", type=click.Path(path_type=Path, dir_okay=False),
+              help="The signed latest.xml: FILE (a DCC file) must be the version it names as "
+                   "current, and the statement must not be past its next-update time.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
-           signature: Path | None, fmt: str) -> None:
-    """Verify a signed DCC file (XML), CSV extract or manifest, trusting only --trust.
+           signature: Path | None, latest: Path | None, fmt: str) -> None:
+    """Verify a signed DCC file (XML), CSV or FIR extract, manifest or latest.xml, trusting
+    only --trust.
 
     A manifest is checked with every file it lists, found beside it.
 
     Exit status: 0 valid; 10 not well-formed or a DTD/entities; 11 not a CPL file (schema);
     12 signature missing, repeated, moved or partial; 13 signature does not match (changed);
     14 untrusted signer; 15 algorithm refused (SHA-1...); 16 certificate not valid then;
-    17 not the version after --previous; 2 usage; 3 a file cannot be read.
+    17 not the version after --previous; 18 latest.xml past its next-update time (a freeze);
+    19 not the version latest.xml names as current (a rollback); 2 usage; 3 a file cannot be
+    read.
     """
     from cplkit.app.verifying import verify_file
     from cplkit.render.verification import render_verification
 
     day = parse_date(None, None, at) if at else None
-    done = verify_file(file, trust_file, previous=previous, at=day, signature=signature)
+    done = verify_file(file, trust_file, previous=previous, at=day, signature=signature,
+                       latest=latest)
     click.echo(render_verification(done.result, fmt, done.file, previous=done.previous,
-                                   signature=done.signature))
+                                   signature=done.signature, statement=done.statement))
+
+
+@click.command()
+@registry_option
+@next_update_option
+@signing_options
+def refresh(registry: Path, next_update_days: int, signing: SigningOptions) -> None:
+    """Re-sign latest.xml, the statement that the latest version is current, when no version
+    was issued since: readers refuse a statement past its next-update time."""
+    import datetime as dt
+
+    from cplkit.app.publish import refresh as run_refresh
+    from cplkit.errors import SigningError
+
+    signer = signing.signer()
+    if signer is None:
+        raise SigningError("cannot sign: give --key and --cert")
+    statement = run_refresh(registry, signer, dt.timedelta(days=next_update_days))
+    click.echo(f"latest.xml: version {statement.version} is current; signed "
+               f"{statement.signed_at:%Y-%m-%d %H:%M} UTC, next update by "
+               f"{statement.next_update:%Y-%m-%d %H:%M} UTC")
 
 
 @click.group()

@@ -22,16 +22,47 @@ from cplkit.core import model as m
 from cplkit.core.fir import FIR_GROUP, FirRecord, fir_records
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import SigningError, VerificationError
-from cplkit.publications import dccxml, fir_extract, manifest
+from cplkit.publications import dccxml, fir_extract, latest, manifest
 from cplkit.publications.csv_extract import extract_csv
 from cplkit.publications.json_export import export_json
 from cplkit.publications.names import IssuedFiles
-from cplkit.publications.verify import verify_csv, verify_dcc, verify_fir, verify_manifest
+from cplkit.publications.verify import (
+    verify_csv,
+    verify_dcc,
+    verify_fir,
+    verify_latest,
+    verify_manifest,
+)
 from cplkit.publications.webpage import version_page
 from cplkit.publications.workbook import workbook_bytes
 from cplkit.signing.cms import sign_cms
 from cplkit.signing.keys import Signer
 from cplkit.signing.xmldsig import sign_xml
+
+
+@dataclass(frozen=True, slots=True)
+class SignedStatement:
+    """latest.xml as signed, and what it says."""
+
+    data: bytes
+    statement: latest.Statement
+
+
+def signed_statement(version: m.CplVersion, dcc: bytes, signer: Signer,
+                     next_update: dt.timedelta = latest.DEFAULT_NEXT_UPDATE) -> SignedStatement:
+    """latest.xml for ``version`` (whose DCC file is ``dcc``), signed now and verified."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    signer.check_valid(now)
+    number = str(version.number)
+    statement = latest.Statement(version.number, IssuedFiles(number).dcc_xml, sha256_hex(dcc),
+                                 version.issue_date, now, now + next_update)
+    data = sign_xml(latest.build(statement), signer)
+    try:
+        verify_latest(data, [signer.certificate], now)
+    except VerificationError as exc:
+        raise SigningError(f"the statement that {number} is current did not verify "
+                           f"({exc.message}); nothing was changed") from exc
+    return SignedStatement(data, statement)
 
 
 @dataclass(frozen=True, slots=True)

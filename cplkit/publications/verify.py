@@ -21,7 +21,7 @@ from cryptography import x509
 
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core.secas import CSV_COLUMNS
-from cplkit.publications import dccxml, fir_extract, manifest
+from cplkit.publications import dccxml, fir_extract, latest, manifest
 from cplkit.signing.certificates import fail, subject
 from cplkit.signing.cms import verify_cms
 from cplkit.signing.xmldsig import verify_enveloped
@@ -62,6 +62,13 @@ class VerifiedFir(Verified):
     version: str
     label: str
     entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedLatest(Verified):
+    """A valid, fresh statement of what is current."""
+
+    content: latest.Statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +135,42 @@ def verify_fir(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
     doc = json.loads(data)
     return VerifiedFir(sha256_hex(data), signer, doc["version"], doc["label"],
                        len(doc["entries"]))
+
+
+def verify_latest(data: bytes, trusted: Sequence[x509.Certificate],
+                  now: dt.datetime) -> VerifiedLatest:
+    """A signed latest.xml that is still fresh at ``now``."""
+    checked = verify_enveloped(data, trusted, None, latest.Q + "Latest",
+                               "statement of what is current (latest.xml)", latest.schema_errors)
+    statement = latest.read_signed(checked.element)
+    if now > statement.next_update:
+        raise fail("stale", f"the statement that {statement.version} is current was due to be "
+                   f"renewed by {statement.next_update:%Y-%m-%d %H:%M} UTC and was not: newer "
+                   "versions may be withheld from you (a freeze)",
+                   hint="get latest.xml again from the publisher; do not rely on this list "
+                        "until a fresh statement verifies")
+    if statement.signed_at > now + dt.timedelta(minutes=5):
+        raise fail("stale", "the statement says it was signed at "
+                   f"{statement.signed_at:%Y-%m-%d %H:%M} UTC, which is in the future")
+    return VerifiedLatest(sha256_hex(data), checked.signer, statement)
+
+
+def check_current(dcc: VerifiedDcc, statement: VerifiedLatest) -> None:
+    """``dcc`` must be the very file the statement names as current."""
+    named, given = statement.content, dcc.content.number
+    if dcc.sha256 == named.dcc_sha256:
+        return
+    if given < named.version:
+        raise fail("not-latest", f"this is version {given}, but version {named.version} is "
+                   f"current (latest.xml, signed {named.signed_at:%Y-%m-%d}): an old list served "
+                   "as current (a rollback)", hint=f"get {named.dcc_file} and load that")
+    if given > named.version:
+        raise fail("not-latest", f"this is version {given}, newer than the {named.version} "
+                   "latest.xml names: the statement is out of date",
+                   hint="get latest.xml again from the publisher")
+    raise fail("not-latest", f"this file says it is version {given}, but it is not the file "
+               f"latest.xml names for that version (SHA-256 {named.dcc_sha256})",
+               hint="do not load this file; get the one the publisher signed")
 
 
 def check_chain(current: VerifiedDcc, previous: VerifiedDcc) -> None:

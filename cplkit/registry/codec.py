@@ -24,6 +24,8 @@ from cplkit.errors import RegistryError
 HEAD = "registry.json"
 TRUST = "trust.json"
 NAMES = "names.json"
+#: the signed statement of what is current, at the top of the registry
+STATEMENT = "latest.xml"
 VERSIONS = "versions"
 VERSION_FILE = "version.json"
 FORMAT_VERSION = 1

@@ -6,6 +6,7 @@ A registry is a directory (see docs/registry.md):
     versions/<n>/version.json  one issued version: label, date, history line, every entry,
                                and the SHA-256 of the version before it
     trust.json                 the signing certificates the registry trusts
+    latest.xml                 the signed statement of which version is current, and until when
     names.json                 the names register: which company each manufacturer id is
     .lock                      held by the one transaction allowed to write
 
@@ -23,10 +24,11 @@ from pathlib import Path
 
 from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
-from cplkit.errors import NotFound, RegistryError, UsageError
+from cplkit.errors import NotFound, RegistryBusy, RegistryError, UsageError
 from cplkit.registry.codec import (
     HEAD,
     NAMES,
+    STATEMENT,
     TRUST,
     VERSION_FILE,
     VERSIONS,
@@ -178,6 +180,30 @@ class Registry:
         records.append(TrustRecord(fingerprint, subject, _now(), reason, pem))
         replace_durably(self.path / TRUST, encode_trust(records))
         return True
+
+    # -- the statement of what is current -------------------------------------------------------
+    def statement(self) -> bytes | None:
+        """The signed latest.xml as it is (None before the first publish that wrote one); the
+        reader verifies it: its signature is what makes it trustworthy."""
+        path = self.path / STATEMENT
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            self.head()
+            return None
+        except OSError as exc:
+            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+    def replace_statement(self, version: str, data: bytes) -> None:
+        """Put a freshly signed statement for ``version`` in place, under the lock, if that is
+        still the latest version (a publish in between wins)."""
+        with exclusive_lock(self.path):
+            latest = self.head().latest
+            if latest is None or latest.version != version:
+                raise RegistryBusy(f"version {version} is no longer the latest "
+                                    f"({latest.version if latest else 'none'}); nothing was "
+                                    "changed", hint="refresh again")
+            replace_durably(self.path / STATEMENT, data)
 
     # -- the names register ---------------------------------------------------------------------
     def name_changes(self) -> list[NameRecord]:

@@ -29,6 +29,7 @@ from cplkit.core import model as m
 from cplkit.errors import RegistryBusy, RegistryError, UsageError
 from cplkit.registry.codec import (
     HEAD,
+    STATEMENT,
     VERSION_FILE,
     VERSIONS,
     Head,
@@ -94,6 +95,8 @@ class StagedVersion:
     made_by: Mapping[str, Any]
     files: Mapping[str, bytes]
     signer: SignerRecord | None
+    #: the signed statement that this version is the latest (latest.xml), if one was made
+    statement: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -120,7 +123,7 @@ class Transaction:
     def issue(self, version: m.CplVersion, *, how: str,
               sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
               ruleset_sha256: str = "", files: Mapping[str, bytes] | None = None,
-              signer: SignerRecord | None = None) -> None:
+              signer: SignerRecord | None = None, statement: bytes | None = None) -> None:
         latest = self.head.latest
         if latest is not None and not version.number.follows(
                 m.VersionNumber.parse(latest.version)):
@@ -128,7 +131,7 @@ class Transaction:
         made_by = {"tool": "cplkit", "tool_version": __version__, "how": how,
                    "ruleset": ruleset, "ruleset_sha256": ruleset_sha256,
                    "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
-        self.staged = StagedVersion(version, made_by, dict(files or {}), signer)
+        self.staged = StagedVersion(version, made_by, dict(files or {}), signer, statement)
 
     def commit(self) -> None:
         if self.staged is None:
@@ -174,6 +177,10 @@ class Transaction:
         replace_durably(self.registry.path / HEAD, head.encode())
         failpoint("after-head")
         self.head = head
+        if staged.statement is not None:
+            # after the head: a statement never names a version that is not visible; killed
+            # before this, the old statement names the version before, and 'refresh' mends it
+            replace_durably(self.registry.path / STATEMENT, staged.statement)
 
     def _clear_leftovers(self) -> None:
         """Set aside what an interrupted publish left: temporary and unrecorded version dirs."""

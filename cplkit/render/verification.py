@@ -5,6 +5,7 @@ It renders a verification record; it never verifies anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -14,19 +15,32 @@ from cplkit.publications.verify import (
     VerifiedCsv,
     VerifiedDcc,
     VerifiedFir,
+    VerifiedLatest,
     VerifiedManifest,
 )
 
 
-def verification_summary(r: Verified, file: Path, *,
-                         previous: Path | None = None) -> dict[str, object]:
+def _utc(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verification_summary(r: Verified, file: Path, *, previous: Path | None = None,
+                         statement: VerifiedLatest | None = None) -> dict[str, object]:
     if isinstance(r, VerifiedDcc):
         content = r.content
         return {"file": str(file), "kind": "dcc-xml", "valid": True,
                 "version": str(content.number), "label": content.label,
                 "issue_date": content.issue_date.isoformat(), "entries": len(content.entries),
                 "previous": content.previous[0] if content.previous else None,
-                "chain_checked": previous is not None, "signer": r.signer_name,
+                "chain_checked": previous is not None,
+                "current_until": _utc(statement.content.next_update) if statement else None,
+                "signer": r.signer_name, "sha256": r.sha256}
+    if isinstance(r, VerifiedLatest):
+        said = r.content
+        return {"file": str(file), "kind": "latest", "valid": True,
+                "version": str(said.version), "dcc_file": said.dcc_file,
+                "dcc_sha256": said.dcc_sha256, "signed_at": _utc(said.signed_at),
+                "next_update": _utc(said.next_update), "signer": r.signer_name,
                 "sha256": r.sha256}
     if isinstance(r, VerifiedCsv):
         return {"file": str(file), "kind": "csv-extract", "valid": True, "label": r.label,
@@ -43,14 +57,23 @@ def verification_summary(r: Verified, file: Path, *,
 
 
 def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | None = None,
-                        signature: Path | None = None) -> str:
+                        signature: Path | None = None,
+                        statement: VerifiedLatest | None = None) -> str:
     if fmt == "json":
-        return json.dumps(verification_summary(r, file, previous=previous), indent=1)
+        return json.dumps(verification_summary(r, file, previous=previous,
+                                               statement=statement), indent=1)
     if isinstance(r, VerifiedDcc):
         content = r.content
         return (f"{file}: valid, {content.label}, "
                 f"{plural(len(content.entries), 'entry', 'entries')}, signed by "
-                f"{r.signer_name}" + (f"; follows {previous}" if previous else ""))
+                f"{r.signer_name}" + (f"; follows {previous}" if previous else "")
+                + (f"; current (latest.xml, next update by "
+                   f"{statement.content.next_update:%Y-%m-%d %H:%M} UTC)" if statement else ""))
+    if isinstance(r, VerifiedLatest):
+        said = r.content
+        return (f"{file}: valid statement that version {said.version} ({said.dcc_file}) is "
+                f"current, signed {said.signed_at:%Y-%m-%d %H:%M} UTC by {r.signer_name}; "
+                f"next update by {said.next_update:%Y-%m-%d %H:%M} UTC")
     if isinstance(r, VerifiedCsv):
         return (f"{file}: valid CSV extract, {r.label}, {r.rows} rows, signed by "
                 f"{r.signer_name} ({signature})")
