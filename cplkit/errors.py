@@ -80,6 +80,7 @@ class RegistryBusy(CplkitError):
 
 EXIT_SIGNING = 6
 EXIT_OUTPUT = 7
+EXIT_APPROVAL = 8
 EXIT_INTERNAL = 70
 
 
@@ -88,6 +89,13 @@ class SigningError(CplkitError):
     match its certificate, or a certificate the registry does not trust."""
 
     exit_code = EXIT_SIGNING
+
+
+class ApprovalError(CplkitError):
+    """The approvals a registry requires are not there: too few, from the preparer, twice from
+    one key, of other content, or the staged files changed since they were approved."""
+
+    exit_code = EXIT_APPROVAL
 
 
 class OutputError(CplkitError):

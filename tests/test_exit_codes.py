@@ -306,6 +306,44 @@ def _verify_rolled_back(w: World, t: Path) -> tuple[int, str]:
                    registry / "latest.xml")
 
 
+# four eyes --------------------------------------------------------------------------------
+def _four_eyes(w: World, t: Path) -> Path:
+    """A copy of the world's registry that needs one approval, and bob as its approver."""
+    registry = w.copy(t)
+    assert invoke("keygen", "--out", t / "bob")[0] == 0
+    assert invoke("trust", "approver", t / "bob" / "cert.pem", "-r", registry, "--reason",
+                  "bob approves")[0] == 0
+    assert invoke("trust", "approvals", "1", "-r", registry, "--reason", "four eyes")[0] == 0
+    return registry
+
+
+def _staged(w: World, t: Path) -> tuple[Path, Path]:
+    registry = _four_eyes(w, t)
+    code, out = invoke("publish", "--prepare", "-r", registry, *AS_OF, *w.signing, _FORM)
+    assert code == 0, out
+    return registry, next((registry / "staged").iterdir())
+
+
+case("publish", 8)(lambda w, t: invoke("publish", "-r", _four_eyes(w, t), *AS_OF, *w.signing,
+                                       _FORM))
+case("approve", 0)(lambda w, t: invoke("approve", _staged(w, t)[1], "--key",
+                                       t / "bob" / "key.pem", "--cert", t / "bob" / "cert.pem"))
+case("approve", 2)(lambda w, t: invoke("approve", t, "--key", w.key, "--cert", w.cert))
+case("approve", 6)(lambda w, t: invoke("approve", _staged(w, t)[1], keyless=True))
+case("approve", 8)(lambda w, t: invoke("approve", _staged(w, t)[1], *w.signing))  # preparer
+case("trust approver", 0)(lambda w, t: invoke("keygen", "--out", t / "k")[0] or invoke(
+    "trust", "approver", t / "k" / "cert.pem", "-r", w.copy(t), "--reason", "alice"))
+case("trust approver", 2)(lambda w, t: invoke("trust", "approver", w.cert, "-r", w.copy(t)))
+case("trust approver", 4)(lambda w, t: invoke("trust", "approver", w.cert, "-r", t / "nowhere",
+                                              "--reason", "alice"))
+case("trust approvals", 0)(lambda w, t: invoke("trust", "approvals", "0", "-r", w.copy(t),
+                                               "--reason", "none"))
+case("trust approvals", 2)(lambda w, t: invoke("trust", "approvals", "3", "-r", w.copy(t),
+                                               "--reason", "more than there are"))
+case("trust approvals", 4)(lambda w, t: invoke("trust", "approvals", "1", "-r", t / "nowhere",
+                                               "--reason", "none"))
+
+
 # refresh -----------------------------------------------------------------------------------
 case("refresh", 0)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing))
 case("refresh", 2)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing,

@@ -38,14 +38,14 @@ from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
 from cplkit.core.wording import CRLF, PLAIN, Wording
-from cplkit.errors import RegistryError, SigningError, UsageError
+from cplkit.errors import ApprovalError, RegistryError, SigningError, UsageError
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications import fir_extract
 from cplkit.publications.bundle import PreviousDcc, signed_files, signed_statement
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE, Statement
 from cplkit.publications.names import IssuedFiles
-from cplkit.registry import AbortEdit, Registry, StoredVersion
+from cplkit.registry import AbortEdit, Registry, StoredVersion, Transaction
 from cplkit.signing.keys import Signer
 
 
@@ -87,17 +87,12 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     with registry.edit(base) as tx:
         if signer is not None:
             require_trusted(registry, signer)
-        current = tx.read_latest()
-        companies = registry.companies()
-        rules_note = _rules_note(registry, current, ruleset)
-        if not change_files and not rules_note:
-            raise UsageError("name at least one change file",
-                             hint="a version that changes only the rules needs --rules with "
-                                  "rules that differ from the latest version's")
-        outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
-                           major=major, rules_note=rules_note,
-                           wording=Wording(companies, ruleset.short_types))
-        version = outcome.merged.version if outcome.ok and outcome.merged else None
+        if not dry_run:
+            require_no_approvals(registry)
+        step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=dry_run,
+                            major=major)
+        outcome, current, companies, version = (step.outcome, step.current, step.companies,
+                                                step.version)
         if version is None:
             raise AbortEdit
         if signer is not None and current is not None and current.signer and \
@@ -125,6 +120,55 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         merged = replace(merged, version=tx.issued.version)
     return PublishOutcome(outcome.base, outcome.report, merged, outcome.diff, tx.issued,
                           dry_run=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NextVersion:
+    """The changes checked and merged inside a registry transaction: what was found, the
+    latest version it builds on, the names register, and the version (None if stopped)."""
+
+    outcome: PublishOutcome
+    current: StoredVersion | None
+    companies: dict[str, str]
+    version: m.CplVersion | None
+
+
+def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset,
+                 issue_date: dt.date, limits: Limits, *, dry_run: bool,
+                 major: bool) -> NextVersion:
+    """Check ``change_files`` against every rule and the latest version, and merge them."""
+    registry = tx.registry
+    current = tx.read_latest()
+    companies = registry.companies()
+    rules_note = _rules_note(registry, current, ruleset)
+    if not change_files and not rules_note:
+        raise UsageError("name at least one change file",
+                         hint="a version that changes only the rules needs --rules with "
+                              "rules that differ from the latest version's")
+    outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
+                       major=major, rules_note=rules_note,
+                       wording=Wording(companies, ruleset.short_types))
+    version = outcome.merged.version if outcome.ok and outcome.merged else None
+    return NextVersion(outcome, current, companies, version)
+
+
+def require_no_approvals(registry: Registry) -> None:
+    """Refuse a one-step publish in a registry that requires approvals (four eyes)."""
+    required = registry.approval_policy().required
+    if required:
+        raise ApprovalError(
+            f"the registry {registry.path} requires {required} approval(s) before a version is "
+            "issued, so one person cannot publish alone",
+            hint="stage it with 'cplkit publish --prepare', have approvers run 'cplkit approve "
+                 "STAGED', then 'cplkit publish --staged STAGED'")
+
+
+def previous_files(registry: Registry,
+                   current: StoredVersion | None) -> tuple[PreviousDcc | None,
+                                                           tuple[FirRecord, ...]]:
+    """What a new version carries on from the latest: its DCC file (the chain) and its FIR
+    records."""
+    return _previous_dcc(registry, current), _previous_fir(registry, current)
 
 
 def refresh(registry_path: Path, signer: Signer,

@@ -66,6 +66,23 @@ def trust_file(registry: Path, certificate_file: Path, reason: str) -> Trusted:
     return Trusted(subject(certificate), fingerprint(certificate), new)
 
 
+def add_approver(registry: Path, certificate_file: Path, reason: str) -> bool:
+    """Let the key of the certificate in ``certificate_file`` approve staged versions; False
+    if it may already."""
+    from cplkit.app.staging import key_sha256
+    from cplkit.registry.codec import Approver
+
+    certificate = read_certificate(certificate_file)
+    return Registry(registry).add_approver(Approver(
+        fingerprint(certificate), key_sha256(certificate), subject(certificate),
+        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reason, _pem(certificate)))
+
+
+def require_approvals(registry: Path, required: int, reason: str) -> None:
+    """From now on, each version needs ``required`` approvals (0: publish as before)."""
+    Registry(registry).require_approvals(required, reason)
+
+
 def require_trusted(registry: Registry, signer: Signer) -> None:
     """Refuse a signer whose certificate is not valid now or not trusted by the registry."""
     signer.check_valid(dt.datetime.now(dt.UTC))

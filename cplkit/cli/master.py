@@ -37,16 +37,30 @@ _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json
 @registry_option
 @click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), envvar="CPLKIT_CERT",
               show_envvar=True, help="The signing certificate to trust from the start.")
-def init(registry: Path, cert: Path | None) -> None:
+@click.option("--approver", "approvers", multiple=True,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Four eyes: a certificate whose key may approve staged versions (repeat).")
+@click.option("--approvals", type=click.IntRange(0, 20), default=0, show_default=True,
+              help="Four eyes: approvals from distinct approvers each version needs.")
+def init(registry: Path, cert: Path | None, approvers: tuple[Path, ...], approvals: int) -> None:
     """Start an empty registry (the first publish issues version 1.0)."""
     from cplkit.app.keys import read_certificate
-    from cplkit.app.trust import init_registry
+    from cplkit.app.trust import add_approver, init_registry, require_approvals
 
     certificate = read_certificate(cert) if cert is not None else None
+    if approvals > len(approvers):
+        raise UsageError(f"--approvals {approvals} needs at least {approvals} --approver "
+                         "certificates")
     init_registry(registry, certificate)
+    for approver in approvers:
+        add_approver(registry, approver, "an approver from the start")
+    if approvals:
+        require_approvals(registry, approvals, "set when the registry was created")
     trusted = f", trusting {certificate.subject.rfc4514_string()}" if certificate else \
         " (no signing certificate trusted yet: cplkit trust add CERT)"
-    click.echo(f"created an empty registry at {registry}{trusted}")
+    click.echo(f"created an empty registry at {registry}{trusted}"
+               + (f"; each version needs {approvals} approval(s) from {len(approvers)} "
+                  "approver(s)" if approvals else ""))
 
 
 @click.command(name="import")
@@ -109,13 +123,19 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
                    "reviewed against, e.g. in a dry run).")
 @click.option("--major", is_flag=True,
               help="Issue the next major version (2.051 becomes 3.000), as SECAS did at 2.000.")
+@click.option("--prepare", is_flag=True,
+              help="Four eyes: stage the version for approval (signed by the preparer's --key),"
+                   " issue nothing.")
+@click.option("--staged", type=click.Path(path_type=Path, file_okay=False),
+              help="Four eyes: issue this staged version, once approved (no change files).")
 @rules_option()
 @_text_or_json
 @next_update_option
 @signing_options
 def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
-            base: str | None, major: bool, rules_file: Path | None, fmt: str,
-            next_update_days: int, signing: SigningOptions) -> None:
+            base: str | None, major: bool, prepare: bool, staged: Path | None,
+            rules_file: Path | None, fmt: str, next_update_days: int,
+            signing: SigningOptions) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
     Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
@@ -123,14 +143,46 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     trusted by the registry, wrong passphrase...). The version is signed (--key, --cert) and its
     signed files are verified before it becomes visible.
     """
+    from cplkit.app import staging
     from cplkit.app.publish import publish as run_publish
     from cplkit.app.rules import ruleset_from
     from cplkit.render import listing, reports
 
+    next_update = dt.timedelta(days=next_update_days)
+    if staged is not None:
+        if changes or prepare or dry_run:
+            raise UsageError("--staged issues a staged version as it was approved: give no "
+                             "change files, --prepare or --dry-run with it")
+        signer = signing.signer()
+        if signer is None:
+            raise SigningError("cannot sign: give --key and --cert", hint=_NO_KEY_HINT)
+        issued = staging.publish_staged(staged, signer, next_update=next_update)
+        click.echo(f"issued {issued.version.label} (after "
+                   f"{issued.previous.version if issued.previous else 'nothing'}), approved as "
+                   "staged")
+        return
+    if prepare:
+        if dry_run:
+            raise UsageError("--prepare stages without issuing already; drop --dry-run")
+        preparer = signing.signer()
+        if preparer is None:
+            raise SigningError("the preparer signs what is staged: give --key and --cert",
+                               hint=_NO_KEY_HINT)
+        outcome, made = staging.prepare(registry, list(changes), ruleset_from(rules_file), as_of,
+                                        preparer, base=base, major=major)
+        if outcome.report.errors or outcome.report.warnings or not outcome.ok:
+            click.echo(reports.render_text(outcome.report), nl=False)
+        if made is None:
+            click.echo("nothing was staged")
+            sys.exit(EXIT_UNREADABLE if outcome.report.unreadable else EXIT_FINDINGS)
+        click.echo(f"staged version {made.version} (after {made.base or 'nothing'}) at "
+                   f"{made.path}\ndigest: {made.digest}\napprovers run: cplkit approve "
+                   f"{made.path} --key KEY --cert CERT; then: cplkit publish --staged "
+                   f"{made.path} -r {registry} --key KEY --cert CERT")
+        return
     signer = None if dry_run else signing.signer()
     outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
-                          base=base, dry_run=dry_run, major=major,
-                          next_update=dt.timedelta(days=next_update_days))
+                          base=base, dry_run=dry_run, major=major, next_update=next_update)
     merged = outcome.merged
     version = merged.version if merged else None
     if fmt == "json":
@@ -304,3 +356,22 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str) -> N
         click.echo(f"{made.manufacturer_id} is now named {made.company}")
     else:
         click.echo(f"{made.manufacturer_id} has no name now")
+
+
+@click.command()
+@click.argument("staged", type=click.Path(path_type=Path, file_okay=False))
+@signing_options
+def approve(staged: Path, signing: SigningOptions) -> None:
+    """Four eyes: approve the staged version STAGED (what 'publish --prepare' printed) with
+    your approver key. The files are checked against the staged digest first."""
+    from cplkit.app.staging import approve as run_approve
+    from cplkit.app.staging import read_staged
+
+    signer = signing.signer()
+    if signer is None:
+        raise SigningError("cannot sign: an approval is a signature: give --key and --cert",
+                           hint=_NO_KEY_HINT)
+    path = run_approve(staged, signer)
+    made = read_staged(staged)
+    click.echo(f"approved version {made.version} (digest {made.digest}) as {signer.subject}: "
+               f"{path}")

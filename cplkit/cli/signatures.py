@@ -121,3 +121,28 @@ def trust_list(registry: Path) -> None:
 
     for record in trusted(registry):
         click.echo(f"{record.added}  {record.sha256}  {record.subject}  ({record.reason})")
+
+
+@trust.command(name="approver")
+@click.argument("cert", type=click.Path(path_type=Path, dir_okay=False))
+@registry_option
+@click.option("--reason", required=True, help="Why: recorded with the approver.")
+def trust_approver(cert: Path, registry: Path, reason: str) -> None:
+    """Four eyes: let the key of CERT approve staged versions."""
+    from cplkit.app.trust import add_approver
+
+    added = add_approver(registry, cert, reason)
+    click.echo(("now an approver: " if added else "already an approver: ") + str(cert))
+
+
+@trust.command(name="approvals")
+@click.argument("required", type=click.IntRange(0, 20))
+@registry_option
+@click.option("--reason", required=True, help="Why: recorded with the number.")
+def trust_approvals(required: int, registry: Path, reason: str) -> None:
+    """Four eyes: from now on each version needs REQUIRED approvals from distinct approvers,
+    none the preparer (0: publish in one step, as without approvers)."""
+    from cplkit.app.trust import require_approvals
+
+    require_approvals(registry, required, reason)
+    click.echo(f"each version now needs {required} approval(s)")

@@ -73,24 +73,35 @@ class PreviousDcc:
     data: bytes
 
 
-def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
-                 ruleset: Ruleset, companies: Mapping[str, str],
-                 fir_before: tuple[FirRecord, ...] = ()) -> dict[str, bytes]:
-    """{file name: bytes} for every file of the version, all signatures verified;
-    ``companies`` (the names register) names the makers in the JSON export and the page, and
-    ``fir_before`` is the previous version's FIR extract, which this one carries on."""
+def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[str, str],
+                   fir_before: tuple[FirRecord, ...] = ()) -> dict[str, bytes]:
+    """{file name: bytes} for every file of the version that is not itself a signature or
+    signed XML: the CSV and FIR extracts (signed later, detached), the workbook, the JSON
+    export and the page. ``companies`` (the names register) names the makers in the JSON
+    export and the page; ``fir_before`` is the previous version's FIR extract, carried on."""
+    names = IssuedFiles(str(version.number))
+    group = ruleset.groups.get(FIR_GROUP)
+    records = fir_records(version, group.all_fields if group else (), fir_before)
+    return {names.csv_extract: extract_csv(version),
+            names.workbook: workbook_bytes(version, ruleset),
+            names.json_export: export_json(version, companies),
+            names.fir_extract: fir_extract.build(version, records),
+            names.web_page: version_page(version, names.links(), companies)}
+
+
+def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
+                 unsigned: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every file of the version: the DCC file built and signed now, detached signatures of
+    the extracts in ``unsigned``, and the signed manifest of them all; every signature
+    verified with the signer's own certificate before anything is handed back."""
     number = str(version.number)
     names = IssuedFiles(number)
     link = None if previous is None else (previous.version, sha256_hex(previous.data))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     signer.check_valid(now)
     xml = sign_xml(dccxml.build(version, link, now), signer)
-    extract = extract_csv(version)
-    signature = sign_cms(extract, signer)
-    group = ruleset.groups.get(FIR_GROUP)
-    fir = fir_extract.build(version, fir_records(version, group.all_fields if group else (),
-                                                 fir_before))
-    fir_signature = sign_cms(fir, signer)
+    extract, fir = unsigned[names.csv_extract], unsigned[names.fir_extract]
+    signature, fir_signature = sign_cms(extract, signer), sign_cms(fir, signer)
     try:
         content = verify_dcc(xml, [signer.certificate]).content
         verify_csv(extract, signature, [signer.certificate])
@@ -102,11 +113,8 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
             content.previous != link:
         raise SigningError(f"the signed DCC file does not hold version {number} as built; "
                            "nothing was issued")
-    files = {names.dcc_xml: xml, names.csv_extract: extract, names.csv_signature: signature,
-             names.workbook: workbook_bytes(version, ruleset),
-             names.json_export: export_json(version, companies),
-             names.fir_extract: fir, names.fir_signature: fir_signature}
-    files[names.web_page] = version_page(version, names.links(), companies)
+    files = {names.dcc_xml: xml, **unsigned, names.csv_signature: signature,
+             names.fir_signature: fir_signature}
     signed_manifest = sign_xml(manifest.build(number, version.label, files, now,
                                               names.restricted), signer)
     with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
@@ -119,3 +127,11 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
                                f"({exc.message}); nothing was issued") from exc
     files[names.manifest] = signed_manifest
     return files
+
+
+def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
+                 ruleset: Ruleset, companies: Mapping[str, str],
+                 fir_before: tuple[FirRecord, ...] = ()) -> dict[str, bytes]:
+    """{file name: bytes} for every file of the version, built and signed in one go."""
+    return sign_version(version, previous, signer,
+                        unsigned_files(version, ruleset, companies, fir_before))

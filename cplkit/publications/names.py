@@ -62,6 +62,26 @@ class IssuedFiles:
         return frozenset((self.fir_extract, self.fir_signature))
 
     @property
+    def staged_record(self) -> str:
+        """What approvers approved (four eyes): the staged files' digests, kept with the
+        version so the approvals can be checked again later."""
+        return f"staged-{self.version}.json"
+
+    @property
+    def staged_version(self) -> str:
+        """The version as it was staged and approved."""
+        return f"staged-version-{self.version}.json"
+
+    @property
+    def preparation(self) -> str:
+        """The preparer's signature over what was staged."""
+        return f"preparation-{self.version}.p7s"
+
+    def approval(self, index: int) -> str:
+        """The ``index``-th approval (from 1), a CMS signature over what was staged."""
+        return f"approval-{self.version}-{index}.p7s"
+
+    @property
     def manifest(self) -> str:
         """The signed list of every other file with its SHA-256."""
         return f"manifest-{self.version}.xml"

@@ -24,6 +24,7 @@ from cplkit.errors import RegistryError
 HEAD = "registry.json"
 TRUST = "trust.json"
 NAMES = "names.json"
+APPROVALS = "approvals.json"
 #: the signed statement of what is current, at the top of the registry
 STATEMENT = "latest.xml"
 VERSIONS = "versions"
@@ -255,6 +256,50 @@ def decode_trust(data: bytes, origin: str) -> list[TrustRecord]:
                                 hint="restore trust.json from a backup; trust a certificate "
                                      "only with 'cplkit trust add'")
     return records
+
+
+@dataclass(frozen=True, slots=True)
+class Approver:
+    """A certificate whose key may approve a staged version."""
+
+    sha256: str
+    key_sha256: str
+    subject: str
+    added: str
+    reason: str
+    pem: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalPolicy:
+    """How many approvals a publish needs, and from whom (approvals.json)."""
+
+    required: int
+    changed: str
+    reason: str
+    approvers: tuple[Approver, ...] = ()
+
+
+def encode_approvals(policy: ApprovalPolicy) -> bytes:
+    doc = {"format": "cplkit-approvals", "format_version": FORMAT_VERSION,
+           "required": policy.required, "changed": policy.changed, "reason": policy.reason,
+           "approvers": [{"sha256": a.sha256, "key_sha256": a.key_sha256, "subject": a.subject,
+                          "added": a.added, "reason": a.reason, "pem": a.pem}
+                         for a in policy.approvers]}
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def decode_approvals(data: bytes, origin: str) -> ApprovalPolicy:
+    doc = document(data, origin, "approvals.schema.json")
+    approvers = tuple(Approver(a["sha256"], a["key_sha256"], a["subject"], a["added"],
+                               a["reason"], a["pem"]) for a in doc["approvers"])
+    for i, approver in enumerate(approvers):
+        # as with trust.json: an approver counts only through the certificate it holds
+        if certificate_sha256(approver.pem) != approver.sha256:
+            raise RegistryError(f"{origin} is damaged: approver {i + 1} ({approver.subject}) "
+                                "does not hold the certificate its fingerprint names",
+                                hint="restore approvals.json from a backup")
+    return ApprovalPolicy(doc["required"], doc["changed"], doc["reason"], approvers)
 
 
 @dataclass(frozen=True, slots=True)

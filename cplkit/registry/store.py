@@ -26,20 +26,25 @@ from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
 from cplkit.errors import NotFound, RegistryBusy, RegistryError, UsageError
 from cplkit.registry.codec import (
+    APPROVALS,
     HEAD,
     NAMES,
     STATEMENT,
     TRUST,
     VERSION_FILE,
     VERSIONS,
+    ApprovalPolicy,
+    Approver,
     Head,
     Link,
     NameRecord,
     StoredVersion,
     TrustRecord,
+    decode_approvals,
     decode_names,
     decode_trust,
     decode_version,
+    encode_approvals,
     encode_names,
     encode_trust,
 )
@@ -180,6 +185,44 @@ class Registry:
         records.append(TrustRecord(fingerprint, subject, _now(), reason, pem))
         replace_durably(self.path / TRUST, encode_trust(records))
         return True
+
+    # -- four eyes --------------------------------------------------------------------------------
+    def approval_policy(self) -> ApprovalPolicy:
+        """Who may approve a staged version and how many approvals a publish needs (none,
+        for a registry without approvals.json)."""
+        path = self.path / APPROVALS
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.head()
+            return ApprovalPolicy(0, "", "")
+        except OSError as exc:
+            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return decode_approvals(data, str(path))
+
+    def add_approver(self, approver: Approver) -> bool:
+        """Let ``approver``'s key approve staged versions; False if it may already."""
+        self.head()
+        with exclusive_lock(self.path):
+            policy = self.approval_policy()
+            if any(a.key_sha256 == approver.key_sha256 for a in policy.approvers):
+                return False
+            replace_durably(self.path / APPROVALS, encode_approvals(ApprovalPolicy(
+                policy.required, policy.changed or _now(), policy.reason,
+                (*policy.approvers, approver))))
+            return True
+
+    def require_approvals(self, required: int, reason: str) -> None:
+        """From now on, a publish needs ``required`` approvals (0: none)."""
+        self.head()
+        with exclusive_lock(self.path):
+            policy = self.approval_policy()
+            if required > len(policy.approvers):
+                raise UsageError(f"{required} approvals cannot be given: the registry knows "
+                                 f"{len(policy.approvers)} approver(s)",
+                                 hint="add approvers first: cplkit trust approver CERT")
+            replace_durably(self.path / APPROVALS, encode_approvals(ApprovalPolicy(
+                required, _now(), reason, policy.approvers)))
 
     # -- the statement of what is current -------------------------------------------------------
     def statement(self) -> bytes | None:

@@ -1,0 +1,350 @@
+"""Four eyes: one person prepares a version, others approve it, and only then is it issued.
+
+A registry with an approval policy (``approvals.json``: approver certificates and how many
+approvals a version needs) refuses a one-step publish. Instead:
+
+1. ``prepare`` checks and merges the changes as a publish does, builds every unsigned file,
+   and stages them under ``staged/<id>/`` with the preparer's signature: nothing is signed for
+   the DCC, nothing is visible. The staged content has one digest (of its files' digests, the
+   base version and the version number) that everyone approves.
+2. ``approve`` checks the staged files against that digest and adds an approval: a detached
+   CMS signature over a short statement naming the digest.
+3. ``publish_staged`` issues the staged version only when enough valid approvals from distinct
+   approver keys are there, none by the preparer, all of this very content, and the staged
+   files still match it. The approvals are kept with the version, so they can be checked again.
+
+Statements are signed and checked with ``cplkit.signing.cms``; this module decides what counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from cplkit import __version__
+from cplkit.app.publish import next_version, previous_files
+from cplkit.app.rules import kept_rules
+from cplkit.app.trust import require_trusted, signer_record
+from cplkit.base.digest import file_sha256, sha256_hex
+from cplkit.core.ruleset import Ruleset
+from cplkit.errors import ApprovalError, CplkitError, RegistryBusy, UsageError, VerificationError
+from cplkit.intake.limits import DEFAULT_LIMITS, Limits
+from cplkit.publications.bundle import sign_version, signed_statement, unsigned_files
+from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
+from cplkit.publications.names import IssuedFiles
+from cplkit.registry import AbortEdit, Registry, StoredVersion
+from cplkit.registry.codec import ApprovalPolicy, decode_version, encode_version
+from cplkit.signing.certificates import load_certificates
+from cplkit.signing.cms import sign_cms, verify_cms
+from cplkit.signing.keys import Signer
+
+STAGED = "staged"
+RECORD = "staged.json"
+VERSION = "version.json"
+PREPARATION = "preparation.p7s"
+APPROVALS = "approvals"
+
+
+def key_sha256(certificate: x509.Certificate) -> str:
+    """The SHA-256 of a certificate's public key: one key is one approver, whatever its
+    certificates."""
+    return sha256_hex(certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A staged version: where it is, what it builds on, and the digest approvers sign."""
+
+    path: Path
+    base: str | None
+    version: str
+    digest: str
+    preparer: str  # the preparer's key SHA-256
+    files: dict[str, str]  # name -> SHA-256
+    record: bytes  # staged.json as written
+
+
+def statement(digest: str, version: str, base: str | None) -> bytes:
+    """What a preparer and each approver sign: this staged content, for this version."""
+    return (f"cplkit approval 1\nstaged {digest}\nversion {version}\nbase {base or '-'}\n"
+            ).encode()
+
+
+def _digest(base: str | None, version: str, files: dict[str, str]) -> str:
+    canonical = json.dumps({"base": base, "version": version, "files": files},
+                           sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _known_key(policy: ApprovalPolicy, registry: Registry, signer: Signer, what: str) -> None:
+    keys = {a.key_sha256 for a in policy.approvers}
+    keys |= {key_sha256(load_certificates(t.pem.encode(), "trust.json")[0])
+             for t in registry.trusted()}
+    if key_sha256(signer.certificate) not in keys:
+        raise ApprovalError(f"{signer.subject} is neither an approver nor a trusted signer of "
+                            f"the registry {registry.path}, so it cannot {what}",
+                            hint="add it with 'cplkit trust approver CERT --reason ...'")
+
+
+def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
+            issue_date: dt.date, preparer: Signer, *, base: str | None = None,
+            major: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, Staged | None]:
+    """Check and merge the changes, build every unsigned file and stage them for approval;
+    returns the publish outcome (findings, diff) and the staged version (None if stopped)."""
+    registry = Registry(registry_path)
+    staged: Staged | None = None
+    with registry.edit(base) as tx:
+        policy = registry.approval_policy()
+        _known_key(policy, registry, preparer, "prepare a version")
+        preparer.check_valid(dt.datetime.now(dt.UTC))
+        step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=False,
+                            major=major)
+        if step.version is None:
+            raise AbortEdit
+        version, number = step.version, str(step.version.number)
+        _, fir_before = previous_files(registry, step.current)
+        files = {**unsigned_files(version, ruleset, step.companies, fir_before),
+                 **kept_rules(ruleset, number)}
+        made_by = {"tool": "cplkit", "tool_version": __version__, "how": "publish",
+                   "ruleset": ruleset.id,
+                   "ruleset_sha256": ruleset.digest,
+                   "sources": [{"file": p.name, "sha256": file_sha256(p)} for p in change_files]}
+        previous = tx.head.latest
+        encoded = encode_version(version, None, made_by, {}, None)
+        files[VERSION] = encoded
+        digests = {name: sha256_hex(data) for name, data in sorted(files.items())}
+        base_number = previous.version if previous else None
+        digest = _digest(base_number, number, digests)
+        folder = registry.path / STAGED / digest[:16]
+        if folder.exists():
+            raise UsageError(f"this version is staged already: {folder}",
+                             hint=f"approve it with 'cplkit approve {folder}'")
+        record = json.dumps({"format": "cplkit-staged", "format_version": 1,
+                             "base": base_number, "version": number, "digest": digest,
+                             "prepared": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                             "preparer": {"subject": preparer.subject,
+                                          "sha256": preparer.fingerprint,
+                                          "key_sha256": key_sha256(preparer.certificate)},
+                             "files": digests}, indent=1).encode()
+        temporary = folder.with_name(f".tmp-{digest[:16]}")
+        shutil.rmtree(temporary, ignore_errors=True)
+        (temporary / APPROVALS).mkdir(parents=True)
+        for name, data in files.items():
+            (temporary / name).write_bytes(data)
+        (temporary / RECORD).write_bytes(record)
+        (temporary / PREPARATION).write_bytes(
+            sign_cms(statement(digest, number, base_number), preparer))
+        temporary.rename(folder)
+        staged = Staged(folder, base_number, number, digest, key_sha256(preparer.certificate),
+                        digests, record)
+        raise AbortEdit  # nothing of the registry's versions changes
+    return step.outcome, staged
+
+
+def read_staged(folder: Path) -> Staged:
+    """A staged version, its files checked against the digests it records and the digest
+    recomputed: a file changed since it was staged is refused."""
+    try:
+        record = (folder / RECORD).read_bytes()
+        doc = json.loads(record)
+        files = {str(k): str(v) for k, v in doc["files"].items()}
+        base, number, digest = doc["base"], str(doc["version"]), str(doc["digest"])
+        preparer = str(doc["preparer"]["key_sha256"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{folder} is not a staged version ({exc})",
+                         hint="name the directory 'cplkit publish --prepare' printed") from None
+    if _digest(base, number, files) != digest:
+        raise ApprovalError(f"{folder / RECORD} does not add up to the digest it records: it "
+                            "was changed after it was staged", hint="prepare the version again")
+    on_disk = {p.name for p in folder.iterdir() if p.is_file()} - {RECORD, PREPARATION}
+    if on_disk != set(files):
+        raise ApprovalError(f"{folder} holds other files than were staged: "
+                            f"{', '.join(sorted(on_disk ^ set(files)))}",
+                            hint="prepare the version again")
+    for name, expected in files.items():
+        if file_sha256(folder / name) != expected:
+            raise ApprovalError(f"the staged file {name} changed after it was staged (its "
+                                "SHA-256 is not the one approved)",
+                                hint="prepare the version again; approvals of the old content "
+                                     "do not carry over")
+    return Staged(folder, base, number, digest, preparer, files, record)
+
+
+def _registry_of(folder: Path) -> Registry:
+    if folder.parent.name != STAGED:
+        raise UsageError(f"{folder} is not in a registry's {STAGED}/ directory",
+                         hint="name the directory 'cplkit publish --prepare' printed")
+    return Registry(folder.parent.parent)
+
+
+def approve(folder: Path, approver: Signer) -> Path:
+    """Add ``approver``'s approval of the staged content; returns the approval's file."""
+    staged = read_staged(folder)
+    registry = _registry_of(folder)
+    policy = registry.approval_policy()
+    mine = key_sha256(approver.certificate)
+    if mine not in {a.key_sha256 for a in policy.approvers}:
+        raise ApprovalError(f"{approver.subject} is not an approver of the registry "
+                            f"{registry.path}", hint="add it with 'cplkit trust approver CERT'")
+    if mine == staged.preparer:
+        raise ApprovalError("the preparer cannot approve the version they prepared: that is "
+                            "what four eyes means", hint="ask another approver")
+    approver.check_valid(dt.datetime.now(dt.UTC))
+    path = folder / APPROVALS / f"{mine[:16]}.p7s"
+    if path.exists():
+        raise UsageError(f"{approver.subject} has approved this staged version already "
+                         f"({path.name})")
+    path.write_bytes(sign_cms(statement(staged.digest, staged.version, staged.base), approver))
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    """The approvals that count: each approver's key SHA-256 and certificate."""
+
+    keys: tuple[str, ...]
+    certificates: tuple[x509.Certificate, ...]
+    files: tuple[Path, ...]
+
+
+def check_approvals(staged: Staged, approvals: Sequence[Path],
+                    policy: ApprovalPolicy) -> Approved:
+    """Whether ``approvals`` let ``staged`` be issued under ``policy`` (its preparer checked
+    already); each reason to refuse is its own message."""
+    signed = statement(staged.digest, staged.version, staged.base)
+    approvers = {a.key_sha256: a for a in policy.approvers}
+    certificates = [load_certificates(a.pem.encode(), "approvals.json")[0]
+                    for a in policy.approvers]
+    preparer = staged.preparer
+    seen: dict[str, Path] = {}
+    kept: list[x509.Certificate] = []
+    for path in approvals:
+        try:
+            certificate = verify_cms(signed, path.read_bytes(), certificates)
+        except VerificationError as exc:
+            raise ApprovalError(f"{path.name} is not an approval of this staged content by an "
+                                f"approver ({exc.message})",
+                                hint="remove it; approvals of other content never count") \
+                from None
+        key = key_sha256(certificate)
+        if key not in approvers:
+            raise ApprovalError(f"{path.name} is signed by {certificate.subject.rfc4514_string()}"
+                                ", who is not an approver")
+        if key == preparer:
+            raise ApprovalError(f"{path.name} is an approval by the preparer: it does not count",
+                                hint="ask another approver")
+        if key in seen:
+            raise ApprovalError(f"{path.name} and {seen[key].name} are approvals by the same key "
+                                f"({approvers[key].subject}): one key approves once",
+                                hint="ask another approver")
+        seen[key] = path
+        kept.append(certificate)
+    if len(seen) < policy.required:
+        raise ApprovalError(f"{len(seen)} of the {policy.required} approvals needed from "
+                            "distinct approvers", hint=f"approvers run 'cplkit approve "
+                                                      f"{staged.path}'")
+    return Approved(tuple(seen), tuple(kept), tuple(seen.values()))
+
+
+def publish_staged(folder: Path, signer: Signer, *,
+                   next_update: dt.timedelta = DEFAULT_NEXT_UPDATE) -> StoredVersion:
+    """Issue a staged version once its approvals allow it: signed now, approvals kept."""
+    registry = _registry_of(folder)
+    staged = read_staged(folder)
+    try:
+        with registry.edit(staged.base) as tx:
+            latest = tx.head.latest
+            if (latest.version if latest else None) != staged.base:
+                raise RegistryBusy(f"the registry's latest version is now "
+                                   f"{latest.version if latest else 'none'}")
+            require_trusted(registry, signer)
+            policy = registry.approval_policy()
+            approvals = sorted((folder / APPROVALS).glob("*.p7s"))
+            preparation = (folder / PREPARATION).read_bytes()
+            _check_preparer(registry, staged, preparation, policy)
+            approved = check_approvals(staged, approvals, policy)
+            stored = decode_version((folder / VERSION).read_bytes(), str(folder / VERSION))
+            version = stored.version
+            names = IssuedFiles(staged.version)
+            kept = {name: (folder / name).read_bytes() for name in staged.files
+                    if name != VERSION}
+            previous, _ = previous_files(registry, tx.read_latest())
+            rules = {names.ruleset: kept.pop(names.ruleset)}
+            files = {**sign_version(version, previous, signer, kept), **rules,
+                     names.staged_record: staged.record,
+                     names.staged_version: (folder / VERSION).read_bytes(),
+                     names.preparation: preparation,
+                     **{names.approval(i): path.read_bytes()
+                        for i, path in enumerate(approved.files, start=1)}}
+            current = signed_statement(version, files[names.dcc_xml], signer, next_update)
+            tx.issue(version, how="publish", ruleset=stored.made_by.get("ruleset"),
+                     ruleset_sha256=str(stored.made_by.get("ruleset_sha256") or ""),
+                     sources=[(s["file"], s["sha256"])
+                              for s in stored.made_by.get("sources", [])],
+                     files=files, signer=signer_record(signer), statement=current.data)
+    except RegistryBusy as exc:
+        raise RegistryBusy(f"{exc.message} (the staged version was prepared on "
+                           f"{staged.base or 'an empty registry'})",
+                           hint="prepare it again on the latest version") from None
+    assert tx.issued is not None
+    shutil.rmtree(folder, ignore_errors=True)
+    return tx.issued
+
+
+def _check_preparer(registry: Registry, staged: Staged, preparation: bytes,
+                    policy: ApprovalPolicy) -> None:
+    """The preparation must be signed by the key the record names, and a known one."""
+    known = [load_certificates(a.pem.encode(), "approvals.json")[0] for a in policy.approvers]
+    known += [load_certificates(t.pem.encode(), "trust.json")[0] for t in registry.trusted()]
+    try:
+        certificate = verify_cms(statement(staged.digest, staged.version, staged.base),
+                                 preparation, known)
+    except (VerificationError, CplkitError) as exc:
+        raise ApprovalError(f"the preparer's signature of {staged.path} does not verify "
+                            f"({exc.message})", hint="prepare the version again") from None
+    if key_sha256(certificate) != staged.preparer:
+        raise ApprovalError("the staged record names another preparer than the one who signed "
+                            "it", hint="prepare the version again")
+
+
+
+def kept_approvals(registry_path: Path, version: str) -> Approved:
+    """Check again, later, the approvals an issued version keeps: the staged record, the
+    files issued with the version against the digests approved, the preparer and each
+    approval, under the registry's approval policy now."""
+    registry = Registry(registry_path)
+    stored = registry.read(version)
+    names = IssuedFiles(version)
+    if names.staged_record not in stored.files:
+        raise ApprovalError(f"version {version} was issued without approvals")
+    record = registry.file(stored, names.staged_record)
+    doc = json.loads(record)
+    files = {str(k): str(v) for k, v in doc["files"].items()}
+    staged = Staged(registry.path / "versions" / version, doc["base"], str(doc["version"]),
+                    str(doc["digest"]), str(doc["preparer"]["key_sha256"]), files, record)
+    if _digest(staged.base, staged.version, files) != staged.digest:
+        raise ApprovalError(f"the staged record of {version} does not add up to its digest")
+    for name, digest in files.items():
+        issued = names.staged_version if name == VERSION else name
+        if stored.files.get(issued) != digest:
+            raise ApprovalError(f"{issued} of version {version} is not the file that was "
+                                "approved")
+    policy = registry.approval_policy()
+    _check_preparer(registry, staged, registry.file(stored, names.preparation), policy)
+    approvals = []
+    index = 1
+    while names.approval(index) in stored.files:
+        registry.file(stored, names.approval(index))  # checked against its recorded digest
+        approvals.append(registry.path / "versions" / version / names.approval(index))
+        index += 1
+    return check_approvals(staged, approvals, policy)

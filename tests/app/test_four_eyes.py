@@ -1,0 +1,176 @@
+"""Four eyes: a registry that requires approvals issues a version only when enough approvers
+other than its preparer approved exactly the staged content. Each attack fails for its own
+reason, and nothing is issued."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cplkit.app.staging import kept_approvals
+from cplkit.cli import cli
+from tests.conftest import SAMPLES, xmlsec1_verify
+
+FORM = SAMPLES / "valid" / "form-ppmid.xlsx"
+OTHER_FORM = SAMPLES / "valid" / "form-gas-smart-meter.xlsx"
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+@dataclass(frozen=True)
+class People:
+    root: Path
+
+    def keys(self, who: str) -> list[str]:
+        return ["--key", str(self.root / who / "key.pem"), "--cert",
+                str(self.root / who / "cert.pem")]
+
+    def cert(self, who: str) -> Path:
+        return self.root / who / "cert.pem"
+
+
+@pytest.fixture(scope="module")
+def people(tmp_path_factory: pytest.TempPathFactory) -> People:
+    root = tmp_path_factory.mktemp("people")
+    for who in ("signer", "preparer", "alice", "bob", "mallory"):
+        assert run("keygen", "--out", root / who)[0] == 0
+    return People(root)
+
+
+@pytest.fixture
+def registry(tmp_path: Path, people: People) -> Path:
+    path = tmp_path / "registry"
+    code, out = run("init", "-r", path, "--cert", people.cert("signer"),
+                    *(arg for who in ("preparer", "alice", "bob")
+                      for arg in ("--approver", people.cert(who))), "--approvals", "2")
+    assert code == 0 and "each version needs 2 approval(s) from 3 approver(s)" in out, out
+    return path
+
+
+def prepare(registry: Path, people: People, form: Path = FORM) -> Path:
+    code, out = run("publish", "--prepare", "-r", registry, "--as-of", "2026-11-23",
+                    *people.keys("preparer"), form)
+    assert code == 0, out
+    staged = Path(out.split(" at ", 1)[1].split("\n", 1)[0])
+    assert staged.is_dir() and not (registry / "versions" / "1.0").exists()
+    return staged
+
+
+def approve(staged: Path, people: People, who: str) -> tuple[int, str]:
+    return run("approve", staged, *people.keys(who))
+
+
+def issue(staged: Path, registry: Path, people: People) -> tuple[int, str]:
+    return run("publish", "--staged", staged, "-r", registry, *people.keys("signer"))
+
+
+def nothing_issued(registry: Path) -> bool:
+    return not (registry / "versions" / "1.0").exists()
+
+
+def test_prepare_approve_publish(registry: Path, people: People) -> None:
+    code, out = run("publish", "-r", registry, *people.keys("signer"), FORM)
+    assert code == 8 and "requires 2 approval(s)" in out  # one person cannot publish alone
+    staged = prepare(registry, people)
+    assert approve(staged, people, "alice")[0] == 0
+    assert approve(staged, people, "bob")[0] == 0
+    code, out = issue(staged, registry, people)
+    assert code == 0 and "issued Version 1.0" in out, out
+    assert not staged.exists()
+    version = registry / "versions" / "1.0"
+    assert xmlsec1_verify(version / "cpl-1.0.xml", people.cert("signer")).returncode == 0
+    # the approvals are kept with the version, and check out again later
+    approved = kept_approvals(registry, "1.0")
+    assert len(approved.keys) == 2
+    assert {c.subject for c in approved.certificates} == {
+        c.subject for c in (approved.certificates[0], approved.certificates[1])}
+    code, out = run("verify", version / "cpl-1.0.xml", "--latest", registry / "latest.xml",
+                    "--trust", people.cert("signer"))
+    assert code == 0, out
+
+
+def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
+    staged = prepare(registry, people)
+    code, out = approve(staged, people, "preparer")
+    assert code == 8 and "the preparer cannot approve" in out
+    # nor by slipping a signature of theirs in among the approvals
+    assert approve(staged, people, "alice")[0] == 0
+    from cplkit.app.staging import read_staged, statement
+    from cplkit.signing.cms import sign_cms
+    from cplkit.signing.keys import load_signer
+
+    made = read_staged(staged)
+    preparer = load_signer(people.root / "preparer" / "key.pem", people.cert("preparer"), None,
+                           None)
+    (staged / "approvals" / "mine.p7s").write_bytes(
+        sign_cms(statement(made.digest, made.version, made.base), preparer))
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "an approval by the preparer" in out and nothing_issued(registry)
+
+
+def test_two_approvals_by_one_key_count_once(registry: Path, people: People) -> None:
+    staged = prepare(registry, people)
+    assert approve(staged, people, "alice")[0] == 0
+    code, out = approve(staged, people, "alice")
+    assert code == 2 and "has approved this staged version already" in out
+    first = next((staged / "approvals").iterdir())
+    shutil.copyfile(first, staged / "approvals" / "copy.p7s")
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "approvals by the same key" in out and nothing_issued(registry)
+
+
+def test_an_approval_of_other_content_does_not_count(registry: Path, people: People) -> None:
+    other = prepare(registry, people, OTHER_FORM)
+    assert approve(other, people, "bob")[0] == 0
+    staged = prepare(registry, people)
+    assert approve(staged, people, "alice")[0] == 0
+    shutil.copyfile(next((other / "approvals").iterdir()), staged / "approvals" / "bob.p7s")
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "is not an approval of this staged content" in out
+    assert nothing_issued(registry)
+
+
+def test_a_staged_file_changed_after_approval(registry: Path, people: People) -> None:
+    staged = prepare(registry, people)
+    assert approve(staged, people, "alice")[0] == 0
+    assert approve(staged, people, "bob")[0] == 0
+    extract = staged / "cpl-1.0.csv"
+    extract.write_bytes(extract.read_bytes().replace(b"Current", b"Current "))
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "cpl-1.0.csv changed after it was staged" in out
+    assert nothing_issued(registry)
+
+
+def test_too_few_approvals_and_an_outsider(registry: Path, people: People) -> None:
+    staged = prepare(registry, people)
+    assert approve(staged, people, "alice")[0] == 0
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "1 of the 2 approvals" in out
+    code, out = approve(staged, people, "mallory")
+    assert code == 8 and "is not an approver" in out
+    assert nothing_issued(registry)
+
+
+def test_a_staged_version_the_registry_moved_past(registry: Path, people: People) -> None:
+    first, second = prepare(registry, people), prepare(registry, people, OTHER_FORM)
+    for staged in (first, second):
+        for who in ("alice", "bob"):
+            assert approve(staged, people, who)[0] == 0
+    assert issue(first, registry, people)[0] == 0
+    code, out = issue(second, registry, people)
+    assert code == 5 and "prepare it again on the latest version" in out
+    assert not (registry / "versions" / "1.1").exists()
+
+
+def test_without_a_threshold_publishing_works_as_before(tmp_path: Path, people: People) -> None:
+    registry = tmp_path / "plain"
+    assert run("init", "-r", registry, "--cert", people.cert("signer"))[0] == 0
+    code, out = run("publish", "-r", registry, *people.keys("signer"), FORM)
+    assert code == 0, out
