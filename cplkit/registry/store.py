@@ -160,17 +160,22 @@ class Registry:
         return lines
 
     # -- trust ----------------------------------------------------------------------------------
-    def trusted(self) -> list[TrustRecord]:
-        path = self.path / TRUST
-        if not path.exists():
-            self.head()  # a registry may trust nothing yet; a directory that is none is an error
-            return []
+    def _optional(self, name: str) -> bytes | None:
+        """One of the registry's own files that may not exist yet (None: not yet); a
+        directory that is no registry at all is the clear error."""
+        path = self.path / name
         try:
-            data = path.read_bytes()
+            return path.read_bytes()
+        except FileNotFoundError:
+            self.head()
+            return None
         except OSError as exc:
-            raise RegistryError(f"{path} is damaged: {exc}",
+            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}",
                                 hint="restore the registry from a backup") from exc
-        return decode_trust(data, str(path))
+
+    def trusted(self) -> list[TrustRecord]:
+        data = self._optional(TRUST)  # a registry may trust nothing yet
+        return [] if data is None else decode_trust(data, str(self.path / TRUST))
 
     def add_trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
         """Trust a signing certificate from now on (under the lock); False if already trusted."""
@@ -190,15 +195,9 @@ class Registry:
     def approval_policy(self) -> ApprovalPolicy:
         """Who may approve a staged version and how many approvals a publish needs (none,
         for a registry without approvals.json)."""
-        path = self.path / APPROVALS
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            self.head()
-            return ApprovalPolicy(0, "", "")
-        except OSError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        return decode_approvals(data, str(path))
+        data = self._optional(APPROVALS)
+        return ApprovalPolicy(0, "", "") if data is None else \
+            decode_approvals(data, str(self.path / APPROVALS))
 
     def add_approver(self, approver: Approver) -> bool:
         """Let ``approver``'s key approve staged versions; False if it may already."""
@@ -225,18 +224,6 @@ class Registry:
                 required, _now(), reason, policy.approvers)))
 
     # -- the statement of what is current -------------------------------------------------------
-    def statement(self) -> bytes | None:
-        """The signed latest.xml as it is (None before the first publish that wrote one); the
-        reader verifies it: its signature is what makes it trustworthy."""
-        path = self.path / STATEMENT
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            self.head()
-            return None
-        except OSError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
     def replace_statement(self, version: str, data: bytes) -> None:
         """Put a freshly signed statement for ``version`` in place, under the lock, if that is
         still the latest version (a publish in between wins)."""
@@ -251,16 +238,8 @@ class Registry:
     # -- the names register ---------------------------------------------------------------------
     def name_changes(self) -> list[NameRecord]:
         """Every change made to the names register, oldest first."""
-        path = self.path / NAMES
-        if not path.exists():
-            self.head()  # no names yet is a state of a registry; no registry is an error
-            return []
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}",
-                                hint="restore the registry from a backup") from exc
-        return decode_names(data, str(path))
+        data = self._optional(NAMES)
+        return [] if data is None else decode_names(data, str(self.path / NAMES))
 
     def companies(self) -> dict[str, str]:
         """Company name by manufacturer id, as the latest change to each says."""

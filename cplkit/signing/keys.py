@@ -1,9 +1,9 @@
 """Signers: who signs a CPL version, behind one interface, and the keys behind them.
 
 A ``Signer`` carries its certificate and chain and offers a private key object in the
-``cryptography`` interface. ``KeyFileSigner`` holds a key loaded from a PEM or PKCS#12 file; a key
-held in a hardware token plugs in as another ``Signer`` whose key object asks the token to sign,
-without the code that builds publications changing. Every key is held to the signing policy
+``cryptography`` interface. ``KeySigner`` holds such a key object: one loaded from a PEM or
+PKCS#12 file, or one that asks a hardware token to sign (``cplkit.signing.pkcs11``), without the
+code that builds publications changing. Every key is held to the signing policy
 (curve, size) and must match its certificate. Key material and passphrases never reach a message,
 a log or a file cplkit writes (``generate_throwaway`` excepted: it makes a key for trying out).
 """
@@ -69,8 +69,9 @@ class Signer(ABC):
 
 
 @dataclass(frozen=True)
-class KeyFileSigner(Signer):
-    """A key loaded from a file, with its certificate and chain. The key is never in its repr."""
+class KeySigner(Signer):
+    """A key object (from a file, or in a token) with its certificate and chain. The key is
+    never in its repr."""
 
     key: PrivateKey = field(repr=False)
     cert: x509.Certificate
@@ -111,7 +112,7 @@ def _check_key(key: Any, origin: str, policy: SigningPolicy) -> PrivateKey:
 
 def load_signer(key_path: Path, cert_path: Path | None, chain_path: Path | None,
                 passphrase: bytes | None, *,
-                policy: SigningPolicy = DEFAULT_POLICY) -> KeyFileSigner:
+                policy: SigningPolicy = DEFAULT_POLICY) -> KeySigner:
     """Load a PEM key (encrypted or not) with its certificate, or a PKCS#12 file."""
     data = _read(key_path, "key")
     certificate: x509.Certificate | None = None
@@ -152,7 +153,7 @@ def load_signer(key_path: Path, cert_path: Path | None, chain_path: Path | None,
         raise SigningError("the key does not belong to the certificate "
                            f"{certificate.subject.rfc4514_string()}",
                            hint="pass the certificate issued for this key")
-    return KeyFileSigner(key, certificate, tuple(chain))
+    return KeySigner(key, certificate, tuple(chain))
 
 
 def generate_throwaway(days: int = 365) -> tuple[bytes, bytes]:

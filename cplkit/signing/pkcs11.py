@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from cplkit.errors import SigningError, UsageError
-from cplkit.signing.keys import PrivateKey, Signer
+from cplkit.signing.keys import KeySigner
 from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 
 SCHEME = "pkcs11:"
@@ -179,30 +179,9 @@ class TokenKey(ec.EllipticCurvePrivateKey):
         _unsupported()
 
 
-@dataclass(frozen=True)
-class TokenSigner(Signer):
-    """A certificate and chain whose key is in a token."""
-
-    key: TokenKey = field(repr=False)
-    cert: x509.Certificate
-    intermediates: tuple[x509.Certificate, ...] = ()
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self.cert
-
-    @property
-    def chain(self) -> tuple[x509.Certificate, ...]:
-        return self.intermediates
-
-    @property
-    def private_key(self) -> PrivateKey:
-        return self.key
-
-
 def open_token_signer(uri_text: str, module: Path, pin: str, certificate: x509.Certificate,
                       chain: tuple[x509.Certificate, ...] = (), *,
-                      policy: SigningPolicy = DEFAULT_POLICY) -> TokenSigner:
+                      policy: SigningPolicy = DEFAULT_POLICY) -> KeySigner:
     """The signer whose key the URI names in the token ``module`` opens, held to the policy
     and proved to be the certificate's key before anything is signed."""
     uri = parse_uri(uri_text)
@@ -227,5 +206,5 @@ def open_token_signer(uri_text: str, module: Path, pin: str, certificate: x509.C
                            f"{certificate.subject.rfc4514_string()}",
                            hint="pass the certificate issued for the token's key") from None
     decode_dss_signature(signature)  # well formed, or the token answered nonsense
-    return TokenSigner(key, certificate, chain)
+    return KeySigner(key, certificate, chain)
 

@@ -22,7 +22,7 @@ from cplkit.core import model as m
 from cplkit.core.validate import Validator
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.publications import dccxml
-from cplkit.signing.keys import KeyFileSigner
+from cplkit.signing.keys import KeySigner
 from cplkit.signing.xmldsig import sign_xml
 from tests.conftest import XMLSEC1, xmlsec1_verify
 from tests.core.entries import valid_gas
@@ -70,7 +70,7 @@ def version() -> m.CplVersion:
 
 def signed_file(tmp_path: Path, key: Any, cert: x509.Certificate, signed_at: dt.datetime,
                 chain: tuple[x509.Certificate, ...] = ()) -> Path:
-    data = sign_xml(dccxml.build(version(), None, signed_at), KeyFileSigner(key, cert, chain))
+    data = sign_xml(dccxml.build(version(), None, signed_at), KeySigner(key, cert, chain))
     path = tmp_path / "cpl-1.0.xml"
     path.write_bytes(data)
     return path
@@ -187,7 +187,7 @@ def test_a_cms_attribute_without_a_value_is_a_finding(tmp_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = certificate(key, start=NOW - DAY, end=NOW + DAY)
     data = b"Version,Entry.number\r\n"
-    info = cms.ContentInfo.load(sign_cms(data, KeyFileSigner(key, cert)))
+    info = cms.ContentInfo.load(sign_cms(data, KeySigner(key, cert)))
     attributes = info["content"]["signer_infos"][0]["signed_attrs"]
     attributes[0]["values"] = cms.SetOfContentType([])
     (tmp_path / "x.csv").write_bytes(data)
