@@ -30,7 +30,6 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from cplkit import __version__
 from cplkit.app.publish import next_version, previous_files
 from cplkit.app.rules import kept_rules
 from cplkit.app.trust import require_trusted, signer_record
@@ -43,6 +42,7 @@ from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import AbortEdit, Registry, StoredVersion
 from cplkit.registry.codec import ApprovalPolicy, decode_version, encode_version
+from cplkit.registry.transaction import made_by_record
 from cplkit.signing.certificates import load_certificates
 from cplkit.signing.cms import sign_cms, verify_cms
 from cplkit.signing.keys import Signer
@@ -115,10 +115,8 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         _, fir_before = previous_files(registry, step.current)
         files = {**unsigned_files(version, ruleset, step.companies, fir_before),
                  **kept_rules(ruleset, number)}
-        made_by = {"tool": "cplkit", "tool_version": __version__, "how": "publish",
-                   "ruleset": ruleset.id,
-                   "ruleset_sha256": ruleset.digest,
-                   "sources": [{"file": p.name, "sha256": file_sha256(p)} for p in change_files]}
+        made_by = made_by_record("publish", ruleset.id, ruleset.digest,
+                                 [(p.name, file_sha256(p)) for p in change_files])
         previous = tx.head.latest
         encoded = encode_version(version, None, made_by, {}, None)
         files[VERSION] = encoded

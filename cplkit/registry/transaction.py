@@ -99,6 +99,14 @@ class StagedVersion:
     statement: bytes | None = None
 
 
+def made_by_record(how: str, ruleset: str | None, ruleset_sha256: str,
+                   sources: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """How a version was made, as its version.json records it."""
+    return {"tool": "cplkit", "tool_version": __version__, "how": how, "ruleset": ruleset,
+            "ruleset_sha256": ruleset_sha256,
+            "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
+
+
 @dataclass(slots=True)
 class Transaction:
     """Stages one new version; ``Registry.edit`` commits it when the block ends normally."""
@@ -128,9 +136,7 @@ class Transaction:
         if latest is not None and not version.number.follows(
                 m.VersionNumber.parse(latest.version)):
             raise RegistryError(f"version {version.number} does not follow {latest.version}")
-        made_by = {"tool": "cplkit", "tool_version": __version__, "how": how,
-                   "ruleset": ruleset, "ruleset_sha256": ruleset_sha256,
-                   "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
+        made_by = made_by_record(how, ruleset, ruleset_sha256, sources)
         self.staged = StagedVersion(version, made_by, dict(files or {}), signer, statement)
 
     def commit(self) -> None:
