@@ -149,3 +149,18 @@ def _every_signed_file_passes_independent_verification(
             bundle.write_text("".join(c.read_text() for c in certs))
             done = openssl_cms_verify(signature.with_suffix(""), signature, bundle)
             assert done.returncode == 0, f"openssl rejects {signature}: {done.stderr}"
+
+
+@pytest.fixture(params=["libxmlsec1", "signxml"])
+def both_engines(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a verification test with each engine that checks XML signatures: libxmlsec1 (via
+    python-xmlsec, the fast path) and signxml (the fallback when the two libxml2 differ)."""
+    from cplkit.signing import xmldsig
+
+    if request.param == "signxml":
+        monkeypatch.setattr(xmldsig, "_xmlsec", lambda: None)
+    elif xmldsig._xmlsec() is None:
+        if os.environ.get("CI"):
+            pytest.fail("python-xmlsec is missing or runs on another libxml2 than lxml in CI")
+        pytest.skip("python-xmlsec is not installed, or runs on another libxml2 than lxml")
+    return str(request.param)

@@ -109,7 +109,7 @@ def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
     except VerificationError as exc:
         raise SigningError(f"the signed files of version {number} did not verify ({exc.message});"
                            " nothing was issued") from exc
-    if str(content.number) != number or len(content.entries) != len(version.entries) or \
+    if str(content.number) != number or content.entry_count != len(version.entries) or \
             content.previous != link:
         raise SigningError(f"the signed DCC file does not hold version {number} as built; "
                            "nothing was issued")

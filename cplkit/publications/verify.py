@@ -84,7 +84,7 @@ def verify_dcc(data: bytes, trusted: Sequence[x509.Certificate], *,
     checked = verify_enveloped(data, trusted, at, dccxml.Q + "CentralProductsList",
                                "CPL DCC file", dccxml.schema_errors)
     content = dccxml.read_signed(checked.element)
-    if int(checked.element.find(dccxml.Q + "Entries").get("count")) != len(content.entries):
+    if int(content.signed_entries.get("count")) != content.entry_count:
         raise fail("schema", "the entry count does not match the entries")
     return VerifiedDcc(sha256_hex(data), checked.signer, content)
 

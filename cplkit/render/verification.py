@@ -30,7 +30,7 @@ def verification_summary(r: Verified, file: Path, *, previous: Path | None = Non
         content = r.content
         return {"file": str(file), "kind": "dcc-xml", "valid": True,
                 "version": str(content.number), "label": content.label,
-                "issue_date": content.issue_date.isoformat(), "entries": len(content.entries),
+                "issue_date": content.issue_date.isoformat(), "entries": content.entry_count,
                 "previous": content.previous[0] if content.previous else None,
                 "chain_checked": previous is not None,
                 "current_until": _utc(statement.content.next_update) if statement else None,
@@ -65,7 +65,7 @@ def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | N
     if isinstance(r, VerifiedDcc):
         content = r.content
         return (f"{file}: valid, {content.label}, "
-                f"{plural(len(content.entries), 'entry', 'entries')}, signed by "
+                f"{plural(content.entry_count, 'entry', 'entries')}, signed by "
                 f"{r.signer_name}" + (f"; follows {previous}" if previous else "")
                 + (f"; current (latest.xml, next update by "
                    f"{statement.content.next_update:%Y-%m-%d %H:%M} UTC)" if statement else ""))

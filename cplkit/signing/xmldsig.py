@@ -143,8 +143,53 @@ def verify_enveloped(data: bytes, trusted: Sequence[x509.Certificate], at: dt.da
     signer = trusted_signer(embedded, trusted, when)
     check_public_key(signer, policy)
     valid_when_signed(signer, when)
-    signed = _check_signature(data, signer, policy, when)
+    engine = _xmlsec()
+    signed = (_check_with_xmlsec(engine, root, signer) if engine is not None
+              else _check_signature(data, signer, policy, when))
     return SignedXml(signed, signer)
+
+
+def _xmlsec() -> Any:
+    """python-xmlsec, when it is installed and runs on the same libxml2 as lxml (it works on
+    lxml's trees, so the two must agree); None otherwise, and signxml checks the signature."""
+    try:
+        import xmlsec
+        from lxml import etree
+    except ImportError:
+        return None
+    if tuple(xmlsec.get_libxml_version()) != tuple(etree.LIBXML_VERSION):
+        return None
+    return xmlsec
+
+
+def _check_with_xmlsec(xmlsec: Any, root: Any, signer: x509.Certificate) -> Any:
+    """The signature checked by libxmlsec1, the library behind xmlsec1, on the tree already
+    parsed and held to every structural check above: one signature, the last child, one
+    reference to the whole document with the enveloped-signature and exclusive c14n transforms
+    only. Only the algorithms cplkit signs with are enabled, and the key is the signer's
+    (already judged trusted), so nothing in the file chooses a key. Being the whole document,
+    the root is what was signed."""
+    from cryptography.hazmat.primitives import serialization
+
+    constants = xmlsec.constants
+    context = xmlsec.SignatureContext()
+    context.key = xmlsec.Key.from_memory(signer.public_bytes(serialization.Encoding.PEM),
+                                         constants.KeyDataFormatCertPem)
+    for transform in (constants.TransformExclC14N, constants.TransformEnveloped,
+                      constants.TransformSha256):
+        context.enable_reference_transform(transform)
+    for transform in (constants.TransformExclC14N, constants.TransformEcdsaSha256,
+                      constants.TransformRsaSha256):
+        context.enable_signature_transform(transform)
+    try:
+        context.verify(root[-1])
+    except xmlsec.VerificationError:
+        raise fail("signature", "the signature does not match the content: the file was "
+                   "changed after it was signed",
+                   hint="do not load this file; fetch the original again") from None
+    except xmlsec.Error as exc:
+        raise fail("structure", f"the signature cannot be checked: {exc}") from None
+    return root
 
 
 #: what an enveloped signature cplkit makes holds, element by element: nothing else may be there

@@ -26,7 +26,8 @@ from cplkit.registry import Registry
 from tests.conftest import SAMPLES, XMLSEC1, openssl_cms_verify, xmlsec1_verify
 from tests.core.entries import valid_gas
 
-pytestmark = pytest.mark.tampered
+#: files here are altered on purpose; every verdict holds for both signature engines
+pytestmark = [pytest.mark.tampered, pytest.mark.usefixtures("both_engines")]
 
 
 @pytest.fixture(scope="module")
