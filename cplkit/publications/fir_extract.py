@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from cplkit.base import resources
 from cplkit.core import model as m
 from cplkit.core.fir import FirRecord
@@ -32,6 +30,8 @@ def build(version: m.CplVersion, records: tuple[FirRecord, ...]) -> bytes:
 
 def problem(data: bytes) -> str | None:
     """Why ``data`` is not a FIR extract (None: it is one)."""
+    from jsonschema import Draft202012Validator  # on first use: verify starts faster without
+
     try:
         doc: Any = json.loads(data)
     except ValueError as exc:
