@@ -87,6 +87,24 @@ def test_good_files_verify_with_cplkit_xmlsec1_and_openssl(
         assert code == 0 and "valid CSV extract" in out
 
 
+def test_the_entries_read_back_are_the_ones_issued(signed: Path,
+                                                   signing_keys: tuple[Path, Path]) -> None:
+    """What a verified DCC file says, entry by entry, read only from the signed element."""
+    from cplkit.core import model as m
+    from cplkit.publications.verify import verify_dcc
+    from cplkit.signing.certificates import load_certificates
+
+    stored = Registry(signed).read("1.1")
+    trusted = load_certificates(signing_keys[1].read_bytes(), "cert")
+    content = verify_dcc(Registry(signed).file(stored, "cpl-1.1.xml"), trusted).content
+    read = content.entries()
+    assert content.entry_count == len(read) == len(stored.version.entries)
+    for entry, issued in zip(read, stored.version.entries, strict=True):
+        assert entry.number == issued.number and entry.status == issued.status
+        assert entry.get(m.FIRMWARE_VERSION) == issued.get(m.FIRMWARE_VERSION)
+        assert entry.get(m.CPA_EXPIRY) == issued.get(m.CPA_EXPIRY)
+
+
 def test_the_chain_names_the_previous_file(signed: Path) -> None:
     stored = Registry(signed).read("1.1")
     xml = Registry(signed).file(stored, "cpl-1.1.xml")
