@@ -344,6 +344,48 @@ case("trust approvals", 4)(lambda w, t: invoke("trust", "approvals", "1", "-r", 
                                                "--reason", "none"))
 
 
+# the site and the notice ------------------------------------------------------------------
+case("site", 0)(lambda w, t: invoke("site", "-r", w.registry, "--out", t / "site"))
+
+
+@case("site", 2)
+def _site_over_a_folder(w: World, t: Path) -> tuple[int, str]:
+    (t / "mine").mkdir()
+    (t / "mine" / "notes.txt").write_text("mine")
+    return invoke("site", "-r", w.registry, "--out", t / "mine")
+
+
+case("site", 4)(lambda w, t: invoke("site", "-r", t / "nowhere", "--out", t / "site"))
+_MAIL = ["--from", "cpl@secas.example", "--to", "dcc@dcc.example"]
+
+
+@case("notify", 0)
+def _notify(w: World, t: Path) -> tuple[int, str]:
+    from aiosmtpd.controller import Controller
+
+    from tests.publications.test_site_and_notice import _free_port, _Inbox
+
+    port = _free_port()
+    controller = Controller(_Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        return invoke("notify", "-r", w.registry, "--smtp", f"127.0.0.1:{port}", *_MAIL)
+    finally:
+        controller.stop()
+
+
+case("notify", 2)(lambda w, t: invoke("notify", "-r", w.registry, "--smtp", "mailhost", *_MAIL))
+case("notify", 4)(lambda w, t: invoke("notify", "-r", t / "nowhere", "--smtp", "127.0.0.1:25",
+                                      *_MAIL))
+
+
+@case("notify", 7)
+def _notify_server_down(w: World, t: Path) -> tuple[int, str]:
+    from tests.publications.test_site_and_notice import _free_port
+
+    return invoke("notify", "-r", w.registry, "--smtp", f"127.0.0.1:{_free_port()}", *_MAIL)
+
+
 # refresh -----------------------------------------------------------------------------------
 case("refresh", 0)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing))
 case("refresh", 2)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing,

@@ -102,7 +102,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                 f"fingerprint {signer.fingerprint})."))
         files = {} if signer is None else {
             **signed_files(version, _previous_dcc(registry, current), signer, ruleset,
-                           companies, _previous_fir(registry, current)),
+                           companies, _previous_fir(registry, current),
+                           current.version if current else None),
             **kept_rules(ruleset, str(version.number))}
         statement = None if signer is None else signed_statement(
             version, files[IssuedFiles(str(version.number)).dcc_xml], signer, next_update)

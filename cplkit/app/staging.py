@@ -113,7 +113,8 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             raise AbortEdit
         version, number = step.version, str(step.version.number)
         _, fir_before = previous_files(registry, step.current)
-        files = {**unsigned_files(version, ruleset, step.companies, fir_before),
+        files = {**unsigned_files(version, ruleset, step.companies, fir_before,
+                                  step.current.version if step.current else None),
                  **kept_rules(ruleset, number)}
         made_by = made_by_record("publish", ruleset.id, ruleset.digest,
                                  [(p.name, file_sha256(p)) for p in change_files])

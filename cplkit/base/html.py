@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from html import escape
 
-_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
         "img-src data:; form-action 'none'; base-uri 'none'")
 
-_STYLE = """
+STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #4a4a4a; --line: #c9c9c9;
   --link: #0b4fa8; --bg: #ffffff; --band: #f2f4f7; --error: #a3000b; --warn: #7a4b00;
   --ok: #1a6b2b; }
@@ -74,8 +74,8 @@ footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
 def document(title: str, body: str) -> bytes:
     """A whole HTML document around ``body``, UTF-8."""
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<meta name=\"referrer\" content=\"no-referrer\">\n"
-            f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
             f"{body}\n</body>\n</html>\n").encode()

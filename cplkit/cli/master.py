@@ -128,14 +128,16 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
                    " issue nothing.")
 @click.option("--staged", type=click.Path(path_type=Path, file_okay=False),
               help="Four eyes: issue this staged version, once approved (no change files).")
+@click.option("--site", "site_folder", type=click.Path(path_type=Path, file_okay=False),
+              help="Once issued, rewrite the registry's website in this folder (cplkit site).")
 @rules_option()
 @_text_or_json
 @next_update_option
 @signing_options
 def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: bool,
             base: str | None, major: bool, prepare: bool, staged: Path | None,
-            rules_file: Path | None, fmt: str, next_update_days: int,
-            signing: SigningOptions) -> None:
+            site_folder: Path | None, rules_file: Path | None, fmt: str,
+            next_update_days: int, signing: SigningOptions) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
     Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
@@ -160,6 +162,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
         click.echo(f"issued {issued.version.label} (after "
                    f"{issued.previous.version if issued.previous else 'nothing'}), approved as "
                    "staged")
+        _update_site(registry, site_folder)
         return
     if prepare:
         if dry_run:
@@ -210,7 +213,18 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
             click.echo("nothing was written")
     if outcome.report.unreadable:
         sys.exit(EXIT_UNREADABLE)
+    if outcome.issued is not None:
+        _update_site(registry, site_folder)
     sys.exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
+
+
+def _update_site(registry: Path, folder: Path | None) -> None:
+    if folder is None:
+        return
+    from cplkit.app.site import build_site
+
+    built = build_site(registry, folder)
+    click.echo(f"updated the site in {built.folder}", err=True)
 
 
 @click.command()
@@ -375,3 +389,36 @@ def approve(staged: Path, signing: SigningOptions) -> None:
     made = read_staged(staged)
     click.echo(f"approved version {made.version} (digest {made.digest}) as {signer.subject}: "
                f"{path}")
+
+
+@click.command()
+@registry_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="The folder to write the site to (replaced if an earlier site is there).")
+@click.option("--base-url", default="", metavar="URL",
+              help="Where the site will be served, for the feed's links (default: relative).")
+def site(registry: Path, out: Path, base_url: str) -> None:
+    """Write the registry's website: an index of every version (latest first), each
+    version's public files and page, and an Atom feed. The FIR extract is never on it."""
+    from cplkit.app.site import build_site
+
+    built = build_site(registry, out, base_url)
+    click.echo(f"wrote the site of {built.versions} version(s) to {built.folder} "
+               "(index.html, feed.xml)")
+
+
+@click.command()
+@click.argument("version", required=False)
+@registry_option
+@click.option("--smtp", required=True, metavar="HOST:PORT", help="The SMTP server to send by.")
+@click.option("--to", "recipients", required=True, multiple=True, metavar="ADDRESS",
+              help="A recipient (repeat, or separate with commas).")
+@click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
+def notify(version: str | None, registry: Path, smtp: str, recipients: tuple[str, ...],
+           sender: str) -> None:
+    """Send VERSION's notice (the latest by default) to all parties, as issued."""
+    from cplkit.app.notify import notify as send
+
+    addresses = tuple(a.strip() for item in recipients for a in item.split(",") if a.strip())
+    sent = send(registry, version, smtp, sender, addresses)
+    click.echo(f"sent '{sent.subject}' to {len(sent.recipients)} recipient(s)")

@@ -26,6 +26,7 @@ from cplkit.publications import dccxml, fir_extract, latest, manifest
 from cplkit.publications.csv_extract import extract_csv
 from cplkit.publications.json_export import export_json
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.notice import notice_email, notice_text
 from cplkit.publications.verify import (
     verify_csv,
     verify_dcc,
@@ -74,11 +75,13 @@ class PreviousDcc:
 
 
 def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[str, str],
-                   fir_before: tuple[FirRecord, ...] = ()) -> dict[str, bytes]:
+                   fir_before: tuple[FirRecord, ...] = (),
+                   before: m.CplVersion | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version that is not itself a signature or
     signed XML: the CSV and FIR extracts (signed later, detached), the workbook, the JSON
-    export and the page. ``companies`` (the names register) names the makers in the JSON
-    export and the page; ``fir_before`` is the previous version's FIR extract, carried on."""
+    export, the page and the notice to all parties. ``companies`` (the names register) names
+    the makers; ``fir_before`` is the previous version's FIR extract, carried on; ``before``
+    is the previous version, which the notice compares with."""
     names = IssuedFiles(str(version.number))
     group = ruleset.groups.get(FIR_GROUP)
     records = fir_records(version, group.all_fields if group else (), fir_before)
@@ -86,7 +89,9 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
             names.workbook: workbook_bytes(version, ruleset),
             names.json_export: export_json(version, companies),
             names.fir_extract: fir_extract.build(version, records),
-            names.web_page: version_page(version, names.links(), companies)}
+            names.web_page: version_page(version, names.links(), companies),
+            names.notice_text: notice_text(version, before, companies),
+            names.notice_email: notice_email(version, before, companies)}
 
 
 def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
@@ -131,7 +136,8 @@ def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
 
 def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
                  ruleset: Ruleset, companies: Mapping[str, str],
-                 fir_before: tuple[FirRecord, ...] = ()) -> dict[str, bytes]:
+                 fir_before: tuple[FirRecord, ...] = (),
+                 before: m.CplVersion | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version, built and signed in one go."""
     return sign_version(version, previous, signer,
-                        unsigned_files(version, ruleset, companies, fir_before))
+                        unsigned_files(version, ruleset, companies, fir_before, before))

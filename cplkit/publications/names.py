@@ -86,6 +86,24 @@ class IssuedFiles:
         """The signed list of every other file with its SHA-256."""
         return f"manifest-{self.version}.xml"
 
+    @property
+    def public(self) -> tuple[str, ...]:
+        """The files a public site carries: never the restricted FIR extract, the kept rules
+        or the approvals."""
+        return (self.web_page, self.dcc_xml, self.workbook, self.csv_extract,
+                self.csv_signature, self.json_export, self.notice_text, self.notice_email,
+                self.manifest)
+
+    @property
+    def notice_text(self) -> str:
+        """The notice to all parties, plain text."""
+        return f"notice-{self.version}.txt"
+
+    @property
+    def notice_email(self) -> str:
+        """The notice to all parties as an e-mail (plain text and HTML), ready to send."""
+        return f"notice-{self.version}.eml"
+
     def links(self) -> tuple[tuple[str, str], ...]:
         """(what it is, file name) of every file a reader of the web page may want."""
         return (("Signed DCC file (XML)", self.dcc_xml), ("Workbook (.xlsx)", self.workbook),

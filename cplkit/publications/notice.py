@@ -1,0 +1,79 @@
+"""The notice to all parties that a new CPL version is out: plain text, and an e-mail.
+
+SECAS informs every party of each update. The notice says which version, when, what changed
+(entries added, removed, and amended field by field, with their numbers and company names),
+which files to fetch and how to verify them. Text and HTML come from templates
+(``notice.txt.j2``, ``notice.html.j2``); the e-mail is a standard MIME message with both, and
+no sender or recipients (``cplkit notify`` adds them when it sends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from cplkit.base.templates import render
+from cplkit.core import model as m
+from cplkit.core.diff import diff
+from cplkit.core.wording import Wording
+from cplkit.publications.names import IssuedFiles
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One entry in the notice: its number, who makes it, what it is."""
+
+    number: str
+    company: str
+    device_type: str
+    firmware: str
+    what: str = ""  # for an amendment: the field, from, to
+
+
+def _line(entry: m.Entry, companies: Mapping[str, str], what: str = "") -> Line:
+    return Line(entry.number or "", Wording(companies).company(entry), entry.device_type or "",
+                entry.firmware_version or "", what)
+
+
+def _shown(value: m.Value | None) -> str:
+    return m.as_text(value) or "(empty)"
+
+
+def _values(version: m.CplVersion, before: m.CplVersion | None,
+            companies: Mapping[str, str]) -> dict[str, object]:
+    names = IssuedFiles(str(version.number))
+    empty = m.CplVersion(m.VersionNumber(0, 0), version.issue_date, (), "")
+    changed = diff(before or empty, version)
+    by_number = version.by_number()
+    amended = [_line(by_number[a.number], companies, f"{a.field}: {_shown(a.old)} -> "
+                     f"{_shown(a.new)}") for a in changed.amended if a.number in by_number]
+    return {"version": version, "before": str(before.number) if before else None,
+            "added": [_line(e, companies) for e in changed.added],
+            "removed": [_line(e, companies) for e in changed.removed],
+            "amended": amended, "files": names.links(), "names": names,
+            "current": sum(1 for e in version.entries if e.status == m.Status.CURRENT),
+            "changes": version.changes.replace("\r\n", "\n").strip()}
+
+
+def subject(version: m.CplVersion) -> str:
+    return f"Central Products List: {version.label}"
+
+
+def notice_text(version: m.CplVersion, before: m.CplVersion | None,
+                companies: Mapping[str, str]) -> bytes:
+    return render("notice.txt.j2", **_values(version, before, companies)).encode()
+
+
+def notice_email(version: m.CplVersion, before: m.CplVersion | None,
+                 companies: Mapping[str, str]) -> bytes:
+    """The notice as an e-mail: plain text, with the HTML version as the alternative."""
+    values = _values(version, before, companies)
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject(version)
+    message["MIME-Version"] = "1.0"
+    message.set_content(render("notice.txt.j2", **values))
+    message.add_alternative(render("notice.html.j2", title=subject(version), **values),
+                            subtype="html")
+    return message.as_bytes()

@@ -1,0 +1,83 @@
+"""The registry's website: an index of every version, latest first, and an Atom feed.
+
+The index is one self-contained page (no network requests) listing each version with its date,
+counts and history line, linking to the version's own page and files. The feed follows RFC 4287:
+one entry per version, with ids that never change (derived from the registry's creation time
+and the version number), so a reader subscribed to it sees each new version once. Built from
+records; which files are copied where is the caller's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from cplkit.base.templates import render
+
+ATOM = "http://www.w3.org/2005/Atom"
+A = "{" + ATOM + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteVersion:
+    """One issued version as the site shows it."""
+
+    number: str
+    label: str
+    issue_date: dt.date
+    entries: int
+    current: int
+    changes: str
+    page: str | None  # the version's own page, if it has one
+    files: tuple[tuple[str, str], ...]  # (what it is, file name)
+
+
+def _id(seed: str, what: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"cplkit:{seed}:{what}").urn
+
+
+def _stamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def index_page(versions: Sequence[SiteVersion]) -> bytes:
+    """The index: every version, latest first."""
+    latest_first = sorted(versions, key=lambda v: (v.issue_date, v.number), reverse=True)
+    return render("site-index.html.j2", title="Central Products List: every version",
+                  versions=latest_first, latest=latest_first[0] if latest_first else None
+                  ).encode()
+
+
+def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") -> bytes:
+    """The Atom feed: one entry per version (ids stable across rebuilds)."""
+    default_namespace: Any = {None: ATOM}
+    feed = etree.Element(A + "feed", nsmap=default_namespace)
+    etree.SubElement(feed, A + "id").text = _id(seed, "feed")
+    etree.SubElement(feed, A + "title").text = "Central Products List"
+    etree.SubElement(feed, A + "subtitle").text = ("Every version of the CPL: the device models "
+                                                    "allowed on the DCC network")
+    newest = max((v.issue_date for v in versions), default=dt.date(1970, 1, 1))
+    etree.SubElement(feed, A + "updated").text = _stamp(newest)
+    author = etree.SubElement(feed, A + "author")
+    etree.SubElement(author, A + "name").text = "CPL publisher (cplkit)"
+    etree.SubElement(feed, A + "link", rel="self", href=f"{base_url}feed.xml")
+    etree.SubElement(feed, A + "link", rel="alternate", href=f"{base_url}index.html")
+    for version in sorted(versions, key=lambda v: (v.issue_date, v.number), reverse=True):
+        entry = etree.SubElement(feed, A + "entry")
+        etree.SubElement(entry, A + "id").text = _id(seed, version.number)
+        etree.SubElement(entry, A + "title").text = version.label
+        etree.SubElement(entry, A + "updated").text = _stamp(version.issue_date)
+        if version.page:
+            etree.SubElement(entry, A + "link", rel="alternate",
+                             href=f"{base_url}{version.number}/{version.page}")
+        summary = etree.SubElement(entry, A + "summary")
+        summary.text = (f"{version.entries} entries ({version.current} Current). "
+                        + version.changes.replace("\r\n", "\n").strip())
+    data: bytes = etree.tostring(feed, xml_declaration=True, encoding="UTF-8",
+                                 pretty_print=True)
+    return data
