@@ -164,3 +164,15 @@ def both_engines(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             pytest.fail("python-xmlsec is missing or runs on another libxml2 than lxml in CI")
         pytest.skip("python-xmlsec is not installed, or runs on another libxml2 than lxml")
     return str(request.param)
+
+
+def run_cli(*args: str | Path) -> tuple[int, str]:
+    """cplkit's command line in this process: (exit status, output). A Python exception that
+    escaped cplkit (a traceback a user would see) fails the test."""
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output

@@ -16,16 +16,12 @@ from jsonschema import Draft202012Validator
 from cplkit import __version__
 from cplkit.cli import cli
 from tests.conftest import ROOT, SAMPLES
+from tests.conftest import run_cli as run
 
 VALID = SAMPLES / "valid"
 INVALID = SAMPLES / "invalid"
 AS_OF = ["--as-of", "2026-11-23"]
 
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.output
 
 
 def test_version() -> None:

@@ -9,19 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from cplkit.app.staging import kept_approvals
-from cplkit.cli import cli
 from tests.conftest import SAMPLES, xmlsec1_verify
+from tests.conftest import run_cli as run
 
 FORM = SAMPLES / "valid" / "form-ppmid.xlsx"
 OTHER_FORM = SAMPLES / "valid" / "form-gas-smart-meter.xlsx"
 
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.output
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,16 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cplkit.cli import cli
 from cplkit.core import model as m
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
 from tests.conftest import ROOT, SAMPLES
+from tests.conftest import run_cli as run
 from tests.core.entries import valid_gas
 
 AS_OF = ["--as-of", "2026-11-23"]
 
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.output
 
 
 @pytest.fixture

@@ -13,15 +13,9 @@ from typing import Any
 
 import feedparser
 import pytest
-from click.testing import CliRunner
 
-from cplkit.cli import cli
 from tests.conftest import SAMPLES
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.output
+from tests.conftest import run_cli as run
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from jsonschema import Draft7Validator
 from junitparser import Error, Failure, JUnitXml
 
-from cplkit.cli import cli
 from tests.conftest import SAMPLES
+from tests.conftest import run_cli as run
 
 AS_OF = ["--as-of", "2026-11-23"]
 INVALID = SAMPLES / "invalid"
@@ -25,10 +24,6 @@ FILES = [INVALID / "V03-cpa-id-with-line-break.xlsx", INVALID / "V06-excel-mangl
          INVALID / "F03-no-layout.xlsx", SAMPLES / "valid" / "form-gas-smart-meter.xlsx",
          INVALID / "F04-bulk-gas-meters-without-contacts.csv"]
 
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.output
 
 
 def report() -> dict[str, object]:

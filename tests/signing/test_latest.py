@@ -10,20 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
-from cplkit.cli import cli
 from cplkit.core import model as m
 from cplkit.publications import latest
 from cplkit.signing.keys import generate_throwaway, load_signer
 from cplkit.signing.xmldsig import sign_xml
 from tests.conftest import SAMPLES, xmlsec1_verify
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.output
+from tests.conftest import run_cli as run
 
 
 @pytest.fixture
