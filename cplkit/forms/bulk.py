@@ -1,9 +1,9 @@
 """Writes one-entry-per-row bulk submissions: canonical field names as headers, as .xlsx or .csv.
 
-A blank template gets a dropdown or input message on every column (rows 2 to 1,000), from the
-same field descriptions as the New Entry form. Every cell is Text-formatted and stored as a
-string, so Excel keeps leading zeros and never evaluates a value; a date is a date cell shown
-dd/mm/yyyy.
+A blank template gets a dropdown or input message on every column (rows 2 to 10,001), from the
+same field descriptions as the New Entry form, and every column's own format is Text (dates:
+dd/mm/yyyy), so what is typed into any row keeps its leading zeros. Every cell written is
+stored as a string, so Excel never evaluates a value; a date is a date cell.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def write_bulk_table(path: Path, ruleset: Ruleset, entries: Sequence[EntryValues
             out.append(cell)
         return out
 
+    _column_formats(ws, columns, dates)  # before the first row: a write-only sheet needs that
     ws.append(cells([(f, f) for f in columns]))
     for entry in entries:
         ws.append(cells([(f, entry.get(f)) for f in columns]))
@@ -70,8 +71,23 @@ def write_bulk_table(path: Path, ruleset: Ruleset, entries: Sequence[EntryValues
     save(wb, path)
 
 
+#: rows of a blank bulk template that carry a dropdown or input message (after the header)
+TEMPLATE_ROWS = 10_000
+
+
+def _column_formats(ws: Any, columns: Sequence[str], dates: set[str]) -> None:
+    """Each column's own number format, which Excel and LibreOffice give every cell typed
+    into it: Text (so 00 stays 00 and 1E10 stays 1E10), or a date."""
+    from openpyxl.utils import get_column_letter
+
+    for index, name in enumerate(columns, start=1):
+        dimension = ws.column_dimensions[get_column_letter(index)]
+        dimension.number_format = DATE_FORMAT if name in dates else TEXT_FORMAT
+        dimension.width = 24
+
+
 def _dropdowns(ws: Any, ruleset: Ruleset, columns: Sequence[str]) -> None:
-    """A blank bulk template: a dropdown or input message on every column, rows 2 to 1,000."""
+    """A blank bulk template: a dropdown or input message on every column, from row 2."""
     from openpyxl.utils import get_column_letter
 
     described = {d.spec.name: d for d in describe_fields(ruleset)}
@@ -80,6 +96,6 @@ def _dropdowns(ws: Any, ruleset: Ruleset, columns: Sequence[str]) -> None:
         if description is None:
             continue
         letter = get_column_letter(index)
-        rule = input_rule(description, f"{letter}2:{letter}1000")
+        rule = input_rule(description, f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
         if rule is not None:
             ws.data_validations.append(rule)  # a write-only sheet takes them through this list

@@ -29,6 +29,8 @@ from cplkit.core.secas import (
 from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT, date_cell, save, string_cell
 
 FORM_TITLE = "Central Products List - New Entry Form"
+#: entry columns a blank form is ready for (G onwards): dropdowns, input messages, Text format
+ENTRY_COLUMNS = 20
 
 EntryValues = Mapping[str, Value | None]
 
@@ -61,7 +63,7 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
     fill = PatternFill("solid", fgColor="E2F0D9")
     grey = PatternFill("solid", fgColor="D9D9D9")
     wrap = Alignment(wrap_text=True, vertical="top")
-    columns = max(1, len(entries))
+    columns = max(ENTRY_COLUMNS, len(entries))
     for row, (description, texts) in enumerate(form_rows(ruleset), start=FORM_HEADER_ROW + 1):
         spec = description.spec
         ws.cell(row, 1, texts[0])
@@ -74,7 +76,8 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
             # keeps leading zeros and never reads hex as a number
             cell.number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
             if spec.allocated_by_secas:
-                cell.value = SECAS_PLACEHOLDER
+                if index < max(1, len(entries)):  # beyond, a column holds no entry yet
+                    cell.value = SECAS_PLACEHOLDER
                 cell.fill = grey
                 continue
             cell.fill = fill
@@ -84,10 +87,8 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
                     date_cell(cell, given)
                 elif given:
                     string_cell(cell, as_text(given) or "")
-        letters = [get_column_letter(FORM_VALUE_COLUMN + i) for i in range(columns)]
-        rule = input_rule(description, f"{letters[0]}{row}:{letters[-1]}{row}")
-        if rule is not None:
-            ws.add_data_validation(rule)
+    for rule in form_rules(ruleset, columns):
+        ws.add_data_validation(rule)
     for letter, width in zip("ABCDEFG", (22, 30, 4, 50, 40, 40, 44), strict=True):
         ws.column_dimensions[letter].width = width
     for index in range(1, columns):
@@ -96,22 +97,43 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
     save(wb, path)
 
 
+def form_rules(ruleset: Ruleset, columns: int = ENTRY_COLUMNS) -> list[Any]:
+    """The data validations of the form's value cells, one per field row across ``columns``
+    entry columns from G: what both the template and a published workbook's New Entry tab
+    carry."""
+    from openpyxl.utils import get_column_letter
+
+    last = get_column_letter(FORM_VALUE_COLUMN + columns - 1)
+    first = get_column_letter(FORM_VALUE_COLUMN)
+    rules = []
+    for row, (description, _) in enumerate(form_rows(ruleset), start=FORM_HEADER_ROW + 1):
+        rule = input_rule(description, f"{first}{row}:{last}{row}")
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
 def input_rule(description: FieldDescription, sqref: str) -> Any | None:
-    """The data validation of a field's value cells: a dropdown where the field has a short
-    enough list of values, otherwise an input message with the format (none for a field SECAS
-    fills)."""
+    """The data validation of a field's value cells: a dropdown that refuses any other value
+    (Excel's "stop" error) where the field has a short enough list, otherwise an input message
+    with the format; none for a field SECAS fills. Both show their message when a cell is
+    selected."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     values = description.allowed
+    if description.spec.allocated_by_secas:
+        return None
     if values and len(",".join(values)) <= 255:
         dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"',
-                            allow_blank=True, showDropDown=False)
-        dv.error = "Pick one of the listed values"
-    elif description.spec.allocated_by_secas:
-        return None
+                            allow_blank=True, showDropDown=False, showErrorMessage=True,
+                            errorStyle="stop")
+        dv.errorTitle = "Not a value the CPL accepts"[:32]
+        dv.error = ("Pick one of the listed values: " + ", ".join(values))[:255]
     else:
-        dv = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
-        dv.showErrorMessage = False
+        # any text may be typed here (cplkit check judges it); the cell shows the format
+        dv = DataValidation(type="custom", formula1="TRUE", allow_blank=True,
+                            showErrorMessage=False)
+    dv.showInputMessage = True
     dv.promptTitle = description.attribute[:32]
     dv.prompt = description.format[:255]
     dv.add(sqref)

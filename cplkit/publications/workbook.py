@@ -27,8 +27,8 @@ from cplkit.core.secas import (
     LIST_SHEET,
 )
 from cplkit.errors import OutputError
-from cplkit.forms.cells import DATE_FORMAT
-from cplkit.forms.new_entry import FORM_TITLE, form_rows
+from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT
+from cplkit.forms.new_entry import ENTRY_COLUMNS, FORM_TITLE, form_rows, form_rules
 from cplkit.publications.csv_extract import extract_row
 
 LIST_TITLE = "Central Products List (CPL)"
@@ -102,8 +102,18 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     for _ in range(4):
         form.append([])
     form.append([text(form, h, bold=True) for h in FORM_HEADER])
-    for _, cells in form_rows(ruleset):
-        form.append([text(form, c) for c in cells])
+    for description, cells in form_rows(ruleset):
+        # the entry columns from G are ready to fill in, as in the template: Text (or date)
+        # cells, so a manufacturer starting from a published workbook keeps leading zeros
+        entry_cells = []
+        for index in range(ENTRY_COLUMNS):
+            cell = WriteOnlyCell(form, value=cells[-1] if index == 0 and cells[-1] else None)
+            cell.data_type = "s"
+            cell.number_format = DATE_FORMAT if description.spec.kind == "date" else TEXT_FORMAT
+            entry_cells.append(cell)
+        form.append([*(text(form, c) for c in cells[:-1]), *entry_cells])
+    for rule in form_rules(ruleset):
+        form.data_validations.append(rule)
 
     listing: Any = wb.create_sheet(LIST_SHEET)
     described = {d.spec.name: d for d in describe_fields(ruleset)}

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -321,7 +322,7 @@ def test_a_template_filled_with_valid_values_passes_check(tmp_path: Path, bulk: 
         lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
         device_column = header.index(m.DEVICE_TYPE) + 1
         letter = chr(64 + device_column)
-        assert "Gas Smart Meter" in lists[f"{letter}2:{letter}1000"]
+        assert "Gas Smart Meter" in lists[f"{letter}2:{letter}10001"]  # 10,000 rows
     else:
         rows = {(ws.cell(r, 1).value, ws.cell(r, 2).value): r for r in range(7, ws.max_row + 1)}
         for spec in load_ruleset().fields.values():
@@ -330,9 +331,70 @@ def test_a_template_filled_with_valid_values_passes_check(tmp_path: Path, bulk: 
             if entry.get(spec.name) is not None:
                 ws.cell(rows[(group, attribute)], 7).value = entry[spec.name]
         assert ws["G10"].number_format == "@"  # hex kept as typed
+        assert ws["Z10"].number_format == "@"  # in every one of the 20 entry columns
     wb.save(template)
     result = CliRunner().invoke(cli, ["check", "--as-of", "2026-11-23", "--format", "json",
                                       str(template)])
     report = json.loads(result.output)["files"][0]
     assert result.exit_code == 0 and report["findings"] == [], report["findings"]
     assert report["entries"] == 1
+
+
+def _to_ods_content(workbook: Path, out: Path) -> Any:
+    """``workbook`` as LibreOffice Calc understood it: its own ODS conversion, content.xml."""
+    import zipfile
+
+    from lxml import etree
+
+    out.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [str(SOFFICE), f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless",
+         "--convert-to", "ods", "--outdir", str(out), str(workbook)],
+        capture_output=True, text=True, check=False, timeout=180,
+        env={**os.environ, "HOME": str(out)})
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out / f"{workbook.stem}.ods") as ods:
+        return etree.fromstring(ods.read("content.xml"))
+
+
+ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+       "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+       "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0"}
+
+
+@pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"),
+                    reason="LibreOffice is not installed (Debian: libreoffice-calc)")
+@pytest.mark.parametrize("kind", ["form", "bulk", "published"])
+def test_libreoffice_enforces_the_lists(kind: str, tmp_path: Path, published: Path) -> None:
+    """Read back through LibreOffice's own conversion: every list validation refuses other
+    values (error message shown, stop style) and shows its input message, and the entry cells
+    (form: G to Z, 20 entries; bulk: every row of every column) are Text, so Excel and Calc keep
+    leading zeros."""
+    if kind == "published":
+        workbook = published / "cpl-1.1.xlsx"
+    else:
+        workbook = tmp_path / f"{kind}.xlsx"
+        args = ["template", "-o", str(workbook)] + (["--bulk"] if kind == "bulk" else [])
+        assert CliRunner().invoke(cli, args).exit_code == 0
+    content = _to_ods_content(workbook, tmp_path / "calc")
+    validations = content.findall(".//table:content-validation", ODS)
+    lists = [v for v in validations
+             if "cell-content-is-in-list" in v.get(f"{{{ODS['table']}}}condition", "")]
+    assert lists, "no list validation survived the conversion"
+    for rule in lists:
+        error = rule.find("table:error-message", ODS)
+        assert error is not None and error.get(f"{{{ODS['table']}}}display") == "true"
+        assert error.get(f"{{{ODS['table']}}}message-type") == "stop"
+        shown = rule.find("table:help-message", ODS)
+        assert shown is not None and shown.get(f"{{{ODS['table']}}}display") == "true"
+    text_styles = {s.get(f"{{{ODS['style']}}}name") for s in content.iter(
+        f"{{{ODS['number']}}}text-style")}
+    cell_styles = {s.get(f"{{{ODS['style']}}}name"): s.get(f"{{{ODS['style']}}}data-style-name")
+                   for s in content.iter(f"{{{ODS['style']}}}style")}
+    is_text = {name for name, data in cell_styles.items() if data in text_styles}
+    assert is_text, "no Text-formatted cell survived the conversion"
+    if kind == "bulk":
+        columns = content.find(".//table:table", ODS).findall("table:table-column", ODS)
+        named = [c.get(f"{{{ODS['table']}}}default-cell-style-name") for c in columns
+                 for _ in range(int(c.get(f"{{{ODS['table']}}}number-columns-repeated", "1")))]
+        assert sum(1 for n in named if n in is_text) >= 30  # every column but the date
