@@ -1,13 +1,10 @@
-"""The shell of every HTML document cplkit writes: one self-contained page, no network requests.
-
-A Content-Security-Policy forbids every request (no external scripts, fonts, styles or images),
-the style sheet is inline, and the title is escaped. Pages fill in the body; escaping their own
-values is their job. It knows nothing about CPL entries or findings.
+"""What makes every HTML document cplkit writes self-contained: the Content-Security-Policy that
+forbids every network request (no external scripts, fonts, styles or images) and the inline
+style sheet. The shell itself is the template ``layout.html.j2`` (``cplkit.base.templates``).
+It knows nothing about CPL entries or findings.
 """
 
 from __future__ import annotations
-
-from html import escape
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
         "img-src data:; form-action 'none'; base-uri 'none'")
@@ -55,6 +52,12 @@ details { border-bottom: 1px solid var(--line); padding: .35rem 0; }
 summary { cursor: pointer; font-weight: 600; }
 pre { white-space: pre-wrap; font: inherit; margin: .35rem 0 .35rem 1rem; }
 footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
+dl.fields { display: grid; grid-template-columns: minmax(0, 22rem) minmax(0, 1fr);
+  gap: .15rem .75rem; margin: .35rem 0; font-size: .85rem; }
+dl.fields dt { font-weight: 600; color: var(--muted); overflow-wrap: anywhere; }
+dl.fields dd { margin: 0; overflow-wrap: anywhere; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
 @media (max-width: 720px) {
   thead { position: absolute; left: -9999px; }
   caption { display: block; width: 100%; }
@@ -67,15 +70,8 @@ footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
     font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
   div.scroll { overflow-x: visible; }
   td.hex { white-space: normal; word-break: break-all; }
+  dl.fields { display: block; }
+  dl.fields dd { margin: 0 0 .35rem; }
 }
 """
 
-
-def document(title: str, body: str) -> bytes:
-    """A whole HTML document around ``body``, UTF-8."""
-    return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<meta name=\"referrer\" content=\"no-referrer\">\n"
-            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            f"{body}\n</body>\n</html>\n").encode()

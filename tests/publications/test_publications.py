@@ -5,6 +5,7 @@ anywhere."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -179,14 +180,14 @@ def test_no_export_carries_an_evaluable_formula(published: Path) -> None:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
     page = (published / "cpl-1.1.html").read_text()
-    assert "=HYPERLINK(&quot;http://evil.example/x&quot;" in page
+    assert "=HYPERLINK(&#34;http://evil.example/x&#34;" in page  # escaped, shown as text
     assert "<script>" in page and page.count("<script>") == 1  # ours, and nothing injected
     document = json.loads((published / "cpl-1.1.json").read_text())
     assert document["entries"][-1][m.IMAGE_CREATOR] == HOSTILE[m.IMAGE_CREATOR]
 
 
 def test_the_page_needs_nothing_from_the_network(published: Path) -> None:
-    page = (published / "cpl-1.1.html").read_text()
+    page = html.unescape((published / "cpl-1.1.html").read_text())
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     for pattern in ("http://", "https://", "//cdn", "<link", "src=", "@import", "url("):
         outside_data = page.replace("http://evil.example/x", "")
@@ -240,6 +241,13 @@ def test_the_page_in_a_real_browser(published: Path) -> None:
         assert visible() == ["000008"]
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "cpl-page-filtered.png"))
+        # at 1366 px nothing scrolls sideways, and every field is one click away
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= \
+            driver.execute_script("return window.innerWidth")
+        row = next(r for r in rows if r.is_displayed())
+        row.find_element(By.TAG_NAME, "summary").click()
+        shown = row.find_element(By.CSS_SELECTOR, "dl.fields").text
+        assert "Manufacturer_Image.hash" in shown and "ZSE_Certificate.ZSE_version" in shown
         assert (ARTIFACTS / "cpl-page-filtered.png").stat().st_size > 10_000
         # a phone-sized window lays rows out as cards: filtered rows must stay hidden there too
         driver.set_window_size(390, 844)
