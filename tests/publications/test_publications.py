@@ -258,6 +258,58 @@ def test_the_page_in_a_real_browser(published: Path) -> None:
         driver.quit()
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _chromium() -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-sync",
+                 "--disable-component-update", "--window-size=1366,900"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+def _violations(driver: Any, page: Path) -> list[Any]:
+    """What axe-core (the npm package, injected into the page) finds on ``page``."""
+    driver.get(page.as_uri())
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    found: list[Any] = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help, v.nodes.length])))"
+        ".catch(e => done([['axe failed', String(e)]]));")
+    return found
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
+                    reason="headless Chromium is not installed (Debian: chromium chromium-driver)")
+def test_axe_finds_no_accessibility_violation(published: Path, tmp_path: Path) -> None:
+    """The version page, the site's index and a check report, with axe-core in Chromium."""
+    if not AXE.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing in CI: .ci/run runs npm ci")
+        pytest.skip("axe-core is not installed (npm ci)")
+    registry = published.parent.parent
+    runner = CliRunner()
+    assert runner.invoke(cli, ["site", "-r", str(registry), "--out", str(tmp_path / "site")]
+                         ).exit_code == 0
+    report = tmp_path / "report.html"
+    runner.invoke(cli, ["check", "--as-of", "2026-11-23", "--format", "html", "-o", str(report),
+                        str(SAMPLES / "invalid" / "V03-bad-email.xlsx")])
+    assert report.is_file()
+    driver = _chromium()
+    try:
+        for page in (published / "cpl-1.1.html", tmp_path / "site" / "index.html", report):
+            assert _violations(driver, page) == [], page.name
+    finally:
+        driver.quit()
+
+
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
