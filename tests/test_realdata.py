@@ -258,3 +258,40 @@ def test_the_signed_chain_starts_at_the_imported_version(imported: Path,
     assert summary["entries"] == 732
     for path in (old, new):
         assert xmlsec1_verify(path, signing_keys[1]).returncode == 0
+
+
+def test_the_published_workbook_is_laid_out_as_secas_lays_out_its_own(imported: Path) -> None:
+    """Cell by cell against SECAS's v2.051: the column widths of all four tabs, frozen panes,
+    the filter row, the shading rule of Current rows and its range, the header labels, and the
+    print setup of the list (landscape, fit to the page's width, header rows on every page)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    ours = load_workbook(imported / "versions" / "2.051" / "cpl-2.051.xlsx")
+    secas = load_workbook(REAL_WORKBOOK)
+
+    def widths(ws: object) -> dict[str, float]:
+        out = {}
+        for dim in ws.column_dimensions.values():  # type: ignore[attr-defined]
+            if dim.width and dim.min:
+                for column in range(dim.min, dim.max + 1):
+                    out[get_column_letter(column)] = round(dim.width, 2)
+        return out
+
+    for name in secas.sheetnames:
+        theirs, mine = secas[name], ours[name]
+        expected = {k: v for k, v in widths(theirs).items()
+                    if k <= get_column_letter(theirs.max_column) and v != 8.73}
+        assert {k: widths(mine).get(k) for k in expected} == expected, name
+        assert mine.freeze_panes == theirs.freeze_panes, name
+        assert mine.auto_filter.ref == theirs.auto_filter.ref, name
+    theirs, mine = secas["Central Products List"], ours["Central Products List"]
+    [their_rule] = list(theirs.conditional_formatting)
+    [my_rule] = list(mine.conditional_formatting)
+    assert str(my_rule.sqref) == "C8:U736" == str(their_rule.sqref)
+    assert my_rule.rules[0].formula == their_rule.rules[0].formula == ['$C8="Current"']
+    assert [mine.cell(r, 1).value for r in range(1, 8)] == \
+        [theirs.cell(r, 1).value for r in range(1, 8)]
+    assert mine.page_setup.orientation == "landscape" and mine.page_setup.fitToWidth == 1
+    assert mine.print_title_rows == "$1:$2"
+    assert mine["B3"].alignment.wrap_text and ours["Version Control"]["C12"].alignment.wrap_text

@@ -30,6 +30,7 @@ from cplkit.errors import OutputError
 from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT
 from cplkit.forms.new_entry import ENTRY_COLUMNS, FORM_TITLE, form_rows, form_rules
 from cplkit.publications.csv_extract import extract_row
+from cplkit.publications.secas_layout import LAYOUTS, apply
 
 LIST_TITLE = "Central Products List (CPL)"
 
@@ -57,20 +58,24 @@ def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
 def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook(write_only=True)
 
-    def text(ws: Any, value: str, bold: bool = False) -> Any:
+    wrapped = Alignment(wrap_text=True, vertical="top")
+
+    def text(ws: Any, value: str, bold: bool = False, wrap: bool = False) -> Any:
         # openpyxl takes a plain string as a formula only when it starts with '='; those (and
-        # bold headers) get a cell object forced to text, the rest stay plain: 2.5 million
+        # styled headers) get a cell object forced to text, the rest stay plain: 2.5 million
         # cells of a large list write ten times faster that way
-        if not bold and not value.startswith("="):
+        if not (bold or wrap) and not value.startswith("="):
             return value or None
         cell = WriteOnlyCell(ws, value=value or None)
         cell.data_type = "s"  # never a formula, whatever the text starts with
         if bold:
             cell.font = Font(bold=True)
+        if wrap:
+            cell.alignment = wrapped
         return cell
 
     def value(ws: Any, issued: m.Issued | None) -> Any:
@@ -85,6 +90,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
         return issued
 
     control: Any = wb.create_sheet(CONTROL_SHEET)
+    apply(control, LAYOUTS[CONTROL_SHEET], 0)
     control.append([text(control, LIST_TITLE, bold=True)])
     control.append([])
     control.append([text(control, version.label, bold=True)])
@@ -95,9 +101,10 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     control.append([text(control, h, bold=True) for h in HISTORY_HEADER])
     for line in version.history:
         control.append([text(control, line.version), value(control, _history_date(line.date)),
-                        text(control, line.changes)])
+                        text(control, line.changes, wrap=True)])  # every line of it shown
 
     form: Any = wb.create_sheet(FORM_SHEET)
+    apply(form, LAYOUTS[FORM_SHEET], 0)
     form.append([text(form, FORM_TITLE, bold=True)])
     for _ in range(4):
         form.append([])
@@ -116,6 +123,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
         form.data_validations.append(rule)
 
     listing: Any = wb.create_sheet(LIST_SHEET)
+    apply(listing, LAYOUTS[LIST_SHEET], len(LIST_HEADER_LABELS) + len(version.entries))
     described = {d.spec.name: d for d in describe_fields(ruleset)}
     columns = [described[name] for name in m.PUBLISHED_FIELDS]
     header_rows: dict[str, list[str]] = {
@@ -127,11 +135,13 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     }
     for header in LIST_HEADER_LABELS:
         values = header_rows.get(header, [""] * len(columns))
-        listing.append([text(listing, header, bold=True), *(text(listing, v) for v in values)])
+        listing.append([text(listing, header, bold=True),
+                        *(text(listing, v, wrap=True) for v in values)])
     for entry in version.entries:
         listing.append([None, *(value(listing, entry.published(n)) for n in m.PUBLISHED_FIELDS)])
 
     extract: Any = wb.create_sheet(CSV_SHEET)
+    apply(extract, LAYOUTS[CSV_SHEET], 0)
     extract.append([text(extract, c) for c in CSV_COLUMNS])
     for entry in version.entries:
         row = extract_row(version.label, entry.published_values())

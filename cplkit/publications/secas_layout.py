@@ -1,0 +1,84 @@
+"""How SECAS's CPL workbook looks, as data: the one description the published workbook follows.
+
+Column widths, frozen panes, the filter row, the shading of Current rows, header row heights,
+wrapped header cells and the print setup of each of the four tabs, as SECAS's v2.051 has them
+(read with openpyxl; widths in Excel's character units). ``apply`` sets them on an openpyxl
+write-only sheet before its first row, which is when such a sheet must have them. What the
+cells say is ``cplkit.publications.workbook``'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cplkit.core.secas import CONTROL_SHEET, CSV_SHEET, FORM_SHEET, LIST_SHEET
+
+#: the fill of a Current entry's row on the list (SECAS shades them through a rule)
+CURRENT_FILL = "E2EFDA"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLayout:
+    widths: Mapping[str, float]
+    freeze: str | None = None
+    autofilter: str | None = None
+    heights: Mapping[int, float] = field(default_factory=dict)
+    #: the rule that shades a row: (first column, last column, first data row, formula)
+    shading: tuple[str, str, int, str] | None = None
+    landscape: bool = False
+    title_rows: str | None = None  # repeated on every printed page
+
+
+def _same(width: float, letters: str) -> dict[str, float]:
+    return dict.fromkeys(letters, width)
+
+
+LAYOUTS: Mapping[str, SheetLayout] = {
+    CONTROL_SHEET: SheetLayout(
+        {"A": 30.63, "B": 12.63, "C": 95.63},
+        heights={1: 21.0, 3: 18.0, 5: 38.0, 6: 54.0, 8: 18.0, 10: 44.0}),
+    FORM_SHEET: SheetLayout(
+        {"A": 24.63, "B": 21.63, "C": 41.63, "D": 30.63, "E": 28.63, "F": 23.63, "G": 40.63},
+        freeze="A7", heights={1: 45.0, 3: 30.0}),
+    LIST_SHEET: SheetLayout(
+        {"A": 16.63, **_same(32.63, "BCEFGIJKLMNOPQRS"), "D": 37.63, "H": 37.63, "T": 72.63,
+         "U": 72.63},
+        freeze="C3", autofilter="A2:U2",
+        heights={3: 87.0, 4: 150.0, 5: 30.0, 6: 55.0, 7: 147.0},
+        shading=("C", "U", 8, '$C{row}="Current"'), landscape=True, title_rows="1:2"),
+    CSV_SHEET: SheetLayout(
+        {"A": 16.63, **_same(32.63, "BCEFGIJLM"), "D": 37.63, "H": 37.63, "K": 8.73},
+        freeze="C2", landscape=True, title_rows="1:1"),
+}
+
+
+def apply(ws: Any, layout: SheetLayout, last_row: int) -> None:
+    """Give the write-only sheet ``ws`` its layout (before any row is written); ``last_row``
+    bounds the shading."""
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import PatternFill
+
+    for letter, width in layout.widths.items():
+        ws.column_dimensions[letter].width = width
+    for row, height in layout.heights.items():
+        ws.row_dimensions[row].height = height
+    if layout.freeze:
+        ws.freeze_panes = layout.freeze
+    if layout.autofilter:
+        ws.auto_filter.ref = layout.autofilter
+    if layout.shading and last_row >= layout.shading[2]:
+        first, last, row, formula = layout.shading
+        ws.conditional_formatting.add(
+            f"{first}{row}:{last}{last_row}",
+            FormulaRule(formula=[formula.format(row=row)],
+                        fill=PatternFill("solid", fgColor=CURRENT_FILL)))
+    if layout.landscape:
+        ws.page_setup.orientation = "landscape"
+    # fit every column on the page's width, as many pages down as it takes
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if layout.title_rows:
+        ws.print_title_rows = layout.title_rows
