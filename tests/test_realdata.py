@@ -8,7 +8,9 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -295,3 +297,28 @@ def test_the_published_workbook_is_laid_out_as_secas_lays_out_its_own(imported: 
     assert mine.page_setup.orientation == "landscape" and mine.page_setup.fitToWidth == 1
     assert mine.print_title_rows == "$1:$2"
     assert mine["B3"].alignment.wrap_text and ours["Version Control"]["C12"].alignment.wrap_text
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice"))
+                    and not os.environ.get("CI"), reason="LibreOffice is not installed")
+def test_the_workbook_prints_on_a_few_dozen_pages_with_no_cell_cut(imported: Path,
+                                                                   tmp_path: Path) -> None:
+    """SECAS's own v2.051 prints on a few dozen pages; cplkit's copy once ran to 164 pages of
+    cut-off cells. Printed by LibreOffice (scripts/print_workbook.py), it now fits, and every
+    list cell either fits its column or wraps."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    from scripts.print_workbook import convert, page_count
+
+    workbook = imported / "versions" / "2.051" / "cpl-2.051.xlsx"
+    pages = page_count(convert(workbook, tmp_path, "pdf"))
+    assert 4 <= pages <= 40, pages
+    listing = load_workbook(workbook)["Central Products List"]
+    for column in range(2, 22):
+        letter = get_column_letter(column)
+        width = listing.column_dimensions[letter].width
+        for row in range(8, listing.max_row + 1):
+            cell = listing.cell(row, column)
+            if cell.value is not None and len(str(cell.value)) > width:
+                assert cell.alignment.wrap_text, f"{letter}{row} is cut when printed"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cplkit.core import model as m
@@ -53,6 +54,19 @@ def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
         raise OutputError(f"cannot build the workbook of version {version.number}: {exc}",
                           hint="free some disk space (temporary files) and run it again; "
                                "nothing was written") from None
+
+
+def _wrapped(entries: Sequence[m.Entry], widths: Mapping[str, float]) -> list[bool]:
+    """For each published field (columns B onwards of the list): whether its longest value is
+    wider than the column, so its cells wrap and no printed cell is cut. The other columns stay
+    plain cells, which a 72,900-entry list writes much faster."""
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for index, name in enumerate(m.PUBLISHED_FIELDS, start=2):
+        longest = max((len(m.as_text(e.published(name)) or "") for e in entries), default=0)
+        out.append(longest > widths.get(get_column_letter(index), 8.43))
+    return out
 
 
 def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
@@ -137,8 +151,11 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
         values = header_rows.get(header, [""] * len(columns))
         listing.append([text(listing, header, bold=True),
                         *(text(listing, v, wrap=True) for v in values)])
+    wraps = _wrapped(version.entries, LAYOUTS[LIST_SHEET].widths)
     for entry in version.entries:
-        listing.append([None, *(value(listing, entry.published(n)) for n in m.PUBLISHED_FIELDS)])
+        listing.append([None, *(text(listing, cell, wrap=True) if wrap and isinstance(
+            cell := entry.published(n), str) else value(listing, entry.published(n))
+            for n, wrap in zip(m.PUBLISHED_FIELDS, wraps, strict=True))])
 
     extract: Any = wb.create_sheet(CSV_SHEET)
     apply(extract, LAYOUTS[CSV_SHEET], 0)
