@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
-from cplkit.core.model import Layout, RawEntry
+from cplkit.core.model import Layout, Orientation, RawEntry, as_text
 from cplkit.core.ruleset import Ruleset
+from cplkit.core.submitted import SubmittedCell, SubmittedEntry
 from cplkit.core.validate import Checked, Validator
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.opener import open_submission
@@ -95,3 +97,43 @@ def check_files(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
     reports = tuple(check_file(p, ruleset, as_of, limits=limits, sheet=sheet) for p in paths)
     return Report(files=reports, as_of=as_of.isoformat(), ruleset=ruleset.id,
                   ruleset_sha256=ruleset.digest)
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A check report, with the submitted values it shows: every entry of a New Entry form,
+    and for a table the rows with findings (at most ``MAX_SHOWN`` entries a file)."""
+
+    report: Report
+    entries: dict[str, tuple[SubmittedEntry, ...]]
+
+
+MAX_SHOWN = 500
+
+
+def check_for_review(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
+                     limits: Limits = DEFAULT_LIMITS, sheet: str | None = None) -> Reviewed:
+    """``check_files``, keeping the values a reader needs to see each finding in place."""
+    reports, entries = [], {}
+    for path in paths:
+        shown = 0
+
+        def keep(raw: RawEntry, checked: Checked) -> SubmittedEntry | None:
+            nonlocal shown
+            form = raw.placement.orientation is Orientation.COLUMN
+            if shown >= MAX_SHOWN or not (form or checked.findings):
+                return None
+            shown += 1
+            flagged = {f.field for f in checked.findings}
+            positions = raw.placement.positions
+            fields = sorted(positions, key=positions.__getitem__) if form else [
+                name for name in positions if name in flagged]
+            return SubmittedEntry(raw.index, raw.where, tuple(
+                SubmittedCell(name, raw.cell(name), as_text(raw.values.get(name)) or "")
+                for name in fields))
+
+        report, kept = check_and_keep(path, ruleset, as_of, keep, limits=limits, sheet=sheet)
+        reports.append(report)
+        entries[report.path] = tuple(kept)
+    return Reviewed(Report(files=tuple(reports), as_of=as_of.isoformat(), ruleset=ruleset.id,
+                           ruleset_sha256=ruleset.digest), entries)

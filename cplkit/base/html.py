@@ -52,6 +52,14 @@ details { border-bottom: 1px solid var(--line); padding: .35rem 0; }
 summary { cursor: pointer; font-weight: 600; }
 pre { white-space: pre-wrap; font: inherit; margin: .35rem 0 .35rem 1rem; }
 footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
+h3 { font-size: 1.05rem; margin: 1.25rem 0 .35rem; }
+h1, h2, h3 { overflow-wrap: anywhere; }
+table.grid td { overflow-wrap: anywhere; }
+table.grid tr.flagged { background: #fff4e5; }
+code.value, .mark { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+ul.findings { margin: .2rem 0; padding-left: 1.1rem; }
+.hint { display: block; color: var(--muted); }
 dl.fields { display: grid; grid-template-columns: minmax(0, 22rem) minmax(0, 1fr);
   gap: .15rem .75rem; margin: .35rem 0; font-size: .85rem; }
 dl.fields dt { font-weight: 600; color: var(--muted); overflow-wrap: anywhere; }

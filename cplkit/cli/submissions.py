@@ -66,7 +66,7 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     0 no errors, 1 errors found (or warnings with --strict), 2 usage error, 3 a file could not
     be read at all.
     """
-    from cplkit.app.check import check_files
+    from cplkit.app.check import check_files, check_for_review
     from cplkit.app.rules import ruleset_from
     from cplkit.render import reports
 
@@ -79,7 +79,8 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
         ruleset = stored(registry, rules_of)
     else:
         ruleset = ruleset_from(rules_file)
-    whole = check_files(paths, ruleset, as_of, sheet=sheet)
+    reviewed = check_for_review(paths, ruleset, as_of, sheet=sheet) if fmt == "html" else None
+    whole = reviewed.report if reviewed else check_files(paths, ruleset, as_of, sheet=sheet)
     report = whole.capped(max_findings)
     if fmt == "json":
         text = reports.render_json(report)
@@ -96,7 +97,7 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     elif fmt == "html":
         from cplkit.render.html_report import report_page
 
-        text = report_page(report).decode("utf-8")
+        text = report_page(report, reviewed.entries if reviewed else None).decode("utf-8")
     else:
         coloured = output is None and sys.stdout.isatty()
         text = reports.render_text(report, click.style if coloured else reports.plain)

@@ -243,7 +243,7 @@ def test_the_page_in_a_real_browser(published: Path) -> None:
         driver.save_screenshot(str(ARTIFACTS / "cpl-page-filtered.png"))
         # at 1366 px nothing scrolls sideways, and every field is one click away
         assert driver.execute_script("return document.documentElement.scrollWidth") <= \
-            driver.execute_script("return window.innerWidth")
+            driver.execute_script("return document.documentElement.clientWidth")
         row = next(r for r in rows if r.is_displayed())
         row.find_element(By.TAG_NAME, "summary").click()
         shown = row.find_element(By.CSS_SELECTOR, "dl.fields").text
@@ -458,3 +458,36 @@ def test_libreoffice_enforces_the_lists(kind: str, tmp_path: Path, published: Pa
         named = [c.get(f"{{{ODS['table']}}}default-cell-style-name") for c in columns
                  for _ in range(int(c.get(f"{{{ODS['table']}}}number-columns-repeated", "1")))]
         assert sum(1 for n in named if n in is_text) >= 30  # every column but the date
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
+                    reason="headless Chromium is not installed (Debian: chromium chromium-driver)")
+def test_the_check_report_shows_each_finding_beside_its_cell(tmp_path: Path) -> None:
+    """A form's fields as a grid with the values as submitted, each finding in the row of its
+    cell, spaces around a value marked; nothing scrolls sideways at 1366 px or on a phone."""
+    from selenium.webdriver.common.by import By
+
+    report = tmp_path / "report.html"
+    CliRunner().invoke(cli, ["check", "--as-of", "2026-11-23", "--format", "html", "-o",
+                             str(report),
+                             str(SAMPLES / "invalid" / "V12-spaces-around-firmware.xlsx"),
+                             str(SAMPLES / "invalid" / "V06-excel-mangled-csv.csv")])
+    driver = _chromium()
+    try:
+        driver.get(report.as_uri())
+        flagged = driver.find_elements(By.CSS_SELECTOR, "table.grid tr.flagged")
+        first = flagged[0].find_elements(By.TAG_NAME, "td")
+        assert first[0].text == "G14" and first[1].text == "Device_Model.firmware_version"
+        assert first[2].text == "␣01:02:0A:FF␣" and "CPL-V12" in first[3].text
+        grids = driver.find_elements(By.CSS_SELECTOR, "table.grid")
+        assert len(grids) >= 2  # the form's entry, and the CSV's rows with findings
+        for width, height in ((1366, 900), (390, 844)):
+            driver.set_window_size(width, height)
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= \
+                driver.execute_script("return document.documentElement.clientWidth"), width
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "check-report-phone.png"))
+        driver.set_window_size(1366, 900)
+        driver.save_screenshot(str(ARTIFACTS / "check-report-laptop.png"))
+    finally:
+        driver.quit()
