@@ -287,6 +287,8 @@ def test_the_published_workbook_is_laid_out_as_secas_lays_out_its_own(imported: 
         assert {k: widths(mine).get(k) for k in expected} == expected, name
         assert mine.freeze_panes == theirs.freeze_panes, name
         assert mine.auto_filter.ref == theirs.auto_filter.ref, name
+        assert sorted(map(str, mine.merged_cells.ranges)) == \
+            sorted(map(str, theirs.merged_cells.ranges)), name
     theirs, mine = secas["Central Products List"], ours["Central Products List"]
     [their_rule] = list(theirs.conditional_formatting)
     [my_rule] = list(mine.conditional_formatting)

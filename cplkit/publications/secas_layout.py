@@ -29,6 +29,7 @@ class SheetLayout:
     shading: tuple[str, str, int, str] | None = None
     landscape: bool = False
     title_rows: str | None = None  # repeated on every printed page
+    merged: tuple[str, ...] = ()
 
 
 def _same(width: float, letters: str) -> dict[str, float]:
@@ -38,10 +39,11 @@ def _same(width: float, letters: str) -> dict[str, float]:
 LAYOUTS: Mapping[str, SheetLayout] = {
     CONTROL_SHEET: SheetLayout(
         {"A": 30.63, "B": 12.63, "C": 95.63},
-        heights={1: 21.0, 3: 18.0, 5: 38.0, 6: 54.0, 8: 18.0, 10: 44.0}),
+        heights={1: 21.0, 3: 18.0, 5: 38.0, 6: 54.0, 8: 18.0, 10: 44.0},
+        merged=("A5:C5", "A6:C6")),
     FORM_SHEET: SheetLayout(
         {"A": 24.63, "B": 21.63, "C": 41.63, "D": 30.63, "E": 28.63, "F": 23.63, "G": 40.63},
-        freeze="A7", heights={1: 45.0, 3: 30.0}),
+        freeze="A7", heights={1: 45.0, 3: 30.0, 4: 30.0}, merged=("A1:B1", "A3:G3", "A4:G4")),
     LIST_SHEET: SheetLayout(
         {"A": 16.63, **_same(32.63, "BCEFGIJKLMNOPQRS"), "D": 37.63, "H": 37.63, "T": 72.63,
          "U": 72.63},
@@ -66,6 +68,8 @@ def apply(ws: Any, layout: SheetLayout, last_row: int) -> None:
         ws.row_dimensions[row].height = height
     if layout.freeze:
         ws.freeze_panes = layout.freeze
+    for cells in layout.merged:
+        ws.merged_cells.add(cells)
     if layout.autofilter:
         ws.auto_filter.ref = layout.autofilter
     if layout.shading and last_row >= layout.shading[2]:

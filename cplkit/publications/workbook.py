@@ -56,6 +56,22 @@ def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
                                "nothing was written") from None
 
 
+#: the usage notes of the Version Control tab and the New Entry tab's instructions, where
+#: SECAS's workbook has its own (A5/A6, A3/A4)
+USAGE_LIST = ("Only the entries marked Current on the Central Products List tab are on the CPL. "
+              "To submit a new entry, fill in the CPL - New Entry tab (or cplkit's template) "
+              "and send it to SECAS; check it first with 'cplkit check FILE'.")
+USAGE_CSV = ("The CPL - saveable in CSV tab holds every entry in one table under a single "
+             "header row, ready to save as CSV. That this workbook is the one issued can be "
+             "checked with the signed manifest of its version: cplkit verify manifest-N.xml "
+             "--trust CERT.")
+FORM_HOW = ("One entry per column, from column G: pick values from the dropdowns and type hex "
+            "values as they are (the cells are Text, so leading zeros stay); the grey cells "
+            "are for SECAS.")
+FORM_CHECK = ("Before sending the form to SECAS, check it: cplkit check FILE lists every "
+              "problem with the cell to correct.")
+
+
 def _wrapped(entries: Sequence[m.Entry], widths: Mapping[str, float]) -> list[bool]:
     """For each published field (columns B onwards of the list): whether its longest value is
     wider than the column, so its cells wrap and no printed cell is cut. The other columns stay
@@ -108,8 +124,10 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     control.append([text(control, LIST_TITLE, bold=True)])
     control.append([])
     control.append([text(control, version.label, bold=True)])
-    for _ in range(4):
-        control.append([])
+    control.append([])
+    control.append([text(control, USAGE_LIST, wrap=True)])
+    control.append([text(control, USAGE_CSV, wrap=True)])
+    control.append([])
     control.append([text(control, "Version History", bold=True)])
     control.append([])
     control.append([text(control, h, bold=True) for h in HISTORY_HEADER])
@@ -120,8 +138,10 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     form: Any = wb.create_sheet(FORM_SHEET)
     apply(form, LAYOUTS[FORM_SHEET], 0)
     form.append([text(form, FORM_TITLE, bold=True)])
-    for _ in range(4):
-        form.append([])
+    form.append([])
+    form.append([text(form, FORM_HOW, wrap=True)])
+    form.append([text(form, FORM_CHECK, wrap=True)])
+    form.append([])
     form.append([text(form, h, bold=True) for h in FORM_HEADER])
     for description, cells in form_rows(ruleset):
         # the entry columns from G are ready to fill in, as in the template: Text (or date)
