@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,21 @@ RECORD = "staged.json"
 VERSION = "version.json"
 PREPARATION = "preparation.p7s"
 APPROVALS = "approvals"
+
+
+#: the most a staged record, a preparation or an approval can hold: each is a few kilobytes
+SMALL = 1 << 20
+#: a staged file's name: one plain name inside the staged folder, never a path
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _small(path: Path) -> bytes:
+    """One of a staged version's small files, refused if it is not a file or is larger than
+    any cplkit writes (a staged folder may come from elsewhere)."""
+    if not path.is_file() or path.stat().st_size > SMALL:
+        raise ApprovalError(f"{path} is not a file cplkit staged (missing, not a file, or "
+                            f"larger than {SMALL // 1024} KiB)", hint="prepare the version again")
+    return path.read_bytes()
 
 
 def key_sha256(certificate: x509.Certificate) -> str:
@@ -153,8 +169,11 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
 def read_staged(folder: Path) -> Staged:
     """A staged version, its files checked against the digests it records and the digest
     recomputed: a file changed since it was staged is refused."""
+    if not (folder / RECORD).is_file():
+        raise UsageError(f"{folder} is not a staged version (no {RECORD})",
+                         hint="name the directory 'cplkit publish --prepare' printed")
     try:
-        record = (folder / RECORD).read_bytes()
+        record = _small(folder / RECORD)
         doc = json.loads(record)
         files = {str(k): str(v) for k, v in doc["files"].items()}
         base, number, digest = doc["base"], str(doc["version"]), str(doc["digest"])
@@ -162,6 +181,9 @@ def read_staged(folder: Path) -> Staged:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"{folder} is not a staged version ({exc})",
                          hint="name the directory 'cplkit publish --prepare' printed") from None
+    if not all(_NAME.fullmatch(name) for name in files):
+        raise ApprovalError(f"{folder / RECORD} names a file outside the staged folder",
+                            hint="prepare the version again")
     if _digest(base, number, files) != digest:
         raise ApprovalError(f"{folder / RECORD} does not add up to the digest it records: it "
                             "was changed after it was staged", hint="prepare the version again")
@@ -229,7 +251,7 @@ def check_approvals(staged: Staged, approvals: Sequence[Path],
     kept: list[x509.Certificate] = []
     for path in approvals:
         try:
-            certificate = verify_cms(signed, path.read_bytes(), certificates)
+            certificate = verify_cms(signed, _small(path), certificates)
         except VerificationError as exc:
             raise ApprovalError(f"{path.name} is not an approval of this staged content by an "
                                 f"approver ({exc.message})",
@@ -269,7 +291,7 @@ def publish_staged(folder: Path, signer: Signer, *,
             require_trusted(registry, signer)
             policy = registry.approval_policy()
             approvals = sorted((folder / APPROVALS).glob("*.p7s"))
-            preparation = (folder / PREPARATION).read_bytes()
+            preparation = _small(folder / PREPARATION)
             _check_preparer(registry, staged, preparation, policy)
             approved = check_approvals(staged, approvals, policy)
             stored = decode_version((folder / VERSION).read_bytes(), str(folder / VERSION))
@@ -283,7 +305,7 @@ def publish_staged(folder: Path, signer: Signer, *,
                      names.staged_record: staged.record,
                      names.staged_version: (folder / VERSION).read_bytes(),
                      names.preparation: preparation,
-                     **{names.approval(i): path.read_bytes()
+                     **{names.approval(i): _small(path)
                         for i, path in enumerate(approved.files, start=1)}}
             current = signed_statement(version, files[names.dcc_xml], signer, next_update)
             tx.issue(version, how="publish", ruleset=stored.made_by.get("ruleset"),

@@ -169,3 +169,20 @@ def test_without_a_threshold_publishing_works_as_before(tmp_path: Path, people: 
     assert run("init", "-r", registry, "--cert", people.cert("signer"))[0] == 0
     code, out = run("publish", "-r", registry, *people.keys("signer"), FORM)
     assert code == 0, out
+
+
+def test_a_staged_record_that_names_files_elsewhere(registry: Path, people: People) -> None:
+    """A staged folder may come from elsewhere: a record naming a file outside it, or one
+    larger than any cplkit writes, is refused before anything is read through it."""
+    import json
+
+    staged = prepare(registry, people)
+    record = staged / "staged.json"
+    doc = json.loads(record.read_text())
+    doc["files"]["../../registry.json"] = doc["files"].pop("cpl-1.0.csv")
+    record.write_text(json.dumps(doc))
+    code, out = approve(staged, people, "alice")
+    assert code == 8 and "names a file outside the staged folder" in out
+    record.write_bytes(b" " * (2 << 20))
+    code, out = approve(staged, people, "alice")
+    assert code == 8 and "larger than" in out and nothing_issued(registry)
