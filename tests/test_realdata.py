@@ -296,7 +296,7 @@ def test_the_published_workbook_is_laid_out_as_secas_lays_out_its_own(imported: 
     assert my_rule.rules[0].formula == their_rule.rules[0].formula == ['$C8="Current"']
     assert [mine.cell(r, 1).value for r in range(1, 8)] == \
         [theirs.cell(r, 1).value for r in range(1, 8)]
-    assert mine.page_setup.orientation == "landscape" and mine.page_setup.fitToWidth == 1
+    assert mine.page_setup.orientation == "landscape" and mine.page_setup.fitToWidth == 3
     assert mine.print_title_rows == "$1:$2"
     assert mine["B3"].alignment.wrap_text and ours["Version Control"]["C12"].alignment.wrap_text
 
@@ -306,8 +306,9 @@ def test_the_published_workbook_is_laid_out_as_secas_lays_out_its_own(imported: 
 def test_the_workbook_prints_on_a_few_dozen_pages_with_no_cell_cut(imported: Path,
                                                                    tmp_path: Path) -> None:
     """SECAS's own v2.051 prints on a few dozen pages; cplkit's copy once ran to 164 pages of
-    cut-off cells. Printed by LibreOffice (scripts/print_workbook.py), it now fits, and every
-    list cell either fits its column or wraps."""
+    cut-off cells. Printed by LibreOffice (scripts/print_workbook.py) it takes a few dozen
+    readable pages (the list three pages across, not shrunk onto one), every list cell either
+    fits its column or wraps, and each history row is as tall as its lines."""
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
@@ -315,7 +316,7 @@ def test_the_workbook_prints_on_a_few_dozen_pages_with_no_cell_cut(imported: Pat
 
     workbook = imported / "versions" / "2.051" / "cpl-2.051.xlsx"
     pages = page_count(convert(workbook, tmp_path, "pdf"))
-    assert 4 <= pages <= 40, pages
+    assert 20 <= pages <= 90, pages
     listing = load_workbook(workbook)["Central Products List"]
     for column in range(2, 22):
         letter = get_column_letter(column)
@@ -324,3 +325,7 @@ def test_the_workbook_prints_on_a_few_dozen_pages_with_no_cell_cut(imported: Pat
             cell = listing.cell(row, column)
             if cell.value is not None and len(str(cell.value)) > width:
                 assert cell.alignment.wrap_text, f"{letter}{row} is cut when printed"
+    control = load_workbook(workbook)["Version Control"]
+    for row in range(11, control.max_row + 1):
+        lines = str(control.cell(row, 3).value or "").replace("\r", "").strip("\n").count("\n") + 1
+        assert (control.row_dimensions[row].height or 15) >= 15 * lines, row

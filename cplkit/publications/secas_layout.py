@@ -30,6 +30,8 @@ class SheetLayout:
     landscape: bool = False
     title_rows: str | None = None  # repeated on every printed page
     merged: tuple[str, ...] = ()
+    #: pages across that every column is fitted to when printed (more pages down as needed)
+    pages_across: int = 1
 
 
 def _same(width: float, letters: str) -> dict[str, float]:
@@ -49,10 +51,11 @@ LAYOUTS: Mapping[str, SheetLayout] = {
          "U": 72.63},
         freeze="C3", autofilter="A2:U2",
         heights={3: 87.0, 4: 150.0, 5: 30.0, 6: 55.0, 7: 147.0},
-        shading=("C", "U", 8, '$C{row}="Current"'), landscape=True, title_rows="1:2"),
+        shading=("C", "U", 8, '$C{row}="Current"'), landscape=True, title_rows="1:2",
+        pages_across=3),
     CSV_SHEET: SheetLayout(
         {"A": 16.63, **_same(32.63, "BCEFGIJLM"), "D": 37.63, "H": 37.63, "K": 8.73},
-        freeze="C2", landscape=True, title_rows="1:1"),
+        freeze="C2", landscape=True, title_rows="1:1", pages_across=2),
 }
 
 
@@ -80,8 +83,9 @@ def apply(ws: Any, layout: SheetLayout, last_row: int) -> None:
                         fill=PatternFill("solid", fgColor=CURRENT_FILL)))
     if layout.landscape:
         ws.page_setup.orientation = "landscape"
-    # fit every column on the page's width, as many pages down as it takes
-    ws.page_setup.fitToWidth = 1
+    # every column fitted to a few pages' width (one page makes 21 columns unreadably small),
+    # as many pages down as it takes
+    ws.page_setup.fitToWidth = layout.pages_across
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if layout.title_rows:

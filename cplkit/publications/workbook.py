@@ -72,6 +72,19 @@ FORM_CHECK = ("Before sending the form to SECAS, check it: cplkit check FILE lis
               "problem with the cell to correct.")
 
 
+#: where the Version Control tab's history starts, the characters a line of its changes
+#: column holds, and the height of one line of text (points, the default font)
+HISTORY_FIRST_ROW = 11
+HISTORY_WIDTH = 95
+LINE_HEIGHT = 15.0
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a wrapped cell ``width`` characters wide."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    return max(1, sum(max(1, -(-len(line) // width)) for line in lines))
+
+
 def _wrapped(entries: Sequence[m.Entry], widths: Mapping[str, float]) -> list[bool]:
     """For each published field (columns B onwards of the list): whether its longest value is
     wider than the column, so its cells wrap and no printed cell is cut. The other columns stay
@@ -121,6 +134,10 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
 
     control: Any = wb.create_sheet(CONTROL_SHEET)
     apply(control, LAYOUTS[CONTROL_SHEET], 0)
+    # a write-only sheet cannot be measured after it is written, and spreadsheet programs keep
+    # the height of a row they did not measure: each history row gets the height its lines need
+    for at, line in enumerate(version.history, start=HISTORY_FIRST_ROW):
+        control.row_dimensions[at].height = LINE_HEIGHT * _lines(line.changes, HISTORY_WIDTH)
     control.append([text(control, LIST_TITLE, bold=True)])
     control.append([])
     control.append([text(control, version.label, bold=True)])
@@ -130,9 +147,13 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
     control.append([])
     control.append([text(control, "Version History", bold=True)])
     control.append([])
-    control.append([text(control, h, bold=True) for h in HISTORY_HEADER])
+    control.append([text(control, h, bold=True, wrap=True) for h in HISTORY_HEADER])
     for line in version.history:
-        control.append([text(control, line.version), value(control, _history_date(line.date)),
+        day = _history_date(line.date)
+        issued = text(control, day, wrap=True) if isinstance(day, str) else value(control, day)
+        if not isinstance(day, str):
+            issued.alignment = wrapped  # at the top of its row, beside the first line
+        control.append([text(control, line.version, wrap=True), issued,
                         text(control, line.changes, wrap=True)])  # every line of it shown
 
     form: Any = wb.create_sheet(FORM_SHEET)
