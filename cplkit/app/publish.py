@@ -103,7 +103,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         files = {} if signer is None else {
             **signed_files(version, _previous_dcc(registry, current), signer, ruleset,
                            companies, _previous_fir(registry, current),
-                           current.version if current else None),
+                           outcome.diff if current else None),
             **kept_rules(ruleset, str(version.number))}
         statement = None if signer is None else signed_statement(
             version, files[IssuedFiles(str(version.number)).dcc_xml], signer, next_update)

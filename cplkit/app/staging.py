@@ -26,12 +26,11 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from cplkit.app.publish import next_version, previous_files
+from cplkit.app.publish import PublishOutcome, next_version, previous_files
 from cplkit.app.rules import kept_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
@@ -102,11 +101,18 @@ def _digest(base: str | None, version: str, files: dict[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _approvers(policy: ApprovalPolicy) -> list[x509.Certificate]:
+    return [load_certificates(a.pem.encode(), "approvals.json")[0] for a in policy.approvers]
+
+
+def _known(policy: ApprovalPolicy, registry: Registry) -> list[x509.Certificate]:
+    """Whoever may prepare a version: an approver, or a signer the registry trusts."""
+    return [*_approvers(policy),
+            *(load_certificates(t.pem.encode(), "trust.json")[0] for t in registry.trusted())]
+
+
 def _known_key(policy: ApprovalPolicy, registry: Registry, signer: Signer, what: str) -> None:
-    keys = {a.key_sha256 for a in policy.approvers}
-    keys |= {key_sha256(load_certificates(t.pem.encode(), "trust.json")[0])
-             for t in registry.trusted()}
-    if key_sha256(signer.certificate) not in keys:
+    if key_sha256(signer.certificate) not in {key_sha256(c) for c in _known(policy, registry)}:
         raise ApprovalError(f"{signer.subject} is neither an approver nor a trusted signer of "
                             f"the registry {registry.path}, so it cannot {what}",
                             hint="add it with 'cplkit trust approver CERT --reason ...'")
@@ -114,7 +120,8 @@ def _known_key(policy: ApprovalPolicy, registry: Registry, signer: Signer, what:
 
 def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             issue_date: dt.date, preparer: Signer, *, base: str | None = None,
-            major: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, Staged | None]:
+            major: bool = False,
+            limits: Limits = DEFAULT_LIMITS) -> tuple[PublishOutcome, Staged | None]:
     """Check and merge the changes, build every unsigned file and stage them for approval;
     returns the publish outcome (findings, diff) and the staged version (None if stopped)."""
     registry = Registry(registry_path)
@@ -130,7 +137,7 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         version, number = step.version, str(step.version.number)
         _, fir_before = previous_files(registry, step.current)
         files = {**unsigned_files(version, ruleset, step.companies, fir_before,
-                                  step.current.version if step.current else None),
+                                  step.outcome.diff if step.current else None),
                  **kept_rules(ruleset, number)}
         made_by = made_by_record("publish", ruleset.id, ruleset.digest,
                                  [(p.name, file_sha256(p)) for p in change_files])
@@ -244,8 +251,7 @@ def check_approvals(staged: Staged, approvals: Sequence[Path],
     already); each reason to refuse is its own message."""
     signed = statement(staged.digest, staged.version, staged.base)
     approvers = {a.key_sha256: a for a in policy.approvers}
-    certificates = [load_certificates(a.pem.encode(), "approvals.json")[0]
-                    for a in policy.approvers]
+    certificates = _approvers(policy)
     preparer = staged.preparer
     seen: dict[str, Path] = {}
     kept: list[x509.Certificate] = []
@@ -325,11 +331,9 @@ def publish_staged(folder: Path, signer: Signer, *,
 def _check_preparer(registry: Registry, staged: Staged, preparation: bytes,
                     policy: ApprovalPolicy) -> None:
     """The preparation must be signed by the key the record names, and a known one."""
-    known = [load_certificates(a.pem.encode(), "approvals.json")[0] for a in policy.approvers]
-    known += [load_certificates(t.pem.encode(), "trust.json")[0] for t in registry.trusted()]
     try:
         certificate = verify_cms(statement(staged.digest, staged.version, staged.base),
-                                 preparation, known)
+                                 preparation, _known(policy, registry))
     except (VerificationError, CplkitError) as exc:
         raise ApprovalError(f"the preparer's signature of {staged.path} does not verify "
                             f"({exc.message})", hint="prepare the version again") from None

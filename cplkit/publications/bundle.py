@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
+from cplkit.core.diff import Diff
 from cplkit.core.fir import FIR_GROUP, FirRecord, fir_records
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import SigningError, VerificationError
@@ -76,12 +77,13 @@ class PreviousDcc:
 
 def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[str, str],
                    fir_before: tuple[FirRecord, ...] = (),
-                   before: m.CplVersion | None = None) -> dict[str, bytes]:
+                   changed: Diff | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version that is not itself a signature or
     signed XML: the CSV and FIR extracts (signed later, detached), the workbook, the JSON
     export, the page and the notice to all parties. ``companies`` (the names register) names
-    the makers; ``fir_before`` is the previous version's FIR extract, carried on; ``before``
-    is the previous version, which the notice compares with."""
+    the makers; ``fir_before`` is the previous version's FIR extract, carried on; ``changed``
+    is what the version changed from the one before, which the notice tells (None: the
+    first version)."""
     names = IssuedFiles(str(version.number))
     group = ruleset.groups.get(FIR_GROUP)
     records = fir_records(version, group.all_fields if group else (), fir_before)
@@ -90,8 +92,8 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
             names.json_export: export_json(version, companies),
             names.fir_extract: fir_extract.build(version, records),
             names.web_page: version_page(version, names.links(), companies),
-            names.notice_text: notice_text(version, before, companies),
-            names.notice_email: notice_email(version, before, companies)}
+            names.notice_text: notice_text(version, changed, companies),
+            names.notice_email: notice_email(version, changed, companies)}
 
 
 def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
@@ -137,7 +139,7 @@ def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
 def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
                  ruleset: Ruleset, companies: Mapping[str, str],
                  fir_before: tuple[FirRecord, ...] = (),
-                 before: m.CplVersion | None = None) -> dict[str, bytes]:
+                 changed: Diff | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version, built and signed in one go."""
     return sign_version(version, previous, signer,
-                        unsigned_files(version, ruleset, companies, fir_before, before))
+                        unsigned_files(version, ruleset, companies, fir_before, changed))

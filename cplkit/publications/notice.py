@@ -16,7 +16,7 @@ from email.policy import SMTP
 
 from cplkit.base.templates import render
 from cplkit.core import model as m
-from cplkit.core.diff import diff
+from cplkit.core.diff import Diff, diff
 from cplkit.core.wording import Wording
 from cplkit.publications.names import IssuedFiles
 
@@ -41,15 +41,16 @@ def _shown(value: m.Value | None) -> str:
     return m.as_text(value) or "(empty)"
 
 
-def _values(version: m.CplVersion, before: m.CplVersion | None,
+def _values(version: m.CplVersion, changed: Diff | None,
             companies: Mapping[str, str]) -> dict[str, object]:
     names = IssuedFiles(str(version.number))
-    empty = m.CplVersion(m.VersionNumber(0, 0), version.issue_date, (), "")
-    changed = diff(before or empty, version)
+    before = changed.old if changed else None
+    if changed is None:  # the first version: every entry is new
+        changed = diff(m.CplVersion(m.VersionNumber(0, 0), version.issue_date, (), ""), version)
     by_number = version.by_number()
     amended = [_line(by_number[a.number], companies, f"{a.field}: {_shown(a.old)} -> "
                      f"{_shown(a.new)}") for a in changed.amended if a.number in by_number]
-    return {"version": version, "before": str(before.number) if before else None,
+    return {"version": version, "before": before,
             "added": [_line(e, companies) for e in changed.added],
             "removed": [_line(e, companies) for e in changed.removed],
             "amended": amended, "files": names.links(), "names": names,
@@ -61,15 +62,17 @@ def subject(version: m.CplVersion) -> str:
     return f"Central Products List: {version.label}"
 
 
-def notice_text(version: m.CplVersion, before: m.CplVersion | None,
+def notice_text(version: m.CplVersion, changed: Diff | None,
                 companies: Mapping[str, str]) -> bytes:
-    return render("notice.txt.j2", **_values(version, before, companies)).encode()
+    """The notice as plain text; ``changed`` is what the version changed from the one before
+    (None: it is the first)."""
+    return render("notice.txt.j2", **_values(version, changed, companies)).encode()
 
 
-def notice_email(version: m.CplVersion, before: m.CplVersion | None,
+def notice_email(version: m.CplVersion, changed: Diff | None,
                  companies: Mapping[str, str]) -> bytes:
     """The notice as an e-mail: plain text, with the HTML version as the alternative."""
-    values = _values(version, before, companies)
+    values = _values(version, changed, companies)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject(version)
     message["MIME-Version"] = "1.0"

@@ -173,13 +173,22 @@ class Registry:
             raise RegistryError(f"cannot read {path}: {exc.strerror or exc}",
                                 hint="restore the registry from a backup") from exc
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The registry's write lock, for a change outside a version (trust, approvers, names,
+        the statement of what is current); a directory that is no registry is the clear error
+        before any lock file is made there."""
+        self.head()
+        with exclusive_lock(self.path):
+            yield
+
     def trusted(self) -> list[TrustRecord]:
         data = self._optional(TRUST)  # a registry may trust nothing yet
         return [] if data is None else decode_trust(data, str(self.path / TRUST))
 
     def add_trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
         """Trust a signing certificate from now on (under the lock); False if already trusted."""
-        with exclusive_lock(self.path):
+        with self._writing():
             return self.add_trust_locked(pem, fingerprint, subject, reason)
 
     def add_trust_locked(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
@@ -201,8 +210,7 @@ class Registry:
 
     def add_approver(self, approver: Approver) -> bool:
         """Let ``approver``'s key approve staged versions; False if it may already."""
-        self.head()
-        with exclusive_lock(self.path):
+        with self._writing():
             policy = self.approval_policy()
             if any(a.key_sha256 == approver.key_sha256 for a in policy.approvers):
                 return False
@@ -213,8 +221,7 @@ class Registry:
 
     def require_approvals(self, required: int, reason: str) -> None:
         """From now on, a publish needs ``required`` approvals (0: none)."""
-        self.head()
-        with exclusive_lock(self.path):
+        with self._writing():
             policy = self.approval_policy()
             if required > len(policy.approvers):
                 raise UsageError(f"{required} approvals cannot be given: the registry knows "
@@ -227,7 +234,7 @@ class Registry:
     def replace_statement(self, version: str, data: bytes) -> None:
         """Put a freshly signed statement for ``version`` in place, under the lock, if that is
         still the latest version (a publish in between wins)."""
-        with exclusive_lock(self.path):
+        with self._writing():
             latest = self.head().latest
             if latest is None or latest.version != version:
                 raise RegistryBusy(f"version {version} is no longer the latest "
@@ -251,8 +258,7 @@ class Registry:
     def name(self, changes: dict[str, str], reason: str) -> list[NameRecord]:
         """Record ``changes`` (manufacturer id -> company; '' withdraws) under the lock; the
         changes that differ from the register are returned, the others left out."""
-        self.head()  # a registry, or the clear error, before the lock file is made
-        with exclusive_lock(self.path):
+        with self._writing():
             return self.name_locked(changes, reason)
 
     def name_locked(self, changes: dict[str, str], reason: str) -> list[NameRecord]:
