@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -39,35 +39,63 @@ def run_isolated(function: Callable[[], T], *, memory_bytes: int, seconds: float
     """``function()``'s result, computed in a child limited to ``memory_bytes`` of address space
     and ``seconds`` of wall time. An exception it raises is raised here; a death or a time-out
     raises ``ChildFailed``."""
-    if not can_isolate():
-        return function()
-    import multiprocessing
+    return InChild(function, memory_bytes).result(seconds)
 
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, function, memory_bytes), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(seconds):
-            raise ChildFailed(f"it took longer than {seconds:.0f} seconds")
+
+class InChild(Generic[T]):
+    """``function()`` started now in a forked child (limited to ``memory_bytes`` of address
+    space, if given), while this process goes on with other work; ``result`` waits for it.
+    Where fork is missing, ``result`` runs the function in this process instead."""
+
+    def __init__(self, function: Callable[[], T], memory_bytes: int | None = None) -> None:
+        self._function = function
+        self._child: Any = None
+        self._receiver: Any = None
+        self._forked = can_isolate()
+        if self._forked:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._child = context.Process(target=_child, args=(sender, function, memory_bytes),
+                                          daemon=True)
+            self._child.start()
+            sender.close()
+
+    def result(self, seconds: float | None = None) -> T:
+        """The function's result; what it raised is raised here, and a death or a wait longer
+        than ``seconds`` (None: no limit) raises ``ChildFailed``."""
+        if not self._forked:
+            return self._function()
+        child, receiver = self._child, self._receiver
+        if child is None:
+            raise ChildFailed("it was stopped before its result was collected")
         try:
-            ok, payload = receiver.recv()
-        except (EOFError, OSError):
+            if not receiver.poll(seconds):
+                raise ChildFailed(f"it took longer than {seconds:.0f} seconds")
+            try:
+                ok, payload = receiver.recv()
+            except (EOFError, OSError):
+                child.join(5)
+                raise ChildFailed(_death(child.exitcode)) from None
+        finally:
+            self.cancel()
+        if ok:
+            result: T = payload
+            return result
+        raise payload
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (its result is no longer wanted)."""
+        child, self._child = self._child, None
+        if child is not None:
+            if child.is_alive():
+                child.kill()
             child.join(5)
-            raise ChildFailed(_death(child.exitcode)) from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-        receiver.close()
-    if ok:
-        result: T = payload
-        return result
-    raise payload
+            self._receiver.close()
 
 
-def _child(sender: Any, function: Callable[[], Any], memory_bytes: int) -> None:
+def _child(sender: Any, function: Callable[[], Any], memory_bytes: int | None) -> None:
     import faulthandler
     import resource
 
@@ -77,7 +105,8 @@ def _child(sender: Any, function: Callable[[], Any], memory_bytes: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    if memory_bytes is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         outcome: tuple[bool, Any] = (True, function())
     except MemoryError:
@@ -106,5 +135,5 @@ def _picklable(value: object) -> bool:
 def _death(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else ""
-        return f"the reader stopped with signal {name or -exitcode} (out of memory, or a crash)"
-    return f"the reader stopped (exit status {exitcode})"
+        return f"its process ended with signal {name or -exitcode} (out of memory, or a crash)"
+    return f"its process ended (exit status {exitcode})"

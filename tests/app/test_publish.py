@@ -503,3 +503,52 @@ def test_a_value_renamed_across_the_list_with_its_rules(registry: Path, tmp_path
     assert f"ZSE versions now accepted: {new}" in line and f"no longer accepted: {old}" in line
     code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules, "--dry-run", renames)
     assert code == 1 and "CPL-M04" in out and "no entry has" in out  # nothing has it any more
+
+
+def _workbook_cells(path: Path) -> list[list[list[object]]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    return [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book]
+
+
+def test_the_workbook_built_aside_is_the_one_built_here(registry: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workbook is made in a child process while the other files are made; where fork is
+    missing it is made in this process, cell for cell the same."""
+    import shutil
+
+    from cplkit.base import isolation
+
+    change = form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"})
+    here = tmp_path / "here"
+    shutil.copytree(registry, here)
+    assert run("publish", "-r", registry, *AS_OF, change)[0] == 0
+    monkeypatch.setattr(isolation, "can_isolate", lambda: False)
+    assert run("publish", "-r", here, *AS_OF, change)[0] == 0
+    aside, serial = (_workbook_cells(r / "versions" / "1.1" / "cpl-1.1.xlsx")
+                     for r in (registry, here))
+    assert aside == serial and len(aside[2]) == 7 + 9  # the list: its header rows and entries
+
+
+def test_a_workbook_process_that_dies_issues_nothing(registry: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed (the out-of-memory killer, say) while it writes the workbook: a clear error that
+    names the workbook, and the registry as it was."""
+    import os
+    import signal
+
+    from cplkit.publications import bundle
+
+    def killed(*_: object) -> bytes:
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(bundle, "workbook_bytes", killed)
+    before = (registry / "registry.json").read_bytes()
+    code, out = run("publish", "-r", registry, *AS_OF,
+                    form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"}))
+    assert code == 7, out
+    assert "cannot build the workbook of version 1.1" in out and "SIGKILL" in out
+    assert (registry / "registry.json").read_bytes() == before
+    assert not (registry / "versions" / "1.1").exists()
