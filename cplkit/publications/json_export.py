@@ -6,6 +6,7 @@ and the C JSON encoder stays on its fast path even for 100,000 entries.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 
@@ -18,9 +19,14 @@ def export_json(version: m.CplVersion, companies: Mapping[str, str]) -> bytes:
     header = json.dumps({"format": "cplkit-cpl-export-1", "version": str(version.number),
                          "label": version.label, "issue_date": version.issue_date.isoformat()},
                         ensure_ascii=False)
-    history = ",\n".join(json.dumps(history_dict(h), ensure_ascii=False)
-                         for h in version.history)
-    entries = ",\n".join(json.dumps(entry_dict(e, companies), ensure_ascii=False)
-                         for e in version.entries)
-    return (header[:-1] + ',\n"entries": [\n' + entries + '\n],\n"history": [\n' + history
-            + "\n]}\n").encode("utf-8")
+    # written a line at a time: the file is the only copy of 72,900 entries held
+    out = io.BytesIO()
+    out.write(header[:-1].encode() + b',\n"entries": [\n')
+    for index, entry in enumerate(version.entries):
+        out.write((",\n" if index else "").encode()
+                  + json.dumps(entry_dict(entry, companies), ensure_ascii=False).encode())
+    out.write(b'\n],\n"history": [\n')
+    out.write(",\n".join(json.dumps(history_dict(h), ensure_ascii=False)
+                         for h in version.history).encode())
+    out.write(b"\n]}\n")
+    return out.getvalue()

@@ -3,7 +3,7 @@
 One file, no network requests (a Content-Security-Policy forbids them), no external
 scripts, fonts or styles. The table is in the HTML itself, so the page reads with JavaScript
 off; a small inline script adds search-as-you-type and filters. Each row shows the fields that
-tell entries apart and opens to every published field, so nothing scrolls off at laptop width;
+tell entries apart and opens to the other published fields, so nothing scrolls off at laptop width;
 narrow screens get one card per entry. The page is the template ``version-page.html.j2``, with
 autoescaping: no value reaches it unescaped. Nothing here decides what is valid.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cplkit.base.templates import render
+from cplkit.base.templates import render_bytes
 from cplkit.core import model as m
 from cplkit.core.text import company_label
 from cplkit.publications.names import IssuedFiles
@@ -21,8 +21,8 @@ from cplkit.publications.names import IssuedFiles
 #: the company column: not a published field, but the names register's name for the id
 _COMPANY = "company"
 
-#: the table's columns: what tells entries apart at a glance (every field is in each row's
-#: "Every field" details, so nothing is scrolled off the page at laptop width)
+#: the table's columns: what tells entries apart at a glance (the other fields are in each
+#: row's "More fields" details, so nothing is scrolled off the page at laptop width)
 _COLUMNS = (
     ("Entry", m.ENTRY_NUMBER, False), ("Status", m.ENTRY_STATUS, False),
     ("Device type", m.DEVICE_TYPE, False), ("Company", _COMPANY, False),
@@ -31,6 +31,9 @@ _COLUMNS = (
     ("HW revision", m.HARDWARE_REVISION, True), ("Firmware", m.FIRMWARE_VERSION, True),
     ("SMETS/CHTS", m.SPEC_VERSION, False), ("GBCS", m.GBCS_VERSION, False),
 )
+
+#: the published fields not in the table, one click away in each row
+_MORE_FIELDS = tuple(f for f in m.PUBLISHED_FIELDS if f not in {c[1] for c in _COLUMNS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +60,20 @@ def _choices(values: Iterable[str],
 def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
                  companies: Mapping[str, str]) -> bytes:
     """The published version: label, entries (searchable, filterable, each with the company
-    the names register gives its manufacturer id and every field one click away), history,
-    file links."""
+    the names register gives its manufacturer id and the other published fields one click
+    away), history, file links."""
     entries = version.entries
-    rows = []
-    for e in entries:
+
+    def row(e: m.Entry) -> _Row:
         company = companies.get(e.text(m.MANUFACTURER_ID) or "", "")
         cells = tuple(_Cell(label, company if name == _COMPANY else
                             m.as_text(e.published(name)) or "", hexed, name == m.ENTRY_STATUS)
                       for label, name, hexed in _COLUMNS)
-        rows.append(_Row(e.number or "", tuple((k, e.text(f) or "") for k, f in (
+        return _Row(e.number or "", tuple((k, e.text(f) or "") for k, f in (
             ("manufacturer", m.MANUFACTURER_ID), ("type", m.DEVICE_TYPE),
             ("status", m.ENTRY_STATUS), ("spec", m.SPEC_VERSION), ("gbcs", m.GBCS_VERSION))),
-            cells, tuple((f, m.as_text(e.published(f)) or "") for f in m.PUBLISHED_FIELDS)))
+            cells, tuple((f, m.as_text(e.published(f)) or "") for f in _MORE_FIELDS))
+
     filters = [
         ("manufacturer", "Manufacturer", _choices(
             (e.text(m.MANUFACTURER_ID) or "" for e in entries),
@@ -79,9 +83,12 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
         ("spec", "SMETS/CHTS version", _choices(e.spec_version or "" for e in entries)),
         ("gbcs", "GBCS version", _choices(e.gbcs_version or "" for e in entries)),
     ]
-    return render("version-page.html.j2", title=f"Central Products List {version.number}",
-                  version=version, entries=entries,
-                  current=sum(1 for e in entries if e.status == m.Status.CURRENT),
-                  links=links, filters=filters, headings=[c[0] for c in _COLUMNS], rows=rows,
-                  history=list(reversed(version.history)),
-                  manifest=IssuedFiles(str(version.number)).manifest).encode()
+    # rows are made as the page is written, and the page streamed out: a list of 72,900
+    # entries is never held as rows and pieces all at once
+    return render_bytes(
+        "version-page.html.j2", title=f"Central Products List {version.number}",
+        version=version, entries=entries,
+        current=sum(1 for e in entries if e.status == m.Status.CURRENT), links=links,
+        filters=filters, headings=[c[0] for c in _COLUMNS], rows=map(row, entries),
+        history=list(reversed(version.history)),
+        manifest=IssuedFiles(str(version.number)).manifest)
