@@ -132,6 +132,28 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
             return cell
         return issued
 
+    def reused(ws: Any, column: int, issued: m.Issued | None, wrap: bool) -> Any:
+        """``value`` (or wrapped text) in the list's ``column``, for a large list: one styled
+        cell per column and kind is filled in row after row. A write-only sheet writes a row's
+        cells as it is appended, so the next row may reuse them, and openpyxl then registers
+        the style once rather than for each of 300,000 cells."""
+        if isinstance(issued, str) and wrap:
+            kind = "wrap"
+        elif isinstance(issued, dt.date):
+            kind = "date"
+        else:
+            return value(ws, issued)
+        cell = styled.get((column, kind))
+        if cell is None:
+            cell = styled[column, kind] = text(ws, "-", wrap=True) if kind == "wrap" else \
+                value(ws, issued)
+        cell.value = issued or None
+        if kind == "wrap":
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+        return cell
+
+    styled: dict[tuple[int, str], Any] = {}
+
     control: Any = wb.create_sheet(CONTROL_SHEET)
     apply(control, LAYOUTS[CONTROL_SHEET], 0)
     # a write-only sheet cannot be measured after it is written, and spreadsheet programs keep
@@ -194,9 +216,9 @@ def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
                         *(text(listing, v, wrap=True) for v in values)])
     wraps = _wrapped(version.entries, LAYOUTS[LIST_SHEET].widths)
     for entry in version.entries:
-        listing.append([None, *(text(listing, cell, wrap=True) if wrap and isinstance(
-            cell := entry.published(n), str) else value(listing, entry.published(n))
-            for n, wrap in zip(m.PUBLISHED_FIELDS, wraps, strict=True))])
+        listing.append([None, *(reused(listing, column, entry.published(n), wrap)
+                                for column, (n, wrap) in enumerate(
+                                    zip(m.PUBLISHED_FIELDS, wraps, strict=True)))])
 
     extract: Any = wb.create_sheet(CSV_SHEET)
     apply(extract, LAYOUTS[CSV_SHEET], 0)
