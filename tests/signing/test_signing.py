@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from cplkit.cli import cli
-from cplkit.errors import SigningError
+from cplkit.errors import SigningError, VerificationError
 from cplkit.signing.keys import load_signer
 from tests.conftest import SAMPLES, openssl_cms_verify, xmlsec1_verify
 
@@ -157,3 +157,54 @@ def test_keygen_writes_a_labelled_throwaway(tmp_path: Path) -> None:
     cert = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
     assert "NOT FOR PRODUCTION" in cert.subject.rfc4514_string()
     assert CliRunner().invoke(cli, ["keygen", "--out", str(tmp_path / "keys")]).exit_code == 2
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_both_signing_engines_make_the_same_signature(tmp_path: Path, kind: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """libxmlsec1 signs with a key file's key, signxml with a token's: the same elements in the
+    same order, each verified by cplkit (under both engines) and by xmlsec1."""
+    from lxml import etree
+
+    from cplkit.signing import xmldsig
+    from cplkit.signing.xmldsig import DS, sign_xml, verify_enveloped
+
+    if xmldsig._xmlsec() is None:
+        pytest.skip("python-xmlsec is not installed, or runs on another libxml2 than lxml")
+    private = ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else \
+        rsa.generate_private_key(65537, 2048)
+    key, cert = make(tmp_path, private, kind)
+    signer = load_signer(key, cert, None, None)
+
+    def document() -> etree._Element:
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        root = etree.Element("{urn:test}Doc", signedAt=now)
+        etree.SubElement(root, "{urn:test}Item").text = "ünïcode & <markup>"
+        return root
+
+    by_xmlsec = sign_xml(document(), signer)
+    with monkeypatch.context() as patched:
+        patched.setattr(xmldsig, "_xmlsec", lambda: None)
+        by_signxml = sign_xml(document(), signer)
+
+    def shape(data: bytes) -> list[str]:
+        signature = etree.fromstring(data)[-1]
+        return [str(e.tag).replace(DS, "ds:") + (e.get("Algorithm") or "")
+                for e in signature.iter()]
+
+    assert shape(by_xmlsec) == shape(by_signxml)
+    assert shape(by_xmlsec)[:2] == ["ds:Signature", "ds:SignedInfo"]
+    for data, engine in ((by_xmlsec, "xmlsec"), (by_signxml, "signxml")):
+        path = tmp_path / f"{engine}.xml"
+        path.write_bytes(data)
+        assert xmlsec1_verify(path, cert).returncode == 0, engine
+        for checker in (xmldsig._xmlsec, lambda: None):
+            with monkeypatch.context() as patched:
+                patched.setattr(xmldsig, "_xmlsec", checker)
+                signed = verify_enveloped(data, [signer.certificate], None, "{urn:test}Doc",
+                                          "test document", lambda _: [])
+            assert signed.element.findtext("{urn:test}Item") == "ünïcode & <markup>"
+        tampered = data.replace("ünïcode".encode(), "unicode".encode())
+        with pytest.raises(VerificationError, match="changed after it was signed"):
+            verify_enveloped(tampered, [signer.certificate], None, "{urn:test}Doc",
+                             "test document", lambda _: [])
