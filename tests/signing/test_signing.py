@@ -204,7 +204,7 @@ def test_both_signing_engines_make_the_same_signature(tmp_path: Path, kind: str,
                 signed = verify_enveloped(data, [signer.certificate], None, "{urn:test}Doc",
                                           "test document", lambda _: [])
             assert signed.element.findtext("{urn:test}Item") == "ünïcode & <markup>"
-        tampered = data.replace("ünïcode".encode(), "unicode".encode())
+        tampered = data.replace("ünïcode".encode(), b"unicode")
         with pytest.raises(VerificationError, match="changed after it was signed"):
             verify_enveloped(tampered, [signer.certificate], None, "{urn:test}Doc",
                              "test document", lambda _: [])
