@@ -1,6 +1,7 @@
-"""Runs a function in a forked child process under a memory and a time limit, and hands back
-its result: a native abort, a runaway allocation or an endless loop in a library reading an
-untrusted file then costs that file's report, never the whole run.
+"""Runs a function in a forked child process and hands back its result: under a memory and a
+time limit, so a native abort, a runaway allocation or an endless loop in a library reading an
+untrusted file then costs that file's report, never the whole run; or alongside this process,
+so a slow job (the workbook of a large list) runs on another core meanwhile.
 
 The child inherits everything already loaded (no start-up cost, nothing to pickle on the way
 in); only the result comes back, pickled. Where ``fork`` or resource limits are missing
