@@ -22,9 +22,11 @@ def export_json(version: m.CplVersion, companies: Mapping[str, str]) -> bytes:
     # written a line at a time: the file is the only copy of 72,900 entries held
     out = io.BytesIO()
     out.write(header[:-1].encode() + b',\n"entries": [\n')
-    for index, entry in enumerate(version.entries):
-        out.write((",\n" if index else "").encode()
-                  + json.dumps(entry_dict(entry, companies), ensure_ascii=False).encode())
+    separator = b""
+    for entry in version.entries:
+        out.write(separator)
+        out.write(json.dumps(entry_dict(entry, companies), ensure_ascii=False).encode())
+        separator = b",\n"
     out.write(b'\n],\n"history": [\n')
     out.write(",\n".join(json.dumps(history_dict(h), ensure_ascii=False)
                          for h in version.history).encode())

@@ -3,9 +3,10 @@
 One file, no network requests (a Content-Security-Policy forbids them), no external
 scripts, fonts or styles. The table is in the HTML itself, so the page reads with JavaScript
 off; a small inline script adds search-as-you-type and filters. Each row shows the fields that
-tell entries apart and opens to the other published fields, so nothing scrolls off at laptop width;
-narrow screens get one card per entry. The page is the template ``version-page.html.j2``, with
-autoescaping: no value reaches it unescaped. Nothing here decides what is valid.
+tell entries apart and opens to the other published fields, so nothing scrolls off at laptop
+width; narrow screens get one card per entry. The page is the template
+``version-page.html.j2``, with autoescaping: no value reaches it unescaped. Nothing here decides
+what is valid.
 """
 
 from __future__ import annotations
