@@ -19,7 +19,7 @@ from cplkit.app.check import check_and_keep
 from cplkit.app.rules import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
-from cplkit.base.digest import file_sha256
+from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core import model as m
 from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.diff import Diff, diff
@@ -204,7 +204,7 @@ def _previous_dcc(registry: Registry, current: StoredVersion | None) -> Previous
     name = IssuedFiles(number).dcc_xml
     if name not in current.files:
         return None  # a version issued before signing began: the chain starts here
-    return PreviousDcc(number, registry.file(current, name))
+    return PreviousDcc(number, sha256_hex(registry.file(current, name)))
 
 
 def _previous_fir(registry: Registry, current: StoredVersion | None) -> tuple[FirRecord, ...]:
