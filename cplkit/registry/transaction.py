@@ -18,8 +18,9 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +54,29 @@ class AbortEdit(Exception):
     """Raised inside ``Registry.edit`` to leave without writing: a dry run."""
 
 
+#: the lock descriptors this process holds. A forked child (a reader under limits, the
+#: workbook) inherits them, and a flock lasts while any copy is open: the child closes its
+#: copies at once, so the lock never outlives the process that took it
+_HELD: set[int] = set()
+
+
+@cache
+def _hook_fork() -> None:
+    """Close held locks in every forked child; hooked once, when a lock is first taken."""
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
 @contextmanager
 def exclusive_lock(registry: Path) -> Iterator[None]:
     """The registry's write lock, or ``RegistryBusy`` at once if another cplkit holds it."""
+    _hook_fork()
     fd = os.open(registry / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -67,11 +88,13 @@ def exclusive_lock(registry: Path) -> Iterator[None]:
             raise RegistryBusy(
                 f"another cplkit is writing to the registry {registry} ({holder or 'unknown'})"
                 "; nothing was changed", hint="try again once it has finished") from None
+        _HELD.add(fd)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since "
                       f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)  # closing releases the lock, also when the process dies
 
 

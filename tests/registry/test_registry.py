@@ -367,3 +367,25 @@ def test_a_label_the_registry_cannot_hold_is_never_imported(tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "registry").exists()
     assert not list(tmp_path.glob(".registry.importing-*"))
+
+
+def test_a_forked_child_does_not_keep_the_registry_locked(tmp_path: Path) -> None:
+    """The workbook and the readers run in forked children while a publish holds the lock;
+    they close their copy of it, so a killed publish never leaves the registry busy."""
+    from cplkit.base.isolation import InChild
+
+    def open_files() -> list[str]:
+        found = []
+        for fd in Path("/proc/self/fd").iterdir():
+            try:
+                found.append(str(fd.readlink()))
+            except OSError:
+                continue  # the descriptor the listing itself used
+        return found
+
+    registry = Registry.create(tmp_path / "r")
+    lock = str((tmp_path / "r" / ".lock").resolve())
+    with registry.edit():
+        assert lock in open_files()  # held here
+        assert lock not in InChild(open_files).result(30)
+    assert lock not in open_files()
