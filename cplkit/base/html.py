@@ -60,10 +60,9 @@ code.value, .mark { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, 
   white-space: pre-wrap; overflow-wrap: anywhere; }
 ul.findings { margin: .2rem 0; padding-left: 1.1rem; }
 .hint { display: block; color: var(--muted); }
-dl.fields { display: grid; grid-template-columns: minmax(0, 22rem) minmax(0, 1fr);
-  gap: .15rem .75rem; margin: .35rem 0; font-size: .85rem; }
+dl.fields { margin: .35rem 0; font-size: .85rem; min-width: 16rem; }
 dl.fields dt { font-weight: 600; color: var(--muted); overflow-wrap: anywhere; }
-dl.fields dd { margin: 0; overflow-wrap: anywhere; }
+dl.fields dd { margin: 0 0 .35rem; overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 @media (max-width: 720px) {
@@ -78,8 +77,7 @@ dl.fields dd { margin: 0; overflow-wrap: anywhere; }
     font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
   div.scroll { overflow-x: visible; }
   td.hex { white-space: normal; word-break: break-all; }
-  dl.fields { display: block; }
-  dl.fields dd { margin: 0 0 .35rem; }
+  dl.fields { min-width: 0; }
 }
 """
 

@@ -212,6 +212,14 @@ def test_the_page_in_a_real_browser(published: Path) -> None:
         assert len(rows) == 9
         count = driver.find_element(By.ID, "count")
         assert count.text == "9 of 9 entries shown"
+        # a row's other fields, opened in their cell, are wide enough to read (not a letter a
+        # line), and leave nothing scrolled off at laptop width
+        rows[0].find_element(By.TAG_NAME, "summary").click()
+        values = [dd for dd in rows[0].find_elements(By.CSS_SELECTOR, "dl.fields dd") if dd.text]
+        assert len(values) >= 5 and min(dd.size["width"] for dd in values) >= 150
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= \
+            driver.execute_script("return document.documentElement.clientWidth")
+        rows[0].find_element(By.TAG_NAME, "summary").click()
 
         def visible() -> list[str]:
             return [r.find_element(By.CSS_SELECTOR, "td").text for r in rows if r.is_displayed()]
