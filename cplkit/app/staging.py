@@ -19,7 +19,6 @@ Statements are signed and checked with ``cplkit.signing.cms``; this module decid
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import shutil
@@ -41,7 +40,7 @@ from cplkit.publications.bundle import sign_version, signed_statement, unsigned_
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import AbortEdit, Registry, StoredVersion
-from cplkit.registry.codec import ApprovalPolicy, decode_version, encode_version
+from cplkit.registry.codec import VERSIONS, ApprovalPolicy, decode_version, encode_version
 from cplkit.registry.transaction import made_by_record
 from cplkit.signing.certificates import load_certificates
 from cplkit.signing.cms import sign_cms, verify_cms
@@ -98,7 +97,7 @@ def statement(digest: str, version: str, base: str | None) -> bytes:
 def _digest(base: str | None, version: str, files: dict[str, str]) -> str:
     canonical = json.dumps({"base": base, "version": version, "files": files},
                            sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_hex(canonical.encode())
 
 
 def _approvers(policy: ApprovalPolicy) -> list[x509.Certificate]:
@@ -173,6 +172,26 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     return step.outcome, staged
 
 
+def _parse_record(record: bytes, folder: Path, where: Path) -> Staged:
+    """The staged record ``where`` (staged.json as ``prepare`` wrote it) of the files in
+    ``folder``, held to its own digest; it names only plain files inside that folder."""
+    try:
+        doc = json.loads(record)
+        files = {str(k): str(v) for k, v in doc["files"].items()}
+        base, number, digest = doc["base"], str(doc["version"]), str(doc["digest"])
+        preparer = str(doc["preparer"]["key_sha256"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(f"{folder} is not a staged version ({exc})",
+                         hint="name the directory 'cplkit publish --prepare' printed") from None
+    if not all(_NAME.fullmatch(name) for name in files):
+        raise ApprovalError(f"{where} names a file outside the staged folder",
+                            hint="prepare the version again")
+    if _digest(base, number, files) != digest:
+        raise ApprovalError(f"{where} does not add up to the digest it records: it was changed "
+                            "after it was staged", hint="prepare the version again")
+    return Staged(folder, base, number, digest, preparer, files, record)
+
+
 def read_staged(folder: Path) -> Staged:
     """A staged version, its files checked against the digests it records and the digest
     recomputed: a file changed since it was staged is refused."""
@@ -181,31 +200,35 @@ def read_staged(folder: Path) -> Staged:
                          hint="name the directory 'cplkit publish --prepare' printed")
     try:
         record = _small(folder / RECORD)
-        doc = json.loads(record)
-        files = {str(k): str(v) for k, v in doc["files"].items()}
-        base, number, digest = doc["base"], str(doc["version"]), str(doc["digest"])
-        preparer = str(doc["preparer"]["key_sha256"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except OSError as exc:
         raise UsageError(f"{folder} is not a staged version ({exc})",
                          hint="name the directory 'cplkit publish --prepare' printed") from None
-    if not all(_NAME.fullmatch(name) for name in files):
-        raise ApprovalError(f"{folder / RECORD} names a file outside the staged folder",
-                            hint="prepare the version again")
-    if _digest(base, number, files) != digest:
-        raise ApprovalError(f"{folder / RECORD} does not add up to the digest it records: it "
-                            "was changed after it was staged", hint="prepare the version again")
+    staged = _parse_record(record, folder, folder / RECORD)
     on_disk = {p.name for p in folder.iterdir() if p.is_file()} - {RECORD, PREPARATION}
-    if on_disk != set(files):
+    if on_disk != set(staged.files):
         raise ApprovalError(f"{folder} holds other files than were staged: "
-                            f"{', '.join(sorted(on_disk ^ set(files)))}",
+                            f"{', '.join(sorted(on_disk ^ set(staged.files)))}",
                             hint="prepare the version again")
-    for name, expected in files.items():
+    for name, expected in staged.files.items():
         if file_sha256(folder / name) != expected:
-            raise ApprovalError(f"the staged file {name} changed after it was staged (its "
-                                "SHA-256 is not the one approved)",
-                                hint="prepare the version again; approvals of the old content "
-                                     "do not carry over")
-    return Staged(folder, base, number, digest, preparer, files, record)
+            raise _changed(name)
+    return staged
+
+
+def _staged_bytes(staged: Staged, name: str) -> bytes:
+    """The staged file ``name``, checked on the very bytes handed back: what is signed is
+    what was approved, even if the file is replaced after ``read_staged`` looked at it."""
+    data = (staged.path / name).read_bytes()
+    if sha256_hex(data) != staged.files[name]:
+        raise _changed(name)
+    return data
+
+
+def _changed(name: str) -> ApprovalError:
+    return ApprovalError(f"the staged file {name} changed after it was staged (its SHA-256 is "
+                         "not the one approved)",
+                         hint="prepare the version again; approvals of the old content do not "
+                              "carry over")
 
 
 def _registry_of(folder: Path) -> Registry:
@@ -300,16 +323,16 @@ def publish_staged(folder: Path, signer: Signer, *,
             preparation = _small(folder / PREPARATION)
             _check_preparer(registry, staged, preparation, policy)
             approved = check_approvals(staged, approvals, policy)
-            stored = decode_version((folder / VERSION).read_bytes(), str(folder / VERSION))
+            kept = {name: _staged_bytes(staged, name) for name in staged.files}
+            staged_version = kept.pop(VERSION)
+            stored = decode_version(staged_version, str(folder / VERSION))
             version = stored.version
             names = IssuedFiles(staged.version)
-            kept = {name: (folder / name).read_bytes() for name in staged.files
-                    if name != VERSION}
             previous, _ = previous_files(registry, tx.read_latest())
             rules = {names.ruleset: kept.pop(names.ruleset)}
             files = {**sign_version(version, previous, signer, kept), **rules,
                      names.staged_record: staged.record,
-                     names.staged_version: (folder / VERSION).read_bytes(),
+                     names.staged_version: staged_version,
                      names.preparation: preparation,
                      **{names.approval(i): _small(path)
                         for i, path in enumerate(approved.files, start=1)}}
@@ -342,7 +365,6 @@ def _check_preparer(registry: Registry, staged: Staged, preparation: bytes,
                             "it", hint="prepare the version again")
 
 
-
 def kept_approvals(registry_path: Path, version: str) -> Approved:
     """Check again, later, the approvals an issued version keeps: the staged record, the
     files issued with the version against the digests approved, the preparer and each
@@ -352,14 +374,10 @@ def kept_approvals(registry_path: Path, version: str) -> Approved:
     names = IssuedFiles(version)
     if names.staged_record not in stored.files:
         raise ApprovalError(f"version {version} was issued without approvals")
-    record = registry.file(stored, names.staged_record)
-    doc = json.loads(record)
-    files = {str(k): str(v) for k, v in doc["files"].items()}
-    staged = Staged(registry.path / "versions" / version, doc["base"], str(doc["version"]),
-                    str(doc["digest"]), str(doc["preparer"]["key_sha256"]), files, record)
-    if _digest(staged.base, staged.version, files) != staged.digest:
-        raise ApprovalError(f"the staged record of {version} does not add up to its digest")
-    for name, digest in files.items():
+    issued_in = registry.path / VERSIONS / version
+    staged = _parse_record(registry.file(stored, names.staged_record), issued_in,
+                           issued_in / names.staged_record)
+    for name, digest in staged.files.items():
         issued = names.staged_version if name == VERSION else name
         if stored.files.get(issued) != digest:
             raise ApprovalError(f"{issued} of version {version} is not the file that was "
@@ -370,6 +388,6 @@ def kept_approvals(registry_path: Path, version: str) -> Approved:
     index = 1
     while names.approval(index) in stored.files:
         registry.file(stored, names.approval(index))  # checked against its recorded digest
-        approvals.append(registry.path / "versions" / version / names.approval(index))
+        approvals.append(issued_in / names.approval(index))
         index += 1
     return check_approvals(staged, approvals, policy)

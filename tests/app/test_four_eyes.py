@@ -143,6 +143,29 @@ def test_a_staged_file_changed_after_approval(registry: Path, people: People) ->
     assert nothing_issued(registry)
 
 
+def test_a_file_swapped_after_its_check_is_never_signed(registry: Path, people: People,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replaced between the check of the staged files and their signing: refused, because
+    the bytes signed are the bytes whose digest is checked."""
+    from cplkit.app import staging
+
+    staged = prepare(registry, people)
+    assert approve(staged, people, "alice")[0] == 0
+    assert approve(staged, people, "bob")[0] == 0
+    checked = staging.read_staged
+
+    def then_swapped(folder: Path) -> staging.Staged:
+        found = checked(folder)
+        extract = folder / "cpl-1.0.csv"
+        extract.write_bytes(extract.read_bytes().replace(b"Current", b"Current "))
+        return found
+
+    monkeypatch.setattr(staging, "read_staged", then_swapped)
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "cpl-1.0.csv changed after it was staged" in out
+    assert nothing_issued(registry)
+
+
 def test_too_few_approvals_and_an_outsider(registry: Path, people: People) -> None:
     staged = prepare(registry, people)
     assert approve(staged, people, "alice")[0] == 0
