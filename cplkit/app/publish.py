@@ -93,23 +93,21 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                             major=major)
         outcome, current, companies, version = (step.outcome, step.current, step.companies,
                                                 step.version)
-        if version is None:
-            raise AbortEdit
-        if signer is not None and current is not None and current.signer and \
+        if version is None or signer is None:
+            raise AbortEdit  # stopped by a finding, or a dry run without a key: nothing built
+        if current is not None and current.signer and \
                 current.signer.sha256 != signer.fingerprint:
             version = replace(version, changes=version.changes + (
                 f"{CRLF}{CRLF}Signed with a new certificate: {signer.subject} (SHA-256 "
                 f"fingerprint {signer.fingerprint})."))
-        files = {} if signer is None else {
-            **signed_files(version, _previous_dcc(registry, current), signer, ruleset,
-                           companies, _previous_fir(registry, current),
-                           outcome.diff if current else None),
-            **kept_rules(ruleset, str(version.number))}
-        statement = None if signer is None else signed_statement(
-            version, files[IssuedFiles(str(version.number)).dcc_xml], signer, next_update)
+        previous, fir_before = previous_files(registry, current)
+        files = {**signed_files(version, previous, signer, ruleset, companies, fir_before,
+                                outcome.diff if current else None),
+                 **kept_rules(ruleset, str(version.number))}
+        statement = signed_statement(version, files[IssuedFiles(str(version.number)).dcc_xml],
+                                     signer, next_update)
         if dry_run:
             raise AbortEdit
-        assert signer is not None and statement is not None
         tx.issue(version, how="publish", ruleset=ruleset.id,
                  ruleset_sha256=ruleset.digest,
                  sources=[(p.name, file_sha256(p)) for p in change_files], files=files,
