@@ -18,6 +18,9 @@ from cplkit.signing.certificates import load_certificates
 from cplkit.signing.keys import Signer, generate_throwaway, load_signer
 from cplkit.signing.pkcs11 import PIN_SOURCES, is_token_uri
 
+#: what to tell whoever runs a command that signs without a key
+NO_KEY_HINT = "try it out with a throwaway key: cplkit keygen --out keys/"
+
 
 def open_signer(key: Path, cert: Path | None, chain: Path | None,
                 passphrase: bytes | None) -> Signer:
@@ -27,8 +30,8 @@ def open_signer(key: Path, cert: Path | None, chain: Path | None,
 
 #: where a token's PIN may come from: this environment variable, or a file (--pin-file)
 PIN_VARIABLE = "CPLKIT_PKCS11_PIN"
-__all__ = ["PIN_SOURCES", "is_token_uri", "make_throwaway_keys", "open_signer", "open_token",
-           "read_certificate"]
+__all__ = ["NO_KEY_HINT", "PIN_SOURCES", "is_token_uri", "make_throwaway_keys", "open_signer",
+           "open_token", "read_certificate"]
 
 
 def open_token(uri: str, module: Path | None, cert: Path | None, chain: Path | None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cplkit.app.check import check_and_keep
+from cplkit.app.keys import NO_KEY_HINT
 from cplkit.app.rules import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
@@ -81,8 +82,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     """
     if signer is None and not dry_run:
         raise SigningError("cannot sign: every published version is signed: give --key and "
-                           "--cert", hint="try it out with a throwaway key: cplkit keygen "
-                                          "--out keys/")
+                           "--cert", hint=NO_KEY_HINT)
     registry = Registry(registry_path)
     with registry.edit(base) as tx:
         if signer is not None:

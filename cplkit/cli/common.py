@@ -97,6 +97,16 @@ class SigningOptions:
     pkcs11_module: Path | None
     pin_file: Path | None
 
+    def required(self, why: str) -> Any:
+        """The signer, which the command cannot do without (``why``)."""
+        from cplkit.app.keys import NO_KEY_HINT
+        from cplkit.errors import SigningError
+
+        signer = self.signer()
+        if signer is None:
+            raise SigningError(f"cannot sign: {why}: give --key and --cert", hint=NO_KEY_HINT)
+        return signer
+
     def signer(self) -> Any:
         """The signer (None without --key), asking for a key file's passphrase on a terminal
         when it needs one and none was given."""

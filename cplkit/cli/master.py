@@ -26,9 +26,8 @@ from cplkit.cli.common import (
     signing_options,
 )
 from cplkit.core.text import plural
-from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, SigningError, UsageError
+from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, UsageError
 
-_NO_KEY_HINT = "try it out with a throwaway key: cplkit keygen --out keys/"
 _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                              default="text", show_default=True)
 
@@ -84,10 +83,7 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
     from cplkit.core.model import Layout
     from cplkit.render import reports
 
-    signer = signing.signer()
-    if signer is None:
-        raise SigningError("cannot sign: the imported version is signed: give --key and --cert",
-                           hint=_NO_KEY_HINT)
+    signer = signing.required("the imported version is signed")
     outcome = import_workbook(workbook, registry, ruleset_from(rules_file), signer)
     version = outcome.version.version
     current = sum(1 for e in version.entries if e.status == "Current")
@@ -155,9 +151,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
         if changes or prepare or dry_run:
             raise UsageError("--staged issues a staged version as it was approved: give no "
                              "change files, --prepare or --dry-run with it")
-        signer = signing.signer()
-        if signer is None:
-            raise SigningError("cannot sign: give --key and --cert", hint=_NO_KEY_HINT)
+        signer = signing.required("the version is signed as it is issued")
         issued = staging.publish_staged(staged, signer, next_update=next_update)
         click.echo(f"issued {issued.version.label} (after "
                    f"{issued.previous.version if issued.previous else 'nothing'}), approved as "
@@ -167,10 +161,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     if prepare:
         if dry_run:
             raise UsageError("--prepare stages without issuing already; drop --dry-run")
-        preparer = signing.signer()
-        if preparer is None:
-            raise SigningError("the preparer signs what is staged: give --key and --cert",
-                               hint=_NO_KEY_HINT)
+        preparer = signing.required("the preparer signs what is staged")
         outcome, made = staging.prepare(registry, list(changes), ruleset_from(rules_file), as_of,
                                         preparer, base=base, major=major)
         if outcome.report.errors or outcome.report.warnings or not outcome.ok:
@@ -381,10 +372,7 @@ def approve(staged: Path, signing: SigningOptions) -> None:
     from cplkit.app.staging import approve as run_approve
     from cplkit.app.staging import read_staged
 
-    signer = signing.signer()
-    if signer is None:
-        raise SigningError("cannot sign: an approval is a signature: give --key and --cert",
-                           hint=_NO_KEY_HINT)
+    signer = signing.required("an approval is a signature")
     path = run_approve(staged, signer)
     made = read_staged(staged)
     click.echo(f"approved version {made.version} (digest {made.digest}) as {signer.subject}: "

@@ -84,11 +84,8 @@ def refresh(registry: Path, next_update_days: int, signing: SigningOptions) -> N
     import datetime as dt
 
     from cplkit.app.publish import refresh as run_refresh
-    from cplkit.errors import SigningError
 
-    signer = signing.signer()
-    if signer is None:
-        raise SigningError("cannot sign: give --key and --cert")
+    signer = signing.required("the statement of what is current is signed")
     statement = run_refresh(registry, signer, dt.timedelta(days=next_update_days))
     click.echo(f"latest.xml: version {statement.version} is current; signed "
                f"{statement.signed_at:%Y-%m-%d %H:%M} UTC, next update by "
