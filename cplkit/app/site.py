@@ -13,7 +13,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cplkit.core import model as m
 from cplkit.errors import OutputError, UsageError
 from cplkit.publications.names import IssuedFiles
 from cplkit.publications.site import SiteVersion, atom_feed, index_page
@@ -58,7 +57,7 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
             version = stored.version
             versions.append(SiteVersion(
                 record.version, version.label, version.issue_date, len(version.entries),
-                sum(1 for e in version.entries if e.status == m.Status.CURRENT),
+                version.current_count,
                 version.changes, names.web_page if names.web_page in copied else None,
                 tuple((what, name) for what, name in names.links() if name in copied)))
         (building / "index.html").write_bytes(index_page(versions))

@@ -86,7 +86,7 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
     signer = signing.required("the imported version is signed")
     outcome = import_workbook(workbook, registry, ruleset_from(rules_file), signer)
     version = outcome.version.version
-    current = sum(1 for e in version.entries if e.status == "Current")
+    current = version.current_count
     history = len(version.prior_history) + 1
     click.echo(f"imported {version.label}: {plural(len(version.entries), 'entry', 'entries')} "
                f"({current} Current, "

@@ -324,6 +324,11 @@ class CplVersion:
     def by_number(self) -> dict[str, Entry]:
         return {e.number: e for e in self.entries if e.number}
 
+    @property
+    def current_count(self) -> int:
+        """How many entries are Current: on the CPL, as opposed to kept as Removed."""
+        return sum(1 for e in self.entries if e.status == Status.CURRENT)
+
 
 #: what makes two entries the same listing: a Device Model and firmware may appear under several
 #: SMETS/CHTS and GBCS versions, so those are part of the key

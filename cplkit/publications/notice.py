@@ -54,7 +54,7 @@ def _values(version: m.CplVersion, changed: Diff | None,
             "added": [_line(e, companies) for e in changed.added],
             "removed": [_line(e, companies) for e in changed.removed],
             "amended": amended, "files": names.links(), "names": names,
-            "current": sum(1 for e in version.entries if e.status == m.Status.CURRENT),
+            "current": version.current_count,
             "changes": version.changes.replace("\r\n", "\n").strip()}
 
 

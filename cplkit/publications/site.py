@@ -45,9 +45,13 @@ def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def _latest_first(versions: Sequence[SiteVersion]) -> list[SiteVersion]:
+    return sorted(versions, key=lambda v: (v.issue_date, v.number), reverse=True)
+
+
 def index_page(versions: Sequence[SiteVersion]) -> bytes:
     """The index: every version, latest first."""
-    latest_first = sorted(versions, key=lambda v: (v.issue_date, v.number), reverse=True)
+    latest_first = _latest_first(versions)
     return render("site-index.html.j2", title="Central Products List: every version",
                   versions=latest_first, latest=latest_first[0] if latest_first else None
                   ).encode()
@@ -67,7 +71,7 @@ def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") ->
     etree.SubElement(author, A + "name").text = "CPL publisher (cplkit)"
     etree.SubElement(feed, A + "link", rel="self", href=f"{base_url}feed.xml")
     etree.SubElement(feed, A + "link", rel="alternate", href=f"{base_url}index.html")
-    for version in sorted(versions, key=lambda v: (v.issue_date, v.number), reverse=True):
+    for version in _latest_first(versions):
         entry = etree.SubElement(feed, A + "entry")
         etree.SubElement(entry, A + "id").text = _id(seed, version.number)
         etree.SubElement(entry, A + "title").text = version.label

@@ -89,7 +89,7 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
     return render_bytes(
         "version-page.html.j2", title=f"Central Products List {version.number}",
         version=version, entries=entries,
-        current=sum(1 for e in entries if e.status == m.Status.CURRENT), links=links,
+        current=version.current_count, links=links,
         filters=filters, headings=[c[0] for c in _COLUMNS], rows=map(row, entries),
         history=list(reversed(version.history)),
         manifest=IssuedFiles(str(version.number)).manifest)
