@@ -102,8 +102,9 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         number = m.VersionNumber(1, 0)
     else:
         number = current.number.next_major() if major else current.number.next()
+    firmwares = _firmwares(entries) if added else {}  # those listed before this version
     text = history_text(VersionChanges(
-        added=[Added(e, _tag(e, entries, removed_models)) for e in added],
+        added=[Added(e, _tag(e, firmwares, removed_models)) for e in added],
         removed=[StatusChange(entries[by_number[n]], reason, decision)
                  for n, reason, decision in removed],
         reinstated=[StatusChange(entries[by_number[r.number]], r.reason, r.decision)
@@ -127,15 +128,22 @@ def _model_of(entry: m.Entry) -> tuple[str | None, ...]:
     return (entry.device_type, *m.device_model(entry))
 
 
-def _tag(entry: m.Entry, listed: list[m.Entry], removed_models: set[tuple[str | None, ...]]
-         ) -> str:
+def _firmwares(entries: list[m.Entry]) -> dict[tuple[str | None, ...], set[str | None]]:
+    """The firmware versions listed for each Device Model (one pass, whatever the list's size)."""
+    out: dict[tuple[str | None, ...], set[str | None]] = {}
+    for entry in entries:
+        out.setdefault(_model_of(entry), set()).add(entry.firmware_version)
+    return out
+
+
+def _tag(entry: m.Entry, firmwares: dict[tuple[str | None, ...], set[str | None]],
+         removed_models: set[tuple[str | None, ...]]) -> str:
     """SECAS's note on an added entry: it replaces one removed in the same version (corrected
     details), or it is a new firmware of a Device Model already listed (updated firmware)."""
     model = _model_of(entry)
     if model in removed_models:
         return Tag.CORRECTED_DETAILS
-    if any(_model_of(e) == model and e.firmware_version != entry.firmware_version
-           for e in listed if e.number != entry.number):
+    if firmwares.get(model, set()) - {entry.firmware_version}:
         return Tag.UPDATED_FIRMWARE
     return ""
 
