@@ -48,8 +48,13 @@ def entry_dict(entry: m.Entry,
     out = {f: m.as_text(entry.get(f) if f in m.DATE_FIELDS else entry.published(f),
                         m.DateStyle.ISO) or None for f in m.PUBLISHED_FIELDS}
     if companies is not None:
-        out[COMPANY] = companies.get(entry.text(m.MANUFACTURER_ID) or "")
+        out[COMPANY] = company_of(entry, companies) or None
     return out
+
+
+def company_of(entry: m.Entry, companies: Mapping[str, str]) -> str:
+    """The company the names register gives the entry's manufacturer id ('' if none)."""
+    return companies.get(entry.text(m.MANUFACTURER_ID) or "", "")
 
 
 def company_label(manufacturer: str, companies: Mapping[str, str]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cplkit.base.templates import render_bytes
 from cplkit.core import model as m
-from cplkit.core.text import company_label
+from cplkit.core.text import company_label, company_of
 from cplkit.publications.names import IssuedFiles
 
 #: the company column: not a published field, but the names register's name for the id
@@ -66,7 +66,7 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
     entries = version.entries
 
     def row(e: m.Entry) -> _Row:
-        company = companies.get(e.text(m.MANUFACTURER_ID) or "", "")
+        company = company_of(e, companies)
         cells = tuple(_Cell(label, company if name == _COMPANY else
                             m.as_text(e.published(name)) or "", hexed, name == m.ENTRY_STATUS)
                       for label, name, hexed in _COLUMNS)

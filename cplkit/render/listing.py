@@ -18,7 +18,14 @@ from cplkit.core import model as m
 from cplkit.core.audit import AuditItem
 from cplkit.core.changes import REMOVAL_COLUMNS
 from cplkit.core.diff import Diff
-from cplkit.core.text import COMPANY, company_label, entry_dict, history_dict, safe_csv_cell
+from cplkit.core.text import (
+    COMPANY,
+    company_label,
+    company_of,
+    entry_dict,
+    history_dict,
+    safe_csv_cell,
+)
 
 
 def _text(value: m.Value | None) -> str:
@@ -43,7 +50,7 @@ def render_entries(entries: Sequence[m.Entry], fmt: str,
     if fmt == "csv":
         return to_csv([[*m.PUBLISHED_FIELDS, COMPANY],
                        *([*(_text(e.get(f)) for f in m.PUBLISHED_FIELDS),
-                          companies.get(e.text(m.MANUFACTURER_ID) or "", "")] for e in entries)])
+                          company_of(e, companies)] for e in entries)])
     lines = [f"{'entry':<7} {'status':<8} {'manufacturer':<5} {'model':<5} {'hw':<5} "
              f"{'firmware':<11} {'SMETS/CHTS':<10} {'GBCS':<4} device type (company)"]
     for e in entries:
@@ -53,8 +60,7 @@ def render_entries(entries: Sequence[m.Entry], fmt: str,
                      f"{e.text(m.MANUFACTURER_ID) or '':<12} {e.text(m.MODEL_ID) or '':<5} "
                      f"{hw:<5} {e.firmware_version or '':<11} {e.spec_version or '':<10} "
                      f"{gbcs:<4} {e.device_type or ''}"
-                     + (f" ({name})" if (name := companies.get(
-                         e.text(m.MANUFACTURER_ID) or "")) else ""))
+                     + (f" ({name})" if (name := company_of(e, companies)) else ""))
     lines.append(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
     return "\n".join(lines) + "\n"
 
@@ -64,7 +70,7 @@ def render_entry(entry: m.Entry, fmt: str, companies: Mapping[str, str]) -> str:
     if fmt == "json":
         return json.dumps(entry_dict(entry, companies), indent=1, ensure_ascii=False) + "\n"
     width = max(len(f) for f in m.PUBLISHED_FIELDS)
-    company = companies.get(entry.text(m.MANUFACTURER_ID) or "", "")
+    company = company_of(entry, companies)
     return "".join(f"{f:<{width}}  {_text(entry.get(f))}\n" for f in m.PUBLISHED_FIELDS) + (
         f"{COMPANY:<{width}}  {company}\n" if company else "")
 
