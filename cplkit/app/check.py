@@ -9,7 +9,8 @@ job).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -21,7 +22,7 @@ from cplkit.core.ruleset import Ruleset
 from cplkit.core.submitted import SubmittedCell, SubmittedEntry
 from cplkit.core.validate import Checked, Validator
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
-from cplkit.intake.opener import open_submission
+from cplkit.intake.opener import open_submission, prescan
 from cplkit.intake.sheets import Unreadable
 
 K = TypeVar("K")
@@ -45,12 +46,33 @@ def check_and_keep(path: Path, ruleset: Ruleset, as_of: dt.date,
     file = label if label is not None else str(path)
 
     def work() -> tuple[FileReport, list[K]]:
-        return _check(path, ruleset, as_of, keep, limits, sheet, file)
+        # a reader in a child may load a sheet while its scan goes on: see _verdict
+        return _check(path, ruleset, as_of, keep, limits, sheet, file, read_ahead=limits.isolate)
 
     try:
         return read_under_limits(limits, work)
     except ChildFailed as failed:
-        return stopped(file, failed), []
+        return _verdict(path, limits, file, failed), []
+
+
+def _verdict(path: Path, limits: Limits, file: str, failed: ChildFailed) -> FileReport:
+    """The report of a file whose reader died: the pre-scan's refusal if it has one (calamine
+    may have hit what the scan refuses before the scan reached it), else 'stopped'."""
+    def scan() -> None:
+        prescan(path, limits)
+
+    try:
+        read_under_limits(limits, scan)
+    except Unreadable as exc:
+        return _unreadable(file, exc)
+    except (ChildFailed, OSError):
+        pass
+    return stopped(file, failed)
+
+
+def _unreadable(file: str, exc: Unreadable) -> FileReport:
+    return FileReport(path=file, layout=None, entries=0, findings=(
+        make_finding(exc.code, exc.message, Location(file), hint=exc.hint),))
 
 
 def _nothing(raw: RawEntry, checked: Checked) -> None:
@@ -59,37 +81,46 @@ def _nothing(raw: RawEntry, checked: Checked) -> None:
 
 def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
            keep: Callable[[RawEntry, Checked], K | None], limits: Limits, sheet: str | None,
-           file: str) -> tuple[FileReport, list[K]]:
+           file: str, *, read_ahead: bool) -> tuple[FileReport, list[K]]:
     findings: list[Finding] = []
     kept: list[K] = []
     layout: Layout | None = None
     sheet_name: str | None = None
     entries = 0
     try:
-        with open_submission(path, ruleset, limits, file=file, sheet=sheet) as opened:
+        with open_submission(path, ruleset, limits, file=file, sheet=sheet,
+                             read_ahead=read_ahead) as opened:
             recognised = opened.recognised
             layout = recognised.layout
             sheet_name = recognised.placement.sheet
             validator = Validator(ruleset, as_of, file)
-            for raw in recognised.entries:
-                checked = validator.check(raw)
-                entries += 1
-                findings.extend(checked.findings)
-                made = keep(raw, checked)
-                if made is not None:
-                    kept.append(made)
+            for batch in _batches(recognised.entries):
+                for raw, checked in zip(batch, validator.check_all(batch), strict=True):
+                    entries += 1
+                    findings.extend(checked.findings)
+                    made = keep(raw, checked)
+                    if made is not None:
+                        kept.append(made)
             # a column the layout already reported missing or hidden is not reported again
             layout_missing = frozenset(f.field for f in recognised.findings
                                        if f.code in ("CPL-F04", "CPL-F06") and f.field)
             findings.extend(validator.file_findings(layout_missing))
             findings[:0] = opened.findings + recognised.findings
     except Unreadable as exc:
-        findings = [make_finding(exc.code, exc.message, Location(file), hint=exc.hint)]
+        # the layout and sheet stay known when a cell refused reading further
+        findings = list(_unreadable(file, exc).findings)
         entries = 0
         kept = []
     findings.sort(key=sort_key)
     return FileReport(path=file, layout=layout, entries=entries, findings=tuple(findings),
                       sheet=sheet_name), kept
+
+
+def _batches(entries: Iterator[RawEntry], size: int = 1024) -> Iterator[list[RawEntry]]:
+    """The entries in lists of ``size``: enough for the validator's column-at-a-time work to
+    pay, few enough that a bulk sheet still streams."""
+    while batch := list(itertools.islice(entries, size)):
+        yield batch
 
 
 def check_files(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,

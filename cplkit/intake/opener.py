@@ -70,8 +70,10 @@ def sniff_kind(path: Path, head: bytes) -> str:
 
 @contextmanager
 def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
-                    sheet: str | None = None) -> Iterator[Opened]:
-    """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all."""
+                    sheet: str | None = None, read_ahead: bool = False) -> Iterator[Opened]:
+    """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all.
+    ``read_ahead``: a workbook's largest sheet is loaded while its scan goes on (only for a
+    reader in a disposable process: see ``Workbook``)."""
     problem = not_regular(path)
     if problem is not None:
         raise Unreadable("CPL-F01", problem, "name the submission files themselves")
@@ -94,11 +96,20 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
             raise _no_layout("the CSV file's first row names no CPL fields")
         yield Opened(recogniser.recognise(candidate, layout), [])
         return
-    workbook = Workbook(path, limits)
+    workbook = Workbook(path, limits, read_ahead=read_ahead and sheet is None)
     try:
         yield _open_workbook(workbook, recogniser, sheet)
     finally:
         workbook.close()
+
+
+def prescan(path: Path, limits: Limits) -> None:
+    """Only the checks that come before any library reads the file: raises ``Unreadable`` if
+    they refuse it. For the verdict on a file whose reader died before they had finished."""
+    with path.open("rb") as stream:
+        head = stream.read(_SNIFF)
+    if sniff_kind(path, head) == "xlsx":
+        Workbook(path, limits).close()
 
 
 def _no_layout(detail: str) -> Unreadable:

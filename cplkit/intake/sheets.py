@@ -24,6 +24,10 @@ class Unreadable(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type[Unreadable], tuple[str, str, str | None]]:
+        # crosses from the reading child to its parent whole
+        return Unreadable, (self.code, self.message, self.hint)
+
 
 @dataclass(slots=True)
 class SheetData:

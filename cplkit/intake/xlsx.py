@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -127,9 +128,16 @@ class _Scanner:
 class Workbook:
     """An opened, pre-checked workbook: sheet names, states, and their rows on demand."""
 
-    def __init__(self, path: Path, limits: Limits) -> None:
+    def __init__(self, path: Path, limits: Limits, *, read_ahead: bool = False) -> None:
+        """Open and pre-check ``path``. With ``read_ahead``, calamine starts loading the largest
+        visible sheet on a second thread while the scan of that sheet's XML goes on. Only a
+        reader in a disposable child process may ask for it: calamine then reads bytes the scan
+        has not yet passed, so a hostile sheet can cost that process its life (the caller asks
+        ``prescan`` for the verdict then) but never the user's."""
         self.path = path
         self.limits = limits
+        self._book: Any = None
+        self._ahead: _ReadAhead | None = None
         try:
             self._zip = zipfile.ZipFile(path)
         except OSError as exc:
@@ -139,15 +147,31 @@ class Workbook:
             raise Unreadable("CPL-F01", f"not a readable workbook: the zip container is corrupt "
                              f"or truncated ({exc})", RESAVE_HINT) from exc
         try:
-            self._scans = self._scan_parts()
-            self.sheets = self._sheet_parts()
+            parts = self._xml_parts()
+            largest = max((i for i in parts if i.filename.startswith("xl/worksheets/")),
+                          key=lambda i: i.file_size, default=None) if read_ahead else None
+            self._scans: dict[str, _PartScan] = {}
+            budget = self._scan_parts([i for i in parts if i is not largest],
+                                      limits.max_uncompressed_bytes)
+            try:
+                self.sheets = self._sheet_parts()
+            except Unreadable:
+                if largest is not None:  # a refusal of the sheet's content comes first
+                    self._scan_parts([largest], budget)
+                raise
+            if largest is not None:
+                name = next((n for n, state, part in self.sheets
+                             if part == largest.filename and state == "visible"), None)
+                if name is not None:
+                    self._ahead = _ReadAhead(name, self._load)
+                self._scan_parts([largest], budget)
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
-        self._book: Any = None
 
     # -- container checks -----------------------------------------------------------------------
-    def _scan_parts(self) -> dict[str, _PartScan]:
+    def _xml_parts(self) -> list[zipfile.ZipInfo]:
+        """The container's checks; the XML parts (the ones the scan reads)."""
         infos = self._zip.infolist()
         limits = self.limits
         if len(infos) > limits.max_zip_members:
@@ -175,15 +199,15 @@ class Workbook:
                              f"uncompressed, over the limit of "
                              f"{limits.max_uncompressed_bytes // 2**20} MiB",
                              "split the sheet into smaller files")
-        budget = limits.max_uncompressed_bytes
-        scans: dict[str, _PartScan] = {}
-        for info in infos:
-            if not info.filename.endswith(_XML_SUFFIXES):
-                continue
+        return [i for i in infos if i.filename.endswith(_XML_SUFFIXES)]
+
+    def _scan_parts(self, parts: list[zipfile.ZipInfo], budget: int) -> int:
+        """Scan ``parts`` within ``budget`` uncompressed bytes; what is left of the budget."""
+        for info in parts:
             scan, used = self._scan_part(info, budget)
             budget -= used
-            scans[info.filename] = scan
-        return scans
+            self._scans[info.filename] = scan
+        return budget
 
     def _scan_part(self, info: zipfile.ZipInfo, budget: int) -> tuple[_PartScan, int]:
         limits = self.limits
@@ -296,14 +320,26 @@ class Workbook:
         formulas: dict[tuple[int, int], str] = {}
         if part and (scan.may_hide or scan.may_have_formulas):
             hidden_rows, hidden_cols, formulas = self._details(part)
+        ahead = self._ahead
+        if ahead is not None and ahead.name == name:
+            self._ahead = None
+            ws = ahead.result()
+        else:
+            if ahead is not None:
+                # calamine's workbook serves one thread at a time; the read-ahead sheet's own
+                # outcome waits until that sheet is asked for
+                ahead.wait()
+            ws = self._load(name)
+        return SheetData(name=name, rows=_rows(ws, formulas), hidden_rows=hidden_rows,
+                         hidden_columns=hidden_cols)
+
+    def _load(self, name: str) -> Any:
         book = self._calamine()
         try:
-            ws = book.get_sheet_by_name(name)
+            return book.get_sheet_by_name(name)
         except Exception as exc:  # calamine raises its own types for broken sheet XML
             raise Unreadable("CPL-F01", f"sheet '{name}' cannot be read ({exc})",
                              RESAVE_HINT) from exc
-        return SheetData(name=name, rows=_rows(ws, formulas), hidden_rows=hidden_rows,
-                         hidden_columns=hidden_cols)
 
     def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[Cell, str]]:
         """Walk one worksheet's XML with the hardened parser for hidden rows, columns, formulas."""
@@ -334,8 +370,44 @@ class Workbook:
 
     def close(self) -> None:
         self._zip.close()
+        if self._ahead is not None and self._ahead.running:
+            # the read-ahead still holds calamine's workbook: it is left to the reading
+            # process's end, which is near (the scan refused the file, or the reader stopped)
+            return
         if self._book is not None:
             self._book.close()
+
+
+class _ReadAhead:
+    """One sheet loaded by calamine on a second thread (calamine releases the GIL while it
+    parses, so the scan on this thread runs on the other core meanwhile)."""
+
+    def __init__(self, name: str, load: Callable[[str], Any]) -> None:
+        self.name = name
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._thread = threading.Thread(target=self._run, args=(load,), daemon=True,
+                                        name="calamine read-ahead")
+        self._thread.start()
+
+    def _run(self, load: Callable[[str], Any]) -> None:
+        try:
+            self._outcome = (True, load(self.name))
+        except BaseException as exc:  # raised again on the reading thread, by ``result``
+            self._outcome = (False, exc)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self.wait()
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
 
 
 class _Reader:
