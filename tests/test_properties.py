@@ -77,3 +77,29 @@ def test_text_a_check_accepts_can_be_signed(creator: str) -> None:
     errors = [e for e in xsd_errors("cpl-dcc.xsd", root) if "Signature" not in e
               and "xmldsig" not in e]
     assert not errors
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(cell_values, min_size=1, max_size=8), st.data())
+def test_an_entry_is_checked_the_same_alone_or_among_others(pool: list[m.RawValue],
+                                                            data: st.DataObject) -> None:
+    """A bulk sheet is normalised a column at a time, each distinct value once: an entry's
+    values and findings must not depend on which entries share its batch. Values are drawn
+    from a small pool, so columns repeat values, mix types and hold empties (1, 1.0 and True
+    are equal as dict keys but not as cells)."""
+    pool = [*pool, 1, 1.0, True]
+    fields = data.draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=12, unique=True))
+    layouts = [m.Placement("Sheet", m.Orientation.ROW,
+                           {name: i + 1 for i, name in enumerate(fields)}, submission)
+               for submission in (True, False)]
+    rows = data.draw(st.lists(st.tuples(
+        st.sampled_from(layouts),
+        st.lists(st.one_of(st.none(), st.sampled_from(pool)), min_size=len(fields),
+                 max_size=len(fields))), min_size=1, max_size=20))
+    raws = [m.RawEntry(i + 1, placement, i + 2,
+                       {name: v for name, v in zip(fields, values, strict=True) if v is not None})
+            for i, (placement, values) in enumerate(rows)]
+    together = Validator(RULESET, AS_OF, "f.xlsx").check_all(raws)
+    alone = [Validator(RULESET, AS_OF, "f.xlsx").check(raw) for raw in raws]
+    assert [(dict(c.entry.values), c.findings) for c in together] == [
+        (dict(c.entry.values), c.findings) for c in alone]

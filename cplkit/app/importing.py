@@ -81,8 +81,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     validator = Validator(ruleset, issued, file)
     entries: list[m.Entry] = []
     rows: dict[str, int] = {}
-    for raw in workbook.entries:
-        checked = validator.check(raw)
+    for raw, checked in zip(workbook.entries, validator.check_all(workbook.entries), strict=True):
         findings.extend(checked.findings)
         values = dict(checked.entry.values)
         for name in m.PUBLISHED_FIELDS:

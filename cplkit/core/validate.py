@@ -10,6 +10,8 @@ files and does not know about spreadsheets beyond the positions a reader recorde
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
@@ -181,40 +183,57 @@ class Validator:
         return plan
 
     def check(self, raw: m.RawEntry) -> Checked:
-        subject = Subject(raw, self)
-        raw_values = raw.values
-        values, unusable = subject.values, subject.unusable
+        """Check one entry."""
+        return self.check_all((raw,))[0]
+
+    def check_all(self, raws: Sequence[m.RawEntry]) -> list[Checked]:
+        """Check entries, in order. Entries of one layout (a sheet's rows) are normalised a
+        column at a time, each distinct value of a field once; the rules then see each entry
+        whole. The findings are the ones entry-by-entry checking makes, in the same order."""
+        out: list[Checked] = []
+        for placement, run in itertools.groupby(raws, key=_placement):
+            out.extend(self._check_run(placement, list(run)))
+        return out
+
+    def _check_run(self, placement: m.Placement, raws: list[m.RawEntry]) -> list[Checked]:
+        subjects = [Subject(raw, self) for raw in raws]
+        given = [raw.values for raw in raws]
         # a submission is held to SECAS's own check: what that refuses as written is an error
-        strict = raw.placement.submission
-        # the hot loop of a bulk check: one pass per cell, so it avoids calls where it can
-        for name, allocated, cache, normaliser in self._plan(raw.placement):
-            value = raw_values.get(name)
-            if value is None or value == "":
+        strict = placement.submission
+        names: list[str] = []
+        columns: list[list[m.Value | None]] = []
+        for plan in self._plan(placement):
+            name = plan.name
+            column = [values.get(name) for values in given]
+            if plan.allocated:
+                for subject, value in zip(subjects, column, strict=True):
+                    if value is not None and value != "":
+                        self._allocated(subject, name, value)
                 continue
-            if allocated:
-                self._allocated(subject, name, value)
-                continue
-            # text is the common case and its own key; for other types the type is part of the
-            # key, as 1, 1.0 and True are equal dict keys
-            key = value if value.__class__ is str else (value.__class__, value)
-            result = cache.get(key)
-            if result is None:
-                result = normaliser(value)
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                cache[key] = result
-            normalised, usable, problems = result
-            if normalised is not None:
-                values[name] = normalised
-            elif not usable:
-                unusable.add(name)
-            for problem in problems:
-                code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
-                if problem.refused_as_written and strict:
-                    code, message = "CPL-V12", f"{message}; SECAS's tool refuses it as written"
-                    hint = None
-                subject.fired.add(code)
-                subject.findings.append(subject.finding(code, name, message, hint))
+            normalised, flagged = _normalise_column(plan, column)
+            names.append(name)
+            columns.append(normalised)
+            for row, result in flagged:
+                subject = subjects[row]
+                if result.value is None and not result.usable:
+                    subject.unusable.add(name)
+                for problem in result.problems:
+                    code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
+                    if problem.refused_as_written and strict:
+                        code, message = "CPL-V12", f"{message}; SECAS's tool refuses it as written"
+                        hint = None
+                    subject.fired.add(code)
+                    subject.findings.append(subject.finding(code, name, message, hint))
+        # the rows of the columns, as each entry's values (in layout order, as read)
+        rows: Iterable[tuple[m.Value | None, ...]] = (
+            zip(*columns, strict=True) if columns else [()] * len(subjects))
+        for subject, cells in zip(subjects, rows, strict=True):
+            subject.values = {name: value for name, value in zip(names, cells, strict=True)
+                              if value is not None}
+        return [self._rules(subject) for subject in subjects]
+
+    def _rules(self, subject: Subject) -> Checked:
+        values = subject.values
         exact = self.ruleset.exact
         device_type = values.get(m.DEVICE_TYPE)
         if isinstance(device_type, str):
@@ -237,3 +256,45 @@ class Validator:
             "CPL-V10", name,
             f"{name} is allocated by SECAS; the value given is ignored"))
         subject.fired.add("CPL-V10")
+
+
+def _placement(raw: m.RawEntry) -> m.Placement:
+    return raw.placement
+
+
+#: the types of a column that is all text or empty: its values are their own cache keys
+_TEXT_OR_EMPTY = frozenset({str, type(None)})
+
+
+def _normalise_column(plan: _FieldPlan, column: list[m.RawValue | None]
+                      ) -> tuple[list[m.Value | None], list[tuple[int, Normalised]]]:
+    """One field of a run of entries: each cell's normalised value (None: nothing usable), and
+    the rows whose result says more (problems, or unusable), with that result. Each distinct
+    value is normalised once; the cells are then looked up through C-level maps, since a bulk
+    sheet has millions of cells and few distinct values in most columns."""
+    cache, normaliser = plan.cache, plan.normaliser
+    if set(map(type, column)) <= _TEXT_OR_EMPTY:
+        keys: list[object] = list(column)
+    else:
+        # text is its own key; for other types the type is part of the key, as 1, 1.0 and True
+        # are equal dict keys
+        keys = [v if v.__class__ is str else (v.__class__, v) for v in column]
+    # reversed, so each key keeps the value of its first cell, the one normalised in order
+    distinct = dict(zip(reversed(keys), reversed(column), strict=True))
+    results: dict[object, Normalised | None] = {}
+    for key, value in distinct.items():
+        if value is None or value == "":
+            results[key] = None
+            continue
+        result = cache.get(key)
+        if result is None:
+            result = normaliser(value)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[key] = result
+        results[key] = result
+    values = {key: None if result is None else result.value for key, result in results.items()}
+    noted = {key: result for key, result in results.items() if result is not None
+             and (result.problems or (result.value is None and not result.usable))}
+    flagged = [(row, noted[key]) for row, key in enumerate(keys) if key in noted] if noted else []
+    return list(map(values.__getitem__, keys)), flagged
