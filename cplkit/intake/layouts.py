@@ -341,18 +341,22 @@ class Recogniser:
         data = sheet.data
         names = list(placement.positions)
         columns = [col - 1 for col in placement.positions.values()]
+        reach = max(columns, default=-1) + 1
         limit = self.limits.max_cell_chars
+        hidden = data.hidden_rows
         hidden_rows: list[int] = []
         index = 0
-        for offset, row in enumerate(itertools.islice(sheet.all_rows(), first, None)):
-            number = first + offset + 1
+        # the hot loop of a bulk sheet's walk: list methods over each row, not a test per cell
+        for number, row in enumerate(itertools.islice(sheet.all_rows(), first, None),
+                                     start=first + 1):
             width = len(row)
-            cells = [row[c] if c < width else None for c in columns]
-            if all(v is None or v == "" for v in cells):
-                if number in data.hidden_rows and any(v not in (None, "") for v in row):
+            cells = ([row[c] for c in columns] if width >= reach
+                     else [row[c] if c < width else None for c in columns])
+            if cells.count("") + cells.count(None) == len(cells):
+                if number in hidden and any(v not in (None, "") for v in row):
                     hidden_rows.append(number)
                 continue
-            if number in data.hidden_rows:
+            if number in hidden:
                 hidden_rows.append(number)
                 continue
             for col, value in zip(columns, cells, strict=True):
