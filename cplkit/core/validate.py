@@ -1,8 +1,10 @@
 """Validation: raw entries plus a ruleset and an as-of date in; normalised entries and findings out.
 
 ``Validator`` normalises every field (``cplkit.core.normalise``), then runs every rule of the
-table ``cplkit.core.rules.RULES`` on the entry, and never stops at the first problem. It works
-one entry at a time so a 100,000-row sheet streams through in constant memory. It reads no
+table ``cplkit.core.rules.RULES`` on the entry, and never stops at the first problem. It takes
+entries in batches (the caller picks their size, so a 100,000-row sheet streams through in
+constant memory) and normalises a batch a column at a time, each distinct value once, as bulk
+sheets repeat most values; the rules see one entry at a time. It reads no
 files and does not know about spreadsheets beyond the positions a reader recorded on each
 ``RawEntry``.
 """
