@@ -1,7 +1,9 @@
 """Reads .xlsx and .xlsm workbooks safely: zip and XML checks first, then values via calamine.
 
-Before any library parses a byte, every XML part is stream-decompressed once under hard limits
-(uncompressed size, compression ratio, rows, cells) and refused if it declares a DTD or entities.
+Every XML part is stream-decompressed once under hard limits (uncompressed size, compression
+ratio, rows, cells) and refused if it declares a DTD or entities, before any library parses it
+(except in a disposable reading child that asks calamine to read the largest sheet meanwhile:
+see ``Workbook``).
 The same pass notes whether a sheet hides rows or columns or holds formulas; only then is that
 sheet's XML walked with the hardened lxml parser to find which. Values come from python-calamine,
 which is fast and never runs macros: VBA in an .xlsm is neither run nor kept. Layout recognition
