@@ -200,7 +200,6 @@ class Validator:
     def _check_run(self, placement: m.Placement, raws: list[m.RawEntry]) -> list[Checked]:
         subjects = [Subject(raw, self) for raw in raws]
         given = [raw.values for raw in raws]
-        # a submission is held to SECAS's own check: what that refuses as written is an error
         strict = placement.submission
         names: list[str] = []
         columns: list[list[m.Value | None]] = []
@@ -216,16 +215,7 @@ class Validator:
             names.append(name)
             columns.append(normalised)
             for row, result in flagged:
-                subject = subjects[row]
-                if result.value is None and not result.usable:
-                    subject.unusable.add(name)
-                for problem in result.problems:
-                    code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
-                    if problem.refused_as_written and strict:
-                        code, message = "CPL-V12", f"{message}; SECAS's tool refuses it as written"
-                        hint = None
-                    subject.fired.add(code)
-                    subject.findings.append(subject.finding(code, name, message, hint))
+                _noted(subjects[row], name, result, strict=strict)
         # the rows of the columns, as each entry's values (in layout order, as read)
         rows: Iterable[tuple[m.Value | None, ...]] = (
             zip(*columns, strict=True) if columns else [()] * len(subjects))
@@ -258,6 +248,20 @@ class Validator:
             "CPL-V10", name,
             f"{name} is allocated by SECAS; the value given is ignored"))
         subject.fired.add("CPL-V10")
+
+
+def _noted(subject: Subject, name: str, result: Normalised, *, strict: bool) -> None:
+    """What normalising one field of ``subject`` found: unusable, and its problems."""
+    if result.value is None and not result.usable:
+        subject.unusable.add(name)
+    for problem in result.problems:
+        code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
+        # a submission is held to SECAS's own check: what that refuses as written is an error
+        if problem.refused_as_written and strict:
+            code, message = "CPL-V12", f"{message}; SECAS's tool refuses it as written"
+            hint = None
+        subject.fired.add(code)
+        subject.findings.append(subject.finding(code, name, message, hint))
 
 
 def _placement(raw: m.RawEntry) -> m.Placement:
