@@ -106,6 +106,8 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
 def prescan(path: Path, limits: Limits) -> None:
     """Only the checks that come before any library reads the file: raises ``Unreadable`` if
     they refuse it. For the verdict on a file whose reader died before they had finished."""
+    if not_regular(path) is not None:
+        return  # swapped for a pipe or a device since: never opened (it could block)
     with path.open("rb") as stream:
         head = stream.read(_SNIFF)
     if sniff_kind(path, head) == "xlsx":

@@ -88,3 +88,22 @@ def test_without_a_child_nothing_is_read_ahead(tmp_path: Path, ruleset: Ruleset,
     assert asked == []
     assert [f.code for f in report.findings] == ["CPL-F02"]
     assert "beyond column ZZ" in report.findings[0].message
+
+
+def test_the_scan_for_a_verdict_never_opens_a_pipe(tmp_path: Path) -> None:
+    """The file a reader died on may have been swapped for a pipe since: opening one would
+    wait for a writer forever, so the scan leaves it alone."""
+    import threading
+
+    from cplkit.intake.opener import prescan
+
+    pipe = tmp_path / "submission.xlsx"
+    os.mkfifo(pipe)
+    done = threading.Event()
+
+    def scan() -> None:
+        prescan(pipe, DEFAULT_LIMITS)
+        done.set()
+
+    threading.Thread(target=scan, daemon=True).start()
+    assert done.wait(5), "the scan opened the pipe and is waiting for a writer"
