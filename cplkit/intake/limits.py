@@ -26,6 +26,9 @@ class Limits:
     max_rows: int = 250_000
     #: cells in one sheet
     max_cells: int = 6_000_000
+    #: cells from A1 to a sheet's farthest cell, which the spreadsheet library allocates however
+    #: few hold a value (a 100,000-row bulk sheet reaches AE: 3.1 million)
+    max_sheet_area: int = 20_000_000
     #: characters in one cell (Excel's own limit is 32,767)
     max_cell_chars: int = 32_767
     #: bytes of a workbook XML part read before its root element must have started

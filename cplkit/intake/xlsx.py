@@ -25,7 +25,7 @@ from typing import IO, Any
 from lxml import etree
 
 from cplkit.base.xmlsafe import hardened_parser
-from cplkit.core.model import Formula, RawValue
+from cplkit.core.model import Formula, RawValue, column_letter
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable, parse_cell_ref
 
@@ -95,12 +95,25 @@ class _Scanner:
     #: a range (ref="A1:XFD1048576", sqref=...) reaching that far
     _FAR_RANGE = re.compile(rb"""ref\s*=\s*["'][^"']*?(?:[A-Za-z]{3}|[0-9]{7})""")
     _ROW_NUMBER = re.compile(rb"""row r=["']([0-9]{1,7})""")
+    #: a cell past column AZ, where CPL sheets never reach (theirs end before AF): with a far
+    #: row it makes the used range that the spreadsheet library allocates cell by cell huge
+    _WIDE = re.compile(rb""" r=["']\$?([B-Zb-z][A-Za-z])\$?([0-9]{1,6})""")
+    #: either of the above, so that the common sheet costs one pass for both
+    _UNUSUAL = re.compile(
+        rb""" r=["']\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?[0-9]{7}|[B-Zb-z][A-Za-z]\$?[0-9])""")
 
-    __slots__ = ("cells", "formulas", "hidden", "max_row", "rows", "tail")
+    __slots__ = ("cells", "formulas", "hidden", "max_column", "max_row", "rows", "tail")
 
     def __init__(self) -> None:
         self.rows = self.cells = self.formulas = self.hidden = self.max_row = 0
+        #: the farthest column past AZ a cell is in (0: none), and its reach as A1-style text
+        self.max_column = 0
         self.tail = b""
+
+    @property
+    def area(self) -> int:
+        """Cells from A1 to the farthest row and column seen (0 if no column lies past AZ)."""
+        return self.max_row * self.max_column
 
     def feed(self, chunk: bytes, *, final: bool = False) -> None:
         data = self.tail + chunk
@@ -118,12 +131,20 @@ class _Scanner:
         self.hidden += done.count(b"hidden")
         # (a reference spelt with other white space than Excel's single space is not looked
         # for: the child process's memory limit still bounds what it can cost)
-        if self._FAR.search(done) or (b"ref" in done and self._FAR_RANGE.search(done)):
+        unusual = self._UNUSUAL.search(done) is not None
+        if (unusual and self._FAR.search(done)) or (
+                b"ref" in done and self._FAR_RANGE.search(done)):
             raise Unreadable("CPL-F02", "a cell or range lies beyond column ZZ or row 999,999, "
                              "where no CPL sheet reaches; refused before reading it", RESAVE_HINT)
         numbers = self._ROW_NUMBER.findall(done)
         if numbers:
             self.max_row = max(self.max_row, *map(int, numbers))
+        if unusual:
+            for letters, number in self._WIDE.findall(done):
+                # a cell's own row counts too: the row element around it may say otherwise
+                self.max_row = max(self.max_row, int(number))
+                first, second = letters.upper()
+                self.max_column = max(self.max_column, (first - 64) * 26 + second - 64)
         self.tail = data[cut:]
 
 
@@ -258,6 +279,14 @@ class Workbook:
             raise self._too_many("rows", limits.max_rows, name)
         if scanner.cells > limits.max_cells:
             raise self._too_many("cells", limits.max_cells, name)
+        if scanner.area > limits.max_sheet_area:
+            raise Unreadable(
+                "CPL-F02", f"a sheet ({name}) reaches column {column_letter(scanner.max_column)}"
+                f" and row {scanner.max_row:,}: {scanner.area:,} cells from A1, over the limit "
+                f"of {limits.max_sheet_area:,} (the spreadsheet library sets aside every cell "
+                "of that range, however few hold a value)",
+                "delete what lies far from the table (in Excel, Ctrl+End goes to the last cell "
+                "in use), save, and check again")
 
     @staticmethod
     def _too_many(what: str, limit: int, name: str) -> Unreadable:

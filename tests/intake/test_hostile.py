@@ -324,3 +324,29 @@ def test_a_runaway_allocation_is_stopped_by_the_memory_limit(tmp_path: Path, rul
                  Limits(max_memory_bytes=1024 * 2**20))
     code, message = only(report)
     assert code == "CPL-F02" and "memory" in message
+
+
+@pytest.mark.parametrize("far", [
+    b'<row r="249999">' + inline_cell("ZZ249999", "x") + b"</row>",
+    # the row element says 2; the cell's own reference is what the library believes
+    b'<row r="2">' + inline_cell("ZZ249999", "x") + b"</row>",
+    b'<row r="40000">' + inline_cell("$ZZ$40000", "x") + b"</row>",
+], ids=["far-cell", "row-element-lies", "absolute-reference"])
+def test_a_used_range_the_library_would_allocate_cell_by_cell_is_refused(
+        tmp_path: Path, ruleset: Ruleset, far: bytes) -> None:
+    """Two cells, A1 and one far away but within the columns and rows a sheet may reach: the
+    spreadsheet library sets aside every cell between them (175 million here) and aborted the
+    reader, which then said only that it was stopped. The scan now names the range."""
+    sheet = SHEET_OPEN + b'<row r="1">' + inline_cell("A1", HEADER[0]) + b"</row>" + far \
+        + SHEET_CLOSE
+    code, message = only(run(write_workbook(tmp_path / "sparse.xlsx", sheet), ruleset))
+    assert code == "CPL-F02" and "cells from A1, over the limit" in message
+
+
+def test_a_column_past_az_near_the_table_is_read(tmp_path: Path, ruleset: Ruleset) -> None:
+    """Only the range's size is refused: a note in column BA beside a small table is read."""
+    rows = [HEADER, ["Gas Smart Meter", "12:3E", "20:01"]]
+    sheet = table_sheet(rows).replace(
+        b"</row>" + SHEET_CLOSE, inline_cell("BA2", "note") + b"</row>" + SHEET_CLOSE)
+    report = run(write_workbook(tmp_path / "note.xlsx", sheet), ruleset)
+    assert not report.unreadable and report.entries == 1
