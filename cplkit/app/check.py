@@ -64,15 +64,15 @@ def _verdict(path: Path, limits: Limits, file: str, failed: ChildFailed) -> File
     try:
         read_under_limits(limits, scan)
     except Unreadable as exc:
-        return _unreadable(file, exc)
+        return FileReport(path=file, layout=None, entries=0, findings=(_refusal(file, exc),))
     except (ChildFailed, OSError):
         pass
     return stopped(file, failed)
 
 
-def _unreadable(file: str, exc: Unreadable) -> FileReport:
-    return FileReport(path=file, layout=None, entries=0, findings=(
-        make_finding(exc.code, exc.message, Location(file), hint=exc.hint),))
+def _refusal(file: str, exc: Unreadable) -> Finding:
+    """What a reader's refusal of the whole file says, as a finding."""
+    return make_finding(exc.code, exc.message, Location(file), hint=exc.hint)
 
 
 def _nothing(raw: RawEntry, checked: Checked) -> None:
@@ -108,7 +108,7 @@ def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
             findings[:0] = opened.findings + recognised.findings
     except Unreadable as exc:
         # the layout and sheet stay known when a cell refused reading further
-        findings = list(_unreadable(file, exc).findings)
+        findings = [_refusal(file, exc)]
         entries = 0
         kept = []
     findings.sort(key=sort_key)

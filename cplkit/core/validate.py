@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -193,7 +194,7 @@ class Validator:
         column at a time, each distinct value of a field once; the rules then see each entry
         whole. The findings are the ones entry-by-entry checking makes, in the same order."""
         out: list[Checked] = []
-        for placement, run in itertools.groupby(raws, key=_placement):
+        for placement, run in itertools.groupby(raws, key=attrgetter("placement")):
             out.extend(self._check_run(placement, list(run)))
         return out
 
@@ -262,10 +263,6 @@ def _noted(subject: Subject, name: str, result: Normalised, *, strict: bool) -> 
             hint = None
         subject.fired.add(code)
         subject.findings.append(subject.finding(code, name, message, hint))
-
-
-def _placement(raw: m.RawEntry) -> m.Placement:
-    return raw.placement
 
 
 #: the types of a column that is all text or empty: its values are their own cache keys

@@ -106,7 +106,7 @@ class _Scanner:
 
     def __init__(self) -> None:
         self.rows = self.cells = self.formulas = self.hidden = self.max_row = 0
-        #: the farthest column past AZ a cell is in (0: none), and its reach as A1-style text
+        #: the farthest column past AZ a cell is in (0: none)
         self.max_column = 0
         self.tail = b""
 
