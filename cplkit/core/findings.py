@@ -42,8 +42,8 @@ CODES: Mapping[str, Code] = _catalogue(
     Code("CPL-F01", E, "not a readable spreadsheet or CSV: wrong type, corrupt, password-protected",
          "save the file from Excel as .xlsx (Excel Workbook), .xlsm or .csv (UTF-8) and check it "
          "again", unreadable=True),
-    Code("CPL-F02", E, "over a safety limit (size, uncompressed size, rows, cells, cell length), "
-         "or XML with a DTD or entities",
+    Code("CPL-F02", E, "over a safety limit (size, uncompressed size, rows, cells, used range, "
+         "cell length), or XML with a DTD or entities",
          "a CPL submission is small: remove what does not belong to it, or split a bulk sheet, "
          "and save it again from Excel", unreadable=True),
     Code("CPL-F03", E, "no submission layout recognised",
