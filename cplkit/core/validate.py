@@ -4,7 +4,8 @@
 table ``cplkit.core.rules.RULES`` on the entry, and never stops at the first problem. It takes
 entries in batches (the caller picks their size, so a 100,000-row sheet streams through in
 constant memory) and normalises a batch a column at a time, each distinct value once, as bulk
-sheets repeat most values; the rules see one entry at a time. It reads no
+sheets repeat most values; the rules see one entry at a time, and their verdict is worked out
+once per combination of the values they read (``cplkit.core.rules.inputs``). It reads no
 files and does not know about spreadsheets beyond the positions a reader recorded on each
 ``RawEntry``.
 """
@@ -14,16 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.memo import Memo
 from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers
-from cplkit.core.rules import RULES
+from cplkit.core.rules import RULES, Rule, inputs
 from cplkit.core.ruleset import DeviceType, Member, Ruleset, fold
 from cplkit.core.secas import SECAS_PLACEHOLDER
 
@@ -37,6 +38,18 @@ class Checked:
     findings: tuple[Finding, ...]
 
 
+class _Hidden:
+    """The value of a field the rules do not read: they see that it is given, not what it is."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not a rule input>"
+
+
+_HIDDEN: Any = _Hidden()
+
+
 class Subject:
     """One entry under validation, as the rules see it."""
 
@@ -45,6 +58,7 @@ class Subject:
         "findings",
         "fired",
         "gbcs",
+        "needed",
         "raw",
         "spec",
         "unusable",
@@ -59,6 +73,8 @@ class Subject:
         self.unusable: set[str] = set()
         self.findings: list[Finding] = []
         self.fired: set[str] = set()
+        #: required fields the layout has no column for, and why the entry needs them
+        self.needed: list[tuple[str, str]] = []
         #: the device type and versions, known once the values are normalised
         self.device_type: DeviceType | None = None
         self.spec: Member | None = None
@@ -80,6 +96,14 @@ class Subject:
     @property
     def submission(self) -> bool:
         return self.raw.placement.submission
+
+    @property
+    def placement(self) -> m.Placement:
+        return self.raw.placement
+
+    def column_needed(self, field: str, why: str) -> None:
+        """Note that this entry needs ``field``, which its layout has no column for."""
+        self.needed.append((field, why))
 
     def in_layout(self, field: str) -> bool:
         return field in self.raw.placement.positions
@@ -131,10 +155,20 @@ _ROWS_SHOWN = 5
 _CACHE_LIMIT = 4096
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the rules found on one combination of their inputs: the findings (located on the
+    entry first seen with it) and the columns it needs."""
+
+    findings: tuple[Finding, ...]
+    needed: tuple[tuple[str, str], ...]
+
+
 class Validator:
     """Validates entries of one file against one ruleset as of one date."""
 
-    def __init__(self, ruleset: Ruleset, as_of: dt.date, file: str) -> None:
+    def __init__(self, ruleset: Ruleset, as_of: dt.date, file: str,
+                 rules: Sequence[Rule] = RULES) -> None:
         self.ruleset = ruleset
         self.as_of = as_of
         self.file = file
@@ -144,6 +178,11 @@ class Validator:
         self._plans: dict[m.Placement, tuple[_FieldPlan, ...]] = {}
         #: per-rule memo tables, for rules whose verdict depends on a few values only
         self.memo = Memo()
+        self.rules = tuple(rules)
+        #: the fields whose values the rules read, in a fixed order, and the rules' verdict on
+        #: each combination of them seen so far (see ``_rules``)
+        self._inputs = tuple(sorted(inputs(ruleset)))
+        self._verdicts: dict[tuple[object, ...], _Verdict] = {}
         #: required fields the layout has no column for: field -> why, and where it was needed
         self._absent: dict[str, tuple[str, list[m.RawEntry]]] = {}
         self._absent_counts: dict[str, int] = {}
@@ -226,21 +265,50 @@ class Validator:
         return [self._rules(subject) for subject in subjects]
 
     def _rules(self, subject: Subject) -> Checked:
-        values = subject.values
-        exact = self.ruleset.exact
+        """The rules' findings on ``subject``. They depend on the layout, which fields are
+        given or unusable, what normalising found and the values of the rules' inputs, and on
+        nothing else (the rules see no other value), so each such combination is judged once
+        and its verdict placed on every entry that has it."""
+        values, raw = subject.values, subject.raw
+        key = (raw.placement, tuple(values), tuple(map(values.get, self._inputs)),
+               frozenset(subject.unusable), frozenset(subject.fired))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._judge(subject)
+            if len(self._verdicts) >= _CACHE_LIMIT:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+            subject.findings.extend(verdict.findings)
+        else:
+            file = self.file
+            subject.findings.extend(replace(f, at=Location.of(file, raw, f.at.field))
+                                    for f in verdict.findings)
+        for field, why in verdict.needed:
+            self.column_needed(field, why, raw)
+        return Checked(m.Entry(MappingProxyType(values)), tuple(subject.findings))
+
+    def _judge(self, subject: Subject) -> _Verdict:
+        """Every rule, in order, on ``subject`` with only its inputs' values visible."""
+        shown = set(self._inputs)
+        judged = Subject(subject.raw, self)
+        judged.values = {name: value if name in shown else _HIDDEN
+                         for name, value in subject.values.items()}
+        judged.unusable, judged.fired = set(subject.unusable), set(subject.fired)
+        values, exact = judged.values, self.ruleset.exact
         device_type = values.get(m.DEVICE_TYPE)
         if isinstance(device_type, str):
-            subject.device_type = self.ruleset.device_types.get(device_type)
+            judged.device_type = self.ruleset.device_types.get(device_type)
         spec, gbcs = values.get(m.SPEC_VERSION), values.get(m.GBCS_VERSION)
         if isinstance(spec, str):
-            subject.spec = exact["spec_versions"].get(spec)
+            judged.spec = exact["spec_versions"].get(spec)
         if isinstance(gbcs, str):
-            subject.gbcs = exact["gbcs_versions"].get(gbcs)
-        for rule in RULES:
-            for finding in rule(subject):
-                subject.fired.add(finding.code)
-                subject.findings.append(finding)
-        return Checked(m.Entry(MappingProxyType(values)), tuple(subject.findings))
+            judged.gbcs = exact["gbcs_versions"].get(gbcs)
+        found = []
+        for rule in self.rules:
+            for finding in rule(judged):
+                judged.fired.add(finding.code)
+                found.append(finding)
+        return _Verdict(tuple(found), tuple(judged.needed))
 
     def _allocated(self, subject: Subject, name: str, value: m.RawValue) -> None:
         if isinstance(value, str) and (not value.strip() or fold(value) in _SECAS_PLACEHOLDERS):

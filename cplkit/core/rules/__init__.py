@@ -7,6 +7,13 @@ yields findings. A rule never raises on bad content. A rule that depends on earl
 rules it depends on in ``RULES`` and asks the subject which codes have fired. Nothing is
 registered as a side effect of an import. Field-level checks (formats, enumerations) happen
 before, in ``cplkit.core.normalise``.
+
+A rule reads the values of its inputs only (``inputs``: the device type, the versions, the
+status, the CPA certificate, every enumerated field and every field a device type fixes); of the
+other fields (model, firmware, hashes and the like) it sees whether they are given, never what
+they say. So the verdict on an entry depends on those inputs alone, and the validator works it
+out once for each combination a file holds: a bulk sheet whose firmware differs on every row
+still repeats its device types and versions.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from cplkit.core import model as m
 from cplkit.core.rules import certificates, fields, image, versions
 
 if TYPE_CHECKING:
     from cplkit.core.findings import Finding
+    from cplkit.core.ruleset import Ruleset
     from cplkit.core.validate import Subject
 
 Rule = Callable[["Subject"], Iterator["Finding"]]
@@ -34,3 +43,12 @@ RULES: tuple[Rule, ...] = (
     versions.device_level_versioning,  # after R01, R02 and R04, whose verdicts it reads
     certificates.cpa_date_rule,
 )
+
+
+def inputs(ruleset: Ruleset) -> frozenset[str]:
+    """The fields whose values the rules read under ``ruleset``."""
+    enumerated = (name for name, spec in ruleset.fields.items() if spec.enumeration is not None)
+    fixed = (name for device_type in ruleset.device_types.values()
+             for name in device_type.fixed_values)
+    return frozenset((m.DEVICE_TYPE, m.SPEC_VERSION, m.GBCS_VERSION, m.ENTRY_STATUS, m.CPA_ID,
+                      m.CPA_EXPIRY, *enumerated, *fixed))

@@ -28,7 +28,7 @@ _REQUIRED: Slot[Placement, tuple[str, ...]] = Slot("required-fields")
 
 
 def required_fields(s: Subject) -> Iterator[Finding]:
-    names = s.memo.get(_REQUIRED, s.raw.placement, lambda: tuple(
+    names = s.memo.get(_REQUIRED, s.placement, lambda: tuple(
         name for name, spec in s.ruleset.fields.items()
         if spec.required and not (spec.allocated_by_secas and s.submission)
         and s.in_layout(name)))
@@ -92,10 +92,10 @@ def device_type_requirements(s: Subject) -> Iterator[Finding]:
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    plan = s.memo.get(_PLANS, (device_type.name, smets1, s.raw.placement),
+    plan = s.memo.get(_PLANS, (device_type.name, smets1, s.placement),
                       lambda: _plan(s, device_type, smets1))
     for name, why in plan.absent:
-        s.validator.column_needed(name, why, s.raw)
+        s.column_needed(name, why)
     given = s.values.keys() | s.unusable
     for name, message, hint in plan.empty:
         if name in given:

@@ -27,7 +27,7 @@ _APPLIES: Slot[Placement, bool] = Slot("manufacturer-image-complete")
 
 
 def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
-    if not s.memo.get(_APPLIES, s.raw.placement,
+    if not s.memo.get(_APPLIES, s.placement,
                       lambda: all(s.in_layout(f) for f in IMAGE_FIELDS)):
         return
     values, unusable = s.values, s.unusable
