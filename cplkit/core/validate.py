@@ -154,6 +154,8 @@ _ROWS_SHOWN = 5
 #: certificates, contacts) on every row. The bound keeps memory flat on unique values.
 _CACHE_LIMIT = 4096
 
+_NONE: frozenset[str] = frozenset()
+
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
@@ -238,63 +240,77 @@ class Validator:
         return out
 
     def _check_run(self, placement: m.Placement, raws: list[m.RawEntry]) -> list[Checked]:
-        subjects = [Subject(raw, self) for raw in raws]
         given = [raw.values for raw in raws]
         strict = placement.submission
+        #: the entries normalising had something to say about, by position in the run
+        noted: dict[int, Subject] = {}
+
+        def subject(row: int) -> Subject:
+            found = noted.get(row)
+            if found is None:
+                found = noted[row] = Subject(raws[row], self)
+            return found
+
         names: list[str] = []
         columns: list[list[m.Value | None]] = []
         for plan in self._plan(placement):
             name = plan.name
             column = [values.get(name) for values in given]
             if plan.allocated:
-                for subject, value in zip(subjects, column, strict=True):
+                for row, value in enumerate(column):
                     if value is not None and value != "":
-                        self._allocated(subject, name, value)
+                        self._allocated(subject(row), name, value)
                 continue
             normalised, flagged = _normalise_column(plan, column)
             names.append(name)
             columns.append(normalised)
             for row, result in flagged:
-                _noted(subjects[row], name, result, strict=strict)
+                _noted(subject(row), name, result, strict=strict)
         # the rows of the columns, as each entry's values (in layout order, as read)
         rows: Iterable[tuple[m.Value | None, ...]] = (
-            zip(*columns, strict=True) if columns else [()] * len(subjects))
-        for subject, cells in zip(subjects, rows, strict=True):
-            subject.values = {name: value for name, value in zip(names, cells, strict=True)
-                              if value is not None}
-        return [self._rules(subject) for subject in subjects]
+            zip(*columns, strict=True) if columns else [()] * len(raws))
+        return [self._rules(raw, {name: value for name, value in zip(names, cells, strict=True)
+                                  if value is not None}, noted.get(row))
+                for row, (raw, cells) in enumerate(zip(raws, rows, strict=True))]
 
-    def _rules(self, subject: Subject) -> Checked:
-        """The rules' findings on ``subject``. They depend on the layout, which fields are
-        given or unusable, what normalising found and the values of the rules' inputs, and on
-        nothing else (the rules see no other value), so each such combination is judged once
-        and its verdict placed on every entry that has it."""
-        values, raw = subject.values, subject.raw
-        key = (raw.placement, tuple(values), tuple(map(values.get, self._inputs)),
-               frozenset(subject.unusable), frozenset(subject.fired))
+    def _rules(self, raw: m.RawEntry, values: dict[str, m.Value],
+               before: Subject | None) -> Checked:
+        """The entry ``raw`` with its normalised ``values``, and every finding on it: what
+        normalising found (``before``, None if nothing), then the rules' findings.
+
+        The rules' verdict depends on the layout, which fields are given or unusable, what
+        normalising found and the values of the rules' inputs, and on nothing else (the rules
+        see no other value), so each such combination is judged once and its verdict placed on
+        every entry that has it."""
+        unusable, fired = (frozenset(before.unusable), frozenset(before.fired)) if before \
+            else (_NONE, _NONE)
+        key = (raw.placement, tuple(values), tuple(map(values.get, self._inputs)), unusable,
+               fired)
+        findings = before.findings if before else []
         verdict = self._verdicts.get(key)
         if verdict is None:
-            verdict = self._judge(subject)
-            if len(self._verdicts) >= _CACHE_LIMIT:
+            verdict = self._verdicts[key] = self._judge(raw, values, unusable, fired)
+            if len(self._verdicts) > _CACHE_LIMIT:
                 self._verdicts.clear()
-            self._verdicts[key] = verdict
-            subject.findings.extend(verdict.findings)
-        else:
+            findings.extend(verdict.findings)
+        elif verdict.findings:
             file = self.file
-            subject.findings.extend(replace(f, at=Location.of(file, raw, f.at.field))
-                                    for f in verdict.findings)
+            findings.extend(replace(f, at=Location.of(file, raw, f.at.field))
+                            for f in verdict.findings)
         for field, why in verdict.needed:
             self.column_needed(field, why, raw)
-        return Checked(m.Entry(MappingProxyType(values)), tuple(subject.findings))
+        return Checked(m.Entry(MappingProxyType(values)), tuple(findings))
 
-    def _judge(self, subject: Subject) -> _Verdict:
-        """Every rule, in order, on ``subject`` with only its inputs' values visible."""
+    def _judge(self, raw: m.RawEntry, values: dict[str, m.Value], unusable: frozenset[str],
+               fired: frozenset[str]) -> _Verdict:
+        """Every rule, in order, on the entry ``raw``, with only its inputs' values visible;
+        the findings are located on ``raw``."""
         shown = set(self._inputs)
-        judged = Subject(subject.raw, self)
+        judged = Subject(raw, self)
         judged.values = {name: value if name in shown else _HIDDEN
-                         for name, value in subject.values.items()}
-        judged.unusable, judged.fired = set(subject.unusable), set(subject.fired)
-        values, exact = judged.values, self.ruleset.exact
+                         for name, value in values.items()}
+        judged.unusable, judged.fired = set(unusable), set(fired)
+        exact = self.ruleset.exact
         device_type = values.get(m.DEVICE_TYPE)
         if isinstance(device_type, str):
             judged.device_type = self.ruleset.device_types.get(device_type)
