@@ -161,3 +161,11 @@ def test_csv_without_field_names(tmp_path: Path, ruleset: Ruleset) -> None:
     report = check_file(path, ruleset, AS_OF)
     assert [f.code for f in report.findings] == ["CPL-F03"]
     assert report.unreadable
+
+
+@pytest.mark.parametrize("columns", [[], [2], [0, 3], [3, 0, 1]])
+def test_a_row_walk_takes_the_layouts_cells_as_a_tuple_in_layout_order(columns: list[int]) -> None:
+    from cplkit.intake.layouts import _picker
+
+    row: list[m.RawValue] = ["a", None, 3.0, "d"]
+    assert _picker(columns)(row) == tuple(row[c] for c in columns)
