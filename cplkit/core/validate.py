@@ -47,6 +47,7 @@ class _Hidden:
         return "<not a rule input>"
 
 
+#: typed as any value, since it stands where a value would be in what the rules are shown
 _HIDDEN: Any = _Hidden()
 
 
@@ -183,7 +184,8 @@ class Validator:
         self.rules = tuple(rules)
         #: the fields whose values the rules read, in a fixed order, and the rules' verdict on
         #: each combination of them seen so far (see ``_rules``)
-        self._inputs = tuple(sorted(inputs(ruleset)))
+        self._shown = inputs(ruleset)
+        self._inputs = tuple(sorted(self._shown))
         self._verdicts: dict[tuple[object, ...], _Verdict] = {}
         #: required fields the layout has no column for: field -> why, and where it was needed
         self._absent: dict[str, tuple[str, list[m.RawEntry]]] = {}
@@ -305,7 +307,7 @@ class Validator:
                fired: frozenset[str]) -> _Verdict:
         """Every rule, in order, on the entry ``raw``, with only its inputs' values visible;
         the findings are located on ``raw``."""
-        shown = set(self._inputs)
+        shown = self._shown
         judged = Subject(raw, self)
         judged.values = {name: value if name in shown else _HIDDEN
                          for name, value in values.items()}
