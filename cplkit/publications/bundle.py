@@ -12,10 +12,8 @@ nothing: the registry transaction does.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from cplkit.base.digest import sha256_hex
 from cplkit.base.isolation import ChildFailed, InChild
@@ -34,7 +32,7 @@ from cplkit.publications.verify import (
     verify_dcc,
     verify_fir,
     verify_latest,
-    verify_manifest,
+    verify_manifest_of,
 )
 from cplkit.publications.webpage import version_page
 from cplkit.publications.workbook import workbook_bytes
@@ -160,14 +158,11 @@ def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
              names.fir_signature: fir_signature}
     signed_manifest = sign_xml(manifest.build(number, version.label, files, now,
                                               names.restricted), signer)
-    with tempfile.TemporaryDirectory(prefix="cplkit-") as folder:
-        for name, data in files.items():
-            (Path(folder) / name).write_bytes(data)
-        try:
-            verify_manifest(signed_manifest, Path(folder), [signer.certificate])
-        except VerificationError as exc:
-            raise SigningError(f"the manifest of version {number} did not verify "
-                               f"({exc.message}); nothing was issued") from exc
+    try:
+        verify_manifest_of(signed_manifest, files, [signer.certificate])
+    except VerificationError as exc:
+        raise SigningError(f"the manifest of version {number} did not verify ({exc.message}); "
+                           "nothing was issued") from exc
     files[names.manifest] = signed_manifest
     return files
 

@@ -491,3 +491,27 @@ def test_the_check_report_shows_each_finding_beside_its_cell(tmp_path: Path) -> 
         driver.save_screenshot(str(ARTIFACTS / "check-report-laptop.png"))
     finally:
         driver.quit()
+
+
+def test_a_version_is_checked_against_its_manifest_before_it_is_written(
+        published: Path, signing_keys: tuple[Path, Path]) -> None:
+    """The check a publish makes on the files it built, in memory, says what 'cplkit verify'
+    says of them on disk."""
+    from cplkit.errors import VerificationError
+    from cplkit.publications.verify import verify_manifest_of
+    from cplkit.signing.certificates import load_certificates
+
+    trusted = load_certificates(signing_keys[1].read_bytes(), "the test certificate")
+    data = (published / "manifest-1.1.xml").read_bytes()
+    files = {p.name: p.read_bytes() for p in published.iterdir()}
+    assert verify_manifest_of(data, files, trusted).absent == frozenset()
+    public = {name: content for name, content in files.items() if name != "fir-1.1.json"}
+    assert verify_manifest_of(data, public, trusted).absent == {"fir-1.1.json"}
+    workbook = files["cpl-1.1.xlsx"]
+    changed = {**files, "cpl-1.1.xlsx": workbook[:-1] + bytes([workbook[-1] ^ 1])}
+    with pytest.raises(VerificationError, match=r"cpl-1\.1\.xlsx is not the file the manifest"):
+        verify_manifest_of(data, changed, trusted)
+    without = {name: content for name, content in files.items() if name != "cpl-1.1.html"}
+    with pytest.raises(VerificationError, match=r"cpl-1\.1\.html, listed in the manifest, is "
+                                                r"missing from the version's files"):
+        verify_manifest_of(data, without, trusted)
