@@ -21,6 +21,7 @@ from cryptography import x509
 
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core.secas import CSV_COLUMNS
+from cplkit.errors import VerificationError
 from cplkit.publications import dccxml, fir_extract, latest, manifest
 from cplkit.signing.certificates import fail, subject
 from cplkit.signing.cms import verify_cms
@@ -101,8 +102,7 @@ def verify_manifest(data: bytes, folder: Path, trusted: Sequence[x509.Certificat
         try:
             return file_sha256(path)
         except OSError:  # there but unreadable: missing even where it may be absent
-            raise fail("signature", f"{name}, listed in the manifest, is missing from {folder}",
-                       hint="download every file of the version again") from None
+            raise _missing(name, f"from {folder}") from None
 
     return _verify_listed(data, trusted, at, digest, f"from {folder}")
 
@@ -132,13 +132,17 @@ def _verify_listed(data: bytes, trusted: Sequence[x509.Certificate], at: dt.date
             absent.append(name)
             continue
         if actual is None:
-            raise fail("signature", f"{name}, listed in the manifest, is missing {where}",
-                       hint="download every file of the version again")
+            raise _missing(name, where)
         if actual != expected:
             raise fail("signature", f"{name} is not the file the manifest lists (its SHA-256 is "
                        f"{actual}, the signed manifest says {expected}): it was changed",
                        hint="do not use this file; download it again from the publisher")
     return VerifiedManifest(sha256_hex(data), checked.signer, listed, frozenset(absent))
+
+
+def _missing(name: str, where: str) -> VerificationError:
+    return fail("signature", f"{name}, listed in the manifest, is missing {where}",
+                hint="download every file of the version again")
 
 
 def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
