@@ -155,6 +155,11 @@ _ROWS_SHOWN = 5
 #: certificates, contacts) on every row. The bound keeps memory flat on unique values.
 _CACHE_LIMIT = 4096
 
+#: rule verdicts kept per file: one per combination of the rules' inputs (ten in a 100,000-row
+#: bulk sheet, 169 in the whole published list); the bound keeps memory flat on a hostile file
+#: where every row is its own combination
+_VERDICT_LIMIT = 4096
+
 _NONE: frozenset[str] = frozenset()
 
 
@@ -292,7 +297,7 @@ class Validator:
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self._verdicts[key] = self._judge(raw, values, unusable, fired)
-            if len(self._verdicts) > _CACHE_LIMIT:
+            if len(self._verdicts) > _VERDICT_LIMIT:
                 self._verdicts.clear()
             findings.extend(verdict.findings)
         elif verdict.findings:
