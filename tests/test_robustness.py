@@ -204,3 +204,21 @@ def test_verify_refuses_a_huge_file_before_reading_it(tmp_path: Path) -> None:
     done = cplkit("verify", huge, "--trust", keys / "cert.pem", timeout=60)
     no_traceback(done)
     assert done.returncode == 3 and "600 MiB" in done.stderr
+
+
+def test_under_an_inherited_address_space_limit_files_are_still_read() -> None:
+    """A process started under ``ulimit -v`` (systemd's LimitAS=, many CI runners) cannot raise
+    its hard limit: the reading child must stay within it, not be refused and read nothing."""
+    gib = 1024 * 1024 * 1024
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (gib, gib))
+
+    forms = sorted((SAMPLES / "valid").glob("*.xlsx"))
+    done = subprocess.run([sys.executable, "-m", "cplkit", "check", *AS_OF, *map(str, forms)],
+                          capture_output=True, text=True, check=False, timeout=300,
+                          preexec_fn=limited)
+    no_traceback(done)
+    assert "CPL-F02" not in done.stdout, done.stdout
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(forms)} files" in done.stdout

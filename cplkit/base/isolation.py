@@ -113,7 +113,8 @@ def _child(sender: Any, function: Callable[[], Any], memory_bytes: int | None) -
     os.dup2(devnull, 2)
     os.close(devnull)
     if memory_bytes is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # never above the hard limit this process inherited: raising it is refused
+        resource.setrlimit(resource.RLIMIT_AS, (_within_hard_limit(memory_bytes),) * 2)
     # what the child inherited lives until it exits: the collector need not walk it again and
     # again while the child makes (and drops) millions of small objects
     gc.freeze()
@@ -130,6 +131,14 @@ def _child(sender: Any, function: Callable[[], Any], memory_bytes: int | None) -
         os._exit(70)
     sender.close()
     os._exit(0)  # no atexit handlers or buffered output from the parent's copy
+
+
+def _within_hard_limit(memory_bytes: int) -> int:
+    """``memory_bytes``, or the inherited hard address-space limit where that is lower."""
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    return memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
 
 
 def _picklable(value: object) -> bool:
