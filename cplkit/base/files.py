@@ -1,6 +1,6 @@
 """Files in and out, safely: an output is written beside its target and renamed (whole or
 absent, never over one of the command's inputs), and an input must be a regular file (a pipe or
-a device would make a read wait for ever or never end).
+a device would make a read wait for ever or never end) of a bounded size.
 
 It does not decide what goes into a file or where outputs go.
 """
@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from cplkit.errors import OutputError
+from cplkit.errors import CplkitError, OutputError
 
 
 @contextmanager
@@ -41,6 +41,39 @@ def not_regular(path: Path) -> str | None:
         return "is not a regular file (a pipe, socket or device): refused, as reading it may " \
                "never end"
     return None
+
+
+def read_small(path: Path, limit: int, error: type[CplkitError], what: str = "",
+               hint: str | None = None) -> bytes:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes; otherwise ``error``
+    naming the path and the reason. Opened without blocking, so a pipe put in the file's place
+    is refused at once instead of waited on, and read no further than the limit, so a device
+    that never ends (``/dev/zero``) costs nothing."""
+    label = f"{what} {path}" if what else str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise error(f"{label} does not exist", hint=hint) from None
+    except OSError as exc:
+        raise error(f"cannot open {label}: {exc.strerror or exc}", hint=hint) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "a pipe, socket or device"
+        raise error(f"{label} is {kind}, not a regular file: refused", hint=hint)
+    with os.fdopen(fd, "rb") as stream:
+        try:
+            data = stream.read(limit + 1)
+        except OSError as exc:
+            raise error(f"cannot read {label}: {exc.strerror or exc}", hint=hint) from None
+    if len(data) > limit:
+        raise error(f"{label} is larger than the {_size(limit)} such a file can hold: refused",
+                    hint=hint)
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1 << 20)} MiB" if limit >= 1 << 20 else f"{limit // 1024} KiB"
 
 
 def write_output(path: Path, data: bytes, *, inputs: Sequence[Path] = ()) -> None:
