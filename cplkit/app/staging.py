@@ -231,17 +231,31 @@ def _changed(name: str) -> ApprovalError:
                               "carry over")
 
 
-def _registry_of(folder: Path) -> Registry:
+def _registry_of(folder: Path, registry_path: Path | None = None) -> Registry:
+    """The registry ``folder`` is staged in, which must be ``registry_path`` when one is given:
+    a staged folder in a copy of the registry (whose approvers anyone could have set) never
+    issues into, or is approved for, another registry."""
     if folder.parent.name != STAGED:
         raise UsageError(f"{folder} is not in a registry's {STAGED}/ directory",
                          hint="name the directory 'cplkit publish --prepare' printed")
-    return Registry(folder.parent.parent)
+    holder = folder.parent.parent
+    if registry_path is not None:
+        try:
+            same = holder.resolve(strict=True) == registry_path.resolve(strict=True)
+        except OSError:
+            same = False
+        if not same:
+            raise ApprovalError(f"{folder} is not staged in the registry {registry_path} but in "
+                                f"{holder}: a staged version belongs to the registry it was "
+                                "prepared in", hint=f"name a folder under {registry_path / STAGED}")
+    return Registry(holder)
 
 
-def approve(folder: Path, approver: Signer) -> Path:
-    """Add ``approver``'s approval of the staged content; returns the approval's file."""
+def approve(folder: Path, approver: Signer, registry_path: Path | None = None) -> Path:
+    """Add ``approver``'s approval of the staged content (staged in ``registry_path``, when
+    given); returns the approval's file."""
+    registry = _registry_of(folder, registry_path)
     staged = read_staged(folder)
-    registry = _registry_of(folder)
     policy = registry.approval_policy()
     mine = key_sha256(approver.certificate)
     if mine not in {a.key_sha256 for a in policy.approvers}:
@@ -306,10 +320,11 @@ def check_approvals(staged: Staged, approvals: Sequence[Path],
     return Approved(tuple(seen), tuple(kept), tuple(seen.values()))
 
 
-def publish_staged(folder: Path, signer: Signer, *,
+def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
                    next_update: dt.timedelta = DEFAULT_NEXT_UPDATE) -> StoredVersion:
-    """Issue a staged version once its approvals allow it: signed now, approvals kept."""
-    registry = _registry_of(folder)
+    """Issue a staged version of the registry at ``registry_path`` once its approvals allow
+    it: signed now, approvals kept."""
+    registry = _registry_of(folder, registry_path)
     staged = read_staged(folder)
     try:
         with registry.edit(staged.base) as tx:

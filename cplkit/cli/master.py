@@ -152,7 +152,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
             raise UsageError("--staged issues a staged version as it was approved: give no "
                              "change files, --prepare or --dry-run with it")
         signer = signing.required("the version is signed as it is issued")
-        issued = staging.publish_staged(staged, signer, next_update=next_update)
+        issued = staging.publish_staged(staged, signer, registry, next_update=next_update)
         click.echo(f"issued {issued.version.label} (after "
                    f"{issued.previous.version if issued.previous else 'nothing'}), approved as "
                    "staged")
@@ -365,15 +365,18 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str) -> N
 
 @click.command()
 @click.argument("staged", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--registry", "-r", "registry", type=click.Path(path_type=Path, file_okay=False),
+              envvar="CPLKIT_REGISTRY", show_envvar=True,
+              help="The registry STAGED must belong to (refused if it is staged elsewhere).")
 @signing_options
-def approve(staged: Path, signing: SigningOptions) -> None:
+def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> None:
     """Four eyes: approve the staged version STAGED (what 'publish --prepare' printed) with
     your approver key. The files are checked against the staged digest first."""
     from cplkit.app.staging import approve as run_approve
     from cplkit.app.staging import read_staged
 
     signer = signing.required("an approval is a signature")
-    path = run_approve(staged, signer)
+    path = run_approve(staged, signer, registry)
     made = read_staged(staged)
     click.echo(f"approved version {made.version} (digest {made.digest}) as {signer.subject}: "
                f"{path}")
@@ -398,15 +401,50 @@ def site(registry: Path, out: Path, base_url: str) -> None:
 @click.command()
 @click.argument("version", required=False)
 @registry_option
-@click.option("--smtp", required=True, metavar="HOST:PORT", help="The SMTP server to send by.")
+@click.option("--smtp", required=True, metavar="HOST:PORT", help="The SMTP relay to send by.")
 @click.option("--to", "recipients", required=True, multiple=True, metavar="ADDRESS",
               help="A recipient (repeat, or separate with commas).")
-@click.option("--from", "sender", required=True, metavar="ADDRESS", help="The sender.")
+@click.option("--from", "sender", required=True, metavar="ADDRESS",
+              help="The sender, e.g. 'SECAS <cpl@secas.example>'.")
+@click.option("--starttls", is_flag=True,
+              help="Upgrade the connection with STARTTLS before sending (port 587).")
+@click.option("--tls", is_flag=True, help="TLS from the first byte (port 465).")
+@click.option("--user", metavar="NAME",
+              help="Log in to the relay as NAME (needs --starttls or --tls); the password is "
+                   "read from CPLKIT_SMTP_PASSWORD or --password-file, never given here.")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="A file whose first line is the relay password.")
+@click.option("--smtp-ca", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Trust the relay's certificate if this CA (PEM) issued it, instead of the "
+                   "system's trusted CAs. The host name is verified either way.")
+@click.option("--save", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Keep the message as sent (with From, To, Date and Message-ID) in FILE; "
+                   "the issued notice is never changed.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the message that would be sent, and send nothing.")
 def notify(version: str | None, registry: Path, smtp: str, recipients: tuple[str, ...],
-           sender: str) -> None:
+           sender: str, starttls: bool, tls: bool, user: str | None,
+           password_file: Path | None, smtp_ca: Path | None, save: Path | None,
+           dry_run: bool) -> None:
     """Send VERSION's notice (the latest by default) to all parties, as issued."""
+    import os
+
+    from cplkit.app.notify import Relay, Security, password, relay
     from cplkit.app.notify import notify as send
 
+    if starttls and tls:
+        raise UsageError("--starttls and --tls are two ways to encrypt: choose one",
+                         hint="--tls for port 465, --starttls for 587")
+    host, port = relay(smtp)
+    security = Security.TLS if tls else Security.STARTTLS if starttls else Security.PLAIN
+    target = Relay(host, port, security, user, password(os.environ, password_file), smtp_ca)
     addresses = tuple(a.strip() for item in recipients for a in item.split(",") if a.strip())
-    sent = send(registry, version, smtp, sender, addresses)
-    click.echo(f"sent '{sent.subject}' to {len(sent.recipients)} recipient(s)")
+    sent = send(registry, version, target, sender, addresses, dry_run=dry_run, save=save)
+    if dry_run:
+        click.echo(sent.text, nl=False)
+        click.echo(f"dry run: nothing was sent; '{sent.subject}' would go through "
+                   f"{sent.relay} to {plural(len(sent.recipients), 'recipient')}", err=True)
+        return
+    kept = f"; the copy as sent is {save}" if save else ""
+    click.echo(f"sent '{sent.subject}' through {sent.relay} to "
+               f"{plural(len(sent.recipients), 'recipient')}{kept}")

@@ -209,3 +209,18 @@ def test_a_staged_record_that_names_files_elsewhere(registry: Path, people: Peop
     record.write_bytes(b" " * (2 << 20))
     code, out = approve(staged, people, "alice")
     assert code == 8 and "larger than" in out and nothing_issued(registry)
+
+
+def test_a_staged_folder_in_a_copy_never_issues_into_the_registry_named(
+        registry: Path, people: People, tmp_path: Path) -> None:
+    """Whoever copies the registry can make themselves its only approver; the production key
+    must not then sign the copy's staged version chained to the real list."""
+    copy = tmp_path / "copy"
+    shutil.copytree(registry, copy)
+    staged = prepare(copy, people)
+    code, out = issue(staged, registry, people)
+    assert code == 8 and "is not staged in the registry" in out, out
+    assert nothing_issued(registry) and nothing_issued(copy)
+    code, out = run("approve", staged, "-r", registry, *people.keys("alice"))
+    assert code == 8 and "is not staged in the registry" in out, out
+    assert not any((staged / "approvals").iterdir())
