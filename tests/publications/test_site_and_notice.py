@@ -120,7 +120,7 @@ def test_notify_delivers_to_a_real_smtp_server(registry: Path) -> None:
                         "--to", "maker@meters.example")
     finally:
         controller.stop()
-    assert code == 0 and "to 3 recipient(s)" in out, out
+    assert code == 0 and "to 3 recipients" in out, out
     [envelope] = inbox.envelopes
     assert envelope.mail_from == "cpl@secas.example"
     assert envelope.rcpt_tos == ["dcc@dcc.example", "supplier@energy.example",
