@@ -41,6 +41,15 @@ def _shown(value: m.Value | None) -> str:
     return m.as_text(value) or "(empty)"
 
 
+def _files(names: IssuedFiles) -> list[tuple[str, str]]:
+    """(what it is, file name) of every public file of the version, in the site's order: the
+    page, the files it links to, and the notice itself."""
+    labels = {name: what for what, name in names.links()}
+    labels |= {names.web_page: "Web page", names.notice_text: "This notice, as text",
+               names.notice_email: "This notice, as an e-mail"}
+    return [(labels.get(name, name), name) for name in names.public]
+
+
 def _values(version: m.CplVersion, changed: Diff | None,
             companies: Mapping[str, str]) -> dict[str, object]:
     names = IssuedFiles(str(version.number))
@@ -53,7 +62,7 @@ def _values(version: m.CplVersion, changed: Diff | None,
     return {"version": version, "before": before,
             "added": [_line(e, companies) for e in changed.added],
             "removed": [_line(e, companies) for e in changed.removed],
-            "amended": amended, "files": names.links(), "names": names,
+            "amended": amended, "files": _files(names), "names": names,
             "current": version.current_count,
             "changes": version.changes.replace("\r\n", "\n").strip()}
 

@@ -92,6 +92,22 @@ def test_the_notice_says_what_changed(registry: Path) -> None:
     assert kinds == ["text/plain", "text/html"]
 
 
+def test_the_notice_lists_every_public_file_of_the_version(registry: Path) -> None:
+    from cplkit.publications.names import IssuedFiles
+
+    folder = registry / "versions" / "1.1"
+    text = (folder / "notice-1.1.txt").read_text()
+    message = message_from_bytes((folder / "notice-1.1.eml").read_bytes(), policy=SMTP)
+    page = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[attr-defined]
+    public = IssuedFiles("1.1").public
+    assert "cpl-1.1.html" in public
+    for name in public:  # the page among them, which a reader fetches first
+        assert f": {name}\n" in text, name
+        assert f"<code>{name}</code>" in page, name
+    assert "Web page: cpl-1.1.html" in text
+    assert "fir-1.1.json" not in text  # restricted: never offered to all parties
+
+
 class _Inbox:
     def __init__(self) -> None:
         self.envelopes: list[Any] = []
