@@ -5,20 +5,28 @@ The version number and issue date come from the Version Control label ("Version 
 values with their cells. What reading notices (a version number stored as a number, a date of
 issue that is not a date) is a CPL-I01 finding. It decides nothing about the entries: what an
 import keeps, normalises or reports is ``cplkit.app.importing``'s policy.
+
+It also reads SECAS's own texts (``cplkit.core.secas_texts``): the Version Control tab above
+its history, the New Entry tab's instructions and field rows, the list's header rows 3-7, and
+which history dates SECAS wrote as text, so a re-issued workbook can carry them as issued. Only
+text cells are taken (a formula or a number in a header cell is not a text SECAS wrote); a
+workbook without a New Entry tab simply has no form texts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.model import Layout, as_text
 from cplkit.core.ruleset import Ruleset
-from cplkit.core.secas import CONTROL_SHEET
+from cplkit.core.secas import CONTROL_SHEET, FORM_HEADER_ROW, FORM_SHEET, LIST_HEADER_LABELS
+from cplkit.core.secas_texts import FieldTexts, Label, SecasTexts
 from cplkit.errors import InputFileError
 from cplkit.intake.layouts import BufferedSheet, Recogniser
 from cplkit.intake.limits import Limits
@@ -28,6 +36,10 @@ from cplkit.intake.xlsx import Workbook
 _LABEL = re.compile(r"Version\s+([0-9]+\.[0-9]+)\s+Issued\s+on\s+([0-9]{1,2})-([0-9]{1,2})-"
                     r"([0-9]{4})", re.IGNORECASE)
 _DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+#: a history version number the kept texts can name (schemas/secas-texts.schema.json)
+_VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}")
+#: the field rows of SECAS's New Entry tab: columns C-F after the two labels
+_FORM_TEXT_COLUMNS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +52,8 @@ class SecasWorkbook:
     entries: tuple[m.RawEntry, ...]
     #: what reading noticed: history anomalies and layout findings of the list tab
     findings: tuple[Finding, ...]
+    #: SECAS's own texts, which a re-issued workbook writes
+    texts: SecasTexts = field(default_factory=SecasTexts)
 
 
 def read_secas_workbook(path: Path, ruleset: Ruleset, limits: Limits, *,
@@ -63,6 +77,9 @@ class _Reader:
         self.limits = limits
         self.file = file
         self.findings: list[Finding] = []
+        self.control: dict[str, str] = {}
+        self.history_dates: dict[str, str] = {}
+        self.list_columns: dict[Label, FieldTexts] = {}
 
     def fail(self, message: str) -> InputFileError:
         return InputFileError(f"{self.file}: {message}",
@@ -72,7 +89,11 @@ class _Reader:
     def run(self) -> SecasWorkbook:
         number, issued, history = self._version_control()
         entries = self._entries()
-        return SecasWorkbook(number, issued, tuple(history), entries, tuple(self.findings))
+        form_top, form_fields = self._form_texts()
+        texts = SecasTexts(self.control, form_top, form_fields, self.list_columns,
+                           self.history_dates)
+        return SecasWorkbook(number, issued, tuple(history), entries, tuple(self.findings),
+                             texts)
 
     def _note(self, message: str, *, entry: int | None = None, cell: str | None = None,
               field: str | None = None, value: str | None = None, sheet: str | None = None,
@@ -113,6 +134,10 @@ class _Reader:
         if header is None:
             self._note("the Version Control sheet has no history table", sheet=sheet)
             return number, issued, history
+        # the texts above the table, as SECAS wrote them, but for the label: each version
+        # writes its own
+        self.control = {cell: text for cell, text in _texts(rows[:header + 1])
+                        if not _LABEL.search(text)}
         for i, row in enumerate(rows[header + 1:], start=header + 2):
             cells = [*row, "", "", ""][:3]
             if all(c in (None, "") for c in cells):
@@ -122,9 +147,12 @@ class _Reader:
                 self._note(f"the version number on row {i} is stored as the number "
                            f"{as_text(version)}, which may have lost a trailing zero",
                            cell=f"A{i}", sheet=sheet, value=as_text(version))
+            number_text = as_text(version) or ""
             history.append(m.HistoryLine(
-                as_text(version) or "", self._history_date(date, f"B{i}", sheet),
+                number_text, self._history_date(date, f"B{i}", sheet),
                 changes if isinstance(changes, str) else as_text(changes) or ""))
+            if isinstance(date, str) and _VERSION.fullmatch(number_text):
+                self.history_dates[number_text] = date  # text in SECAS's cell: kept text
         return number, issued, history
 
     def _history_date(self, value: m.RawValue, cell: str, sheet: str) -> str:
@@ -157,7 +185,53 @@ class _Reader:
         if chosen is None:
             raise self.fail("no Central Products List sheet (header rows 'Data Group', 'Data "
                             "Attribute' in column A)")
+        self.list_columns = _list_columns(chosen.head)
         recognised = recogniser.recognise(chosen, Layout.CENTRAL_LIST)
         entries = tuple(recognised.entries)
         self.findings.extend(recognised.findings)
         return entries
+
+    def _form_texts(self) -> tuple[dict[str, str], dict[Label, FieldTexts]]:
+        """The New Entry tab's texts above its field rows, by cell, and each field row's
+        columns C-F by its labels (A, B); nothing if the workbook has no such tab."""
+        name = next((n for n, _, _ in self.workbook.sheets
+                     if n.strip().lower() == FORM_SHEET.lower()), None)
+        if name is None:
+            return {}, {}
+        rows = list(itertools.islice(self.workbook.sheet(name).rows, _FORM_ROWS))
+        top = dict(_texts(rows[:FORM_HEADER_ROW]))
+        fields: dict[Label, FieldTexts] = {}
+        for row in rows[FORM_HEADER_ROW:]:
+            cells = [c if isinstance(c, str) else "" for c in [*row, *[""] * 6][:6]]
+            if cells[0] and cells[1]:
+                fields[cells[0], cells[1]] = FieldTexts(*cells[2:2 + _FORM_TEXT_COLUMNS])
+        return top, fields
+
+
+#: how far down a New Entry tab's field rows may go (SECAS's end at row 39)
+_FORM_ROWS = 200
+
+
+def _texts(rows: list[list[m.RawValue]]) -> list[tuple[str, str]]:
+    """(cell, text) of every non-empty text cell of ``rows`` (from row 1)."""
+    return [(f"{m.column_letter(column)}{at}", value)
+            for at, row in enumerate(rows, start=1)
+            for column, value in enumerate(row, start=1)
+            if isinstance(value, str) and value]
+
+
+def _list_columns(head: list[list[m.RawValue]]) -> dict[Label, FieldTexts]:
+    """The list's header rows 3-7 of each column, by the column's labels (rows 1-2)."""
+    rows = [[*row] for row in head[:len(LIST_HEADER_LABELS)]]
+    if len(rows) < len(LIST_HEADER_LABELS):
+        return {}
+    width = max(len(row) for row in rows)
+    table = [[c if isinstance(c, str) else "" for c in [*row, *[""] * width][:width]]
+             for row in rows]
+    out: dict[Label, FieldTexts] = {}
+    for column in range(1, width):  # column A holds the row labels
+        group, attribute, notes, conditionality, source, shape, values = (
+            row[column] for row in table)
+        if group and attribute:
+            out[group, attribute] = FieldTexts(notes, conditionality, shape, values, source)
+    return out
