@@ -21,6 +21,7 @@ from cplkit.core import model as m
 from cplkit.core.diff import Diff
 from cplkit.core.fir import FIR_GROUP, FirRecord, fir_records
 from cplkit.core.ruleset import Ruleset
+from cplkit.core.secas_texts import SecasTexts
 from cplkit.errors import OutputError, SigningError, VerificationError
 from cplkit.publications import dccxml, fir_extract, latest, manifest
 from cplkit.publications.csv_extract import extract_csv
@@ -90,14 +91,16 @@ def _workbook(started: InChild[bytes], version: m.CplVersion) -> bytes:
 def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[str, str],
                    fir_before: tuple[FirRecord, ...] = (),
                    changed: Diff | None = None, *,
-                   workbook: InChild[bytes] | None = None) -> dict[str, bytes]:
+                   workbook: InChild[bytes] | None = None,
+                   secas: SecasTexts | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version that is not itself a signature or
     signed XML: the CSV and FIR extracts (signed later, detached), the workbook, the JSON
     export, the page and the notice to all parties. ``companies`` (the names register) names
     the makers; ``fir_before`` is the previous version's FIR extract, carried on; ``changed``
     is what the version changed from the one before, which the notice tells (None: the
-    first version); ``workbook`` is the workbook already started."""
-    started = workbook or InChild(lambda: workbook_bytes(version, ruleset))
+    first version); ``workbook`` is the workbook already started; ``secas`` are SECAS's own
+    texts, which the workbook of a registry that started from an import writes."""
+    started = workbook or InChild(lambda: workbook_bytes(version, ruleset, secas))
     names = IssuedFiles(str(version.number))
     group = ruleset.groups.get(FIR_GROUP)
     records = fir_records(version, group.all_fields if group else (), fir_before)
@@ -170,10 +173,11 @@ def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
 def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
                  ruleset: Ruleset, companies: Mapping[str, str],
                  fir_before: tuple[FirRecord, ...] = (),
-                 changed: Diff | None = None) -> dict[str, bytes]:
+                 changed: Diff | None = None, *,
+                 secas: SecasTexts | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version, built and signed in one go: the
     workbook in a child process while the DCC file and the other files are made here."""
-    workbook = InChild(lambda: workbook_bytes(version, ruleset))
+    workbook = InChild(lambda: workbook_bytes(version, ruleset, secas))
     try:
         dcc = signed_dcc(version, previous, signer)
     except BaseException:

@@ -46,6 +46,12 @@ class IssuedFiles:
         return "ruleset.json"
 
     @property
+    def secas_texts(self) -> str:
+        """SECAS's own texts of an imported workbook, kept with the version the import made
+        (not published): every later workbook of the registry writes them."""
+        return "secas-texts.json"
+
+    @property
     def fir_extract(self) -> str:
         """The FIR contact and release notes for the Firmware Information Repository
         (restricted: never on the public site)."""

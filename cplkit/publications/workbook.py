@@ -27,6 +27,7 @@ from cplkit.core.secas import (
     LIST_HEADER_LABELS,
     LIST_SHEET,
 )
+from cplkit.core.secas_texts import SecasTexts
 from cplkit.errors import OutputError
 from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT
 from cplkit.forms.new_entry import ENTRY_COLUMNS, FORM_TITLE, form_rows, form_rules
@@ -44,11 +45,14 @@ def _history_date(text: str) -> dt.date | str:
         return text
 
 
-def workbook_bytes(version: m.CplVersion, ruleset: Ruleset) -> bytes:
+def workbook_bytes(version: m.CplVersion, ruleset: Ruleset,
+                   secas: SecasTexts | None = None) -> bytes:
+    """The workbook of ``version``: with SECAS's own texts where the registry started from an
+    import (``secas``), cplkit's texts from the ruleset otherwise."""
     from lxml import etree
 
     try:
-        return _build(version, ruleset)
+        return _build(version, ruleset, secas)
     except (OSError, etree.LxmlError) as exc:
         # write-only sheets are spooled through temporary files: a full disk shows up here
         raise OutputError(f"cannot build the workbook of version {version.number}: {exc}",
@@ -98,7 +102,7 @@ def _wrapped(entries: Sequence[m.Entry], widths: Mapping[str, float]) -> list[bo
     return out
 
 
-def _build(version: m.CplVersion, ruleset: Ruleset) -> bytes:
+def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
