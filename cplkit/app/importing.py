@@ -5,12 +5,21 @@ as of the issue date, and nothing SECAS issued is refused. A value no rule accep
 SECAS wrote it and reported (CPL-I01), beside what ``cplkit check`` would say of it; numbers
 never used are reported too (CPL-I02). The new registry is built beside the target and renamed
 into place, so a failed import leaves nothing behind and an existing registry is never touched.
+
+SECAS's own texts (usage notes, the New Entry tab's instructions and field texts, the list's
+header rows, history dates written as text) are kept in a file beside the imported version
+(``IssuedFiles.secas_texts``), recorded by digest in its version.json like every file of a
+version. That is the least invasive place: the version record, its schema and the core's
+``CplVersion`` stay as they are, and the file is read back (``kept_secas_texts``) for the
+workbook of every later version of the registry. A registry that did not start from an import
+has no such file, and its workbooks carry cplkit's texts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -27,13 +36,15 @@ from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_
 from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
 from cplkit.core.ruleset import Ruleset
+from cplkit.core.secas_texts import SecasTexts
 from cplkit.core.validate import Validator
-from cplkit.errors import InputFileError, RegistryBusy, UsageError
+from cplkit.errors import InputFileError, RegistryBusy, RegistryError, UsageError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
 from cplkit.publications.bundle import signed_files, signed_statement
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import Registry, StoredVersion
+from cplkit.registry.codec import document, validate
 from cplkit.signing.keys import Signer
 
 
@@ -45,6 +56,9 @@ class Imported:
     findings: tuple[Finding, ...]
     #: the company names SECAS's history lines give the list's manufacturer ids
     companies: CompaniesFound
+    #: SECAS's own texts, which the workbooks of the new registry write (None: none that
+    #: could be kept)
+    texts: SecasTexts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +147,39 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     for manufacturer in companies.unnamed:
         note(f"no history line names the company of manufacturer id {manufacturer}",
              code="CPL-I04")
+    texts: SecasTexts | None = workbook.texts
+    try:
+        validate(_TEXTS_SCHEMA, workbook.texts.as_data(), "SECAS's texts")
+    except RegistryError as exc:
+        # a file SECAS never made could carry texts a kept file cannot; its workbooks then
+        # carry cplkit's texts, and the import says so
+        texts = None
+        note(f"SECAS's own texts cannot be kept ({exc.message}); the registry's workbooks "
+             "carry cplkit's texts")
     findings.sort(key=sort_key)
-    return Imported(version, tuple(findings), companies)
+    return Imported(version, tuple(findings), companies, texts)
+
+
+_TEXTS_SCHEMA = "secas-texts.schema.json"
+
+
+def texts_file(texts: SecasTexts) -> bytes:
+    """SECAS's texts as the file kept beside the imported version."""
+    return json.dumps(texts.as_data(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def kept_secas_texts(registry: Registry) -> SecasTexts | None:
+    """SECAS's texts kept with the registry's first version, if an import made it (None: the
+    registry did not start from an import, or is empty)."""
+    head = registry.head()
+    if not head.versions:
+        return None
+    first = registry.read(head.versions[0].version, head=head)
+    name = IssuedFiles(str(first.version.number)).secas_texts
+    if name not in first.files:
+        return None
+    origin = f"{name} of version {first.version.number}"
+    return SecasTexts.from_data(document(registry.file(first, name), origin, _TEXTS_SCHEMA))
 
 
 def _out_of_order(history: Sequence[m.HistoryLine], note: Callable[[str], None]) -> None:
@@ -220,8 +265,12 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
                          "a registry", hint="name a new directory")
     imported = read_issued_version(workbook, ruleset, limits, file=str(workbook))
     named = imported.companies.named
-    files = {**signed_files(imported.version, None, signer, ruleset, named),
-             **kept_rules(ruleset, str(imported.version.number))}
+    number = str(imported.version.number)
+    kept = {} if imported.texts is None else {
+        IssuedFiles(number).secas_texts: texts_file(imported.texts)}
+    files = {**signed_files(imported.version, None, signer, ruleset, named,
+                            secas=imported.texts),
+             **kept_rules(ruleset, number), **kept}
     statement = signed_statement(imported.version,
                                  files[IssuedFiles(str(imported.version.number)).dcc_xml], signer)
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")

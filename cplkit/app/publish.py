@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cplkit.app.check import check_and_keep
+from cplkit.app.importing import kept_secas_texts
 from cplkit.app.keys import NO_KEY_HINT
 from cplkit.app.rules import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
@@ -102,7 +103,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                 f"fingerprint {signer.fingerprint})."))
         previous, fir_before = previous_files(registry, current)
         files = {**signed_files(version, previous, signer, ruleset, companies, fir_before,
-                                outcome.diff if current else None),
+                                outcome.diff if current else None,
+                                secas=kept_secas_texts(registry)),
                  **kept_rules(ruleset, str(version.number))}
         statement = signed_statement(version, files[IssuedFiles(str(version.number)).dcc_xml],
                                      signer, next_update)

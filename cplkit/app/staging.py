@@ -29,6 +29,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from cplkit.app.importing import kept_secas_texts
 from cplkit.app.publish import PublishOutcome, next_version, previous_files
 from cplkit.app.rules import kept_rules
 from cplkit.app.trust import require_trusted, signer_record
@@ -136,7 +137,8 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         version, number = step.version, str(step.version.number)
         _, fir_before = previous_files(registry, step.current)
         files = {**unsigned_files(version, ruleset, step.companies, fir_before,
-                                  step.outcome.diff if step.current else None),
+                                  step.outcome.diff if step.current else None,
+                                  secas=kept_secas_texts(registry)),
                  **kept_rules(ruleset, number)}
         made_by = made_by_record("publish", ruleset.id, ruleset.digest,
                                  [(p.name, file_sha256(p)) for p in change_files])
