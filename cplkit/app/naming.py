@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cplkit.core.text import visible
+from cplkit.core.text import ONE_LINE_HINT, not_one_line, visible
 from cplkit.errors import UsageError
 from cplkit.registry import Registry
 from cplkit.registry.codec import NameRecord
@@ -33,8 +33,13 @@ def manufacturer_id(text: str) -> str:
 def set_company(registry: Path, manufacturer: str, company: str, reason: str) -> NameRecord | None:
     """Name the company of ``manufacturer`` ('' withdraws the name); None if the register says
     so already."""
+    # the name goes into the history's item lines: a line break in it would be read as a line
+    # of its own there (an entry the version never added), so it is refused, not tidied away
+    why = not_one_line(company)
+    if why is not None:
+        raise UsageError(f"the company name cannot be used: it {why}", hint=ONE_LINE_HINT)
     name = " ".join(company.split())
-    if visible(company) != company or len(name) > _LONGEST:
+    if len(name) > _LONGEST:
         raise UsageError(f"'{visible(company)}' cannot be a company name",
                          hint=f"give plain text of {_LONGEST} characters or fewer")
     if not reason.strip():

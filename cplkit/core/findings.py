@@ -60,6 +60,9 @@ CODES: Mapping[str, Code] = _catalogue(
     Code("CPL-F07", E, "a second filled-in New Entry form in one workbook, not read",
          "send each form in its own file, or put further entries in columns H, I... of the "
          "first form"),
+    Code("CPL-F08", E, "a change file's header names a column twice: which one its rows mean "
+         "cannot be told; no row of the file is read",
+         "keep one column of each name (cplkit template writes each change file's header)"),
     Code("CPL-V01", E, "required value missing", "fill in the cell"),
     Code("CPL-V02", E, "value must be empty here", "clear the cell"),
     Code("CPL-V03", E, "wrong format: pattern, length, characters, CPA prefix",
@@ -124,6 +127,10 @@ CODES: Mapping[str, Code] = _catalogue(
          "make sure the reason for the removal no longer applies"),
     Code("CPL-M06", E, "the issue date is before the latest version's",
          "publish with an --as-of date on or after the latest version's issue date"),
+    Code("CPL-M07", E, "two changes in one change set set the same field of the same entry "
+         "(corrections, renames or certificate updates): which one holds cannot be told",
+         "give each field of an entry one change: keep the row that holds, or publish the "
+         "changes as two versions"),
     Code("CPL-I01", W, "imported as SECAS issued it, although it breaks a rule",
          "nothing to do for the import; correct it by a removal plus a new entry if needed"),
     Code("CPL-I02", W, "entry numbers missing from the imported list",

@@ -1,9 +1,10 @@
 """Merge: the current list plus a change set gives the next version, or the reasons it cannot.
 
-Checks the change set against itself and the current list (CPL-M01 to M05, and the window of a
-new '[E] ' certificate date), allocates entry numbers after the highest ever given, sets statuses,
-bumps the version number by exactly one and writes the history line in SECAS's style. Pure: it
-takes records and returns records; the registry transaction does the writing.
+Checks the change set against itself and the current list (CPL-M01 to M05; M07: no two changes
+set one field of one entry; the window of a new '[E] ' certificate date), allocates entry
+numbers after the highest ever given, sets statuses, bumps the version number by exactly one
+and writes the history line in SECAS's style. Pure: it takes records and returns records; the
+registry transaction does the writing.
 """
 
 from __future__ import annotations
@@ -59,11 +60,41 @@ class _Merge:
     cpa_years: int
     cpa_notice_days: int
     findings: list[Finding] = field(default_factory=list)
+    #: which change set each field of each entry so far: (entry number, field) -> its origin
+    claimed: dict[tuple[str, str], Origin] = field(default_factory=dict)
+
+    def claim(self, numbers: list[str], fields: list[str], origin: Origin,
+              cell_field: str) -> bool:
+        """Whether the change at ``origin``, which sets ``fields`` of the entries ``numbers``,
+        is the first of the change set to set any of them; if not, CPL-M07 naming the first.
+        Applied in turn, the later change would silently undo the earlier one, and the history
+        line would tell of both."""
+        taken = [(n, f) for n in numbers for f in fields if (n, f) in self.claimed]
+        if taken:
+            number, name = taken[0]
+            more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+            self.finding("CPL-M07", origin, cell_field,
+                         f"{name} of entry {number}{more} is already changed by "
+                         f"{_where(self.claimed[number, name])} of this change set: which of "
+                         "the two holds cannot be told",
+                         "give each field of an entry one change in a change set")
+            return False
+        self.claimed.update(((n, f), origin) for n in numbers for f in fields)
+        return True
 
     def finding(self, code: str, origin: Origin, cell_field: str | None, message: str,
                 hint: str | None = None, value: str | None = None) -> None:
         self.findings.append(make_finding(code, message, origin.location(cell_field, value),
                                           hint=hint))
+
+
+def _where(origin: Origin) -> str:
+    """A change's place for a message: 'row 3 of corrections.csv'."""
+    row = "".join(c for c in next(iter(origin.cells.values()), "") if c.isdigit())
+    sheet = f" (sheet {origin.sheet})" if origin.sheet else ""
+    if row:
+        return f"row {row} of {origin.file}{sheet}"
+    return f"change {origin.entry} of {origin.file}{sheet}"
 
 
 def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.date,
@@ -284,6 +315,8 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
                           f"Current entry {others[m.entry_key(corrected)]}",
                           "check the corrected value", m.as_text(change.new_value))
             continue
+        if not state.claim([change.number], [change.field], change.origin, "new_value"):
+            continue
         entries[index] = corrected
         done.setdefault(change.number, []).append(change)
     return done
@@ -312,6 +345,9 @@ def _apply_renames(state: _Merge, entries: list[m.Entry]) -> list[tuple[Rename, 
             state.finding("CPL-M02", rename.origin, "new_value",
                           f"renaming '{rename.old_value}' would give two Current entries the "
                           "same key", "check the new text", m.as_text(rename.new_value))
+            continue
+        if not state.claim([entries[i].number or "" for i in targets], [rename.field],
+                           rename.origin, "new_value"):
             continue
         entries[:] = after
         done.append((rename, [entries[i].number or "" for i in targets]))
@@ -346,6 +382,10 @@ def _apply_updates(state: _Merge, entries: list[m.Entry],
             changes[m.CPA_ID] = update.new_certificate
         if update.new_expiry:
             changes[m.CPA_EXPIRY] = update.new_expiry
+        if not state.claim([entries[i].number or "" for i in targets], list(changes),
+                           update.origin, "new_identification_number"
+                           if update.new_certificate else "new_expiry_date"):
+            continue
         for i in targets:
             entries[i] = entries[i].changed(changes)
             numbers.append(entries[i].number or "")

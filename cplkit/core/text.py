@@ -1,9 +1,11 @@
 """What leaves cplkit as plain data: an entry or history line as a JSON-ready dict, a CSV cell
-no spreadsheet will evaluate, and text with its invisible characters made visible.
+no spreadsheet will evaluate, text with its invisible characters made visible, and why a free
+text cannot be one line of an issued file.
 
-Pure functions shared by the publications (JSON export, CSV extract) and the listings, so an
-entry reads the same in every file. Dates are ISO here; people's dd/mm/yyyy is
-``model.as_text``'s default.
+Pure functions shared by the publications (JSON export, CSV extract), the listings, the change
+files' readers and the names register, so an entry reads the same in every file and a free
+text is judged by one rule wherever it enters. Dates are ISO here; people's dd/mm/yyyy is
+``model.as_text``'s default. Nothing here decides what a field's format is (``core.normalise``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,43 @@ def visible(text: str) -> str:
     if not _INVISIBLE.search(text):
         return text
     return _INVISIBLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+#: what cannot stand in one line of an issued file (a history item line, a reason, a company
+#: name): every control character, line breaks (CR, LF, NEL and Unicode's line and paragraph
+#: separators) among them, the marks that reorder text on screen, surrogates and non-characters
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                           "\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
+
+#: Excel's escape of a character in a cell: a workbook cell holding ``_x000D_`` reads as a
+#: carriage return in Excel, so the text would show a line break where the issued file has none
+_EXCEL_ESCAPE = re.compile("_x[0-9A-Fa-f]{4}_")
+
+#: what to do about text ``not_one_line`` refuses, for a finding's or an error's hint
+ONE_LINE_HINT = ("type it again as one line of plain text: no line breaks, tabs, other control "
+                 "characters or direction marks (they come from copying out of other programs)")
+
+
+def not_one_line(text: str) -> str | None:
+    """Why ``text`` cannot be one line of an issued file, or None if it can.
+
+    A free text (a removal's reason, a product or company name) is written into the history
+    line, the workbook, the web page, the notice and the feed. A line break in it would start
+    a line of its own there, one that can read as an entry the version never added; a control
+    character cannot be written to a workbook or an XML file at all."""
+    match = _NOT_ONE_LINE.search(text)
+    if match is not None:
+        character = match.group()
+        what = "a line break" if character in _LINE_BREAKS else (
+            "a tab" if character == "\t" else "the invisible character")
+        return (f"holds {what} (U+{ord(character):04X}) at position {match.start() + 1}, "
+                "which no line of an issued file may hold")
+    escape = _EXCEL_ESCAPE.search(text)
+    if escape is not None:
+        return (f"holds '{escape.group()}' at position {escape.start() + 1}, which Excel reads "
+                f"as the character U+{escape.group()[2:6].upper()}")
+    return None
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -27,6 +27,7 @@ from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers
 from cplkit.core.rules import RULES, Rule, inputs
 from cplkit.core.ruleset import DeviceType, Member, Ruleset, fold
 from cplkit.core.secas import SECAS_PLACEHOLDER
+from cplkit.core.wording import ITEM_LINE_FIELDS, one_line
 
 #: What SECAS's form has in the cells it fills itself; not a submitter's value.
 _SECAS_PLACEHOLDERS = frozenset({fold(SECAS_PLACEHOLDER)})
@@ -183,6 +184,11 @@ class Validator:
         self.normalisers = compile_normalisers(ruleset)
         self._cache: dict[str, dict[object, Normalised]] = {
             name: {} for name in ruleset.fields}
+        #: a submission's item-line fields are held to one line (a list as issued is not): their
+        #: results are cached apart
+        self._one_line: dict[str, tuple[dict[object, Normalised], Normaliser]] = {
+            name: ({}, one_line(self.normalisers[name]))
+            for name in ITEM_LINE_FIELDS if name in ruleset.fields}
         self._plans: dict[m.Placement, tuple[_FieldPlan, ...]] = {}
         #: per-rule memo tables, for rules whose verdict depends on a few values only
         self.memo = Memo()
@@ -226,10 +232,10 @@ class Validator:
         """How to read every ruleset field the layout has."""
         plan = self._plans.get(placement)
         if plan is None:
-            fields = self.ruleset.fields
+            fields, held = self.ruleset.fields, self._one_line if placement.submission else {}
             plan = self._plans[placement] = tuple(
                 _FieldPlan(name, fields[name].allocated_by_secas and placement.submission,
-                           self._cache[name], self.normalisers[name])
+                           *held.get(name, (self._cache[name], self.normalisers[name])))
                 for name in placement.positions if name in fields)
         return plan
 

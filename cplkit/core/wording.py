@@ -6,9 +6,11 @@ GSME FVI 01:CA:00:D1`` (company, SECAS's short device type, product name, firmwa
 "(updated firmware)" and "(corrected details)" tags, and sentences for removals, reinstatements,
 corrections, renames and certificate updates. Lines end in CRLF, as SECAS's 2.x lines do.
 
-Pure: it takes entries and changes and returns text; it decides nothing about validity. The
-company names come from the registry's names register and the short device types from the
-ruleset, both handed in as a ``Wording``.
+Pure: it takes entries and changes and returns text. The company names come from the
+registry's names register and the short device types from the ruleset, both handed in as a
+``Wording``. It decides nothing about validity but one thing: which submitted fields an item
+line carries, and so must be one line each (``ITEM_LINE_FIELDS``, held to it by
+``one_line``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from types import MappingProxyType
 from cplkit.core import model as m
 from cplkit.core.certificates import RENEWABLE_PREFIX
 from cplkit.core.changes import CertificateUpdate, Correction, Rename
+from cplkit.core.normalise import Normalised, Normaliser, Problem
+from cplkit.core.text import ONE_LINE_HINT, not_one_line
 
 #: SECAS's line break in the 2.x history lines
 CRLF = "\r\n"
@@ -31,7 +35,25 @@ PRODUCT_NAME = "Product.name"
 #: the FIR contact's company name: the manufacturer's own name for a company the register lacks
 FIR_COMPANY = "Manufacturer Contact FIR.Company Name"
 
+#: the submitted fields an item line may carry (``Wording.describe``): the product name, and
+#: the company when the names register lacks one. A line break in one would start a line of its
+#: own in the history, one that can read as an entry the version never added
+ITEM_LINE_FIELDS = frozenset({PRODUCT_NAME, FIR_COMPANY, m.IMAGE_CREATOR})
+
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+def one_line(normaliser: Normaliser) -> Normaliser:
+    """``normaliser``, and a value it accepts that cannot be one line of the history refused
+    (CPL-V03): for the fields an item line carries."""
+    def normalise(raw: m.RawValue) -> Normalised:
+        result = normaliser(raw)
+        why = not_one_line(result.value) if isinstance(result.value, str) else None
+        if why is None:
+            return result
+        return Normalised(None, False, (*result.problems,
+                                        Problem("CPL-V03", why, ONE_LINE_HINT)))
+    return normalise
 
 
 class Tag:

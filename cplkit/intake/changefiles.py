@@ -6,7 +6,10 @@ whose header row is ``Entry.number, reason, decision`` lists removals; ``Entry.n
 reinstatement_reason, decision`` reinstatements; ``Entry.number, field, new_value, reason``
 corrections in place; ``CPA_Certificate.identification_number, new_identification_number,
 new_expiry_date[, reason]`` certificate updates. Their rows are read into records with a
-finding, at its cell, for every value that cannot be used. Anything else is a submission:
+finding, at its cell, for every value that cannot be used. A change file means one thing: a
+header naming one of its columns twice is refused (CPL-F08), and every free text a row carries
+(a reason, a decision, a corrected or renamed value) must be one line of plain text, since it is
+written into the history line of the issued files (CPL-V03). Anything else is a submission:
 ``read_change_table`` says so by returning None, and the caller checks it exactly as ``cplkit
 check`` does. The formats are documented in docs/change-files.md.
 """
@@ -39,6 +42,7 @@ from cplkit.core.findings import FileReport, Finding, Location, make_finding, so
 from cplkit.core.model import Layout, as_text
 from cplkit.core.normalise import compile_normalisers
 from cplkit.core.ruleset import Ruleset, fold
+from cplkit.core.text import ONE_LINE_HINT, not_one_line
 from cplkit.intake.csvfile import read_csv
 from cplkit.intake.limits import Limits
 from cplkit.intake.opener import sniff_kind
@@ -95,6 +99,24 @@ def _columns(header: list[m.RawValue], wanted: Sequence[str],
     return found if all(w in found for w in wanted[:required]) else None
 
 
+def _repeated(header: list[m.RawValue], wanted: Sequence[str]) -> list[tuple[str, int, int]]:
+    """Each of the ``wanted`` columns the header names more than once: (name, the first
+    column, a later one), columns counted from 1. Which of two columns a row means cannot be
+    told, and reading either would act on a value the person who wrote the file may not see."""
+    first: dict[str, int] = {}
+    out = []
+    keys = {fold(w): w for w in wanted}
+    for i, value in enumerate(header, start=1):
+        key = fold(value) if isinstance(value, str) and value.strip() else None
+        if key not in keys:
+            continue
+        if key in first:
+            out.append((keys[key], first[key], i))
+        else:
+            first[key] = i
+    return out
+
+
 def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
                       file: str) -> ChangeTable | None:
     """The removals or certificate updates ``path`` lists, or None if it is neither (a
@@ -108,10 +130,25 @@ def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
             header = rows[header_index]
             for kind, wanted, required, part in KINDS:
                 columns = _columns(header, wanted, required)
-                if columns is not None:
-                    return _Rows(ruleset, file, sheet, columns, header_index).read(
-                        kind, part, rows[header_index + 1:])
+                if columns is None:
+                    continue
+                repeated = _repeated(header, wanted)
+                if repeated:
+                    return _ambiguous(file, sheet, kind, header_index + 1, repeated)
+                return _Rows(ruleset, file, sheet, columns, header_index).read(
+                    kind, part, rows[header_index + 1:])
     return None
+
+
+def _ambiguous(file: str, sheet: str | None, kind: Layout, header_row: int,
+               repeated: list[tuple[str, int, int]]) -> ChangeTable:
+    """A change table whose header names a column twice: refused whole, no row read."""
+    findings = tuple(make_finding(
+        "CPL-F08", f"the header names {name} twice, in columns {m.column_letter(first)} and "
+        f"{m.column_letter(again)}: which one the rows mean cannot be told",
+        Location(file, None, sheet, f"{m.column_letter(again)}{header_row}", name, name))
+        for name, first, again in repeated)
+    return ChangeTable(FileReport(file, kind, 0, findings, sheet))
 
 
 class _Rows:
@@ -177,7 +214,17 @@ class _Rows:
             self._finding(raw, "CPL-V01", column, f"{column} is required",
                           "say why, and which decision (e.g. 'SSC 2022-08-24') allows it")
             return None
-        return text
+        return self._one_line(raw, column, text)
+
+    def _one_line(self, raw: m.RawEntry, column: str, text: str) -> str | None:
+        """``text``, if it can be one line of the history; else None, and a finding says why
+        (a line break in a reason would add a line of its own, one that can read as an
+        entry the version never added)."""
+        why = not_one_line(text)
+        if why is None:
+            return text
+        self._finding(raw, "CPL-V03", column, f"{column}: {why}", ONE_LINE_HINT)
+        return None
 
     def _removal(self, raw: m.RawEntry) -> Removal | None:
         number = self._number(raw)
@@ -204,10 +251,12 @@ class _Rows:
 
     def _rename(self, raw: m.RawEntry) -> Rename | None:
         # the old text as the entries carry it: the new rules may no longer accept it
-        old = (as_text(raw.values.get("old_value")) or "").strip()
+        old: str | None = (as_text(raw.values.get("old_value")) or "").strip()
         if not old:
             self._finding(raw, "CPL-V01", "old_value", "old_value is required",
                           "give the text every entry to be changed carries now")
+        else:
+            old = self._one_line(raw, "old_value", old)
         field, value = self._new_value(raw)
         reason = self._text(raw, "reason")
         if field is None or value is None or not old or not reason:
@@ -226,7 +275,10 @@ class _Rows:
                           "DLMS_Certificate.identification_number; the number and status "
                           "change by removal or reinstatement")
             return None, None
-        return field, self._field(raw, "new_value", field, required=True)
+        value = self._field(raw, "new_value", field, required=True)
+        if value is None or self._one_line(raw, "new_value", as_text(value) or "") is None:
+            return field, None
+        return field, value
 
     def _number(self, raw: m.RawEntry) -> m.Value | None:
         written = raw.values.get("Entry.number")
@@ -257,6 +309,8 @@ class _Rows:
                 (c == "new_expiry_date" and not isinstance(new_date, dt.date)) for c in given):
             return None
         reason = (as_text(raw.values.get("reason")) or "").strip() or None
+        if reason is not None and self._one_line(raw, "reason", reason) is None:
+            return None
         number: str | None = None
         if raw.values.get("Entry.number") not in (None, ""):
             read = self._number(raw)
