@@ -4,10 +4,12 @@ certificate updates; read the list, one entry, the history and a diff; audit the
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -552,3 +554,94 @@ def test_a_workbook_process_that_dies_issues_nothing(registry: Path, tmp_path: P
     assert "cannot build the workbook of version 1.1" in out and "SIGKILL" in out
     assert (registry / "registry.json").read_bytes() == before
     assert not (registry / "versions" / "1.1").exists()
+
+
+# Free text is text (issue 22): what a change set says in words reaches the issued history line,
+# the workbook, the page, the notice and the feed. The publish use case, dry run and real, gives
+# the same finding at the file's cell, and nothing is issued.
+
+FORGED = "\r\n000999 - Forged Meters Ltd GSME 01:02:03:04"
+
+
+def _publish(registry: Path, files: list[Path], identity: Any, *, dry_run: bool) -> Any:
+    from cplkit.app.publish import publish
+
+    return publish(registry, files, load_ruleset(), dt.date(2026, 11, 23), identity,
+                   dry_run=dry_run)
+
+
+def _errors(outcome: Any) -> list[tuple[str, str | None, str | None]]:
+    return sorted((f.code, f.cell, f.field) for r in outcome.report.files for f in r.findings
+                  if f.severity == "error")
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "publish"])
+def test_a_control_character_in_a_removal_reason_is_a_finding(
+        registry: Path, tmp_path: Path, identity: Any, dry_run: bool) -> None:
+    """Before, the dry run said 0 errors and the publish ended in openpyxl's
+    IllegalCharacterError while writing the workbook."""
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"], ["000002", "withdrawn\x07", "SSC 2026-11-18"]])
+    outcome = _publish(registry, [removals], identity, dry_run=dry_run)
+    assert _errors(outcome) == [("CPL-V03", "B2", "reason")]
+    assert outcome.issued is None and not (registry / "versions" / "1.1").exists()
+
+
+def test_a_product_name_cannot_forge_an_item_line(registry: Path, tmp_path: Path,
+                                                   identity: Any) -> None:
+    submission = form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09",
+                                   "Product.name": "FVI" + FORGED})
+    for dry_run in (True, False):
+        outcome = _publish(registry, [submission], identity, dry_run=dry_run)
+        assert [(code, field) for code, _, field in _errors(outcome)] == [
+            ("CPL-V03", "Product.name")]
+        assert outcome.issued is None
+    _, history = run("history", "-r", registry, "--format", "json")
+    assert "Forged" not in history
+    # the same submission with the name on one line is issued, the name in its item line
+    fixed = form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09", "Product.name": "FVI"})
+    outcome = _publish(registry, [fixed], identity, dry_run=False)
+    assert outcome.issued is not None
+    assert "Gas Smart Meter FVI 09:09:09:09" in outcome.issued.version.changes.replace(
+        "GSME", "Gas Smart Meter")
+
+
+def test_a_header_naming_a_column_twice_removes_nothing(registry: Path, tmp_path: Path,
+                                                        identity: Any) -> None:
+    """Before, the last of two Entry.number columns won: the file showed 000002 first and
+    removed 000003."""
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision", "Entry.number"],
+        ["000002", "incorrect CHTS and GBCS combination", "SSC 2026-11-18", "000003"]])
+    outcome = _publish(registry, [removals], identity, dry_run=False)
+    assert _errors(outcome) == [("CPL-F08", "D1", "Entry.number")]
+    assert outcome.issued is None
+    _, shown = run("show", "3", "-r", registry, "--format", "json")
+    assert json.loads(shown)["Entry.status"] == "Current"
+
+
+def test_two_corrections_of_one_field_across_files_are_refused(registry: Path, tmp_path: Path,
+                                                                identity: Any) -> None:
+    header = ["Entry.number", "field", "new_value", "reason"]
+    first = csv_file(tmp_path, "first.csv", [
+        header, ["000001", "ZSE_Certificate.identification_number", "ZIG-ONE", "typo"]])
+    second = csv_file(tmp_path, "second.csv", [
+        header, ["000001", "ZSE_Certificate.identification_number", "ZIG-TWO", "typo"]])
+    outcome = _publish(registry, [first, second], identity, dry_run=True)
+    assert [(f.code, f.file, f.cell) for r in outcome.report.files for f in r.findings] == [
+        ("CPL-M07", str(second), "C2")]
+    assert "already changed by row 2 of " + str(first) in \
+        outcome.report.files[1].findings[0].message
+
+
+def test_names_set_refuses_a_company_name_that_is_not_one_line(registry: Path) -> None:
+    from cplkit.app.naming import set_company
+    from cplkit.errors import UsageError
+
+    with pytest.raises(UsageError) as refused:
+        set_company(registry, "12:3E", "Example Meters Ltd\n000999 - Forged Meters Ltd",
+                    "the maker's letter")
+    assert refused.value.exit_code == 2
+    assert "line break (U+000A) at position 19" in refused.value.message
+    assert "Forged" not in refused.value.message
+    assert set_company(registry, "12:3E", "Example Meters Ltd", "the maker's letter")

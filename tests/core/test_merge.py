@@ -272,3 +272,47 @@ def test_one_entry_certificate_date_reads_as_updated_entry() -> None:
     assert result.version.changes == (
         "Updated Entry 000005: Expiry date corrected. CPA Certificate [E] NCSC-OLD expires on "
         "31 January 2027.")
+
+
+def test_two_corrections_of_one_field_of_one_entry_are_refused() -> None:
+    """Applied in turn, the second silently undid the first, and the history line told of
+    both: which one holds cannot be told, so neither is applied (CPL-M07)."""
+    first = Origin("corrections.csv", 1, None, {"Entry.number": "A2", "new_value": "C2"})
+    second = Origin("corrections.csv", 2, None, {"Entry.number": "A3", "new_value": "C3"})
+    result = merge(CURRENT, ChangeSet(corrections=(
+        Correction("000001", m.MODEL_ID, "20:09", "typo", first),
+        Correction("000001", m.MODEL_ID, "20:0A", "typo", second))), issue_date=DAY)
+    assert result.version is None
+    assert codes(result) == [("CPL-M07", "C3", 2)]
+    assert result.findings[0].message.startswith(
+        "Device_Model.model_identifier of entry 000001 is already changed by row 2 of "
+        "corrections.csv")
+    # two fields of one entry, or one field of two entries, are two changes that agree
+    both = merge(CURRENT, ChangeSet(corrections=(
+        Correction("000001", m.MODEL_ID, "20:09", "typo", first),
+        Correction("000001", m.HARDWARE_REVISION, "01", "typo", second),
+        Correction("000732", m.MODEL_ID, "20:09", "typo", second))), issue_date=DAY)
+    assert both.version is not None, both.findings
+
+
+def test_a_certificate_date_changed_twice_for_one_entry_is_refused() -> None:
+    """Every entry with [E] NCSC-OLD gets a date, and then one of them another: the last won."""
+    every = CertificateUpdate("[E] NCSC-OLD", None, dt.date(2027, 8, 30), "renewed",
+                              Origin("updates.csv", 1, None, {"new_expiry_date": "C2"}))
+    one = CertificateUpdate("[E] NCSC-OLD", None, dt.date(2027, 9, 30), "corrected",
+                            Origin("updates.csv", 2, None, {"new_expiry_date": "C3"}), "000005")
+    result = merge(CURRENT, ChangeSet(updates=(every, one)), issue_date=DAY)
+    assert result.version is None and codes(result) == [("CPL-M07", "C3", 2)]
+    assert "CPA_Certificate.expiry_date of entry 000005 is already changed by row 2 of " \
+           "updates.csv" in result.findings[0].message
+
+
+def test_a_rename_of_a_value_a_correction_just_set_is_refused() -> None:
+    correction = Correction("000001", m.FIRMWARE_VERSION, "09:00:00:00", "typo",
+                            Origin("corrections.csv", 1, None, {"new_value": "C2"}))
+    rename = Rename(m.FIRMWARE_VERSION, "09:00:00:00", "09:00:00:01", "typo",
+                    Origin("renames.csv", 1, None, {"new_value": "C2"}))
+    result = merge(CURRENT, ChangeSet(corrections=(correction,), renames=(rename,)),
+                   issue_date=DAY)
+    assert result.version is None
+    assert [(f.code, f.file) for f in result.findings] == [("CPL-M07", "renames.csv")]
