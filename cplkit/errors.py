@@ -81,6 +81,7 @@ class RegistryBusy(CplkitError):
 EXIT_SIGNING = 6
 EXIT_OUTPUT = 7
 EXIT_APPROVAL = 8
+EXIT_ISSUED_INCOMPLETE = 9
 EXIT_INTERNAL = 70
 
 
@@ -103,6 +104,14 @@ class OutputError(CplkitError):
     the output would overwrite an input. Nothing was changed."""
 
     exit_code = EXIT_OUTPUT
+
+
+class IssuedIncomplete(CplkitError):
+    """A version WAS issued (signed, in the registry, current), but a step after it failed:
+    writing the site, say. Distinct from every "nothing was issued" status, so a script that
+    retries on failure does not issue a second version: it redoes the failed step alone."""
+
+    exit_code = EXIT_ISSUED_INCOMPLETE
 
 
 #: exit status of 'cplkit verify' per failure class (documented in the README)

@@ -167,6 +167,21 @@ def _publish_unwritable(w: World, t: Path) -> tuple[int, str]:
     return invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)
 
 
+@case("publish", 9)
+def _publish_issued_but_no_site(w: World, t: Path) -> tuple[int, str]:
+    import os
+
+    registry = w.copy(t)
+    # the folder the new site is built in cannot be made: the site fails after the issue
+    (t / f".site.building-{os.getpid()}").write_text("in the way")
+    code, out = invoke("publish", "-r", registry, *AS_OF, *w.signing, "--site", t / "site",
+                       _FORM)
+    assert "version 1.1 WAS issued" in out, out
+    assert json.loads((registry / "registry.json").read_text())["versions"][-1][
+        "version"] == "1.1"
+    return code, out
+
+
 # reading the registry ----------------------------------------------------------------------
 for _name, _good, _missing in (("list", ["list"], ["list", "--version", "9.999"]),
                                ("show", ["show", "1"], ["show", "999"]),

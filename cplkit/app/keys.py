@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from cplkit.base.files import read_small
 from cplkit.errors import SigningError, UsageError
 from cplkit.signing.certificates import load_certificates
 from cplkit.signing.keys import Signer, generate_throwaway, load_signer
@@ -21,10 +22,28 @@ from cplkit.signing.pkcs11 import PIN_SOURCES, is_token_uri
 #: what to tell whoever runs a command that signs without a key
 NO_KEY_HINT = "try it out with a throwaway key: cplkit keygen --out keys/"
 
+#: the largest key, certificate or chain file read: a PEM bundle of a long chain is a few tens
+#: of KiB, so a file larger than this is not one (and /dev/zero is never read at all)
+MAX_KEY_FILE_BYTES = 1 << 20
+#: a PIN is a few characters; its file is read no further than this
+MAX_PIN_FILE_BYTES = 4096
+
+
+def _small(path: Path, what: str, limit: int = MAX_KEY_FILE_BYTES) -> bytes:
+    """A key, certificate or PIN file's bytes: a regular file of at most ``limit`` bytes, or a
+    ``SigningError`` naming it (a pipe is refused at once, a device is never read whole)."""
+    return read_small(path, limit, SigningError, f"the {what}")
+
 
 def open_signer(key: Path, cert: Path | None, chain: Path | None,
                 passphrase: bytes | None) -> Signer:
     """The signer a key file (PEM or PKCS#12) and its certificate make."""
+    # the files are checked here, where a user names them, before the signing layer reads
+    # them: a FIFO would make it wait for ever and /dev/zero would exhaust the memory
+    _small(key, "key")
+    for path, what in ((cert, "certificate"), (chain, "chain")):
+        if path is not None:
+            _small(path, what)
     return load_signer(key, cert, chain, passphrase)
 
 
@@ -49,25 +68,21 @@ def open_token(uri: str, module: Path | None, cert: Path | None, chain: Path | N
         raise UsageError("a key in a token needs its certificate", hint="give --cert CERT.pem")
     if pin_file is not None:
         try:
-            pin = pin_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SigningError(f"cannot read the PIN file {pin_file}: {exc}") from None
+            pin = _small(pin_file, "PIN file", MAX_PIN_FILE_BYTES).decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise SigningError(f"the PIN file {pin_file} is not UTF-8 text") from None
     elif PIN_VARIABLE in os.environ:
         pin = os.environ[PIN_VARIABLE]
     else:
         raise UsageError(f"no PIN for the token of {uri}", hint=f"give it in {PIN_SOURCES}")
-    chain_certificates = tuple(load_certificates(chain.read_bytes(), str(chain))) if chain \
+    chain_certificates = tuple(load_certificates(_small(chain, "chain"), str(chain))) if chain \
         else ()
     return open_token_signer(uri, module_path, pin, read_certificate(cert), chain_certificates)
 
 
 def read_certificate(path: Path) -> x509.Certificate:
     """The first certificate of a PEM (or DER) file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SigningError(f"cannot read the certificate {path}: {exc.strerror or exc}") from None
-    return load_certificates(data, str(path))[0]
+    return load_certificates(_small(path, "certificate"), str(path))[0]
 
 
 def make_throwaway_keys(out: Path, days: int) -> tuple[Path, Path]:

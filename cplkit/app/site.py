@@ -3,12 +3,15 @@
 Every version's public files (never the restricted FIR extract, the kept rules or the
 approvals), each read through the registry's digest checks, under ``N/``; the index; the Atom
 feed. The new site is built beside the old one and swapped in, so a reader never sees half a
-site, and a folder that is not a cplkit site is never overwritten.
+site, and a folder that is not a cplkit site is never overwritten. The folder is the one the
+path names once links are followed: a symlink someone serves the site through keeps pointing at
+the new site, and ``.`` is the folder it stands for.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,17 +31,45 @@ class SiteBuilt:
     versions: int
 
 
-def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
-    """Write the registry's site to ``out`` (created, or replaced if cplkit wrote it)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir())
-                                              and not (out / MARKER).exists())):
+#: what a base URL never holds: whitespace and control characters (an Atom link could not carry
+#: them, and a line break in a URL is a mistake, never an address)
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def site_folder(out: Path, registry_path: Path | None = None) -> Path:
+    """The folder ``out`` names, links followed, once it is known a site may be written there:
+    absent, empty, or a site cplkit wrote, and neither inside the registry nor holding it.
+    A ``UsageError`` otherwise; ``publish --site`` asks this before it issues anything."""
+    folder = out.resolve()
+    if folder.parent == folder:
+        raise UsageError(f"{out} is the root folder; cplkit writes a site to a folder of its "
+                         "own", hint="name a new folder, or an earlier cplkit site")
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir())
+                                                    and not (folder / MARKER).exists())):
         raise UsageError(f"{out} exists and is not a site cplkit wrote; cplkit never "
                          "overwrites it", hint="name a new folder, or an earlier cplkit site")
+    if registry_path is not None:
+        registry = registry_path.resolve()
+        if folder == registry or folder in registry.parents or registry in folder.parents:
+            # replacing the site would replace the registry with it, or write into it
+            raise UsageError(f"{out} and the registry {registry_path} overlap; the site is "
+                             "replaced as a whole, so it lives outside the registry",
+                             hint="name a folder beside the registry")
+    return folder
+
+
+def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
+    """Write the registry's site to ``out`` (created, or replaced if cplkit wrote it)."""
+    if _NOT_IN_URL.search(base_url):
+        raise UsageError(f"--base-url {base_url!r} holds a space or a control character",
+                         hint="give the address the site is served at, e.g. "
+                              "https://cpl.example/")
+    target = site_folder(out, registry_path)
     if base_url and not base_url.endswith("/"):
         base_url += "/"
     registry = Registry(registry_path)
     head = registry.head()
-    building = out.with_name(f".{out.name}.building-{os.getpid()}")
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
     shutil.rmtree(building, ignore_errors=True)
     versions = []
     try:
@@ -62,13 +93,13 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
                 tuple((what, name) for what, name in names.links() if name in copied)))
         (building / "index.html").write_bytes(index_page(versions))
         (building / "feed.xml").write_bytes(atom_feed(versions, head.created, base_url))
-        _swap(building, out)
+        _swap(building, target)
     except OSError as exc:
         raise OutputError(f"cannot write the site to {out}: {exc.strerror or exc}; the "
                           "previous site is unchanged") from None
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    return SiteBuilt(out, len(versions))
+    return SiteBuilt(target, len(versions))
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -55,14 +55,24 @@ class Group(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
+#: the days a date option may name: the CPL began in the 2010s; the bounds keep the date
+#: arithmetic of the commands (an audit's window, a statement's next update) inside the calendar
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
 def parse_date(_ctx: click.Context | None, _param: click.Parameter | None,
                value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise click.BadParameter(f"{value} is not a day between {EARLIEST_DATE} and "
+                                 f"{LATEST_DATE}")
+    return day
 
 
 def emit(text: str, output: Path | None, *, inputs: tuple[Path, ...] = ()) -> None:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,7 +30,17 @@ from cplkit.cli.common import (
     signing_options,
 )
 from cplkit.core.text import plural
-from cplkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, UsageError
+from cplkit.errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    CplkitError,
+    IssuedIncomplete,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from cplkit.app.publish import PublishOutcome
 
 _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                              default="text", show_default=True)
@@ -144,7 +158,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     from cplkit.app import staging
     from cplkit.app.publish import publish as run_publish
     from cplkit.app.rules import ruleset_from
-    from cplkit.render import listing, reports
+    from cplkit.render import reports
 
     next_update = dt.timedelta(days=next_update_days)
     if staged is not None:
@@ -152,11 +166,13 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
             raise UsageError("--staged issues a staged version as it was approved: give no "
                              "change files, --prepare or --dry-run with it")
         signer = signing.required("the version is signed as it is issued")
+        _check_site(registry, site_folder)
         issued = staging.publish_staged(staged, signer, registry, next_update=next_update)
-        click.echo(f"issued {issued.version.label} (after "
-                   f"{issued.previous.version if issued.previous else 'nothing'}), approved as "
-                   "staged")
-        _update_site(registry, site_folder)
+        with _after_issuing(str(issued.version.number), registry, site_folder):
+            click.echo(f"issued {issued.version.label} (after "
+                       f"{issued.previous.version if issued.previous else 'nothing'}), "
+                       "approved as staged")
+            _update_site(registry, site_folder)
         return
     if prepare:
         if dry_run:
@@ -175,8 +191,23 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
                    f"{made.path} -r {registry} --key KEY --cert CERT")
         return
     signer = None if dry_run else signing.signer()
+    _check_site(registry, site_folder)
     outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
                           base=base, dry_run=dry_run, major=major, next_update=next_update)
+    number = str(outcome.issued.version.number) if outcome.issued else None
+    with _after_issuing(number, registry, site_folder):
+        _report_publish(outcome, dry_run, fmt)
+        if outcome.issued is not None:
+            _update_site(registry, site_folder)
+    if outcome.report.unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
+
+
+def _report_publish(outcome: PublishOutcome, dry_run: bool, fmt: str) -> None:
+    """What a publish (or its dry run) did, as text or JSON."""
+    from cplkit.render import listing, reports
+
     merged = outcome.merged
     version = merged.version if merged else None
     if fmt == "json":
@@ -202,11 +233,15 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
                 click.echo(listing.render_diff(outcome.diff, "text"), nl=False)
         else:
             click.echo("nothing was written")
-    if outcome.report.unreadable:
-        sys.exit(EXIT_UNREADABLE)
-    if outcome.issued is not None:
-        _update_site(registry, site_folder)
-    sys.exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
+
+
+def _check_site(registry: Path, folder: Path | None) -> None:
+    """Refuse a --site folder no site may be written to before anything is issued, so that
+    mistake costs a retry, not a version."""
+    if folder is not None:
+        from cplkit.app.site import site_folder
+
+        site_folder(folder, registry)
 
 
 def _update_site(registry: Path, folder: Path | None) -> None:
@@ -216,6 +251,35 @@ def _update_site(registry: Path, folder: Path | None) -> None:
 
     built = build_site(registry, folder)
     click.echo(f"updated the site in {built.folder}", err=True)
+
+
+@contextmanager
+def _after_issuing(issued: str | None, registry: Path,
+                   site: Path | None) -> Iterator[None]:
+    """Once version ``issued`` is in the registry, any failure (writing the site, the output
+    itself) says the version WAS issued and exits 9, never a status that reads as "nothing was
+    issued": a script that retried on that would issue another version."""
+    if issued is None:
+        yield
+        return
+    try:
+        yield
+    except (click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except Exception as exc:
+        if isinstance(exc, CplkitError):
+            why = exc.message
+        elif isinstance(exc, OSError):
+            why = f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        else:
+            if os.environ.get("CPLKIT_DEBUG"):
+                raise
+            why = f"internal error: {type(exc).__name__}: {exc}"
+        redo = (f"write the site alone: cplkit site -r {registry} --out {site}" if site
+                else f"see it with: cplkit history -r {registry}")
+        raise IssuedIncomplete(f"version {issued} WAS issued, but a step after it failed: "
+                               f"{why}", hint=f"do not publish again, which would issue another"
+                                              f" version; {redo}") from None
 
 
 @click.command()

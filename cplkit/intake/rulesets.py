@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cplkit.base import resources
+from cplkit.base import resources, strict_json
 from cplkit.base.digest import sha256_hex
-from cplkit.base.files import not_regular
+from cplkit.base.files import read_small
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import DataFileError
 
@@ -58,18 +58,12 @@ def load_ruleset(path: Path | None = None) -> Ruleset:
     if path is None:
         return validate_ruleset_data(resources.load_json(BUNDLED), "the bundled ruleset")
     origin = str(path)
-    problem = not_regular(path)
-    if problem is not None:
-        raise DataFileError(f"the ruleset {origin} {problem}")
-    try:
-        if path.stat().st_size > _MAX_RULESET_BYTES:
-            raise DataFileError(f"{origin} is too large for a ruleset")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(f"cannot read the ruleset {origin}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataFileError(f"{origin} is not valid JSON: {exc}",
-                            hint="check the file with a JSON validator or editor") from exc
+    # a pipe or a device in the file's place is refused at once, and a file no ruleset could
+    # be is never read whole; then a duplicate key (which plain JSON lets the last value win),
+    # a number of absurd length or nesting past any ruleset's depth is one error naming it
+    raw = read_small(path, _MAX_RULESET_BYTES, DataFileError, "the ruleset")
+    data = strict_json.loads(raw, f"the ruleset {origin}", DataFileError,
+                             hint="check the file with a JSON validator or editor")
     return validate_ruleset_data(data, origin)
 
 

@@ -1,0 +1,215 @@
+"""Ordinary mistakes with the user's own files and arguments each get their documented exit
+status and a message naming what is wrong: never an internal error (70), a hang or a read of a
+device that never ends.
+
+The user's own files are the PIN file, key, certificate and chain files, and rulesets; the
+arguments are the site's folder (``.``, a symlink, the registry), a publish whose site fails
+after the version was issued, and dates whose arithmetic would leave the calendar.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+from tests.conftest import run_cli as run
+
+AS_OF = ("--as-of", "2026-11-23")
+FORM = SAMPLES / "valid" / "form-gas-smart-meter.xlsx"
+GIB = 1 << 30
+
+
+def limited_cplkit(*args: str | Path, cwd: Path | None = None,
+                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """cplkit in a process of its own, under a 1 GiB address-space limit (so a file read
+    without bound fails fast instead of taking the machine's memory) and a time limit (so a
+    read that waits for ever fails the test instead of hanging it)."""
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB))
+
+    return subprocess.run([sys.executable, "-m", "cplkit", *map(str, args)],
+                          capture_output=True, text=True, check=False, timeout=timeout,
+                          preexec_fn=limited, cwd=cwd)
+
+
+# the user's own key, certificate and PIN files ---------------------------------------------
+@pytest.mark.parametrize("which", ["key", "cert", "chain", "pin-file", "trust add", "init"])
+def test_a_device_named_as_a_key_file_is_refused_not_read(
+        which: str, tmp_path: Path, signing_keys: tuple[Path, Path]) -> None:
+    key, cert = signing_keys
+    nowhere = tmp_path / "registry"  # refused before any registry is read
+    signing = {"key": ["--key", "/dev/zero", "--cert", cert],
+               "cert": ["--key", key, "--cert", "/dev/zero"],
+               "chain": ["--key", key, "--cert", cert, "--chain", "/dev/zero"],
+               "pin-file": ["--key", "pkcs11:token=cpl;object=signing", "--pkcs11-module",
+                            "/usr/lib/softhsm/libsofthsm2.so", "--cert", cert,
+                            "--pin-file", "/dev/zero"]}
+    if which == "trust add":
+        args: list[str | Path] = ["trust", "add", "/dev/zero", "-r", nowhere, "--reason", "x"]
+    elif which == "init":
+        args = ["init", "-r", nowhere, "--cert", "/dev/zero"]
+    else:
+        args = ["refresh", "-r", nowhere, *signing[which]]
+    done = limited_cplkit(*args)
+    assert done.returncode == 6, done.stderr
+    assert "/dev/zero is a pipe, socket or device, not a regular file" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_pipe_as_the_key_is_refused_at_once(tmp_path: Path,
+                                               signing_keys: tuple[Path, Path]) -> None:
+    pipe = tmp_path / "key.pem"
+    os.mkfifo(pipe)
+    done = limited_cplkit("refresh", "-r", tmp_path / "registry", "--key", pipe,
+                          "--cert", signing_keys[1], timeout=30)
+    assert done.returncode == 6 and f"the key {pipe} is a pipe" in done.stderr, done.stderr
+
+
+def test_a_pin_file_larger_than_a_pin_is_refused(tmp_path: Path,
+                                                 signing_keys: tuple[Path, Path]) -> None:
+    pin = tmp_path / "pin.txt"
+    pin.write_text("1234" * 2000)
+    code, out = run("refresh", "-r", tmp_path / "registry",
+                    "--key", "pkcs11:token=cpl;object=signing",
+                    "--pkcs11-module", tmp_path / "module.so", "--cert", signing_keys[1],
+                    "--pin-file", pin)
+    assert code == 6 and "PIN file" in out and "larger than the 4 KiB" in out, out
+
+
+# rulesets -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "named"), [
+    ("[" * 200_000 + "]" * 200_000, "it nests deeper than 64 levels"),
+    ('{"id": ' + "1" * 100_000 + "}", "a number of 100000 digits"),
+], ids=["nested 200,000 deep", "a 100,000-digit number"])
+def test_a_hostile_ruleset_is_one_clear_usage_error(tmp_path: Path, text: str,
+                                                    named: str) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(text)
+    for args in (["rules", "--check", rules], ["check", *AS_OF, "--rules", rules, FORM]):
+        code, out = run(*args)
+        assert code == 2, out
+        assert f"the ruleset {rules} is not valid: {named}" in out, out
+
+
+def test_a_duplicate_key_in_a_ruleset_is_refused_not_last_value_wins(
+        tmp_path: Path, ruleset_data: dict[str, object]) -> None:
+    text = json.dumps(ruleset_data, indent=1)
+    # the same key twice at the top: plain JSON keeps the second, silently
+    first = next(iter(ruleset_data))
+    doubled = text.replace("{", "{" + json.dumps(first) + ": "
+                           + json.dumps(ruleset_data[first]) + ",", 1)
+    rules = tmp_path / "rules.json"
+    rules.write_text(doubled)
+    code, out = run("rules", "--check", rules)
+    assert code == 2, out
+    assert f"the key {first!r} appears twice in one object" in out
+
+
+def test_a_device_as_the_ruleset_is_refused(tmp_path: Path) -> None:
+    code, out = run("rules", "--check", "/dev/zero")
+    assert code == 2 and "not a regular file" in out, out
+
+
+# the site's folder ------------------------------------------------------------------------
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    path = tmp_path / "registry"
+    assert run("init", "-r", path)[0] == 0
+    code, out = run("publish", "-r", path, *AS_OF, FORM)
+    assert code == 0, out
+    return path
+
+
+def test_site_out_dot_writes_the_current_folder(tmp_path: Path, registry: Path) -> None:
+    here = tmp_path / "www"
+    here.mkdir()
+    done = limited_cplkit("site", "-r", registry, "--out", ".", cwd=here)
+    assert done.returncode == 0, done.stderr
+    assert (here / "index.html").is_file() and (here / "1.0").is_dir()
+    # and again, over the site it wrote
+    done = limited_cplkit("site", "-r", registry, "--out", ".", cwd=here)
+    assert done.returncode == 0, done.stderr
+
+
+def test_site_through_a_symlink_writes_the_folder_it_points_to(tmp_path: Path,
+                                                               registry: Path) -> None:
+    served = tmp_path / "served"
+    assert run("site", "-r", registry, "--out", served)[0] == 0
+    link = tmp_path / "link"
+    link.symlink_to(served)
+    assert run("publish", "-r", registry, *AS_OF, SAMPLES / "valid" / "form-ppmid.xlsx")[0] == 0
+    code, out = run("site", "-r", registry, "--out", link)
+    assert code == 0, out
+    assert link.is_symlink() and link.resolve() == served.resolve()
+    assert (served / "1.1").is_dir(), "the folder the link points to is the new site"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], \
+        "no set-aside copy left behind"
+
+
+@pytest.mark.parametrize("where", ["root", "inside the registry", "the registry's parent"])
+def test_a_site_folder_that_cannot_be_one_is_a_usage_error(where: str, registry: Path) -> None:
+    out_folder = {"root": Path("/"), "inside the registry": registry / "site",
+                  "the registry's parent": registry.parent}[where]
+    if where == "the registry's parent":
+        (registry.parent / ".cplkit-site").write_text("as if an earlier site")
+    code, out = run("site", "-r", registry, "--out", out_folder)
+    assert code == 2, out
+    assert registry.is_dir() and (registry / "registry.json").is_file()
+
+
+def test_a_base_url_with_a_control_character_is_a_usage_error(tmp_path: Path,
+                                                              registry: Path) -> None:
+    code, out = run("site", "-r", registry, "--out", tmp_path / "site", "--base-url",
+                    "https://cpl.example/\x1b[2J")
+    assert code == 2 and "--base-url" in out, out
+
+
+# publish --site ---------------------------------------------------------------------------
+def _latest(registry: Path) -> str:
+    return str(json.loads((registry / "registry.json").read_text())["versions"][-1]["version"])
+
+
+def test_publish_site_dot_issues_and_writes_the_site(tmp_path: Path, registry: Path) -> None:
+    here = tmp_path / "www"
+    here.mkdir()
+    done = limited_cplkit("publish", "-r", registry, *AS_OF, "--site", ".",
+                          SAMPLES / "valid" / "form-ppmid.xlsx", cwd=here, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _latest(registry) == "1.1" and (here / "1.1").is_dir()
+
+
+def test_a_publish_site_no_site_may_be_written_to_is_refused_before_issuing(
+        tmp_path: Path, registry: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    code, out = run("publish", "-r", registry, *AS_OF, "--site", mine,
+                    SAMPLES / "valid" / "form-ppmid.xlsx")
+    assert code == 2 and "is not a site cplkit wrote" in out, out
+    assert _latest(registry) == "1.0", "nothing was issued"
+
+
+def test_a_site_that_fails_after_issuing_says_the_version_was_issued(
+        tmp_path: Path, registry: Path) -> None:
+    # the folder the new site is built in cannot be made (CliRunner runs in this process)
+    (tmp_path / f".site.building-{os.getpid()}").write_text("in the way")
+    code, out = run("publish", "-r", registry, *AS_OF, "--site", tmp_path / "site",
+                    "--format", "json", SAMPLES / "valid" / "form-ppmid.xlsx")
+    assert code == 9, out
+    assert "version 1.1 WAS issued" in out and "do not publish again" in out
+    assert f"cplkit site -r {registry} --out {tmp_path / 'site'}" in out
+    assert _latest(registry) == "1.1"
+
+
+# dates ------------------------------------------------------------------------------------
+def test_a_date_out_of_any_cpl_range_is_a_usage_error(registry: Path) -> None:
+    # 90 days after it is past the calendar's end
+    code, out = run("audit", "-r", registry, "--as-of", "9999-12-31")
+    assert code == 2 and "9999-12-31" in out, out
