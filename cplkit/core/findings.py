@@ -83,11 +83,13 @@ CODES: Mapping[str, Code] = _catalogue(
          "say whether the image is complete or a fragment, and end with the band: 'Single Band "
          "(2.4 GHz)', 'Single Band (Sub-GHz)' or 'Dual Band'"),
     Code("CPL-V12", E, "written in a form SECAS's tool refuses (spaces around it, hex without "
-         "colons, another case or date spelling); the message gives the value to type",
+         "colons, another date spelling or a time after the date, a lower-case CPA prefix); the "
+         "message gives the value to type and the value read",
          "type the value exactly as the message gives it: SECAS's own check refuses it as written"),
-    Code("CPL-V13", W, "does not look like a telephone number, e-mail or web address (advice: "
-         "the form accepts any text here)",
-         "check the value; SECAS passes it on to the Firmware Information Repository as written"),
+    Code("CPL-V13", W, "advice on a value SECAS's check accepts: not a telephone number, e-mail "
+         "or web address, a link that is not public, a direction mark, not printable ASCII in an "
+         "id, over the form's octets though within its characters",
+         "check the value; SECAS's check accepts it and passes it on as written"),
     Code("CPL-R01", E, "spec family does not fit the device type",
          "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
     Code("CPL-R02", E, "GBCS family does not fit the spec version",

@@ -45,6 +45,14 @@ _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
+def vba_text(value: dt.date) -> str:
+    """A date cell as SECAS's check reads it (VBA's CStr in a UK locale): dd/mm/yyyy, and the
+    time after it when there is one."""
+    if isinstance(value, dt.datetime) and value.time() != dt.time():
+        return f"{value:%d/%m/%Y %H:%M:%S}"
+    return f"{value:%d/%m/%Y}"
+
+
 def _excel_number_hint(raw: int | float) -> str:
     shown = as_text(raw)
     base = "format the cell as Text (Format Cells > Text), then type the value again"
@@ -95,25 +103,40 @@ def clean_text(raw: str, *, strict: bool = False) -> tuple[str, tuple[Problem, .
 
 
 #: characters no CPL value holds: control characters (tab and line breaks aside), unpaired
-#: surrogates, non-characters, and the invisible marks that reorder text (a bidi override can
-#: make 'exe.fdp' read 'pdf.exe')
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                       "\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+#: surrogates and non-characters; XML, which every issued file but the workbook is, cannot carry
+#: most of them, so they stay errors although SECAS's check measures free text by length only
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                       "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+#: the invisible marks that reorder text (a bidi override can make 'exe.fdp' read 'pdf.exe'):
+#: SECAS's check accepts them in free text, so there they are advice (CPL-V13); in a value it
+#: matches against a list or a pattern they make the value unknown, which is reported as such
+_DIRECTION_MARK = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE_HINT = ("type the value again: control characters and direction marks do not belong "
+                   "in it (they come from copying out of other programs)")
 
 
 def invisible_character(text: str) -> Problem | None:
-    match = _NOT_TEXT.search(text)
+    match = _NOT_TEXT.search(text) or _DIRECTION_MARK.search(text)
     if match is None:
         return None
     return Problem("CPL-V03", f"holds the invisible character U+{ord(match.group()):04X} at "
-                   f"position {match.start() + 1}",
-                   "type the value again: control characters and direction marks are not "
-                   "allowed (they come from copying out of other programs)")
+                   f"position {match.start() + 1}", _INVISIBLE_HINT)
 
 
-def _text_prelude(raw: RawValue, *, strict: bool = False
+def _direction_mark(text: str) -> Problem | None:
+    """Advice on a direction mark in free text, which SECAS's check accepts."""
+    match = _DIRECTION_MARK.search(text)
+    if match is None:
+        return None
+    return Problem("CPL-V13", f"holds the invisible direction mark U+{ord(match.group()):04X} "
+                   f"at position {match.start() + 1}; SECAS's check accepts it, but it is "
+                   "published as written", _INVISIBLE_HINT)
+
+
+def _text_prelude(raw: RawValue, *, strict: bool = False, free: bool = False
                   ) -> tuple[str | None, Normalised | None, tuple[Problem, ...]]:
-    """Common first step of text kinds: (text, early answer, notes so far)."""
+    """Common first step of text kinds: (text, early answer, notes so far). ``free``: text
+    SECAS's check measures by length only, where a direction mark is advice."""
     if raw is None or raw == "":
         return None, EMPTY, _NO_PROBLEMS
     bad = _not_text(raw)
@@ -126,16 +149,36 @@ def _text_prelude(raw: RawValue, *, strict: bool = False
         text, notes = clean_text(raw, strict=strict)
         if not text:
             return None, Normalised(None, True, notes), notes
-    invisible = invisible_character(text)
-    if invisible is not None:
-        return None, Normalised(None, False, (*notes, invisible)), notes
+    if free and _NOT_TEXT.search(text) is None:
+        mark = _direction_mark(text)
+        if mark is not None:
+            notes = (*notes, mark)
+    else:
+        invisible = invisible_character(text)
+        if invisible is not None:
+            return None, Normalised(None, False, (*notes, invisible)), notes
     return text, None, notes
 
 
 def _length_problem(text: str, spec: FieldSpec) -> Problem | None:
+    """SECAS's check measures a value with VBA's ``Len``, in UTF-16 code units: over the limit
+    there, an error; within it but over the form's limit in UTF-8 octets (accented letters take
+    two), advice."""
     if spec.max_octets is None:
         return None
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    if text.isascii():
+        size = len(text)
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        if units > spec.max_octets:
+            return Problem("CPL-V03", f"{units} characters long; at most {spec.max_octets} are "
+                           "allowed", f"shorten the value to {spec.max_octets} characters")
+        size = len(text.encode("utf-8"))
+        if size > spec.max_octets:
+            return Problem("CPL-V13", f"{size} octets long in UTF-8, over the form's "
+                           f"{spec.max_octets}; SECAS's check counts {units} characters and "
+                           "accepts it", f"SECAS's form asks for at most {spec.max_octets} "
+                           "octets: shorten the value or write it without accents")
     if size > spec.max_octets:
         return Problem("CPL-V03", f"{size} octets long; at most {spec.max_octets} are allowed",
                        f"shorten the value to {spec.max_octets} octets (UTF-8 bytes)")
@@ -143,10 +186,14 @@ def _length_problem(text: str, spec: FieldSpec) -> Problem | None:
 
 
 def _printable_problem(text: str) -> Problem | None:
+    """Advice: SECAS's form asks for printable ASCII in a certificate id, its check accepts any
+    character but tabs and line breaks."""
     for ch in text:
         if not " " <= ch <= "~":
-            return Problem("CPL-V03", f"the character {ch!r} is not allowed here",
-                           "use printable ASCII only (space to tilde), no line breaks or accents")
+            return Problem("CPL-V13", f"the character {ch!r} is not printable ASCII, which "
+                           "SECAS's form asks for here; its check accepts it",
+                           "use printable ASCII only (space to tilde), no accents, exactly as "
+                           "the certificate prints the id")
     return None
 
 
@@ -158,36 +205,40 @@ def _whole_number(raw: RawValue) -> int | None:
     return int(raw)
 
 
-def _text(spec: FieldSpec, *, numbers_as_text: bool = False) -> Normaliser:
-    # SECAS's tool refuses surrounding spaces where it checks a format: certificate ids, and the
-    # CPA contact's e-mail list (other free text it only measures)
-    strict = spec.identifier or (spec.kind == "email_list" and not spec.format_advisory)
+def _text(spec: FieldSpec, *, strict: bool | None = None) -> Normaliser:
+    # SECAS's tool refuses surrounding spaces where it checks a format: certificate ids (other
+    # free text it only measures; the CPA contact's e-mail list is trimmed address by address)
+    strict = spec.identifier if strict is None else strict
 
     def normalise(raw: RawValue) -> Normalised:
-        number = _whole_number(raw) if numbers_as_text else None
-        if number is not None:
-            # a free-text id such as a DLMS certificate number survives Excel's number format
-            # unchanged unless it had leading zeros: read it back, and say so
-            raw = str(number)
+        number = _whole_number(raw)
+        if number is not None or isinstance(raw, dt.date):
+            # SECAS's check reads a number or a date as Excel shows it (CStr), and measures that:
+            # a House Number typed 1/2 that Excel made a date is read as the date. Read it the
+            # same way, and say so
+            text: str | None = (str(number) if number is not None
+                                else vba_text(raw))  # type: ignore[arg-type]
             notes: tuple[Problem, ...] = (Problem(
-                "CPL-V09", f"Excel stored this as the number {number}; read as the text "
-                f"'{number}'", "if the value has leading zeros, format the cell as Text and "
-                "type it again"),)
-            text: str | None = raw
+                "CPL-V09", f"Excel stored this as the {'number' if number is not None else 'date'}"
+                f" {text}; read as the text '{text}', as SECAS's check reads it",
+                "if that is not what was typed (leading zeros lost, or a value such as 1/2 "
+                "turned into a date), format the cell as Text and type it again"),)
         else:
-            text, early, notes = _text_prelude(raw, strict=strict)
+            text, early, notes = _text_prelude(raw, strict=strict, free=True)
             if early is not None:
                 return early
         assert text is not None
         identifier = _identifier_problem(text) if spec.identifier else None
         problems = [p for p in (identifier, _length_problem(text, spec),
                                 _printable_problem(text) if spec.printable_ascii and not identifier
-                                else None) if p]
-        return Normalised(text if not problems else None, not problems, (*notes, *problems))
+                                and not any(n.code == "CPL-V13" for n in notes) else None) if p]
+        errors = any(p.code != "CPL-V13" for p in problems)
+        return Normalised(text if not errors else None, not errors, (*notes, *problems))
     return normalise
 
 
-_LINE_BREAK_OR_TAB = re.compile(r"[^\S ]")
+#: VBScript's whitespace but the space: what SECAS's check refuses inside an id
+_LINE_BREAK_OR_TAB = re.compile("[\t\n\v\f\r]")
 
 
 def _identifier_problem(text: str) -> Problem | None:
@@ -294,8 +345,13 @@ def _enum(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
             return Normalised(None, False, (*notes, Problem(
                 "CPL-V05", "not one of the allowed values",
                 "use one of: " + "; ".join(accepted))))
+        # SECAS's macro compares text with Option Compare Text: another case passes its check
+        # (so does Excel's list validation); other spacing, or '&' for 'and', does not
+        case_only = text.lower() == member.value.lower()
         return Normalised(member.value, True, (*notes, Problem(
-            "CPL-V09", f"written as '{member.value}'", refused_as_written=True)))
+            "CPL-V09", f"written as '{member.value}'"
+            + (", the list's own spelling" if case_only else ""),
+            refused_as_written=not case_only)))
     return normalise
 
 
@@ -313,7 +369,12 @@ def _date(spec: FieldSpec) -> Normaliser:
         if raw is None or raw == "":
             return EMPTY
         if isinstance(raw, dt.datetime):
-            return Normalised(raw.date(), True, _NO_PROBLEMS)
+            if raw.time() == dt.time():
+                return Normalised(raw.date(), True, _NO_PROBLEMS)
+            # SECAS's check reads the cell as 'dd/mm/yyyy hh:mm:ss', which is no dd/mm/yyyy date
+            return Normalised(raw.date(), True, (Problem(
+                "CPL-V09", f"the cell holds the time {raw:%H:%M:%S} after the date; read as "
+                f"{raw:%d/%m/%Y}", refused_as_written=True),))
         if isinstance(raw, dt.date):
             return Normalised(raw, True, _NO_PROBLEMS)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -353,7 +414,9 @@ def _date(spec: FieldSpec) -> Normaliser:
     return normalise
 
 
-_CPA_PREFIX = re.compile(r"\[([ER])\] (\S.*)", re.IGNORECASE | re.DOTALL)
+#: SECAS's check looks at the first four characters only ('[E] ' or '[R] ', upper case), so
+#: more spaces after the prefix pass it
+_CPA_PREFIX = re.compile(r"\[([ER])\] ( *)(\S.*)", re.IGNORECASE | re.DOTALL)
 
 
 def _cpa_certificate(spec: FieldSpec) -> Normaliser:
@@ -371,10 +434,13 @@ def _cpa_certificate(spec: FieldSpec) -> Normaliser:
                 "'[R] ' (lifetime certificate with a renewal date)",
                 "write the prefix, a space, then the certificate number, e.g. "
                 "'[R] NCSC-1433053936-3918'")))
-        canonical = f"[{match.group(1).upper()}] {match.group(2)}"
+        prefix, spaces, rest = match.groups()
+        canonical = f"[{prefix.upper()}] {rest}"
         if canonical != result.value:
             return Normalised(canonical, True, (*result.problems, Problem(
-                "CPL-V09", f"written as '{canonical}'", refused_as_written=True)))
+                "CPL-V09", f"written as '{canonical}'"
+                + (", one space after the prefix" if spaces else ""),
+                refused_as_written=not prefix.isupper())))
         return result
     return normalise
 
@@ -419,6 +485,34 @@ def public_host_problem(host: str) -> str | None:
             return f"{host} is not a full host name (no domain)"
         return None
     return None if address.is_global else f"{host} is not a public address"
+
+
+#: SECAS's pattern for one e-mail address (its IsEmailFormat, matched ignoring case)
+_SECAS_EMAIL = re.compile(r"[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9.-]+")
+
+
+def _secas_email_list(spec: FieldSpec) -> Normaliser:
+    """The CPA contact's e-mail list as SECAS's check reads it (IsMultipleEmailFormat): a value
+    holding ';' is split there and each address trimmed before it is matched, so spaces around
+    the list pass; a single address is matched as written, so spaces around it do not."""
+    listed, single = _text(spec, strict=False), _text(spec, strict=True)
+
+    def normalise(raw: RawValue) -> Normalised:
+        several = isinstance(raw, str) and ";" in raw
+        result = (listed if several else single)(raw)
+        if not result.usable or not isinstance(result.value, str):
+            return result
+        items = [item.strip() for item in result.value.split(";")] if several \
+            else [result.value]
+        bad = next((item for item in items if not _SECAS_EMAIL.fullmatch(item)), None)
+        if bad is not None:
+            what = f"{bad!r} is not an e-mail address" if bad else "an empty address between ';'"
+            return _format_problem(spec, result, f"{what} as SECAS's check reads one (letters, "
+                                   "digits and _.+- before the @, a domain with a dot after it)",
+                                   "give each e-mail address in full, separated by ';', e.g. "
+                                   "jo.bloggs@example.co.uk; team@example.co.uk")
+        return result
+    return normalise
 
 
 def _list_of(spec: FieldSpec, what: str, check: Callable[[str], bool], example: str) -> Normaliser:
@@ -484,8 +578,9 @@ def _release_notes(spec: FieldSpec) -> Normaliser:
             reason = (f"{scheme}:// links cannot be opened by the public"
                       if scheme not in ("http", "https") else public_host_problem(host))
             if reason:
-                return Normalised(None, False, (*result.problems, Problem(
-                    "CPL-V03", f"the link {match.group(0)} is not public: {reason}",
+                # the form says links must be public; SECAS's check measures the text only
+                return Normalised(result.value, True, (*result.problems, Problem(
+                    "CPL-V13", f"the link {match.group(0)} is not public: {reason}",
                     "release notes are published on the Firmware Information Repository: link "
                     "only to public http(s) pages")))
         return result
@@ -510,8 +605,9 @@ def compile_normalisers(ruleset: Ruleset) -> Mapping[str, Normaliser]:
         elif kind == "descriptor":
             out[name] = _descriptor(spec, ruleset)
         elif kind == "email_list":
-            out[name] = _list_of(spec, "e-mail address", lambda s: bool(_EMAIL.fullmatch(s)),
-                                 "jo.bloggs@example.co.uk")
+            out[name] = _secas_email_list(spec) if not spec.format_advisory else _list_of(
+                spec, "e-mail address", lambda s: bool(_EMAIL.fullmatch(s)),
+                "jo.bloggs@example.co.uk")
         elif kind == "telephone_list":
             out[name] = _list_of(spec, "telephone number", _is_phone, "+44 20 7946 0000")
         elif kind == "url":
@@ -519,5 +615,5 @@ def compile_normalisers(ruleset: Ruleset) -> Mapping[str, Normaliser]:
         elif kind == "release_notes":
             out[name] = _release_notes(spec)
         else:
-            out[name] = _text(spec, numbers_as_text=True)
+            out[name] = _text(spec)
     return out

@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 from cplkit.core import model as m
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.memo import Memo
-from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers
+from cplkit.core.model import as_text
+from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers, vba_text
 from cplkit.core.rules import RULES, Rule, inputs
 from cplkit.core.ruleset import DeviceType, Member, Ruleset, fold
 from cplkit.core.secas import SECAS_PLACEHOLDER
@@ -62,6 +63,7 @@ class Subject:
         "gbcs",
         "needed",
         "raw",
+        "refused",
         "spec",
         "unusable",
         "validator",
@@ -73,6 +75,9 @@ class Subject:
         self.validator = validator
         self.values: dict[str, m.Value] = {}
         self.unusable: set[str] = set()
+        #: fields whose value SECAS's own check refuses as written (CPL-V12): the rules read the
+        #: canonical value, and know the check would not find it in its lists
+        self.refused: set[str] = set()
         self.findings: list[Finding] = []
         self.fired: set[str] = set()
         #: required fields the layout has no column for, and why the entry needs them
@@ -278,7 +283,7 @@ class Validator:
             names.append(name)
             columns.append(normalised)
             for row, result in flagged:
-                _noted(subject(row), name, result, strict=strict)
+                _noted(subject(row), name, result, column[row], strict=strict)
         # the rows of the columns, as each entry's values (in layout order, as read)
         rows: Iterable[tuple[m.Value | None, ...]] = (
             zip(*columns, strict=True) if columns else [()] * len(raws))
@@ -295,14 +300,15 @@ class Validator:
         normalising found and the values of the rules' inputs, and on nothing else (the rules
         see no other value), so each such combination is judged once and its verdict placed on
         every entry that has it."""
-        unusable, fired = (frozenset(before.unusable), frozenset(before.fired)) if before \
-            else (_NONE, _NONE)
+        unusable, fired, refused = (
+            frozenset(before.unusable), frozenset(before.fired), frozenset(before.refused)
+        ) if before else (_NONE, _NONE, _NONE)
         key = (raw.placement, tuple(values), tuple(map(values.get, self._inputs)), unusable,
-               fired)
+               fired, refused)
         findings = before.findings if before else []
         verdict = self._verdicts.get(key)
         if verdict is None:
-            verdict = self._verdicts[key] = self._judge(raw, values, unusable, fired)
+            verdict = self._verdicts[key] = self._judge(raw, values, unusable, fired, refused)
             if len(self._verdicts) > _VERDICT_LIMIT:
                 self._verdicts.clear()
             findings.extend(verdict.findings)
@@ -315,14 +321,14 @@ class Validator:
         return Checked(m.Entry(MappingProxyType(values)), tuple(findings))
 
     def _judge(self, raw: m.RawEntry, values: dict[str, m.Value], unusable: frozenset[str],
-               fired: frozenset[str]) -> _Verdict:
+               fired: frozenset[str], refused: frozenset[str]) -> _Verdict:
         """Every rule, in order, on the entry ``raw``, with only its inputs' values visible;
         the findings are located on ``raw``."""
         shown = self._shown
         judged = Subject(raw, self)
         judged.values = {name: value if name in shown else _HIDDEN
                          for name, value in values.items()}
-        judged.unusable, judged.fired = set(unusable), set(fired)
+        judged.unusable, judged.fired, judged.refused = set(unusable), set(fired), set(refused)
         exact = self.ruleset.exact
         device_type = values.get(m.DEVICE_TYPE)
         if isinstance(device_type, str):
@@ -348,18 +354,35 @@ class Validator:
         subject.fired.add("CPL-V10")
 
 
-def _noted(subject: Subject, name: str, result: Normalised, *, strict: bool) -> None:
-    """What normalising one field of ``subject`` found: unusable, and its problems."""
+def _noted(subject: Subject, name: str, result: Normalised, raw: m.RawValue | None, *,
+           strict: bool) -> None:
+    """What normalising one field of ``subject`` found: unusable, and its problems. On a
+    submission, what SECAS's own check refuses as written is one error (CPL-V12) giving the value
+    to type and the value read, in place of the notes on each change."""
     if result.value is None and not result.usable:
         subject.unusable.add(name)
-    for problem in result.problems:
+    problems = result.problems
+    refused = [p for p in problems if p.refused_as_written] if strict else []
+    if refused:
+        subject.refused.add(name)
+        wanted = result.value if isinstance(result.value, str) else as_text(result.value)
+        read = vba_text(raw) if isinstance(raw, dt.date) else as_text(raw)
+        subject.fired.add("CPL-V12")
+        subject.findings.append(subject.finding(
+            "CPL-V12", name, f"{name}: type {_quoted(wanted)} (SECAS's check refuses "
+            f"{_quoted(read)})", "; ".join(p.message for p in refused)
+            + ": type the value exactly as given, SECAS's own check refuses it as written"))
+        problems = tuple(p for p in problems if p.code != "CPL-V09")
+    for problem in problems:
         code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
-        # a submission is held to SECAS's own check: what that refuses as written is an error
-        if problem.refused_as_written and strict:
-            code, message = "CPL-V12", f"{message}; SECAS's tool refuses it as written"
-            hint = None
         subject.fired.add(code)
         subject.findings.append(subject.finding(code, name, message, hint))
+
+
+def _quoted(text: str | None) -> str:
+    """A value in quotes, with line breaks and tabs shown rather than written."""
+    shown = (text or "").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return f"'{shown}'"
 
 
 #: the types of a column that is all text or empty: its values are their own cache keys

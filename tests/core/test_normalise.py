@@ -20,6 +20,8 @@ CASES = json.loads((Path(__file__).parent / "normalise_cases.json").read_text())
 
 
 def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "datetime" in value:
+        return dt.datetime.fromisoformat(value["datetime"])
     if isinstance(value, dict) and "date" in value:
         return dt.date.fromisoformat(value["date"])
     if isinstance(value, dict) and "formula" in value:
@@ -34,6 +36,9 @@ def test_normalise(case: dict[str, Any], ruleset: Ruleset) -> None:
     assert result.value == _decode(case["value"])
     assert sorted(p.code for p in result.problems) == sorted(case["codes"])
     assert result.usable == all(c in ("CPL-V09", "CPL-V11", "CPL-V13") for c in case["codes"])
+    if "refused" in case:
+        # SECAS's own check refuses it as written (CPL-V12 on a submission), or lets it pass
+        assert any(p.refused_as_written for p in result.problems) == case["refused"]
 
 
 def test_every_problem_says_what_to_do(ruleset: Ruleset) -> None:
