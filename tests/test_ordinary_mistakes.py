@@ -112,11 +112,6 @@ def test_a_duplicate_key_in_a_ruleset_is_refused_not_last_value_wins(
     assert f"the key {first!r} appears twice in one object" in out
 
 
-def test_a_device_as_the_ruleset_is_refused(tmp_path: Path) -> None:
-    code, out = run("rules", "--check", "/dev/zero")
-    assert code == 2 and "not a regular file" in out, out
-
-
 # the site's folder ------------------------------------------------------------------------
 @pytest.fixture
 def registry(tmp_path: Path) -> Path:
@@ -153,14 +148,15 @@ def test_site_through_a_symlink_writes_the_folder_it_points_to(tmp_path: Path,
         "no set-aside copy left behind"
 
 
-@pytest.mark.parametrize("where", ["root", "inside the registry", "the registry's parent"])
+@pytest.mark.parametrize("where", ["inside the registry", "the registry's parent"])
 def test_a_site_folder_that_cannot_be_one_is_a_usage_error(where: str, registry: Path) -> None:
-    out_folder = {"root": Path("/"), "inside the registry": registry / "site",
+    # replacing the site would replace (or write into) the registry
+    out_folder = {"inside the registry": registry / "site",
                   "the registry's parent": registry.parent}[where]
     if where == "the registry's parent":
         (registry.parent / ".cplkit-site").write_text("as if an earlier site")
     code, out = run("site", "-r", registry, "--out", out_folder)
-    assert code == 2, out
+    assert code == 2 and "overlap" in out, out
     assert registry.is_dir() and (registry / "registry.json").is_file()
 
 
