@@ -2,9 +2,11 @@
 certificates a reader trusts vouch for the one that signed.
 
 Validity is judged here once, for signing (is the key's certificate valid now?) and verification
-(was it valid when it signed?). A signer is trusted only if a trusted certificate is that very
-certificate, or a trusted CA issued it (a normal path validation); a certificate that a file
-merely carries is never trusted for that.
+(was it valid when it signed?), and so is purpose: a certificate whose extended key usage allows
+neither code nor document signing never signs a CPL file and is never accepted as having
+signed one. A signer is trusted only if a trusted certificate is that very certificate, or a
+trusted CA issued it (a normal path validation); a certificate that a file merely carries is
+never trusted for that.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cplkit.errors import SigningError, VerificationError
-from cplkit.signing.policy import SigningPolicy
+from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 
 
 def fingerprint(certificate: x509.Certificate) -> str:
@@ -91,6 +93,38 @@ def _may_sign(certificate: x509.Certificate) -> bool:
     return usage.digital_signature or usage.content_commitment
 
 
+#: the names people know the usual extended key usages by, for messages
+_PURPOSES = {
+    "1.3.6.1.5.5.7.3.1": "TLS server (serverAuth)",
+    "1.3.6.1.5.5.7.3.2": "TLS client (clientAuth)",
+    "1.3.6.1.5.5.7.3.3": "code signing",
+    "1.3.6.1.5.5.7.3.4": "e-mail (emailProtection)",
+    "1.3.6.1.5.5.7.3.8": "time stamping",
+    "1.3.6.1.5.5.7.3.9": "OCSP signing",
+    "1.3.6.1.5.5.7.3.36": "document signing",
+}
+
+
+def purpose_problem(certificate: x509.Certificate,
+                    policy: SigningPolicy = DEFAULT_POLICY) -> str | None:
+    """Why ``certificate`` is not one to sign a CPL file with, or None if it is.
+
+    A certificate without the extended key usage extension is not limited by it (the key
+    usage, where stated, is judged apart); one with it must allow code or document signing,
+    or any purpose."""
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:  # a malformed or repeated extension: nothing it allows can be told
+        return "its extensions cannot be read"
+    allowed = [oid.dotted_string for oid in usage]
+    if policy.signing_purposes.intersection(allowed):
+        return None
+    named = ", ".join(_PURPOSES.get(oid, oid) for oid in allowed) or "no purpose at all"
+    return (f"its extended key usage allows {named}, not code or document signing")
+
+
 def fail(failure: str, message: str, hint: str | None = None) -> VerificationError:
     return VerificationError(failure, message, hint=hint)
 
@@ -107,6 +141,13 @@ def trusted_signer(embedded: Sequence[x509.Certificate], trusted: Sequence[x509.
         raise fail("structure", "the signature carries no signer certificate")
     leaf = embedded[0]
     if vouched_for(leaf, embedded[1:], trusted, at):
+        problem = purpose_problem(leaf)
+        if problem is not None:
+            raise fail("certificate",
+                       f"the signer's certificate {subject(leaf)} (SHA-256 fingerprint "
+                       f"{fingerprint(leaf)}) is not a signing certificate: {problem}",
+                       hint="a file signed with a certificate issued for another purpose (a "
+                            "web server's, say) must not be loaded, even from a trusted CA")
         return leaf
     raise fail("untrusted",
                f"signed by {leaf.subject.rfc4514_string()} (SHA-256 fingerprint "

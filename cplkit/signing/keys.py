@@ -26,6 +26,7 @@ from cplkit.errors import SigningError
 from cplkit.signing.certificates import (
     fingerprint,
     load_certificates,
+    purpose_problem,
     subject,
     valid_at,
     validity_period,
@@ -61,11 +62,19 @@ class Signer(ABC):
         return subject(self.certificate)
 
     def check_valid(self, at: dt.datetime) -> None:
-        """Refuse to sign at ``at`` with a certificate not valid then."""
+        """Refuse to sign at ``at`` with a certificate not valid then, or not issued for
+        signing (its extended key usage allows neither code nor document signing): what
+        verification would refuse is never signed."""
         if not valid_at(self.certificate, at):
             raise SigningError(f"the signing certificate {self.subject} is not valid on "
                                f"{at:%Y-%m-%d} ({validity_period(self.certificate)})",
                                hint="sign with a current certificate")
+        problem = purpose_problem(self.certificate)
+        if problem is not None:
+            raise SigningError(f"the certificate {self.subject} is not a signing certificate: "
+                               f"{problem}",
+                               hint="sign with a certificate issued for code or document "
+                                    "signing (or with no extended key usage): docs/signing.md")
 
 
 @dataclass(frozen=True)

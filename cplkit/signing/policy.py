@@ -1,5 +1,6 @@
 """The signing policy: which keys, curves and algorithms cplkit signs with and accepts, frozen,
-with secure defaults, in one place for signing and verification alike.
+with secure defaults, in one place for signing and verification alike, and what a signing
+certificate must be for.
 
 The defaults follow the DUIS convention for DCC messages: ECDSA on P-256 (P-384 accepted) or RSA
 of 2048 bits and more, SHA-256 or stronger, exclusive canonicalisation, an enveloped signature.
@@ -18,6 +19,12 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+
+#: extended key usages that let a certificate's key sign a CPL file (dotted OIDs)
+CODE_SIGNING = "1.3.6.1.5.5.7.3.3"
+DOCUMENT_SIGNING = "1.3.6.1.5.5.7.3.36"  # id-kp-documentSigning, RFC 9336
+MICROSOFT_DOCUMENT_SIGNING = "1.3.6.1.4.1.311.10.3.12"  # what Windows CAs issue for it
+ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,11 @@ class SigningPolicy:
     transforms: frozenset[str] = frozenset({ENVELOPED, EXC_C14N})
     #: CMS digest algorithms accepted on verify (asn1crypto names)
     cms_digests: frozenset[str] = frozenset({"sha256", "sha384", "sha512"})
+    #: what a certificate's extended key usage, where it states one, must allow for its key to
+    #: sign or to have signed: code or document signing. A web server's certificate (serverAuth
+    #: only) from a CA the reader trusts is not a signing certificate, whatever its key can do
+    signing_purposes: frozenset[str] = frozenset({
+        CODE_SIGNING, DOCUMENT_SIGNING, MICROSOFT_DOCUMENT_SIGNING, ANY_EXTENDED_KEY_USAGE})
 
 
 DEFAULT_POLICY = SigningPolicy()
