@@ -5,14 +5,18 @@ through the token's module (a shared library). ``TokenKey`` is an ECDSA private 
 ``cryptography`` interface whose ``sign`` hashes in this process and asks the token to sign the
 digest (``CKM_ECDSA``: SoftHSM2 and many tokens offer no ``CKM_ECDSA_SHA256``), so signxml and
 the CMS builder sign with it as with a key file, and the private key never leaves the token. The
-PIN comes from the caller (an environment variable or a file); a PIN written into the URI is
-refused. The same checks as for key files apply: the curve, and that the token's key is the
-certificate's (a test signature checked with the certificate's public key).
+PIN comes from the caller (an environment variable or a file); a PIN written anywhere in the
+URI (``pin-value`` or ``pin-source``, in its path or its query, percent-encoded or not) is
+refused, and no message repeats the URI as given: they name the token and key as parsed
+(``TokenUri.named``). A module that is not a PKCS#11 library is named as such. The same checks
+as for key files apply: the curve, and that the token's key is the certificate's (a test
+signature checked with the certificate's public key).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,36 +52,86 @@ class TokenUri:
     id: bytes | None = None
     module_path: str | None = None
 
+    @property
+    def named(self) -> str:
+        """The URI of the token and key, rebuilt from what was parsed: what messages show, so
+        that nothing else the URI held (a PIN under another name, say) is ever repeated."""
+        parts = [f"token={urllib.parse.quote(self.token, safe='')}"]
+        if self.object is not None:
+            parts.append(f"object={urllib.parse.quote(self.object, safe='')}")
+        if self.id is not None:
+            parts.append("id=" + "".join(f"%{b:02x}" for b in self.id))
+        return SCHEME + ";".join(parts)
+
 
 def is_token_uri(text: str) -> bool:
-    return text.startswith(SCHEME)
+    # a URI's scheme is case-insensitive (RFC 3986): 'PKCS11:...' is a token's key, never a
+    # file name a message would repeat
+    return text[:len(SCHEME)].lower() == SCHEME
+
+
+#: the URI attributes that carry a PIN (RFC 7512); refused wherever they stand
+_PIN = re.compile("pin-(?:value|source)", re.IGNORECASE)
+_UNQUOTING = 4  # '%2570in-value' and the like: decoded this many times over
+
+
+def _carries_pin(text: str) -> bool:
+    """Whether ``text`` names a PIN attribute anywhere, percent-encoded or not."""
+    for _ in range(_UNQUOTING):
+        if _PIN.search(text):
+            return True
+        decoded = urllib.parse.unquote(text)
+        if decoded == text:
+            return False
+        text = decoded
+    return bool(_PIN.search(text))
 
 
 def parse_uri(text: str) -> TokenUri:
-    """The token and key a ``pkcs11:`` URI names; a PIN in it is refused."""
+    """The token and key a ``pkcs11:`` URI names; a PIN anywhere in it is refused. No message
+    repeats the URI as given."""
+    if _carries_pin(text):
+        raise UsageError("the PKCS#11 URI carries a PIN (pin-value or pin-source), and a PIN "
+                         "never goes on the command line", hint=f"give the PIN in {PIN_SOURCES}")
     body = text[len(SCHEME):]
     path, _, query = body.partition("?")
     attributes: dict[str, str] = {}
     for part in (p for p in path.split(";") if p):
         name, sep, value = part.partition("=")
         if not sep:
-            raise UsageError(f"'{part}' in the PKCS#11 URI is not name=value",
+            raise UsageError("a part of the PKCS#11 URI is not name=value",
                              hint="name the key as pkcs11:token=LABEL;object=KEY-LABEL")
-        attributes[name] = urllib.parse.unquote(value)
+        attributes[urllib.parse.unquote(name)] = urllib.parse.unquote(value)
     queries = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
-    if "pin-value" in queries or "pin-source" in queries:
-        raise UsageError("the PKCS#11 URI carries a PIN, and a PIN never goes on the command "
-                         "line", hint=f"give the PIN in {PIN_SOURCES}")
     if "token" not in attributes:
-        raise UsageError(f"the PKCS#11 URI {text} names no token",
+        raise UsageError("the PKCS#11 URI names no token",
                          hint="name it as pkcs11:token=LABEL;object=KEY-LABEL")
     if "object" not in attributes and "id" not in attributes:
-        raise UsageError(f"the PKCS#11 URI {text} names no key (object= or id=)",
+        raise UsageError(f"the PKCS#11 URI for the token '{attributes['token']}' names no key "
+                         "(object= or id=)",
                          hint="name it as pkcs11:token=LABEL;object=KEY-LABEL")
     raw_id = attributes.get("id")
     return TokenUri(attributes["token"], attributes.get("object"),
                     urllib.parse.unquote_to_bytes(raw_id) if raw_id is not None else None,
                     queries.get("module-path"))
+
+
+def _library(module: str) -> Any:
+    """The PKCS#11 library ``module``, loaded; a file that is not one is named as such."""
+    import pkcs11
+
+    try:
+        return pkcs11.lib(module)
+    except pkcs11.PKCS11Error as exc:
+        # python-pkcs11 says why the loader refused it: not a shared library at all, or one
+        # without the C_GetFunctionList every PKCS#11 library exports
+        said = str(exc)
+        detail = said[said.index("undefined symbol"):] if "undefined symbol" in said else \
+            said.rsplit(": ", 1)[-1]
+        raise SigningError(f"the PKCS#11 module {module} is not a PKCS#11 library: {detail}",
+                           hint="give the token's PKCS#11 library with --pkcs11-module or "
+                                "CPLKIT_PKCS11_MODULE (SoftHSM2: "
+                                "/usr/lib/softhsm/libsofthsm2.so)") from None
 
 
 def _unsupported(*_: Any, **__: Any) -> NoReturn:
@@ -97,8 +151,9 @@ class _Session:
         import pkcs11
         from pkcs11 import Attribute, Mechanism, ObjectClass
 
+        library = _library(self.module)
         try:
-            token = pkcs11.lib(self.module).get_token(token_label=self.uri.token)
+            token = library.get_token(token_label=self.uri.token)
             with token.open(user_pin=self.pin) as session:
                 search: dict[Any, Any] = {Attribute.CLASS: ObjectClass.PRIVATE_KEY}
                 if self.uri.object is not None:
@@ -123,7 +178,7 @@ class _Session:
                                hint=f"give the PIN in {PIN_SOURCES}") from None
         except pkcs11.PKCS11Error as exc:
             raise SigningError(f"the token '{self.uri.token}' could not sign: "
-                               f"{type(exc).__name__}") from None
+                               f"{type(exc).__name__} (PKCS#11 module {self.module})") from None
 
     def _named(self) -> str:
         named = []
@@ -191,10 +246,10 @@ def open_token_signer(uri_text: str, module: Path, pin: str, certificate: x509.C
                                 "/usr/lib/softhsm/libsofthsm2.so)")
     public = certificate.public_key()
     if not isinstance(public, ec.EllipticCurvePublicKey):
-        raise SigningError(f"{uri_text}: only ECDSA keys are signed with in a token; the "
+        raise SigningError(f"{uri.named}: only ECDSA keys are signed with in a token; the "
                            "certificate holds another kind")
     if not isinstance(public.curve, policy.ec_curves):
-        raise SigningError(f"{uri_text}: curve {public.curve.name} is not accepted; use P-256")
+        raise SigningError(f"{uri.named}: curve {public.curve.name} is not accepted; use P-256")
     key = TokenKey(_Session(str(module), uri, pin), public)
     challenge = hashlib.sha256(b"cplkit: is this the certificate's key? " +
                                certificate.fingerprint(hashes.SHA256())).digest()
@@ -202,7 +257,7 @@ def open_token_signer(uri_text: str, module: Path, pin: str, certificate: x509.C
     try:
         public.verify(signature, challenge, ec.ECDSA(Prehashed(hashes.SHA256())))
     except InvalidSignature:
-        raise SigningError(f"the key {uri_text} does not belong to the certificate "
+        raise SigningError(f"the key {uri.named} does not belong to the certificate "
                            f"{certificate.subject.rfc4514_string()}",
                            hint="pass the certificate issued for the token's key") from None
     decode_dss_signature(signature)  # well formed, or the token answered nonsense
