@@ -74,7 +74,8 @@ def open_token(uri: str, module: Path | None, cert: Path | None, chain: Path | N
     elif PIN_VARIABLE in os.environ:
         pin = os.environ[PIN_VARIABLE]
     else:
-        raise UsageError(f"no PIN for the token of {parsed.named}", hint=f"give it in {PIN_SOURCES}")
+        raise UsageError(f"no PIN for the token of {parsed.named}",
+                         hint=f"give it in {PIN_SOURCES}")
     chain_certificates = tuple(load_certificates(_small(chain, "chain"), str(chain))) if chain \
         else ()
     return open_token_signer(uri, module_path, pin, read_certificate(cert), chain_certificates)
