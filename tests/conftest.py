@@ -27,6 +27,30 @@ REAL_WORKBOOK = Path(os.environ.get("CPLKIT_REAL_WORKBOOK")
                      or ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm")
 AS_OF = dt.date(2026, 11, 23)
 
+#: whole modules kept out of the inner loop (`pytest -m "not slow"`), each for what makes it
+#: slow: they start many processes, a real token, git or bash. Plain `pytest` (CI) runs them all.
+SLOW_MODULES = {
+    "tests/registry/test_registry.py": "spawns `python -m cplkit` for every step, killing some",
+    "tests/test_robustness.py": "runs each hostile case through `python -m cplkit`",
+    "tests/test_docs_examples.py": "runs every documented example in bash",
+    "tests/test_demo.py": "runs `cplkit demo` as a user would",
+    "tests/test_pre_commit.py": "installs and runs the pre-commit hook in a git repository",
+    "tests/signing/test_token.py": "signs through SoftHSM in `python -m cplkit` processes",
+    "tests/test_environments.py": "runs cplkit under limits and as another user",
+}
+#: markers that make a test slow wherever it is: a real browser, a real spreadsheet program, the
+#: real SECAS workbook
+SLOW_MARKERS = ("browser", "office", "realdata")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow families `slow`, so `pytest -m "not slow"` is the inner loop."""
+    for item in items:
+        module = item.path.relative_to(ROOT).as_posix()
+        if module in SLOW_MODULES or any(item.get_closest_marker(name)
+                                         for name in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def ruleset() -> Ruleset:

@@ -301,6 +301,7 @@ def test_the_published_workbook_is_laid_out_as_secas_lays_out_its_own(imported: 
     assert mine["B3"].alignment.wrap_text and ours["Version Control"]["C12"].alignment.wrap_text
 
 
+@pytest.mark.office
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice"))
                     and not os.environ.get("CI"), reason="LibreOffice is not installed")
 def test_the_workbook_prints_on_a_few_dozen_pages_with_no_cell_cut(imported: Path,

@@ -199,6 +199,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                     reason="headless Chromium is not installed (Debian: chromium chromium-driver)")
 def test_the_page_in_a_real_browser(published: Path) -> None:
@@ -286,6 +287,7 @@ def _violations(driver: Any, page: Path) -> list[Any]:
     return found
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
                     reason="headless Chromium is not installed (Debian: chromium chromium-driver)")
 def test_axe_finds_no_accessibility_violation(published: Path, tmp_path: Path) -> None:
@@ -332,6 +334,7 @@ def _to_csv(workbook: Path, out: Path) -> dict[str, list[list[str]]]:
     return sheets
 
 
+@pytest.mark.office
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice is not installed (Debian: libreoffice-calc)")
 def test_the_workbook_and_template_in_libreoffice(published: Path, tmp_path: Path) -> None:
     sheets = _to_csv(published / "cpl-1.1.xlsx", tmp_path / "calc")
@@ -422,6 +425,7 @@ ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
        "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0"}
 
 
+@pytest.mark.office
 @pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"),
                     reason="LibreOffice is not installed (Debian: libreoffice-calc)")
 @pytest.mark.parametrize("kind", ["form", "bulk", "published"])
@@ -460,6 +464,7 @@ def test_libreoffice_enforces_the_lists(kind: str, tmp_path: Path, published: Pa
         assert sum(1 for n in named if n in is_text) >= 30  # every column but the date
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
                     reason="headless Chromium is not installed (Debian: chromium chromium-driver)")
 def test_the_check_report_shows_each_finding_beside_its_cell(tmp_path: Path) -> None:
