@@ -14,8 +14,11 @@ STYLE = """
   --link: #0b4fa8; --bg: #ffffff; --band: #f2f4f7; --error: #a3000b; --warn: #7a4b00;
   --ok: #1a6b2b; }
 * { box-sizing: border-box; }
+/* a word longer than its line breaks rather than push the page sideways; at laptop width only
+   a word that could not fit anyway, so identifiers stay whole (break-word, unlike anywhere,
+   leaves a table column as wide as its longest word) */
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  color: var(--ink); background: var(--bg); }
+  color: var(--ink); background: var(--bg); overflow-wrap: break-word; }
 header, main, footer { max-width: 1400px; margin: 0 auto; padding: 0 1rem; }
 header { padding-top: 1.25rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
@@ -50,18 +53,31 @@ td.hex { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 .ok { color: var(--ok); font-weight: 600; }
 details { border-bottom: 1px solid var(--line); padding: .35rem 0; }
 summary { cursor: pointer; font-weight: 600; }
-pre { white-space: pre-wrap; font: inherit; margin: .35rem 0 .35rem 1rem; }
+pre { white-space: pre-wrap; overflow-wrap: break-word; font: inherit;
+  margin: .35rem 0 .35rem 1rem; }
+td pre { margin: 0; }
+code { overflow-wrap: break-word; }
 footer { color: var(--muted); font-size: .85rem; padding: 2rem 1rem; }
 h3 { font-size: 1.05rem; margin: 1.25rem 0 .35rem; }
 h1, h2, h3 { overflow-wrap: anywhere; }
-table.grid td { overflow-wrap: anywhere; }
+/* identifiers (field names, cells, codes) break only where they have a space: at laptop
+   width a table sizes their column to the longest one rather than cutting it mid-word */
+table.grid td, .id { overflow-wrap: break-word; }
+table.grid td.value { overflow-wrap: anywhere; }
+table.grid td.hex { white-space: nowrap; }
+section.summary { margin: 1rem 0; padding: .25rem .75rem .5rem; background: var(--band);
+  border: 1px solid var(--line); border-radius: 6px; }
+section.summary h2 { margin-top: .5rem; }
+ol.summary { margin: .35rem 0; padding-left: 1.5rem; }
+ol.summary li { margin: .35rem 0; }
+details.fields > summary { font-weight: 400; color: var(--link); text-decoration: underline; }
 table.grid tr.flagged { background: #fff4e5; }
 code.value, .mark { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   white-space: pre-wrap; overflow-wrap: anywhere; }
 ul.findings { margin: .2rem 0; padding-left: 1.1rem; }
 .hint { display: block; color: var(--muted); }
 dl.fields { margin: .35rem 0; font-size: .85rem; min-width: 16rem; }
-dl.fields dt { font-weight: 600; color: var(--muted); overflow-wrap: anywhere; }
+dl.fields dt { font-weight: 600; color: var(--muted); }
 dl.fields dd { margin: 0 0 .35rem; overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
@@ -71,12 +87,23 @@ dl.fields dd { margin: 0 0 .35rem; overflow-wrap: anywhere; }
   form.filters { grid-template-columns: 1fr 1fr; padding: .5rem; }
   table, tbody, tr, td { display: block; width: 100%; }
   tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; padding: .25rem; }
-  td { border: none; display: grid; grid-template-columns: 9.5rem 1fr; gap: .5rem;
-    padding: .2rem .35rem; }
+  /* the value column may not grow past the card: a long word breaks there instead of
+     pushing the page sideways (a phone has no room for it either way) */
+  td { border: none; display: grid; grid-template-columns: 7.5rem minmax(0, 1fr); gap: .5rem;
+    padding: .2rem .35rem; overflow-wrap: anywhere; }
+  body { overflow-wrap: anywhere; }
+  /* a check report's row is a card: cell and field on one line, the value and its findings
+     under them; a row without findings has no empty Findings line */
+  table.grid tr { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 0 .5rem; }
+  table.grid td { display: block; padding: .15rem .35rem; }
+  table.grid td::before { content: none; }
+  table.grid td.hex { font-weight: 600; white-space: nowrap; word-break: normal; }
+  table.grid td.value, table.grid td.found { grid-column: 1 / -1; }
+  table.grid td.found:empty { display: none; }
   td::before { content: attr(data-label); font-weight: 600; color: var(--muted);
     font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
   div.scroll { overflow-x: visible; }
-  td.hex { white-space: normal; word-break: break-all; }
+  td.hex { white-space: normal; }
   dl.fields { min-width: 0; }
 }
 """

@@ -5,21 +5,35 @@ Python). Every value a template prints is escaped unless the template says other
 undefined name is an error, never an empty string. HTML documents extend ``layout.html.j2``,
 the self-contained shell of ``cplkit.base.html`` (its Content-Security-Policy forbids every
 network request). Plain-text templates (``.txt.j2``) are not escaped: they are not markup.
+One filter, ``hex_breaks``, lets a long hex value wrap between its bytes.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from cplkit.base.html import CSP, STYLE
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+_HEX = re.compile("[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+")
+
+
+def hex_breaks(value: str) -> Markup:
+    """``value`` escaped; if it is colon-separated hex (a firmware version, a 32-byte hash), with
+    a line-break opportunity after each colon, so a long one wraps between bytes, never inside
+    one. Anything else is left as it is."""
+    if not _HEX.fullmatch(value):
+        return escape(value)
+    return Markup(":<wbr>").join(value.split(":"))
 
 
 @cache
@@ -32,6 +46,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True)
     # the style sheet is cplkit's own constant, never input: it goes in as markup
     environment.globals.update(csp=CSP, style=Markup(STYLE))  # noqa: S704
+    environment.filters["hex_breaks"] = hex_breaks
     return environment
 
 

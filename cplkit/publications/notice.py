@@ -17,6 +17,7 @@ from email.policy import SMTP
 from cplkit.base.templates import render
 from cplkit.core import model as m
 from cplkit.core.diff import Diff, diff
+from cplkit.core.text import plural
 from cplkit.core.wording import Wording
 from cplkit.publications.names import IssuedFiles
 
@@ -63,7 +64,7 @@ def _values(version: m.CplVersion, changed: Diff | None,
             "added": [_line(e, companies) for e in changed.added],
             "removed": [_line(e, companies) for e in changed.removed],
             "amended": amended, "files": _files(names), "names": names,
-            "current": version.current_count,
+            "current": version.current_count, "plural": plural,
             "changes": version.changes.replace("\r\n", "\n").strip()}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from cplkit.base.templates import render
+from cplkit.core.text import plural
 
 ATOM = "http://www.w3.org/2005/Atom"
 A = "{" + ATOM + "}"
@@ -53,8 +54,8 @@ def index_page(versions: Sequence[SiteVersion]) -> bytes:
     """The index: every version, latest first."""
     latest_first = _latest_first(versions)
     return render("site-index.html.j2", title="Central Products List: every version",
-                  versions=latest_first, latest=latest_first[0] if latest_first else None
-                  ).encode()
+                  versions=latest_first, latest=latest_first[0] if latest_first else None,
+                  plural=plural).encode()
 
 
 def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") -> bytes:

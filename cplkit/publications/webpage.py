@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cplkit.base.templates import render_bytes
 from cplkit.core import model as m
-from cplkit.core.text import company_label, company_of
+from cplkit.core.text import company_label, company_of, plural
 from cplkit.publications.names import IssuedFiles
 
 #: the company column: not a published field, but the names register's name for the id
@@ -92,4 +92,4 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
         current=version.current_count, links=links,
         filters=filters, headings=[c[0] for c in _COLUMNS], rows=map(row, entries),
         history=list(reversed(version.history)),
-        manifest=IssuedFiles(str(version.number)).manifest)
+        manifest=IssuedFiles(str(version.number)).manifest, plural=plural)

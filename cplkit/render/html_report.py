@@ -1,11 +1,13 @@
-"""'cplkit check --format html': a check report as one self-contained page, each finding next
-to its cell.
+"""'cplkit check --format html': a check report as one self-contained page, opening on a summary
+of the findings that links to each, then each finding next to its cell.
 
-For a New Entry form, each entry is a grid of the form's fields with the values as submitted
-and the findings beside the cell they concern; for a table, the rows with findings, each
-finding beside its value. Spaces at either end, tabs and line breaks in a value are shown as
-marks, and invisible characters as escapes. Findings no cell carries (about the file, or
-beyond the entries shown) are listed after. The page is the template
+The summary comes first, so a phone shows the findings before any grid. For a New Entry form,
+each entry is a grid of the form's fields with the values as submitted and the findings beside
+the cell they concern; for a table, the rows with findings, each finding beside its value.
+Spaces at either end, tabs and line breaks in a value are shown as marks, and invisible
+characters as escapes. Findings no cell carries (about the file, or beyond the entries shown)
+are listed after. An entry without findings is folded away, its values one click off. Every
+count says its noun in the right number (``core.text.plural``). The page is the template
 ``check-report.html.j2``, with autoescaping. It renders a report; it never changes one.
 """
 
@@ -43,6 +45,7 @@ def finding(f: Finding) -> Markup:
 
 @dataclass(frozen=True, slots=True)
 class _Row:
+    anchor: str
     cell: str
     field: str
     value: str
@@ -58,47 +61,85 @@ class _Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class _Link:
+    """A finding in the summary, linking to where the report shows it."""
+
+    anchor: str
+    where: str
+    finding: Finding
+
+
+@dataclass(frozen=True, slots=True)
 class _File:
+    anchor: str
     path: str
     sheet: str | None
     entries_text: str
     warnings_text: str
     verdict: str
     css: str
-    general: tuple[Finding, ...]  # about the file: no entry
+    general: tuple[_Link, ...]  # about the file: no entry
     grid: tuple[_Entry, ...]
-    rest: tuple[Finding, ...]  # on entries or fields the grid does not show
+    rest: tuple[_Link, ...]  # on entries or fields the grid does not show
+    summary: tuple[_Link, ...]  # every finding shown, in the order the report shows them
+    omitted_text: str  # findings a cap left out ('' if none)
 
 
-def _file(file: FileReport, shown_entries: Sequence[SubmittedEntry]) -> _File:
-    verdict = ("unreadable" if file.unreadable else f"{file.errors} errors" if file.errors
+def _where(f: Finding) -> str:
+    """Where a finding is, for the summary: 'entry 2, H11, Device_Model.model_identifier'."""
+    parts = [f"entry {f.entry}" if f.entry is not None else "the file"]
+    parts += [visible(p) for p in (f.cell, f.field) if p]
+    return ", ".join(parts)
+
+
+def _file(number: int, file: FileReport, shown_entries: Sequence[SubmittedEntry]) -> _File:
+    # anchors: the file's number, then the entry and the row, so every link is unique in the
+    # page whatever the cells and fields are called
+    prefix = f"f{number}"
+    verdict = ("unreadable" if file.unreadable else plural(file.errors, "error") if file.errors
                else "OK")
-    placed: set[int] = set()
+    placed: dict[int, str] = {}
     grid = []
     for entry in shown_entries:
         rows = []
-        for cell in entry.cells:
+        for k, cell in enumerate(entry.cells, start=1):
+            anchor = f"{prefix}-e{entry.index}-r{k}"
             here = tuple(f for f in file.findings if f.entry == entry.index
+                         and id(f) not in placed
                          and (f.field == cell.field or (f.cell and f.cell == cell.cell)))
-            placed.update(id(f) for f in here)
-            rows.append(_Row(cell.cell or "", cell.field, shown(cell.value), here))
+            placed.update((id(f), anchor) for f in here)
+            rows.append(_Row(anchor, cell.cell or "", cell.field, shown(cell.value), here))
         grid.append(_Entry(entry.index, entry.where, tuple(rows),
                            sum(len(r.findings) for r in rows)))
-    general = tuple(f for f in file.findings if f.entry is None)
-    rest = tuple(f for f in file.findings if f.entry is not None and id(f) not in placed)
-    return _File(file.path, file.sheet, plural(file.entries, "entry", "entries"),
+    general = tuple(_Link(f"{prefix}-n{k}", _where(f), f) for k, f in enumerate(
+        file.findings) if f.entry is None)
+    rest = tuple(_Link(f"{prefix}-n{k}", _where(f), f) for k, f in enumerate(file.findings)
+                 if f.entry is not None and id(f) not in placed)
+    elsewhere = {id(link.finding): link.anchor for link in general + rest}
+    summary = tuple(_Link(placed.get(id(f)) or elsewhere[id(f)], _where(f), f)
+                    for f in sorted(file.findings, key=_reading_order))
+    omitted = (f"{plural(file.omitted, 'more finding')} not shown (the report is capped)"
+               if file.omitted else "")
+    return _File(prefix, file.path, file.sheet, plural(file.entries, "entry", "entries"),
                  plural(file.warnings, "warning"), verdict,
                  "error" if file.unreadable or file.errors else "ok", general, tuple(grid),
-                 rest)
+                 rest, summary, omitted)
+
+
+def _reading_order(f: Finding) -> tuple[int, int]:
+    """The file's own findings first, then entry by entry; errors before warnings in each."""
+    return (-1 if f.entry is None else f.entry, f.severity is not Severity.ERROR)
 
 
 def report_page(report: Report,
                 entries: Mapping[str, Sequence[SubmittedEntry]] | None = None) -> bytes:
-    """'cplkit check --format html': every finding next to the cell it concerns; ``entries``
-    are the submitted values to show (none: the findings alone)."""
-    errors = sum(1 for f in report.files for x in f.findings if x.severity is Severity.ERROR)
+    """'cplkit check --format html': a summary of the findings linking to their cells, then
+    every finding next to the cell it concerns; ``entries`` are the submitted values to show
+    (none: the findings alone). An entry without findings is folded away, one click from its
+    values."""
+    files = [_file(n, f, (entries or {}).get(f.path, ()))
+             for n, f in enumerate(report.files, start=1)]
     return render("check-report.html.j2", title="CPL submission check", report=report,
-                  files=[_file(f, (entries or {}).get(f.path, ())) for f in report.files],
-                  entries=plural(report.entries, "entry", "entries"), errors=errors,
-                  visible=visible, shown=shown, finding=finding).encode()
-
+                  files=files, entries=plural(report.entries, "entry", "entries"),
+                  plural=plural, visible=visible, shown=shown,
+                  finding=finding).encode()
