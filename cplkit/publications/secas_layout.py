@@ -28,12 +28,14 @@ from cplkit.core.secas import CONTROL_SHEET, CSV_SHEET, FORM_SHEET, LIST_SHEET
 #: the fill of a Current entry's row on the list (SECAS shades them through a rule)
 CURRENT_FILL = "E2EFDA"
 
-#: SECAS's fills, as theme colours with a tint (the workbook's own theme, so they look as
-#: SECAS's do): the history rows (light yellow), the form's input cells (light green) and the
-#: manufacturer image's hash and descriptor, which only an image's submitter fills (yellow)
-HISTORY_FILL = (7, 0.8)
-INPUT_FILL = (9, 0.8)
-IMAGE_FILL = (7, 0.6)
+#: SECAS's fills: the history rows (light yellow), the form's input cells (light green) and the
+#: manufacturer image's hash and descriptor, which only an image's submitter fills (yellow).
+#: SECAS gives them as theme colours with a tint (accent 4 and 6 of Office's theme, 80% and 60%
+#: lighter); they are written as the colours they show, since the theme openpyxl writes has
+#: other accents (its accent 6 is orange)
+HISTORY_FILL = "FFF2CC"
+INPUT_FILL = "E2EFDA"
+IMAGE_FILL = "FFE699"
 IMAGE_INPUT_FIELDS = frozenset({"Manufacturer_Image.hash", "Manufacturer_Image.descriptor"})
 
 #: the height of one line of wrapped text, in points, by font size (Calibri: 11 pt text takes
@@ -136,9 +138,8 @@ def apply(ws: Any, layout: SheetLayout, last_row: int) -> None:
         setattr(ws.protection, flag, False)
 
 
-def theme_fill(colour: tuple[int, float]) -> Any:
-    """A solid fill in the workbook theme's colour ``(index, tint)``, as SECAS's fills are."""
-    from openpyxl.styles import Color, PatternFill
+def solid_fill(colour: str) -> Any:
+    """A solid fill of ``colour`` (RGB hex)."""
+    from openpyxl.styles import PatternFill
 
-    index, tint = colour
-    return PatternFill("solid", fgColor=Color(theme=index, tint=tint))
+    return PatternFill("solid", fgColor=colour)

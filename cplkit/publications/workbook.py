@@ -51,10 +51,12 @@ from cplkit.publications.secas_layout import (
     LAYOUTS,
     SheetLayout,
     apply,
-    theme_fill,
+    solid_fill,
 )
 
 LIST_TITLE = "Central Products List (CPL)"
+#: every cell's font, as SECAS's
+FONT = "Calibri"
 
 
 def workbook_bytes(version: m.CplVersion, ruleset: Ruleset,
@@ -238,12 +240,19 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
     wrapped = Alignment(horizontal="left", vertical="top", wrap_text=True)
     open_cell = Protection(locked=False)
 
+    fonts: dict[tuple[float, bool], Any] = {}
+
+    def font(size: float, bold: bool = False) -> Any:
+        # named, or LibreOffice prints a serif font in a cell that has a size of its own
+        if (size, bold) not in fonts:
+            fonts[size, bold] = Font(name=FONT, size=size, bold=bold)
+        return fonts[size, bold]
+
     def text(ws: Any, value: str, *, size: float = 11.0, bold: bool = False,
              wrap: bool = True) -> Any:
         cell = WriteOnlyCell(ws, value=value or None)
         cell.data_type = "s"  # never a formula, whatever the text starts with
-        if bold or size != 11.0:
-            cell.font = Font(bold=bold, size=size)
+        cell.font = font(size, bold)
         cell.alignment = wrapped if wrap else top
         return cell
 
@@ -251,8 +260,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
         cell = WriteOnlyCell(ws, value=day)
         cell.number_format = DATE_FORMAT
         cell.alignment = top
-        if size != 11.0:
-            cell.font = Font(size=size)
+        cell.font = font(size)
         return cell
 
     styled: dict[tuple[str, int, str], Any] = {}
@@ -274,7 +282,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
                 cell = dated(ws, dt.date(2000, 1, 1), size)
             else:
                 cell = WriteOnlyCell(ws, value=None)
-                cell.font = Font(size=size)
+                cell.font = font(size)
                 cell.alignment = wrapped if wrap else top
             styled[tab, column, kind] = cell
         cell.value = issued
@@ -296,7 +304,9 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
             size, bold = fonts.get(row, (11.0, False))
             spans = {merged.get(f"{column_letter(c)}{row}", column_letter(c)): v
                      for c, v in values.items()}
-            needed = _height(layout, spans) * size / 11.0 if values else 0.0
+            # a title is one line, running on into the empty cells beside it; the rest wrap
+            needed = (0.0 if not values else layout.line_height * size / 11.0 if size > 11.0
+                      else _height(layout, spans))
             height = max(layout.heights.get(row, 0.0), needed)
             if height:
                 ws.row_dimensions[row].height = height
@@ -304,14 +314,14 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
             values = grid.get(row, {})
             size, bold = fonts.get(row, (11.0, False))
             width = max(values, default=0)
-            ws.append([text(ws, values[c], size=size, bold=bold) if c in values else None
-                       for c in range(1, width + 1)])
+            ws.append([text(ws, values[c], size=size, bold=bold, wrap=size <= 11.0)
+                       if c in values else None for c in range(1, width + 1)])
 
     # -- Version Control ----------------------------------------------------------------------
     layout = LAYOUTS[CONTROL_SHEET]
     control: Any = wb.create_sheet(CONTROL_SHEET)
     apply(control, layout, 0)
-    history_fill = theme_fill(HISTORY_FILL)
+    history_fill = solid_fill(HISTORY_FILL)
     # a write-only sheet cannot be measured after it is written, and spreadsheet programs keep
     # the height of a row they did not measure: each history row gets the height its lines need
     for at, line in enumerate(version.history, start=HISTORY_FIRST_ROW):
@@ -337,7 +347,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
             layout, {column_letter(i): c for i, c in enumerate(cells, start=1) if c})
     header_rows(form, layout, texts.form_top, FORM_FONTS, FORM_HEADER_ROW,
                 {f"A{r}": "A:G" for r in (3, 4)})
-    input_fill, image_fill = theme_fill(INPUT_FILL), theme_fill(IMAGE_FILL)
+    input_fill, image_fill = solid_fill(INPUT_FILL), solid_fill(IMAGE_FILL)
     for description, cells in texts.form:
         spec = description.spec
         # the entry columns from G are ready to fill in, as in the template: Text (or date)
@@ -350,6 +360,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
             cell.data_type = "s"
             cell.number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
             cell.alignment = wrapped
+            cell.font = font(11.0)
             if not spec.allocated_by_secas:
                 cell.protection = open_cell
                 if index == 0:
