@@ -24,14 +24,17 @@ from cplkit.base.html import CSP, STYLE
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-_HEX = re.compile("[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+")
+#: colon-separated hex longer than 8 bytes (a 32-byte image hash): a firmware version or an id
+#: is short enough to stay on one line, and a browser breaks at a <wbr> even where white-space
+#: says not to
+_LONG_HEX = re.compile("[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){8,}")
 
 
 def hex_breaks(value: str) -> Markup:
-    """``value`` escaped; if it is colon-separated hex (a firmware version, a 32-byte hash), with
-    a line-break opportunity after each colon, so a long one wraps between bytes, never inside
-    one. Anything else is left as it is."""
-    if not _HEX.fullmatch(value):
+    """``value`` escaped; if it is a long colon-separated hex value (a 32-byte hash), with a
+    line-break opportunity after each colon, so it wraps between bytes, never inside one.
+    Anything else is left as it is."""
+    if not _LONG_HEX.fullmatch(value):
         return escape(value)
     return Markup(":<wbr>").join(value.split(":"))
 

@@ -98,7 +98,8 @@ def _open(driver: Any, page: Path, width: int, *, unfold: bool = True) -> None:
 
 #: every identifier-like word on the page (letters and digits joined by dots, underscores or
 #: colons: field names, hex values, file names) that a line ends inside, other than between
-#: the bytes of a hex value (after a colon, where a 32-byte hash may wrap)
+#: the bytes of a long hex value (after a colon, where a 32-byte hash may wrap; a firmware
+#: version stays whole)
 _BROKEN_IDENTIFIERS = """
 const found = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -118,7 +119,7 @@ while ((node = walker.nextNode())) {
     for (let i = 1; line !== null && i < match[0].length; i++) {
       const here = top(node, match.index + i);
       if (here !== null && here !== line) {
-        if (match[0][i - 1] !== ':') { found.push(match[0]); break; }
+        if (match[0][i - 1] !== ':' || match[0].length < 27) { found.push(match[0]); break; }
         line = here;
       }
     }
