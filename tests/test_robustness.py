@@ -103,20 +103,31 @@ def test_a_full_disk_during_a_publish_leaves_the_registry_as_it_was(tmp_path: Pa
     assert cplkit("publish", "-r", registry, *AS_OF, form).returncode == 0  # space again
 
 
-def test_a_lock_that_is_a_directory_and_an_abandoned_that_is_a_file(tmp_path: Path) -> None:
+def test_a_lock_that_is_a_directory_a_link_or_an_unlisted_version(tmp_path: Path) -> None:
+    """The registry is damaged (exit 4), not the disk full (7); and a .lock linked to another
+    file (the signing service's key, say) is never truncated through."""
     registry = tmp_path / "registry"
     assert cplkit("init", "-r", registry).returncode == 0
+    bulk = SAMPLES / "valid" / "bulk-submission.csv"
     (registry / ".lock").unlink(missing_ok=True)
     (registry / ".lock").mkdir()
-    done = cplkit("publish", "-r", registry, *AS_OF, SAMPLES / "valid" / "bulk-submission.csv")
-    no_traceback(done)
-    assert done.returncode == 7 and ".lock" in done.stderr
+    for command in (["publish", "-r", registry, *AS_OF, bulk],
+                    ["names", "set", "10:6C", "Acme", "-r", registry, "--reason", "x"]):
+        done = cplkit(*command)
+        no_traceback(done)
+        assert done.returncode == 4 and ".lock" in done.stderr, done.stderr
     (registry / ".lock").rmdir()
-    (registry / ".abandoned").write_text("not a folder")
-    (registry / "versions" / "1.0").mkdir()  # leftovers of a killed publish
-    done = cplkit("publish", "-r", registry, *AS_OF, SAMPLES / "valid" / "bulk-submission.csv")
+    precious = tmp_path / "key.pem"
+    precious.write_text("the signing service's key")
+    (registry / ".lock").symlink_to(precious)
+    done = cplkit("publish", "-r", registry, *AS_OF, bulk)
+    assert done.returncode == 4 and ".lock" in done.stderr, done.stderr
+    assert precious.read_text() == "the signing service's key"
+    (registry / ".lock").unlink()
+    (registry / "versions" / "1.0").mkdir()  # a version the head does not list
+    done = cplkit("publish", "-r", registry, *AS_OF, bulk)
     no_traceback(done)
-    assert done.returncode == 7
+    assert done.returncode == 4 and "does not list" in done.stderr
     assert json.loads((registry / "registry.json").read_text())["versions"] == []
 
 

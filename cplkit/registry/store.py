@@ -49,7 +49,14 @@ from cplkit.registry.codec import (
     encode_trust,
 )
 from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
-from cplkit.registry.transaction import AbortEdit, Transaction, check_base, exclusive_lock
+from cplkit.registry.transaction import (
+    PENDING,
+    AbortEdit,
+    Transaction,
+    check_base,
+    check_on_disk,
+    exclusive_lock,
+)
 
 
 def _now() -> str:
@@ -87,8 +94,22 @@ class Registry:
             raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
         return Head.decode(data, str(path))
 
+    def check(self) -> Head:
+        """The head, once the versions on disk are found to be exactly those it lists (a
+        shortened head is refused before anything is signed against it)."""
+        head = self.head()
+        check_on_disk(self.path, head)
+        return head
+
     def _version_dir(self, version: str) -> Path:
-        return self.path / VERSIONS / version
+        folder = self.path / VERSIONS / version
+        if not folder.exists():
+            # listed by the head, not yet renamed into place: a publish stopped after its
+            # commit point (the next edit renames it); what it holds is checked as ever
+            pending = sorted((self.path / VERSIONS).glob(f"{PENDING}{version}-*"))
+            if len(pending) == 1:
+                return pending[0]
+        return folder
 
     def read(self, version: str | None = None, *, head: Head | None = None) -> StoredVersion:
         """An issued version (the latest by default), checked against the digests recorded."""
@@ -180,6 +201,7 @@ class Registry:
         before any lock file is made there."""
         self.head()
         with exclusive_lock(self.path):
+            check_on_disk(self.path, self.head())
             yield
 
     def trusted(self) -> list[TrustRecord]:
@@ -284,6 +306,7 @@ class Registry:
             self.head()  # raises the clear "not a registry" error
         with exclusive_lock(self.path):
             head = self.head()
+            check_on_disk(self.path, head)
             check_base(base, head)
             failpoint("locked")
             transaction = Transaction(self, head)

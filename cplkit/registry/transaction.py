@@ -1,12 +1,18 @@
 """The one way to change a registry: an edit transaction, as python-tuf's ``Repository.edit``.
 
-``Registry.edit(base)`` takes the registry's exclusive lock, checks that ``base`` is still the
-latest version and hands out a ``Transaction``. The caller reads the latest version, merges,
-builds and verifies its files, then stages the new version with ``issue``; when the block ends
-normally the transaction commits: the version is written to a temporary directory and fsynced,
-renamed into place, read back byte for byte, and only then does ``registry.json`` (replaced
-atomically) make it visible. Raising ``AbortEdit`` inside the block (a dry run) leaves without
-writing anything, after exactly the same checks. Nothing here validates entries or signs files.
+``Registry.edit(base)`` takes the registry's exclusive lock, checks that what is on disk is
+what the head lists and that ``base`` is still the latest version, and hands out a
+``Transaction``. The caller reads the latest version, merges, builds and verifies its files,
+then stages the new version with ``issue``; when the block ends normally the transaction
+commits: the version is written to a temporary directory, fsynced and read back byte for byte;
+``registry.json`` (replaced atomically) then lists it, which is the commit point; last the
+directory is renamed into place. A crash before the head is replaced leaves only a temporary
+directory, removed by the next edit; a crash after it leaves the listed version under its
+temporary name, which readers find and the next edit renames. So a version directory that the
+head does not list never arises from a crash: it means the head was shortened by hand, and
+the registry is refused as damaged. Raising ``AbortEdit`` inside the block (a dry run) leaves
+without writing anything, after exactly the same checks. Nothing here validates entries or
+signs files.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import errno
 import fcntl
 import os
 import shutil
-import time
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -47,7 +53,6 @@ if TYPE_CHECKING:
     from cplkit.registry.store import Registry
 
 LOCK = ".lock"
-ABANDONED = ".abandoned"
 
 
 class AbortEdit(Exception):
@@ -77,7 +82,7 @@ def _close_held_in_child() -> None:
 def exclusive_lock(registry: Path) -> Iterator[None]:
     """The registry's write lock, or ``RegistryBusy`` at once if another cplkit holds it."""
     _hook_fork()
-    fd = os.open(registry / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(registry / LOCK)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -96,6 +101,24 @@ def exclusive_lock(registry: Path) -> Iterator[None]:
     finally:
         _HELD.discard(fd)
         os.close(fd)  # closing releases the lock, also when the process dies
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, opened without following a link: a ``.lock`` made a symbolic link to,
+    say, the signing service's key file must never be truncated through."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+            raise RegistryError(f"{path} is not the registry's lock file (a link, a folder or a "
+                                "pipe stands in its place); nothing was changed",
+                                hint="remove it, and find out who put it there") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RegistryError(f"{path} is not a regular file; nothing was changed",
+                            hint="remove it, and find out who put it there")
+    return fd
 
 
 def check_base(base: str | None, head: Head) -> None:
@@ -184,43 +207,79 @@ class Transaction:
             raise UsageError(f"version {number} cannot be issued: {exc.message}; nothing was "
                              "written", hint="the registry is unchanged") from None
         versions = self.registry.path / VERSIONS
-        staging = versions / f".tmp-{number}-{os.getpid()}"
+        staging = versions / f"{PENDING}{number}-{os.getpid()}"
         failpoint("before-write")
         staging.mkdir()
         write_durably(staging / VERSION_FILE, data)
         for name, content in staged.files.items():
             write_durably(staging / name, content)
         fsync_dir(staging)
-        failpoint("after-write")
-        final = versions / number
-        staging.rename(final)  # the directory is complete or absent, never half there
         fsync_dir(versions)
-        failpoint("after-rename")
+        failpoint("after-write")
         # verify what is on disk before it becomes visible: byte for byte what was encoded
-        if (final / VERSION_FILE).read_bytes() != data:
-            raise RegistryError(f"{final / VERSION_FILE} did not read back as written; the "
+        if (staging / VERSION_FILE).read_bytes() != data:
+            raise RegistryError(f"{staging / VERSION_FILE} did not read back as written; the "
                                 "version was not issued")
-        self.issued = StoredVersion(version, record.sha256, previous, staged.made_by, digests,
-                                    staged.signer)
         failpoint("before-head")
-        replace_durably(self.registry.path / HEAD, head.encode())
+        replace_durably(self.registry.path / HEAD, head.encode())  # the commit point
         failpoint("after-head")
         self.head = head
+        self.issued = StoredVersion(version, record.sha256, previous, staged.made_by, digests,
+                                    staged.signer)
+        staging.rename(versions / number)
+        fsync_dir(versions)
+        failpoint("after-rename")
         if staged.statement is not None:
             # after the head: a statement never names a version that is not visible; killed
             # before this, the old statement names the version before, and 'refresh' mends it
             replace_durably(self.registry.path / STATEMENT, staged.statement)
 
     def _clear_leftovers(self) -> None:
-        """Set aside what an interrupted publish left: temporary and unrecorded version dirs."""
+        """Remove what an interrupted publish left before its commit point (temporary
+        directories of versions the head does not list)."""
         versions = self.registry.path / VERSIONS
         recorded = {r.version for r in self.head.versions}
         for entry in versions.iterdir():
-            if entry.name in recorded:
-                continue
-            if entry.name.startswith(".tmp-"):
+            number = pending_number(entry.name)
+            if number is not None and number not in recorded:
                 shutil.rmtree(entry, ignore_errors=True)
-                continue
-            aside = self.registry.path / ABANDONED
-            aside.mkdir(exist_ok=True)
-            entry.rename(aside / f"{entry.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+
+
+#: the prefix of a version directory being written; the version number and the writer's pid
+#: follow
+PENDING = ".tmp-"
+
+
+def pending_number(name: str) -> str | None:
+    """The version number of a directory being written (``.tmp-2.052-1234``), or None."""
+    if not name.startswith(PENDING):
+        return None
+    number, _, pid = name[len(PENDING):].rpartition("-")
+    return number if number and pid.isdigit() else None
+
+
+def check_on_disk(registry: Path, head: Head) -> None:
+    """Refuse a registry whose versions folder holds a version the head does not list (the
+    head was shortened by hand: a rollback) or lacks one it lists; a listed version still under
+    its temporary name (a publish killed after its commit point) is renamed into place."""
+    versions = registry / VERSIONS
+    recorded = {r.version for r in head.versions}
+    try:
+        names = [entry.name for entry in versions.iterdir()]
+    except OSError as exc:
+        raise RegistryError(f"cannot read {versions}: {exc.strerror or exc}",
+                            hint="restore the registry from a backup") from None
+    for name in names:
+        number = pending_number(name)
+        if number is None and name not in recorded:
+            raise RegistryError(
+                f"{versions / name} is a version the registry's head ({HEAD}) does not list: the "
+                "head was shortened or edited by hand; nothing was changed or signed",
+                hint="restore the registry from a backup; never edit registry.json")
+        if number in recorded and not (versions / number).exists():
+            (versions / name).rename(versions / number)  # finish a commit a crash interrupted
+            fsync_dir(versions)
+    missing = [r.version for r in head.versions if not (versions / r.version).is_dir()]
+    if missing:
+        raise RegistryError(f"the registry's head lists version {missing[0]}, which is missing "
+                            f"from {versions}", hint="restore the registry from a backup")

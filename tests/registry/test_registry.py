@@ -142,7 +142,7 @@ def test_the_latest_version_altered_by_hand_stops_every_command(registry: Path,
     assert latest(registry) == "1.0"
 
 
-STEPS = ["locked", "before-write", "after-write", "after-rename", "before-head", "after-head"]
+STEPS = ["locked", "before-write", "after-write", "before-head", "after-head", "after-rename"]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -154,7 +154,7 @@ def test_a_publish_killed_at_any_step_leaves_a_whole_registry(registry: Path, tm
                   env={"CPLKIT_FAILPOINT": step})
     assert died.returncode == 86
     visible = latest(registry)
-    if step == "after-head":
+    if step in ("after-head", "after-rename"):
         assert visible == "1.1"  # it died after the version became visible: it is issued, whole
         assert len(Registry(registry).read().version.entries) == 9
     else:
@@ -164,7 +164,8 @@ def test_a_publish_killed_at_any_step_leaves_a_whole_registry(registry: Path, tm
     again = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "0C:0C:0C:0C"))
     assert again.returncode == 0, again.stdout + again.stderr
     versions = [h.version for h in Registry(registry).history()]
-    assert versions == (["1.0", "1.1", "1.2"] if step == "after-head" else ["1.0", "1.1"])
+    assert versions == (["1.0", "1.1", "1.2"] if step in ("after-head", "after-rename")
+                        else ["1.0", "1.1"])
     assert not [p for p in (registry / "versions").iterdir() if p.name.startswith(".tmp-")]
 
 
@@ -246,13 +247,38 @@ def test_a_dry_run_and_a_publish_refuse_a_bad_base_alike(registry: Path, tmp_pat
 
 
 def test_a_dry_run_writes_nothing_not_even_leftovers(registry: Path, tmp_path: Path) -> None:
-    """A dry run on a registry an interrupted publish left debris in moves nothing aside."""
-    debris = registry / "versions" / "9.9"
+    """A dry run on a registry an interrupted publish left debris in removes nothing."""
+    debris = registry / "versions" / ".tmp-1.1-12345"
     debris.mkdir()
     dry = cplkit("publish", "-r", registry, "--as-of", AS_OF, "--dry-run",
                  submission(tmp_path, "0D:0D:0D:0D"))
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert debris.is_dir() and not (registry / ".abandoned").exists()
+    assert debris.is_dir()
+
+
+@pytest.mark.tampered
+def test_a_head_shortened_by_hand_is_refused_before_anything_is_signed(
+        registry: Path, tmp_path: Path) -> None:
+    """Dropping the last record from registry.json must not make 'refresh' sign that the
+    version before is current, nor 'publish' sign a second, different version of that number."""
+    assert cplkit("publish", "-r", registry, "--as-of", AS_OF,
+                  submission(tmp_path, "0E:0E:0E:0E")).returncode == 0
+    statement = (registry / "latest.xml").read_bytes()
+    head = registry / "registry.json"
+    doc = json.loads(head.read_text())
+    doc["versions"] = doc["versions"][:-1]
+    doc["latest"] = doc["versions"][-1]["version"]
+    head.write_text(json.dumps(doc))
+    for command in (["refresh", "-r", registry],
+                    ["publish", "-r", registry, "--as-of", AS_OF,
+                     submission(tmp_path, "0F:0F:0F:0F")],
+                    ["publish", "-r", registry, "--as-of", AS_OF, "--dry-run",
+                     submission(tmp_path, "0F:0F:0F:0F")]):
+        done = cplkit(*command)
+        assert done.returncode == 4, done.stdout + done.stderr
+        assert "does not list" in done.stderr and "by hand" in done.stderr
+    assert (registry / "latest.xml").read_bytes() == statement
+    assert sorted(p.name for p in (registry / "versions").iterdir()) == ["1.0", "1.1"]
 
 
 def test_library_errors(tmp_path: Path) -> None:
@@ -321,7 +347,7 @@ def test_a_version_number_the_registry_cannot_hold_is_never_written(tmp_path: Pa
 @pytest.mark.tampered
 def test_a_failing_command_never_moves_anything_in_a_damaged_registry(
         registry: Path, tmp_path: Path) -> None:
-    leftover = registry / "versions" / "1.1"
+    leftover = registry / "versions" / ".tmp-1.1-12345"
     leftover.mkdir()
     (leftover / "version.json").write_text("{}")
     head = registry / "registry.json"
