@@ -178,7 +178,7 @@ def refresh(registry_path: Path, signer: Signer,
     as whoever serves the files does when no version was issued in the meantime."""
     registry = Registry(registry_path)
     require_trusted(registry, signer)
-    current = registry.read()
+    current = registry.read(head=registry.check())
     number = str(current.version.number)
     name = IssuedFiles(number).dcc_xml
     if name not in current.files:
