@@ -199,3 +199,77 @@ def test_what_stops_a_token_signer(token: Token, tmp_path: Path, signing_keys: t
     assert done.returncode in (2, 6) and said in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert not (registry / "versions" / "1.0").exists()
+
+
+SECRET_PIN = "98761234"
+
+
+@pytest.mark.parametrize("key", [
+    f"pkcs11:token=cpl;object=secas-signing;pin-value={SECRET_PIN}",
+    f"pkcs11:object=secas-signing;pin-value={SECRET_PIN}",
+    f"pkcs11:token=cpl;object=secas-signing;pin-source=file:/run/{SECRET_PIN}",
+    f"pkcs11:token=cpl;object=secas-signing;pin%2Dvalue={SECRET_PIN}",
+    f"pkcs11:token=cpl;object=secas-signing;PIN-VALUE={SECRET_PIN}",
+    f"pkcs11:token=cpl;object=secas-signing?module-path=/x;pin-value={SECRET_PIN}",
+    f"PKCS11:token=cpl;object=secas-signing;pin-value={SECRET_PIN}",
+], ids=["path", "path-without-token", "path-source", "percent-encoded", "upper-case",
+        "query-after-semicolon", "upper-case-scheme"])
+def test_a_pin_anywhere_in_the_uri_is_refused_and_never_repeated(
+        tmp_path: Path, signing_keys: tuple[Path, Path], key: str) -> None:
+    """Only the query form was refused: in the path the PIN was taken, and a URI that named no
+    token was repeated in full in the message, PIN and all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPLKIT_")}
+    env["CPLKIT_PKCS11_MODULE"] = str(MODULE or "/usr/lib/softhsm/libsofthsm2.so")
+    registry = tmp_path / "registry"
+    assert cplkit("init", "-r", registry, "--cert", signing_keys[1], env=env).returncode == 0
+    done = cplkit("publish", "-r", registry, "--key", key, "--cert", signing_keys[1],
+                  SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
+    assert done.returncode == 2, done.stderr
+    assert "carries a PIN" in done.stderr and "CPLKIT_PKCS11_PIN" in done.stderr
+    assert SECRET_PIN not in done.stderr + done.stdout
+    assert not (registry / "versions" / "1.0").exists()
+
+
+def test_no_message_repeats_the_uri_as_given(tmp_path: Path,
+                                             signing_keys: tuple[Path, Path]) -> None:
+    """What a message says of the key is the token and key as parsed: anything else the URI
+    held (here a PIN under a name no standard gives it) stays out of the output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPLKIT_")}
+    env["CPLKIT_PKCS11_MODULE"] = str(MODULE or "/usr/lib/softhsm/libsofthsm2.so")
+    for key, said in ((f"pkcs11:object=secas-signing;pin={SECRET_PIN}", "names no token"),
+                      (f"pkcs11:token=cpl;pin={SECRET_PIN}", "names no key"),
+                      (f"pkcs11:token=cpl;object=k;pin={SECRET_PIN}",
+                       "no PIN for the token of pkcs11:token=cpl;object=k")):
+        done = cplkit("publish", "-r", tmp_path / "nowhere", "--key", key, "--cert",
+                      signing_keys[1], SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
+        assert done.returncode == 2 and said in done.stderr, done.stderr
+        assert SECRET_PIN not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("module", ["text", "libz"])
+def test_a_module_that_is_not_a_pkcs11_library_is_named(
+        tmp_path: Path, signing_keys: tuple[Path, Path], module: str) -> None:
+    """Before: 'could not sign: PKCS11Error', naming neither the module nor what is wrong."""
+    if module == "text":
+        path = tmp_path / "token.so"
+        path.write_text("not a library\n")
+    else:
+        found = next((Path(p) for p in ("/usr/lib/x86_64-linux-gnu/libz.so.1",
+                                        "/lib/x86_64-linux-gnu/libz.so.1",
+                                        "/usr/lib/aarch64-linux-gnu/libz.so.1")
+                      if Path(p).is_file()), None)
+        if found is None:
+            pytest.skip("no libz.so.1 to stand for a shared library that is not PKCS#11")
+        path = found
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CPLKIT_")}
+    env.update({"CPLKIT_PKCS11_MODULE": str(path), "CPLKIT_PKCS11_PIN": PIN})
+    registry = tmp_path / "registry"
+    assert cplkit("init", "-r", registry, "--cert", signing_keys[1], env=env).returncode == 0
+    done = cplkit("publish", "-r", registry, "--key", URI, "--cert", signing_keys[1],
+                  SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
+    assert done.returncode == 6, done.stderr
+    assert f"the PKCS#11 module {path} is not a PKCS#11 library" in done.stderr
+    assert "Traceback" not in done.stderr
+    if module == "libz":
+        assert "C_GetFunctionList" in done.stderr
+    assert not (registry / "versions" / "1.0").exists()
