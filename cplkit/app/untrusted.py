@@ -12,11 +12,11 @@ from typing import TypeVar
 
 from cplkit.base.isolation import ChildFailed, run_isolated
 from cplkit.core.findings import FileReport, Location, make_finding
-from cplkit.intake.limits import Limits
+from cplkit.intake.limits import Limits, MiB
 
 T = TypeVar("T")
 
-__all__ = ["ChildFailed", "read_under_limits", "stopped"]
+__all__ = ["ChildFailed", "read_under_limits", "stopped", "stopped_hint"]
 
 
 def read_under_limits(limits: Limits, read: Callable[[], T]) -> T:
@@ -27,9 +27,24 @@ def read_under_limits(limits: Limits, read: Callable[[], T]) -> T:
 
 
 def stopped(file: str, failed: ChildFailed) -> FileReport:
-    """The report of a file whose reader died or ran out of time: unreadable (CPL-F02)."""
-    finding = make_finding(
+    """The report of a file whose reader died or ran out of time: unreadable (CPL-F02), saying
+    what to do about it. A reader that ran out of memory names the limit it ran under; under a
+    limit inherited from the environment, a genuine file may need that limit raised."""
+    return FileReport(path=file, layout=None, entries=0, findings=(make_finding(
         "CPL-F02", f"reading it was stopped: {failed.reason}", Location(file),
-        hint="a CPL file is small: remove what does not belong to it, or split a bulk sheet, "
-             "and save it again from Excel")
-    return FileReport(path=file, layout=None, entries=0, findings=(finding,))
+        hint=stopped_hint(failed)),))
+
+
+def stopped_hint(failed: ChildFailed) -> str:
+    """What to do about a reader that died or ran out of time."""
+    limit = failed.limit
+    if limit is not None and limit.inherited and not failed.timed_out:
+        # a death under a limit lower than cplkit's budget is most likely that limit's doing
+        return (f"the file may be genuine: run cplkit with an address-space limit of at least "
+                f"{limit.asked // MiB:,} MiB (ulimit -v {limit.asked // 1024}, or systemd's "
+                "LimitAS=), or split a bulk sheet into smaller files and check each")
+    if failed.out_of_memory:
+        return ("split the bulk sheet into smaller files and check each (a 100,000-entry sheet "
+                "reads well within the limit)")
+    return ("a CPL file is small: remove what does not belong to it, or split a bulk sheet, "
+            "and save it again from Excel")
