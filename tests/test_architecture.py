@@ -127,6 +127,7 @@ def test_every_module_says_what_it_does(path: Path) -> None:
 TESTED_ELSEWHERE = {
     "CPL-F01": "tests/intake/test_hostile.py",
     "CPL-F02": "tests/intake/test_hostile.py",
+    "CPL-F08": "tests/intake/test_changefiles.py",
     "CPL-R06": "tests/core/test_rules.py",
     "CPL-R07": "tests/core/test_rules.py",
     "CPL-M01": "tests/core/test_merge.py",
@@ -135,6 +136,7 @@ TESTED_ELSEWHERE = {
     "CPL-M04": "tests/core/test_merge.py",
     "CPL-M05": "tests/core/test_merge.py",
     "CPL-M06": "tests/app/test_publish.py",
+    "CPL-M07": "tests/core/test_merge.py",
     "CPL-I01": "tests/app/test_importing.py",
     "CPL-I02": "tests/app/test_importing.py",
     "CPL-I03": "tests/app/test_importing.py",
