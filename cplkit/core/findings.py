@@ -90,6 +90,9 @@ CODES: Mapping[str, Code] = _catalogue(
          "or web address, a link that is not public, a direction mark, not printable ASCII in an "
          "id, over the form's octets though within its characters",
          "check the value; SECAS's check accepts it and passes it on as written"),
+    Code("CPL-V14", W, "what SECAS's form asks for, which its check and its published list do "
+         "without: a PPMID's security characteristics left empty, a descriptor with no image",
+         "give what the form asks for; SECAS's check accepts the entry as it is"),
     Code("CPL-R01", E, "spec family does not fit the device type",
          "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
     Code("CPL-R02", E, "GBCS family does not fit the spec version",

@@ -61,7 +61,8 @@ def test_unknown_device_type_does_not_cascade(check_form: Check) -> None:
 
 @pytest.mark.parametrize(("changes", "expected"), [
     ({m.CPA_ID: "[R] NCSC-1"}, [("CPL-V02", "G17")]),
-    ({m.CPA_SECURITY_CHARACTERISTICS: None}, [("CPL-V01", "G18")]),
+    # SECAS's check accepts it empty (lines 1113-1122), and SECAS listed four such PPMIDs
+    ({m.CPA_SECURITY_CHARACTERISTICS: None}, [("CPL-V14", "G18")]),
     ({m.CPA_SECURITY_CHARACTERISTICS: "Security Characteristics version 1.3"},
      [("CPL-V05", "G18")]),
     ({"Contact-CPA.Contact.contact name": "Jo"}, [("CPL-V02", "G27")]),
@@ -105,14 +106,21 @@ def test_electricity_meters_need_a_dlms_certificate(check_form: Check) -> None:
     assert codes(check_form(entry)) == [("CPL-V01", "G20"), ("CPL-V01", "G21")]
 
 
+# the macro reports a refused combination on the device type row (checkDeviceLevelVersion's
+# result joins row 1's, lines 247-256); a family or generation wrong on its own row too
+# (lines 901-925 and 971-978)
 @pytest.mark.parametrize(("device_type", "spec", "gbcs", "expected"), [
-    ("Communications Hub", "SMETS V5.1", "GBCS Version 4.1", [("CPL-R01", "G15")]),
-    ("Gas Smart Meter", "CHTS V1.5", "GBCS Version 4.1", [("CPL-R01", "G15")]),
-    ("Gas Smart Meter", "SMETS V4.3", "GBCS Version 0.0", [("CPL-R02", "G16")]),
-    ("Gas Smart Meter", "SMETS V5.0", "GBCS Version 4.0", [("CPL-R03", "G16")]),
-    ("Gas Smart Meter", "SMETS V4.2", "GBCS Version 4.1", [("CPL-R03", "G16")]),
-    ("Gas Smart Meter", "SMETS V3.0", "GBCS Version 2.0", [("CPL-R04", "G15")]),
-    ("Gas Smart Meter", "SMETS V2.0", "GBCS Version 1.0", [("CPL-R04", "G16")]),
+    ("Communications Hub", "SMETS V5.1", "GBCS Version 4.1",
+     [("CPL-R01", "G15"), ("CPL-R01", "G9")]),
+    ("Gas Smart Meter", "CHTS V1.5", "GBCS Version 4.1", [("CPL-R01", "G15"), ("CPL-R01", "G9")]),
+    ("Gas Smart Meter", "SMETS V4.3", "GBCS Version 0.0", [("CPL-R02", "G16"), ("CPL-R02", "G9")]),
+    ("Communications Hub", "CHTS V1.5", "GBCS Version 0.0", [("CPL-R02", "G9")]),
+    ("Communications Hub", "SMETS V1.2", "GBCS Version 1.1",
+     [("CPL-R02", "G15"), ("CPL-R02", "G9")]),
+    ("Gas Smart Meter", "SMETS V5.0", "GBCS Version 4.0", [("CPL-R03", "G9")]),
+    ("Gas Smart Meter", "SMETS V4.2", "GBCS Version 4.1", [("CPL-R03", "G9")]),
+    ("Gas Smart Meter", "SMETS V3.0", "GBCS Version 2.0", [("CPL-R03", "G9"), ("CPL-R04", "G15")]),
+    ("Gas Smart Meter", "SMETS V2.0", "GBCS Version 1.0", [("CPL-R03", "G9"), ("CPL-R04", "G16")]),
     ("Gas Smart Meter", "SMETS V3.1", "GBCS Version 2.1", []),
 ])
 def test_version_rules(check_form: Check, device_type: str, spec: str, gbcs: str,
@@ -120,12 +128,16 @@ def test_version_rules(check_form: Check, device_type: str, spec: str, gbcs: str
     entry = with_fields(valid_gas(spec, gbcs), Device_Type__name=device_type)
     if device_type == "Communications Hub":
         entry = {k: v for k, v in entry.items() if k not in FIR}
+    if spec == "SMETS V1.2":
+        entry = {k: v for k, v in entry.items()
+                 if not k.startswith(("CPA_", "ZSE_", "Contact-CPA"))}
     assert codes(check_form(entry)) == expected
 
 
 def test_there_is_no_smets1_polyphase_meter(check_form: Check) -> None:
     entry = {**SMETS1_GAS, m.DEVICE_TYPE: "Polyphase Electricity Metering Equipment"}
-    assert codes(check_form(entry)) == [("CPL-R01", "G15")]
+    # the macro: its Device Level Versioning check, on the device type row
+    assert codes(check_form(entry)) == [("CPL-R01", "G9")]
 
 
 def test_legacy_dlms_tool_version_is_refused(check_form: Check) -> None:
@@ -202,11 +214,15 @@ def test_secas_fields_in_a_submission(check_form: Check) -> None:
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
-    ({m.IMAGE_CREATOR: None}, [("CPL-R09", "G24")]),
-    ({m.IMAGE_HASH: None}, [("CPL-R09", "G25")]),
+    # a hash without a creator: the macro flags the hash row (lines 1608-1615)
+    ({m.IMAGE_CREATOR: None}, [("CPL-R09", "G25")]),
+    # a creator without a hash: both rows (lines 1556-1565 and 1617-1620)
+    ({m.IMAGE_HASH: None}, [("CPL-R09", "G24"), ("CPL-R09", "G25")]),
     ({m.IMAGE_DESCRIPTOR: None}, [("CPL-R09", "G26")]),  # SECAS's tool needs it with a hash
     ({m.IMAGE_DESCRIPTOR: "Complete image"}, [("CPL-V11", "G26")]),  # names no band: advice
-    ({m.IMAGE_CREATOR: None, m.IMAGE_HASH: None}, [("CPL-R09", "G24")]),
+    # a descriptor alone passes the macro (its check is commented out) and entry 000584 has it
+    ({m.IMAGE_CREATOR: None, m.IMAGE_HASH: None}, [("CPL-V14", "G26")]),
+    ({m.IMAGE_CREATOR: None, m.IMAGE_DESCRIPTOR: None}, [("CPL-R09", "G25"), ("CPL-R09", "G26")]),
     ({m.IMAGE_CREATOR: None, m.IMAGE_HASH: None, m.IMAGE_DESCRIPTOR: None}, []),
     ({m.IMAGE_HASH: "not a hash"}, [("CPL-V03", "G25")]),
 ])

@@ -1,12 +1,13 @@
-"""Rule on the manufacturer image: creator, hash and descriptor together or not at all.
+"""Rule on the manufacturer image: creator, hash and descriptor, where SECAS's check puts them.
 
-The New Entry form says creator and hash are "all empty or all validly populated", and SECAS's
-tool refuses a hash without a descriptor; a descriptor alone it tolerates (that check is
-commented out in its macro), and so does cplkit. So a creator without a hash, a hash without a
-creator, or a hash without a descriptor is an error (CPL-R09), and so is a descriptor with no
-image, which the form's "all empty" excludes. Only fields the layout has take part, and a value
-in the wrong format counts as given (its format is reported on its own), so one mistake never
-produces two findings. Whether a descriptor names a ZigBee band is the normaliser's CPL-V11.
+SECAS's macro (``dsManufacturer_Image*_Validate``) refuses a creator without a hash on both rows
+(the creator "should not be specified", the hash "must be specified"), a hash without a creator
+on the hash row, and a hash without a descriptor on the descriptor row; a descriptor alone it
+accepts (that check is commented out). cplkit refuses the same, at the same cells (CPL-R09). A
+descriptor with no image, which the form's "all empty or all validly populated" excludes but
+SECAS's check and its published list (entry 000584) accept, is advice (CPL-V14). Only fields
+the layout has take part, and a value in the wrong format counts as given (its format is
+reported on its own). Whether a descriptor names a ZigBee band is the normaliser's CPL-V11.
 """
 
 from __future__ import annotations
@@ -24,25 +25,30 @@ if TYPE_CHECKING:
 
 IMAGE_FIELDS = (m.IMAGE_CREATOR, m.IMAGE_HASH, m.IMAGE_DESCRIPTOR)
 _APPLIES: Slot[Placement, bool] = Slot("manufacturer-image-complete")
+_ALL = "give the creator, the hash and the descriptor together, or leave all three empty"
 
 
 def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
     if not s.memo.get(_APPLIES, s.placement,
                       lambda: all(s.in_layout(f) for f in IMAGE_FIELDS)):
         return
-    values, unusable = s.values, s.unusable
-    creator, image_hash, descriptor = (f in values or f in unusable for f in IMAGE_FIELDS)
-    if creator == image_hash == descriptor:
-        return
-    given = [f for f in IMAGE_FIELDS if s.given(f)]
-    missing = [f for f in IMAGE_FIELDS if not s.given(f)]
-    if creator and image_hash:
+    creator, image_hash, descriptor = map(s.given, IMAGE_FIELDS)
+    if creator and not image_hash:
+        yield s.finding("CPL-R09", m.IMAGE_CREATOR,
+                        "a manufacturer image creator is given without the image's hash", _ALL)
+        yield s.finding("CPL-R09", m.IMAGE_HASH,
+                        "the manufacturer image hash is missing: its creator is given", _ALL)
+    if image_hash and not creator:
+        yield s.finding("CPL-R09", m.IMAGE_HASH,
+                        "a manufacturer image hash is given without the image's creator", _ALL)
+    if image_hash and not descriptor:
         yield s.finding("CPL-R09", m.IMAGE_DESCRIPTOR,
                         "a manufacturer image is given without a descriptor, which SECAS's "
                         "tool requires once there is a hash",
                         "describe the image, e.g. 'Complete image; Dual Band' or 'Fragment 1 "
                         "of 2 of FW Version 01:02:03:04; Single Band (2.4 GHz)'")
-        return
-    yield s.finding("CPL-R09", missing[0],
-                    f"the manufacturer image is given in part: {', '.join(given)} filled in, "
-                    f"{', '.join(missing)} empty")
+    if descriptor and not creator and not image_hash:
+        yield s.finding("CPL-V14", m.IMAGE_DESCRIPTOR,
+                        "a manufacturer image descriptor is given with no image: SECAS's check "
+                        "accepts it, its form asks for all three fields or none",
+                        "clear the descriptor, or give the image's creator and hash with it")

@@ -4,6 +4,12 @@ The spec family must fit the device type (R01), the GBCS version's generation th
 (R02); legacy values are refused on new entries (R04); the (device type, SMETS/CHTS, GBCS)
 combination must be in the ruleset's table (R03) and inside its applicability dates as of the
 as-of date (R05-R07). The table and dates are data in the ruleset, never code here.
+
+Where: SECAS's macro reports every combination its Device Level Versioning check refuses on the
+device type row (G9 on the form; ``checkDeviceLevelVersion``, appended to row 1's result), so
+R01, R02 and R03 name the device type's cell, one finding for the combination. Where the macro
+also refuses a version on its own row (a spec family that is not the device type's, a GBCS
+generation that is not a SMETS version's), a second finding names that cell too.
 """
 
 from __future__ import annotations
@@ -26,23 +32,53 @@ def spec_family(s: Subject) -> Iterator[Finding]:
         return
     if spec.generation == "SMETS1":
         if not device_type.smets1_allowed:
-            yield s.finding("CPL-R01", m.SPEC_VERSION,
+            # the macro: HCALCS with SMETS1 on the device type row, a polyphase meter by its
+            # Device Level Versioning check, on the same row
+            yield s.finding("CPL-R01", m.DEVICE_TYPE,
                             f"{spec.value} is a SMETS1 version, and there is no SMETS1 "
                             f"{device_type.name}",
                             "use the SMETS2+ version the device was certified against")
     elif spec.family != device_type.spec_family:
-        yield s.finding("CPL-R01", m.SPEC_VERSION,
-                        f"{spec.value} is a {spec.family} version, but a {device_type.name} is "
-                        f"certified against {device_type.spec_family}")
+        what = (f"{spec.value} is a {spec.family} version, but a {device_type.name} is "
+                f"certified against {device_type.spec_family}")
+        yield s.finding("CPL-R01", m.DEVICE_TYPE,
+                        f"{what}: SECAS's Device Level Versioning check refuses the combination "
+                        "here; the SMETS/CHTS version is the one to change "
+                        f"({_where(s, m.SPEC_VERSION)})")
+        yield s.finding("CPL-R01", m.SPEC_VERSION, what)
 
 
 def gbcs_family(s: Subject) -> Iterator[Finding]:
-    spec, gbcs = s.spec, s.gbcs
+    spec, gbcs, device_type = s.spec, s.gbcs, s.device_type
     if spec is None or gbcs is None or spec.generation == gbcs.generation:
         return
-    yield s.finding("CPL-R02", m.GBCS_VERSION,
-                    f"{gbcs.value} belongs to {gbcs.generation} device models, but {spec.value} "
-                    f"is {spec.generation}")
+    what = (f"{gbcs.value} belongs to {gbcs.generation} device models, but {spec.value} is "
+            f"{spec.generation}")
+    if device_type is not None and not s.fired_any("CPL-R01"):
+        yield s.finding("CPL-R02", m.DEVICE_TYPE,
+                        f"{what}: SECAS's Device Level Versioning check refuses the combination "
+                        f"here; change the SMETS/CHTS version ({_where(s, m.SPEC_VERSION)}) or "
+                        f"the GBCS version ({_where(s, m.GBCS_VERSION)})")
+    # the macro's own row check: a SMETS1 hub's version is wrong unless its GBCS is 0.0 (its
+    # SMETS/CHTS check); a SMETS version's GBCS generation (its GBCS check, which skips CHTS)
+    if device_type is not None and device_type.spec_family != spec.family \
+            and spec.generation == "SMETS1":
+        yield s.finding("CPL-R02", m.SPEC_VERSION,
+                        f"{spec.value} on a {device_type.name} is a SMETS1 hub, which goes with "
+                        f"GBCS Version 0.0 only; otherwise a {device_type.spec_family} version")
+    elif spec.family != "CHTS":
+        yield s.finding("CPL-R02", m.GBCS_VERSION, what)
+
+
+def _where(s: Subject, field: str) -> str:
+    """Where ``field`` sits in the layout, the same for every entry it holds: a form's row or a
+    table's column (a verdict is placed on every entry with the same inputs)."""
+    position = s.placement.positions.get(field)
+    if position is None:
+        return "not in this layout"
+    if s.placement.orientation is m.Orientation.ROW:
+        return f"column {m.column_letter(position)}"
+    return f"row {position}"
 
 
 #: (field, enumeration) of every field whose enumeration has legacy members; one per ruleset
@@ -79,10 +115,34 @@ def _rows(s: Subject, device_type: str, spec: str,
 
 def device_level_versioning(s: Subject) -> Iterator[Finding]:
     device_type, spec, gbcs = s.device_type, s.spec, s.gbcs
-    if device_type is None or spec is None or gbcs is None:
+    if device_type is None:
         return
-    if s.fired_any("CPL-R01", "CPL-R02", "CPL-R04"):
-        return  # already explained; the table would only repeat it
+    if s.fired_any("CPL-R01", "CPL-R02"):
+        return  # the device type's cell already has the reason
+    if s.submission:
+        # SECAS's check looks the versions up as written, in its lists of accepted values:
+        # one it cannot find (empty, unknown, legacy or refused as written) fails its Device
+        # Level Versioning check too, on the device type row
+        for field, member, what in ((m.SPEC_VERSION, spec, "SMETS/CHTS"),
+                                    (m.GBCS_VERSION, gbcs, "GBCS")):
+            if not s.in_layout(field):
+                return  # the missing row or column is reported for the file (CPL-F04)
+            if member is None or not member.accepted or field in s.refused:
+                shown = "none" if member is None and not s.given(field) else (
+                    "one it does not accept" if member is None or not member.accepted
+                    else f"'{member.value}' not as written")
+                yield s.finding("CPL-R03", m.DEVICE_TYPE,
+                                f"SECAS's Device Level Versioning check needs a {what} version "
+                                f"from its list for a {device_type.name}, and finds {shown} "
+                                f"({_where(s, field)})",
+                                f"give the {what} version ({_where(s, field)}) as its own "
+                                f"finding says; a {device_type.name} may use: "
+                                f"{_allowed_pairs(s, device_type.name)}")
+                return
+    elif s.fired_any("CPL-R04"):
+        return  # a published entry's legacy value is explained on its own cell
+    if spec is None or gbcs is None:
+        return
     # the verdict depends on three values only: look the row up once per combination
     rows, match = s.memo.get(_ROWS, (device_type.name, spec.value, gbcs.value),
                              lambda: _rows(s, device_type.name, spec.value, gbcs.value))
@@ -92,7 +152,7 @@ def device_level_versioning(s: Subject) -> Iterator[Finding]:
                 if allowed else f"the table has no row for a {device_type.name} with "
                 f"{spec.value}")
         hint += f"; a {device_type.name} may use: {_allowed_pairs(s, device_type.name)}"
-        yield s.finding("CPL-R03", m.GBCS_VERSION,
+        yield s.finding("CPL-R03", m.DEVICE_TYPE,
                         f"{device_type.name} with {spec.value} and {gbcs.value} is not in the "
                         "Device Level Versioning table", hint)
         return
