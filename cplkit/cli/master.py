@@ -38,6 +38,7 @@ from cplkit.errors import (
     IssuedIncomplete,
     UsageError,
 )
+from cplkit.render.escape import block, one_line
 
 if TYPE_CHECKING:
     from cplkit.app.publish import PublishOutcome
@@ -69,7 +70,7 @@ def init(registry: Path, cert: Path | None, approvers: tuple[Path, ...], approva
         add_approver(registry, approver, "an approver from the start")
     if approvals:
         require_approvals(registry, approvals, "set when the registry was created")
-    trusted = f", trusting {certificate.subject.rfc4514_string()}" if certificate else \
+    trusted = f", trusting {one_line(certificate.subject.rfc4514_string())}" if certificate else \
         " (no signing certificate trusted yet: cplkit trust add CERT)"
     click.echo(f"created an empty registry at {registry}{trusted}"
                + (f"; each version needs {approvals} approval(s) from {len(approvers)} "
@@ -108,7 +109,7 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
                f"{registry}")
     found = outcome.companies
     click.echo(f"names register: {len(found.named)} manufacturer id(s) named from the history"
-               + (f", {len(found.unnamed)} not named ({', '.join(found.unnamed)}; "
+               + (f", {len(found.unnamed)} not named ({one_line(', '.join(found.unnamed))}; "
                   "cplkit names set)" if found.unnamed else ""))
     counts = count_by_code(outcome.findings)
     if counts:
@@ -228,7 +229,7 @@ def _report_publish(outcome: PublishOutcome, dry_run: bool, fmt: str) -> None:
             click.echo(f"{'Dry run, nothing written: ' if dry_run else ''}{verb} {version.label}"
                        f" (after {outcome.base or 'nothing'})")
             click.echo("\nChanges incorporated:\n" + "".join(
-                f"  {line}\n" for line in version.changes.splitlines()))
+                f"  {line}\n" for line in block(version.changes)))
             if outcome.diff is not None:
                 click.echo(listing.render_diff(outcome.diff, "text"), nl=False)
         else:
@@ -396,15 +397,16 @@ def names_list(registry: Path, changes: bool, fmt: str) -> None:
                                    for r in records], indent=1, ensure_ascii=False))
             return
         for r in records:
-            click.echo(f"{r.changed}  {r.manufacturer_id}  {r.company or '(no name)'}  "
-                       f"({r.reason})")
+            click.echo(f"{one_line(r.changed)}  {one_line(r.manufacturer_id)}  "
+                       f"{one_line(r.company) if r.company else '(no name)'}  "
+                       f"({one_line(r.reason)})")
         return
     named = reading.companies(registry)
     if fmt == "json":
         click.echo(json.dumps(named, indent=1, ensure_ascii=False))
         return
     for manufacturer, company in named.items():
-        click.echo(f"{manufacturer}  {company}")
+        click.echo(f"{one_line(manufacturer)}  {one_line(company)}")
     click.echo(f"{len(named)} manufacturer id(s) named")
 
 
@@ -422,9 +424,9 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str) -> N
     if made is None:
         click.echo("the register says so already; nothing changed")
     elif made.company:
-        click.echo(f"{made.manufacturer_id} is now named {made.company}")
+        click.echo(f"{one_line(made.manufacturer_id)} is now named {one_line(made.company)}")
     else:
-        click.echo(f"{made.manufacturer_id} has no name now")
+        click.echo(f"{one_line(made.manufacturer_id)} has no name now")
 
 
 @click.command()
@@ -442,8 +444,8 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
     signer = signing.required("an approval is a signature")
     path = run_approve(staged, signer, registry)
     made = read_staged(staged)
-    click.echo(f"approved version {made.version} (digest {made.digest}) as {signer.subject}: "
-               f"{path}")
+    click.echo(f"approved version {made.version} (digest {made.digest}) as "
+               f"{one_line(signer.subject)}: {one_line(path)}")
 
 
 @click.command()

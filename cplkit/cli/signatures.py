@@ -104,10 +104,12 @@ def trust() -> None:
 def trust_add(cert: Path, registry: Path, reason: str) -> None:
     """Trust CERT to sign the registry's next versions."""
     from cplkit.app.trust import trust_file
+    from cplkit.render.escape import one_line
 
     added = trust_file(registry, cert, reason)
+    # a subject is the certificate maker's text: an escape sequence in it reaches no terminal
     click.echo(("now trusting " if added.new else "already trusted: ") +
-               f"{added.subject} (SHA-256 {added.fingerprint})")
+               f"{one_line(added.subject)} (SHA-256 {added.fingerprint})")
 
 
 @trust.command(name="list")
@@ -115,9 +117,11 @@ def trust_add(cert: Path, registry: Path, reason: str) -> None:
 def trust_list(registry: Path) -> None:
     """The trusted signing certificates, oldest first."""
     from cplkit.app.reading import trusted
+    from cplkit.render.escape import one_line
 
     for record in trusted(registry):
-        click.echo(f"{record.added}  {record.sha256}  {record.subject}  ({record.reason})")
+        click.echo(f"{one_line(record.added)}  {one_line(record.sha256)}  "
+                   f"{one_line(record.subject)}  ({one_line(record.reason)})")
 
 
 @trust.command(name="approver")
@@ -127,9 +131,10 @@ def trust_list(registry: Path) -> None:
 def trust_approver(cert: Path, registry: Path, reason: str) -> None:
     """Four eyes: let the key of CERT approve staged versions."""
     from cplkit.app.trust import add_approver
+    from cplkit.render.escape import one_line
 
     added = add_approver(registry, cert, reason)
-    click.echo(("now an approver: " if added else "already an approver: ") + str(cert))
+    click.echo(("now an approver: " if added else "already an approver: ") + one_line(cert))
 
 
 @trust.command(name="approvals")

@@ -9,11 +9,14 @@ changes a finding.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 from cplkit import __version__
 from cplkit.core.findings import CODES, Report
 from cplkit.core.text import plural, visible
+from cplkit.render.escape import one_line
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -44,17 +47,36 @@ def render_github(report: Report) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _cell(text: str) -> str:
+    """A Markdown table cell: one line (a line break would end the table and start whatever
+    the rest of the name says, a heading say), a pipe not splitting the cell, and no markup:
+    a name is shown as typed, not as links, emphasis or HTML."""
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(), one_line(text))
+
+
+#: the characters Markdown (GitHub's included) reads as markup or HTML in a table cell
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]<>()#+!|~]")
+
+
 def render_github_summary(report: Report) -> str:
     """A Markdown table for $GITHUB_STEP_SUMMARY: one row per file."""
     rows = ["### cplkit check", "", "| file | entries | errors | warnings |", "|---|---|---|---|"]
     for file in report.files:
-        name = visible(file.path).replace("|", "\\|")
         status = "unreadable" if file.unreadable else str(file.errors)
-        rows.append(f"| {name} | {file.entries} | {status} | {file.warnings} |")
+        rows.append(f"| {_cell(file.path)} | {file.entries} | {status} | {file.warnings} |")
     rows.append("")
     rows.append(f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')} as of "
-                f"{report.as_of} (ruleset {report.ruleset})")
+                f"{report.as_of} (ruleset {_cell(report.ruleset)})")
     return "\n".join(rows) + "\n"
+
+
+def _uri(path: str) -> str:
+    """A file's path as a URI reference (RFC 3986): every byte outside the unreserved
+    characters percent-encoded, so '#' is not read as a fragment nor '%41' as 'A'; an absolute
+    path as a file: URI."""
+    # the bytes as the file system has them, a name that is not UTF-8 included
+    encoded = quote(path.encode("utf-8", "surrogateescape"), safe="/")
+    return f"file://{encoded}" if path.startswith("/") else encoded
 
 
 def render_sarif(report: Report) -> str:
@@ -74,7 +96,7 @@ def render_sarif(report: Report) -> str:
     for file in report.files:
         for f in file.findings:
             location: dict[str, Any] = {
-                "physicalLocation": {"artifactLocation": {"uri": file.path}}}
+                "physicalLocation": {"artifactLocation": {"uri": _uri(file.path)}}}
             if f.sheet or f.cell:
                 location["logicalLocations"] = [{"fullyQualifiedName": f.place,
                                                  "kind": "member"}]

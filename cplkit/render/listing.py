@@ -2,7 +2,9 @@
 
 Text for people, JSON keyed by canonical field names for scripts, CSV for spreadsheets. CSV
 cells that a spreadsheet would evaluate (starting with =, +, -, @, tab or carriage return) are
-neutralised with a leading apostrophe. Nothing here reads the registry.
+neutralised with a leading apostrophe; in the text form every value is shown on its line with
+its control and escape characters visible (``escape.one_line``). Nothing here reads the
+registry.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cplkit.core.text import (
     history_dict,
     safe_csv_cell,
 )
+from cplkit.render.escape import block, one_line
 
 
 def _text(value: m.Value | None) -> str:
@@ -54,13 +57,17 @@ def render_entries(entries: Sequence[m.Entry], fmt: str,
     lines = [f"{'entry':<7} {'status':<8} {'manufacturer':<5} {'model':<5} {'hw':<5} "
              f"{'firmware':<11} {'SMETS/CHTS':<10} {'GBCS':<4} device type (company)"]
     for e in entries:
-        hw = f"{e.text(m.HARDWARE_VERSION) or ''}/{e.text(m.HARDWARE_REVISION) or ''}"
-        gbcs = (e.gbcs_version or "").replace("GBCS Version ", "")
-        lines.append(f"{e.number or '':<7} {e.status or '':<8} "
-                     f"{e.text(m.MANUFACTURER_ID) or '':<12} {e.text(m.MODEL_ID) or '':<5} "
-                     f"{hw:<5} {e.firmware_version or '':<11} {e.spec_version or '':<10} "
-                     f"{gbcs:<4} {e.device_type or ''}"
-                     + (f" ({name})" if (name := company_of(e, companies)) else ""))
+        # each value through one_line: an imported value is kept as SECAS issued it, and a
+        # line break or escape sequence in it must not reach the terminal as itself
+        hw = one_line(f"{e.text(m.HARDWARE_VERSION) or ''}/{e.text(m.HARDWARE_REVISION) or ''}")
+        gbcs = one_line((e.gbcs_version or "").replace("GBCS Version ", ""))
+        lines.append(f"{one_line(e.number or ''):<7} {one_line(e.status or ''):<8} "
+                     f"{one_line(e.text(m.MANUFACTURER_ID) or ''):<12} "
+                     f"{one_line(e.text(m.MODEL_ID) or ''):<5} "
+                     f"{hw:<5} {one_line(e.firmware_version or ''):<11} "
+                     f"{one_line(e.spec_version or ''):<10} "
+                     f"{gbcs:<4} {one_line(e.device_type or '')}"
+                     + (f" ({one_line(name)})" if (name := company_of(e, companies)) else ""))
     lines.append(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
     return "\n".join(lines) + "\n"
 
@@ -71,8 +78,9 @@ def render_entry(entry: m.Entry, fmt: str, companies: Mapping[str, str]) -> str:
         return json.dumps(entry_dict(entry, companies), indent=1, ensure_ascii=False) + "\n"
     width = max(len(f) for f in m.PUBLISHED_FIELDS)
     company = company_of(entry, companies)
-    return "".join(f"{f:<{width}}  {_text(entry.get(f))}\n" for f in m.PUBLISHED_FIELDS) + (
-        f"{COMPANY:<{width}}  {company}\n" if company else "")
+    return "".join(f"{f:<{width}}  {one_line(_text(entry.get(f)))}\n"
+                   for f in m.PUBLISHED_FIELDS) + (
+        f"{COMPANY:<{width}}  {one_line(company)}\n" if company else "")
 
 
 def render_history(lines: Sequence[m.HistoryLine], fmt: str) -> str:
@@ -81,9 +89,8 @@ def render_history(lines: Sequence[m.HistoryLine], fmt: str) -> str:
                           ensure_ascii=False) + "\n"
     out = []
     for h in lines:
-        changes = h.changes.replace("\r\n", "\n").replace("\r", "\n").strip()
-        out.append(f"{h.version}  {h.date}\n" + "".join(
-            f"    {line}\n" for line in changes.splitlines()))
+        out.append(f"{one_line(h.version)}  {one_line(h.date)}\n" + "".join(
+            f"    {line}\n" for line in block(h.changes.strip())))
     return "\n".join(out)
 
 
@@ -104,15 +111,16 @@ def render_diff(d: Diff, fmt: str) -> str:
     out = [f"{d.old} -> {d.new}: {len(d.added)} added, {len(d.removed)} removed, "
            f"{len({a.number for a in d.amended})} amended"]
     for e in d.added:
-        out.append(f"+ {e.number} {e.device_type} {e.text(m.MANUFACTURER_ID)} "
-                   f"{e.text(m.MODEL_ID)} {e.firmware_version} {e.spec_version} "
-                   f"{e.gbcs_version}")
+        out.append(one_line(f"+ {e.number} {e.device_type} {e.text(m.MANUFACTURER_ID)} "
+                            f"{e.text(m.MODEL_ID)} {e.firmware_version} {e.spec_version} "
+                            f"{e.gbcs_version}"))
     for e in d.removed:
-        out.append(f"- {e.number} {e.device_type} {e.firmware_version} (now Removed)")
+        out.append(one_line(f"- {e.number} {e.device_type} {e.firmware_version} "
+                            "(now Removed)"))
     for a in d.amended:
-        out.append(f"~ {a.number} {a.field}: {_text(a.old)!r} -> {_text(a.new)!r}")
+        out.append(one_line(f"~ {a.number} {a.field}: {_text(a.old)!r} -> {_text(a.new)!r}"))
     for e in d.missing:
-        out.append(f"! {e.number} is missing from {d.new}")
+        out.append(one_line(f"! {e.number} is missing from {d.new}"))
     return "\n".join(out) + "\n"
 
 
@@ -145,10 +153,10 @@ def render_audit(items: Sequence[AuditItem], fmt: str, as_of: dt.date,
     for i in items:
         if i.manufacturer != manufacturer:
             manufacturer = i.manufacturer
-            out.append(f"manufacturer {company_label(manufacturer, companies)}")
-        out.append(f"  {AUDIT_TITLES[i.reason]}: {i.subject}, {i.date:%d/%m/%Y}, "
+            out.append(f"manufacturer {one_line(company_label(manufacturer, companies))}")
+        out.append(f"  {AUDIT_TITLES[i.reason]}: {one_line(i.subject)}, {i.date:%d/%m/%Y}, "
                    f"{len(i.entries)} entr{'y' if len(i.entries) == 1 else 'ies'}: "
-                   f"{' '.join(i.entries)}")
+                   f"{one_line(' '.join(i.entries))}")
     return "\n".join(out) + "\n"
 
 

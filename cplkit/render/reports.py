@@ -15,6 +15,7 @@ from itertools import groupby
 from cplkit import __version__
 from cplkit.core.findings import FileReport, Finding, Report, Severity
 from cplkit.core.text import plural, visible
+from cplkit.render.escape import one_line
 
 LAYOUT_NAMES = {
     "new-entry-form": "New Entry form",
@@ -76,20 +77,20 @@ def _file_heading(file: FileReport, style: Style) -> str:
                style(plural(file.errors, "error"), fg="red", bold=True) if file.errors else
                style("OK", fg="green", bold=True))
     warnings = f", {plural(file.warnings, 'warning')}" if file.warnings else ""
-    return f"{style(visible(file.path), bold=True)} ({visible(what)}): {verdict}{warnings}"
+    return f"{style(one_line(file.path), bold=True)} ({one_line(what)}): {verdict}{warnings}"
 
 
 def _finding_lines(f: Finding, style: Style) -> list[str]:
     colour = "red" if f.severity is Severity.ERROR else "yellow"
     where = f.cell or "-"
-    head = (f"    {visible(where):<6} {style(f.severity.value.ljust(7), fg=colour)} "
-            f"{f.code}  {visible(f.message)}")
+    head = (f"    {one_line(where):<6} {style(f.severity.value.ljust(7), fg=colour)} "
+            f"{f.code}  {one_line(f.message)}")
     out = [head]
     pad = " " * 13
     if f.value is not None:
         shown = f.value if len(f.value) <= 120 else f.value[:117] + "..."
         out.append(f"{pad}  value: {visible(repr(shown))}")
-    out.append(f"{pad}  hint: {visible(f.hint)}")
+    out.append(f"{pad}  hint: {one_line(f.hint)}")
     return out
 
 

@@ -1,6 +1,8 @@
 """Renders what ``cplkit verify`` found: one line for people, a JSON summary for scripts.
 
-It renders a verification record; it never verifies anything.
+It renders a verification record; it never verifies anything. The text form shows the signer's
+name, labels and paths through ``escape.one_line``: a certificate's subject is its maker's text,
+and an escape sequence in it must not reach the terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from cplkit.publications.verify import (
     VerifiedLatest,
     VerifiedManifest,
 )
+from cplkit.render.escape import one_line
 
 
 def _utc(when: dt.datetime) -> str:
@@ -62,28 +65,31 @@ def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | N
     if fmt == "json":
         return json.dumps(verification_summary(r, file, previous=previous,
                                                statement=statement), indent=1)
+    name, signer = one_line(file), one_line(r.signer_name)
     if isinstance(r, VerifiedDcc):
         content = r.content
-        return (f"{file}: valid, {content.label}, "
-                f"{plural(content.entry_count, 'entry', 'entries')}, signed by "
-                f"{r.signer_name}" + (f"; follows {previous}" if previous else "")
+        return (f"{name}: valid, {one_line(content.label)}, "
+                f"{plural(content.entry_count, 'entry', 'entries')}, signed by {signer}"
+                + (f"; follows {one_line(previous)}" if previous else "")
                 + (f"; current (latest.xml, next update by "
                    f"{statement.content.next_update:%Y-%m-%d %H:%M} UTC)" if statement else ""))
     if isinstance(r, VerifiedLatest):
         said = r.content
-        return (f"{file}: valid statement that version {said.version} ({said.dcc_file}) is "
-                f"current, signed {said.signed_at:%Y-%m-%d %H:%M} UTC by {r.signer_name}; "
-                f"next update by {said.next_update:%Y-%m-%d %H:%M} UTC")
+        return (f"{name}: valid statement that version {said.version} "
+                f"({one_line(said.dcc_file)}) is current, signed "
+                f"{said.signed_at:%Y-%m-%d %H:%M} UTC by {signer}; next update by "
+                f"{said.next_update:%Y-%m-%d %H:%M} UTC")
     if isinstance(r, VerifiedCsv):
-        return (f"{file}: valid CSV extract, {r.label}, {r.rows} rows, signed by "
-                f"{r.signer_name} ({signature})")
+        return (f"{name}: valid CSV extract, {one_line(r.label)}, {r.rows} rows, signed by "
+                f"{signer} ({one_line(signature)})")
     if isinstance(r, VerifiedFir):
-        return (f"{file}: valid FIR extract (restricted: not for publication), {r.label}, "
-                f"FIR details of {plural(r.entries, 'entry', 'entries')}, signed by "
-                f"{r.signer_name} ({signature})")
+        return (f"{name}: valid FIR extract (restricted: not for publication), "
+                f"{one_line(r.label)}, FIR details of "
+                f"{plural(r.entries, 'entry', 'entries')}, signed by {signer} "
+                f"({one_line(signature)})")
     assert isinstance(r, VerifiedManifest)
     checked = len(r.content.files) - len(r.absent)
-    return (f"{file}: valid manifest of {r.content.label}: all {checked} files present match, "
-            f"signed by {r.signer_name}"
-            + (f"; restricted, not here (as on the public site): {', '.join(sorted(r.absent))}"
-               if r.absent else ""))
+    return (f"{name}: valid manifest of {one_line(r.content.label)}: all {checked} files "
+            f"present match, signed by {signer}"
+            + (f"; restricted, not here (as on the public site): "
+               f"{one_line(', '.join(sorted(r.absent)))}" if r.absent else ""))
