@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from cplkit.base.digest import sha256_hex
 from cplkit.errors import SigningError, VerificationError
 from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 
@@ -25,6 +26,15 @@ from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 def fingerprint(certificate: x509.Certificate) -> str:
     """The certificate's SHA-256 fingerprint, lower-case hex."""
     return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def key_sha256(certificate: x509.Certificate) -> str:
+    """The SHA-256 of a certificate's public key (SubjectPublicKeyInfo, DER): two certificates
+    of one key are one key, whichever was renewed."""
+    from cryptography.hazmat.primitives import serialization
+
+    return sha256_hex(certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def subject(certificate: x509.Certificate) -> str:
