@@ -46,6 +46,9 @@ SLOW_MARKERS = ("browser", "office", "realdata")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the slow families `slow`, so `pytest -m "not slow"` is the inner loop."""
     for item in items:
+        # a fixture named `browser` hands the test a Chromium driver
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
         module = item.path.relative_to(ROOT).as_posix()
         if module in SLOW_MODULES or any(item.get_closest_marker(name)
                                          for name in SLOW_MARKERS):

@@ -61,6 +61,7 @@ def test_usage_errors_exit_2() -> None:
     assert run("check", "--format", "xml", VALID)[0] == 2
 
 
+@pytest.mark.slow
 def test_json_report_follows_its_schema() -> None:
     code, out = run("check", *AS_OF, "--format", "json", VALID, INVALID)
     assert code == 3  # F03-no-layout.xlsx is unreadable

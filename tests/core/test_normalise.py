@@ -68,6 +68,7 @@ class _Typed(str):
     """Text that is not exactly ``str``: it takes the long way through a normaliser."""
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_hex_already_in_canonical_form_reads_as_the_long_way_reads_it(

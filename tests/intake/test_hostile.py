@@ -131,6 +131,7 @@ def test_entities_in_shared_strings_are_refused_too(tmp_path: Path, ruleset: Rul
     assert code == "CPL-F02"
 
 
+@pytest.mark.slow
 def test_a_million_rows(tmp_path: Path, ruleset: Ruleset) -> None:
     def chunks() -> Iterator[bytes]:
         yield SHEET_OPEN + b'<row r="1">' + b"".join(
@@ -148,6 +149,7 @@ def test_a_million_rows(tmp_path: Path, ruleset: Ruleset) -> None:
     assert "rows" in message
 
 
+@pytest.mark.slow
 def test_a_ten_megabyte_cell(tmp_path: Path, ruleset: Ruleset) -> None:
     # random letters, so the file is not refused as a zip bomb before the cell is reached
     letters = random.Random(7).choices(string.ascii_letters, k=10_000_000)
@@ -270,6 +272,7 @@ def test_a_utf16_csv_is_read(tmp_path: Path, ruleset: Ruleset) -> None:
     assert report.layout == "table" and report.entries == 1 and not report.unreadable
 
 
+@pytest.mark.slow
 def test_formulas_without_values_cost_linear_time(tmp_path: Path, ruleset: Ruleset) -> None:
     """32,000 formula cells took 105 s when each row looked at every formula: now each row
     looks at its own. The check is that it finishes inside the suite's budget at all, with one

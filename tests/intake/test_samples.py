@@ -30,6 +30,7 @@ def _cells(path: Path) -> Any:
     return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
 
 
+@pytest.mark.slow
 def test_samples_are_what_the_generator_makes(tmp_path: Path) -> None:
     generator = runpy.run_path(str(SAMPLES / "generate.py"))
     generator["generate"](tmp_path)
