@@ -4,7 +4,8 @@ The index is one self-contained page (no network requests) listing each version 
 counts and history line, linking to the version's own page and files. The feed follows RFC 4287:
 one entry per version, with ids that never change (derived from the registry's creation time
 and the version number), so a reader subscribed to it sees each new version once. Built from
-records; which files are copied where is the caller's job.
+records; which files are copied where is the caller's job. A label or history line is shown with
+its control characters visible (``core.text.visible``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lxml import etree
 
 from cplkit.base.templates import render
-from cplkit.core.text import plural
+from cplkit.core.text import plural, visible
 
 ATOM = "http://www.w3.org/2005/Atom"
 A = "{" + ATOM + "}"
@@ -50,9 +51,18 @@ def _latest_first(versions: Sequence[SiteVersion]) -> list[SiteVersion]:
     return sorted(versions, key=lambda v: (v.issue_date, v.number), reverse=True)
 
 
+def _shown(version: SiteVersion) -> SiteVersion:
+    """A version with its label and history line as people may see them: a control character
+    (an old import's ``_x000B_``, an escape) written as a visible escape, never as itself in a
+    page, and never one an XML feed cannot hold."""
+    # line ends first: a CR ends a line of SECAS's history, it is not a character to show
+    changes = version.changes.replace("\r\n", "\n").replace("\r", "\n")
+    return replace(version, label=visible(version.label), changes=visible(changes))
+
+
 def index_page(versions: Sequence[SiteVersion]) -> bytes:
     """The index: every version, latest first."""
-    latest_first = _latest_first(versions)
+    latest_first = [_shown(v) for v in _latest_first(versions)]
     return render("site-index.html.j2", title="Central Products List: every version",
                   versions=latest_first, latest=latest_first[0] if latest_first else None,
                   plural=plural).encode()
@@ -72,7 +82,7 @@ def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") ->
     etree.SubElement(author, A + "name").text = "CPL publisher (cplkit)"
     etree.SubElement(feed, A + "link", rel="self", href=f"{base_url}feed.xml")
     etree.SubElement(feed, A + "link", rel="alternate", href=f"{base_url}index.html")
-    for version in _latest_first(versions):
+    for version in map(_shown, _latest_first(versions)):
         entry = etree.SubElement(feed, A + "entry")
         etree.SubElement(entry, A + "id").text = _id(seed, version.number)
         etree.SubElement(entry, A + "title").text = version.label

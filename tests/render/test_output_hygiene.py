@@ -128,3 +128,16 @@ def test_sarif_uris_are_percent_encoded(tmp_path: Path, name: str) -> None:
     unreserved = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/%")
     assert set(uri.removeprefix("file://")) <= unreserved, uri
     assert unquote(uri.removeprefix("file://")) == str(named)
+
+
+def test_the_site_shows_a_history_line_s_control_characters() -> None:
+    from cplkit.publications.site import SiteVersion, atom_feed, index_page
+
+    version = SiteVersion("2.051", "Version 2.051", dt.date(2026, 11, 23), 9, 8,
+                          "Line one\r\nan old import's \x0b and \x1b[31m\u202e", None, ())
+    page = index_page([version]).decode()
+    feed = atom_feed([version], "2026-01-01T00:00:00Z").decode()  # lxml took it
+    for text in (page, feed):
+        assert "\x0b" not in text and "\x1b" not in text and "\u202e" not in text
+        assert "\\u000b" in text and "\\u001b[31m" in text and "\\u202e" in text
+        assert "Line one\nan old import" in text
