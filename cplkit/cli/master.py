@@ -451,7 +451,8 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
 @click.command()
 @registry_option
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="The folder to write the site to (replaced if an earlier site is there).")
+              help="The folder to write the site to (replaced if an earlier site is there; "
+                   "through a symlink, the folder it points to).")
 @click.option("--base-url", default="", metavar="URL",
               help="Where the site will be served, for the feed's links (default: relative).")
 def site(registry: Path, out: Path, base_url: str) -> None:
