@@ -31,6 +31,18 @@ def spec_family(s: Subject) -> Iterator[Finding]:
     if device_type is None or spec is None:
         return
     if spec.generation == "SMETS1":
+        if device_type.spec_family != spec.family and device_type.smets1_allowed and (
+                s.gbcs is None or m.GBCS_VERSION in s.refused):
+            # the macro's SMETS/CHTS check passes a SMETS1 hub only beside GBCS Version 0.0 as
+            # written (lines 913-925); another GBCS version is R02's, none at all is here
+            what = (f"{spec.value} on a {device_type.name} is a SMETS1 hub, which SECAS's "
+                    "check accepts only beside GBCS Version 0.0 as written")
+            yield s.finding("CPL-R01", m.DEVICE_TYPE,
+                            f"{what}: its Device Level Versioning check refuses the combination "
+                            f"here ({_where(s, m.GBCS_VERSION)} is the GBCS version)")
+            yield s.finding("CPL-R01", m.SPEC_VERSION,
+                            f"{what}; otherwise a {device_type.spec_family} version")
+            return
         if not device_type.smets1_allowed:
             # the macro: HCALCS with SMETS1 on the device type row, a polyphase meter by its
             # Device Level Versioning check, on the same row
