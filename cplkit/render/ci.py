@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from cplkit import __version__
 from cplkit.core.findings import CODES, Report
-from cplkit.core.text import plural, visible
+from cplkit.core.text import plural
 from cplkit.render.escape import one_line
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,12 +37,14 @@ def render_github(report: Report) -> str:
     for file in report.files:
         for f in file.findings:
             kind = f.severity.value
-            title = visible(f"{f.code} in {file.path} at {f.place}")
-            message = visible(f"{f.message} (hint: {f.hint})")
-            lines.append(f"::{kind} file={_property(visible(file.path))},"
+            # one_line, so a break in a file name shows as \n rather than breaking the
+            # annotation GitHub draws (its %0A escape would become a line break again)
+            title = one_line(f"{f.code} in {file.path} at {f.place}")
+            message = one_line(f"{f.message} (hint: {f.hint})")
+            lines.append(f"::{kind} file={_property(one_line(file.path))},"
                          f"title={_property(title)}::{_data(message)}")
         if file.omitted:
-            lines.append(f"::notice file={_property(visible(file.path))}::"
+            lines.append(f"::notice file={_property(one_line(file.path))}::"
                          f"{plural(file.omitted, 'more finding')} not shown (--max-findings)")
     return "".join(line + "\n" for line in lines)
 
