@@ -50,7 +50,7 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
         f"{report.errors} errors, {report.warnings} warnings")
 
     registry = work / "registry"
-    init_registry(registry, signer.certificate)
+    init_registry(registry, signer)
     versions = []
     for step, changes in ((3, [samples / "bulk-submission.csv"]),
                           (4, [samples / "form-gas-smart-meter.xlsx",

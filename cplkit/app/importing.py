@@ -23,13 +23,14 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from cplkit.app import policy
 from cplkit.app.rules import kept_rules
-from cplkit.app.trust import signer_record, trust_args
+from cplkit.app.trust import signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits
-from cplkit.base.digest import file_sha256
+from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core import model as m
 from cplkit.core.companies import CompaniesFound, companies_in_history
 from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
@@ -44,7 +45,7 @@ from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
 from cplkit.publications.bundle import signed_files, signed_statement
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import Registry, StoredVersion
-from cplkit.registry.codec import document, validate
+from cplkit.registry.codec import NameRecord, document, validate
 from cplkit.signing.keys import Signer
 
 
@@ -273,17 +274,25 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
              **kept_rules(ruleset, number), **kept}
     statement = signed_statement(imported.version,
                                  files[IssuedFiles(str(imported.version.number)).dcc_xml], signer)
+    # the registry's anchor: trusting the key that signed the import, naming the companies
+    # SECAS's history names
+    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    first = policy.first_record(signer, "signed the imported version", lambda record: replace(
+        record, names=tuple(NameRecord(ident, company, when,
+                                       f"named in the history lines of {workbook.name}")
+                            for ident, company in sorted(named.items()))))
+    assert first is not None  # a signer was given
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         registry = Registry.create(staging)
         with registry.edit(None) as tx:
-            tx.trust(*trust_args(signer, "signed the imported version"))
-            tx.name(dict(named), f"named in the history lines of {workbook.name}")
+            tx.append_policy(*first, None)
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
                      ruleset_sha256=ruleset.digest,
                      sources=[(workbook.name, file_sha256(workbook))], files=files,
-                     signer=signer_record(signer), statement=statement.data)
+                     signer=signer_record(signer), statement=statement.data,
+                     policy=(1, sha256_hex(first[0])))
         _move_into_place(staging, registry_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -2,19 +2,25 @@
 
 The published list carries manufacturer ids only. An import fills the register from SECAS's
 history lines; a person corrects or adds a name with ``cplkit names set``, and every change is
-kept with when and why, as trust changes are. This is the library behind ``cplkit names``; it
+kept with when and why in the registry's signed policy (``cplkit.app.policy``), as trust changes
+are. This is the library behind ``cplkit names``; it
 returns records and never prints.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
+from cplkit.app import policy
+from cplkit.app.policy import Changed
 from cplkit.core.text import ONE_LINE_HINT, not_one_line, visible
 from cplkit.errors import UsageError
 from cplkit.registry import Registry
-from cplkit.registry.codec import NameRecord
+from cplkit.registry.codec import NameRecord, PolicyRecord
+from cplkit.signing.keys import Signer
 
 _MANUFACTURER = re.compile(r"[0-9A-F]{2}:?[0-9A-F]{2}")
 _LONGEST = 100
@@ -30,9 +36,11 @@ def manufacturer_id(text: str) -> str:
     return f"{bare[:2]}:{bare[2:]}"
 
 
-def set_company(registry: Path, manufacturer: str, company: str, reason: str) -> NameRecord | None:
-    """Name the company of ``manufacturer`` ('' withdraws the name); None if the register says
-    so already."""
+def set_company(registry: Path, manufacturer: str, company: str, reason: str,
+                signer: Signer) -> tuple[NameRecord | None, Changed]:
+    """Name the company of ``manufacturer`` ('' withdraws the name), as a policy change signed
+    by ``signer`` (staged for approval under four eyes); the name record is None if the register
+    says so already."""
     # the name goes into the history's item lines: a line break in it would be read as a line
     # of its own there (an entry the version never added), so it is refused, not tidied away
     why = not_one_line(company)
@@ -44,10 +52,20 @@ def set_company(registry: Path, manufacturer: str, company: str, reason: str) ->
                          hint=f"give plain text of {_LONGEST} characters or fewer")
     if not reason.strip():
         raise UsageError("say why with --reason: it is recorded with the name")
-    made = Registry(registry).name({manufacturer_id(manufacturer): name}, reason.strip())
-    return made[0] if made else None
+    ident = manufacturer_id(manufacturer)
+    made = NameRecord(ident, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                      reason.strip())
+
+    def named(record: PolicyRecord) -> PolicyRecord:
+        if record.companies().get(ident, "") == name:
+            return record
+        return replace(record, names=(*record.names, made))
+
+    changed = policy.change(registry, named, signer, reason=reason,
+                            change=f"names {ident} {name or '(no name)'}")
+    return (made if changed.record is not None else None), changed
 
 
 def name_changes(registry: Path) -> list[NameRecord]:
     """Every change made to the register, oldest first."""
-    return Registry(registry).name_changes()
+    return list(policy.record_of(Registry(registry)).names)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from cplkit.app import policy
 from cplkit.app.check import check_and_keep
 from cplkit.app.importing import kept_secas_texts
 from cplkit.app.keys import NO_KEY_HINT
@@ -86,10 +87,11 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                            "--cert", hint=NO_KEY_HINT)
     registry = Registry(registry_path)
     with registry.edit(base) as tx:
+        in_force = policy.current(registry)
         if signer is not None:
-            require_trusted(registry, signer)
+            in_force = require_trusted(registry, signer)
         if not dry_run:
-            require_no_approvals(registry)
+            require_no_approvals(registry, in_force)
         step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=dry_run,
                             major=major)
         outcome, current, companies, version = (step.outcome, step.current, step.companies,
@@ -113,7 +115,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         tx.issue(version, how="publish", ruleset=ruleset.id,
                  ruleset_sha256=ruleset.digest,
                  sources=[(p.name, file_sha256(p)) for p in change_files], files=files,
-                 signer=signer_record(signer), statement=statement.data)
+                 signer=signer_record(signer), statement=statement.data,
+                 policy=policy_ref(in_force))
     if tx.issued is None:
         return outcome
     merged = outcome.merged
@@ -140,7 +143,7 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
     """Check ``change_files`` against every rule and the latest version, and merge them."""
     registry = tx.registry
     current = tx.read_latest()
-    companies = registry.companies()
+    companies = policy.record_of(registry).companies()
     rules_note = _rules_note(registry, current, ruleset)
     if not change_files and not rules_note:
         raise UsageError("name at least one change file",
@@ -153,9 +156,14 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
     return NextVersion(outcome, current, companies, version)
 
 
-def require_no_approvals(registry: Registry) -> None:
+def policy_ref(in_force: policy.Policy | None) -> tuple[int, str] | None:
+    """The policy record a version is issued under, as its version.json names it."""
+    return None if in_force is None else (in_force.number, in_force.sha256)
+
+
+def require_no_approvals(registry: Registry, in_force: policy.Policy | None) -> None:
     """Refuse a one-step publish in a registry that requires approvals (four eyes)."""
-    required = registry.approval_policy().required
+    required = in_force.record.required if in_force else 0
     if required:
         raise ApprovalError(
             f"the registry {registry.path} requires {required} approval(s) before a version is "
@@ -177,8 +185,9 @@ def refresh(registry_path: Path, signer: Signer,
     """Re-sign the statement that the latest version is current, with a new next-update time,
     as whoever serves the files does when no version was issued in the meantime."""
     registry = Registry(registry_path)
+    head = registry.check()
     require_trusted(registry, signer)
-    current = registry.read(head=registry.check())
+    current = registry.read(head=head)
     number = str(current.version.number)
     name = IssuedFiles(number).dcc_xml
     if name not in current.files:

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cplkit.app.policy import record_of
 from cplkit.core import model as m
 from cplkit.core.audit import AuditItem, audit
 from cplkit.core.diff import Diff, diff
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import NotFound
 from cplkit.registry import Registry
-from cplkit.registry.codec import TrustRecord
+from cplkit.registry.codec import PolicyRecord
 
 
 def history(registry: Path) -> list[m.HistoryLine]:
@@ -63,13 +64,13 @@ class EntryFilter:
 
 def entries(registry: Path, keep: EntryFilter, version: str | None = None) -> list[m.Entry]:
     reg = Registry(registry)
-    named = reg.companies()
+    named = record_of(reg).companies()
     return [e for e in reg.read(version).version.entries if keep.keeps(e, named)]
 
 
 def companies(registry: Path) -> dict[str, str]:
     """The names register: company name by manufacturer id."""
-    return Registry(registry).companies()
+    return record_of(Registry(registry)).companies()
 
 
 def difference(registry: Path, old: str, new: str) -> Diff:
@@ -95,5 +96,6 @@ def audit_fails(items: list[AuditItem], fail_on: str) -> bool:
     return past if fail_on == "expired" else any(i.reason not in PAST for i in items)
 
 
-def trusted(registry: Path) -> list[TrustRecord]:
-    return Registry(registry).trusted()
+def policy(registry: Path) -> PolicyRecord:
+    """The policy in force (signers, approvers, threshold), its chain verified."""
+    return record_of(Registry(registry))

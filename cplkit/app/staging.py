@@ -1,7 +1,7 @@
 """Four eyes: one person prepares a version, others approve it, and only then is it issued.
 
-A registry with an approval policy (``approvals.json``: approver certificates and how many
-approvals a version needs) refuses a one-step publish. Instead:
+A registry whose signed policy (``cplkit.app.policy``) requires approvals refuses a one-step
+publish. Instead:
 
 1. ``prepare`` checks and merges the changes as a publish does, builds every unsigned file,
    and stages them under ``staged/<id>/`` with the preparer's signature: nothing is signed for
@@ -10,8 +10,9 @@ approvals a version needs) refuses a one-step publish. Instead:
 2. ``approve`` checks the staged files against that digest and adds an approval: a detached
    CMS signature over a short statement naming the digest.
 3. ``publish_staged`` issues the staged version only when enough valid approvals from distinct
-   approver keys are there, none by the preparer, all of this very content, and the staged
-   files still match it. The approvals are kept with the version, so they can be checked again.
+   approvers (people, each counted once) are there, none by the preparer, all of this very
+   content, and the staged files still match it. The approvals are kept with the version, so
+   they can be checked again.
 
 Statements are signed and checked with ``cplkit.signing.cms``; this module decides what counts.
 """
@@ -27,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
+from cplkit.app import policy
 from cplkit.app.importing import kept_secas_texts
-from cplkit.app.publish import PublishOutcome, next_version, previous_files
+from cplkit.app.publish import PublishOutcome, next_version, policy_ref, previous_files
 from cplkit.app.rules import kept_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
@@ -41,9 +42,9 @@ from cplkit.publications.bundle import sign_version, signed_statement, unsigned_
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import AbortEdit, Registry, StoredVersion
-from cplkit.registry.codec import VERSIONS, ApprovalPolicy, decode_version, encode_version
+from cplkit.registry.codec import VERSIONS, decode_version, encode_version
 from cplkit.registry.transaction import made_by_record
-from cplkit.signing.certificates import load_certificates
+from cplkit.signing.certificates import key_sha256
 from cplkit.signing.cms import sign_cms, verify_cms
 from cplkit.signing.keys import Signer
 
@@ -67,13 +68,6 @@ def _small(path: Path) -> bytes:
         raise ApprovalError(f"{path} is not a file cplkit staged (missing, not a file, or "
                             f"larger than {SMALL // 1024} KiB)", hint="prepare the version again")
     return path.read_bytes()
-
-
-def key_sha256(certificate: x509.Certificate) -> str:
-    """The SHA-256 of a certificate's public key: one key is one approver, whatever its
-    certificates."""
-    return sha256_hex(certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +95,9 @@ def _digest(base: str | None, version: str, files: dict[str, str]) -> str:
     return sha256_hex(canonical.encode())
 
 
-def _approvers(policy: ApprovalPolicy) -> list[x509.Certificate]:
-    return [load_certificates(a.pem.encode(), "approvals.json")[0] for a in policy.approvers]
-
-
-def _known(policy: ApprovalPolicy, registry: Registry) -> list[x509.Certificate]:
+def _known_key(in_force: policy.Policy, registry: Registry, signer: Signer, what: str) -> None:
     """Whoever may prepare a version: an approver, or a signer the registry trusts."""
-    return [*_approvers(policy),
-            *(load_certificates(t.pem.encode(), "trust.json")[0] for t in registry.trusted())]
-
-
-def _known_key(policy: ApprovalPolicy, registry: Registry, signer: Signer, what: str) -> None:
-    if key_sha256(signer.certificate) not in {key_sha256(c) for c in _known(policy, registry)}:
+    if in_force.party(signer.certificate) is None:
         raise ApprovalError(f"{signer.subject} is neither an approver nor a trusted signer of "
                             f"the registry {registry.path}, so it cannot {what}",
                             hint="add it with 'cplkit trust approver CERT --reason ...'")
@@ -127,8 +112,8 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     registry = Registry(registry_path)
     staged: Staged | None = None
     with registry.edit(base) as tx:
-        policy = registry.approval_policy()
-        _known_key(policy, registry, preparer, "prepare a version")
+        in_force = policy.require(registry)
+        _known_key(in_force, registry, preparer, "prepare a version")
         preparer.check_valid(dt.datetime.now(dt.UTC))
         step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=False,
                             major=major)
@@ -141,7 +126,8 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                                   secas=kept_secas_texts(registry)),
                  **kept_rules(ruleset, number)}
         made_by = made_by_record("publish", ruleset.id, ruleset.digest,
-                                 [(p.name, file_sha256(p)) for p in change_files])
+                                 [(p.name, file_sha256(p)) for p in change_files],
+                                 policy_ref(in_force))
         previous = tx.head.latest
         encoded = encode_version(version, None, made_by, {}, None)
         files[VERSION] = encoded
@@ -258,40 +244,45 @@ def approve(folder: Path, approver: Signer, registry_path: Path | None = None) -
     given); returns the approval's file."""
     registry = _registry_of(folder, registry_path)
     staged = read_staged(folder)
-    policy = registry.approval_policy()
+    in_force = policy.require(registry)
     mine = key_sha256(approver.certificate)
-    if mine not in {a.key_sha256 for a in policy.approvers}:
+    person = in_force.record.approver_of(mine)
+    if person is None:
         raise ApprovalError(f"{approver.subject} is not an approver of the registry "
                             f"{registry.path}", hint="add it with 'cplkit trust approver CERT'")
-    if mine == staged.preparer:
-        raise ApprovalError("the preparer cannot approve the version they prepared: that is "
-                            "what four eyes means", hint="ask another approver")
+    if person is in_force.record.approver_of(staged.preparer):
+        raise ApprovalError(f"{person.name} prepared this version (with this key or another of "
+                            "theirs) and cannot approve it: that is what four eyes means",
+                            hint="ask another approver")
     approver.check_valid(dt.datetime.now(dt.UTC))
     path = folder / APPROVALS / f"{mine[:16]}.p7s"
     if path.exists():
         raise UsageError(f"{approver.subject} has approved this staged version already "
                          f"({path.name})")
-    path.write_bytes(sign_cms(statement(staged.digest, staged.version, staged.base), approver))
+    policy.write_new(path, sign_cms(statement(staged.digest, staged.version, staged.base),
+                                    approver))
     return path
 
 
 @dataclass(frozen=True, slots=True)
 class Approved:
-    """The approvals that count: each approver's key SHA-256 and certificate."""
+    """The approvals that count: each approver (a person, by name) and the certificate they
+    approved with."""
 
-    keys: tuple[str, ...]
+    people: tuple[str, ...]
     certificates: tuple[x509.Certificate, ...]
     files: tuple[Path, ...]
 
 
 def check_approvals(staged: Staged, approvals: Sequence[Path],
-                    policy: ApprovalPolicy) -> Approved:
-    """Whether ``approvals`` let ``staged`` be issued under ``policy`` (its preparer checked
-    already); each reason to refuse is its own message."""
+                    in_force: policy.Policy) -> Approved:
+    """Whether ``approvals`` let ``staged`` be issued under the policy ``in_force`` (its
+    preparer checked already); each reason to refuse is its own message. One person counts
+    once, whichever of their keys signed, and the preparer (by any of their keys) not at all."""
     signed = statement(staged.digest, staged.version, staged.base)
-    approvers = {a.key_sha256: a for a in policy.approvers}
-    certificates = _approvers(policy)
-    preparer = staged.preparer
+    record = in_force.record
+    certificates = in_force.approver_certificates()
+    preparer = record.approver_of(staged.preparer)
     seen: dict[str, Path] = {}
     kept: list[x509.Certificate] = []
     for path in approvals:
@@ -302,21 +293,21 @@ def check_approvals(staged: Staged, approvals: Sequence[Path],
                                 f"approver ({exc.message})",
                                 hint="remove it; approvals of other content never count") \
                 from None
-        key = key_sha256(certificate)
-        if key not in approvers:
+        person = record.approver_of(key_sha256(certificate))
+        if person is None:
             raise ApprovalError(f"{path.name} is signed by {certificate.subject.rfc4514_string()}"
                                 ", who is not an approver")
-        if key == preparer:
-            raise ApprovalError(f"{path.name} is an approval by the preparer: it does not count",
+        if key_sha256(certificate) == staged.preparer or person is preparer:
+            raise ApprovalError(f"{path.name} is an approval by the preparer ({person.name}): it "
+                                "does not count", hint="ask another approver")
+        if person.name in seen:
+            raise ApprovalError(f"{path.name} and {seen[person.name].name} are approvals by the "
+                                f"same person ({person.name}): one person approves once",
                                 hint="ask another approver")
-        if key in seen:
-            raise ApprovalError(f"{path.name} and {seen[key].name} are approvals by the same key "
-                                f"({approvers[key].subject}): one key approves once",
-                                hint="ask another approver")
-        seen[key] = path
+        seen[person.name] = path
         kept.append(certificate)
-    if len(seen) < policy.required:
-        raise ApprovalError(f"{len(seen)} of the {policy.required} approvals needed from "
+    if len(seen) < record.required:
+        raise ApprovalError(f"{len(seen)} of the {record.required} approvals needed from "
                             "distinct approvers", hint=f"approvers run 'cplkit approve "
                                                       f"{staged.path}'")
     return Approved(tuple(seen), tuple(kept), tuple(seen.values()))
@@ -334,12 +325,11 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             if (latest.version if latest else None) != staged.base:
                 raise RegistryBusy(f"the registry's latest version is now "
                                    f"{latest.version if latest else 'none'}")
-            require_trusted(registry, signer)
-            policy = registry.approval_policy()
+            in_force = require_trusted(registry, signer)
             approvals = sorted((folder / APPROVALS).glob("*.p7s"))
             preparation = _small(folder / PREPARATION)
-            _check_preparer(registry, staged, preparation, policy)
-            approved = check_approvals(staged, approvals, policy)
+            _check_preparer(staged, preparation, in_force)
+            approved = check_approvals(staged, approvals, in_force)
             kept = {name: _staged_bytes(staged, name) for name in staged.files}
             staged_version = kept.pop(VERSION)
             stored = decode_version(staged_version, str(folder / VERSION))
@@ -358,7 +348,8 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
                      ruleset_sha256=str(stored.made_by.get("ruleset_sha256") or ""),
                      sources=[(s["file"], s["sha256"])
                               for s in stored.made_by.get("sources", [])],
-                     files=files, signer=signer_record(signer), statement=current.data)
+                     files=files, signer=signer_record(signer), statement=current.data,
+                     policy=policy_ref(in_force))
     except RegistryBusy as exc:
         raise RegistryBusy(f"{exc.message} (the staged version was prepared on "
                            f"{staged.base or 'an empty registry'})",
@@ -368,16 +359,17 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
     return tx.issued
 
 
-def _check_preparer(registry: Registry, staged: Staged, preparation: bytes,
-                    policy: ApprovalPolicy) -> None:
-    """The preparation must be signed by the key the record names, and a known one."""
+def _check_preparer(staged: Staged, preparation: bytes, in_force: policy.Policy) -> None:
+    """The preparation must be signed by the key the record names, an approver's or a signer's
+    of the policy in force."""
     try:
         certificate = verify_cms(statement(staged.digest, staged.version, staged.base),
-                                 preparation, _known(policy, registry))
+                                 preparation, [*in_force.approver_certificates(),
+                                               *in_force.signer_certificates()])
     except (VerificationError, CplkitError) as exc:
         raise ApprovalError(f"the preparer's signature of {staged.path} does not verify "
                             f"({exc.message})", hint="prepare the version again") from None
-    if key_sha256(certificate) != staged.preparer:
+    if key_sha256(certificate) != staged.preparer or in_force.party(certificate) is None:
         raise ApprovalError("the staged record names another preparer than the one who signed "
                             "it", hint="prepare the version again")
 
@@ -399,12 +391,12 @@ def kept_approvals(registry_path: Path, version: str) -> Approved:
         if stored.files.get(issued) != digest:
             raise ApprovalError(f"{issued} of version {version} is not the file that was "
                                 "approved")
-    policy = registry.approval_policy()
-    _check_preparer(registry, staged, registry.file(stored, names.preparation), policy)
+    in_force = policy.require(registry)
+    _check_preparer(staged, registry.file(stored, names.preparation), in_force)
     approvals = []
     index = 1
     while names.approval(index) in stored.files:
         registry.file(stored, names.approval(index))  # checked against its recorded digest
         approvals.append(issued_in / names.approval(index))
         index += 1
-    return check_approvals(staged, approvals, policy)
+    return check_approvals(staged, approvals, in_force)

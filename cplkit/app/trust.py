@@ -1,96 +1,148 @@
-"""Trust: starting a registry, trusting a signing certificate, and refusing a signer the
-registry does not trust.
+"""Trust: starting a registry, trusting a signing certificate, naming approvers and the
+threshold, and refusing a signer the registry does not trust.
 
-Trusting a new certificate is the one deliberate act that allows a new signing key; it is
-recorded with its reason. These are the library functions behind ``cplkit init`` and ``cplkit
-trust``; they return records and never print.
+Each is a change to the registry's signed policy (``cplkit.app.policy``): trusting a new
+certificate is the one deliberate act that allows a new signing key, signed by a key the
+registry trusts already (or approved, under four eyes), and recorded with its reason. These
+are the library functions behind ``cplkit init`` and ``cplkit trust``; they return records and
+never print.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
+from cplkit.app import policy
 from cplkit.app.keys import read_certificate
-from cplkit.errors import SigningError
+from cplkit.core.text import not_one_line, visible
+from cplkit.errors import SigningError, UsageError
 from cplkit.registry import Registry
-from cplkit.registry.codec import SignerRecord
-from cplkit.signing.certificates import fingerprint, subject
+from cplkit.registry.codec import Approver, ApproverKey, PolicyRecord, SignerRecord
+from cplkit.signing.certificates import fingerprint, key_sha256, subject
 from cplkit.signing.keys import Signer
+
+_LONGEST_NAME = 200
 
 
 def _pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def trust_args(signer: Signer, why: str) -> tuple[str, str, str, str]:
-    """What the registry records when it trusts ``signer``'s certificate."""
-    return _pem(signer.certificate), signer.fingerprint, signer.subject, why
-
-
 def signer_record(signer: Signer) -> SignerRecord:
     return SignerRecord(signer.subject, signer.fingerprint)
 
 
-def init_registry(path: Path, certificate: x509.Certificate | None = None) -> Registry:
+def init_registry(path: Path, signer: Signer | None = None,
+                  edit: Callable[[PolicyRecord], PolicyRecord] = lambda r: r) -> Registry:
+    """A new registry, anchored in a first policy record that trusts ``signer``'s certificate
+    (with whatever ``edit`` adds: approvers, a threshold) and is signed by it."""
+    if signer is not None:
+        signer.check_valid(dt.datetime.now(dt.UTC))
+    first = policy.first_record(signer, "trusted when the registry was created", edit)
     registry = Registry.create(path)
-    if certificate is not None:
-        trust_certificate(registry, certificate, "trusted when the registry was created")
+    if first is not None:
+        registry.append_policy(*first, None)
     return registry
-
-
-def trust_certificate(registry: Registry, certificate: x509.Certificate, reason: str) -> bool:
-    """Trust a signing certificate from now on; False if it was trusted already."""
-    registry.head()  # a registry, or the clear error
-    return registry.add_trust(_pem(certificate), fingerprint(certificate), subject(certificate),
-                              reason)
 
 
 @dataclass(frozen=True, slots=True)
 class Trusted:
-    """A certificate the registry trusts now; ``new`` is False if it already did."""
+    """A certificate the registry trusts now (``changed`` says whether this changed it, or
+    staged the change for approval)."""
 
     subject: str
     fingerprint: str
-    new: bool
+    changed: policy.Changed
 
 
-def trust_file(registry: Path, certificate_file: Path, reason: str) -> Trusted:
-    """Trust the certificate in ``certificate_file`` (``cplkit trust add``)."""
+def trust_file(registry: Path, certificate_file: Path, reason: str, signer: Signer) -> Trusted:
+    """Trust the certificate in ``certificate_file`` to sign versions (``cplkit trust add``):
+    a policy change signed by ``signer``, a signer the registry trusts already (a key rotation
+    is signed by the old key) or, under four eyes, staged for approval."""
     certificate = read_certificate(certificate_file)
-    new = trust_certificate(Registry(registry), certificate, reason)
-    return Trusted(subject(certificate), fingerprint(certificate), new)
+    changed = policy.change(registry, lambda r: policy.with_signer(r, certificate, reason.strip()),
+                            signer, reason=reason,
+                            change=f"trusts the signing certificate {subject(certificate)}")
+    return Trusted(subject(certificate), fingerprint(certificate), changed)
 
 
-def add_approver(registry: Path, certificate_file: Path, reason: str) -> bool:
-    """Let the key of the certificate in ``certificate_file`` approve staged versions; False
-    if it may already."""
-    from cplkit.app.staging import key_sha256
-    from cplkit.registry.codec import Approver
+def approver_name(certificate: x509.Certificate) -> str:
+    """The person a certificate names (its common name), for an approver given no --name."""
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    value = names[0].value if names else ""
+    text = value.decode(errors="replace") if isinstance(value, bytes) else value
+    return text.strip() or subject(certificate)
 
+
+def with_approver(record: PolicyRecord, certificate: x509.Certificate, name: str,
+                  reason: str) -> PolicyRecord:
+    """``record`` with ``certificate``'s key an approver key of the person ``name`` (added if
+    new); unchanged if that key approves already, for anyone."""
+    mine = key_sha256(certificate)
+    if record.approver_of(mine) is not None:
+        return record
+    key = ApproverKey(fingerprint(certificate), mine, subject(certificate),
+                      dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reason,
+                      _pem(certificate))
+    people = list(record.approvers)
+    for i, person in enumerate(people):
+        if person.name == name:
+            people[i] = Approver(name, (*person.keys, key))
+            break
+    else:
+        people.append(Approver(name, (key,)))
+    return replace(record, approvers=tuple(people))
+
+
+def add_approver(registry: Path, certificate_file: Path, reason: str, signer: Signer,
+                 name: str | None = None) -> policy.Changed:
+    """Let the key of the certificate in ``certificate_file`` approve, for the person ``name``
+    (the certificate's common name by default): a renewed key of the same person is that
+    person's second key, and the person still counts once."""
     certificate = read_certificate(certificate_file)
-    return Registry(registry).add_approver(Approver(
-        fingerprint(certificate), key_sha256(certificate), subject(certificate),
-        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reason, _pem(certificate)))
+    person = (name or approver_name(certificate)).strip()
+    problem = not_one_line(person)
+    if problem is not None or not person or len(person) > _LONGEST_NAME:
+        raise UsageError(f"'{visible(person)}' cannot be an approver's name",
+                         hint=f"give plain text of {_LONGEST_NAME} characters or fewer")
+    return policy.change(registry,
+                         lambda r: with_approver(r, certificate, person, reason.strip()),
+                         signer, reason=reason, change=f"approver {person} "
+                                                       f"({subject(certificate)})")
 
 
-def require_approvals(registry: Path, required: int, reason: str) -> None:
-    """From now on, each version needs ``required`` approvals (0: publish as before)."""
-    Registry(registry).require_approvals(required, reason)
+def require_approvals(registry: Path, required: int, reason: str,
+                      signer: Signer) -> policy.Changed:
+    """From now on, each version and each policy change needs ``required`` approvals (0:
+    publish as before)."""
+    def threshold(record: PolicyRecord) -> PolicyRecord:
+        if required > len(record.approvers):
+            raise UsageError(f"{required} approvals cannot be given: the registry knows "
+                             f"{len(record.approvers)} approver(s)",
+                             hint="add approvers first: cplkit trust approver CERT")
+        return replace(record, required=required)
+
+    return policy.change(registry, threshold, signer, reason=reason,
+                         change=f"each version needs {required} approval(s)")
 
 
-def require_trusted(registry: Registry, signer: Signer) -> None:
-    """Refuse a signer whose certificate is not valid now or not trusted by the registry."""
+def require_trusted(registry: Registry, signer: Signer) -> policy.Policy:
+    """The policy in force, if it trusts ``signer`` to sign, whose certificate must be valid
+    now; refused otherwise."""
     signer.check_valid(dt.datetime.now(dt.UTC))
-    trusted = {r.sha256 for r in registry.trusted()}
-    if signer.fingerprint not in trusted:
+    current = policy.require(registry)
+    if not current.trusts(signer):
         raise SigningError(
             f"the signing certificate {signer.subject} (SHA-256 fingerprint "
-            f"{signer.fingerprint}) is not trusted by the registry {registry.path}"
-            + ("" if trusted else ": it trusts no certificate yet"),
+            f"{signer.fingerprint}) is not trusted by the registry {registry.path}",
             hint="if this is a deliberate key rotation, run 'cplkit trust add CERT -r "
-                 f"{registry.path} --reason \"...\"' first")
+                 f"{registry.path} --key OLD-KEY --cert OLD-CERT --reason \"...\"' first: "
+                 "the key the registry trusts signs the rotation")
+    return current

@@ -201,3 +201,10 @@ def signing_options(fn: Any) -> Any:
 
 list_format = click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]),
                            default="text", show_default=True)
+
+
+def staged_policy_message(folder: Path, registry: Path) -> str:
+    """What to do next with a policy change staged for approval (four eyes)."""
+    return (f"the registry requires approvals, so this policy change is staged at {folder}\n"
+            f"approvers run: cplkit approve {folder} -r {registry} --key KEY --cert CERT; then: "
+            f"cplkit trust apply {folder} -r {registry}")

@@ -28,6 +28,7 @@ from cplkit.cli.common import (
     registry_option,
     rules_option,
     signing_options,
+    staged_policy_message,
 )
 from cplkit.core.text import plural
 from cplkit.errors import (
@@ -42,6 +43,7 @@ from cplkit.render.escape import block, one_line
 
 if TYPE_CHECKING:
     from cplkit.app.publish import PublishOutcome
+    from cplkit.registry.codec import PolicyRecord
 
 _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                              default="text", show_default=True)
@@ -49,29 +51,47 @@ _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json
 
 @click.command()
 @registry_option
-@click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), envvar="CPLKIT_CERT",
-              show_envvar=True, help="The signing certificate to trust from the start.")
 @click.option("--approver", "approvers", multiple=True,
               type=click.Path(path_type=Path, dir_okay=False),
-              help="Four eyes: a certificate whose key may approve staged versions (repeat).")
+              help="Four eyes: a certificate whose key may approve staged versions (repeat); "
+                   "the person is the certificate's common name.")
 @click.option("--approvals", type=click.IntRange(0, 20), default=0, show_default=True,
               help="Four eyes: approvals from distinct approvers each version needs.")
-def init(registry: Path, cert: Path | None, approvers: tuple[Path, ...], approvals: int) -> None:
-    """Start an empty registry (the first publish issues version 1.0)."""
-    from cplkit.app.keys import read_certificate
-    from cplkit.app.trust import add_approver, init_registry, require_approvals
+@signing_options
+def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
+         signing: SigningOptions) -> None:
+    """Start an empty registry (the first publish issues version 1.0), anchored in a first
+    policy record that trusts the signing certificate (--cert) and is signed by its key (--key).
+    """
+    from dataclasses import replace
 
-    certificate = read_certificate(cert) if cert is not None else None
+    from cplkit.app.keys import read_certificate
+    from cplkit.app.trust import approver_name, init_registry, with_approver
+
     if approvals > len(approvers):
         raise UsageError(f"--approvals {approvals} needs at least {approvals} --approver "
                          "certificates")
-    init_registry(registry, certificate)
-    for approver in approvers:
-        add_approver(registry, approver, "an approver from the start")
-    if approvals:
-        require_approvals(registry, approvals, "set when the registry was created")
-    trusted = f", trusting {one_line(certificate.subject.rfc4514_string())}" if certificate else \
-        " (no signing certificate trusted yet: cplkit trust add CERT)"
+    signer = signing.signer() if signing.key is not None else None
+    if signer is None and (approvers or signing.cert is not None):
+        from cplkit.app.keys import NO_KEY_HINT
+        from cplkit.errors import SigningError
+
+        raise SigningError("cannot sign: the registry's first policy is signed by the key of "
+                           "the certificate it trusts: give --key with --cert", hint=NO_KEY_HINT)
+    certificates = [read_certificate(path) for path in approvers]
+
+    def first(record: PolicyRecord) -> PolicyRecord:
+        for certificate in certificates:
+            record = with_approver(record, certificate, approver_name(certificate),
+                                   "an approver from the start")
+        if approvals > len(record.approvers):
+            raise UsageError(f"--approvals {approvals} needs {approvals} distinct approvers; "
+                             f"the certificates name {len(record.approvers)} person(s)")
+        return replace(record, required=approvals)
+
+    init_registry(registry, signer, first)
+    trusted = f", trusting {one_line(signer.subject)}" if signer is not None else \
+        " (no signing certificate trusted yet: cplkit trust add CERT --key KEY --cert CERT)"
     click.echo(f"created an empty registry at {registry}{trusted}"
                + (f"; each version needs {approvals} approval(s) from {len(approvers)} "
                   "approver(s)" if approvals else ""))
@@ -415,14 +435,21 @@ def names_list(registry: Path, changes: bool, fmt: str) -> None:
 @click.argument("company")
 @registry_option
 @click.option("--reason", required=True, help="Why: recorded with the name.")
-def names_set(manufacturer: str, company: str, registry: Path, reason: str) -> None:
+@signing_options
+def names_set(manufacturer: str, company: str, registry: Path, reason: str,
+              signing: SigningOptions) -> None:
     """Name the company of MANUFACTURER (an id such as 10:6C); an empty COMPANY withdraws
-    the name. History lines and publications of later versions use it."""
+    the name. History lines and publications of later versions use it. The register is part
+    of the registry's signed policy: a key the registry trusts signs the change (under four
+    eyes, it is staged for approval)."""
     from cplkit.app.naming import set_company
 
-    made = set_company(registry, manufacturer, company, reason)
+    signer = signing.required("the names register is part of the signed policy")
+    made, changed = set_company(registry, manufacturer, company, reason, signer)
     if made is None:
         click.echo("the register says so already; nothing changed")
+    elif changed.staged is not None:
+        click.echo(staged_policy_message(changed.staged, registry))
     elif made.company:
         click.echo(f"{one_line(made.manufacturer_id)} is now named {one_line(made.company)}")
     else:
@@ -438,10 +465,16 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str) -> N
 def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> None:
     """Four eyes: approve the staged version STAGED (what 'publish --prepare' printed) with
     your approver key. The files are checked against the staged digest first."""
+    from cplkit.app.policy import approve_proposal, is_proposal
     from cplkit.app.staging import approve as run_approve
     from cplkit.app.staging import read_staged
 
     signer = signing.required("an approval is a signature")
+    if is_proposal(staged):
+        path = approve_proposal(staged, signer, registry)
+        click.echo(f"approved the policy change {staged.name} as {one_line(signer.subject)}: "
+                   f"{path}")
+        return
     path = run_approve(staged, signer, registry)
     made = read_staged(staged)
     click.echo(f"approved version {made.version} (digest {made.digest}) as "

@@ -6,7 +6,9 @@ the status of the first check a file fails (10-19, docs/signing.md).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -94,57 +96,114 @@ def refresh(registry: Path, next_update_days: int, signing: SigningOptions) -> N
 
 @click.group()
 def trust() -> None:
-    """The signing certificates a registry trusts (key rotation is an explicit act)."""
+    """The registry's signed policy: the signing certificates it trusts, its approvers and how
+    many approvals it needs. Each change is signed by a key the registry trusts (a key rotation
+    by the old key) or, under four eyes, staged and approved like a version."""
+
+
+def _policy_changed(changed: Any, registry: Path, done: str, already: str) -> None:
+    from cplkit.cli.common import staged_policy_message
+
+    if changed.staged is not None:
+        click.echo(staged_policy_message(changed.staged, registry))
+    else:
+        click.echo(done if changed.record is not None else already)
 
 
 @trust.command(name="add")
-@click.argument("cert", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new_cert", metavar="CERT", type=click.Path(path_type=Path, dir_okay=False))
 @registry_option
 @click.option("--reason", required=True, help="Why: recorded with the certificate.")
-def trust_add(cert: Path, registry: Path, reason: str) -> None:
-    """Trust CERT to sign the registry's next versions."""
+@signing_options
+def trust_add(new_cert: Path, registry: Path, reason: str, signing: SigningOptions) -> None:
+    """Trust CERT to sign the registry's next versions: signed with --key/--cert, a signing
+    key the registry trusts already (for a key rotation, the old one)."""
     from cplkit.app.trust import trust_file
     from cplkit.render.escape import one_line
 
-    added = trust_file(registry, cert, reason)
+    signer = signing.required("a key the registry trusts signs the change")
+    added = trust_file(registry, new_cert, reason, signer)
     # a subject is the certificate maker's text: an escape sequence in it reaches no terminal
-    click.echo(("now trusting " if added.new else "already trusted: ") +
-               f"{one_line(added.subject)} (SHA-256 {added.fingerprint})")
+    named = f"{one_line(added.subject)} (SHA-256 {added.fingerprint})"
+    _policy_changed(added.changed, registry, f"now trusting {named}", f"already trusted: {named}")
 
 
 @trust.command(name="list")
 @registry_option
-def trust_list(registry: Path) -> None:
-    """The trusted signing certificates, oldest first."""
-    from cplkit.app.reading import trusted
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def trust_list(registry: Path, fmt: str) -> None:
+    """The policy in force: trusted signing certificates (oldest first), approvers and the
+    number of approvals each version needs, after its whole signed chain verified."""
+    from cplkit.app.reading import policy
     from cplkit.render.escape import one_line
 
-    for record in trusted(registry):
-        click.echo(f"{one_line(record.added)}  {one_line(record.sha256)}  "
-                   f"{one_line(record.subject)}  ({one_line(record.reason)})")
+    record = policy(registry)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "policy": record.number, "required": record.required,
+            "signers": [{"subject": t.subject, "sha256": t.sha256, "added": t.added,
+                         "reason": t.reason} for t in record.signers],
+            "approvers": [{"name": a.name, "keys": [{"subject": k.subject, "sha256": k.sha256}
+                                                    for k in a.keys]}
+                          for a in record.approvers]}, indent=1, ensure_ascii=False))
+        return
+    for t in record.signers:
+        click.echo(f"{one_line(t.added)}  {one_line(t.sha256)}  "
+                   f"{one_line(t.subject)}  ({one_line(t.reason)})")
+    for a in record.approvers:
+        keys = ", ".join(one_line(k.subject) for k in a.keys)
+        click.echo(f"approver {one_line(a.name)}: {keys}")
+    click.echo(f"policy record {record.number}: each version needs {record.required} "
+               f"approval{'' if record.required == 1 else 's'}")
 
 
 @trust.command(name="approver")
-@click.argument("cert", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("approver_cert", metavar="CERT",
+                type=click.Path(path_type=Path, dir_okay=False))
 @registry_option
+@click.option("--name", help="The person (default: the certificate's common name); a renewed "
+                             "key of the same person is theirs too, and counts once.")
 @click.option("--reason", required=True, help="Why: recorded with the approver.")
-def trust_approver(cert: Path, registry: Path, reason: str) -> None:
-    """Four eyes: let the key of CERT approve staged versions."""
+@signing_options
+def trust_approver(approver_cert: Path, registry: Path, name: str | None, reason: str,
+                   signing: SigningOptions) -> None:
+    """Four eyes: let the key of CERT approve staged versions and policy changes."""
     from cplkit.app.trust import add_approver
     from cplkit.render.escape import one_line
 
-    added = add_approver(registry, cert, reason)
-    click.echo(("now an approver: " if added else "already an approver: ") + one_line(cert))
+    signer = signing.required("a key the registry trusts signs the change")
+    changed = add_approver(registry, approver_cert, reason, signer, name)
+    _policy_changed(changed, registry, f"now an approver: {one_line(approver_cert)}",
+                    f"already an approver: {one_line(approver_cert)}")
 
 
 @trust.command(name="approvals")
 @click.argument("required", type=click.IntRange(0, 20))
 @registry_option
 @click.option("--reason", required=True, help="Why: recorded with the number.")
-def trust_approvals(required: int, registry: Path, reason: str) -> None:
-    """Four eyes: from now on each version needs REQUIRED approvals from distinct approvers,
-    none the preparer (0: publish in one step, as without approvers)."""
+@signing_options
+def trust_approvals(required: int, registry: Path, reason: str,
+                    signing: SigningOptions) -> None:
+    """Four eyes: from now on each version and policy change needs REQUIRED approvals from
+    distinct approvers, none the preparer (0: publish in one step, as without approvers)."""
     from cplkit.app.trust import require_approvals
 
-    require_approvals(registry, required, reason)
-    click.echo(f"each version now needs {required} approval(s)")
+    signer = signing.required("a key the registry trusts signs the change")
+    changed = require_approvals(registry, required, reason, signer)
+    _policy_changed(changed, registry, f"each version now needs {required} approval"
+                                       f"{'' if required == 1 else 's'}",
+                    f"each version needs {required} approval{'' if required == 1 else 's'} "
+                    "already")
+
+
+@trust.command(name="apply")
+@click.argument("staged", type=click.Path(path_type=Path, file_okay=False))
+@registry_option
+def trust_apply(staged: Path, registry: Path) -> None:
+    """Four eyes: write the staged policy change STAGED once enough approvers signed it."""
+    from cplkit.app.policy import apply_proposal
+    from cplkit.render.escape import one_line
+
+    record = apply_proposal(staged, registry)
+    click.echo(f"policy record {record.number} is in force: {one_line(record.change)}")

@@ -1,5 +1,5 @@
-"""The registry's files as bytes: version.json, registry.json, trust.json and names.json, encoded
-and decoded.
+"""The registry's files as bytes: version.json, registry.json and the policy records (trust
+anchors, approvers, the threshold, the names register), encoded and decoded.
 
 Every document is checked against its JSON Schema (``schemas/``) when it is decoded, so what does
 not parse as what it claims is a ``RegistryError`` before anything trusts it. The records here
@@ -17,14 +17,14 @@ from typing import Any
 
 from cplkit.base import resources
 from cplkit.base.digest import sha256_hex
+from cplkit.base.strict_json import loads
 from cplkit.core import model as m
 from cplkit.core.text import history_dict
 from cplkit.errors import RegistryError
 
 HEAD = "registry.json"
-TRUST = "trust.json"
-NAMES = "names.json"
-APPROVALS = "approvals.json"
+#: the policy chain: policy/N.json, and policy/N.sig/ holding its signatures
+POLICY = "policy"
 #: the signed statement of what is current, at the top of the registry
 STATEMENT = "latest.xml"
 VERSIONS = "versions"
@@ -236,31 +236,9 @@ class TrustRecord:
     pem: str
 
 
-def encode_trust(records: list[TrustRecord]) -> bytes:
-    doc = {"format": "cplkit-trust", "format_version": FORMAT_VERSION, "certificates": [
-        {"sha256": r.sha256, "subject": r.subject, "added": r.added, "reason": r.reason,
-         "pem": r.pem} for r in records]}
-    return (json.dumps(doc, indent=1) + "\n").encode()
-
-
-def decode_trust(data: bytes, origin: str) -> list[TrustRecord]:
-    doc = document(data, origin, "trust.schema.json")
-    records = [TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
-               for c in doc["certificates"]]
-    for i, record in enumerate(records):
-        # a record authorises a key only through the certificate it holds, and only if that
-        # certificate is the one its fingerprint names: a hand edit cannot add a key
-        if certificate_sha256(record.pem) != record.sha256:
-            raise RegistryError(f"{origin} is damaged: certificate {i + 1} ({record.subject}) "
-                                "does not hold the certificate its fingerprint names",
-                                hint="restore trust.json from a backup; trust a certificate "
-                                     "only with 'cplkit trust add'")
-    return records
-
-
 @dataclass(frozen=True, slots=True)
-class Approver:
-    """A certificate whose key may approve a staged version."""
+class ApproverKey:
+    """One certificate (and so one key) with which an approver signs."""
 
     sha256: str
     key_sha256: str
@@ -271,35 +249,11 @@ class Approver:
 
 
 @dataclass(frozen=True, slots=True)
-class ApprovalPolicy:
-    """How many approvals a publish needs, and from whom (approvals.json)."""
+class Approver:
+    """A person who may approve: one name, one or more keys; the person counts once."""
 
-    required: int
-    changed: str
-    reason: str
-    approvers: tuple[Approver, ...] = ()
-
-
-def encode_approvals(policy: ApprovalPolicy) -> bytes:
-    doc = {"format": "cplkit-approvals", "format_version": FORMAT_VERSION,
-           "required": policy.required, "changed": policy.changed, "reason": policy.reason,
-           "approvers": [{"sha256": a.sha256, "key_sha256": a.key_sha256, "subject": a.subject,
-                          "added": a.added, "reason": a.reason, "pem": a.pem}
-                         for a in policy.approvers]}
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
-
-
-def decode_approvals(data: bytes, origin: str) -> ApprovalPolicy:
-    doc = document(data, origin, "approvals.schema.json")
-    approvers = tuple(Approver(a["sha256"], a["key_sha256"], a["subject"], a["added"],
-                               a["reason"], a["pem"]) for a in doc["approvers"])
-    for i, approver in enumerate(approvers):
-        # as with trust.json: an approver counts only through the certificate it holds
-        if certificate_sha256(approver.pem) != approver.sha256:
-            raise RegistryError(f"{origin} is damaged: approver {i + 1} ({approver.subject}) "
-                                "does not hold the certificate its fingerprint names",
-                                hint="restore approvals.json from a backup")
-    return ApprovalPolicy(doc["required"], doc["changed"], doc["reason"], approvers)
+    name: str
+    keys: tuple[ApproverKey, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,17 +267,80 @@ class NameRecord:
     reason: str
 
 
-def encode_names(records: list[NameRecord]) -> bytes:
-    doc = {"format": "cplkit-names", "format_version": FORMAT_VERSION, "changes": [
-        {"manufacturer_id": r.manufacturer_id, "company": r.company, "changed": r.changed,
-         "reason": r.reason} for r in records]}
+@dataclass(frozen=True, slots=True)
+class PolicyRecord:
+    """One record of the registry's policy chain (policy/N.json): who signs, who approves and
+    how many approvals are needed, and the names register, as of record ``number``."""
+
+    number: int
+    previous: str | None  # SHA-256 of record number-1's bytes
+    made: str
+    change: str
+    reason: str
+    signers: tuple[TrustRecord, ...] = ()
+    approvers: tuple[Approver, ...] = ()
+    required: int = 0
+    names: tuple[NameRecord, ...] = ()
+
+    def companies(self) -> dict[str, str]:
+        """Company name by manufacturer id, as the latest change to each says."""
+        named: dict[str, str] = {}
+        for record in self.names:
+            named[record.manufacturer_id] = record.company
+        return {k: v for k, v in sorted(named.items()) if v}
+
+    def approver_of(self, key_sha256: str) -> Approver | None:
+        """The person one of whose keys is ``key_sha256``, if any."""
+        return next((a for a in self.approvers
+                     if any(k.key_sha256 == key_sha256 for k in a.keys)), None)
+
+
+def _trust_doc(r: TrustRecord) -> dict[str, str]:
+    return {"sha256": r.sha256, "subject": r.subject, "added": r.added, "reason": r.reason,
+            "pem": r.pem}
+
+
+def _key_doc(k: ApproverKey) -> dict[str, str]:
+    return {"sha256": k.sha256, "key_sha256": k.key_sha256, "subject": k.subject,
+            "added": k.added, "reason": k.reason, "pem": k.pem}
+
+
+def encode_policy(record: PolicyRecord) -> bytes:
+    doc = {"format": "cplkit-policy", "format_version": FORMAT_VERSION,
+           "number": record.number, "previous": record.previous, "made": record.made,
+           "change": record.change, "reason": record.reason,
+           "signers": [_trust_doc(r) for r in record.signers],
+           "approvers": [{"name": a.name, "keys": [_key_doc(k) for k in a.keys]}
+                         for a in record.approvers],
+           "required": record.required,
+           "names": [{"manufacturer_id": r.manufacturer_id, "company": r.company,
+                      "changed": r.changed, "reason": r.reason} for r in record.names]}
     return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
 
 
-def decode_names(data: bytes, origin: str) -> list[NameRecord]:
-    doc = document(data, origin, "names.schema.json")
-    return [NameRecord(c["manufacturer_id"], c["company"], c["changed"], c["reason"])
-            for c in doc["changes"]]
+def decode_policy(data: bytes, origin: str) -> PolicyRecord:
+    """A policy record as written, its certificates each the one its fingerprint names (the
+    signatures over it are checked by whoever has the keys' certificates: the app layer)."""
+    doc = loads(data, origin, RegistryError, hint="restore the registry from a backup")
+    validate("policy.schema.json", doc, origin)
+    signers = tuple(TrustRecord(c["sha256"], c["subject"], c["added"], c["reason"], c["pem"])
+                    for c in doc["signers"])
+    approvers = tuple(Approver(a["name"], tuple(
+        ApproverKey(k["sha256"], k["key_sha256"], k["subject"], k["added"], k["reason"],
+                    k["pem"]) for k in a["keys"])) for a in doc["approvers"])
+    held_certificates: list[TrustRecord | ApproverKey] = [
+        *signers, *(k for a in approvers for k in a.keys)]
+    for held in held_certificates:
+        # a record authorises a key only through the certificate it holds, and only if that
+        # certificate is the one its fingerprint names
+        if certificate_sha256(held.pem) != held.sha256:
+            raise RegistryError(f"{origin} is damaged: the certificate of {held.subject} is not "
+                                "the one its fingerprint names",
+                                hint="restore the registry from a backup")
+    names = tuple(NameRecord(c["manufacturer_id"], c["company"], c["changed"], c["reason"])
+                  for c in doc["names"])
+    return PolicyRecord(doc["number"], doc["previous"], doc["made"], doc["change"],
+                        doc["reason"], signers, approvers, doc["required"], names)
 
 
 def certificate_sha256(pem: str) -> str | None:

@@ -18,35 +18,30 @@ altered by hand is reported, never trusted. Writing happens only in ``Registry.e
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from cplkit.base.digest import sha256_hex
+from cplkit.base.files import read_small
 from cplkit.core import model as m
 from cplkit.errors import NotFound, RegistryBusy, RegistryError, UsageError
 from cplkit.registry.codec import (
-    APPROVALS,
     HEAD,
-    NAMES,
+    POLICY,
     STATEMENT,
-    TRUST,
     VERSION_FILE,
     VERSIONS,
-    ApprovalPolicy,
-    Approver,
     Head,
     Link,
-    NameRecord,
+    PolicyRecord,
     StoredVersion,
-    TrustRecord,
-    decode_approvals,
-    decode_names,
-    decode_trust,
+    decode_policy,
     decode_version,
-    encode_approvals,
-    encode_names,
-    encode_trust,
 )
 from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
 from cplkit.registry.transaction import (
@@ -61,6 +56,36 @@ from cplkit.registry.transaction import (
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+#: the largest policy record (a names register of thousands of companies fits many times) and
+#: signature cplkit writes
+POLICY_LIMIT = 16 << 20
+SIGNATURE_LIMIT = 64 << 10
+#: no record needs more signatures than approvers and signers it can name
+_MOST_SIGNATURES = 200
+#: the plain files an older cplkit kept the policy in
+_LEGACY = ("trust.json", "approvals.json", "names.json")
+_RECORD = re.compile(r"([1-9][0-9]{0,6})\.json")
+
+
+def _numbers(folder: Path) -> list[int]:
+    """The policy records' numbers, which must run 1, 2, ... with no gap."""
+    numbers = sorted(int(m.group(1)) for p in folder.iterdir()
+                     if (m := _RECORD.fullmatch(p.name)))
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RegistryError(f"the policy records in {folder} do not run 1, 2, 3...: one was "
+                            "removed or added by hand", hint="restore the registry from a backup")
+    return numbers
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPolicy:
+    """A policy record as read: decoded, its exact bytes, and its signatures by file name."""
+
+    record: PolicyRecord
+    data: bytes
+    signatures: dict[str, bytes]
 
 
 class Registry:
@@ -180,77 +205,83 @@ class Registry:
                                 "versions issued", hint="restore the registry from a backup")
         return lines
 
-    # -- trust ----------------------------------------------------------------------------------
-    def _optional(self, name: str) -> bytes | None:
-        """One of the registry's own files that may not exist yet (None: not yet); a
-        directory that is no registry at all is the clear error."""
-        path = self.path / name
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            self.head()
-            return None
-        except OSError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}",
-                                hint="restore the registry from a backup") from exc
-
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """The registry's write lock, for a change outside a version (trust, approvers, names,
-        the statement of what is current); a directory that is no registry is the clear error
-        before any lock file is made there."""
+        """The registry's write lock, for a change outside a version (the policy, the
+        statement of what is current); a directory that is no registry at all is the clear
+        error before any lock file is made there."""
         self.head()
         with exclusive_lock(self.path):
             check_on_disk(self.path, self.head())
             yield
 
-    def trusted(self) -> list[TrustRecord]:
-        data = self._optional(TRUST)  # a registry may trust nothing yet
-        return [] if data is None else decode_trust(data, str(self.path / TRUST))
+    # -- the policy chain -----------------------------------------------------------------------
+    def policy_chain(self) -> list[StoredPolicy]:
+        """Every policy record, oldest first, with its signatures, each file checked for type
+        and size before it is read. Whether the signatures authorise each record is for the
+        caller holding certificates to judge (``cplkit.app.policy``)."""
+        self.head()  # a registry, or the clear error
+        folder = self.path / POLICY
+        if not folder.exists():
+            if any((self.path / legacy).exists() for legacy in _LEGACY):
+                raise RegistryError(f"{self.path} keeps its trust, approvers and names in plain "
+                                    "files an older cplkit wrote, which anyone who can write "
+                                    "the folder could have edited",
+                                    hint="start a registry with this cplkit and import or "
+                                         "re-issue into it")
+            return []
+        chain: list[StoredPolicy] = []
+        for number in _numbers(folder):
+            path = folder / f"{number}.json"
+            data = read_small(path, POLICY_LIMIT, RegistryError, "the policy record",
+                              hint="restore the registry from a backup")
+            record = decode_policy(data, str(path))
+            if record.number != number:
+                raise RegistryError(f"{path} holds policy record {record.number}",
+                                    hint="restore the registry from a backup")
+            signatures: dict[str, bytes] = {}
+            sig_folder = folder / f"{number}.sig"
+            if sig_folder.is_dir() and not sig_folder.is_symlink():
+                for sig in sorted(sig_folder.iterdir())[:_MOST_SIGNATURES]:
+                    signatures[sig.name] = read_small(sig, SIGNATURE_LIMIT, RegistryError,
+                                                      "the policy signature")
+            chain.append(StoredPolicy(record, data, signatures))
+        return chain
 
-    def add_trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
-        """Trust a signing certificate from now on (under the lock); False if already trusted."""
+    def append_policy(self, data: bytes, signatures: dict[str, bytes],
+                      expected_head: str | None) -> None:
+        """Add the next policy record with its signatures, under the lock, if the chain's head
+        is still ``expected_head`` (the SHA-256 of the record it was built on)."""
         with self._writing():
-            return self.add_trust_locked(pem, fingerprint, subject, reason)
+            self.append_policy_locked(data, signatures, expected_head)
 
-    def add_trust_locked(self, pem: str, fingerprint: str, subject: str, reason: str) -> bool:
-        """``add_trust`` for a caller that holds the lock already (a transaction)."""
-        records = self.trusted()
-        if any(r.sha256 == fingerprint for r in records):
-            return False
-        records.append(TrustRecord(fingerprint, subject, _now(), reason, pem))
-        replace_durably(self.path / TRUST, encode_trust(records))
-        return True
-
-    # -- four eyes --------------------------------------------------------------------------------
-    def approval_policy(self) -> ApprovalPolicy:
-        """Who may approve a staged version and how many approvals a publish needs (none,
-        for a registry without approvals.json)."""
-        data = self._optional(APPROVALS)
-        return ApprovalPolicy(0, "", "") if data is None else \
-            decode_approvals(data, str(self.path / APPROVALS))
-
-    def add_approver(self, approver: Approver) -> bool:
-        """Let ``approver``'s key approve staged versions; False if it may already."""
-        with self._writing():
-            policy = self.approval_policy()
-            if any(a.key_sha256 == approver.key_sha256 for a in policy.approvers):
-                return False
-            replace_durably(self.path / APPROVALS, encode_approvals(ApprovalPolicy(
-                policy.required, policy.changed or _now(), policy.reason,
-                (*policy.approvers, approver))))
-            return True
-
-    def require_approvals(self, required: int, reason: str) -> None:
-        """From now on, a publish needs ``required`` approvals (0: none)."""
-        with self._writing():
-            policy = self.approval_policy()
-            if required > len(policy.approvers):
-                raise UsageError(f"{required} approvals cannot be given: the registry knows "
-                                 f"{len(policy.approvers)} approver(s)",
-                                 hint="add approvers first: cplkit trust approver CERT")
-            replace_durably(self.path / APPROVALS, encode_approvals(ApprovalPolicy(
-                required, _now(), reason, policy.approvers)))
+    def append_policy_locked(self, data: bytes, signatures: dict[str, bytes],
+                             expected_head: str | None) -> None:
+        """``append_policy`` for a caller that holds the lock already (a transaction)."""
+        chain = self.policy_chain()
+        head = sha256_hex(chain[-1].data) if chain else None
+        if head != expected_head:
+            raise RegistryBusy("the registry's policy changed while this change was made; "
+                               "nothing was changed", hint="make the change again")
+        folder = self.path / POLICY
+        folder.mkdir(exist_ok=True)
+        number = len(chain) + 1
+        for leftover in (*folder.glob(".tmp-*"), folder / f"{number}.sig"):
+            # what a change killed before its record was written left: never read
+            shutil.rmtree(leftover, ignore_errors=True)
+        sig_folder = folder / f".tmp-{number}-{os.getpid()}.sig"
+        sig_folder.mkdir()
+        for name, signature in signatures.items():
+            write_durably(sig_folder / name, signature)
+        fsync_dir(sig_folder)
+        sig_folder.rename(folder / f"{number}.sig")
+        # the record last, whole or absent (linked into place, never over an existing one):
+        # until it is there, the signatures are a leftover nobody reads
+        record = folder / f".tmp-{number}-{os.getpid()}.json"
+        write_durably(record, data)
+        os.link(record, folder / f"{number}.json")
+        record.unlink()
+        fsync_dir(folder)
 
     # -- the statement of what is current -------------------------------------------------------
     def replace_statement(self, version: str, data: bytes) -> None:
@@ -263,35 +294,6 @@ class Registry:
                                     f"({latest.version if latest else 'none'}); nothing was "
                                     "changed", hint="refresh again")
             replace_durably(self.path / STATEMENT, data)
-
-    # -- the names register ---------------------------------------------------------------------
-    def name_changes(self) -> list[NameRecord]:
-        """Every change made to the names register, oldest first."""
-        data = self._optional(NAMES)
-        return [] if data is None else decode_names(data, str(self.path / NAMES))
-
-    def companies(self) -> dict[str, str]:
-        """Company name by manufacturer id, as the latest change to each says."""
-        names: dict[str, str] = {}
-        for record in self.name_changes():
-            names[record.manufacturer_id] = record.company
-        return {k: v for k, v in sorted(names.items()) if v}
-
-    def name(self, changes: dict[str, str], reason: str) -> list[NameRecord]:
-        """Record ``changes`` (manufacturer id -> company; '' withdraws) under the lock; the
-        changes that differ from the register are returned, the others left out."""
-        with self._writing():
-            return self.name_locked(changes, reason)
-
-    def name_locked(self, changes: dict[str, str], reason: str) -> list[NameRecord]:
-        """``name`` for a caller that holds the lock already (a transaction)."""
-        records = self.name_changes()
-        now = self.companies()
-        made = [NameRecord(i, c, _now(), reason) for i, c in sorted(changes.items())
-                if now.get(i, "") != c]
-        if made:
-            replace_durably(self.path / NAMES, encode_names(records + made))
-        return made
 
     # -- writing --------------------------------------------------------------------------------
     @contextmanager

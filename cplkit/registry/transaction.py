@@ -146,11 +146,17 @@ class StagedVersion:
 
 
 def made_by_record(how: str, ruleset: str | None, ruleset_sha256: str,
-                   sources: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """How a version was made, as its version.json records it."""
-    return {"tool": "cplkit", "tool_version": __version__, "how": how, "ruleset": ruleset,
-            "ruleset_sha256": ruleset_sha256,
-            "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
+                   sources: Sequence[tuple[str, str]],
+                   policy: tuple[int, str] | None = None) -> dict[str, Any]:
+    """How a version was made, as its version.json records it: with the number and SHA-256 of
+    the policy record it was issued under, which the registry must hold from then on."""
+    made: dict[str, Any] = {
+        "tool": "cplkit", "tool_version": __version__, "how": how, "ruleset": ruleset,
+        "ruleset_sha256": ruleset_sha256,
+        "sources": [{"file": name, "sha256": digest} for name, digest in sources]}
+    if policy is not None:
+        made["policy"] = {"number": policy[0], "sha256": policy[1]}
+    return made
 
 
 @dataclass(slots=True)
@@ -166,23 +172,21 @@ class Transaction:
         """The latest version as this transaction's lock found it, read and verified."""
         return self.registry.read(head=self.head) if self.head.latest else None
 
-    def trust(self, pem: str, fingerprint: str, subject: str, reason: str) -> None:
-        """Trust a signing certificate, inside this transaction's lock."""
-        self.registry.add_trust_locked(pem, fingerprint, subject, reason)
-
-    def name(self, companies: dict[str, str], reason: str) -> None:
-        """Record company names for manufacturer ids, inside this transaction's lock."""
-        self.registry.name_locked(companies, reason)
+    def append_policy(self, data: bytes, signatures: dict[str, bytes],
+                      expected_head: str | None) -> None:
+        """Add the next policy record, inside this transaction's lock (an import's first)."""
+        self.registry.append_policy_locked(data, signatures, expected_head)
 
     def issue(self, version: m.CplVersion, *, how: str,
               sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
               ruleset_sha256: str = "", files: Mapping[str, bytes] | None = None,
-              signer: SignerRecord | None = None, statement: bytes | None = None) -> None:
+              signer: SignerRecord | None = None, statement: bytes | None = None,
+              policy: tuple[int, str] | None = None) -> None:
         latest = self.head.latest
         if latest is not None and not version.number.follows(
                 m.VersionNumber.parse(latest.version)):
             raise RegistryError(f"version {version.number} does not follow {latest.version}")
-        made_by = made_by_record(how, ruleset, ruleset_sha256, sources)
+        made_by = made_by_record(how, ruleset, ruleset_sha256, sources, policy)
         self.staged = StagedVersion(version, made_by, dict(files or {}), signer, statement)
 
     def commit(self) -> None:
