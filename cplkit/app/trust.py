@@ -17,7 +17,6 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
 
 from cplkit.app import policy
 from cplkit.app.keys import read_certificate
@@ -74,11 +73,9 @@ def trust_file(registry: Path, certificate_file: Path, reason: str, signer: Sign
 
 
 def approver_name(certificate: x509.Certificate) -> str:
-    """The person a certificate names (its common name), for an approver given no --name."""
-    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    value = names[0].value if names else ""
-    text = value.decode(errors="replace") if isinstance(value, bytes) else value
-    return text.strip() or subject(certificate)
+    """The person a certificate names, for an approver given no --name: its whole subject, so
+    a renewed certificate of one person is that person again, and two people are two."""
+    return subject(certificate)
 
 
 def with_approver(record: PolicyRecord, certificate: x509.Certificate, name: str,
@@ -104,7 +101,7 @@ def with_approver(record: PolicyRecord, certificate: x509.Certificate, name: str
 def add_approver(registry: Path, certificate_file: Path, reason: str, signer: Signer,
                  name: str | None = None) -> policy.Changed:
     """Let the key of the certificate in ``certificate_file`` approve, for the person ``name``
-    (the certificate's common name by default): a renewed key of the same person is that
+    (the certificate's subject by default): a renewed key of the same person is that
     person's second key, and the person still counts once."""
     certificate = read_certificate(certificate_file)
     person = (name or approver_name(certificate)).strip()

@@ -54,7 +54,7 @@ _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json
 @click.option("--approver", "approvers", multiple=True,
               type=click.Path(path_type=Path, dir_okay=False),
               help="Four eyes: a certificate whose key may approve staged versions (repeat); "
-                   "the person is the certificate's common name.")
+                   "the person is the one its subject names.")
 @click.option("--approvals", type=click.IntRange(0, 20), default=0, show_default=True,
               help="Four eyes: approvals from distinct approvers each version needs.")
 @signing_options

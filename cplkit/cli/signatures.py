@@ -162,8 +162,8 @@ def trust_list(registry: Path, fmt: str) -> None:
 @click.argument("approver_cert", metavar="CERT",
                 type=click.Path(path_type=Path, dir_okay=False))
 @registry_option
-@click.option("--name", help="The person (default: the certificate's common name); a renewed "
-                             "key of the same person is theirs too, and counts once.")
+@click.option("--name", help="The person (default: the certificate's subject); a renewed key "
+                             "of the same person is theirs too, and counts once.")
 @click.option("--reason", required=True, help="Why: recorded with the approver.")
 @signing_options
 def trust_approver(approver_cert: Path, registry: Path, name: str | None, reason: str,

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from cplkit.base.digest import sha256_hex
+from cplkit.core.text import not_one_line, visible
 from cplkit.errors import SigningError
 from cplkit.signing.certificates import (
     fingerprint,
@@ -62,13 +64,20 @@ class Signer(ABC):
         return subject(self.certificate)
 
     def check_valid(self, at: dt.datetime) -> None:
-        """Refuse to sign at ``at`` with a certificate not valid then, or not issued for
-        signing (its extended key usage allows neither code nor document signing): what
-        verification would refuse is never signed."""
+        """Refuse to sign at ``at`` with a certificate not valid then, whose subject is not one
+        line of plain text, or not issued for signing (its extended key usage allows neither
+        code nor document signing): what verification would refuse is never signed."""
         if not valid_at(self.certificate, at):
             raise SigningError(f"the signing certificate {self.subject} is not valid on "
                                f"{at:%Y-%m-%d} ({validity_period(self.certificate)})",
                                hint="sign with a current certificate")
+        # the subject is written into the issued history when the signing key changes: a line
+        # break in it would add a line of its own there (an entry the version never added)
+        why = not_one_line(self.subject)
+        if why is not None:
+            raise SigningError(f"the subject of the signing certificate {visible(self.subject)} "
+                               f"cannot be shown as one line: it {why}",
+                               hint="sign with a certificate whose subject is plain text")
         problem = purpose_problem(self.certificate)
         if problem is not None:
             raise SigningError(f"the certificate {self.subject} is not a signing certificate: "
@@ -168,7 +177,12 @@ def load_signer(key_path: Path, cert_path: Path | None, chain_path: Path | None,
 def generate_throwaway(days: int = 365) -> tuple[bytes, bytes]:
     """A P-256 key and a self-signed certificate for trying cplkit out: (key PEM, cert PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, THROWAWAY_NAME),
+    # each throwaway key names itself (by its key's digest), as people's certificates name
+    # different people: an approver is the person a subject names
+    public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    name = x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, sha256_hex(public)[:16]),
+                      x509.NameAttribute(NameOID.COMMON_NAME, THROWAWAY_NAME),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cplkit demo")])
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder()

@@ -42,7 +42,7 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> People:
 @pytest.fixture
 def registry(tmp_path: Path, people: People) -> Path:
     path = tmp_path / "registry"
-    code, out = run("init", "-r", path, "--cert", people.cert("signer"),
+    code, out = run("init", "-r", path, *people.keys("signer"),
                     *(arg for who in ("preparer", "alice", "bob")
                       for arg in ("--approver", people.cert(who))), "--approvals", "2")
     assert code == 0 and "each version needs 2 approval(s) from 3 approver(s)" in out, out
