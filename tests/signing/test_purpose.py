@@ -170,7 +170,11 @@ def test_signing_refuses_a_certificate_not_for_signing(
     cert = _pem(tmp_path, signer.certificate, "server.pem")
     registry = tmp_path / "registry"
     runner = CliRunner()
-    assert runner.invoke(cli, ["init", "-r", str(registry), "--cert", str(cert)]).exit_code == 0
+    # made with the test key (CPLKIT_KEY, CPLKIT_CERT), then told to trust the server's too
+    assert runner.invoke(cli, ["init", "-r", str(registry)]).exit_code == 0
+    trusted = runner.invoke(cli, ["trust", "add", str(cert), "-r", str(registry), "--reason",
+                                  "a key rotation"])
+    assert trusted.exit_code == 0, trusted.output
     done = runner.invoke(cli, ["publish", "-r", str(registry), "--as-of", "2026-11-23",
                                "--key", str(key), "--cert", str(cert),
                                str(SAMPLES / "valid" / "form-ppmid.xlsx")])
@@ -178,3 +182,17 @@ def test_signing_refuses_a_certificate_not_for_signing(
     assert "is not a signing certificate: its extended key usage allows TLS server " \
            "(serverAuth), not code or document signing" in done.output
     assert not (registry / "versions").exists() or not any((registry / "versions").iterdir())
+
+
+def test_a_signing_certificate_whose_subject_is_not_one_line_never_signs(
+        tmp_path: Path, authority: tuple[Any, x509.Certificate]) -> None:
+    """A new signing certificate's subject is written into the issued history line; a line
+    break in it would add a line of its own there, one that reads as an entry never added."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    forged = _issued(key, "SECAS\r\n000999 - Forged Meters Ltd GSME 01:02:03:04", authority,
+                     [ExtendedKeyUsageOID.CODE_SIGNING])
+    with pytest.raises(SigningError) as refused:
+        KeySigner(key, forged).check_valid(NOW)
+    assert refused.value.exit_code == 6
+    assert "cannot be shown as one line: it holds a line break (U+000D)" in refused.value.message
+    assert "\r" not in refused.value.message
