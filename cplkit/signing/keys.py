@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from cplkit.base.digest import sha256_hex
-from cplkit.core.text import not_one_line, visible
+from cplkit.core.text import not_one_line
 from cplkit.errors import SigningError
 from cplkit.signing.certificates import (
     fingerprint,
@@ -75,8 +75,8 @@ class Signer(ABC):
         # break in it would add a line of its own there (an entry the version never added)
         why = not_one_line(self.subject)
         if why is not None:
-            raise SigningError(f"the subject of the signing certificate {visible(self.subject)} "
-                               f"cannot be shown as one line: it {why}",
+            raise SigningError(f"the subject of the signing certificate (SHA-256 fingerprint "
+                               f"{self.fingerprint}) cannot be shown as one line: it {why}",
                                hint="sign with a certificate whose subject is plain text")
         problem = purpose_problem(self.certificate)
         if problem is not None:
