@@ -83,7 +83,7 @@ def test_prepare_approve_publish(registry: Path, people: People) -> None:
     assert xmlsec1_verify(version / "cpl-1.0.xml", people.cert("signer")).returncode == 0
     # the approvals are kept with the version, and check out again later
     approved = kept_approvals(registry, "1.0")
-    assert len(approved.keys) == 2
+    assert len(approved.people) == 2
     assert {c.subject for c in approved.certificates} == {
         c.subject for c in (approved.certificates[0], approved.certificates[1])}
     code, out = run("verify", version / "cpl-1.0.xml", "--latest", registry / "latest.xml",
@@ -94,7 +94,7 @@ def test_prepare_approve_publish(registry: Path, people: People) -> None:
 def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
     staged = prepare(registry, people)
     code, out = approve(staged, people, "preparer")
-    assert code == 8 and "the preparer cannot approve" in out
+    assert code == 8 and "prepared this version" in out and "four eyes" in out
     # nor by slipping a signature of theirs in among the approvals
     assert approve(staged, people, "alice")[0] == 0
     from cplkit.app.staging import read_staged, statement
@@ -118,7 +118,7 @@ def test_two_approvals_by_one_key_count_once(registry: Path, people: People) -> 
     first = next((staged / "approvals").iterdir())
     shutil.copyfile(first, staged / "approvals" / "copy.p7s")
     code, out = issue(staged, registry, people)
-    assert code == 8 and "approvals by the same key" in out and nothing_issued(registry)
+    assert code == 8 and "approvals by the same person" in out and nothing_issued(registry)
 
 
 def test_an_approval_of_other_content_does_not_count(registry: Path, people: People) -> None:
@@ -189,7 +189,7 @@ def test_a_staged_version_the_registry_moved_past(registry: Path, people: People
 
 def test_without_a_threshold_publishing_works_as_before(tmp_path: Path, people: People) -> None:
     registry = tmp_path / "plain"
-    assert run("init", "-r", registry, "--cert", people.cert("signer"))[0] == 0
+    assert run("init", "-r", registry, *people.keys("signer"))[0] == 0
     code, out = run("publish", "-r", registry, *people.keys("signer"), FORM)
     assert code == 0, out
 
@@ -224,3 +224,85 @@ def test_a_staged_folder_in_a_copy_never_issues_into_the_registry_named(
     code, out = run("approve", staged, "-r", registry, *people.keys("alice"))
     assert code == 8 and "is not staged in the registry" in out, out
     assert not any((staged / "approvals").iterdir())
+
+
+# -- the policy itself under four eyes (issue: one person cannot bend the signed record) -------
+def policy_files(registry: Path) -> list[str]:
+    return sorted(p.name for p in (registry / "policy").iterdir())
+
+
+def staged_from(out: str) -> Path:
+    return Path(out.split("staged at ", 1)[1].split("\n", 1)[0])
+
+
+@pytest.mark.parametrize("command", [
+    ["trust", "approvals", "0", "--reason", "faster"],
+    ["trust", "approver", "{mallory}", "--reason", "mine"],
+    ["trust", "add", "{mallory}", "--reason", "mine"],
+    ["names", "set", "10:6C", "Forged Meters Ltd", "--reason", "mine"],
+])
+def test_the_preparer_alone_cannot_change_the_policy_by_any_command(
+        registry: Path, people: People, command: list[str]) -> None:
+    """Each change is only staged; the preparer's own approval does not count, and applying it
+    without the threshold is refused: the policy in force is unchanged."""
+    before = policy_files(registry)
+    args = [str(people.cert("mallory")) if a == "{mallory}" else a for a in command]
+    code, out = run(*args, "-r", registry, *people.keys("preparer"))
+    assert code == 0 and "staged at" in out, out
+    staged = staged_from(out)
+    assert policy_files(registry) == before
+    code, out = run("approve", staged, "-r", registry, *people.keys("preparer"))
+    assert code == 8 and "once" in out, out
+    code, out = run("trust", "apply", staged, "-r", registry)
+    assert code == 8 and "needs 2 approver(s)" in out, out
+    code, out = run("approve", staged, "-r", registry, *people.keys("mallory"))
+    assert code == 8 and "is not an approver" in out
+    assert policy_files(registry) == before
+    code, out = run("trust", "list", "-r", registry)
+    assert code == 0 and "needs 2 approvals" in out
+
+
+def test_a_policy_change_applies_with_the_threshold(registry: Path, people: People) -> None:
+    code, out = run("trust", "approvals", "1", "--reason", "holiday cover", "-r", registry,
+                    *people.keys("preparer"))
+    staged = staged_from(out)
+    for who in ("alice", "bob"):
+        assert run("approve", staged, "-r", registry, *people.keys(who))[0] == 0
+    code, out = run("trust", "apply", staged, "-r", registry)
+    assert code == 0 and "policy record 2 is in force" in out, out
+    assert "needs 1 approval" in run("trust", "list", "-r", registry)[1]
+
+
+@pytest.mark.tampered
+@pytest.mark.parametrize("edit", ["threshold", "approver", "swap", "drop"])
+def test_a_hand_edit_of_the_policy_is_refused_by_every_reading_command(
+        registry: Path, people: People, tmp_path: Path, edit: str) -> None:
+    record = registry / "policy" / "1.json"
+    import json
+
+    doc = json.loads(record.read_text())
+    if edit == "threshold":
+        doc["required"] = 0
+        record.write_text(json.dumps(doc))
+    elif edit == "approver":
+        mallory = people.cert("mallory").read_text()
+        doc["approvers"].append({"name": "Mallory", "keys": [
+            {**doc["approvers"][0]["keys"][0], "pem": mallory}]})
+        record.write_text(json.dumps(doc))
+    else:
+        staged = prepare(registry, people)
+        for who in ("alice", "bob"):
+            assert approve(staged, people, who)[0] == 0
+        assert issue(staged, registry, people)[0] == 0
+        shutil.rmtree(registry / "policy")
+        if edit == "swap":
+            # a whole policy of the attacker's, well signed by the attacker's own key
+            other = tmp_path / "other"
+            assert run("init", "-r", other, *people.keys("mallory"))[0] == 0
+            shutil.copytree(other / "policy", registry / "policy")
+    for command in (["trust", "list"], ["names", "list"],
+                    ["publish", "--prepare", "--as-of", "2026-11-23", *people.keys("preparer"),
+                     str(OTHER_FORM)]):
+        code, out = run(*command, "-r", registry)
+        assert code == 4, (command, out)
+        assert "by hand" in out or "damaged" in out, out
