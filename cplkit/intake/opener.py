@@ -123,7 +123,7 @@ def _no_layout(detail: str) -> Unreadable:
 
 def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | None) -> Opened:
     findings: list[Finding] = []
-    names = [name for name, _, _ in workbook.sheets]
+    names = workbook.sheet_names
     if wanted is not None:
         if wanted not in names:
             # the file is fine, the option is wrong: a usage error, not an unreadable file

@@ -17,8 +17,10 @@ import re
 import threading
 import zipfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +37,14 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _CHUNK = 1 << 20
+#: the parts the reader looks up by name (as ``_key`` spells them)
+_WORKBOOK = "xl/workbook.xml"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_SHARED_STRINGS = "xl/sharedstrings.xml"
+#: column ZZ: the scan refuses a cell beyond it
+_LAST_COLUMN = 702
+#: fewer bytes than the smallest shared-string reference a sheet can hold, <c t="s"><v>0</v>
+_SMALLEST_REFERENCE = 16
 
 Cell = tuple[int, int]  # (row, column), 1-based
 
@@ -47,6 +57,12 @@ class _PartScan:
     cells: int = 0
     may_hide: bool = False
     may_have_formulas: bool = False
+
+
+def _key(name: str) -> str:
+    """A part's name as the reader looks it up: part names ignore case (OPC), and the zip
+    library the spreadsheet reader uses takes a backslash for a slash."""
+    return name.replace("\\", "/").lower()
 
 
 def _check_string_count(name: str, head: bytes, limits: Limits) -> None:
@@ -86,29 +102,29 @@ class _Scanner:
     """Counts and bounds a worksheet's rows and cells from its raw bytes, chunk by chunk,
     whatever namespace prefix the XML uses: ``<row`` and ``:row`` both count (a trick can only
     make a count larger), and a cell reference beyond what a CPL sheet can hold is refused before
-    any library reads the sheet. Plain byte counts and literal-led patterns keep it at a
-    fraction of the time the spreadsheet library then takes."""
+    any library reads the sheet. Only cells count: a range (``<dimension ref=...>``, a
+    selection, a validation over whole columns) is a hint the library allocates nothing by.
+    Plain byte counts and literal-led patterns keep it at a fraction of the time the
+    spreadsheet library then takes."""
 
-    #: a reference past column ZZ or row 999,999, in an r= or ref= attribute (a range's second
-    #: cell included)
+    #: a cell reference past column ZZ or row 999,999
     _FAR = re.compile(rb""" r=["']\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?[0-9]{7})""")
-    #: a range (ref="A1:XFD1048576", sqref=...) reaching that far
-    _FAR_RANGE = re.compile(rb"""ref\s*=\s*["'][^"']*?(?:[A-Za-z]{3}|[0-9]{7})""")
     _ROW_NUMBER = re.compile(rb"""row r=["']([0-9]{1,7})""")
     #: a cell past column AZ, where CPL sheets never reach (theirs end before AF): with a far
     #: row it makes the used range that the spreadsheet library allocates cell by cell huge
     _WIDE = re.compile(rb""" r=["']\$?([B-Zb-z][A-Za-z])\$?([0-9]{1,6})""")
-    #: either of the above, so that the common sheet costs one pass for both
-    _UNUSUAL = re.compile(
-        rb""" r=["']\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?[0-9]{7}|[B-Zb-z][A-Za-z]\$?[0-9])""")
 
-    __slots__ = ("cells", "formulas", "hidden", "max_column", "max_row", "rows", "tail")
+    __slots__ = ("cells", "deep", "formulas", "hidden", "max_column", "max_row", "rows", "tail",
+                 "unusual")
 
-    def __init__(self) -> None:
+    def __init__(self, max_rows: int) -> None:
         self.rows = self.cells = self.formulas = self.hidden = self.max_row = 0
         #: the farthest column past AZ a cell is in (0: none)
         self.max_column = 0
         self.tail = b""
+        #: a cell whose own reference puts it in a row near or past the row limit, whatever
+        #: row element it sits in (the library believes the cell)
+        self.deep, self.unusual = _row_patterns(max_rows)
 
     @property
     def area(self) -> int:
@@ -120,9 +136,17 @@ class _Scanner:
         # every pattern lies inside one tag, and a tag holds no '<': all before the last '<'
         # is complete, and the rest waits for the next chunk
         cut = len(data) if final else data.rfind(b"<")
+        overlap = b""
         if cut <= 0:
-            self.tail = data
-            return
+            if len(data) <= _CHUNK:
+                self.tail = data
+                return
+            # over a chunk with no tag starting in it (a text, or white space inside one tag,
+            # far longer than any cell holds): counted now, not copied again with every chunk;
+            # its end is looked at again with the next, so no pattern is split unseen (what it
+            # holds may count twice: a count can only grow)
+            cut = len(data)
+            overlap = data[-64:]
         done = data[:cut]
         self.rows += done.count(b"<row") + done.count(b":row")
         self.cells += (done.count(b"<c ") + done.count(b"<c>") + done.count(b":c ")
@@ -131,20 +155,119 @@ class _Scanner:
         self.hidden += done.count(b"hidden")
         # (a reference spelt with other white space than Excel's single space is not looked
         # for: the child process's memory limit still bounds what it can cost)
-        unusual = self._UNUSUAL.search(done) is not None
-        if (unusual and self._FAR.search(done)) or (
-                b"ref" in done and self._FAR_RANGE.search(done)):
-            raise Unreadable("CPL-F02", "a cell or range lies beyond column ZZ or row 999,999, "
-                             "where no CPL sheet reaches; refused before reading it", RESAVE_HINT)
-        numbers = self._ROW_NUMBER.findall(done)
-        if numbers:
-            self.max_row = max(self.max_row, *map(int, numbers))
-        if unusual:
+        if self.unusual.search(done) is not None:
+            if self._FAR.search(done):
+                raise Unreadable("CPL-F02", "a cell lies beyond column ZZ or row 999,999, "
+                                 "where no CPL sheet reaches; refused before reading it",
+                                 RESAVE_HINT)
             for letters, number in self._WIDE.findall(done):
                 # a cell's own row counts too: the row element around it may say otherwise
                 self.max_row = max(self.max_row, int(number))
                 first, second = letters.upper()
                 self.max_column = max(self.max_column, (first - 64) * 26 + second - 64)
+            deep = self.deep.findall(done)
+            if deep:
+                self.max_row = max(self.max_row, *map(int, deep))
+        numbers = self._ROW_NUMBER.findall(done)
+        if numbers:
+            self.max_row = max(self.max_row, *map(int, numbers))
+        self.tail = overlap + data[cut:]
+
+
+@lru_cache(maxsize=4)
+def _row_patterns(max_rows: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(a cell reference whose row may exceed ``max_rows``, capturing the row; any reference
+    the scan must look at more closely). Only rows with as many digits as the limit and a
+    leading digit at least its own, or more digits, are caught, so a sheet well within the
+    limit never pays for them."""
+    digits = str(max_rows)
+    width = len(digits)
+    if width >= 7:  # seven digits are refused as beyond row 999,999 anyway
+        rows = b"(?!)"
+    else:
+        rows = f"[{digits[0]}-9][0-9]{{{width - 1}}}".encode()
+        if width < 6:
+            rows += f"|[1-9][0-9]{{{width},5}}".encode()
+    deep = rb""" r=["']\$?[A-Za-z]{1,2}\$?(""" + rows + rb""")["']"""
+    unusual = (rb""" r=["']\$?(?:[A-Za-z]{3}|[A-Za-z]{1,2}\$?[0-9]{7}|[B-Zb-z][A-Za-z]\$?[0-9]"""
+               rb"""|[A-Za-z]{1,2}\$?(?:""" + rows + rb""")["'])""")
+    return re.compile(deep), re.compile(unusual)
+
+
+class _StringsScanner:
+    """The byte length of each shared string's XML (``<si>`` to the next), from the raw bytes
+    of the shared-strings part, chunk by chunk: what each cell that refers to it will hold, at
+    most. Markup counts too, so a count can only be larger than the text."""
+
+    _START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+    __slots__ = ("lengths", "offset", "start", "tail")
+
+    def __init__(self) -> None:
+        self.lengths: array[int] = array("q")
+        self.offset = 0  # where ``tail`` begins in the part
+        self.start = -1  # where the string being read began (-1: none yet)
+        self.tail = b""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        data = self.tail + chunk
+        # a string's start is a tag, which holds no '<': all before the last '<' is whole
+        cut = len(data) if final else data.rfind(b"<")
+        if cut <= 0 and not final:
+            if len(data) <= _CHUNK:
+                self.tail = data
+                return
+            # one string's text longer than a chunk: no other string starts in it
+            cut = len(data) - 64
+        append = self.lengths.append
+        for match in self._START.finditer(data, 0, cut):
+            at = self.offset + match.start()
+            if self.start >= 0:
+                append(at - self.start)
+            self.start = at
+        self.offset += cut
+        self.tail = data[cut:]
+        if final and self.start >= 0:
+            append(self.offset - self.start)
+
+
+class _ReferenceWeigher:
+    """Sums the lengths of the shared strings a worksheet's cells refer to, from its raw bytes
+    (``<c ... t="s"><v>12</v>``), chunk by chunk."""
+
+    #: a shared-string cell as Excel writes it, and the index in its value
+    _PLAIN = re.compile(rb"""t="s"><v>([0-9]{1,10})<""")
+    #: any other spelling: other quotes, white space, a namespace prefix, and up to eight other
+    #: tags before the value (a value it misses is left to the memory limit)
+    _ANY = re.compile(
+        rb"""\st\s*=\s*["']s["'][^>]*>(?:[^<]*<(?!(?:[A-Za-z_][\w.-]*:)?v>)[^>]*>){0,8}?"""
+        rb"""[^<]*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]{1,10})""")
+
+    __slots__ = ("lengths", "tail", "total")
+
+    def __init__(self, lengths: array[int]) -> None:
+        self.lengths = lengths
+        self.total = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        data = self.tail + chunk
+        # a reference spans a cell's start tag and its value: all before the last cell's
+        # start is whole
+        cut = len(data) if final else max(data.rfind(b"<c"), data.rfind(b":c"))
+        if cut <= 0:
+            if len(data) <= 2 * _CHUNK:
+                self.tail = data
+                return
+            cut = len(data)  # no cell starts in two chunks: none is split here
+        done = data[:cut]
+        found = self._PLAIN.findall(done)
+        if done.count(b'"s"') + done.count(b"'s'") > len(found):
+            found = self._ANY.findall(done)  # some are spelt otherwise: the slow way
+        lengths, count = self.lengths, len(self.lengths)
+        for index in map(int, found):
+            if index < count:  # the reader refuses a reference to no string
+                self.total += lengths[index]
         self.tail = data[cut:]
 
 
@@ -161,6 +284,15 @@ class Workbook:
         self.limits = limits
         self._book: Any = None
         self._ahead: _ReadAhead | None = None
+        self._scans: dict[str, _PartScan] = {}
+        #: the byte length of each shared string's XML, by index (empty: no shared strings)
+        self._strings: array[int] = array("q")
+        #: text the sheets scanned so far hold once shared strings are expanded
+        self._expanded = 0
+        #: worksheet parts' hidden rows and columns and formulas, walked once each
+        self._walked: dict[str, tuple[frozenset[int], frozenset[int], dict[Cell, str]]] = {}
+        #: another name of a sheet whose part an earlier sheet already names -> that sheet
+        self._aliases: dict[str, str] = {}
         try:
             self._zip = zipfile.ZipFile(path)
         except OSError as exc:
@@ -170,47 +302,76 @@ class Workbook:
             raise Unreadable("CPL-F01", f"not a readable workbook: the zip container is corrupt "
                              f"or truncated ({exc})", RESAVE_HINT) from exc
         try:
-            parts = self._xml_parts()
-            largest = max((i for i in parts if i.filename.startswith("xl/worksheets/")),
-                          key=lambda i: i.file_size, default=None) if read_ahead else None
-            self._scans: dict[str, _PartScan] = {}
-            budget = self._scan_parts([i for i in parts if i is not largest],
-                                      limits.max_uncompressed_bytes)
-            try:
-                self.sheets = self._sheet_parts()
-            except Unreadable:
-                if largest is not None:  # a refusal of the sheet's content comes first
-                    self._scan_parts([largest], budget)
-                raise
-            if largest is not None:
-                name = next((n for n, state, part in self.sheets
-                             if part == largest.filename and state == "visible"), None)
-                if name is not None:
-                    self._ahead = _ReadAhead(name, self._load)
-                self._scan_parts([largest], budget)
+            self._open(read_ahead)
         except BaseException:
             self.close()
             raise
 
+    def _open(self, read_ahead: bool) -> None:
+        """Scan every part the reader may load, workbook first, then the shared strings (the
+        sheets' scans need their lengths), then the sheets, the largest last (calamine may load
+        it meanwhile)."""
+        members = self._container()
+        self._members = members
+        budget = self.limits.max_uncompressed_bytes
+        first = [members[k] for k in (_WORKBOOK, _WORKBOOK_RELS) if k in members]
+        budget = self._scan_parts(first, budget)
+        xml = [i for k, i in members.items() if k.endswith(_XML_SUFFIXES) and i not in first]
+        try:
+            self.sheets = self._sheet_parts()
+        except Unreadable:
+            self._scan_parts(xml, budget)  # a refusal of the content comes first
+            raise
+        targets = {part for _, _, part in self.sheets if part is not None}
+        rest = xml + [members[_key(t)] for t in sorted(targets)
+                      if _key(t) in members and members[_key(t)] not in xml]
+        sheets = [i for i in rest if self._is_sheet(i.filename, targets)]
+        others = [i for i in rest if not self._is_sheet(i.filename, targets)]
+        visible = {part for _, state, part in self.sheets if state == "visible"}
+        largest = max((i for i in sheets if i.filename in visible), key=lambda i: i.file_size,
+                      default=None) if read_ahead else None
+        # the shared strings first: a sheet's scan weighs its references by their lengths
+        others.sort(key=lambda i: _key(i.filename) != _SHARED_STRINGS)
+        budget = self._scan_parts(others, budget)
+        budget = self._scan_parts([i for i in sheets if i is not largest], budget)
+        if largest is not None:
+            name = next(n for n, state, part in self.sheets
+                        if part == largest.filename and state == "visible")
+            self._ahead = _ReadAhead(name, self._load)
+            self._scan_parts([largest], budget)
+
+    @staticmethod
+    def _is_sheet(name: str, targets: set[str]) -> bool:
+        return name in targets or _key(name).startswith("xl/worksheets/")
+
     # -- container checks -----------------------------------------------------------------------
-    def _xml_parts(self) -> list[zipfile.ZipInfo]:
-        """The container's checks; the XML parts (the ones the scan reads)."""
+    def _container(self) -> dict[str, zipfile.ZipInfo]:
+        """The container's checks; every part by the name the reader looks it up by."""
         infos = self._zip.infolist()
         limits = self.limits
         if len(infos) > limits.max_zip_members:
             raise Unreadable("CPL-F02", f"the workbook has {len(infos)} parts, over the limit of "
                              f"{limits.max_zip_members}", RESAVE_HINT)
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            key = _key(info.filename)
+            if key in members:
+                # which of the two a reader takes is its own choice: the scan could pass one
+                # and the reader load the other
+                raise Unreadable("CPL-F02", f"the workbook holds two parts named "
+                                 f"{members[key].filename} (part names ignore case)",
+                                 RESAVE_HINT)
+            members[key] = info
+        if _WORKBOOK not in members and not any(k.endswith("workbook.xml") for k in members):
             raise Unreadable("CPL-F01", "a zip file, but not an Excel workbook (no "
                              "xl/workbook.xml: is it a Word or other Office document?)",
                              "save the submission from Excel as .xlsx")
         declared = 0
-        for info in infos:
+        for key, info in members.items():
             if info.flag_bits & 0x1:
                 raise Unreadable("CPL-F01", f"the workbook part {info.filename} is encrypted",
                                  "remove the password protection in Excel and save again")
-            if info.filename.endswith(_XML_SUFFIXES):
+            if key.endswith(_XML_SUFFIXES):
                 declared += info.file_size
             if (info.file_size > 1024 * 1024
                     and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)):
@@ -222,11 +383,13 @@ class Workbook:
                              f"uncompressed, over the limit of "
                              f"{limits.max_uncompressed_bytes // 2**20} MiB",
                              "split the sheet into smaller files")
-        return [i for i in infos if i.filename.endswith(_XML_SUFFIXES)]
+        return members
 
     def _scan_parts(self, parts: list[zipfile.ZipInfo], budget: int) -> int:
         """Scan ``parts`` within ``budget`` uncompressed bytes; what is left of the budget."""
         for info in parts:
+            if info.filename in self._scans:
+                continue  # scanned once, however many sheets name it
             scan, used = self._scan_part(info, budget)
             budget -= used
             self._scans[info.filename] = scan
@@ -235,9 +398,13 @@ class Workbook:
     def _scan_part(self, info: zipfile.ZipInfo, budget: int) -> tuple[_PartScan, int]:
         limits = self.limits
         name = info.filename
+        key = _key(name)
         scan = _PartScan()
         total = 0
         scanner: _Scanner | None = None
+        strings: _StringsScanner | None = None
+        weigher: _ReferenceWeigher | None = None
+        most = 0
         prolog = True
         try:
             with self._zip.open(info) as stream:
@@ -253,16 +420,33 @@ class Workbook:
                     if prolog:
                         _check_prolog(name, chunk[: limits.max_prolog_bytes], limits)
                         prolog = False
-                        if name.startswith("xl/worksheets/"):
-                            scanner = _Scanner()
-                        elif name.endswith("sharedStrings.xml"):
+                        if name in self._sheet_targets() or key.startswith("xl/worksheets/"):
+                            scanner = _Scanner(limits.max_rows)
+                            weigher, most = self._weigher(info)
+                        elif key == _SHARED_STRINGS:
                             _check_string_count(name, chunk[: limits.max_prolog_bytes], limits)
+                            strings = _StringsScanner()
                     if scanner is not None:
                         scanner.feed(chunk)
                         self._check_scan(scanner, name)
+                        if weigher is not None:
+                            weigher.feed(chunk)
+                            self._check_expanded(weigher.total, name)
+                    elif strings is not None:
+                        self._check_strings(strings, name, total)
+                        strings.feed(chunk)
                 if scanner is not None:
                     scanner.feed(b"", final=True)
                     self._check_scan(scanner, name)
+                    if weigher is not None:
+                        weigher.feed(b"", final=True)
+                        self._check_expanded(weigher.total, name)
+                    # what this sheet adds: weighed, or the most it could hold
+                    self._expanded += weigher.total if weigher is not None else most
+                elif strings is not None:
+                    strings.feed(b"", final=True)
+                    self._check_strings(strings, name, total)
+                    self._strings = strings.lengths
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise Unreadable("CPL-F01", f"the workbook part {name} is corrupt or truncated "
                              f"({exc})", RESAVE_HINT) from exc
@@ -272,6 +456,43 @@ class Workbook:
             scan.may_hide = scanner.hidden > 0
             scan.may_have_formulas = scanner.formulas > 0
         return scan, total
+
+    def _sheet_targets(self) -> set[str]:
+        return {part for _, _, part in getattr(self, "sheets", ()) if part is not None}
+
+    def _check_strings(self, strings: _StringsScanner, name: str, total: int) -> None:
+        limits = self.limits
+        if total > limits.max_shared_strings_bytes:
+            raise Unreadable(
+                "CPL-F02", f"the workbook's shared strings ({name}) take more than "
+                f"{limits.max_shared_strings_bytes // 2**20} MiB, over the safety limit",
+                "split the bulk sheet into smaller files")
+        if len(strings.lengths) > limits.max_cells:
+            raise Unreadable("CPL-F02", f"the workbook part {name} holds more than "
+                             f"{limits.max_cells:,} strings, over the limit", RESAVE_HINT)
+
+    def _weigher(self, info: zipfile.ZipInfo) -> tuple[_ReferenceWeigher | None, int]:
+        """(a weigher for the shared-string references of the sheet ``info``, or None where
+        even a sheet of nothing but references to the longest string stays within the bound;
+        that most it could hold). The reader copies a string into every cell that refers to
+        it, so the text a sheet holds once read is the sum of its references' lengths."""
+        lengths = self._strings
+        if not lengths:
+            return None, 0
+        most = (info.file_size // _SMALLEST_REFERENCE) * max(lengths)
+        if self._expanded + most <= self.limits.max_expanded_text_bytes:
+            return None, most
+        return _ReferenceWeigher(lengths), most
+
+    def _check_expanded(self, weighed: int, name: str) -> None:
+        limit = self.limits.max_expanded_text_bytes
+        if self._expanded + weighed > limit:
+            raise Unreadable(
+                "CPL-F02", f"the sheets' cells refer to the workbook's shared strings so often "
+                f"that they would hold more than {limit // 2**20} MiB of text once read (a long "
+                f"string referenced by many cells, in {name} or before it), over the safety "
+                "limit", "split the bulk sheet into smaller files; if a long text is repeated "
+                "in many cells, delete it")
 
     def _check_scan(self, scanner: _Scanner, name: str) -> None:
         limits = self.limits
@@ -294,35 +515,66 @@ class Workbook:
                           "safety limit", "split the bulk sheet into files of at most "
                           f"{limit:,} {what}")
 
-    def _read_small_xml(self, name: str) -> Any:
-        try:
-            data = self._zip.read(name)
-        except KeyError:
+    def _read_small_xml(self, key: str) -> Any:
+        info = self._members.get(key)
+        if info is None:
             return None
+        data = self._zip.read(info)
         try:
             return etree.fromstring(data, hardened_parser())
         except etree.XMLSyntaxError as exc:
-            raise Unreadable("CPL-F01", f"the workbook part {name} is not well-formed XML "
-                             f"({exc})", RESAVE_HINT) from exc
+            raise Unreadable("CPL-F01", f"the workbook part {info.filename} is not well-formed "
+                             f"XML ({exc})", RESAVE_HINT) from exc
 
     def _sheet_parts(self) -> list[tuple[str, str, str | None]]:
-        """(sheet name, state, worksheet part path) for every sheet, in workbook order."""
-        workbook = self._read_small_xml("xl/workbook.xml")
-        rels = self._read_small_xml("xl/_rels/workbook.xml.rels")
+        """(sheet name, state, worksheet part) for every sheet, in workbook order, each part
+        once: a sheet that names a part an earlier sheet already names (Excel never writes
+        that) is an alias of the sheet kept, the visible one where there is one."""
+        workbook = self._read_small_xml(_WORKBOOK)
+        rels = self._read_small_xml(_WORKBOOK_RELS)
         targets: dict[str, str] = {}
         if rels is not None:
             for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
                 target = rel.get("Target", "")
                 path = (target.lstrip("/") if target.startswith("/")
                         else posixpath.normpath(posixpath.join("xl", target)))
-                targets[rel.get("Id", "")] = path
+                member = self._members.get(_key(path))
+                # the part as the zip names it: the reader finds it whatever the case
+                targets[rel.get("Id", "")] = member.filename if member is not None else path
         out: list[tuple[str, str, str | None]] = []
         if workbook is None:
             return out
+        kept: dict[str, int] = {}
         for sheet in workbook.iter(f"{{{_MAIN_NS}}}sheet"):
-            rid = sheet.get(f"{{{_REL_NS}}}id", "")
-            out.append((sheet.get("name", ""), sheet.get("state", "visible"), targets.get(rid)))
+            name, state = sheet.get("name", ""), sheet.get("state", "visible")
+            part = targets.get(sheet.get(f"{{{_REL_NS}}}id", ""))
+            if part is None or part not in kept:
+                if part is not None:
+                    kept[part] = len(out)
+                out.append((name, state, part))
+                continue
+            first = kept[part]
+            if state == "visible" and out[first][1] != "visible":
+                self._aliases[out[first][0]] = name
+                out[first] = (name, state, part)
+            elif name != out[first][0]:
+                self._aliases[name] = out[first][0]
+        kept_names = {name for name, _, _ in out}
+        for alias, target in list(self._aliases.items()):
+            # an alias of a sheet that became one in turn: each step is one sheet element
+            kept_name, steps = target, len(self._aliases)
+            while kept_name not in kept_names and steps:
+                kept_name, steps = self._aliases.get(kept_name, kept_name), steps - 1
+            if alias in kept_names:
+                del self._aliases[alias]  # another sheet of the same name is kept
+            else:
+                self._aliases[alias] = kept_name
         return out
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """Every sheet's name, aliases of another sheet's part included."""
+        return [name for name, _, _ in self.sheets] + list(self._aliases)
 
     # -- values ---------------------------------------------------------------------------------
     def _calamine(self) -> Any:
@@ -344,13 +596,17 @@ class Workbook:
         return bool(scan and scan.cells)
 
     def sheet(self, name: str) -> SheetData:
+        """One sheet's rows (a sheet that names another's part reads that sheet)."""
+        name = self._aliases.get(name, name)
         part = next((p for n, _, p in self.sheets if n == name), None)
         scan = self._scans.get(part or "", _PartScan())
         hidden_rows: frozenset[int] = frozenset()
         hidden_cols: frozenset[int] = frozenset()
         formulas: dict[tuple[int, int], str] = {}
         if part and (scan.may_hide or scan.may_have_formulas):
-            hidden_rows, hidden_cols, formulas = self._details(part)
+            if part not in self._walked:
+                self._walked[part] = self._details(part)
+            hidden_rows, hidden_cols, formulas = self._walked[part]
         ahead = self._ahead
         if ahead is not None and ahead.name == name:
             self._ahead = None
@@ -373,31 +629,38 @@ class Workbook:
                              RESAVE_HINT) from exc
 
     def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[Cell, str]]:
-        """Walk one worksheet's XML with the hardened parser for hidden rows, columns, formulas."""
+        """Walk one worksheet's XML with the hardened parser for hidden rows, columns, formulas:
+        one pass, linear in the part's size. A cell or row without its reference is where the
+        reader puts it: after the one before."""
         rows: set[int] = set()
-        cols: set[int] = set()
+        spans: list[tuple[int, int]] = []
         formulas: dict[tuple[int, int], str] = {}
-        row_number = 0
+        row_number = 0  # the last row ended
+        column = 0  # the last cell's column in the row being read
         try:
             with self._zip.open(part) as stream:
                 for _, elem in etree.iterparse(_Reader(stream), events=("end",),
                                                resolve_entities=False, no_network=True,
                                                load_dtd=False, huge_tree=False):
                     tag = elem.tag.rpartition("}")[2] if isinstance(elem.tag, str) else ""
-                    if tag == "col" and _truthy(elem.get("hidden")):
-                        lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
-                        cols.update(range(max(lo, 1), min(hi, 16384) + 1))
+                    if tag == "c":
+                        column = _formula_without_value(elem, formulas, row_number + 1, column)
                     elif tag == "row":
                         row_number = int(elem.get("r", row_number + 1))
+                        column = 0
                         if _truthy(elem.get("hidden")):
                             rows.add(row_number)
                         elem.clear()
-                    elif tag == "c":
-                        _formula_without_value(elem, formulas)
+                    elif tag == "col" and _truthy(elem.get("hidden")):
+                        # no cell lies past ZZ (the scan refuses one): a span to XFD is cut
+                        # there, and spans are joined at the end, not column by column
+                        lo, hi = int(elem.get("min", "1")), int(elem.get("max", "1"))
+                        if max(lo, 1) <= min(hi, _LAST_COLUMN):
+                            spans.append((max(lo, 1), min(hi, _LAST_COLUMN)))
         except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
             raise Unreadable("CPL-F01", f"the worksheet {part} is not well-formed ({exc})",
                              RESAVE_HINT) from exc
-        return frozenset(rows), frozenset(cols), formulas
+        return frozenset(rows), _join(spans), formulas
 
     def close(self) -> None:
         self._zip.close()
@@ -455,7 +718,26 @@ def _truthy(value: str | None) -> bool:
     return value in ("1", "true")
 
 
-def _formula_without_value(cell: Any, formulas: dict[tuple[int, int], str]) -> None:
+def _join(spans: list[tuple[int, int]]) -> frozenset[int]:
+    """The columns in any of ``spans`` (inclusive), each span's columns added once."""
+    out: set[int] = set()
+    reach = 0
+    for lo, hi in sorted(spans):
+        if hi > reach:
+            out.update(range(max(lo, reach + 1), hi + 1))
+            reach = hi
+    return frozenset(out)
+
+
+def _formula_without_value(cell: Any, formulas: dict[tuple[int, int], str], row: int,
+                           column: int) -> int:
+    """Note ``cell`` in ``formulas`` if it holds a formula without a cached value; its column
+    (``column`` + 1 if it has no reference). ``row``: the row a cell without one is in."""
+    ref = parse_cell_ref(cell.get("r", ""))
+    if ref is None:
+        parent = cell.getparent()
+        number = parent.get("r") if parent is not None else None
+        ref = (int(number) if number is not None and number.isdigit() else row, column + 1)
     formula = value = None
     for child in cell:
         tag = child.tag.rpartition("}")[2] if isinstance(child.tag, str) else ""
@@ -466,9 +748,8 @@ def _formula_without_value(cell: Any, formulas: dict[tuple[int, int], str]) -> N
     if formula is not None:
         cached = value is not None and (value.text or cell.get("t") == "str")
         if not cached:
-            ref = parse_cell_ref(cell.get("r", ""))
-            if ref is not None:
-                formulas[ref] = "=" + (formula.text or "(shared formula)")
+            formulas[ref] = "=" + (formula.text or "(shared formula)")
+    return ref[1]
 
 
 def _rows(ws: Any, formulas: dict[tuple[int, int], str]) -> Iterator[list[RawValue]]:

@@ -63,3 +63,44 @@ def table_sheet(rows: list[list[str]]) -> bytes:
         out.append(f'<row r="{r}">'.encode() + cells + b"</row>")
     out.append(SHEET_CLOSE)
     return b"".join(out)
+
+
+def workbook_parts(sheets: Iterable[tuple[str, str, str]], *,
+                   strings: bytes | None = None) -> dict[str, bytes]:
+    """The parts around the sheets of a workbook: ``sheets`` are (name, state, relationship
+    target, e.g. 'worksheets/sheet1.xml'), several sheets may share a target; ``strings`` is a
+    shared-strings part's XML (written as xl/sharedStrings.xml)."""
+    targets: dict[str, str] = {}
+    elements = []
+    for number, (name, state, target) in enumerate(sheets, start=1):
+        rid = targets.setdefault(target, f"rId{len(targets) + 1}")
+        hidden = f' state="{state}"' if state != "visible" else ""
+        elements.append(f'<sheet name="{name}" sheetId="{number}"{hidden} r:id="{rid}"/>')
+    workbook = WORKBOOK.replace(
+        b'<sheet name="Sheet1" sheetId="1" r:id="rId1"/>', "".join(elements).encode())
+    relationships = "".join(
+        f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'relationships/worksheet" Target="{target}"/>' for target, rid in targets.items())
+    rels = WORKBOOK_RELS.split(b"<Relationship ")[0] + relationships.encode() \
+        + b"</Relationships>"
+    parts = {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": ROOT_RELS,
+             "xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels}
+    if strings is not None:
+        parts["xl/sharedStrings.xml"] = strings
+    return parts
+
+
+def write_parts(path: Path, parts: Mapping[str, bytes]) -> Path:
+    """A zip of exactly ``parts`` (name: bytes), in that order."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def shared_strings(texts: Iterable[str]) -> bytes:
+    """A shared-strings part holding ``texts``, in that order."""
+    items = "".join(f"<si><t>{t.replace('&', '&amp;').replace('<', '&lt;')}</t></si>"
+                    for t in texts)
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxmlformats'
+            b'.org/spreadsheetml/2006/main">' + items.encode() + b"</sst>")
