@@ -247,6 +247,8 @@ class FileReport:
     entries: int
     findings: tuple[Finding, ...]
     sheet: str | None = None
+    #: a CSV file's field separator as read (",", ";" or a tab); None for a workbook
+    delimiter: str | None = None
     #: findings left out of ``findings`` by a cap on what is shown (counts stay whole)
     omitted: int = 0
     omitted_errors: int = 0
