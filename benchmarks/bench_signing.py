@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cplkit.app import policy
 from cplkit.app.importing import read_issued_version
 from cplkit.core import model as m
 from cplkit.intake.rulesets import load_ruleset
@@ -88,7 +89,9 @@ def main() -> None:
               f"{'verify/xmlsec1':>16}")
         for name, version in lists.items():
             registry = Registry.create(work / name.replace(" ", "-"))
-            registry.add_trust(cert.decode(), signer.fingerprint, signer.subject, "bench")
+            first = policy.first_record(signer, "bench")
+            assert first is not None
+            registry.append_policy(*first, None)
             number = str(version.number)
             dcc = sign_xml(dccxml.build(version, None, dt.datetime.now(dt.UTC)), signer)
             with registry.edit() as tx:

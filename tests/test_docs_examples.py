@@ -129,8 +129,8 @@ def prepare(folder: Path, needs: frozenset[str], real: Path | None, env: dict[st
         (folder / "scripts").symlink_to(ROOT / "scripts")  # run from the project's checkout
     if "registry" in needs:
         cplkit("keygen", "--out", folder / "keys", cwd=folder, env=env)
-        cplkit("init", "-r", folder / "cpl", "--cert", folder / "keys" / "cert.pem",
-               cwd=folder, env=env)
+        cplkit("init", "-r", folder / "cpl", "--key", folder / "keys" / "key.pem", "--cert",
+               folder / "keys" / "cert.pem", cwd=folder, env=env)
         cplkit("publish", "-r", folder / "cpl", "--as-of", AS_OF, "--key",
                folder / "keys" / "key.pem", "--cert", folder / "keys" / "cert.pem",
                VALID / "bulk-submission.csv", cwd=folder, env=env)

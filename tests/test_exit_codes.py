@@ -66,7 +66,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     assert invoke("keygen", "--out", root / "keys")[0] == 0
     key, cert = root / "keys" / "key.pem", root / "keys" / "cert.pem"
     registry = root / "registry"
-    assert invoke("init", "-r", registry, "--cert", cert)[0] == 0
+    assert invoke("init", "-r", registry, "--key", key, "--cert", cert)[0] == 0
     code, out = invoke("publish", "-r", registry, *AS_OF, "--key", key, "--cert", cert,
                        VALID / "bulk-submission.csv")
     assert code == 0, out
@@ -119,7 +119,7 @@ def _keygen_into_a_file(w: World, t: Path) -> tuple[int, str]:
 
 
 # init, import ------------------------------------------------------------------------------
-case("init", 0)(lambda w, t: invoke("init", "-r", t / "new", "--cert", w.cert))
+case("init", 0)(lambda w, t: invoke("init", "-r", t / "new", *w.signing))
 case("init", 2)(lambda w, t: invoke("init", "-r", w.registry))  # not empty: never overwritten
 case("init", 6)(lambda w, t: invoke("init", "-r", t / "new", "--cert", ROOT / "README.md"))
 
@@ -161,10 +161,19 @@ case("publish", 6)(lambda w, t: invoke("publish", "-r", w.copy(t), *AS_OF, _FORM
 
 @case("publish", 7)
 def _publish_unwritable(w: World, t: Path) -> tuple[int, str]:
+    import resource
+    import signal
+
     registry = w.copy(t)
-    (registry / ".lock").unlink(missing_ok=True)
-    (registry / ".lock").mkdir()  # the lock cannot be taken: nothing is written
-    return invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)
+    # a full disk, as the writing process sees it: no file may grow past 4 KiB
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 10, limits[1]))
+    try:
+        return invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
 
 
 @case("publish", 9)
@@ -205,7 +214,8 @@ case("trust list", 4)(lambda w, t: invoke("trust", "list", "-r", t / "nowhere"))
 @case("trust add", 0)
 def _trust_add(w: World, t: Path) -> tuple[int, str]:
     assert invoke("keygen", "--out", t / "next")[0] == 0
-    return invoke("trust", "add", t / "next" / "cert.pem", "-r", w.copy(t), "--reason", "rotation")
+    return invoke("trust", "add", t / "next" / "cert.pem", "-r", w.copy(t), "--reason", "rotation",
+                  *w.signing)
 
 
 case("trust add", 2)(lambda w, t: invoke("trust", "add", w.cert, "-r", w.copy(t)))  # no reason
@@ -217,7 +227,9 @@ case("names list", 0)(lambda w, t: invoke("names", "list", "-r", w.registry))
 case("names list", 2)(lambda w, t: invoke("names", "list", "-r", w.registry, "--format", "xml"))
 case("names list", 4)(lambda w, t: invoke("names", "list", "-r", t / "nowhere"))
 case("names set", 0)(lambda w, t: invoke("names", "set", "12:3E", "Example Meters Ltd", "-r",
-                                         w.copy(t), "--reason", "the maker's letter"))
+                                         w.copy(t), "--reason", "the maker's letter", *w.signing))
+case("names set", 6)(lambda w, t: invoke("names", "set", "12:3E", "Example Meters Ltd", "-r",
+                                         w.copy(t), "--reason", "not signed", keyless=True))
 case("names set", 2)(lambda w, t: invoke("names", "set", "12:3", "Example Meters Ltd", "-r",
                                          w.copy(t), "--reason", "a typo"))
 case("names set", 4)(lambda w, t: invoke("names", "set", "12:3E", "Example", "-r",
@@ -230,7 +242,8 @@ def _names_set_busy(w: World, t: Path) -> tuple[int, str]:
 
     registry = w.copy(t)
     with exclusive_lock(registry):  # another cplkit is writing
-        return invoke("names", "set", "12:3E", "Example", "-r", registry, "--reason", "busy")
+        return invoke("names", "set", "12:3E", "Example", "-r", registry, "--reason", "busy",
+                      *w.signing)
 
 
 # verify ------------------------------------------------------------------------------------
@@ -327,8 +340,9 @@ def _four_eyes(w: World, t: Path) -> Path:
     registry = w.copy(t)
     assert invoke("keygen", "--out", t / "bob")[0] == 0
     assert invoke("trust", "approver", t / "bob" / "cert.pem", "-r", registry, "--reason",
-                  "bob approves")[0] == 0
-    assert invoke("trust", "approvals", "1", "-r", registry, "--reason", "four eyes")[0] == 0
+                  "bob approves", *w.signing)[0] == 0
+    assert invoke("trust", "approvals", "1", "-r", registry, "--reason", "four eyes",
+                  *w.signing)[0] == 0
     return registry
 
 
@@ -347,14 +361,48 @@ case("approve", 2)(lambda w, t: invoke("approve", t, "--key", w.key, "--cert", w
 case("approve", 6)(lambda w, t: invoke("approve", _staged(w, t)[1], keyless=True))
 case("approve", 8)(lambda w, t: invoke("approve", _staged(w, t)[1], *w.signing))  # preparer
 case("trust approver", 0)(lambda w, t: invoke("keygen", "--out", t / "k")[0] or invoke(
-    "trust", "approver", t / "k" / "cert.pem", "-r", w.copy(t), "--reason", "alice"))
+    "trust", "approver", t / "k" / "cert.pem", "-r", w.copy(t), "--reason", "alice", *w.signing))
+case("trust approver", 6)(lambda w, t: invoke("keygen", "--out", t / "k")[0] or invoke(
+    "trust", "approver", t / "k" / "cert.pem", "-r", w.copy(t), "--reason", "alice",
+    keyless=True))
 case("trust approver", 2)(lambda w, t: invoke("trust", "approver", w.cert, "-r", w.copy(t)))
 case("trust approver", 4)(lambda w, t: invoke("trust", "approver", w.cert, "-r", t / "nowhere",
                                               "--reason", "alice"))
 case("trust approvals", 0)(lambda w, t: invoke("trust", "approvals", "0", "-r", w.copy(t),
-                                               "--reason", "none"))
+                                               "--reason", "none", *w.signing))
 case("trust approvals", 2)(lambda w, t: invoke("trust", "approvals", "3", "-r", w.copy(t),
-                                               "--reason", "more than there are"))
+                                               "--reason", "more than there are", *w.signing))
+case("trust approvals", 6)(lambda w, t: invoke("trust", "approvals", "0", "-r", w.copy(t),
+                                               "--reason", "not signed", keyless=True))
+
+
+def _policy_change(w: World, t: Path) -> tuple[Path, Path]:
+    """A four-eyes registry with a policy change staged by its signer."""
+    registry = _four_eyes(w, t)
+    code, out = invoke("names", "set", "12:3E", "Example Meters Ltd", "-r", registry,
+                       "--reason", "the maker's letter", *w.signing)
+    assert code == 0 and "staged at" in out, out
+    return registry, next((registry / "staged").iterdir())
+
+
+@case("trust apply", 0)
+def _trust_apply(w: World, t: Path) -> tuple[int, str]:
+    registry, staged = _policy_change(w, t)
+    assert invoke("approve", staged, "-r", registry, "--key", t / "bob" / "key.pem", "--cert",
+                  t / "bob" / "cert.pem")[0] == 0
+    return invoke("trust", "apply", staged, "-r", registry)
+
+
+@case("trust apply", 2)
+def _trust_apply_not_staged(w: World, t: Path) -> tuple[int, str]:
+    registry = w.copy(t)
+    (registry / "staged" / "policy-0123456789abcdef").mkdir(parents=True)  # nothing in it
+    return invoke("trust", "apply", registry / "staged" / "policy-0123456789abcdef",
+                  "-r", registry)
+@case("trust apply", 8)
+def _trust_apply_unapproved(w: World, t: Path) -> tuple[int, str]:
+    registry, staged = _policy_change(w, t)  # the proposer alone
+    return invoke("trust", "apply", staged, "-r", registry)
 case("trust approvals", 4)(lambda w, t: invoke("trust", "approvals", "1", "-r", t / "nowhere",
                                                "--reason", "none"))
 

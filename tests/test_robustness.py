@@ -183,7 +183,8 @@ def test_a_utf16_copy_of_a_dcc_file_is_verified_as_xml(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     assert cplkit("keygen", "--out", keys).returncode == 0
     registry = tmp_path / "registry"
-    assert cplkit("init", "-r", registry, "--cert", keys / "cert.pem").returncode == 0
+    assert cplkit("init", "-r", registry, "--key", keys / "key.pem", "--cert",
+                  keys / "cert.pem").returncode == 0
     assert cplkit("publish", "-r", registry, *AS_OF, "--key", keys / "key.pem", "--cert",
                   keys / "cert.pem", SAMPLES / "valid" / "bulk-submission.csv").returncode == 0
     original = registry / "versions" / "1.0" / "cpl-1.0.xml"

@@ -634,14 +634,16 @@ def test_two_corrections_of_one_field_across_files_are_refused(registry: Path, t
         outcome.report.files[1].findings[0].message
 
 
-def test_names_set_refuses_a_company_name_that_is_not_one_line(registry: Path) -> None:
+def test_names_set_refuses_a_company_name_that_is_not_one_line(registry: Path,
+                                                                identity: Any) -> None:
     from cplkit.app.naming import set_company
     from cplkit.errors import UsageError
 
     with pytest.raises(UsageError) as refused:
         set_company(registry, "12:3E", "Example Meters Ltd\n000999 - Forged Meters Ltd",
-                    "the maker's letter")
+                    "the maker's letter", identity)
     assert refused.value.exit_code == 2
     assert "line break (U+000A) at position 19" in refused.value.message
     assert "Forged" not in refused.value.message
-    assert set_company(registry, "12:3E", "Example Meters Ltd", "the maker's letter")
+    assert set_company(registry, "12:3E", "Example Meters Ltd", "the maker's letter",
+                       identity)[0]

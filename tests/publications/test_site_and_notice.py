@@ -63,10 +63,10 @@ def test_the_site_lists_every_version_and_its_feed_parses(registry: Path,
 
 
 def _trust(registry: Path) -> Path:
-    import json
+    from tests.conftest import trusted_pems
 
     path = registry.parent / "trusted.pem"
-    path.write_text(json.loads((registry / "trust.json").read_text())["certificates"][0]["pem"])
+    path.write_text(trusted_pems(registry)[0])
     return path
 
 

@@ -293,16 +293,25 @@ def test_library_errors(tmp_path: Path) -> None:
 
 @pytest.mark.tampered
 def test_a_hand_edited_trust_record_authorises_nothing(registry: Path, tmp_path: Path) -> None:
-    """A record naming another key's fingerprint without its certificate is damage (exit 4),
-    found before it could authorise anything."""
-    trust = registry / "trust.json"
-    document = json.loads(trust.read_text())
-    document["certificates"].append({**document["certificates"][0], "sha256": "ab" * 32,
-                                     "pem": "", "subject": "CN=someone else"})
-    trust.write_text(json.dumps(document))
+    """A signer appended to the policy by hand (its certificate genuine, its fingerprint right)
+    breaks the record's signature: damage (exit 4), found before it could authorise anything."""
+    from cplkit.signing.keys import generate_throwaway
+
+    _, pem = generate_throwaway()
+    record = registry / "policy" / "1.json"
+    document = json.loads(record.read_text())
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    certificate = x509.load_pem_x509_certificate(pem)
+    document["signers"].append({**document["signers"][0], "pem": pem.decode(),
+                                "sha256": certificate.fingerprint(hashes.SHA256()).hex(),
+                                "subject": "CN=someone else"})
+    record.write_text(json.dumps(document))
     before = (registry / "registry.json").read_bytes()
     done = cplkit("publish", "-r", registry, "--as-of", AS_OF, submission(tmp_path, "0E:0E:0E:0E"))
-    assert done.returncode == 4 and "trust.json is damaged" in done.stderr
+    assert done.returncode == 4, done.stderr
+    assert "policy record 1" in done.stderr and "by hand" in done.stderr
     assert "Traceback" not in done.stderr
     assert (registry / "registry.json").read_bytes() == before
 

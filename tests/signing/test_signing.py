@@ -101,8 +101,9 @@ def test_passphrase_from_the_environment_never_printed(tmp_path: Path,
     key, cert = make(tmp_path, ec.generate_private_key(ec.SECP256R1()), encrypt=True)
     registry = tmp_path / "registry"
     runner = CliRunner()
-    assert runner.invoke(cli, ["init", "-r", str(registry), "--cert", str(cert)]).exit_code == 0
     monkeypatch.setenv("SIGNING_PASSPHRASE", SECRET)
+    assert runner.invoke(cli, ["init", "-r", str(registry), "--key", str(key), "--cert",
+                               str(cert), "--passphrase-env", "SIGNING_PASSPHRASE"]).exit_code == 0
     args = ["publish", "-r", str(registry), "--as-of", "2026-11-23", "--key", str(key),
             "--cert", str(cert), str(SAMPLES / "valid" / "bulk-submission.csv")]
     result = runner.invoke(cli, [*args, "--passphrase-env", "SIGNING_PASSPHRASE"])

@@ -132,7 +132,8 @@ def test_a_version_is_published_with_the_key_in_the_token(token: Token, tmp_path
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**token.env, "TMPDIR": str(scratch)}
-    assert cplkit("init", "-r", registry, "--cert", token.cert, env=env).returncode == 0
+    assert cplkit("init", "-r", registry, "--key", URI, "--cert", token.cert,
+                  env=env).returncode == 0
     done = cplkit("publish", "-r", registry, "--as-of", "2026-11-23", "--key", URI, "--cert",
                   token.cert, SAMPLES / "valid" / "form-gas-smart-meter.xlsx", env=env)
     assert done.returncode == 0, done.stderr
@@ -163,7 +164,8 @@ def test_a_pin_on_the_command_line_is_refused(token: Token, tmp_path: Path) -> N
 def test_the_pin_may_come_from_a_file(token: Token, tmp_path: Path) -> None:
     env = {k: v for k, v in token.env.items() if k != "CPLKIT_PKCS11_PIN"}
     registry = tmp_path / "registry"
-    assert cplkit("init", "-r", registry, "--cert", token.cert, env=env).returncode == 0
+    assert cplkit("init", "-r", registry, "--key", URI, "--cert", token.cert,
+                  env=env).returncode == 0
     pin_file = tmp_path / "pin"
     pin_file.write_text(PIN + "\n")
     done = cplkit("publish", "-r", registry, "--key", URI, "--cert", token.cert, "--pin-file",
@@ -193,7 +195,8 @@ def test_what_stops_a_token_signer(token: Token, tmp_path: Path, signing_keys: t
     else:
         env.pop("CPLKIT_PKCS11_MODULE")
     registry = tmp_path / "registry"
-    assert cplkit("init", "-r", registry, "--cert", token.cert, env=env).returncode == 0
+    assert cplkit("init", "-r", registry, "--key", URI, "--cert", token.cert,
+                  env=env).returncode == 0
     done = cplkit("publish", "-r", registry, "--key", uri, "--cert", cert,
                   SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
     assert done.returncode in (2, 6) and said in done.stderr, done.stderr
@@ -221,7 +224,8 @@ def test_a_pin_anywhere_in_the_uri_is_refused_and_never_repeated(
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPLKIT_")}
     env["CPLKIT_PKCS11_MODULE"] = str(MODULE or "/usr/lib/softhsm/libsofthsm2.so")
     registry = tmp_path / "registry"
-    assert cplkit("init", "-r", registry, "--cert", signing_keys[1], env=env).returncode == 0
+    assert cplkit("init", "-r", registry, "--key", signing_keys[0], "--cert", signing_keys[1],
+                  env=env).returncode == 0
     done = cplkit("publish", "-r", registry, "--key", key, "--cert", signing_keys[1],
                   SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
     assert done.returncode == 2, done.stderr
@@ -264,7 +268,8 @@ def test_a_module_that_is_not_a_pkcs11_library_is_named(
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPLKIT_")}
     env.update({"CPLKIT_PKCS11_MODULE": str(path), "CPLKIT_PKCS11_PIN": PIN})
     registry = tmp_path / "registry"
-    assert cplkit("init", "-r", registry, "--cert", signing_keys[1], env=env).returncode == 0
+    assert cplkit("init", "-r", registry, "--key", signing_keys[0], "--cert", signing_keys[1],
+                  env=env).returncode == 0
     done = cplkit("publish", "-r", registry, "--key", URI, "--cert", signing_keys[1],
                   SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
     assert done.returncode == 6, done.stderr
