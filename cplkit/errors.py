@@ -126,6 +126,7 @@ VERIFY_EXIT = {
     "chain": 17,  # not the version after --previous, or the previous digest does not match
     "stale": 18,  # latest.xml is past its next-update time: updates may be withheld (a freeze)
     "not-latest": 19,  # the file is not the one latest.xml names as current (a rollback)
+    "policy": 20,  # the --policy chain has a forged or unapproved step, or another anchor
 }
 
 

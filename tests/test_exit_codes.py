@@ -326,6 +326,14 @@ def _verify_frozen(w: World, t: Path) -> tuple[int, str]:
     return _verify(w.dcc, w.cert, "--latest", stale)
 
 
+@case("verify", 20)
+def _verify_foreign_policy(w: World, t: Path) -> tuple[int, str]:
+    assert invoke("keygen", "--out", t / "other-keys")[0] == 0
+    assert invoke("init", "-r", t / "other", "--key", t / "other-keys" / "key.pem", "--cert",
+                  t / "other-keys" / "cert.pem")[0] == 0
+    return _verify(w.dcc, w.cert, "--policy", t / "other" / "policy")
+
+
 @case("verify", 19)
 def _verify_rolled_back(w: World, t: Path) -> tuple[int, str]:
     registry = w.copy(t)

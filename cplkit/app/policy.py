@@ -103,25 +103,59 @@ def current(registry: Registry) -> Policy | None:
     """The policy in force, after the whole chain verified from its first record; None for a
     registry that has none yet (created without a signing certificate)."""
     chain = registry.policy_chain()
+    try:
+        in_force = verify_chain(chain)
+    except ApprovalError as exc:
+        raise RegistryError(f"{exc.message} of {registry.path}: it was written by hand, or "
+                            "forged", hint="restore the registry from a backup; change the "
+                                           "policy only with cplkit's commands") from None
+    _check_versions_policy(registry, chain)
+    return in_force
+
+
+def verify_chain(chain: Sequence[StoredPolicy]) -> Policy | None:
+    """The last record of ``chain`` once every record follows the one before (by digest) and
+    is signed as that one requires; ``ApprovalError`` naming the first record that is not."""
     previous: Policy | None = None
     for stored in chain:
-        origin = f"policy record {stored.record.number} of {registry.path}"
-        expected = previous.sha256 if previous else None
-        if stored.record.previous != expected:
-            raise RegistryError(f"{origin} does not follow the record before it (a record was "
-                                "replaced or removed by hand)",
-                                hint="restore the registry from a backup")
+        where = f"policy record {stored.record.number}"
+        if stored.record.previous != (previous.sha256 if previous else None):
+            raise ApprovalError(f"{where} does not follow the record before it (a record was "
+                                "replaced or removed)")
         try:
             authorise(previous.record if previous else None, stored.record, stored.data,
                       stored.signatures)
         except ApprovalError as exc:
-            raise RegistryError(f"{origin} is not signed as the policy before it requires: "
-                                f"{exc.message}; it was written by hand, or forged",
-                                hint="restore the registry from a backup; change the policy "
-                                     "only with cplkit's commands") from None
+            raise ApprovalError(f"{where} is not signed as the policy before it requires: "
+                                f"{exc.message}") from None
         previous = Policy(stored.record, sha256_hex(stored.data))
-    _check_versions_policy(registry, chain)
     return previous
+
+
+def followed(chain: Sequence[StoredPolicy],
+             pinned: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """What a reader who pinned only ``pinned`` (the original signing certificate, or its CA)
+    trusts after following ``chain``: every signing certificate the chain has trusted, once
+    the chain verified and its first record is signed by a certificate ``pinned`` vouches
+    for. A forged, unapproved or foreign step raises ``VerificationError`` ("policy")."""
+    try:
+        in_force = verify_chain(chain)
+    except ApprovalError as exc:
+        raise VerificationError("policy", f"the policy chain does not verify: {exc.message}",
+                                hint="do not trust a key this chain names") from None
+    if in_force is None:
+        raise VerificationError("policy", "the policy folder holds no policy record",
+                                hint="give the policy/ folder of the registry's site")
+    first = chain[0]
+    if not any(_parties(Policy(first.record, ""), first.data, first.signatures, list(pinned))):
+        raise VerificationError("policy", "the policy chain does not start from the pinned "
+                                "certificate: its first record is not signed by a key --trust "
+                                "vouches for", hint="this chain belongs to another registry")
+    seen: dict[str, x509.Certificate] = {}
+    for stored in chain:
+        for signer in stored.record.signers:
+            seen.setdefault(signer.sha256, _certificate(signer.pem))
+    return [*pinned, *seen.values()]
 
 
 def _check_versions_policy(registry: Registry, chain: Sequence[StoredPolicy]) -> None:

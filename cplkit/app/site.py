@@ -1,11 +1,12 @@
 """The registry's website, written to a folder: ``cplkit site`` and ``publish --site``.
 
 Every version's public files (never the restricted FIR extract, the kept rules or the
-approvals), each read through the registry's digest checks, under ``N/``; the index; the Atom
-feed. The new site is built beside the old one and swapped in, so a reader never sees half a
-site, and a folder that is not a cplkit site is never overwritten. The folder is the one the
-path names once links are followed: a symlink someone serves the site through keeps pointing at
-the new site, and ``.`` is the folder it stands for.
+approvals), each read through the registry's digest checks, under ``N/``; the signed policy
+chain under ``policy/`` and the signed ``latest.xml``, so readers can verify every version
+themselves; the index; the Atom feed. The new site is built beside the old one and swapped in,
+so a reader never sees half a site, and a folder that is not a cplkit site is never
+overwritten. The folder is the one the path names once links are followed: a symlink someone
+serves the site through keeps pointing at the new site, and ``.`` is the folder it stands for.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cplkit.errors import OutputError, UsageError
+from cplkit.app import policy
+from cplkit.base.files import read_small
+from cplkit.errors import OutputError, RegistryError, UsageError
 from cplkit.publications.names import IssuedFiles
 from cplkit.publications.site import SiteVersion, atom_feed, index_page
 from cplkit.registry import Registry
+from cplkit.registry.codec import STATEMENT
 
 #: the file that marks a folder as a site cplkit wrote (and so may replace)
 MARKER = ".cplkit-site"
@@ -91,6 +95,7 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
                 version.current_count,
                 version.changes, names.web_page if names.web_page in copied else None,
                 tuple((what, name) for what, name in names.links() if name in copied)))
+        _copy_trust(registry, building)
         (building / "index.html").write_bytes(index_page(versions))
         (building / "feed.xml").write_bytes(atom_feed(versions, head.created, base_url))
         _swap(building, target)
@@ -100,6 +105,26 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return SiteBuilt(target, len(versions))
+
+
+def _copy_trust(registry: Registry, building: Path) -> None:
+    """What readers need to verify every version themselves: the signed policy chain (so a
+    reader who pinned the first signing certificate follows a key rotation) and the signed
+    statement of what is current. The chain is verified before it is published."""
+    chain = registry.policy_chain()
+    policy.current(registry)
+    folder = building / "policy"
+    folder.mkdir()
+    for stored in chain:
+        number = stored.record.number
+        (folder / f"{number}.json").write_bytes(stored.data)
+        (folder / f"{number}.sig").mkdir()
+        for name, signature in stored.signatures.items():
+            (folder / f"{number}.sig" / name).write_bytes(signature)
+    statement = registry.path / STATEMENT
+    if statement.is_file():
+        (building / STATEMENT).write_bytes(read_small(statement, 1 << 20, RegistryError,
+                                                      "the signed statement"))
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -16,7 +16,13 @@ from pathlib import Path
 from cryptography import x509
 
 from cplkit.base.files import not_regular
-from cplkit.errors import CplkitError, InputFileError, UsageError, VerificationError
+from cplkit.errors import (
+    CplkitError,
+    InputFileError,
+    RegistryError,
+    UsageError,
+    VerificationError,
+)
 from cplkit.publications import fir_extract
 from cplkit.publications.verify import (
     Verified,
@@ -66,13 +72,17 @@ class Verification:
 
 def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
                 at: dt.date | None = None, signature: Path | None = None,
-                latest: Path | None = None) -> Verification:
+                latest: Path | None = None, policy: Path | None = None) -> Verification:
     """Verify ``file`` by what it is; with ``latest``, a DCC file must also be the one the
-    signed statement names as current, and the statement fresh now."""
+    signed statement names as current, and the statement fresh now. With ``policy`` (a
+    registry's signed policy chain, as its site publishes it), a file signed by a key the
+    chain rotated to is trusted too, as long as the chain starts from ``trust``."""
     try:
         trusted = load_certificates(_read(trust, "--trust file"), str(trust))
     except CplkitError as exc:  # a --trust file that is not a certificate is a usage error
         raise UsageError(exc.message, hint=exc.hint) from None
+    if policy is not None:
+        trusted = _followed(policy, trusted)
     data = _read(file, "file")
     # a DCC file re-saved as UTF-16 is still XML, and gets XML's verdict
     is_xml = data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.lstrip(
@@ -107,6 +117,23 @@ def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
     signature = signature or file.with_name(file.name + ".p7s")
     return Verification(file, verify_csv(data, _read(signature, "signature"), trusted, at=at),
                         signature=signature)
+
+
+def _followed(folder: Path, pinned: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The certificates trusted once the policy chain in ``folder`` is followed from
+    ``pinned``."""
+    from cplkit.app.policy import followed
+    from cplkit.registry.store import read_policy_chain
+
+    if not folder.is_dir():
+        raise UsageError(f"--policy {folder} is not a folder",
+                         hint="give the policy/ folder of the registry or its site")
+    try:
+        chain = read_policy_chain(folder)
+    except RegistryError as exc:
+        raise VerificationError("policy", f"the policy chain cannot be read: {exc.message}",
+                                hint="do not trust a key this chain names") from None
+    return followed(chain, pinned)
 
 
 def _previous(path: Path, trusted: list[x509.Certificate]) -> VerifiedDcc:

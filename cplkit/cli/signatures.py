@@ -50,10 +50,14 @@ def keygen(out: Path, days: int) -> None:
 @click.option("--latest", type=click.Path(path_type=Path, dir_okay=False),
               help="The signed latest.xml: FILE (a DCC file) must be the version it names as "
                    "current, and the statement must not be past its next-update time.")
+@click.option("--policy", "policy_folder", type=click.Path(path_type=Path, file_okay=False),
+              help="The registry's signed policy chain (policy/ on its site): a file signed by "
+                   "a key the chain rotated to verifies, if the chain starts from --trust.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
-           signature: Path | None, latest: Path | None, fmt: str) -> None:
+           signature: Path | None, latest: Path | None, policy_folder: Path | None,
+           fmt: str) -> None:
     """Verify a signed DCC file (XML), CSV or FIR extract, manifest or latest.xml, trusting
     only --trust.
 
@@ -63,15 +67,15 @@ def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
     12 signature missing, repeated, moved or partial; 13 signature does not match (changed);
     14 untrusted signer; 15 algorithm refused (SHA-1...); 16 certificate not valid then;
     17 not the version after --previous; 18 latest.xml past its next-update time (a freeze);
-    19 not the version latest.xml names as current (a rollback); 2 usage; 3 a file cannot be
-    read.
+    19 not the version latest.xml names as current (a rollback); 20 the --policy chain has a
+    forged or unapproved step, or starts elsewhere; 2 usage; 3 a file cannot be read.
     """
     from cplkit.app.verifying import verify_file
     from cplkit.render.verification import render_verification
 
     day = parse_date(None, None, at) if at else None
     done = verify_file(file, trust_file, previous=previous, at=day, signature=signature,
-                       latest=latest)
+                       latest=latest, policy=policy_folder)
     click.echo(render_verification(done.result, fmt, done.file, previous=done.previous,
                                    signature=done.signature, statement=done.statement))
 

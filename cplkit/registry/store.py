@@ -79,6 +79,31 @@ def _numbers(folder: Path) -> list[int]:
     return numbers
 
 
+def read_policy_chain(folder: Path) -> list[StoredPolicy]:
+    """The policy records in ``folder`` (a registry's ``policy/``, or a copy on a site),
+    oldest first, with their signatures; each file is checked for type and size before it is
+    read. None there: an empty chain."""
+    if not folder.exists():
+        return []
+    chain: list[StoredPolicy] = []
+    for number in _numbers(folder):
+        path = folder / f"{number}.json"
+        data = read_small(path, POLICY_LIMIT, RegistryError, "the policy record",
+                          hint="restore the registry from a backup")
+        record = decode_policy(data, str(path))
+        if record.number != number:
+            raise RegistryError(f"{path} holds policy record {record.number}",
+                                hint="restore the registry from a backup")
+        signatures: dict[str, bytes] = {}
+        sig_folder = folder / f"{number}.sig"
+        if sig_folder.is_dir() and not sig_folder.is_symlink():
+            for sig in sorted(sig_folder.iterdir())[:_MOST_SIGNATURES]:
+                signatures[sig.name] = read_small(sig, SIGNATURE_LIMIT, RegistryError,
+                                                  "the policy signature")
+        chain.append(StoredPolicy(record, data, signatures))
+    return chain
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPolicy:
     """A policy record as read: decoded, its exact bytes, and its signatures by file name."""
@@ -222,31 +247,13 @@ class Registry:
         caller holding certificates to judge (``cplkit.app.policy``)."""
         self.head()  # a registry, or the clear error
         folder = self.path / POLICY
-        if not folder.exists():
-            if any((self.path / legacy).exists() for legacy in _LEGACY):
-                raise RegistryError(f"{self.path} keeps its trust, approvers and names in plain "
-                                    "files an older cplkit wrote, which anyone who can write "
-                                    "the folder could have edited",
-                                    hint="start a registry with this cplkit and import or "
-                                         "re-issue into it")
-            return []
-        chain: list[StoredPolicy] = []
-        for number in _numbers(folder):
-            path = folder / f"{number}.json"
-            data = read_small(path, POLICY_LIMIT, RegistryError, "the policy record",
-                              hint="restore the registry from a backup")
-            record = decode_policy(data, str(path))
-            if record.number != number:
-                raise RegistryError(f"{path} holds policy record {record.number}",
-                                    hint="restore the registry from a backup")
-            signatures: dict[str, bytes] = {}
-            sig_folder = folder / f"{number}.sig"
-            if sig_folder.is_dir() and not sig_folder.is_symlink():
-                for sig in sorted(sig_folder.iterdir())[:_MOST_SIGNATURES]:
-                    signatures[sig.name] = read_small(sig, SIGNATURE_LIMIT, RegistryError,
-                                                      "the policy signature")
-            chain.append(StoredPolicy(record, data, signatures))
-        return chain
+        if not folder.exists() and any((self.path / legacy).exists() for legacy in _LEGACY):
+            raise RegistryError(f"{self.path} keeps its trust, approvers and names in plain "
+                                "files an older cplkit wrote, which anyone who can write the "
+                                "folder could have edited",
+                                hint="start a registry with this cplkit and import or re-issue "
+                                     "into it")
+        return read_policy_chain(folder)
 
     def append_policy(self, data: bytes, signatures: dict[str, bytes],
                       expected_head: str | None) -> None:
