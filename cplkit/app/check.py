@@ -86,6 +86,7 @@ def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
     kept: list[K] = []
     layout: Layout | None = None
     sheet_name: str | None = None
+    delimiter: str | None = None
     entries = 0
     try:
         with open_submission(path, ruleset, limits, file=file, sheet=sheet,
@@ -93,6 +94,7 @@ def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
             recognised = opened.recognised
             layout = recognised.layout
             sheet_name = recognised.placement.sheet
+            delimiter = opened.delimiter
             validator = Validator(ruleset, as_of, file)
             for batch in _batches(recognised.entries):
                 for raw, checked in zip(batch, validator.check_all(batch), strict=True):
@@ -113,7 +115,7 @@ def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
         kept = []
     findings.sort(key=sort_key)
     return FileReport(path=file, layout=layout, entries=entries, findings=tuple(findings),
-                      sheet=sheet_name), kept
+                      sheet=sheet_name, delimiter=delimiter), kept
 
 
 def _batches(entries: Iterator[RawEntry], size: int = 1024) -> Iterator[list[RawEntry]]:

@@ -17,12 +17,12 @@ from pathlib import Path
 from cplkit.base.files import not_regular
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.model import Layout
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import Ruleset, fold
 from cplkit.errors import NotFound
 from cplkit.intake.csvfile import read_csv
 from cplkit.intake.layouts import BufferedSheet, Recognised, Recogniser
 from cplkit.intake.limits import Limits
-from cplkit.intake.sheets import Unreadable
+from cplkit.intake.sheets import SheetData, Unreadable
 from cplkit.intake.xlsx import Workbook
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -36,6 +36,8 @@ class Opened:
 
     recognised: Recognised
     findings: list[Finding]
+    #: a CSV file's field separator (None: a workbook)
+    delimiter: str | None = None
 
 
 def sniff_kind(path: Path, head: bytes) -> str:
@@ -93,8 +95,9 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
         candidate = BufferedSheet(data)
         layout = recogniser.classify(candidate)
         if layout is None:
-            raise _no_layout("the CSV file's first row names no CPL fields")
-        yield Opened(recogniser.recognise(candidate, layout), [])
+            raise _no_layout(f"the CSV file's first row names no CPL fields (read with "
+                             f"{data.delimiter!r} between fields)")
+        yield Opened(recogniser.recognise(candidate, layout), [], data.delimiter)
         return
     workbook = Workbook(path, limits, read_ahead=read_ahead and sheet is None)
     try:
@@ -121,6 +124,37 @@ def _no_layout(detail: str) -> Unreadable:
                       "(e.g. Device_Type.name); cplkit template writes both")
 
 
+#: rows a sheet may have and still be looked at as a New Entry form (one has about 45)
+_FORM_ROWS = 1_000
+_ONE_FORM = ("send each form in its own file, or put further entries in columns H, I... of the "
+             "first form")
+
+
+def _hidden(recogniser: Recogniser, name: str) -> Finding:
+    return make_finding(
+        "CPL-F06", f"sheet '{name}' is hidden and holds content that was not read",
+        Location(recogniser.file, sheet=name),
+        hint="unhide the sheet (right-click a sheet tab > Unhide) if it belongs to the "
+             "submission, or delete it")
+
+
+def _filled_form(recogniser: Recogniser, sheet: BufferedSheet) -> bool:
+    return recogniser.classify(sheet) is Layout.NEW_ENTRY_FORM and recogniser.form_is_filled(sheet)
+
+
+def _second_form(recogniser: Recogniser, sheet: BufferedSheet) -> int | None:
+    """The row where a second filled-in form begins below the first on the same sheet (within
+    the rows read first), or None."""
+    starts = [i for i, row in enumerate(sheet.head)
+              if len(row) >= 2 and isinstance(row[0], str) and isinstance(row[1], str)
+              and fold(row[0].strip()) == "data group" and fold(row[1].strip()) == "data attribute"]
+    for start in starts[1:]:
+        below = BufferedSheet(SheetData(sheet.data.name, iter(sheet.head[start:])))
+        if recogniser.form_is_filled(below):
+            return start + 1
+    return None
+
+
 def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | None) -> Opened:
     findings: list[Finding] = []
     names = workbook.sheet_names
@@ -135,17 +169,18 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
             raise _no_layout(f"sheet '{wanted}' holds none")
         return Opened(recogniser.recognise(candidate, layout), findings)
 
-    for name, state, part in workbook.sheets:
-        if state != "visible" and workbook.sheet_has_content(part):
-            findings.append(make_finding(
-                "CPL-F06", f"sheet '{name}' is hidden and holds content that was not read",
-                Location(recogniser.file, sheet=name),
-                hint="unhide the sheet (right-click a sheet tab > Unhide) if it belongs to the "
-                     "submission, or delete it"))
     ranked: list[tuple[int, BufferedSheet, Layout]] = []
     filled: list[str] = []
-    for name, state, _part in workbook.sheets:
+    hidden_forms: list[str] = []
+    for name, state, part in workbook.sheets:
         if state != "visible":
+            if not workbook.sheet_has_content(part):
+                continue
+            if workbook.sheet_rows(part) <= _FORM_ROWS and _filled_form(
+                    recogniser, BufferedSheet(workbook.sheet(name))):
+                hidden_forms.append(name)  # a second form, if a visible one is read
+                continue
+            findings.append(_hidden(recogniser, name))
             continue
         candidate = BufferedSheet(workbook.sheet(name))
         layout = recogniser.classify(candidate)
@@ -155,17 +190,27 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
             rank = 0 if recogniser.form_is_filled(candidate) else 3
             if rank == 0:
                 filled.append(name)
+                below = _second_form(recogniser, candidate)
+                if below is not None:
+                    findings.append(make_finding(
+                        "CPL-F07", f"sheet '{name}' holds a second filled-in New Entry form "
+                        f"from row {below}, which was not read (the form above it was)",
+                        Location(recogniser.file, sheet=name, cell=f"A{below}"), hint=_ONE_FORM))
         else:
             rank = {Layout.CENTRAL_LIST: 1, Layout.TABLE: 2}[layout]
         if rank != 0 or len(filled) == 1:
             ranked.append((rank, candidate, layout))
+    if filled:
+        filled.extend(hidden_forms)
+    else:
+        findings.extend(_hidden(recogniser, name) for name in hidden_forms)
     for name in filled[1:]:
-        # one form per file: a second one is never read silently
+        # one form per file: a second one is never read silently, on any sheet
+        hidden = " (a hidden sheet)" if name in hidden_forms else ""
         findings.append(make_finding(
-            "CPL-F07", f"sheet '{name}' holds a second filled-in New Entry form, which was not "
-            f"read (the form on sheet '{filled[0]}' was)", Location(recogniser.file, sheet=name),
-            hint="send each form in its own file, or put further entries in columns H, I... of "
-                 "the first form"))
+            "CPL-F07", f"sheet '{name}'{hidden} holds a second filled-in New Entry form, which "
+            f"was not read (the form on sheet '{filled[0]}' was)",
+            Location(recogniser.file, sheet=name), hint=_ONE_FORM))
     if not ranked:
         raise _no_layout("no sheet holds a New Entry form, a Central Products List or a table "
                          "with canonical field names")

@@ -37,6 +37,8 @@ class SheetData:
     rows: Iterator[list[RawValue]]
     hidden_rows: frozenset[int] = frozenset()
     hidden_columns: frozenset[int] = frozenset()
+    #: a CSV file's field separator (None: a workbook's sheet)
+    delimiter: str | None = None
 
 
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")

@@ -595,6 +595,11 @@ class Workbook:
         scan = self._scans.get(part or "")
         return bool(scan and scan.cells)
 
+    def sheet_rows(self, part: str | None) -> int:
+        """The rows the scan counted in a sheet's part (0 if none)."""
+        scan = self._scans.get(part or "")
+        return scan.rows if scan else 0
+
     def sheet(self, name: str) -> SheetData:
         """One sheet's rows (a sheet that names another's part reads that sheet)."""
         name = self._aliases.get(name, name)

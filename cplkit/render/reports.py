@@ -17,6 +17,8 @@ from cplkit.core.findings import FileReport, Finding, Report, Severity
 from cplkit.core.text import plural, visible
 from cplkit.render.escape import one_line
 
+#: a CSV file's field separator, as its report's heading names it
+_SEPARATED = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated"}
 LAYOUT_NAMES = {
     "new-entry-form": "New Entry form",
     "central-products-list": "Central Products List",
@@ -72,6 +74,8 @@ def _file_heading(file: FileReport, style: Style) -> str:
         what = LAYOUT_NAMES.get(file.layout, file.layout)
         if file.sheet:
             what += f" on sheet '{file.sheet}'"
+        if file.delimiter:
+            what += ", " + _SEPARATED.get(file.delimiter, f"separated by {file.delimiter!r}")
         what += ", " + plural(file.entries, "entry", "entries")
     verdict = (style("unreadable", fg="red", bold=True) if file.unreadable else
                style(plural(file.errors, "error"), fg="red", bold=True) if file.errors else
@@ -105,6 +109,7 @@ def report_dict(report: Report) -> dict[str, object]:
                 "path": f.path,
                 "layout": f.layout,
                 "sheet": f.sheet,
+                "delimiter": f.delimiter,
                 "entries": f.entries,
                 "errors": f.errors,
                 "warnings": f.warnings,
