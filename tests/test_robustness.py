@@ -234,3 +234,30 @@ def test_under_an_inherited_address_space_limit_files_are_still_read() -> None:
     assert "CPL-F02" not in done.stdout, done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(forms)} files" in done.stdout
+
+
+def test_hostile_submissions_end_in_a_finding_never_an_internal_error(tmp_path: Path) -> None:
+    """The files of issue 24's hostile submitter, through the command line: each is a finding
+    with the documented exit status (3: a file could not be read), quickly, and never 70."""
+    from tests.intake.workbooks import shared_strings, table_sheet, workbook_parts, write_parts
+
+    header = ["Device_Type.name", "Device_Model.manufacturer_identifier",
+              "Device_Model.model_identifier"]
+    strings = shared_strings([*header, "x" * 32_000])
+    cells = "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>3</v></c>' for r in range(2, 12_002)
+                    for c in range(26))
+    parts = workbook_parts([("Sheet1", "visible", "worksheets/sheet1.xml")], strings=strings)
+    parts["xl/worksheets/sheet1.xml"] = table_sheet([header]).replace(
+        b"</sheetData>", f'<row r="2">{cells}</row></sheetData>'.encode())
+    expanding = write_parts(tmp_path / "expanding.xlsx", parts)
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"x{i}" for i in range(1_000_000)) + "\n")
+    many = workbook_parts([(f"S{i}", "visible", "worksheets/sheet1.xml") for i in range(1_500)])
+    many["xl/worksheets/sheet1.xml"] = table_sheet([header, ["Gas Smart Meter", "12:3E", "20:01"]])
+    aliases = write_parts(tmp_path / "aliases.xlsx", many)
+    done = cplkit("check", *AS_OF, expanding, wide, aliases, "/dev/null", timeout=120)
+    no_traceback(done)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "512 MiB of text" in done.stdout and "1,000,000 fields" in done.stdout
+    assert f"{aliases} (table on sheet 'S0', 1 entry)" in done.stdout
+    assert "/dev/null (not read): unreadable" in done.stdout

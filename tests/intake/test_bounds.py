@@ -246,3 +246,43 @@ def test_a_formula_cell_without_its_reference_is_still_a_formula(
     assert report.entries == 1
     assert [(f.code, f.cell) for f in report.findings if f.code == "CPL-V08"] == [
         ("CPL-V08", "B2")]
+
+
+# -- every bound is stated ----------------------------------------------------------------------
+
+#: how the README's "Hostile files" section states each bound's default
+STATED = {
+    "max_file_bytes": "file's size (100 MiB)",
+    "max_zip_members": "zip parts (2,000)",
+    "max_uncompressed_bytes": "uncompressed XML (512 MiB",
+    "max_compression_ratio": "compression ratio (250",
+    "max_prolog_bytes": "root element (64 KiB)",
+    "max_rows": "rows in a sheet or CSV file (250,000)",
+    "max_columns": "columns in a CSV row, its header first (702, column ZZ",
+    "max_cells": "cells in a sheet (6 million)",
+    "max_cell_chars": "characters in a cell (32,767)",
+    "max_sheet_area": "used range (20 million cells",
+    "max_shared_strings_bytes": "shared-strings part, 128 MiB",
+    "max_expanded_text_bytes": "refers to it: one 32,000-character",
+    "max_memory_bytes": "address space (3 GiB)",
+    "max_seconds": "wall time (10 minutes)",
+}
+
+
+def test_the_readme_states_every_bound() -> None:
+    """A bound added to ``Limits`` without a line in the README fails here."""
+    import dataclasses
+    import re
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Hostile files", 1)[1].split("\n## ", 1)[0]
+    flat = re.sub(r"\s+", " ", section)
+    fields = {f.name for f in dataclasses.fields(Limits)} - {"isolate"}
+    assert fields == set(STATED)
+    for name, words in STATED.items():
+        assert words in flat, name
+    defaults = Limits()
+    assert defaults.max_expanded_text_bytes == 512 * 2**20 and "(512 MiB over all" in flat
+    assert defaults.max_memory_bytes == 3 * 2**30 and defaults.max_seconds == 600
