@@ -29,7 +29,9 @@ AS_OF = dt.date(2026, 11, 23)
 
 #: whole modules kept out of the inner loop (`pytest -m "not slow"`), each for what makes it
 #: slow: they start many processes, a real token, git or bash. Plain `pytest` (CI) runs them all.
+#: A new module whose tests mostly run `python -m cplkit` belongs here.
 SLOW_MODULES = {
+    "tests/test_ordinary_mistakes.py": "runs each mistake through `python -m cplkit` under limits",
     "tests/registry/test_registry.py": "spawns `python -m cplkit` for every step, killing some",
     "tests/test_robustness.py": "runs each hostile case through `python -m cplkit`",
     "tests/test_docs_examples.py": "runs every documented example in bash",
