@@ -18,6 +18,7 @@ import threading
 import zipfile
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,8 +44,6 @@ _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _SHARED_STRINGS = "xl/sharedstrings.xml"
 #: column ZZ: the scan refuses a cell beyond it
 _LAST_COLUMN = 702
-#: fewer bytes than the smallest shared-string reference a sheet can hold, <c t="s"><v>0</v>
-_SMALLEST_REFERENCE = 16
 
 Cell = tuple[int, int]  # (row, column), 1-based
 
@@ -265,9 +264,11 @@ class _ReferenceWeigher:
         if done.count(b'"s"') + done.count(b"'s'") > len(found):
             found = self._ANY.findall(done)  # some are spelt otherwise: the slow way
         lengths, count = self.lengths, len(self.lengths)
-        for index in map(int, found):
-            if index < count:  # the reader refuses a reference to no string
-                self.total += lengths[index]
+        # each index once, however many cells refer to it
+        for index, times in Counter(found).items():
+            number = int(index)
+            if number < count:  # the reader refuses a reference to no string
+                self.total += lengths[number] * times
         self.tail = data[cut:]
 
 
@@ -403,8 +404,6 @@ class Workbook:
         total = 0
         scanner: _Scanner | None = None
         strings: _StringsScanner | None = None
-        weigher: _ReferenceWeigher | None = None
-        most = 0
         prolog = True
         try:
             with self._zip.open(info) as stream:
@@ -422,27 +421,18 @@ class Workbook:
                         prolog = False
                         if name in self._sheet_targets() or key.startswith("xl/worksheets/"):
                             scanner = _Scanner(limits.max_rows)
-                            weigher, most = self._weigher(info)
                         elif key == _SHARED_STRINGS:
                             _check_string_count(name, chunk[: limits.max_prolog_bytes], limits)
                             strings = _StringsScanner()
                     if scanner is not None:
                         scanner.feed(chunk)
                         self._check_scan(scanner, name)
-                        if weigher is not None:
-                            weigher.feed(chunk)
-                            self._check_expanded(weigher.total, name)
                     elif strings is not None:
                         self._check_strings(strings, name, total)
                         strings.feed(chunk)
                 if scanner is not None:
                     scanner.feed(b"", final=True)
                     self._check_scan(scanner, name)
-                    if weigher is not None:
-                        weigher.feed(b"", final=True)
-                        self._check_expanded(weigher.total, name)
-                    # what this sheet adds: weighed, or the most it could hold
-                    self._expanded += weigher.total if weigher is not None else most
                 elif strings is not None:
                     strings.feed(b"", final=True)
                     self._check_strings(strings, name, total)
@@ -455,6 +445,7 @@ class Workbook:
             scan.cells = scanner.cells
             scan.may_hide = scanner.hidden > 0
             scan.may_have_formulas = scanner.formulas > 0
+            self._weigh(info, scanner.cells)
         return scan, total
 
     def _sheet_targets(self) -> set[str]:
@@ -471,18 +462,27 @@ class Workbook:
             raise Unreadable("CPL-F02", f"the workbook part {name} holds more than "
                              f"{limits.max_cells:,} strings, over the limit", RESAVE_HINT)
 
-    def _weigher(self, info: zipfile.ZipInfo) -> tuple[_ReferenceWeigher | None, int]:
-        """(a weigher for the shared-string references of the sheet ``info``, or None where
-        even a sheet of nothing but references to the longest string stays within the bound;
-        that most it could hold). The reader copies a string into every cell that refers to
-        it, so the text a sheet holds once read is the sum of its references' lengths."""
+    def _weigh(self, info: zipfile.ZipInfo, cells: int) -> None:
+        """Bound the text a sheet's cells hold once each shared-string reference is replaced by
+        its string: the reader copies a string into every cell that refers to it, so that text
+        is the sum of the references' lengths. A sheet whose cells stay within the bound even
+        if each held the longest string costs nothing more (a 100,000-row bulk sheet's do);
+        otherwise its references are read again, and weighed one by one."""
         lengths = self._strings
         if not lengths:
-            return None, 0
-        most = (info.file_size // _SMALLEST_REFERENCE) * max(lengths)
+            return
+        most = cells * max(lengths)
         if self._expanded + most <= self.limits.max_expanded_text_bytes:
-            return None, most
-        return _ReferenceWeigher(lengths), most
+            self._expanded += most
+            return
+        weigher = _ReferenceWeigher(lengths)
+        with self._zip.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                weigher.feed(chunk)
+                self._check_expanded(weigher.total, info.filename)
+            weigher.feed(b"", final=True)
+        self._check_expanded(weigher.total, info.filename)
+        self._expanded += weigher.total
 
     def _check_expanded(self, weighed: int, name: str) -> None:
         limit = self.limits.max_expanded_text_bytes
