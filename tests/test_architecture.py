@@ -141,6 +141,7 @@ TESTED_ELSEWHERE = {
     "CPL-I02": "tests/app/test_importing.py",
     "CPL-I03": "tests/app/test_importing.py",
     "CPL-I04": "tests/app/test_importing.py",
+    "CPL-V14": "tests/core/test_rules.py",
 }
 
 

@@ -184,7 +184,7 @@ def require(registry: Registry) -> Policy:
     """The policy in force; a registry without one cannot sign or approve anything."""
     policy = current(registry)
     if policy is None:
-        raise SigningError(f"the registry {registry.path} trusts no signing certificate yet",
+        raise SigningError(f"the registry {registry.path} trusts no certificate yet",
                            hint=f"trust one first: cplkit trust add CERT -r {registry.path} "
                                 "--key KEY --cert CERT --reason \"...\"")
     return policy

@@ -115,6 +115,22 @@ def add_approver(registry: Path, certificate_file: Path, reason: str, signer: Si
                                                        f"({subject(certificate)})")
 
 
+def founding(certificates: list[x509.Certificate],
+             approvals: int) -> Callable[[PolicyRecord], PolicyRecord]:
+    """What a new registry's first record adds to its signer: these approvers (each the
+    person their certificate's subject names) and the threshold."""
+    def first(record: PolicyRecord) -> PolicyRecord:
+        for certificate in certificates:
+            record = with_approver(record, certificate, approver_name(certificate),
+                                   "an approver from the start")
+        if approvals > len(record.approvers):
+            raise UsageError(f"--approvals {approvals} needs {approvals} distinct approvers; "
+                             f"the certificates name {len(record.approvers)} person(s)")
+        return replace(record, required=approvals)
+
+    return first
+
+
 def require_approvals(registry: Path, required: int, reason: str,
                       signer: Signer) -> policy.Changed:
     """From now on, each version and each policy change needs ``required`` approvals (0:

@@ -43,7 +43,6 @@ from cplkit.render.escape import block, one_line
 
 if TYPE_CHECKING:
     from cplkit.app.publish import PublishOutcome
-    from cplkit.registry.codec import PolicyRecord
 
 _text_or_json = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
                              default="text", show_default=True)
@@ -63,10 +62,8 @@ def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
     """Start an empty registry (the first publish issues version 1.0), anchored in a first
     policy record that trusts the signing certificate (--cert) and is signed by its key (--key).
     """
-    from dataclasses import replace
-
     from cplkit.app.keys import read_certificate
-    from cplkit.app.trust import approver_name, init_registry, with_approver
+    from cplkit.app.trust import founding, init_registry
 
     if approvals > len(approvers):
         raise UsageError(f"--approvals {approvals} needs at least {approvals} --approver "
@@ -79,17 +76,7 @@ def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
         raise SigningError("cannot sign: the registry's first policy is signed by the key of "
                            "the certificate it trusts: give --key with --cert", hint=NO_KEY_HINT)
     certificates = [read_certificate(path) for path in approvers]
-
-    def first(record: PolicyRecord) -> PolicyRecord:
-        for certificate in certificates:
-            record = with_approver(record, certificate, approver_name(certificate),
-                                   "an approver from the start")
-        if approvals > len(record.approvers):
-            raise UsageError(f"--approvals {approvals} needs {approvals} distinct approvers; "
-                             f"the certificates name {len(record.approvers)} person(s)")
-        return replace(record, required=approvals)
-
-    init_registry(registry, signer, first)
+    init_registry(registry, signer, founding(certificates, approvals))
     trusted = f", trusting {one_line(signer.subject)}" if signer is not None else \
         " (no signing certificate trusted yet: cplkit trust add CERT --key KEY --cert CERT)"
     click.echo(f"created an empty registry at {registry}{trusted}"

@@ -34,7 +34,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory,
              signing_keys: tuple[Path, Path]) -> Path:
     """One version: the bulk sample, issued with its notice."""
     path = tmp_path_factory.mktemp("mail") / "registry"
-    assert run("init", "-r", path, "--cert", signing_keys[1])[0] == 0
+    assert run("init", "-r", path, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
     code, out = run("publish", "-r", path, "--as-of", "2026-11-23", "--key", signing_keys[0],
                     "--cert", signing_keys[1], SAMPLES / "valid" / "bulk-submission.csv")
     assert code == 0, out

@@ -46,7 +46,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory,
     finding; and the notice of 1.1 as its HTML part."""
     folder = tmp_path_factory.mktemp("phones")
     registry, site = folder / "registry", folder / "site"
-    assert run("init", "-r", registry, "--cert", signing_keys[1])[0] == 0
+    assert run("init", "-r", registry, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
     code, out = run("publish", "-r", registry, "--as-of", "2026-11-23", *_key(signing_keys),
                     SAMPLES / "valid" / "bulk-submission.csv")
     assert code == 0, out
@@ -186,7 +186,7 @@ def one_of_each(tmp_path_factory: pytest.TempPathFactory,
     warning: every count 1."""
     folder = tmp_path_factory.mktemp("ones")
     registry, site = folder / "registry", folder / "site"
-    assert run("init", "-r", registry, "--cert", signing_keys[1])[0] == 0
+    assert run("init", "-r", registry, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
     code, out = run("publish", "-r", registry, "--as-of", "2026-11-23", "--site", site,
                     *_key(signing_keys), SAMPLES / "valid" / "form-ppmid.xlsx")
     assert code == 0, out

@@ -137,7 +137,7 @@ def test_the_next_version_carries_the_fir_details_on(published: Path,
     """The list does not hold FIR details, so each version's extract carries on the previous
     one's, with each entry's status as of that version."""
     registry = published.parent.parent
-    removal = published.parent / "removal.csv"
+    removal = registry.parent / "removal.csv"  # never inside the registry's own folders
     removal.write_text("Entry.number,reason,decision\n000009,withdrawn,SSC 1\n")
     result = CliRunner().invoke(cli, ["publish", "-r", str(registry), "--as-of", "2026-11-24",
                                       str(removal)])

@@ -22,7 +22,7 @@ from tests.conftest import run_cli as run
 def registry(tmp_path: Path, signing_keys: tuple[Path, Path]) -> Path:
     """Two versions: the bulk sample (1.0), then a removal (1.1), the site kept up to date."""
     path = tmp_path / "registry"
-    assert run("init", "-r", path, "--cert", signing_keys[1])[0] == 0
+    assert run("init", "-r", path, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
     for change, day in ((SAMPLES / "valid" / "bulk-submission.csv", "2026-11-23"),
                         (SAMPLES / "changes" / "1-removals.csv", "2026-11-24")):
         code, out = run("publish", "-r", path, "--as-of", day, "--site", tmp_path / "site",

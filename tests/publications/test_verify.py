@@ -37,8 +37,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory, signing_keys: tuple[Path, P
     registry = folder / "registry"
     keys = ["--key", str(signing_keys[0]), "--cert", str(signing_keys[1])]
     runner = CliRunner()
-    assert runner.invoke(cli, ["init", "-r", str(registry), "--cert", str(signing_keys[1])]
-                         ).exit_code == 0
+    assert runner.invoke(cli, ["init", "-r", str(registry), *keys]).exit_code == 0
     changes = [SAMPLES / "valid" / "bulk-submission.csv"]
     for firmware in ("09:00:00:01", "09:00:00:02"):
         form = folder / f"{firmware.replace(':', '')}.xlsx"

@@ -24,7 +24,7 @@ from tests.conftest import run_cli as run
 def registry(tmp_path: Path, signing_keys: tuple[Path, Path]) -> Path:
     """Two versions published, 1.0 and 1.1: latest.xml names 1.1."""
     path = tmp_path / "registry"
-    assert run("init", "-r", path, "--cert", signing_keys[1])[0] == 0
+    assert run("init", "-r", path, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
     for form in ("bulk-submission.csv", "form-ppmid.xlsx"):
         code, out = run("publish", "-r", path, "--as-of", "2026-11-23", SAMPLES / "valid" / form)
         assert code == 0, out

@@ -124,7 +124,9 @@ def test_an_untrusted_key_is_refused_until_trusted_deliberately(
     registry = tmp_path / "registry"
     runner = CliRunner()
     monkeypatch.delenv("CPLKIT_CERT")
+    monkeypatch.delenv("CPLKIT_KEY")
     assert runner.invoke(cli, ["init", "-r", str(registry)]).exit_code == 0
+    monkeypatch.setenv("CPLKIT_KEY", str(signing_keys[0]))
     monkeypatch.setenv("CPLKIT_CERT", str(signing_keys[1]))
     new_key, new_cert = make(tmp_path, ec.generate_private_key(ec.SECP256R1()), "rotated")
     publish = ["publish", "-r", str(registry), "--as-of", "2026-11-23"]

@@ -165,7 +165,7 @@ def test_the_pin_may_come_from_a_file(token: Token, tmp_path: Path) -> None:
     env = {k: v for k, v in token.env.items() if k != "CPLKIT_PKCS11_PIN"}
     registry = tmp_path / "registry"
     assert cplkit("init", "-r", registry, "--key", URI, "--cert", token.cert,
-                  env=env).returncode == 0
+                  env=token.env).returncode == 0
     pin_file = tmp_path / "pin"
     pin_file.write_text(PIN + "\n")
     done = cplkit("publish", "-r", registry, "--key", URI, "--cert", token.cert, "--pin-file",
@@ -196,7 +196,7 @@ def test_what_stops_a_token_signer(token: Token, tmp_path: Path, signing_keys: t
         env.pop("CPLKIT_PKCS11_MODULE")
     registry = tmp_path / "registry"
     assert cplkit("init", "-r", registry, "--key", URI, "--cert", token.cert,
-                  env=env).returncode == 0
+                  env=token.env).returncode == 0
     done = cplkit("publish", "-r", registry, "--key", uri, "--cert", cert,
                   SAMPLES / "valid" / "form-ppmid.xlsx", env=env)
     assert done.returncode in (2, 6) and said in done.stderr, done.stderr
