@@ -202,17 +202,20 @@ FORM_CASES: dict[str, tuple[Entry, list[tuple[str, str, str]]]] = {
         [("CPL-V11", "G26", "Manufacturer_Image.descriptor")]),
     "R01-hub-with-smets-version": (
         changed(HUB, **{"SMETS_CHTS Version.Version_number_and_effective_date": "SMETS V5.1"}),
-        [("CPL-R01", "G15", "SMETS_CHTS Version.Version_number_and_effective_date")]),
+        [("CPL-R01", "G15", "SMETS_CHTS Version.Version_number_and_effective_date"),
+         ("CPL-R01", "G9", "Device_Type.name")]),
     "R02-smets1-with-smets2-gbcs": (
         changed(SMETS1_GAS, **{"GBCS Version.version_number": "GBCS Version 4.1"}),
-        [("CPL-R02", "G16", "GBCS Version.version_number")]),
+        [("CPL-R02", "G16", "GBCS Version.version_number"),
+         ("CPL-R02", "G9", "Device_Type.name")]),
     "R03-gas-meter-with-smets5": (
         changed(GAS, **{"SMETS_CHTS Version.Version_number_and_effective_date": "SMETS V5.1"}),
-        [("CPL-R03", "G16", "GBCS Version.version_number")]),
+        [("CPL-R03", "G9", "Device_Type.name")]),
     "R04-legacy-gbcs-version": (
         changed(GAS, **{"SMETS_CHTS Version.Version_number_and_effective_date": "SMETS V2.0",
                         "GBCS Version.version_number": "GBCS Version 1.0"}),
-        [("CPL-R04", "G16", "GBCS Version.version_number")]),
+        [("CPL-R03", "G9", "Device_Type.name"),
+         ("CPL-R04", "G16", "GBCS Version.version_number")]),
     "R05-smets1-installation-over": (
         SMETS1_GAS, [("CPL-R05", "G15", "SMETS_CHTS Version.Version_number_and_effective_date")]),
     "R08-expired-cpa-certificate": (
@@ -221,7 +224,7 @@ FORM_CASES: dict[str, tuple[Entry, list[tuple[str, str, str]]]] = {
         [("CPL-R08", "G19", "CPA_Certificate.expiry_date")]),
     "R09-hash-without-creator": (
         changed(GAS, Manufacturer_Image__creator=None),
-        [("CPL-R09", "G24", "Manufacturer_Image.creator")]),
+        [("CPL-R09", "G25", "Manufacturer_Image.hash")]),
     "R09-hash-without-descriptor": (
         changed(GAS, Manufacturer_Image__descriptor=None),
         [("CPL-R09", "G26", "Manufacturer_Image.descriptor")]),
@@ -350,7 +353,8 @@ def generate(out: Path) -> dict[str, Any]:
     rows[0][columns.index("SMETS_CHTS Version.Version_number_&_effective_date")] = "SMETS V9.9"
     with path.open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream).writerows([columns, *rows])
-    expect(path.name, [("CPL-V05", "G2", "SMETS_CHTS Version.Version_number_and_effective_date")])
+    expect(path.name, [("CPL-R03", "A2", "Device_Type.name"),
+                       ("CPL-V05", "G2", "SMETS_CHTS Version.Version_number_and_effective_date")])
 
     _change_files(out / "changes")
 
