@@ -23,6 +23,7 @@ from cplkit.app.rules import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.base.digest import file_sha256, sha256_hex
+from cplkit.base.files import read_small
 from cplkit.core import model as m
 from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.diff import Diff, diff
@@ -41,14 +42,22 @@ from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
 from cplkit.core.wording import CRLF, PLAIN, Wording
-from cplkit.errors import ApprovalError, RegistryError, SigningError, UsageError
+from cplkit.errors import (
+    ApprovalError,
+    RegistryError,
+    SigningError,
+    UsageError,
+    VerificationError,
+)
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications import fir_extract
 from cplkit.publications.bundle import PreviousDcc, signed_files, signed_statement
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE, Statement
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.verify import signed_statement_of
 from cplkit.registry import AbortEdit, Registry, StoredVersion, Transaction
+from cplkit.registry.codec import STATEMENT
 from cplkit.signing.keys import Signer
 
 
@@ -88,6 +97,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     registry = Registry(registry_path)
     with registry.edit(base) as tx:
         in_force = policy.current(registry)
+        check_head(registry, in_force)
         if signer is not None:
             in_force = require_trusted(registry, signer)
         if not dry_run:
@@ -156,6 +166,37 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
     return NextVersion(outcome, current, companies, version)
 
 
+def check_head(registry: Registry, in_force: policy.Policy | None) -> None:
+    """The head must hold the version the signed latest.xml names as current, as that very
+    DCC file: a head rolled back by hand (its last records dropped, their folders removed) is
+    refused before anything is signed against it. A statement one version behind the head is
+    a publish stopped before its statement was replaced: 'refresh' mends it."""
+    path = registry.path / STATEMENT
+    if in_force is None or not path.is_file():
+        return
+    hint = "restore the registry from a backup; never edit registry.json or latest.xml"
+    data = read_small(path, 1 << 20, RegistryError, "the signed statement", hint=hint)
+    try:
+        statement = signed_statement_of(data, in_force.signer_certificates())
+    except VerificationError as exc:
+        raise RegistryError(f"{path} does not verify ({exc.message}): it was altered by hand",
+                            hint=hint) from None
+    head = registry.head()
+    listed = m.VersionNumber.parse(head.latest.version) if head.latest else None
+    if listed is None or statement.version > listed:
+        raise RegistryError(f"the signed {STATEMENT} names version {statement.version} as "
+                            f"current, but the registry's head lists "
+                            f"{'no version' if listed is None else f'only up to {listed}'}: the "
+                            "head was rolled back by hand; nothing was changed or signed",
+                            hint=hint)
+    if statement.version == listed:
+        stored = registry.read(head=head)
+        if stored.files.get(statement.dcc_file) != statement.dcc_sha256:
+            raise RegistryError(f"the signed {STATEMENT} names another DCC file for version "
+                                f"{listed} than the registry holds: the version was replaced "
+                                "by hand; nothing was changed or signed", hint=hint)
+
+
 def policy_ref(in_force: policy.Policy | None) -> tuple[int, str] | None:
     """The policy record a version is issued under, as its version.json names it."""
     return None if in_force is None else (in_force.number, in_force.sha256)
@@ -186,7 +227,7 @@ def refresh(registry_path: Path, signer: Signer,
     as whoever serves the files does when no version was issued in the meantime."""
     registry = Registry(registry_path)
     head = registry.check()
-    require_trusted(registry, signer)
+    check_head(registry, require_trusted(registry, signer))
     current = registry.read(head=head)
     number = str(current.version.number)
     name = IssuedFiles(number).dcc_xml

@@ -31,7 +31,13 @@ from cryptography import x509
 
 from cplkit.app import policy
 from cplkit.app.importing import kept_secas_texts
-from cplkit.app.publish import PublishOutcome, next_version, policy_ref, previous_files
+from cplkit.app.publish import (
+    PublishOutcome,
+    check_head,
+    next_version,
+    policy_ref,
+    previous_files,
+)
 from cplkit.app.rules import kept_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
@@ -113,6 +119,7 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     staged: Staged | None = None
     with registry.edit(base) as tx:
         in_force = policy.require(registry)
+        check_head(registry, in_force)
         _known_key(in_force, registry, preparer, "prepare a version")
         preparer.check_valid(dt.datetime.now(dt.UTC))
         step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=False,
@@ -326,6 +333,7 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
                 raise RegistryBusy(f"the registry's latest version is now "
                                    f"{latest.version if latest else 'none'}")
             in_force = require_trusted(registry, signer)
+            check_head(registry, in_force)
             approvals = sorted((folder / APPROVALS).glob("*.p7s"))
             preparation = _small(folder / PREPARATION)
             _check_preparer(staged, preparation, in_force)

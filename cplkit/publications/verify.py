@@ -169,6 +169,14 @@ def verify_fir(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
                        len(doc["entries"]))
 
 
+def signed_statement_of(data: bytes, trusted: Sequence[x509.Certificate]) -> latest.Statement:
+    """What a latest.xml signed by a trusted key says, fresh or not (the registry holds it to
+    its own head; readers use ``verify_latest``, which also wants it fresh)."""
+    checked = verify_enveloped(data, trusted, None, latest.Q + "Latest",
+                               "statement of what is current (latest.xml)", latest.schema_errors)
+    return latest.read_signed(checked.element)
+
+
 def verify_latest(data: bytes, trusted: Sequence[x509.Certificate],
                   now: dt.datetime) -> VerifiedLatest:
     """A signed latest.xml that is still fresh at ``now``."""

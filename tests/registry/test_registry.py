@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -279,6 +280,28 @@ def test_a_head_shortened_by_hand_is_refused_before_anything_is_signed(
         assert "does not list" in done.stderr and "by hand" in done.stderr
     assert (registry / "latest.xml").read_bytes() == statement
     assert sorted(p.name for p in (registry / "versions").iterdir()) == ["1.0", "1.1"]
+
+
+@pytest.mark.tampered
+def test_a_head_rolled_back_with_its_folder_is_caught_by_the_signed_statement(
+        registry: Path, tmp_path: Path) -> None:
+    """The last record dropped from registry.json and its version folder removed too: the
+    signed latest.xml still names that version, so nothing is signed against the older head."""
+    assert cplkit("publish", "-r", registry, "--as-of", AS_OF,
+                  submission(tmp_path, "0E:0E:0E:0E")).returncode == 0
+    head = registry / "registry.json"
+    doc = json.loads(head.read_text())
+    doc["versions"] = doc["versions"][:-1]
+    doc["latest"] = doc["versions"][-1]["version"]
+    head.write_text(json.dumps(doc))
+    shutil.rmtree(registry / "versions" / "1.1")
+    for command in (["refresh", "-r", registry],
+                    ["publish", "-r", registry, "--as-of", AS_OF,
+                     submission(tmp_path, "0F:0F:0F:0F")]):
+        done = cplkit(*command)
+        assert done.returncode == 4, done.stdout + done.stderr
+        assert "names version 1.1 as current" in done.stderr and "rolled back" in done.stderr
+    assert sorted(p.name for p in (registry / "versions").iterdir()) == ["1.0"]
 
 
 def test_library_errors(tmp_path: Path) -> None:
