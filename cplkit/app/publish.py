@@ -39,6 +39,7 @@ from cplkit.core.findings import (
 from cplkit.core.fir import FirRecord
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.rules_change import describe_ruleset_change
+from cplkit.core.rules_effect import refused_by_new_rules
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked
 from cplkit.core.wording import CRLF, PLAIN, Wording
@@ -154,13 +155,13 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
     registry = tx.registry
     current = tx.read_latest()
     companies = policy.record_of(registry).companies()
-    rules_note = _rules_note(registry, current, ruleset)
+    rules_note, old_rules = _rules_change(registry, current, ruleset)
     if not change_files and not rules_note:
         raise UsageError("name at least one change file",
                          hint="a version that changes only the rules needs --rules with "
                               "rules that differ from the latest version's")
     outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
-                       major=major, rules_note=rules_note,
+                       major=major, rules_note=rules_note, old_rules=old_rules,
                        wording=Wording(companies, ruleset.short_types))
     version = outcome.merged.version if outcome.ok and outcome.merged else None
     return NextVersion(outcome, current, companies, version)
@@ -240,11 +241,15 @@ def refresh(registry_path: Path, signer: Signer,
     return signed.statement
 
 
-def _rules_note(registry: Registry, current: StoredVersion | None, ruleset: Ruleset) -> str:
-    """The history paragraph for a change of rules since the latest version ('' if none)."""
+def _rules_change(registry: Registry, current: StoredVersion | None,
+                  ruleset: Ruleset) -> tuple[str, Ruleset | None]:
+    """The history paragraph for a change of rules since the latest version ('' if none), and
+    the rules the latest version was issued under (None if they did not change or are not
+    known)."""
     if current is None or current.made_by.get("ruleset_sha256") in (ruleset.digest, None, ""):
-        return ""
-    return describe_ruleset_change(stored_rules(registry, current), ruleset)
+        return "", None
+    old = stored_rules(registry, current)
+    return describe_ruleset_change(old, ruleset), old
 
 
 def _previous_dcc(registry: Registry, current: StoredVersion | None) -> PreviousDcc | None:
@@ -300,7 +305,7 @@ def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
 
 def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
              issue_date: dt.date, limits: Limits, *, dry_run: bool,
-             major: bool = False, rules_note: str = "",
+             major: bool = False, rules_note: str = "", old_rules: Ruleset | None = None,
              wording: Wording = PLAIN) -> PublishOutcome:
     base = str(current.version.number) if current else None
     reports: list[FileReport] = []
@@ -328,6 +333,9 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
                        cpa_notice_days=ruleset.cpa_notice_days, major=major,
                        rules_note=rules_note, wording=wording)
         reports = _attach(reports, merged.findings)
+        if merged.version is not None and current is not None:
+            reports.extend(_refused_by_rules(current.version, merged.version, old_rules,
+                                             ruleset, issue_date))
     report = Report(tuple(reports), issue_date.isoformat(), ruleset.id, ruleset.digest)
     difference = None
     if merged is not None and merged.version is not None and report.errors == 0:
@@ -336,12 +344,29 @@ def _prepare(current: StoredVersion | None, change_files: Sequence[Path], rulese
     return PublishOutcome(base, report, merged, difference, None, dry_run)
 
 
+def _refused_by_rules(before: m.CplVersion, after: m.CplVersion, old_rules: Ruleset | None,
+                      ruleset: Ruleset, issue_date: dt.date) -> list[FileReport]:
+    """A report of the entries already on the list that the new rules refuse (none when the
+    rules did not change): a rules change never issues a list its own rules refuse."""
+    existing = {e.number for e in before.entries}
+    refused = refused_by_new_rules([e for e in after.entries if e.number in existing],
+                                   old_rules, ruleset, issue_date)
+    if not refused:
+        return []
+    where = "(rules)"
+    return [FileReport(where, None, 0, tuple(make_finding(
+        "CPL-M08", f"the new rules refuse Current entry {r.number}, which the rules it was "
+        f"issued under accept: {r.finding.code} {r.finding.message}",
+        Location(where, field=r.finding.field, value=r.finding.value, number=r.number),
+        hint="keep the value in the rules (as a legacy value, if no longer accepted for new "
+             "entries), or remove the entry in the same version") for r in refused))]
+
+
 def _attach(reports: list[FileReport], findings: Sequence[Finding]) -> list[FileReport]:
     """File each merge finding under the report of the file it came from."""
     out = []
     for r in reports:
         mine = [f for f in findings if f.file == r.path]
-        out.append(FileReport(r.path, r.layout, r.entries,
-                              tuple(sorted((*r.findings, *mine), key=sort_key)), r.sheet)
+        out.append(replace(r, findings=tuple(sorted((*r.findings, *mine), key=sort_key)))
                    if mine else r)
     return out

@@ -136,6 +136,10 @@ CODES: Mapping[str, Code] = _catalogue(
          "(corrections, renames or certificate updates): which one holds cannot be told",
          "give each field of an entry one change: keep the row that holds, or publish the "
          "changes as two versions"),
+    Code("CPL-M08", E, "a rules change would refuse an entry already Current on the list, "
+         "which the rules it was issued under accept",
+         "keep the value in the rules (as a legacy value), or remove the entry in the same "
+         "version"),
     Code("CPL-I01", W, "imported as SECAS issued it, although it breaks a rule",
          "nothing to do for the import; correct it by a removal plus a new entry if needed"),
     Code("CPL-I02", W, "entry numbers missing from the imported list",

@@ -647,3 +647,25 @@ def test_names_set_refuses_a_company_name_that_is_not_one_line(registry: Path,
     assert "Forged" not in refused.value.message
     assert set_company(registry, "12:3E", "Example Meters Ltd", "the maker's letter",
                        identity)[0]
+
+
+def test_a_rules_change_that_refuses_current_entries_is_refused(registry: Path,
+                                                                tmp_path: Path) -> None:
+    """Dropping a value Current entries carry would issue a list its own rules refuse, under a
+    history line that says only that the rules changed: refused, the entries named."""
+    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
+    data["id"] = "cpl-rules-without-4.1"
+    data["gbcs_versions"] = [g for g in data["gbcs_versions"]
+                             if g["value"] != "GBCS Version 4.1"]
+    for combination in data["combinations"]:
+        combination["gbcs_versions"] = [g for g in combination["gbcs_versions"]
+                                        if g != "GBCS Version 4.1"]
+    data["combinations"] = [c for c in data["combinations"] if c["gbcs_versions"]]
+    rules = tmp_path / "rules-without-4.1.json"
+    rules.write_text(json.dumps(data), encoding="utf-8")
+    before = (registry / "registry.json").read_bytes()
+    for dry in ((), ("--dry-run",)):
+        code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules, *dry)
+        assert code == 1, out
+        assert "CPL-M08" in out and "the new rules refuse Current entry 000001" in out, out
+    assert (registry / "registry.json").read_bytes() == before
