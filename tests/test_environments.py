@@ -123,7 +123,7 @@ def _switch_to(name: str) -> Preexec:
 
 def _candidates() -> list[str]:
     named = os.environ.get("CPLKIT_CI_USER")
-    return [n for n in (named, "cplkit-ci", "nobody") if n]
+    return list(dict.fromkeys(n for n in (named, "cplkit-ci", "nobody") if n))
 
 
 @pytest.fixture(scope="module")
@@ -141,14 +141,15 @@ def unprivileged() -> Unprivileged:
             continue
         if done.returncode == 0:
             return Unprivileged(name, switch)
-        refusals.append(f"{name}: {done.stderr.strip().splitlines()[-1:]}")
+        refusals.append(f"{name}: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
     reason = ("running as root, and no unprivileged user can run this Python and cplkit ("
               + "; ".join(refusals) + ")")
     # .ci/run names in CPLKIT_CI_USER the user it runs this module as, from a copy that user
     # can read: there the tests below run for real, so the root run may leave them to it
-    if os.environ.get("CI") and not os.environ.get("CPLKIT_CI_USER"):
+    ci_user = os.environ.get("CPLKIT_CI_USER")
+    if os.environ.get("CI") and not ci_user:
         pytest.fail(reason + "; CI must run them as an unprivileged user (.ci/run)")
-    pytest.skip(reason)
+    pytest.skip(reason + (f"; .ci/run runs them as {ci_user}" if ci_user else ""))
 
 
 @pytest.fixture
