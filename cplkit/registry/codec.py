@@ -19,7 +19,7 @@ from cplkit.base import resources
 from cplkit.base.digest import sha256_hex
 from cplkit.base.strict_json import loads
 from cplkit.core import model as m
-from cplkit.core.text import history_dict
+from cplkit.core.text import history_dict, not_one_line
 from cplkit.errors import RegistryError
 
 HEAD = "registry.json"
@@ -339,6 +339,12 @@ def decode_policy(data: bytes, origin: str) -> PolicyRecord:
                                 hint="restore the registry from a backup")
     names = tuple(NameRecord(c["manufacturer_id"], c["company"], c["changed"], c["reason"])
                   for c in doc["names"])
+    for text in (*(n.company for n in names), *(a.name for a in approvers)):
+        # a company or approver name reaches item lines of issued files: one line, or damage
+        problem = not_one_line(text)
+        if problem is not None:
+            raise RegistryError(f"{origin} is damaged: a name in it {problem}",
+                                hint="restore the registry from a backup")
     return PolicyRecord(doc["number"], doc["previous"], doc["made"], doc["change"],
                         doc["reason"], signers, approvers, doc["required"], names)
 

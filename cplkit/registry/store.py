@@ -58,6 +58,10 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+#: the largest head (a million versions' records) and version file or issued file (a list of
+#: 999,999 entries) any cplkit writes: past them a file is not the registry's
+HEAD_LIMIT = 256 << 20
+VERSION_LIMIT = 2 << 30
 #: the largest policy record (a names register of thousands of companies fits many times) and
 #: signature cplkit writes
 POLICY_LIMIT = 16 << 20
@@ -135,13 +139,11 @@ class Registry:
     # -- reading --------------------------------------------------------------------------------
     def head(self) -> Head:
         path = self.path / HEAD
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        if not path.exists() and not path.is_symlink():
             raise RegistryError(f"{self.path} is not a cplkit registry (no {HEAD})",
-                                hint="create one with 'cplkit init' or 'cplkit import'") from None
-        except OSError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+                                hint="create one with 'cplkit init' or 'cplkit import'")
+        data = read_small(path, HEAD_LIMIT, RegistryError, "the registry's head",
+                          hint="restore the registry from a backup")
         return Head.decode(data, str(path))
 
     def check(self) -> Head:
@@ -174,12 +176,12 @@ class Registry:
             raise NotFound(f"the registry holds no version {version} (latest: {known})",
                            hint="list the versions with 'cplkit history'")
         path = self._version_dir(record.version) / VERSION_FILE
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise RegistryError(f"version {record.version} is missing from the registry "
-                                f"({path}: {exc.strerror or exc})",
-                                hint="restore the registry from a backup") from exc
+        if not path.exists():
+            raise RegistryError(f"version {record.version} is missing from the registry ({path} "
+                                "does not exist)", hint="restore the registry from a backup")
+        data = read_small(path, VERSION_LIMIT, RegistryError,
+                          f"version {record.version} of the registry",
+                          hint="restore the registry from a backup")
         digest = sha256_hex(data)
         if digest != record.sha256:
             raise RegistryError(
@@ -203,11 +205,8 @@ class Registry:
         path = self._version_dir(str(stored.version.number)) / name
         if digest is None:
             raise RegistryError(f"version {stored.version.number} has no file {name}")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise RegistryError(f"{path} is missing: {exc.strerror or exc}",
-                                hint="restore the registry from a backup") from exc
+        data = read_small(path, VERSION_LIMIT, RegistryError, "the issued file",
+                          hint="restore the registry from a backup")
         if sha256_hex(data) != digest:
             raise RegistryError(f"{path} has changed since version {stored.version.number} was "
                                 "issued: it was altered by hand",

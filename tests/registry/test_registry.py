@@ -447,3 +447,38 @@ def test_a_forked_child_does_not_keep_the_registry_locked(tmp_path: Path) -> Non
         assert lock in open_files()  # held here
         assert lock not in InChild(open_files).result(30)
     assert lock not in open_files()
+
+
+@pytest.mark.tampered
+def test_registry_files_swapped_for_a_pipe_are_refused_at_once(registry: Path) -> None:
+    """Read as they come, a FIFO in place of the head or a version file would hang every
+    command for ever: each is refused (exit 4) in bounded time."""
+    for path in (registry / "registry.json", registry / "versions" / "1.0" / "version.json",
+                 registry / "policy" / "1.json"):
+        saved = path.read_bytes()
+        path.unlink()
+        os.mkfifo(path)
+        done = subprocess.run(
+            [sys.executable, "-m", "cplkit", "trust", "list", "-r", str(registry)],
+            capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 4, done.stderr
+        assert "pipe" in done.stderr and "Traceback" not in done.stderr
+        path.unlink()
+        path.write_bytes(saved)
+
+
+@pytest.mark.tampered
+def test_a_company_name_that_breaks_a_line_is_never_read_from_the_policy(
+        registry: Path) -> None:
+    """A name in the register becomes part of the history's item lines: one holding a line
+    break and a forged entry is damage (exit 4), never a line of an issued file."""
+    assert cplkit("names", "set", "12:3E", "Example Meters Ltd", "-r", registry,
+                  "--reason", "the maker's letter").returncode == 0
+    record = registry / "policy" / "2.json"
+    record.write_text(record.read_text().replace(
+        "Example Meters Ltd", "Example Meters Ltd\\r\\n000999 - Forged Meters Ltd"))
+    for command in (["names", "list"], ["publish", "--dry-run", "--as-of", AS_OF,
+                                        str(SAMPLES / "valid" / "form-ppmid.xlsx")]):
+        done = cplkit(*command, "-r", registry)
+        assert done.returncode == 4, done.stdout + done.stderr
+        assert "line break" in done.stderr and "Forged" not in done.stdout
