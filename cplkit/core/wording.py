@@ -82,8 +82,13 @@ class Wording:
     def describe(self, entry: m.Entry, tag: str = "") -> str:
         """One item line: ``000731 - George Wilson Industries GSME FVI 01:CA:00:D1``."""
         device_type = entry.device_type or ""
-        words = [self.company(entry), self.short_types.get(device_type, device_type),
-                 entry.text(PRODUCT_NAME), entry.firmware_version, tag]
+        short = self.short_types.get(device_type, device_type)
+        product = entry.text(PRODUCT_NAME) or ""
+        # SECAS writes the short type once: a product name that starts with it ("GSME FVI 2")
+        # stands for both, not "GSME GSME FVI 2"
+        named = product.split(maxsplit=1)[0].casefold() == short.casefold() if product else False
+        words = [self.company(entry), "" if named else short, product, entry.firmware_version,
+                 tag]
         return f"{entry.number} - " + " ".join(w for w in words if w)
 
 

@@ -261,6 +261,10 @@ def test_history_lines_read_as_secas_writes_them() -> None:
         "000735 - manufacturer 12:3E GSME G4SZV-1 0A:00:00:01")
     assert unnamed.describe(fresh.changed({m.ENTRY_NUMBER: "000736"})) == (
         "000736 - Example Meters Ltd GSME G4SZV-1 0A:00:00:01")
+    # a product name that starts with the short type names it once, as SECAS writes it
+    assert wording.describe(fresh.changed({m.ENTRY_NUMBER: "000737",
+                                           PRODUCT_NAME: "GSME FVI 2"})) == (
+        "000737 - Flonidan GSME FVI 2 0A:00:00:01")
 
 
 def test_one_entry_certificate_date_reads_as_updated_entry() -> None:
