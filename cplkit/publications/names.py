@@ -4,6 +4,7 @@ links, verifies or looks them up.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -79,6 +80,12 @@ class IssuedFiles:
         return f"staged-version-{self.version}.json"
 
     @property
+    def staged_summary(self) -> str:
+        """What approvers were shown (four eyes): the findings, the diff, the history line and
+        any rules change, staged with the version and covered by the digest they approved."""
+        return f"staged-summary-{self.version}.json"
+
+    @property
     def preparation(self) -> str:
         """The preparer's signature over what was staged."""
         return f"preparation-{self.version}.p7s"
@@ -86,6 +93,17 @@ class IssuedFiles:
     def approval(self, index: int) -> str:
         """The ``index``-th approval (from 1), a CMS signature over what was staged."""
         return f"approval-{self.version}-{index}.p7s"
+
+    def approvals(self, present: Collection[str]) -> tuple[str, ...]:
+        """The four-eyes files of the version among ``present`` (its issued files): what was
+        staged and shown, the preparer's signature and every approval, in that order; none
+        for a version issued in one step."""
+        named = [self.staged_record, self.staged_summary, self.staged_version, self.preparation]
+        index = 1
+        while self.approval(index) in present:
+            named.append(self.approval(index))
+            index += 1
+        return tuple(name for name in named if name in present)
 
     @property
     def manifest(self) -> str:
