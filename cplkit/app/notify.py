@@ -210,16 +210,36 @@ def notify(registry_path: Path, version: str | None, target: Relay, sender: str,
     keeps the message as sent."""
     if not recipients:
         raise UsageError("name at least one recipient with --to")
-    author = _address(sender, "--from")
-    readers = tuple(_address(r, "--to") for r in recipients)
+    author = address(sender, "--from")
+    readers = tuple(address(r, "--to") for r in recipients)
+    check_options(target, save)
+    number, message = _message(Registry(registry_path), version, author, readers)
+    return send(target, message, author, readers, f"the notice of version {number}", number,
+                dry_run=dry_run, save=save)
+
+
+def address(text: str, option: str) -> Address:
+    """An address as ``--from`` or ``--to`` gives it (``option`` names it in an error)."""
+    return _address(text, option)
+
+
+def check_options(target: Relay, save: Path | None) -> None:
+    """Refuse options that cannot work (a password without a user, a login over plain SMTP, a
+    --save folder that does not exist) before anything is built or sent."""
     _check(target)
     if save is not None and not save.parent.is_dir():
         raise UsageError(f"--save {save}: the folder {save.parent} does not exist",
                          hint="nothing was sent")
-    number, message = _message(Registry(registry_path), version, author, readers)
+
+
+def send(target: Relay, message: EmailMessage, author: Address, readers: tuple[Address, ...],
+         what: str, label: str, *, dry_run: bool = False, save: Path | None = None) -> Sent:
+    """Send ``message`` (``what`` names it in an error, ``label`` in the record) from
+    ``author`` to ``readers`` through ``target``, or, with ``dry_run``, check the options and
+    send nothing. Used for the notice and for any other message cplkit sends."""
     # the envelope: the bare addresses, as the relay takes them
     sender, recipients = author.addr_spec, tuple(a.addr_spec for a in readers)
-    sent = Sent(number, str(message["Subject"]), sender, recipients, target.described,
+    sent = Sent(label, str(message["Subject"]), sender, recipients, target.described,
                 message, dry_run)
     if dry_run:
         if target.security is not Security.PLAIN:
@@ -235,35 +255,35 @@ def notify(registry_path: Path, version: str | None, target: Relay, sender: str,
                                "--password-file); nothing was sent") from None
     except smtplib.SMTPNotSupportedError as exc:
         wanted = "STARTTLS" if "STARTTLS" in str(exc) else "authentication (AUTH)"
-        raise OutputError(f"the notice of version {number} could not be sent {where}: the "
-                          f"relay does not offer {wanted}",
+        raise OutputError(f"{what} could not be sent {where}: the relay does not offer "
+                          f"{wanted}",
                           hint="--tls if it expects TLS from the start (port 465); otherwise "
                                "ask its administrator; nothing was sent") from None
     except ssl.SSLCertVerificationError as exc:
-        raise OutputError(f"the notice of version {number} could not be sent {where}: the "
-                          f"relay's certificate is not trusted ({exc.verify_message})",
+        raise OutputError(f"{what} could not be sent {where}: the relay's certificate is "
+                          f"not trusted ({exc.verify_message})",
                           hint="name the CA that issued it with --smtp-ca FILE; nothing was "
                                "sent") from None
     except smtplib.SMTPRecipientsRefused as exc:
-        raise OutputError(f"the notice of version {number} could not be sent {where}: the "
-                          f"relay refused every recipient ({_refused(exc.recipients)})",
+        raise OutputError(f"{what} could not be sent {where}: the relay refused every "
+                          f"recipient ({_refused(exc.recipients)})",
                           hint="check the --to addresses; nothing was sent") from None
     except smtplib.SMTPResponseException as exc:
-        raise OutputError(f"the notice of version {number} could not be sent {where}: the "
-                          f"relay answered {_said(exc)}",
+        raise OutputError(f"{what} could not be sent {where}: the relay answered "
+                          f"{_said(exc)}",
                           hint=f"{_refusal(exc, target)}; nothing was sent") from None
     except (OSError, smtplib.SMTPException) as exc:
-        raise OutputError(f"the notice of version {number} could not be sent {where}: {exc}",
+        raise OutputError(f"{what} could not be sent {where}: {exc}",
                           hint="check the SMTP server and retry; nothing was sent") from None
     if save is not None:
         try:
             write_output(save, message.as_bytes())
         except OutputError as exc:
-            raise OutputError(f"the notice was sent, but the copy as sent could not be kept: "
+            raise OutputError(f"{what} was sent, but the copy as sent could not be kept: "
                               f"{exc.message}", hint=exc.hint) from None
     if refused:
-        raise OutputError(f"the notice of version {number} was sent {where}, but the relay "
-                          f"refused {_refused(refused)}",
+        raise OutputError(f"{what} was sent {where}, but the relay refused "
+                          f"{_refused(refused)}",
                           hint="the other recipients have it; send again to these alone")
     return sent
 
