@@ -47,6 +47,8 @@ from cplkit.signing.certificates import fingerprint, key_sha256, load_certificat
 from cplkit.signing.cms import sign_cms, verify_cms
 from cplkit.signing.keys import Signer
 
+#: where a registry keeps what waits for approval: staged versions and policy changes
+STAGED = "staged"
 #: a staged policy change: staged/policy-<digest>/ with these files
 PROPOSAL_PREFIX = "policy-"
 RECORD = "policy.json"
@@ -341,7 +343,7 @@ def _stage(registry: Registry, base: Policy, data: bytes, proposal: bytes,
     if base.party(proposer.certificate) is None:
         raise ApprovalError(f"{proposer.subject} is neither an approver nor a signer of the "
                             f"registry {registry.path}, so it cannot propose a policy change")
-    folder = registry.path / "staged" / f"{PROPOSAL_PREFIX}{sha256_hex(data)[:16]}"
+    folder = registry.path / STAGED / f"{PROPOSAL_PREFIX}{sha256_hex(data)[:16]}"
     if folder.exists():
         raise UsageError(f"this policy change is staged already: {folder}")
     temporary = folder.with_name(f".tmp-{folder.name}-{os.getpid()}")
@@ -366,9 +368,14 @@ class Proposal:
     signatures: dict[str, bytes]
 
 
-def read_proposal(folder: Path, registry_path: Path | None) -> tuple[Registry, Proposal]:
-    """A staged policy change of the registry at ``registry_path`` (refused if it is staged in
-    any other), with its proposer's and approvers' signatures."""
+def staged_in(folder: Path, registry_path: Path | None = None) -> Registry:
+    """The registry ``folder`` is staged in (a version or a policy change), which must be
+    ``registry_path`` when one is given: a staged folder in a copy of the registry (whose
+    approvers anyone could have set) never issues into, or is approved for, another
+    registry."""
+    if folder.parent.name != STAGED:
+        raise UsageError(f"{folder} is not in a registry's {STAGED}/ directory",
+                         hint="name the directory cplkit printed when it staged the change")
     holder = folder.parent.parent
     if registry_path is not None:
         try:
@@ -376,7 +383,16 @@ def read_proposal(folder: Path, registry_path: Path | None) -> tuple[Registry, P
         except OSError:
             same = False
         if not same:
-            raise ApprovalError(f"{folder} is not staged in the registry {registry_path}")
+            raise ApprovalError(f"{folder} is not staged in the registry {registry_path} but in "
+                                f"{holder}: what is staged belongs to the registry it was "
+                                "staged in", hint=f"name a folder under {registry_path / STAGED}")
+    return Registry(holder)
+
+
+def read_proposal(folder: Path, registry_path: Path | None) -> tuple[Registry, Proposal]:
+    """A staged policy change of the registry at ``registry_path`` (refused if it is staged in
+    any other), with its proposer's and approvers' signatures."""
+    registry = staged_in(folder, registry_path)
     data = read_small(folder / RECORD, _SMALL << 8, UsageError, "the staged policy record")
     record = decode_policy(data, str(folder / RECORD))
     signatures = {PROPOSAL: read_small(folder / PROPOSAL, _SMALL, ApprovalError,
@@ -384,7 +400,7 @@ def read_proposal(folder: Path, registry_path: Path | None) -> tuple[Registry, P
     approvals = folder / APPROVALS
     for path in sorted(approvals.glob("*.p7s"))[:200] if approvals.is_dir() else []:
         signatures[path.name] = read_small(path, _SMALL, ApprovalError, "the approval")
-    return Registry(holder), Proposal(folder, record, data, signatures)
+    return registry, Proposal(folder, record, data, signatures)
 
 
 def approve_proposal(folder: Path, approver: Signer, registry_path: Path | None) -> Path:
