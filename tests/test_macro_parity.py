@@ -246,3 +246,26 @@ def test_the_oracles_lists_are_the_workbooks_drop_downs() -> None:
         "G21": list(macro.DLMS_VERSIONS),
         "G23": list(macro.ZSE_VERSIONS),
     }
+
+
+@pytest.mark.parametrize("written", ["Not Relevant", "not relevant", "NOT RELEVANT"])
+def test_not_relevant_as_a_ppmids_cpa_id_passes_as_the_macro_passes_it(
+        check_form: Check, written: str) -> None:
+    """Lines 1037-1040: a device type without a CPA certificate may write 'Not Relevant' (any
+    case, Option Compare Text) as its id. cplkit reads it as empty, which is what the published
+    list holds for every PPMID, with a warning."""
+    form = {**valid_form("Pre-Payment Interface Device", "SMETS V4.4", "GBCS Version 4.1"),
+            m.CPA_ID: written}
+    assert not macro.check(form).refused
+    checked = check_form(form)
+    assert cplkit_cells(checked) == frozenset()
+    assert [(f.code, f.cell) for f in checked.findings] == [("CPL-V09", "G17")]
+    assert m.CPA_ID not in checked.entry.values
+
+
+def test_not_relevant_as_a_cpa_id_where_a_certificate_is_needed_is_refused_at_its_row(
+        check_form: Check) -> None:
+    form = {**valid_gas(), m.CPA_ID: "not relevant"}
+    form = {k: v for k, v in form.items() if isinstance(v, str)}
+    assert macro.check(form).cells == {"G17"}
+    assert cplkit_cells(check_form(form)) == {"G17"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from cplkit import __version__
-from cplkit.cli import demo, master, signatures, submissions
+from cplkit.cli import demo, master, reporting, signatures, submissions
 from cplkit.cli.common import Group
 
 
@@ -25,7 +25,8 @@ def cli() -> None:
 for command in (
     submissions.check, submissions.rules, submissions.codes, submissions.template,
     master.init, master.import_, master.publish, master.approve, master.history, master.show,
-    master.list_, master.diff_, master.audit, master.names, master.site, master.notify,
+    master.list_, master.diff_, master.audit, reporting.report, master.names, master.site,
+    master.notify,
     signatures.keygen, signatures.verify, signatures.refresh, signatures.trust,
     demo.demo,
 ):

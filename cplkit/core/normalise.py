@@ -417,6 +417,8 @@ def _date(spec: FieldSpec) -> Normaliser:
 #: SECAS's check looks at the first four characters only ('[E] ' or '[R] ', upper case), so
 #: more spaces after the prefix pass it
 _CPA_PREFIX = re.compile(r"\[([ER])\] ( *)(\S.*)", re.IGNORECASE | re.DOTALL)
+#: what SECAS's check accepts in place of a CPA certificate id where none applies, folded
+_NOT_RELEVANT = "not relevant"
 
 
 def _cpa_certificate(spec: FieldSpec) -> Normaliser:
@@ -427,6 +429,15 @@ def _cpa_certificate(spec: FieldSpec) -> Normaliser:
         if not result.usable or result.value is None:
             return result
         assert isinstance(result.value, str)
+        if result.value.casefold() == _NOT_RELEVANT:
+            # SECAS's check lets a device type without a CPA certificate (a PPMID) write 'Not
+            # Relevant' in any case (lines 1037-1040 of its Sheet1 module, under Option Compare
+            # Text), and its published list leaves the id empty there: read it as empty, so a
+            # PPMID passes and a type that needs a certificate is told it is missing
+            return Normalised(None, True, (*result.problems, Problem(
+                "CPL-V09", f"'{result.value}' read as no certificate id (the list leaves it "
+                "empty where no CPA certificate applies)",
+                "leave the cell empty: SECAS's check refuses 'Not Relevant' on a SMETS1 form")))
         match = _CPA_PREFIX.fullmatch(result.value)
         if match is None:
             return Normalised(None, False, (*result.problems, Problem(
