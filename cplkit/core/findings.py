@@ -50,8 +50,10 @@ CODES: Mapping[str, Code] = _catalogue(
          "use the SECAS 'CPL - New Entry' form, the 'Central Products List' layout, or a table "
          "whose first row holds the canonical field names (cplkit template writes one)",
          unreadable=True),
-    Code("CPL-F04", E, "a field's row or column is missing from the layout",
-         "restore the missing row or column (cplkit template writes a complete form)"),
+    Code("CPL-F04", E, "a field's row or column is missing from the layout, or a form's row is "
+         "labelled so SECAS's check would not find it",
+         "restore the missing row or column, or its label as SECAS's form writes it (cplkit "
+         "template writes a complete form)"),
     Code("CPL-F05", W, "unknown field or column, ignored",
          "check the spelling of the field name, or remove the row or column"),
     Code("CPL-F06", W, "hidden rows, columns or sheets hold content that was not read",

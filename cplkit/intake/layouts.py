@@ -9,6 +9,12 @@ Three layouts, matched by their labels and never by fixed row or column numbers:
   "Data Attribute", ...), one field per column, one entry per row;
 * ``table``: any sheet or CSV whose first row holds canonical field names, one entry per row.
 
+On the New Entry form a label is also held to how SECAS's check finds it (``FindRangeWithTextH``
+in its Sheet1 module: a regular expression, case-sensitive, matching one line of the cell, the
+Data Group in the cell left of the Data Attribute). cplkit reads a label with case and spacing
+folded, and by any one of its lines, but a row whose labels SECAS's check would not find is
+CPL-F04: that check would read the field as empty.
+
 It reports layout problems (CPL-F03 to F06) and turns rows into ``RawEntry`` records; it does
 not check values.
 """
@@ -17,10 +23,12 @@ from __future__ import annotations
 
 import itertools
 import operator
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from cplkit.core import model as m
+from cplkit.core.describe import form_label
 from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset, fold
@@ -44,6 +52,35 @@ class Column:
 
 def _text(value: m.RawValue) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+#: what ends a line for ``^`` and ``$`` of VBScript's RegExp with MultiLine set
+_LINE_END = re.compile("[\r\n\u2028\u2029]")
+
+
+def _lines(value: m.RawValue) -> list[str]:
+    """A label cell's text, whole and line by line (a label may carry a note on its next line)."""
+    if not isinstance(value, str):
+        return []
+    whole = value.strip()
+    if not whole:
+        return []
+    lines = [line.strip() for line in _LINE_END.split(value)]
+    return [whole, *(line for line in lines if line and line != whole)]
+
+
+def secas_finds(group_cell: m.RawValue, attribute_cell: m.RawValue,
+                label: tuple[str, str]) -> bool:
+    """Whether SECAS's check finds ``label`` in these two cells: ``FindRangeWithTextH`` builds
+    ``^label$`` (plus the label with ``_&_`` read as ``_and_``), with ``IgnoreCase = False`` and
+    ``MultiLine = True``, and tests the group's cell and the cell to its right. So case and
+    every space count, and one line of each cell must be the label exactly."""
+    def found(cell: m.RawValue, text: str) -> bool:
+        if not isinstance(cell, str):
+            return False
+        wanted = {text, text.replace("_&_", "_and_")}
+        return any(line in wanted for line in _LINE_END.split(cell))
+    return found(group_cell, label[0]) and found(attribute_cell, label[1])
 
 
 @dataclass(slots=True)
@@ -164,9 +201,30 @@ class Recogniser:
         return None
 
     def _form_field(self, row: list[m.RawValue], group: str | None) -> str | None:
-        group = _text(cell_at(row, 1)) or group or ""
-        attribute = _text(cell_at(row, 2))
-        return self.labels.by_pair.get((fold(group), fold(attribute)))
+        groups = _lines(cell_at(row, 1)) or [group or ""]
+        for group_text, attribute in itertools.product(groups, _lines(cell_at(row, 2))):
+            name = self.labels.by_pair.get((fold(group_text), fold(attribute)))
+            if name is not None:
+                return name
+        return None
+
+    def _unfound_label(self, row: list[m.RawValue], number: int, name: str,
+                       sheet: str | None) -> Finding | None:
+        """CPL-F04 when SECAS's check would not find the row cplkit read ``name`` from."""
+        spec = self.ruleset.fields[name]
+        if spec.allocated_by_secas or spec.extension:
+            return None  # SECAS's check reads neither
+        group, attribute = form_label(spec)
+        if secas_finds(cell_at(row, 1), cell_at(row, 2), (group, attribute)):
+            return None
+        written = f"'{_text(cell_at(row, 1))}' / '{_text(cell_at(row, 2))}'"
+        return self.finding(
+            "CPL-F04", f"SECAS's check would not find the row for {name}: row {number} is "
+            f"labelled {written}, and it looks for '{group}' / '{attribute}' as written (case "
+            "and spaces count, on one line of each cell), so it would read the field as empty; "
+            "cplkit read the row", sheet, f"A{number}", name,
+            hint=f"label the row '{group}' (column A) / '{attribute}' (column B) exactly, or "
+                 "start from cplkit template")
 
     # -- layouts --------------------------------------------------------------------------------
     def recognise(self, sheet: BufferedSheet, layout: Layout) -> Recognised:
@@ -232,6 +290,9 @@ class Recogniser:
                     "ignored", data.name, ref, name))
                 continue
             positions[name] = number
+            unfound = self._unfound_label(row, number, name, data.name)
+            if unfound is not None:
+                findings.append(unfound)
         for name in self._expected(Layout.NEW_ENTRY_FORM, True):
             if name not in positions and name not in skipped:
                 findings.append(self.finding(

@@ -169,3 +169,52 @@ def test_a_row_walk_takes_the_layouts_cells_as_a_tuple_in_layout_order(columns: 
 
     row: list[m.RawValue] = ["a", None, 3.0, "d"]
     assert _picker(columns)(row) == tuple(row[c] for c in columns)
+
+
+def _relabel(path: Path, cell: str, text: str | None) -> None:
+    wb = load_workbook(path)
+    wb.active[cell] = text
+    wb.save(path)
+
+
+@pytest.mark.parametrize(("cell", "text"), [
+    ("A9", "device_type"),            # another case: SECAS's regular expression is case-sensitive
+    ("B9", "Name"),
+    ("B9", "name "),                  # a trailing space: '^name$' does not match
+    ("A15", "SMETS/CHTS  Version"),   # two spaces
+    ("A11", None),  # the group carried down from the row above: the macro reads its own row's
+])
+def test_a_label_secas_check_would_not_find_is_f04_naming_the_label_to_write(
+        tmp_path: Path, ruleset: Ruleset, cell: str, text: str | None) -> None:
+    """FindRangeWithTextH (Sheet1 module) finds a row by its labels case-sensitively, and a label
+    it does not find makes it read the field as empty: cplkit still reads the row, and says so."""
+    path = form(tmp_path, ruleset)
+    _relabel(path, cell, text)
+    report = check_file(path, ruleset, AS_OF)
+    row = int(cell[1:])
+    [f04] = [f for f in report.findings if f.code == "CPL-F04"]
+    assert (f04.cell, f04.severity.value) == (f"A{row}", "error")
+    field, label = {9: (m.DEVICE_TYPE, "'Device_Type' / 'name'"),
+                    11: (m.MODEL_ID, "'Device_Model' / 'model_identifier'"),
+                    15: (m.SPEC_VERSION, "'SMETS/CHTS Version' / 'Version_number'")}[row]
+    assert f04.field == field
+    assert "SECAS's check would not find" in f04.message
+    assert f"looks for {label} as written" in f04.message
+    # cplkit read the value all the same, so the report says everything else about it
+    assert cells(report) == [("CPL-F04", f"A{row}")]
+
+
+def test_a_label_is_found_by_one_of_its_lines_as_secas_check_finds_it(
+        tmp_path: Path, ruleset: Ruleset) -> None:
+    """MultiLine is set on the macro's regular expression: a note on a label's second line does
+    not hide it from SECAS's check, nor from cplkit."""
+    path = form(tmp_path, ruleset, {**valid_gas(), m.FIRMWARE_VERSION: "bad"})
+    _relabel(path, "A9", "Device_Type\n(SEC Physical Device Type)")
+    _relabel(path, "B14", "firmware_version\nas in the OTA header")
+    report = check_file(path, ruleset, AS_OF)
+    assert cells(report) == [("CPL-V03", "G14")]
+
+
+def test_cplkits_own_template_has_every_label_as_secas_check_finds_it(
+        tmp_path: Path, ruleset: Ruleset) -> None:
+    assert cells(check_file(form(tmp_path, ruleset), ruleset, AS_OF)) == []
