@@ -1,0 +1,143 @@
+"""Renders ``cplkit report``: a regulatory year's figures and the list's proliferation, as text
+for people, JSON for scripts and CSV for spreadsheets (and the year's figures as an HTML page,
+through the Jinja2 templates).
+
+Every figure comes with the entries it counts and the versions that made each change, so a
+reader can check it against the history. Text values pass through ``escape.one_line``; CSV
+cells through ``safe_csv_cell``. Nothing here reads the registry or counts anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cplkit.core import tallies as t
+from cplkit.core.text import company_label
+from cplkit.render.escape import one_line
+from cplkit.render.listing import to_csv
+
+
+def _made(rows: Sequence[t.Made]) -> list[dict[str, str]]:
+    return [{"entry": r.entry, "version": r.version} for r in rows]
+
+
+def year_dict(figures: t.YearFigures, latest: str) -> dict[str, Any]:
+    """The year's figures as JSON data: the counts first, then what they count."""
+    certificates = figures.certificates
+    return {
+        "year": str(figures.year),
+        "from": figures.year.first_day.isoformat(),
+        "to": figures.year.last_day.isoformat(),
+        "read_up_to": latest,
+        "versions_issued": len(figures.versions),
+        "device_models_added": {g.value: len(figures.added[g]) for g in t.Generation},
+        "device_models_removed": len(figures.removed),
+        "reinstatements": len(figures.reinstated),
+        "corrections": len(figures.corrected),
+        "certificate_updates": len(certificates),
+        "entries_certificate_updated": sum(c.count for _, c in certificates),
+        "versions": [{"version": v, "date": d.isoformat()} for v, d in figures.versions],
+        "added": {g.value: _made(figures.added[g]) for g in t.Generation},
+        "removed": _made(figures.removed),
+        "reinstated": _made(figures.reinstated),
+        "corrected": _made(figures.corrected),
+        "certificates": [{"version": v, "entries": list(c.entries), "count": c.count,
+                          "certificate": c.subject or None} for v, c in certificates],
+        "read_from_history": list(figures.from_history),
+        "entries_no_history_line_adds": list(figures.unattributed),
+    }
+
+
+def _versions_of(rows: Sequence[t.Made]) -> str:
+    return ", ".join(dict.fromkeys(r.version for r in rows))
+
+
+def render_year(figures: t.YearFigures, latest: str, fmt: str) -> str:
+    data = year_dict(figures, latest)
+    if fmt == "json":
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    added = figures.added
+    rows: list[tuple[str, int, str]] = [
+        ("CPL versions issued", len(figures.versions),
+         ", ".join(v for v, _ in figures.versions)),
+        ("SMETS2+ Device Models added", len(added[t.Generation.SMETS2]),
+         _versions_of(added[t.Generation.SMETS2])),
+        ("SMETS1 Device Models added", len(added[t.Generation.SMETS1]),
+         _versions_of(added[t.Generation.SMETS1])),
+        ("Device Models removed", len(figures.removed), _versions_of(figures.removed)),
+        ("Certificate updates", len(figures.certificates),
+         ", ".join(dict.fromkeys(v for v, _ in figures.certificates))),
+        ("Entries with a certificate updated", data["entries_certificate_updated"], ""),
+        ("Reinstatements", len(figures.reinstated), _versions_of(figures.reinstated)),
+        ("Corrections", len(figures.corrected), _versions_of(figures.corrected)),
+    ]
+    if added[t.Generation.UNKNOWN]:
+        rows.append(("Added entries not on the list (generation unknown)",
+                     len(added[t.Generation.UNKNOWN]), _versions_of(added[t.Generation.UNKNOWN])))
+    if fmt == "csv":
+        return to_csv([["year", "figure", "count", "versions"],
+                       *([str(figures.year), what, str(n), versions]
+                         for what, n, versions in rows)])
+    out = [f"Central Products List statistics, regulatory year {figures.year} "
+           f"({figures.year.first_day:%d/%m/%Y} to {figures.year.last_day:%d/%m/%Y}), read up "
+           f"to version {one_line(latest)}"]
+    width = max(len(what) for what, _, _ in rows)
+    for what, n, versions in rows:
+        out.append(f"  {what:<{width}}  {n:>4}" + (f"  ({one_line(versions)})" if versions
+                                                    else ""))
+    for label, made in (("removed", figures.removed), ("reinstated", figures.reinstated),
+                        ("corrected", figures.corrected)):
+        if made:
+            out.append(f"{label}: " + one_line(", ".join(f"{r.entry} ({r.version})"
+                                                         for r in made)))
+    if figures.from_history:
+        out.append(f"{len(figures.from_history)} of these versions are read from SECAS's "
+                   "history as imported.")
+    if figures.unattributed:
+        out.append(f"No history line names {len(figures.unattributed)} entries of the list "
+                   f"as added ({one_line(', '.join(figures.unattributed))}): they are in no "
+                   "year's figures.")
+    return "\n".join(out) + "\n"
+
+
+def proliferation_dict(p: t.Proliferation, companies: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "version": p.version, "current_entries": p.current,
+        "by_manufacturer": [{"manufacturer": k, "company": companies.get(k), "entries": n}
+                            for k, n in p.by_manufacturer.items()],
+        "by_device_type": [{"device_type": k, "entries": n} for k, n in
+                           p.by_device_type.items()],
+        "device_models": [{"manufacturer": c.manufacturer,
+                           "company": companies.get(c.manufacturer), "model": c.model,
+                           "hardware": c.hardware, "device_types": list(c.device_types),
+                           "firmware_versions": len(c.firmware), "firmware": list(c.firmware),
+                           "entries": list(c.entries)} for c in p.models],
+    }
+
+
+def render_proliferation(p: t.Proliferation, companies: Mapping[str, str], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(proliferation_dict(p, companies), indent=1,
+                          ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return to_csv([["manufacturer", "company", "model", "hardware", "device types",
+                        "firmware versions", "current entries", "firmware", "entries"],
+                       *([c.manufacturer, companies.get(c.manufacturer, ""), c.model,
+                          c.hardware, "; ".join(c.device_types), str(len(c.firmware)),
+                          str(len(c.entries)), " ".join(c.firmware), " ".join(c.entries)]
+                         for c in p.models)])
+    out = [f"Current entries of version {one_line(p.version)}: {p.current}", "",
+           "By manufacturer:"]
+    out += [f"  {n:>5}  {one_line(company_label(k, companies))}"
+            for k, n in p.by_manufacturer.items()]
+    out += ["", "By device type:"]
+    out += [f"  {n:>5}  {one_line(k)}" for k, n in p.by_device_type.items()]
+    out += ["", f"By Device Model ({len(p.models)}): manufacturer, model, hardware, firmware "
+                "versions, entries"]
+    out += [f"  {one_line(company_label(c.manufacturer, companies))}  {one_line(c.model)}  "
+            f"{one_line(c.hardware)}  {len(c.firmware)} firmware, {len(c.entries)} entr"
+            f"{'y' if len(c.entries) == 1 else 'ies'} ({one_line('; '.join(c.device_types))})"
+            for c in p.models]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,133 @@
+"""``cplkit report`` on the real SECAS workbook v2.051 (from ../shared/data, never committed):
+the figures of a regulatory year read from SECAS's history as imported, asserted against a
+count this test makes itself from the workbook's cells. Skipped when the workbook is absent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.conftest import REAL_WORKBOOK
+from tests.conftest import run_cli as run
+
+pytestmark = [
+    pytest.mark.realdata,
+    pytest.mark.skipif(not REAL_WORKBOOK.is_file(),
+                       reason=f"the real SECAS workbook is not at {REAL_WORKBOOK} (set "
+                       "CPLKIT_REAL_WORKBOOK to its path)"),
+]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory, signing_keys: tuple[Path, Path]) -> Path:
+    registry = tmp_path_factory.mktemp("real") / "registry"
+    code, out = run("import", REAL_WORKBOOK, "-r", registry, "--key", signing_keys[0],
+                    "--cert", signing_keys[1])
+    assert code == 0, out
+    return registry
+
+
+def _day(cell: Any) -> dt.date:
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    return dt.datetime.strptime(str(cell).strip(), "%d/%m/%Y").date()
+
+
+def independent_count(first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The year's figures from the workbook's cells, counted another way than cplkit does:
+    SECAS allocates entry numbers in order, so a version adds the numbers at the start of its
+    lines that are higher than any number earlier lines started with; a version removes the
+    entries it names that are Removed on the list and were added before it."""
+    book = CalamineWorkbook.from_path(str(REAL_WORKBOOK))
+    rows = book.get_sheet_by_name("Version Control").to_python()
+    listed = {str(r[1]): r for r in book.get_sheet_by_name("Central Products List").to_python()
+              if re.fullmatch("[0-9]{6}", str(r[1]))}
+    highest = 0
+    versions, smets1, smets2, removed = [], [], [], []
+    for version, date, text, *_ in rows[10:]:
+        if not str(version).strip():
+            continue
+        day = _day(date)
+        inside = first <= day <= last
+        starts = [int(n) for n in re.findall(r"(?:^|\s{3,})(\d{5,7})\s*[-\u2013 ]", str(text),
+                                             re.MULTILINE)]
+        new = [n for n in starts if n > highest]
+        named = {int(n) for n in re.findall(r"(?<![0-9A-Za-z])(\d{5,7})(?![0-9])", str(text))}
+        if inside:
+            versions.append(str(version))
+            for n in new:
+                spec = str(listed[f"{n:06d}"][9]).strip()
+                (smets1 if spec == "SMETS V1.2" else smets2).append(f"{n:06d}")
+            removed += [f"{n:06d}" for n in sorted(named) if n <= highest
+                        and f"{n:06d}" in listed and listed[f"{n:06d}"][2] == "Removed"]
+        highest = max([highest, *new])
+    return {"versions": versions, "SMETS1": smets1, "SMETS2+": smets2, "removed": removed}
+
+
+@pytest.mark.parametrize(("year", "first", "last"), [
+    ("2021-22", dt.date(2021, 4, 1), dt.date(2022, 3, 31)),
+    ("2022-23", dt.date(2022, 4, 1), dt.date(2023, 3, 31)),
+    ("2019-20", dt.date(2019, 4, 1), dt.date(2020, 3, 31)),
+])
+def test_year_figures_are_the_ones_the_history_supports(imported: Path, year: str,
+                                                        first: dt.date, last: dt.date) -> None:
+    code, out = run("report", "-r", imported, "--year", year, "--format", "json")
+    assert code == 0, out
+    got = json.loads(out)
+    want = independent_count(first, last)
+    assert [v["version"] for v in got["versions"]] == want["versions"]
+    assert got["versions_issued"] == len(want["versions"])
+    assert sorted(r["entry"] for r in got["added"]["SMETS1"]) == sorted(want["SMETS1"])
+    assert sorted(r["entry"] for r in got["added"]["SMETS2+"]) == sorted(want["SMETS2+"])
+    assert got["device_models_added"] == {"SMETS1": len(want["SMETS1"]),
+                                          "SMETS2+": len(want["SMETS2+"]), "unknown": 0}
+    assert sorted(r["entry"] for r in got["removed"]) == sorted(want["removed"])
+    assert got["device_models_removed"] == len(want["removed"])
+
+
+def test_2021_22_is_what_secas_reported_to_the_panel(imported: Path) -> None:
+    """SECAS's annual report for 2021/22: 64 versions, 110 SMETS2+ and 65 SMETS1 Device
+    Models added, 3 removed (the domain brief, section 1)."""
+    got = json.loads(run("report", "-r", imported, "--year", "2021-22", "--format", "json")[1])
+    assert (got["versions_issued"], got["device_models_added"]["SMETS2+"],
+            got["device_models_added"]["SMETS1"], got["device_models_removed"]) == (64, 110, 65, 3)
+
+
+def test_2022_23_certificate_updates_give_the_counts_the_history_says(imported: Path) -> None:
+    got = json.loads(run("report", "-r", imported, "--year", "2022-23", "--format", "json")[1])
+    # 2.039: '48 current entries have been updated'; 2.043: 19; 2.047: 'Updated Entry 000001'
+    assert [(c["version"], c["count"]) for c in got["certificates"]] == [
+        ("2.039", 48), ("2.043", 19), ("2.047", 1)]
+    assert got["certificates"][2]["entries"] == ["000001"]
+
+
+def test_proliferation_counts_every_current_entry(imported: Path) -> None:
+    book = CalamineWorkbook.from_path(str(REAL_WORKBOOK))
+    current = [r for r in book.get_sheet_by_name("Central Products List").to_python()
+               if re.fullmatch("[0-9]{6}", str(r[1])) and r[2] == "Current"]
+    code, out = run("report", "-r", imported, "--proliferation", "--format", "json")
+    assert code == 0
+    got = json.loads(out)
+    assert got["current_entries"] == len(current) == 694
+    assert sum(m["entries"] for m in got["by_manufacturer"]) == len(current)
+
+    def hex_(cell: Any) -> str:  # SECAS's cells: any case, spaces, a number where hex is typed
+        text = str(int(cell)) if isinstance(cell, float) else str(cell)
+        return text.strip().upper().zfill(2)
+
+    models: dict[tuple[str, str, str], set[str]] = {}
+    for r in current:
+        models.setdefault((hex_(r[4]), hex_(r[5]), f"{hex_(r[6])}:{hex_(r[7])}"), set()).add(
+            hex_(r[8]))
+    assert len(got["device_models"]) == len(models)
+    for model in got["device_models"]:
+        assert model["firmware_versions"] == len(
+            models[(model["manufacturer"], model["model"], model["hardware"])])
