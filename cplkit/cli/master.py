@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -193,6 +193,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
         if made is None:
             click.echo("nothing was staged")
             sys.exit(EXIT_UNREADABLE if outcome.report.unreadable else EXIT_FINDINGS)
+        _show_summary(staging.summary_of(made))
         click.echo(f"staged version {made.version} (after {made.base or 'nothing'}) at "
                    f"{made.path}\ndigest: {made.digest}\napprovers run: cplkit approve "
                    f"{made.path} --key KEY --cert CERT; then: cplkit publish --staged "
@@ -454,7 +455,7 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
     your approver key. The files are checked against the staged digest first."""
     from cplkit.app.policy import approve_proposal, is_proposal
     from cplkit.app.staging import approve as run_approve
-    from cplkit.app.staging import read_staged
+    from cplkit.app.staging import read_staged, summary_of
 
     signer = signing.required("an approval is a signature")
     if is_proposal(staged):
@@ -462,10 +463,52 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
         click.echo(f"approved the policy change {staged.name} as {one_line(signer.subject)}: "
                    f"{path}")
         return
-    path = run_approve(staged, signer, registry)
-    made = read_staged(staged)
-    click.echo(f"approved version {made.version} (digest {made.digest}) as "
+    # whoever signs sees what they sign first, and signs only the content they were shown
+    shown = read_staged(staged)
+    _show_summary(summary_of(shown))
+    path = run_approve(staged, signer, registry, digest=shown.digest)
+    click.echo(f"approved version {shown.version} (digest {shown.digest}) as "
                f"{one_line(signer.subject)}: {one_line(path)}")
+
+
+def _show_summary(summary: dict[str, Any] | None) -> None:
+    """A staged version's summary, as approvers see it (none: staged by an older cplkit)."""
+    from cplkit.render.staged import render_summary
+
+    click.echo(render_summary(summary) if summary is not None else
+               "(no summary was staged with this version: read its files before you approve)")
+
+
+@click.group()
+def staged() -> None:
+    """Four eyes: versions prepared for approval ('publish --prepare')."""
+
+
+@staged.command(name="show")
+@click.argument("folder", metavar="STAGED", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--registry", "-r", "registry", type=click.Path(path_type=Path, file_okay=False),
+              envvar="CPLKIT_REGISTRY", show_envvar=True,
+              help="The registry STAGED must belong to (refused if it is staged elsewhere).")
+@_text_or_json
+def staged_show(folder: Path, registry: Path | None, fmt: str) -> None:
+    """What approving STAGED means: the findings, the diff (added, removed, amended), the
+    history line and any rules change, with who has approved it so far. The files are checked
+    against the staged digest first."""
+    from cplkit.app.staging import show
+
+    view = show(folder, registry)
+    made = view.staged
+    if fmt == "json":
+        click.echo(json.dumps({"staged": str(made.path), "version": made.version,
+                               "base": made.base, "digest": made.digest,
+                               "approved_by": list(view.approved_by),
+                               "required": view.required, "summary": view.summary},
+                              indent=1, ensure_ascii=False))
+        return
+    _show_summary(view.summary)
+    who = ", ".join(one_line(name) for name in view.approved_by) or "no one yet"
+    click.echo(f"digest: {made.digest}\napproved by: {who} ({len(view.approved_by)} of "
+               f"{view.required} needed)")
 
 
 @click.command()

@@ -289,6 +289,14 @@ class Registry:
         record.unlink()
         fsync_dir(folder)
 
+    # -- the submissions register and the deliveries (cplkit.registry.tracking_files) --------
+    @contextmanager
+    def writing_records(self) -> Iterator[None]:
+        """The write lock, for the submissions register and the record of deliveries to the
+        DCC: the lock every other change takes, so no two changes interleave."""
+        with self._writing():
+            yield
+
     # -- the statement of what is current -------------------------------------------------------
     def replace_statement(self, version: str, data: bytes) -> None:
         """Put a freshly signed statement for ``version`` in place, under the lock, if that is
