@@ -371,6 +371,26 @@ case("approve", 0)(lambda w, t: invoke("approve", _staged(w, t)[1], "--key",
 case("approve", 2)(lambda w, t: invoke("approve", t, "--key", w.key, "--cert", w.cert))
 case("approve", 6)(lambda w, t: invoke("approve", _staged(w, t)[1], keyless=True))
 case("approve", 8)(lambda w, t: invoke("approve", _staged(w, t)[1], *w.signing))  # preparer
+case("staged show", 0)(lambda w, t: invoke("staged", "show", _staged(w, t)[1]))
+case("staged show", 2)(lambda w, t: invoke("staged", "show", t))
+
+
+@case("staged show", 4)
+def _staged_show_damaged(w: World, t: Path) -> tuple[int, str]:
+    registry, staged = _staged(w, t)
+    record = registry / "policy" / "1.json"
+    record.write_bytes(record.read_bytes().replace(b'"required": 0', b'"required": 5'))
+    return invoke("staged", "show", staged, "-r", registry)
+
+
+@case("staged show", 8)
+def _staged_show_changed(w: World, t: Path) -> tuple[int, str]:
+    _, staged = _staged(w, t)
+    summary = staged / "staged-summary-1.1.json"
+    summary.write_bytes(summary.read_bytes().replace(b"new", b"old"))
+    return invoke("staged", "show", staged)
+
+
 case("trust approver", 0)(lambda w, t: invoke("keygen", "--out", t / "k")[0] or invoke(
     "trust", "approver", t / "k" / "cert.pem", "-r", w.copy(t), "--reason", "alice", *w.signing))
 case("trust approver", 6)(lambda w, t: invoke("keygen", "--out", t / "k")[0] or invoke(
@@ -492,7 +512,7 @@ def test_the_page_and_the_cases_agree() -> None:
     assert documented() == set(CASES)
     commands = {name for name, _ in CASES}
     # every command cplkit has is on the page
-    groups = ("trust", "names")
+    groups = ("trust", "names", "staged")
     listed = {name for name in cli.commands if name not in groups} | {
         f"{group} {sub}" for group in groups
         for sub in cli.commands[group].commands}  # type: ignore[attr-defined]

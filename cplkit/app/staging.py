@@ -26,21 +26,27 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
 from cplkit.app import policy
 from cplkit.app.importing import kept_secas_texts
 from cplkit.app.publish import (
+    NextVersion,
     PublishOutcome,
     check_head,
     next_version,
     policy_ref,
     previous_files,
 )
-from cplkit.app.rules import kept_rules
+from cplkit.app.rules import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
+from cplkit.core import model as m
+from cplkit.core.diff import Diff
+from cplkit.core.findings import Report, count_by_code
+from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import ApprovalError, CplkitError, RegistryBusy, UsageError, VerificationError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
@@ -59,6 +65,8 @@ RECORD = "staged.json"
 VERSION = "version.json"
 PREPARATION = "preparation.p7s"
 APPROVALS = "approvals"
+#: the format of the staged summary: what approvers are shown
+SUMMARY_FORMAT = "cplkit-staged-summary"
 
 
 #: the most a staged record, a preparation or an approval can hold: each is a few kilobytes
@@ -138,6 +146,7 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         previous = tx.head.latest
         encoded = encode_version(version, None, made_by, {}, None)
         files[VERSION] = encoded
+        files[IssuedFiles(number).staged_summary] = _summary(registry, step, ruleset)
         digests = {name: sha256_hex(data) for name, data in sorted(files.items())}
         base_number = previous.version if previous else None
         digest = _digest(base_number, number, digests)
@@ -165,6 +174,62 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                         digests, record)
         raise AbortEdit  # nothing of the registry's versions changes
     return step.outcome, staged
+
+
+def _summary(registry: Registry, step: NextVersion, ruleset: Ruleset) -> bytes:
+    """What approvers are shown (``cplkit.render.staged``), staged as one of the files the
+    digest covers: an approver sees exactly what the preparer checked, or nothing verifies."""
+    assert step.version is not None
+    current = step.current
+    before = current.made_by if current is not None else {}
+    old_digest = str(before.get("ruleset_sha256") or "") or None
+    change = ""
+    if current is not None and old_digest not in (ruleset.digest, None):
+        change = describe_ruleset_change(stored_rules(registry, current), ruleset)
+    rules = {"id": ruleset.id, "sha256": ruleset.digest,
+             "previous_id": str(before.get("ruleset") or "") or None,
+             "previous_sha256": old_digest}
+    doc = summary_document(step.version, str(current.version.number) if current else None,
+                           step.outcome.report, step.outcome.diff if current else None, rules,
+                           change)
+    return json.dumps(doc, indent=1, ensure_ascii=False).encode()
+
+
+def summary_document(version: m.CplVersion, base: str | None, report: Report,
+                     changed: Diff | None, rules: dict[str, str | None],
+                     rules_change: str) -> dict[str, Any]:
+    """The summary of a staged ``version`` (after ``base``) as approvers are shown it
+    (``cplkit.render.staged``): the findings of its check by code, what changed from ``base``
+    (``changed``; None for a first version), its history line, and the rules it was checked
+    with (``rules``: id, sha256, previous_id, previous_sha256) with ``rules_change``, the
+    history paragraph of a change of rules ('' if they did not change)."""
+    findings = [f for file in report.files for f in file.findings]
+
+    def text(value: m.Value | None) -> str:
+        return m.as_text(value, m.DateStyle.ISO) or ""
+
+    return {
+        "format": SUMMARY_FORMAT, "format_version": 1,
+        "version": str(version.number), "base": base, "label": version.label,
+        "entries": len(version.entries), "current": version.current_count,
+        "findings": {"errors": report.errors, "warnings": report.warnings,
+                     "by_code": dict(sorted(count_by_code(findings).items()))},
+        "diff": None if changed is None else {
+            "added": len(changed.added), "removed": len(changed.removed),
+            "amended": len({a.number for a in changed.amended}),
+            "missing": len(changed.missing),
+            "added_entries": [[e.number, e.device_type, e.text(m.MANUFACTURER_ID),
+                               e.text(m.MODEL_ID), e.firmware_version, e.spec_version,
+                               e.gbcs_version] for e in changed.added],
+            "removed_entries": [[e.number, e.device_type, e.firmware_version]
+                                for e in changed.removed],
+            "amended_fields": [{"entry": a.number, "field": a.field,
+                                "from": text(a.old) or None, "to": text(a.new) or None}
+                               for a in changed.amended],
+            "missing_entries": [e.number for e in changed.missing]},
+        "changes": version.changes,
+        "rules": {**rules, "changed": bool(rules_change), "change": rules_change},
+    }
 
 
 def _parse_record(record: bytes, folder: Path, where: Path) -> Staged:
@@ -226,6 +291,59 @@ def _changed(name: str) -> ApprovalError:
                               "carry over")
 
 
+def summary_of(staged: Staged) -> dict[str, Any] | None:
+    """What the approvers of ``staged`` are shown (``cplkit.render.staged``), read from the
+    staged summary and checked against the digest they sign; None for a version staged by a
+    cplkit that wrote no summary."""
+    name = IssuedFiles(staged.version).staged_summary
+    if name not in staged.files:
+        return None
+    data = _staged_bytes(staged, name)
+    try:
+        doc = json.loads(data)
+        if not isinstance(doc, dict) or doc.get("format") != SUMMARY_FORMAT or \
+                doc.get("version") != staged.version or doc.get("base") != staged.base:
+            raise ValueError("it is not the summary of this staged version")
+    except ValueError as exc:
+        raise ApprovalError(f"the staged summary {name} cannot be read: {exc}",
+                            hint="prepare the version again") from None
+    return doc
+
+
+@dataclass(frozen=True, slots=True)
+class StagedView:
+    """A staged version as ``cplkit staged show`` presents it: what it is, what approvers are
+    shown, who has approved it so far (by name) and how many approvals it needs."""
+
+    staged: Staged
+    summary: dict[str, Any] | None
+    approved_by: tuple[str, ...]
+    required: int
+
+
+def show(folder: Path, registry_path: Path | None = None) -> StagedView:
+    """The staged version in ``folder`` (of ``registry_path``, when given), its files checked
+    against its digest first; the approvals so far are the ones by an approver other than the
+    preparer over this very content."""
+    registry = _registry_of(folder, registry_path)
+    staged = read_staged(folder)
+    summary = summary_of(staged)
+    in_force = policy.require(registry)
+    signed = statement(staged.digest, staged.version, staged.base)
+    certificates = in_force.approver_certificates()
+    preparer = in_force.record.approver_of(staged.preparer)
+    names: list[str] = []
+    for path in sorted((folder / APPROVALS).glob("*.p7s")):
+        try:
+            certificate = verify_cms(signed, _small(path), certificates)
+        except (VerificationError, ApprovalError):
+            continue  # not an approval that counts; publish --staged names why
+        person = in_force.record.approver_of(key_sha256(certificate))
+        if person is not None and person is not preparer and person.name not in names:
+            names.append(person.name)
+    return StagedView(staged, summary, tuple(names), in_force.record.required)
+
+
 def _registry_of(folder: Path, registry_path: Path | None = None) -> Registry:
     """The registry ``folder`` is staged in, which must be ``registry_path`` when one is given:
     a staged folder in a copy of the registry (whose approvers anyone could have set) never
@@ -246,11 +364,18 @@ def _registry_of(folder: Path, registry_path: Path | None = None) -> Registry:
     return Registry(holder)
 
 
-def approve(folder: Path, approver: Signer, registry_path: Path | None = None) -> Path:
+def approve(folder: Path, approver: Signer, registry_path: Path | None = None, *,
+            digest: str | None = None) -> Path:
     """Add ``approver``'s approval of the staged content (staged in ``registry_path``, when
-    given); returns the approval's file."""
+    given; with ``digest``, only if it is still the content of that digest, the one the
+    approver was shown); returns the approval's file."""
     registry = _registry_of(folder, registry_path)
     staged = read_staged(folder)
+    if digest is not None and staged.digest != digest:
+        raise ApprovalError(f"{folder} changed while it was shown to you (its digest is now "
+                            f"{staged.digest}, not {digest}): nothing was approved",
+                            hint="look at it again with 'cplkit staged show' and approve it "
+                                 "then")
     in_force = policy.require(registry)
     mine = key_sha256(approver.certificate)
     person = in_force.record.approver_of(mine)
@@ -344,13 +469,14 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             version = stored.version
             names = IssuedFiles(staged.version)
             previous, _ = previous_files(registry, tx.read_latest())
-            rules = {names.ruleset: kept.pop(names.ruleset)}
-            files = {**sign_version(version, previous, signer, kept), **rules,
-                     names.staged_record: staged.record,
-                     names.staged_version: staged_version,
-                     names.preparation: preparation,
-                     **{names.approval(i): _small(path)
-                        for i, path in enumerate(approved.files, start=1)}}
+            # what was approved, and by whom, is issued with the version and listed in its
+            # signed manifest (with the kept rules), so a reader of the site checks it too
+            kept.update({names.staged_record: staged.record,
+                         names.staged_version: staged_version,
+                         names.preparation: preparation,
+                         **{names.approval(i): _small(path)
+                            for i, path in enumerate(approved.files, start=1)}})
+            files = sign_version(version, previous, signer, kept)
             current = signed_statement(version, files[names.dcc_xml], signer, next_update)
             tx.issue(version, how="publish", ruleset=stored.made_by.get("ruleset"),
                      ruleset_sha256=str(stored.made_by.get("ruleset_sha256") or ""),

@@ -25,8 +25,8 @@ def cli() -> None:
 for command in (
     submissions.check, submissions.rules, submissions.codes, submissions.template,
     master.init, master.import_, master.publish, master.approve, master.staged,
-    master.history, master.show, master.list_, master.diff_, master.audit, reporting.report, master.names, master.site,
-    master.notify,
+    master.history, master.show, master.list_, master.diff_, master.audit, reporting.report,
+    master.names, master.site, master.notify,
     signatures.keygen, signatures.verify, signatures.refresh, signatures.trust,
     demo.demo,
 ):

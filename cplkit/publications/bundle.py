@@ -3,10 +3,11 @@
 For a version it makes the DCC file (XML, enveloped signature, naming the SHA-256 of the previous
 version's DCC file), the legacy CSV extract with a detached CMS signature, the publications
 people read (SECAS's four-tab workbook, a JSON export, a self-contained web page), the restricted
-FIR extract for the Firmware Information Repository (CMS-signed too) and a signed manifest of
-them all. Every signature is verified with the signer's own certificate before the
-files are handed back, so a version whose files do not verify is never issued. It stores
-nothing: the registry transaction does.
+FIR extract for the Firmware Information Repository (CMS-signed too), the rules it was checked
+with, and a signed manifest of them all (and of the approvals, under four eyes). Every
+signature is verified with the signer's own certificate before the files are handed back, so
+a version whose files do not verify is never issued. It stores nothing: the registry
+transaction does.
 """
 
 from __future__ import annotations
@@ -95,11 +96,12 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
                    secas: SecasTexts | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version that is not itself a signature or
     signed XML: the CSV and FIR extracts (signed later, detached), the workbook, the JSON
-    export, the page and the notice to all parties. ``companies`` (the names register) names
-    the makers; ``fir_before`` is the previous version's FIR extract, carried on; ``changed``
-    is what the version changed from the one before, which the notice tells (None: the
-    first version); ``workbook`` is the workbook already started; ``secas`` are SECAS's own
-    texts, which the workbook of a registry that started from an import writes."""
+    export, the page, the notice to all parties and the rules it was checked with.
+    ``companies`` (the names register) names the makers; ``fir_before`` is the previous
+    version's FIR extract, carried on; ``changed`` is what the version changed from the one
+    before, which the notice tells (None: the first version); ``workbook`` is the workbook
+    already started; ``secas`` are SECAS's own texts, which the workbook of a registry that
+    started from an import writes."""
     started = workbook or InChild(lambda: workbook_bytes(version, ruleset, secas))
     names = IssuedFiles(str(version.number))
     group = ruleset.groups.get(FIR_GROUP)
@@ -113,9 +115,12 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
         workbook_data = _workbook(started, version)
     finally:
         started.cancel()  # if anything failed before it was collected
+    # the rules are listed in the manifest like every other file, so a reader who downloads
+    # them from the site can tell they are the ones the version was checked with
+    rules = {names.ruleset: ruleset.canonical.encode("utf-8")} if ruleset.canonical else {}
     return {names.csv_extract: extract, names.workbook: workbook_data,
             names.json_export: export, names.fir_extract: fir, names.web_page: page,
-            names.notice_text: notice, names.notice_email: email}
+            names.notice_text: notice, names.notice_email: email, **rules}
 
 
 def signed_dcc(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer) -> bytes:
@@ -142,8 +147,9 @@ def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
                  unsigned: Mapping[str, bytes], dcc: bytes | None = None) -> dict[str, bytes]:
     """Every file of the version: the DCC file (``dcc``, if already built by ``signed_dcc``,
     or built and signed now), detached signatures of the extracts in ``unsigned``, and the
-    signed manifest of them all; every signature verified with the signer's own certificate
-    before anything is handed back."""
+    signed manifest of them all (every file in ``unsigned`` is listed: under four eyes, what
+    was staged and approved, with the approvals); every signature verified with the signer's
+    own certificate before anything is handed back."""
     number = str(version.number)
     names = IssuedFiles(number)
     xml = dcc if dcc is not None else signed_dcc(version, previous, signer)

@@ -306,3 +306,71 @@ def test_a_hand_edit_of_the_policy_is_refused_by_every_reading_command(
         code, out = run(*command, "-r", registry)
         assert code == 4, (command, out)
         assert "by hand" in out or "damaged" in out, out
+
+
+# -- whoever signs sees what they sign (issue 23, item 6) ----------------------------------------
+def test_the_preparer_and_every_approver_are_shown_what_they_sign(registry: Path,
+                                                                  people: People) -> None:
+    """prepare, approve (before it signs) and staged show print the same summary: the
+    findings, the diff entry by entry, the rules and the history line; the version is
+    then issued with what was shown and every approval, all listed in its signed manifest."""
+    first = prepare(registry, people)
+    for who in ("alice", "bob"):
+        assert approve(first, people, who)[0] == 0
+    assert issue(first, registry, people)[0] == 0
+    code, prepared = run("publish", "--prepare", "-r", registry, "--as-of", "2026-11-24",
+                         *people.keys("preparer"), OTHER_FORM)
+    assert code == 0, prepared
+    staged = Path(prepared.split(" at ", 1)[1].split("\n", 1)[0])
+    for shown in ("Staged: Version 1.1 Issued on 24-11-2026 (after 1.0)",
+                  "Findings: 0 errors", "Changes: 1 added, 0 removed, 0 amended",
+                  "+ 000002 Gas Smart Meter", "Rules: unchanged", "History line:",
+                  "One new SMETS2 device model added"):
+        assert shown in prepared, (shown, prepared)
+    summary = prepared.split("staged version 1.1", 1)[0]
+    code, approved = approve(staged, people, "alice")
+    assert code == 0 and approved.startswith(summary), approved  # shown before it is signed
+    code, out = run("staged", "show", staged, "-r", registry)
+    assert code == 0 and out.startswith(summary), out
+    assert "approved by:" in out and "(1 of 2 needed)" in out
+    assert approve(staged, people, "bob")[0] == 0
+    assert issue(staged, registry, people)[0] == 0
+    version = registry / "versions" / "1.1"
+    manifest = (version / "manifest-1.1.xml").read_text()
+    for name in ("staged-1.1.json", "staged-summary-1.1.json", "staged-version-1.1.json",
+                 "preparation-1.1.p7s", "approval-1.1-1.p7s", "approval-1.1-2.p7s",
+                 "ruleset.json"):
+        assert f'name="{name}"' in manifest, name
+    code, out = run("verify", version / "manifest-1.1.xml", "--trust", people.cert("signer"))
+    assert code == 0, out
+    assert len(kept_approvals(registry, "1.1").people) == 2
+
+
+def test_a_summary_swapped_after_staging_is_refused(registry: Path, people: People) -> None:
+    """The summary is one of the staged files the digest covers: an approver is never shown
+    one the preparer did not stage."""
+    import json
+
+    staged = prepare(registry, people)
+    summary = staged / "staged-summary-1.0.json"
+    doc = json.loads(summary.read_text())
+    doc["changes"] = "Nothing of note."
+    summary.write_text(json.dumps(doc))
+    code, out = approve(staged, people, "alice")
+    assert code == 8 and "staged-summary-1.0.json changed after it was staged" in out
+    code, out = run("staged", "show", staged, "-r", registry)
+    assert code == 8 and "Nothing of note" not in out
+    assert not any((staged / "approvals").iterdir())
+
+
+def test_an_approval_signs_only_the_content_that_was_shown(registry: Path,
+                                                           people: People) -> None:
+    from cplkit.app.staging import approve as approve_staged
+    from cplkit.errors import ApprovalError
+    from cplkit.signing.keys import load_signer
+
+    staged = prepare(registry, people)
+    alice = load_signer(people.root / "alice" / "key.pem", people.cert("alice"), None, None)
+    with pytest.raises(ApprovalError, match="changed while it was shown to you"):
+        approve_staged(staged, alice, registry, digest="0" * 64)
+    assert not any((staged / "approvals").iterdir())
