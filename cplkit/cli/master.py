@@ -356,12 +356,15 @@ def diff_(old: str, new: str, registry: Path, fmt: str) -> None:
 @rules_option()
 @click.option("--propose-removals", "proposal", type=click.Path(path_type=Path, dir_okay=False),
               help="Write a removal change file for the entries past their date.")
+@click.option("--superseded", is_flag=True,
+              help="List instead the Current entries whose Device Model has a later Current "
+                   "entry with other firmware; --propose-removals then proposes them too.")
 @click.option("--fail-on", type=click.Choice(["expired", "expiring", "any"]),
               help="Exit 1 when the audit finds something past its date (expired), near it "
                    "(expiring), or either (any): for scheduled jobs.")
 @list_format
 def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
-          proposal: Path | None, fail_on: str | None, fmt: str) -> None:
+          proposal: Path | None, superseded: bool, fail_on: str | None, fmt: str) -> None:
     """Current entries whose CPA certificate date or maintenance end has passed or is near.
 
     Exit status: 0, or 1 with --fail-on when the audit finds what it names."""
@@ -371,9 +374,15 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
     from cplkit.render.listing import render_audit, render_removals
 
     items = reading.audit_latest(registry, ruleset_from(rules_file), as_of, within)
-    click.echo(render_audit(items, fmt, as_of, reading.companies(registry)), nl=False)
+    replaced = reading.superseded_latest(registry) if superseded else []
+    if superseded:
+        from cplkit.render.tally import render_superseded
+
+        click.echo(render_superseded(replaced, fmt, reading.companies(registry)), nl=False)
+    else:
+        click.echo(render_audit(items, fmt, as_of, reading.companies(registry)), nl=False)
     if proposal is not None:
-        rows = proposed_removals(items)
+        rows = proposed_removals(items, replaced)
         if proposal.exists():
             raise UsageError(f"{proposal} exists already; cplkit never overwrites it")
         emit(render_removals(rows), proposal)

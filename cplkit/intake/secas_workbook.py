@@ -40,6 +40,16 @@ _DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}")
 #: the field rows of SECAS's New Entry tab: columns C-F after the two labels
 _FORM_TEXT_COLUMNS = 4
+#: what no worksheet or XML file can carry: C0 controls but tab and line breaks, unpaired
+#: surrogates, U+FFFE and U+FFFF (a line break pasted from Word arrives as U+000B)
+_NOT_CARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def visible(text: str) -> str:
+    """SECAS's text with what no published file can carry written as Excel writes it in the
+    file (``_x000B_``): visible in every output, and the same character again once Excel (or
+    any reader of the re-issued workbook) decodes it."""
+    return _NOT_CARRIED.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +157,16 @@ class _Reader:
                 self._note(f"the version number on row {i} is stored as the number "
                            f"{as_text(version)}, which may have lost a trailing zero",
                            cell=f"A{i}", sheet=sheet, value=as_text(version))
-            number_text = as_text(version) or ""
+            number_text = visible(as_text(version) or "")
+            text = changes if isinstance(changes, str) else as_text(changes) or ""
+            if _NOT_CARRIED.search(text):
+                self._note(f"the history line of version {number_text} holds control "
+                           "characters no published file can carry; kept as Excel escapes "
+                           f"them: {visible(text)!r}", cell=f"C{i}", sheet=sheet)
             history.append(m.HistoryLine(
-                number_text, self._history_date(date, f"B{i}", sheet),
-                changes if isinstance(changes, str) else as_text(changes) or ""))
+                number_text, self._history_date(date, f"B{i}", sheet), visible(text)))
             if isinstance(date, str) and _VERSION.fullmatch(number_text):
-                self.history_dates[number_text] = date  # text in SECAS's cell: kept text
+                self.history_dates[number_text] = visible(date)  # SECAS wrote text: kept
         return number, issued, history
 
     def _history_date(self, value: m.RawValue, cell: str, sheet: str) -> str:
@@ -160,7 +174,7 @@ class _Reader:
             return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
-        text = (as_text(value) or "").strip()
+        text = visible((as_text(value) or "").strip())
         match = _DATE.fullmatch(text)
         if match:
             try:
@@ -202,7 +216,7 @@ class _Reader:
         top = dict(_texts(rows[:FORM_HEADER_ROW]))
         fields: dict[Label, FieldTexts] = {}
         for row in rows[FORM_HEADER_ROW:]:
-            cells = [c if isinstance(c, str) else "" for c in [*row, *[""] * 6][:6]]
+            cells = [visible(c) if isinstance(c, str) else "" for c in [*row, *[""] * 6][:6]]
             if cells[0] and cells[1]:
                 fields[cells[0], cells[1]] = FieldTexts(*cells[2:2 + _FORM_TEXT_COLUMNS])
         return top, fields
@@ -214,7 +228,7 @@ _FORM_ROWS = 200
 
 def _texts(rows: list[list[m.RawValue]]) -> list[tuple[str, str]]:
     """(cell, text) of every non-empty text cell of ``rows`` (from row 1)."""
-    return [(f"{m.column_letter(column)}{at}", value)
+    return [(f"{m.column_letter(column)}{at}", visible(value))
             for at, row in enumerate(rows, start=1)
             for column, value in enumerate(row, start=1)
             if isinstance(value, str) and value]
@@ -226,7 +240,7 @@ def _list_columns(head: list[list[m.RawValue]]) -> dict[Label, FieldTexts]:
     if len(rows) < len(LIST_HEADER_LABELS):
         return {}
     width = max(len(row) for row in rows)
-    table = [[c if isinstance(c, str) else "" for c in [*row, *[""] * width][:width]]
+    table = [[visible(c) if isinstance(c, str) else "" for c in [*row, *[""] * width][:width]]
              for row in rows]
     out: dict[Label, FieldTexts] = {}
     for column in range(1, width):  # column A holds the row labels

@@ -206,3 +206,43 @@ def test_the_history_names_companies_and_publishes_with_them(
     page = (registry / "versions" / "1.3" / "cpl-1.3.html").read_text()
     assert '<td data-label="Company">EDMI</td>' in page
     assert '<option value="10:6C">10:6C (EDMI)</option>' in page
+
+
+def test_a_control_character_in_a_history_line_is_kept_as_excel_escapes_it(
+        tmp_path: Path, ruleset: Ruleset, identity: object) -> None:
+    """A line break pasted from Word is U+000B, which Excel stores as ``_x000B_`` and no
+    worksheet or XML file can carry as the character: the import keeps SECAS's text with it
+    written as that escape (visible in every output), reports it, and the re-issued workbook
+    holds U+000B again once read, as SECAS's did."""
+    import zipfile
+
+    from cplkit.app.importing import import_workbook
+
+    history = (m.HistoryLine("1.0", "2016-10-27", "Initial blank version for publication."),
+               m.HistoryLine("1.1", "2016-11-07", "One New Device Model added:\n"
+                             "000001 - Flonidan G4SZV-1"))
+    version = m.CplVersion(m.VersionNumber.parse("1.1"), dt.date(2016, 11, 7),
+                           (m.Entry.of({k: v for k, v in published("000001", "Current").items()
+                                        if v is not None}),),
+                           history[-1].changes, history[:-1])
+    path = tmp_path / "cpl.xlsx"
+    path.write_bytes(workbook_bytes(version, ruleset))
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    hits = [name for name, data in parts.items() if b"Flonidan G4SZV-1" in data]
+    assert hits
+    for name in hits:
+        parts[name] = parts[name].replace(b"Flonidan G4SZV-1", b"Flonidan_x000B_G4SZV-1")
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+    outcome = import_workbook(path, tmp_path / "registry", ruleset, identity)  # type: ignore[arg-type]
+    kept = "One New Device Model added:\n000001 - Flonidan_x000B_G4SZV-1"
+    assert outcome.version.version.changes == kept
+    [note] = [f for f in outcome.findings if f.code == "CPL-I01" and f.cell == "C12"]
+    assert "_x000B_" in note.message
+    # the re-issued workbook carries SECAS's character: read back, it is the same line again
+    reissued = tmp_path / "registry" / "versions" / "1.1" / "cpl-1.1.xlsx"
+    again = read_issued_version(reissued, ruleset, Limits(), file="cpl-1.1.xlsx")
+    assert again.version.changes == kept
