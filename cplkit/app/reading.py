@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cplkit.app.policy import record_of
 from cplkit.core import model as m
-from cplkit.core.audit import AuditItem, audit
+from cplkit.core.audit import AuditItem, Superseded, audit, superseded
 from cplkit.core.diff import Diff, diff
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import NotFound
@@ -82,6 +82,16 @@ def difference(registry: Path, old: str, new: str) -> Diff:
 def audit_latest(registry: Path, ruleset: Ruleset, as_of: dt.date,
                  within_days: int) -> list[AuditItem]:
     return audit(Registry(registry).read().version, ruleset, as_of, within_days)
+
+
+def superseded_latest(registry: Path) -> list[Superseded]:
+    """The latest version's Current entries whose firmware a later entry of the same Device
+    Model replaces, each with the version (and date) that added it."""
+    from cplkit.app.figures import version_changes
+
+    added = {number: (change.version, change.date)
+             for change in version_changes(registry) for number in change.added}
+    return superseded(Registry(registry).read().version, added)
 
 
 #: what past its date means for ``audit --fail-on``; the rest of the reasons are 'expiring'

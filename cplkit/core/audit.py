@@ -6,12 +6,17 @@ A certificate's date means what ``cplkit.core.certificates.cpa_date`` says, as f
 renewal date is listed as overdue but not proposed, since a lifetime certificate does not lapse
 on that date. Pure: a version, the ruleset and a date in; records out. It decides nothing: the
 Security Sub-Committee decides removals, so ``proposed_removals`` only drafts them.
+
+``superseded`` finds the Current entries whose Device Model (manufacturer, model, hardware
+version and revision) has a later Current entry with other firmware: the models the SSC asks to
+move on from older firmware. Later means allocated later: SECAS numbers entries in the order it
+adds them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cplkit.core import model as m
@@ -70,8 +75,65 @@ def audit(version: m.CplVersion, ruleset: Ruleset, as_of: dt.date,
                                                           key=lambda kv: (kv[0][1], kv[0][3]))]
 
 
-def proposed_removals(items: Sequence[AuditItem]) -> list[tuple[str, str]]:
-    """(entry number, reason) for every entry an audit found past its date."""
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An entry as the superseded-firmware audit shows it: its firmware and when it was
+    added (the version and its date, where the registry's versions or history tell)."""
+
+    number: str
+    firmware: str
+    version: str | None = None
+    added: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """One Device Model with Current entries whose firmware a later Current entry replaces:
+    ``latest`` is the model's latest Current entry, ``older`` those with other firmware."""
+
+    manufacturer: str
+    model: str
+    hardware: str  # version and revision, 'VV:RR'
+    latest: Listed
+    older: tuple[Listed, ...]
+
+
+def superseded(version: m.CplVersion,
+               added: Mapping[str, tuple[str, dt.date | None]] | None = None
+               ) -> list[Superseded]:
+    """Each Device Model with Current entries whose firmware a later Current entry of the same
+    model replaces; ``added`` gives, by entry number, the version that added it and its date."""
+    known = added or {}
+    models: dict[tuple[str, str, str], list[m.Entry]] = {}
+    for entry in version.entries:
+        if entry.status != m.Status.CURRENT or not entry.number:
+            continue
+        hardware = (f"{entry.text(m.HARDWARE_VERSION) or ''}:"
+                    f"{entry.text(m.HARDWARE_REVISION) or ''}")
+        models.setdefault((entry.text(m.MANUFACTURER_ID) or "", entry.text(m.MODEL_ID) or "",
+                           hardware), []).append(entry)
+
+    def listed(entry: m.Entry) -> Listed:
+        number = entry.number or ""
+        made, day = known.get(number, (None, None))
+        return Listed(number, entry.firmware_version or "", made, day)
+
+    out = []
+    for (manufacturer, model, hardware), entries in sorted(models.items()):
+        entries.sort(key=lambda e: e.number or "")
+        newest = entries[-1]
+        older = tuple(listed(e) for e in entries[:-1]
+                      if e.firmware_version != newest.firmware_version)
+        if older:
+            out.append(Superseded(manufacturer, model, hardware, listed(newest), older))
+    return out
+
+
+def proposed_removals(items: Sequence[AuditItem],
+                      replaced: Sequence[Superseded] = ()) -> list[tuple[str, str]]:
+    """(entry number, reason) for every entry an audit found past its date, and for every
+    entry ``replaced`` names as superseded by later firmware (when the audit was asked for
+    them)."""
     out: dict[str, str] = {}
     for item in items:
         if item.reason == "cpa-expired":
@@ -82,5 +144,10 @@ def proposed_removals(items: Sequence[AuditItem]) -> list[tuple[str, str]]:
             continue
         for number in item.entries:
             out.setdefault(number, why)
+    for group in replaced:
+        for old in group.older:
+            out.setdefault(old.number, f"firmware {old.firmware} superseded by entry "
+                                       f"{group.latest.number} (firmware "
+                                       f"{group.latest.firmware}) of the same Device Model")
     return sorted(out.items())
 

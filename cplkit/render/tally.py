@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cplkit.core import tallies as t
+from cplkit.core.audit import Listed, Superseded
 from cplkit.core.text import company_label
 from cplkit.render.escape import one_line
 from cplkit.render.listing import to_csv
@@ -140,4 +141,51 @@ def render_proliferation(p: t.Proliferation, companies: Mapping[str, str], fmt: 
             f"{one_line(c.hardware)}  {len(c.firmware)} firmware, {len(c.entries)} entr"
             f"{'y' if len(c.entries) == 1 else 'ies'} ({one_line('; '.join(c.device_types))})"
             for c in p.models]
+    return "\n".join(out) + "\n"
+
+
+def _listed(e: Listed) -> dict[str, str | None]:
+    return {"entry": e.number, "firmware": e.firmware, "version": e.version,
+            "added": e.added.isoformat() if e.added else None}
+
+
+def _when(e: Listed) -> str:
+    if e.version is None:
+        return "date unknown"
+    return f"added in {e.version}" + (f" on {e.added:%d/%m/%Y}" if e.added else "")
+
+
+def render_superseded(groups: Sequence[Superseded], fmt: str,
+                      companies: Mapping[str, str]) -> str:
+    """``audit --superseded``: per Device Model, its latest Current entry and the Current
+    entries with other, older firmware."""
+    if fmt == "json":
+        return json.dumps([{"manufacturer": g.manufacturer,
+                            "company": companies.get(g.manufacturer), "model": g.model,
+                            "hardware": g.hardware, "latest": _listed(g.latest),
+                            "superseded": [_listed(e) for e in g.older]} for g in groups],
+                          indent=1, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return to_csv([["manufacturer", "company", "model", "hardware", "entry", "firmware",
+                        "added in", "added on", "superseded by", "its firmware", "its version",
+                        "its date"],
+                       *([g.manufacturer, companies.get(g.manufacturer, ""), g.model,
+                          g.hardware, e.number, e.firmware, e.version or "",
+                          e.added.isoformat() if e.added else "", g.latest.number,
+                          g.latest.firmware, g.latest.version or "",
+                          g.latest.added.isoformat() if g.latest.added else ""]
+                         for g in groups for e in g.older)])
+    if not groups:
+        return "No Current entry has firmware a later entry of its Device Model replaces.\n"
+    out = []
+    for g in groups:
+        out.append(f"{one_line(company_label(g.manufacturer, companies))} model "
+                   f"{one_line(g.model)} hardware {one_line(g.hardware)}: latest "
+                   f"{one_line(g.latest.number)} firmware {one_line(g.latest.firmware)} "
+                   f"({one_line(_when(g.latest))})")
+        out += [f"  superseded {one_line(e.number)} firmware {one_line(e.firmware)} "
+                f"({one_line(_when(e))})" for e in g.older]
+    count = sum(len(g.older) for g in groups)
+    out.append(f"{count} Current entr{'y' if count == 1 else 'ies'} of {len(groups)} Device "
+               f"Model{'' if len(groups) == 1 else 's'} superseded by later firmware")
     return "\n".join(out) + "\n"
