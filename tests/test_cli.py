@@ -30,9 +30,57 @@ def test_version() -> None:
 
 
 def test_valid_samples_exit_0_with_a_summary() -> None:
-    code, out = run("check", *AS_OF, VALID)
-    assert code == 0
-    assert "Summary: 10 files, 24 entries: 0 errors, 3 warnings" in out
+    # the bulk sheet's CSV twin lists the same devices: checked together, they would be
+    # submitted twice (CPL-M01, below)
+    samples = [p for p in sorted(VALID.iterdir()) if p.name != "bulk-submission.csv"]
+    code, out = run("check", *AS_OF, *samples)
+    assert code == 0, out
+    assert "Summary: 9 files, 16 entries: 0 errors, 2 warnings" in out
+
+
+def test_a_listing_submitted_twice_fails_check_without_a_registry(tmp_path: Path) -> None:
+    """Before, a bulk sheet with a duplicated row passed check (exit 0) and the publish
+    refused it (CPL-M01)."""
+    rows = (VALID / "bulk-submission.csv").read_text(encoding="utf-8").splitlines()
+    bulk = tmp_path / "bulk.csv"
+    bulk.write_text("\n".join([*rows, rows[2]]) + "\n", encoding="utf-8")
+    code, out = run("check", *AS_OF, "--format", "json", bulk)
+    assert code == 1, out
+    found = [(f["code"], f["cell"], f["entry"]) for f in json.loads(out)["files"][0]["findings"]
+             if f["severity"] == "error"]
+    assert found == [("CPL-M01", f"F{len(rows) + 1}", len(rows))]
+    # across the files of one check as well: the same listings in two files
+    code, out = run("check", *AS_OF, VALID / "bulk-submission.csv", VALID / "bulk-submission.xlsx")
+    assert code == 1 and out.count("CPL-M01") == 8
+    assert "as entry 1 of " + str(VALID / "bulk-submission.csv") in out
+
+
+def test_a_change_file_is_checked_as_one(tmp_path: Path) -> None:
+    """Before, 'cplkit check removals.csv' said CPL-F03 (no layout recognised, exit 3)."""
+    removals = tmp_path / "removals.csv"
+    removals.write_text("Entry.number,reason,decision\n000002,withdrawn,SSC 2026-11-20\n",
+                        encoding="utf-8")
+    code, out = run("check", *AS_OF, "--format", "json", removals)
+    assert code == 0, out
+    assert json.loads(out)["files"][0]["layout"] == "removals"
+    removals.write_text("Entry.number,reason,decision\n000002,withdrawn,\n", encoding="utf-8")
+    code, out = run("check", *AS_OF, removals)
+    assert code == 1 and "C2" in out and "CPL-V01" in out and "decision is required" in out
+
+
+def test_rules_check_warns_of_an_edited_ruleset_keeping_the_bundled_id(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
+    data["gbcs_versions"].append({"value": "GBCS Version 4.2", "generation": "SMETS2+",
+                                  "accepted": True})
+    edited = tmp_path / "rules.json"
+    edited.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["rules", "--check", str(edited)])
+    assert result.exit_code == 0
+    assert f"keeps the id '{data['id']}' of the bundled rules" in result.stderr
+    data["id"] = "cpl-rules-2026-11"
+    edited.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["rules", "--check", str(edited)])
+    assert result.exit_code == 0 and "warning" not in result.output
 
 
 def test_errors_exit_1_and_name_the_cell() -> None:
@@ -148,7 +196,8 @@ def test_a_directory_without_submissions_is_a_usage_error(tmp_path: Path) -> Non
     assert run("check", tmp_path)[0] == 2
 
 
-@pytest.mark.parametrize("args", [["--version"], ["check", "--as-of", "2026-11-23", str(VALID)]])
+@pytest.mark.parametrize("args", [
+    ["--version"], ["check", "--as-of", "2026-11-23", str(VALID / "form-ppmid.xlsx")]])
 def test_python_dash_m(args: list[str]) -> None:
     done = subprocess.run([sys.executable, "-m", "cplkit", *args], capture_output=True,
                           text=True, check=False)

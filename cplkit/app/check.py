@@ -1,9 +1,13 @@
-"""``check``: validate submission files against a ruleset and return one report.
+"""``check``: validate submission and change files against a ruleset and return one report.
 
-This is the library function behind ``cplkit check``, and the way ``publish`` reads submissions:
-it opens each file, streams its entries through the validator and collects every finding; one
-unreadable file never stops the others. It renders nothing and exits nothing (that is the CLI's
-job).
+This is the library function behind ``cplkit check``, and the way ``publish`` reads its change
+files (``read_changes``): each file is recognised by its content as a change file (removals,
+reinstatements, corrections, renames, certificate updates) or a submission, whose entries stream
+through the validator; every finding is collected, and one unreadable file never stops the
+others. Without a list to check against, ``check_files`` finds what needs none: the same listing
+submitted twice, in one file or across the set (CPL-M01). The checks against a registry's list
+are the publish's own (``cplkit.app.publish.preflight``). It renders nothing and exits nothing
+(that is the CLI's job).
 """
 
 from __future__ import annotations
@@ -11,16 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
-from cplkit.core.findings import FileReport, Finding, Location, Report, make_finding, sort_key
+from cplkit.core.changes import ChangeSet, NewEntry, Origin
+from cplkit.core.findings import (
+    FileReport,
+    Finding,
+    Location,
+    Report,
+    Severity,
+    make_finding,
+    sort_key,
+)
+from cplkit.core.merge import merge
 from cplkit.core.model import Layout, Orientation, RawEntry, as_text
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.submitted import SubmittedCell, SubmittedEntry
 from cplkit.core.validate import Checked, Validator
+from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.opener import open_submission, prescan
 from cplkit.intake.sheets import Unreadable
@@ -127,9 +142,127 @@ def _batches(entries: Iterator[RawEntry], size: int = 1024) -> Iterator[list[Raw
 
 def check_files(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
                 limits: Limits = DEFAULT_LIMITS, sheet: str | None = None) -> Report:
-    reports = tuple(check_file(p, ruleset, as_of, limits=limits, sheet=sheet) for p in paths)
-    return Report(files=reports, as_of=as_of.isoformat(), ruleset=ruleset.id,
-                  ruleset_sha256=ruleset.digest)
+    """Check every file as what it is (a submission or a change file), and the submissions'
+    new entries against each other: a listing submitted twice is CPL-M01, as the publish says."""
+    return check_for_review(paths, ruleset, as_of, limits=limits, sheet=sheet,
+                            show=False).report
+
+
+@dataclass(frozen=True, slots=True)
+class ReadChanges:
+    """Change files as read for a publish or a check: a report per file, the changes that
+    passed every rule, and what rows stopped by a finding still say (``partial``: only for the
+    merge checks, so that every problem is reported at once; never merged into a version)."""
+
+    reports: tuple[FileReport, ...]
+    changes: ChangeSet
+    partial: ChangeSet
+    #: the submitted values a report page shows, by file (only when asked for)
+    shown: dict[str, tuple[SubmittedEntry, ...]]
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a rule error or an unreadable file stops the changes."""
+        return any(r.errors or r.unreadable for r in self.reports)
+
+
+def read_changes(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
+                 limits: Limits = DEFAULT_LIMITS, sheet: str | None = None,
+                 show: bool = False) -> ReadChanges:
+    """Read and check each file as what its content says it is. A submission's entries
+    without errors become new entries; with ``show``, the values a reader needs to see each
+    finding in place are kept too (at most ``MAX_SHOWN`` entries a file). A ``sheet`` names
+    a submission's sheet, so with it every file is read as a submission."""
+    reports: list[FileReport] = []
+    changes, partial = ChangeSet(), ChangeSet()
+    shown: dict[str, tuple[SubmittedEntry, ...]] = {}
+    for path in paths:
+        table = None if sheet is not None else change_table(path, ruleset, limits)
+        if table is not None:
+            reports.append(table.report)
+            changes += table.changes
+            partial += table.partial
+            continue
+        report, new, entries = _submission(path, ruleset, as_of, limits, sheet, show)
+        reports.append(report)
+        changes += ChangeSet(new_entries=tuple(new))
+        if show:
+            shown[report.path] = tuple(entries)
+    return ReadChanges(tuple(reports), changes, partial, shown)
+
+
+def change_table(path: Path, ruleset: Ruleset, limits: Limits) -> ChangeTable | None:
+    """The change ``path`` lists, read in a child process under the limits (None: a
+    submission); a reader that dies makes the file unreadable (CPL-F02)."""
+    def work() -> ChangeTable | None:
+        return read_change_table(path, ruleset, limits, file=str(path))
+
+    try:
+        return read_under_limits(limits, work)
+    except ChildFailed as failed:
+        return ChangeTable(stopped(str(path), failed))
+
+
+def _submission(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
+                sheet: str | None, show: bool
+                ) -> tuple[FileReport, list[NewEntry], list[SubmittedEntry]]:
+    """A submission checked; its entries without errors become new entries (they are only
+    added if the whole change set passes)."""
+    file = str(path)
+    shown = 0
+
+    def keep(raw: RawEntry, checked: Checked) -> tuple[NewEntry | None, SubmittedEntry | None]:
+        nonlocal shown
+        new = None if any(f.severity is Severity.ERROR for f in checked.findings) else \
+            NewEntry(checked.entry, Origin.of(file, raw))
+        entry = None
+        if show and shown < MAX_SHOWN:
+            entry = _shown(raw, checked)
+            shown += entry is not None
+        return new, entry
+
+    report, kept = check_and_keep(path, ruleset, as_of, keep, limits=limits, sheet=sheet,
+                                  label=file)
+    return (report, [n for n, _ in kept if n is not None],
+            [e for _, e in kept if e is not None])
+
+
+def _shown(raw: RawEntry, checked: Checked) -> SubmittedEntry | None:
+    """The submitted values a report page shows of an entry: every field of a New Entry form,
+    and of a table's row the cells with findings (None: a row without findings)."""
+    form = raw.placement.orientation is Orientation.COLUMN
+    if not (form or checked.findings):
+        return None
+    flagged = {f.field for f in checked.findings}
+    positions = raw.placement.positions
+    fields = sorted(positions, key=positions.__getitem__) if form else [
+        name for name in positions if name in flagged]
+    return SubmittedEntry(raw.index, raw.where, tuple(
+        SubmittedCell(name, raw.cell(name), as_text(raw.values.get(name)) or "")
+        for name in fields))
+
+
+def duplicates(read: ReadChanges) -> tuple[FileReport, ...]:
+    """The reports, with CPL-M01 at each new entry that repeats an earlier one of the set
+    (the check that needs no list). Entries of a published list (a CPL tab) are not new, and
+    are left to the list's own rules."""
+    published = {r.path for r in read.reports if r.layout is Layout.CENTRAL_LIST}
+    new = tuple(n for n in read.changes.new_entries if n.origin.file not in published)
+    if len(new) < 2:
+        return read.reports
+    found = [f for f in merge(None, ChangeSet(new_entries=new), issue_date=dt.date.min).findings
+             if f.code == "CPL-M01"]
+    return attach(list(read.reports), found)
+
+
+def attach(reports: list[FileReport], findings: Sequence[Finding]) -> tuple[FileReport, ...]:
+    """File each merge finding under the report of the file it came from."""
+    out = []
+    for r in reports:
+        mine = [f for f in findings if f.file == r.path]
+        out.append(replace(r, findings=tuple(sorted((*r.findings, *mine), key=sort_key)))
+                   if mine else r)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,28 +278,9 @@ MAX_SHOWN = 500
 
 
 def check_for_review(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
-                     limits: Limits = DEFAULT_LIMITS, sheet: str | None = None) -> Reviewed:
+                     limits: Limits = DEFAULT_LIMITS, sheet: str | None = None,
+                     show: bool = True) -> Reviewed:
     """``check_files``, keeping the values a reader needs to see each finding in place."""
-    reports, entries = [], {}
-    for path in paths:
-        shown = 0
-
-        def keep(raw: RawEntry, checked: Checked) -> SubmittedEntry | None:
-            nonlocal shown
-            form = raw.placement.orientation is Orientation.COLUMN
-            if shown >= MAX_SHOWN or not (form or checked.findings):
-                return None
-            shown += 1
-            flagged = {f.field for f in checked.findings}
-            positions = raw.placement.positions
-            fields = sorted(positions, key=positions.__getitem__) if form else [
-                name for name in positions if name in flagged]
-            return SubmittedEntry(raw.index, raw.where, tuple(
-                SubmittedCell(name, raw.cell(name), as_text(raw.values.get(name)) or "")
-                for name in fields))
-
-        report, kept = check_and_keep(path, ruleset, as_of, keep, limits=limits, sheet=sheet)
-        reports.append(report)
-        entries[report.path] = tuple(kept)
-    return Reviewed(Report(files=tuple(reports), as_of=as_of.isoformat(), ruleset=ruleset.id,
-                           ruleset_sha256=ruleset.digest), entries)
+    read = read_changes(paths, ruleset, as_of, limits=limits, sheet=sheet, show=show)
+    return Reviewed(Report(files=duplicates(read), as_of=as_of.isoformat(), ruleset=ruleset.id,
+                           ruleset_sha256=ruleset.digest), read.shown)

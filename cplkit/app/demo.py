@@ -44,7 +44,10 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     signer = load_signer(keys / "key.pem", keys / "cert.pem", None, None)
     say(f"1. made a THROWAWAY signing key (not for production): {keys}")
 
-    submissions = sorted(p for p in samples.iterdir() if p.suffix in (".xlsx", ".csv"))
+    # every sample but the bulk sheet's CSV twin, which lists the same devices (checked
+    # together, the two are one listing submitted twice: CPL-M01)
+    submissions = sorted(p for p in samples.iterdir() if p.suffix in (".xlsx", ".csv")
+                         and p.name != "bulk-submission.csv")
     report = check_files(submissions, ruleset, today)
     say(f"2. checked {len(submissions)} sample submissions: {report.entries} entries, "
         f"{report.errors} errors, {report.warnings} warnings")

@@ -16,32 +16,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cplkit.app import policy
-from cplkit.app.check import check_and_keep
+from cplkit.app.check import ReadChanges, attach, read_changes
 from cplkit.app.importing import kept_secas_texts
 from cplkit.app.keys import NO_KEY_HINT
-from cplkit.app.rules import kept_rules, stored_rules
+from cplkit.app.rules import kept_rules, rules_in_force, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
-from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.base.files import read_small
 from cplkit.core import model as m
-from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.diff import Diff, diff
-from cplkit.core.findings import (
-    FileReport,
-    Finding,
-    Location,
-    Report,
-    Severity,
-    make_finding,
-    sort_key,
-)
+from cplkit.core.findings import FileReport, Location, Report, make_finding
 from cplkit.core.fir import FirRecord
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.rules_effect import refused_by_new_rules
 from cplkit.core.ruleset import Ruleset
-from cplkit.core.validate import Checked
+from cplkit.core.submitted import SubmittedEntry
 from cplkit.core.wording import CRLF, PLAIN, Wording
 from cplkit.errors import (
     ApprovalError,
@@ -50,7 +40,6 @@ from cplkit.errors import (
     UsageError,
     VerificationError,
 )
-from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications import fir_extract
 from cplkit.publications.bundle import PreviousDcc, signed_files, signed_statement
@@ -58,7 +47,7 @@ from cplkit.publications.latest import DEFAULT_NEXT_UPDATE, Statement
 from cplkit.publications.names import IssuedFiles
 from cplkit.publications.verify import signed_statement_of
 from cplkit.registry import AbortEdit, Registry, StoredVersion, Transaction
-from cplkit.registry.codec import STATEMENT
+from cplkit.registry.codec import STATEMENT, VERSIONS
 from cplkit.signing.keys import Signer
 
 
@@ -78,7 +67,7 @@ class PublishOutcome:
         return self.report.errors == 0 and self.report.unreadable == 0
 
 
-def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
+def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset | None,
             issue_date: dt.date, signer: Signer | None, *, base: str | None = None,
             dry_run: bool = False, major: bool = False,
             next_update: dt.timedelta = DEFAULT_NEXT_UPDATE,
@@ -90,7 +79,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
     also builds, signs and verifies the files, and then writes nothing. The signed statement
     that the new version is current (latest.xml) says a fresh one follows within
-    ``next_update``.
+    ``next_update``. Without a ``ruleset`` the latest version's rules carry forward; a given
+    one that differs from them is a rules change, which the history line names.
     """
     if signer is None and not dry_run:
         raise SigningError("cannot sign: every published version is signed: give --key and "
@@ -107,6 +97,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                             major=major)
         outcome, current, companies, version = (step.outcome, step.current, step.companies,
                                                 step.version)
+        ruleset = step.ruleset
         if version is None or signer is None:
             raise AbortEdit  # stopped by a finding, or a dry run without a key: nothing built
         if current is not None and current.signer and \
@@ -140,31 +131,70 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
 @dataclass(frozen=True, slots=True)
 class NextVersion:
     """The changes checked and merged inside a registry transaction: what was found, the
-    latest version it builds on, the names register, and the version (None if stopped)."""
+    latest version it builds on, the names register, the rules it was checked with and the
+    version (None if stopped)."""
 
     outcome: PublishOutcome
     current: StoredVersion | None
     companies: dict[str, str]
     version: m.CplVersion | None
+    ruleset: Ruleset
 
 
-def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset,
+def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset | None,
                  issue_date: dt.date, limits: Limits, *, dry_run: bool,
                  major: bool) -> NextVersion:
-    """Check ``change_files`` against every rule and the latest version, and merge them."""
+    """Check ``change_files`` against every rule and the latest version, and merge them. With
+    no ``ruleset`` (no --rules), the rules of the latest version carry forward: a rules change
+    happens only when a ruleset is given."""
     registry = tx.registry
     current = tx.read_latest()
     companies = policy.record_of(registry).companies()
-    rules_note, old_rules = _rules_change(registry, current, ruleset)
+    if ruleset is None:
+        ruleset, rules_note, old_rules = rules_in_force(registry, current), "", None
+    else:
+        rules_note, old_rules = _rules_change(registry, current, ruleset)
     if not change_files and not rules_note:
         raise UsageError("name at least one change file",
                          hint="a version that changes only the rules needs --rules with "
                               "rules that differ from the latest version's")
-    outcome = _prepare(current, change_files, ruleset, issue_date, limits, dry_run=dry_run,
-                       major=major, rules_note=rules_note, old_rules=old_rules,
+    read = read_changes(change_files, ruleset, issue_date, limits=limits)
+    outcome = _prepare(current, read, ruleset, issue_date, dry_run=dry_run, major=major,
+                       rules_note=rules_note, old_rules=old_rules,
                        wording=Wording(companies, ruleset.short_types))
     version = outcome.merged.version if outcome.ok and outcome.merged else None
-    return NextVersion(outcome, current, companies, version)
+    return NextVersion(outcome, current, companies, version, ruleset)
+
+
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    """What the publish would find in some change files, checked outside it (``cplkit check
+    --registry``): its report, and the submitted values a report page shows."""
+
+    outcome: PublishOutcome
+    shown: dict[str, tuple[SubmittedEntry, ...]]
+
+
+def preflight(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset | None,
+              issue_date: dt.date, *, limits: Limits = DEFAULT_LIMITS,
+              show: bool = False) -> Preflight:
+    """The publish's own check of ``change_files`` against the registry's latest version,
+    writing nothing and taking no lock: every rule (those of the latest version unless a
+    ruleset is given, as the publish), then the checks against the list (CPL-M codes) on what
+    could be read, in one report with the same codes at the same cells as ``publish
+    --dry-run``. A change set with nothing to publish is no error here: a check has nothing
+    to refuse."""
+    registry = Registry(registry_path)
+    head = registry.head()
+    current = registry.read(head=head) if head.latest is not None else None
+    if ruleset is None:
+        ruleset, rules_note, old_rules = rules_in_force(registry, current), "", None
+    else:
+        rules_note, old_rules = _rules_change(registry, current, ruleset)
+    read = read_changes(change_files, ruleset, issue_date, limits=limits, show=show)
+    outcome = _prepare(current, read, ruleset, issue_date, dry_run=True, rules_note=rules_note,
+                       old_rules=old_rules, refuse_empty=False)
+    return Preflight(outcome, read.shown)
 
 
 def check_head(registry: Registry, in_force: policy.Policy | None) -> None:
@@ -196,6 +226,11 @@ def check_head(registry: Registry, in_force: policy.Policy | None) -> None:
             raise RegistryError(f"the signed {STATEMENT} names another DCC file for version "
                                 f"{listed} than the registry holds: the version was replaced "
                                 "by hand; nothing was changed or signed", hint=hint)
+
+
+def version_folder(registry_path: Path, number: str) -> Path:
+    """Where the files of issued version ``number`` are: what an operator opens next."""
+    return registry_path / VERSIONS / number
 
 
 def policy_ref(in_force: policy.Policy | None) -> tuple[int, str] | None:
@@ -277,68 +312,39 @@ def _previous_fir(registry: Registry, current: StoredVersion | None) -> tuple[Fi
     return fir_extract.read(data)
 
 
-def _change_table(path: Path, ruleset: Ruleset, limits: Limits) -> ChangeTable | None:
-    """The removals or certificate updates ``path`` lists, read in a child process under the
-    limits (None: a submission); a reader that dies makes the file unreadable (CPL-F02)."""
-    def work() -> ChangeTable | None:
-        return read_change_table(path, ruleset, limits, file=str(path))
-
-    try:
-        return read_under_limits(limits, work)
-    except ChildFailed as failed:
-        return ChangeTable(stopped(str(path), failed))
-
-
-def _submission(path: Path, ruleset: Ruleset, issue_date: dt.date,
-                limits: Limits) -> tuple[FileReport, list[NewEntry]]:
-    """A submission checked as 'cplkit check' does; its entries without errors become new
-    entries (they are only added if the whole change set passes)."""
-    file = str(path)
-
-    def keep(raw: m.RawEntry, checked: Checked) -> NewEntry | None:
-        if any(f.severity is Severity.ERROR for f in checked.findings):
-            return None
-        return NewEntry(checked.entry, Origin.of(file, raw))
-
-    return check_and_keep(path, ruleset, issue_date, keep, limits=limits, label=file)
-
-
-def _prepare(current: StoredVersion | None, change_files: Sequence[Path], ruleset: Ruleset,
-             issue_date: dt.date, limits: Limits, *, dry_run: bool,
-             major: bool = False, rules_note: str = "", old_rules: Ruleset | None = None,
-             wording: Wording = PLAIN) -> PublishOutcome:
+def _prepare(current: StoredVersion | None, read: ReadChanges, ruleset: Ruleset,
+             issue_date: dt.date, *, dry_run: bool, major: bool = False, rules_note: str = "",
+             old_rules: Ruleset | None = None, wording: Wording = PLAIN,
+             refuse_empty: bool = True) -> PublishOutcome:
+    """Every problem of the change set at once: the rule findings of each file, and the checks
+    against the list run on what could be read (rows a finding stops included, as far as they
+    say what they change), so one report says all that stands between the files and a
+    version. The merged version is used only when nothing stops it."""
     base = str(current.version.number) if current else None
-    reports: list[FileReport] = []
-    changes = ChangeSet()
-    for path in change_files:
-        table = _change_table(path, ruleset, limits)
-        if table is None:
-            checked, kept = _submission(path, ruleset, issue_date, limits)
-            reports.append(checked)
-            changes += ChangeSet(new_entries=tuple(kept))
-            continue
-        reports.append(table.report)
-        changes += table.changes
-    merged: MergeResult | None = None
+    reports = list(read.reports)
     if current is not None and issue_date < current.version.issue_date:
         reports.append(FileReport("(publish)", None, 0, (make_finding(
             "CPL-M06", f"the issue date {issue_date} is before the latest version's "
             f"({current.version.issue_date})", Location("(publish)"),
             hint="publish with a later --as-of date"),)))
-    elif not any(r.errors or r.unreadable for r in reports):
-        if not changes and not rules_note:
+    changes = read.changes + read.partial if read.stopped else read.changes
+    merged: MergeResult | None = None
+    if not changes and not rules_note:
+        if refuse_empty and not read.stopped:
             raise UsageError("the change files hold no change to publish")
+    else:
         merged = merge(current.version if current else None, changes, issue_date=issue_date,
                        cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
                        cpa_notice_days=ruleset.cpa_notice_days, major=major,
                        rules_note=rules_note, wording=wording)
-        reports = _attach(reports, merged.findings)
+        reports = list(attach(reports, merged.findings))
         if merged.version is not None and current is not None:
             reports.extend(_refused_by_rules(current.version, merged.version, old_rules,
                                              ruleset, issue_date))
     report = Report(tuple(reports), issue_date.isoformat(), ruleset.id, ruleset.digest)
     difference = None
-    if merged is not None and merged.version is not None and report.errors == 0:
+    if merged is not None and merged.version is not None and report.errors == 0 \
+            and report.unreadable == 0:
         empty = m.CplVersion(m.VersionNumber(0, 0), issue_date, (), "")
         difference = diff(current.version if current else empty, merged.version)
     return PublishOutcome(base, report, merged, difference, None, dry_run)
@@ -360,13 +366,3 @@ def _refused_by_rules(before: m.CplVersion, after: m.CplVersion, old_rules: Rule
         Location(where, field=r.finding.field, value=r.finding.value, number=r.number),
         hint="keep the value in the rules (as a legacy value, if no longer accepted for new "
              "entries), or remove the entry in the same version") for r in refused))]
-
-
-def _attach(reports: list[FileReport], findings: Sequence[Finding]) -> list[FileReport]:
-    """File each merge finding under the report of the file it came from."""
-    out = []
-    for r in reports:
-        mine = [f for f in findings if f.file == r.path]
-        out.append(replace(r, findings=tuple(sorted((*r.findings, *mine), key=sort_key)))
-                   if mine else r)
-    return out

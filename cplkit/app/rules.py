@@ -1,8 +1,10 @@
-"""Rulesets as the commands take them: the bundled one, an edited copy named by path, or the
-one an issued version was checked with, as the registry keeps it.
+"""Rulesets as the commands take them: the bundled one, an edited copy named by path, the one
+an issued version was checked with, as the registry keeps it, and the rules in force for the
+next change to a list (those of its latest version: rules change only when someone says so).
 
 The library behind ``--rules``, ``--rules-of`` and ``cplkit rules``: loading checks the file
-against its schema and cross-references (``cplkit.intake.rulesets``).
+against its schema and cross-references (``cplkit.intake.rulesets``). It decides nothing about
+what a rules change means for a list (``cplkit.core.rules_change`` and the publish do).
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ def ruleset_from(path: Path | None) -> Ruleset:
     return load_ruleset(path)
 
 
+def edited_keeping_id(ruleset: Ruleset) -> str | None:
+    """A warning when ``ruleset`` is an edited copy of the bundled rules that still carries
+    their id (None otherwise): the history line of a rules change names the id, and two
+    different rulesets under one id read as no change to whoever reads only the id."""
+    bundled = load_ruleset()
+    if ruleset.id != bundled.id or ruleset.digest == bundled.digest:
+        return None
+    return (f"the ruleset keeps the id '{ruleset.id}' of the bundled rules, but its content "
+            f"differs (SHA-256 {ruleset.digest}, the bundled one's is {bundled.digest}): give "
+            "it an id of its own (e.g. with the month it takes effect), so that the history "
+            "line of the version that adopts it tells the two apart")
+
+
 def kept_rules(ruleset: Ruleset, version: str) -> dict[str, bytes]:
     """The file that keeps ``ruleset`` with an issued version (none for a bare-dict ruleset,
     which has no content of its own to keep)."""
@@ -49,6 +64,26 @@ def stored_rules(registry: Registry, stored: StoredVersion) -> Ruleset | None:
         raise RegistryError(f"the rules kept with version {stored.version.number} are not "
                             f"JSON: {exc}", hint="restore the registry from a backup") from None
     return validate_ruleset_data(content, f"the rules of version {stored.version.number}")
+
+
+def rules_in_force(registry: Registry, latest: StoredVersion | None) -> Ruleset:
+    """The rules the next change to the list is checked with when no ruleset is named: those
+    the latest version was issued under, so a publish without --rules never reverts a rules
+    change; the bundled rules for an empty registry, or a latest version issued before cplkit
+    kept its rules."""
+    kept = stored_rules(registry, latest) if latest is not None else None
+    return kept if kept is not None else load_ruleset()
+
+
+def latest_rules(registry_path: Path) -> tuple[Ruleset, str | None]:
+    """The rules in force in a registry, and the version they were read from (None: an empty
+    registry). A command that checks changes outside the registry's lock pins that version as
+    its base, so the rules cannot change between the choice and the check."""
+    registry = Registry(registry_path)
+    head = registry.head()
+    latest = registry.read(head=head) if head.latest is not None else None
+    number = str(latest.version.number) if latest is not None else None
+    return rules_in_force(registry, latest), number
 
 
 def rules_of(registry_path: Path, version: str) -> Ruleset:

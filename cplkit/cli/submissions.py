@@ -54,33 +54,52 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
               help="Show at most N findings per file (errors first) and say how many more; "
                    "the counts and the exit status stay whole.")
 @click.option("--rules-of", "rules_of", metavar="VERSION",
-              help="Check with the rules version VERSION of the registry was issued under.")
+              help="Check with the rules version VERSION of the registry was issued under "
+                   "(and not against its list).")
 @click.option("--registry", "-r", "registry", type=click.Path(path_type=Path, file_okay=False),
-              envvar="CPLKIT_REGISTRY", help="The registry --rules-of reads.")
+              envvar="CPLKIT_REGISTRY",
+              help="Check as 'publish' would: with the rules of this registry's latest version "
+                   "(unless --rules), and against its list (the CPL-M checks).")
 def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt: str,
           output: Path | None, strict: bool, sheet: str | None,
           max_findings: int | None, rules_of: str | None, registry: Path | None) -> None:
-    """Check CPL submission files (.xlsx, .xlsm, .csv) and report every problem at once.
+    """Check CPL submission files (.xlsx, .xlsm, .csv) and change files (removals,
+    reinstatements, corrections, renames, certificate updates) and report every problem at once.
 
-    FILES may name files or directories (every .xlsx, .xlsm and .csv inside). Exit status:
-    0 no errors, 1 errors found (or warnings with --strict), 2 usage error, 3 a file could not
-    be read at all.
+    FILES may name files or directories (every .xlsx, .xlsm and .csv inside). Without a
+    registry, a listing submitted twice (in one file or across FILES) is found too; with
+    --registry, the files are checked as 'publish --dry-run' checks them: the rules of its
+    latest version, then against its list. Exit status: 0 no errors, 1 errors found (or
+    warnings with --strict), 2 usage error, 3 a file could not be read at all.
     """
-    from cplkit.app.check import check_files, check_for_review
+    from cplkit.app.check import check_for_review
     from cplkit.app.rules import ruleset_from
     from cplkit.render import reports
 
     paths = _expand(files)
+    show = fmt == "html"
     if rules_of is not None:
         from cplkit.app.rules import rules_of as stored
 
         if rules_file is not None or registry is None:
             raise UsageError("--rules-of needs --registry (or CPLKIT_REGISTRY), and no --rules")
-        ruleset = stored(registry, rules_of)
+        reviewed = check_for_review(paths, stored(registry, rules_of), as_of, sheet=sheet,
+                                    show=show)
+        whole, shown = reviewed.report, reviewed.entries
+    elif registry is not None:
+        from cplkit.app.publish import preflight
+
+        if sheet is not None:
+            raise UsageError("--sheet picks a sheet of a submission; with --registry every file "
+                             "is read as the publish reads it",
+                             hint="leave out --sheet, or check without --registry")
+        checked = preflight(registry, paths, ruleset_from(rules_file) if rules_file else None,
+                            as_of, show=show)
+        whole, shown = checked.outcome.report, checked.shown
     else:
-        ruleset = ruleset_from(rules_file)
-    reviewed = check_for_review(paths, ruleset, as_of, sheet=sheet) if fmt == "html" else None
-    whole = reviewed.report if reviewed else check_files(paths, ruleset, as_of, sheet=sheet)
+        reviewed = check_for_review(paths, ruleset_from(rules_file), as_of, sheet=sheet,
+                                    show=show)
+        whole, shown = reviewed.report, reviewed.entries
     report = whole.capped(max_findings)
     if fmt == "json":
         text = reports.render_json(report)
@@ -97,7 +116,7 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     elif fmt == "html":
         from cplkit.render.html_report import report_page
 
-        text = report_page(report, reviewed.entries if reviewed else None).decode("utf-8")
+        text = report_page(report, shown).decode("utf-8")
     else:
         coloured = output is None and sys.stdout.isatty()
         text = reports.render_text(report, click.style if coloured else reports.plain)
@@ -119,10 +138,15 @@ def rules(check_file: Path | None) -> None:
     if check_file is None:
         click.echo(bundled_ruleset(), nl=False)
         return
+    from cplkit.app.rules import edited_keeping_id
+
     ruleset = ruleset_from(check_file)
     click.echo(f"{check_file}: valid ruleset '{ruleset.id}': {len(ruleset.fields)} fields, "
                f"{len(ruleset.device_types)} device types, "
                f"{len(ruleset.combinations)} Device Level Versioning rows")
+    warning = edited_keeping_id(ruleset)
+    if warning is not None:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command()
@@ -174,5 +198,5 @@ def template(bulk: bool, removals: bool, updates: bool, reinstatements: bool, co
     path = output or default_path(chosen, as_csv=as_csv)
     write_template(chosen, path, ruleset_from(rules_file))
     then = ("cplkit check" if chosen in (Template.FORM, Template.BULK)
-            else "cplkit publish -r REGISTRY --dry-run")
+            else "cplkit check -r REGISTRY")
     click.echo(f"wrote {path}; fill it in, then run: {then} {path}")

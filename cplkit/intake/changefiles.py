@@ -17,10 +17,11 @@ check`` does. The formats are documented in docs/change-files.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cplkit.base.files import not_regular
 from cplkit.core import model as m
@@ -49,6 +50,8 @@ from cplkit.intake.opener import sniff_kind
 from cplkit.intake.sheets import Unreadable
 from cplkit.intake.xlsx import Workbook
 
+C = TypeVar("C")
+
 
 @dataclass(frozen=True, slots=True)
 class ChangeTable:
@@ -56,6 +59,10 @@ class ChangeTable:
 
     report: FileReport
     changes: ChangeSet = field(default_factory=ChangeSet)
+    #: what rows a finding stops still say (their other columns left blank): a publish runs
+    #: its checks against the list on them too, so every problem is reported at once; they
+    #: are never merged into a version
+    partial: ChangeSet = field(default_factory=ChangeSet)
 
 
 #: each kind of change table, its header row, how many of those columns it must have, and the
@@ -67,8 +74,12 @@ KINDS = ((Layout.REMOVALS, REMOVAL_COLUMNS, 3, "removals"),
          (Layout.CERTIFICATE_UPDATES, UPDATE_COLUMNS, 3, "updates"))
 
 
-def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue]]] | None:
-    """The first visible sheet (or the CSV) as rows, if the file is a readable table."""
+def _table(path: Path, limits: Limits,
+           read: Callable[[str | None, Iterator[list[m.RawValue]]], ChangeTable | None]
+           ) -> ChangeTable | None:
+    """What ``read`` makes of the first visible sheet (or the CSV) as rows, if the file is a
+    readable table (None otherwise). The rows come lazily: a submission is told from a change
+    file by its first rows, and then the rest is never converted."""
     if not_regular(path) is not None:
         return None  # the submission reader will report it properly
     try:
@@ -76,15 +87,14 @@ def _table(path: Path, limits: Limits) -> tuple[str | None, list[list[m.RawValue
             head = stream.read(8192)
         kind = sniff_kind(path, head)
         if kind == "csv":
-            return None, list(read_csv(path.read_bytes(), limits, lambda _: False).rows)
+            return read(None, iter(read_csv(path.read_bytes(), limits, lambda _: False).rows))
         workbook = Workbook(path, limits)
     except (Unreadable, OSError):
         return None  # the submission reader will report it properly
     try:
         for name, state, _ in workbook.sheets:
             if state == "visible":
-                rows = list(workbook.sheet(name).rows)
-                return name, rows
+                return read(name, workbook.sheet(name).rows)
         return None
     except Unreadable:
         return None
@@ -119,25 +129,31 @@ def _repeated(header: list[m.RawValue], wanted: Sequence[str]) -> list[tuple[str
 
 def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
                       file: str) -> ChangeTable | None:
-    """The removals or certificate updates ``path`` lists, or None if it is neither (a
-    submission, or a file only the submission reader can explain)."""
-    table = _table(path, limits)
-    if table is not None:
-        sheet, rows = table
-        header_index = next((i for i, r in enumerate(rows[:10])
+    """The changes ``path`` lists, or None if it is no change file (a submission, or a file
+    only the submission reader can explain)."""
+    def read(sheet: str | None, rows: Iterator[list[m.RawValue]]) -> ChangeTable | None:
+        first = list(itertools.islice(rows, _HEADER_ROWS))
+        header_index = next((i for i, r in enumerate(first)
                              if any(v not in (None, "") for v in r)), None)
-        if header_index is not None:
-            header = rows[header_index]
-            for kind, wanted, required, part in KINDS:
-                columns = _columns(header, wanted, required)
-                if columns is None:
-                    continue
-                repeated = _repeated(header, wanted)
-                if repeated:
-                    return _ambiguous(file, sheet, kind, header_index + 1, repeated)
-                return _Rows(ruleset, file, sheet, columns, header_index).read(
-                    kind, part, rows[header_index + 1:])
-    return None
+        if header_index is None:
+            return None
+        header = first[header_index]
+        for kind, wanted, required, part in KINDS:
+            columns = _columns(header, wanted, required)
+            if columns is None:
+                continue
+            repeated = _repeated(header, wanted)
+            if repeated:
+                return _ambiguous(file, sheet, kind, header_index + 1, repeated)
+            body = itertools.chain(first[header_index + 1:], rows)
+            return _Rows(ruleset, file, sheet, columns, header_index).read(kind, part, body)
+        return None
+
+    return _table(path, limits, read)
+
+
+#: the header row of a change file is among the first rows of its table
+_HEADER_ROWS = 10
 
 
 def _ambiguous(file: str, sheet: str | None, kind: Layout, header_row: int,
@@ -164,14 +180,17 @@ class _Rows:
         self.columns = columns
         self.first_row = header_index + 2  # 1-based number of the first data row
         self.findings: list[Finding] = []
+        #: what the row being read still says when a finding stops it (None: too little)
+        self.stopped: Any = None
 
-    def read(self, kind: Layout, part: str, rows: list[list[m.RawValue]]) -> ChangeTable:
+    def read(self, kind: Layout, part: str, rows: Iterable[list[m.RawValue]]) -> ChangeTable:
         readers: dict[Layout, Callable[[m.RawEntry], Any]] = {
             Layout.REMOVALS: self._removal, Layout.REINSTATEMENTS: self._reinstatement,
             Layout.CORRECTIONS: self._correction, Layout.RENAMES: self._rename,
             Layout.CERTIFICATE_UPDATES: self._update}
         reader = readers[kind]
         changes: list[Any] = []
+        partial: list[Any] = []
         placement = m.Placement(self.sheet, m.Orientation.ROW, dict(self.columns),
                                 submission=False)
         index = 0
@@ -181,12 +200,16 @@ class _Rows:
             if all(v in (None, "") for v in values.values()):
                 continue
             index += 1
+            self.stopped = None
             change = reader(m.RawEntry(index, placement, self.first_row + offset, values))
-            if change is not None:  # None: a finding says why the row cannot be used
+            if change is not None:
                 changes.append(change)
+            elif self.stopped is not None:  # a finding says why the row cannot be used
+                partial.append(self.stopped)
         self.findings.sort(key=sort_key)
         report = FileReport(self.file, kind, index, tuple(self.findings), self.sheet)
-        return ChangeTable(report, ChangeSet(**{part: tuple(changes)}))
+        return ChangeTable(report, ChangeSet(**{part: tuple(changes)}),
+                           ChangeSet(**{part: tuple(partial)}))
 
     def _finding(self, raw: m.RawEntry, code: str, name: str, message: str,
                  hint: str | None = None) -> None:
@@ -229,25 +252,28 @@ class _Rows:
     def _removal(self, raw: m.RawEntry) -> Removal | None:
         number = self._number(raw)
         reason, decision = self._text(raw, "reason"), self._text(raw, "decision")
-        if not isinstance(number, str) or not reason or not decision:
+        if not isinstance(number, str):
             return None
-        return Removal(number, reason, decision, self._origin(raw))
+        removal = Removal(number, reason or "", decision or "", self._origin(raw))
+        return self._kept(removal, bool(reason and decision))
 
     def _reinstatement(self, raw: m.RawEntry) -> Reinstatement | None:
         number = self._number(raw)
         reason = self._text(raw, "reinstatement_reason")
         decision = self._text(raw, "decision")
-        if not isinstance(number, str) or not reason or not decision:
+        if not isinstance(number, str):
             return None
-        return Reinstatement(number, reason, decision, self._origin(raw))
+        change = Reinstatement(number, reason or "", decision or "", self._origin(raw))
+        return self._kept(change, bool(reason and decision))
 
     def _correction(self, raw: m.RawEntry) -> Correction | None:
         number = self._number(raw)
         field, value = self._new_value(raw)
         reason = self._text(raw, "reason")
-        if not isinstance(number, str) or field is None or value is None or not reason:
+        if not isinstance(number, str) or field is None or value is None:
             return None
-        return Correction(number, field, value, reason, self._origin(raw))
+        change = Correction(number, field, value, reason or "", self._origin(raw))
+        return self._kept(change, bool(reason))
 
     def _rename(self, raw: m.RawEntry) -> Rename | None:
         # the old text as the entries carry it: the new rules may no longer accept it
@@ -259,9 +285,10 @@ class _Rows:
             old = self._one_line(raw, "old_value", old)
         field, value = self._new_value(raw)
         reason = self._text(raw, "reason")
-        if field is None or value is None or not old or not reason:
+        if field is None or value is None or not old:
             return None
-        return Rename(field, old, value, reason, self._origin(raw))
+        change = Rename(field, old, value, reason or "", self._origin(raw))
+        return self._kept(change, bool(reason))
 
     def _new_value(self, raw: m.RawEntry) -> tuple[str | None, m.Value | None]:
         """The field a row names and its new value, read as a submission's value is (with the
@@ -320,6 +347,15 @@ class _Rows:
         return CertificateUpdate(certificate, new_id if isinstance(new_id, str) else None,
                                  new_date if isinstance(new_date, dt.date) else None, reason,
                                  self._origin(raw), number)
+
+    def _kept(self, change: C, complete: bool) -> C | None:
+        """``change`` if its row is complete; else None, and the change is kept as what a row
+        a finding stops (a reason or a decision missing or not one line) still says, for the
+        checks against the list only."""
+        if complete:
+            return change
+        self.stopped = change
+        return None
 
     def _origin(self, raw: m.RawEntry) -> Origin:
         return Origin.of(self.file, raw)

@@ -118,15 +118,35 @@ def test_change_file_problems_are_findings_at_their_cells(registry: Path, tmp_pa
     schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
     Draft202012Validator(schema).validate(report)
     found = {(f["code"], f["cell"]) for f in report["files"][0]["findings"]}
-    # '2' is entry 000002 with the zeros Excel dropped: read as such, with a warning
-    assert found == {("CPL-V09", "A2"), ("CPL-V01", "C2")}
+    # '2' is entry 000002 with the zeros Excel dropped: read as such, with a warning; the
+    # unknown entry of the next row is reported in the same round, not after the fix
+    assert found == {("CPL-V09", "A2"), ("CPL-V01", "C2"), ("CPL-M04", "A3")}
     assert report["publish"]["issued"] is None
-    # the malformed row stops the publish before the unknown entry number is even looked up
+
+
+def test_every_problem_of_a_change_file_is_reported_at_once(registry: Path,
+                                                            tmp_path: Path) -> None:
+    """Before, a removal of entry 999999 without its decision showed the V01 only; the M04
+    came once the decision was filled in. Rule and list findings of every file are one report,
+    from the dry run as from the publish."""
     removals = csv_file(tmp_path, "removals.csv", [
-        ["Entry.number", "reason", "decision"], ["000777", "gone", "SSC"]])
-    code, out = run("publish", "-r", registry, *AS_OF, "--format", "json", removals)
-    found = {(f["code"], f["cell"]) for f in json.loads(out)["files"][0]["findings"]}
-    assert code == 1 and found == {("CPL-M04", "A2")}
+        ["Entry.number", "reason", "decision"], ["999999", "withdrawn", ""]])
+    corrections = csv_file(tmp_path, "corrections.csv", [
+        ["Entry.number", "field", "new_value", "reason"],
+        ["000888", "ZSE_Certificate.identification_number", "ZIG-1", ""]])
+    bad_form = form(tmp_path, **{m.FIRMWARE_VERSION: "09:09"})
+    for dry in ((), ("--dry-run",)):
+        code, out = run("publish", "-r", registry, *AS_OF, "--format", "json", *dry,
+                        removals, corrections, bad_form)
+        assert code == 1, out
+        found = {(Path(r["path"]).name, f["code"], f["cell"])
+                 for r in json.loads(out)["files"] for f in r["findings"]
+                 if f["severity"] == "error"}
+        assert {("removals.csv", "CPL-V01", "C2"), ("removals.csv", "CPL-M04", "A2"),
+                ("corrections.csv", "CPL-V01", "D2"),
+                ("corrections.csv", "CPL-M04", "A2")} <= found, found
+        assert any(name == bad_form.name and code == "CPL-V03" for name, code, _ in found)
+    assert not (registry / "versions" / "1.1").exists()
 
 
 def test_a_removal_names_an_entry_excel_stripped_of_zeros(registry: Path,
