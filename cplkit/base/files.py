@@ -56,14 +56,16 @@ def read_small(path: Path, limit: int, error: type[CplkitError], what: str = "",
         raise error(f"{label} does not exist", hint=hint) from None
     except OSError as exc:
         raise error(f"cannot open {label}: {exc.strerror or exc}", hint=hint) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
         os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(mode) else "a pipe, socket or device"
+        kind = "a directory" if stat.S_ISDIR(status.st_mode) else "a pipe, socket or device"
         raise error(f"{label} is {kind}, not a regular file: refused", hint=hint)
     with os.fdopen(fd, "rb") as stream:
         try:
-            data = stream.read(limit + 1)
+            # a read of n bytes reserves n bytes first: ask for what the file holds (plus one,
+            # to see it grew past the limit), never for the whole limit
+            data = stream.read(min(limit, status.st_size) + 1)
         except OSError as exc:
             raise error(f"cannot read {label}: {exc.strerror or exc}", hint=hint) from None
     if len(data) > limit:

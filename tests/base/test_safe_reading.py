@@ -61,3 +61,20 @@ def test_strict_json_refuses_what_a_lenient_parser_would_guess_at(text: str,
 
 def test_strict_json_keeps_what_is_plain() -> None:
     assert loads(b'{"a": [1, 2.5, {"b": null}]}', "x", UsageError) == {"a": [1, 2.5, {"b": None}]}
+
+
+def test_a_large_limit_costs_only_what_the_file_holds(tmp_path: Path) -> None:
+    """A read asks for the file's size, not the limit: under a 1 GiB address-space limit a
+    small file read with a 2 GiB limit must not fail to reserve 2 GiB."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "version.json"
+    path.write_bytes(b"{}")
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+            "from pathlib import Path; from cplkit.base.files import read_small; "
+            "from cplkit.errors import RegistryError; "
+            f"print(read_small(Path({str(path)!r}), 2 << 30, RegistryError))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0 and "b'{}'" in done.stdout, done.stderr
