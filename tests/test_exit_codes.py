@@ -480,6 +480,166 @@ def _notify_server_down(w: World, t: Path) -> tuple[int, str]:
     return invoke("notify", "-r", w.registry, "--smtp", f"127.0.0.1:{_free_port()}", *_MAIL)
 
 
+# the submissions register and the deliveries to the DCC ------------------------------------
+_FROM = ["--from", "Acme Meters <cpl@acme.example>", "--received", "2026-11-23T10:00"]
+_ID = "S-2026-0001"
+
+
+def _received(w: World, t: Path, form: Path = VALID / "form-ppmid.xlsx") -> Path:
+    """A copy of the registry with one submission received (S-2026-0001)."""
+    registry = w.copy(t)
+    code, out = invoke("submissions", "receive", form, "-r", registry, *_FROM)
+    assert code == 0, out
+    return registry
+
+
+def _held(registry: Path, *args: str | Path) -> tuple[int, str]:
+    """The command run while another cplkit holds the registry's lock."""
+    from cplkit.registry.transaction import exclusive_lock
+
+    with exclusive_lock(registry):
+        return invoke(*args, "-r", registry)
+
+
+def _damaged_register(w: World, t: Path) -> Path:
+    registry = _received(w, t)
+    (registry / "submissions" / "register.json").write_text("{ edited by hand")
+    return registry
+
+
+case("submissions receive", 0)(lambda w, t: invoke(
+    "submissions", "receive", _FORM, "-r", w.copy(t), *_FROM))
+case("submissions receive", 2)(lambda w, t: invoke(
+    "submissions", "receive", _FORM, "-r", w.copy(t), "--from", "not an address"))
+case("submissions receive", 3)(lambda w, t: invoke(
+    "submissions", "receive", t / "none.xlsx", "-r", w.copy(t), *_FROM))
+
+
+@case("submissions receive", 4)
+def _receive_damaged(w: World, t: Path) -> tuple[int, str]:
+    registry = w.copy(t)
+    (registry / "registry.json").write_text("{ edited by hand")
+    return invoke("submissions", "receive", _FORM, "-r", registry, *_FROM)
+
+
+case("submissions receive", 5)(lambda w, t: _held(
+    w.copy(t), "submissions", "receive", _FORM, *_FROM))
+case("submissions list", 0)(lambda w, t: invoke("submissions", "list", "-r", _received(w, t)))
+case("submissions list", 2)(lambda w, t: invoke("submissions", "list", "-r", w.registry,
+                                                "--status", "lost"))
+case("submissions list", 4)(lambda w, t: invoke("submissions", "list", "-r",
+                                                _damaged_register(w, t)))
+case("submissions show", 0)(lambda w, t: invoke("submissions", "show", _ID, "-r",
+                                                _received(w, t)))
+case("submissions show", 2)(lambda w, t: invoke("submissions", "show", "S-2026-0999", "-r",
+                                                _received(w, t)))
+
+
+@case("submissions show", 4)
+def _show_altered_report(w: World, t: Path) -> tuple[int, str]:
+    registry = _received(w, t)
+    register = json.loads((registry / "submissions" / "register.json").read_text())
+    report = register["submissions"][0]["check"]["report_sha256"]
+    (registry / "submissions" / _ID / report).write_text("{}")
+    return invoke("submissions", "show", _ID, "-r", registry)
+
+
+for _verb, _extra in (("return", ["--reason", "CPA certificate missing"]), ("withdraw", [])):
+    case(f"submissions {_verb}", 0)(lambda w, t, v=_verb, x=_extra: invoke(
+        "submissions", v, _ID, "-r", _received(w, t), *x))
+    case(f"submissions {_verb}", 2)(lambda w, t, v=_verb, x=_extra: invoke(
+        "submissions", v, "S-2026-0999", "-r", _received(w, t), *x))
+    case(f"submissions {_verb}", 4)(lambda w, t, v=_verb, x=_extra: invoke(
+        "submissions", v, _ID, "-r", _damaged_register(w, t), *x))
+    case(f"submissions {_verb}", 5)(lambda w, t, v=_verb, x=_extra: _held(
+        _received(w, t), "submissions", v, _ID, *x))
+
+
+@case("submissions link", 0)
+def _link(w: World, t: Path) -> tuple[int, str]:
+    registry = _received(w, t, _FORM)
+    assert invoke("publish", "-r", registry, *AS_OF, *w.signing, _FORM)[0] == 0
+    code, out = invoke("submissions", "link", "1.1", "-r", registry)
+    assert "S-2026-0001: accepted in 1.1" in out, out
+    return code, out
+
+
+case("submissions link", 2)(lambda w, t: invoke("submissions", "link", "9.9", "-r",
+                                                _received(w, t)))
+
+
+@case("submissions link", 4)
+def _link_damaged(w: World, t: Path) -> tuple[int, str]:
+    registry = _received(w, t, VALID / "bulk-submission.csv")  # the file 1.0 was made from
+    (registry / "submissions" / "register.json").write_text("{ edited by hand")
+    return invoke("submissions", "link", "1.0", "-r", registry)
+
+
+case("submissions link", 5)(lambda w, t: _held(_received(w, t, VALID / "bulk-submission.csv"),
+                                               "submissions", "link", "1.0"))
+
+
+def _returned(w: World, t: Path) -> Path:
+    registry = _received(w, t, INVALID / "V05-unknown-device-type.xlsx")
+    assert invoke("submissions", "return", _ID, "-r", registry, "--reason", "findings")[0] == 0
+    return registry
+
+
+case("submissions letter", 0)(lambda w, t: invoke("submissions", "letter", _ID, "-r",
+                                                  _returned(w, t), "--out", t))
+case("submissions letter", 2)(lambda w, t: invoke("submissions", "letter", _ID, "-r",
+                                                  _received(w, t), "--out", t))
+case("submissions letter", 4)(lambda w, t: invoke("submissions", "letter", _ID, "-r",
+                                                  _damaged_register(w, t), "--out", t))
+
+
+@case("submissions letter", 7)
+def _letter_server_down(w: World, t: Path) -> tuple[int, str]:
+    from tests.publications.test_site_and_notice import _free_port
+
+    return invoke("submissions", "letter", _ID, "-r", _returned(w, t), "--smtp",
+                  f"127.0.0.1:{_free_port()}", "--from", "cpl@secas.example")
+
+
+_SENT = ["--to", "DCC", "--reference", "DEL-0001", "--at", "2026-11-24"]
+case("delivery record", 0)(lambda w, t: invoke("delivery", "record", "1.0", "-r", w.copy(t),
+                                               *_SENT))
+case("delivery record", 2)(lambda w, t: invoke("delivery", "record", "9.9", "-r", w.copy(t),
+                                               *_SENT))
+case("delivery record", 4)(lambda w, t: invoke("delivery", "record", "1.0", "-r",
+                                               t / "nowhere", *_SENT))
+case("delivery record", 5)(lambda w, t: _held(w.copy(t), "delivery", "record", "1.0", *_SENT))
+
+
+def _delivered(w: World, t: Path) -> Path:
+    registry = w.copy(t)
+    assert invoke("delivery", "record", "1.0", "-r", registry, *_SENT)[0] == 0
+    return registry
+
+
+_ACK = ["--reference", "ACK-0001", "--loaded-on", "2026-11-25"]
+case("delivery acknowledge", 0)(lambda w, t: invoke("delivery", "acknowledge", "1.0", "-r",
+                                                    _delivered(w, t), *_ACK))
+case("delivery acknowledge", 2)(lambda w, t: invoke("delivery", "acknowledge", "1.0", "-r",
+                                                    w.copy(t), *_ACK))  # never delivered
+
+
+@case("delivery acknowledge", 4)
+def _acknowledge_damaged(w: World, t: Path) -> tuple[int, str]:
+    registry = _delivered(w, t)
+    (registry / "deliveries.json").write_text("[]")
+    return invoke("delivery", "acknowledge", "1.0", "-r", registry, *_ACK)
+
+
+case("delivery acknowledge", 5)(lambda w, t: _held(_delivered(w, t), "delivery",
+                                                   "acknowledge", "1.0", *_ACK))
+case("delivery list", 0)(lambda w, t: invoke("delivery", "list", "-r", w.registry))
+case("delivery list", 1)(lambda w, t: invoke("delivery", "list", "-r", w.registry,
+                                             "--overdue-days", "5", "--as-of", "2026-12-31"))
+case("delivery list", 2)(lambda w, t: invoke("delivery", "list", "-r", w.registry,
+                                             "--overdue-days", "-1"))
+case("delivery list", 4)(lambda w, t: invoke("delivery", "list", "-r", t / "nowhere"))
+
 # refresh -----------------------------------------------------------------------------------
 case("refresh", 0)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing))
 case("refresh", 2)(lambda w, t: invoke("refresh", "-r", w.copy(t), *w.signing,
@@ -512,7 +672,7 @@ def test_the_page_and_the_cases_agree() -> None:
     assert documented() == set(CASES)
     commands = {name for name, _ in CASES}
     # every command cplkit has is on the page
-    groups = ("trust", "names", "staged")
+    groups = ("trust", "names", "staged", "submissions", "delivery")
     listed = {name for name in cli.commands if name not in groups} | {
         f"{group} {sub}" for group in groups
         for sub in cli.commands[group].commands}  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from cplkit import __version__
-from cplkit.cli import demo, master, reporting, signatures, submissions
+from cplkit.cli import demo, liaison, master, reporting, signatures, submissions
 from cplkit.cli.common import Group
 
 
@@ -27,6 +27,7 @@ for command in (
     master.init, master.import_, master.publish, master.approve, master.staged,
     master.history, master.show, master.list_, master.diff_, master.audit, reporting.report,
     master.names, master.site, master.notify,
+    liaison.submissions, liaison.delivery,
     signatures.keygen, signatures.verify, signatures.refresh, signatures.trust,
     demo.demo,
 ):
