@@ -148,7 +148,8 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
               help="Four eyes: issue this staged version, once approved (no change files).")
 @click.option("--site", "site_folder", type=click.Path(path_type=Path, file_okay=False),
               help="Once issued, rewrite the registry's website in this folder (cplkit site).")
-@rules_option()
+@rules_option("Change the rules to this ruleset (JSON); without it the rules of the latest "
+              "version carry forward.")
 @_text_or_json
 @next_update_option
 @signing_options
@@ -158,14 +159,15 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
             next_update_days: int, signing: SigningOptions) -> None:
     """Check CHANGES (submissions, removals, certificate updates) and issue the next version.
 
-    Any error: nothing is written (exit 1). Exit 4: the registry is damaged; exit 5: another
-    publish holds it, or --base is no longer the latest; exit 6: the key cannot sign (not
-    trusted by the registry, wrong passphrase...). The version is signed (--key, --cert) and its
-    signed files are verified before it becomes visible.
+    The rules are those of the latest version unless --rules changes them. Any error: nothing
+    is written (exit 1). Exit 4: the registry is damaged; exit 5: another publish holds it, or
+    --base is no longer the latest; exit 6: the key cannot sign (not trusted by the registry,
+    wrong passphrase...). The version is signed (--key, --cert) and its signed files are
+    verified before it becomes visible.
     """
     from cplkit.app import staging
     from cplkit.app.publish import publish as run_publish
-    from cplkit.app.rules import ruleset_from
+    from cplkit.app.rules import latest_rules, ruleset_from
     from cplkit.render import reports
 
     next_update = dt.timedelta(days=next_update_days)
@@ -181,13 +183,21 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
                        f"{issued.previous.version if issued.previous else 'nothing'}), "
                        "approved as staged")
             _update_site(registry, site_folder)
+            _where_issued(registry, str(issued.version.number))
         return
     if prepare:
         if dry_run:
             raise UsageError("--prepare stages without issuing already; drop --dry-run")
         preparer = signing.required("the preparer signs what is staged")
-        outcome, made = staging.prepare(registry, list(changes), ruleset_from(rules_file), as_of,
-                                        preparer, base=base, major=major)
+        if rules_file is None:
+            # the latest version's rules carry forward; the version they came from is pinned
+            # as the base, so a version issued meanwhile cannot change them under the check
+            ruleset, pinned = latest_rules(registry)
+            base = base or pinned
+        else:
+            ruleset = ruleset_from(rules_file)
+        outcome, made = staging.prepare(registry, list(changes), ruleset, as_of, preparer,
+                                        base=base, major=major)
         if outcome.report.errors or outcome.report.warnings or not outcome.ok:
             click.echo(reports.render_text(outcome.report), nl=False)
         if made is None:
@@ -201,13 +211,17 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
         return
     signer = None if dry_run else signing.signer()
     _check_site(registry, site_folder)
-    outcome = run_publish(registry, list(changes), ruleset_from(rules_file), as_of, signer,
-                          base=base, dry_run=dry_run, major=major, next_update=next_update)
+    # without --rules, the latest version's rules carry forward (chosen inside the publish)
+    outcome = run_publish(registry, list(changes), ruleset_from(rules_file) if rules_file
+                          else None, as_of, signer, base=base, dry_run=dry_run, major=major,
+                          next_update=next_update)
     number = str(outcome.issued.version.number) if outcome.issued else None
     with _after_issuing(number, registry, site_folder):
         _report_publish(outcome, dry_run, fmt)
-        if outcome.issued is not None:
+        if number is not None:
             _update_site(registry, site_folder)
+            if fmt == "text":
+                _where_issued(registry, number)
     if outcome.report.unreadable:
         sys.exit(EXIT_UNREADABLE)
     sys.exit(EXIT_OK if outcome.ok else EXIT_FINDINGS)
@@ -242,6 +256,13 @@ def _report_publish(outcome: PublishOutcome, dry_run: bool, fmt: str) -> None:
                 click.echo(listing.render_diff(outcome.diff, "text"), nl=False)
         else:
             click.echo("nothing was written")
+
+
+def _where_issued(registry: Path, number: str) -> None:
+    """The last line of an issue: where the version's files are, and how to see them."""
+    from cplkit.app.publish import version_folder
+
+    click.echo(f"the files of version {number} are in {version_folder(registry, number)}")
 
 
 def _check_site(registry: Path, folder: Path | None) -> None:

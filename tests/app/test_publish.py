@@ -492,6 +492,49 @@ def test_a_version_that_changes_only_the_rules(registry: Path, tmp_path: Path) -
     assert code == 4 and "altered by hand" in out
 
 
+def _made_by(registry: Path, version: str) -> dict[str, Any]:
+    made_by: dict[str, Any] = json.loads(
+        (registry / "versions" / version / "version.json").read_text())["made_by"]
+    return made_by
+
+
+def test_the_rules_of_the_latest_version_carry_forward(registry: Path, tmp_path: Path) -> None:
+    """Before, every publish without --rules used the bundled rules: after a rules-only
+    version that added GBCS Version 4.2, the next routine removal said "GBCS versions no
+    longer accepted: GBCS Version 4.2" in its history line, with exit 0."""
+    rules = _rules_with_gbcs_4_2(tmp_path)
+    assert run("publish", "-r", registry, *AS_OF, "--rules", rules)[0] == 0
+    removals = csv_file(tmp_path, "removals.csv", [
+        ["Entry.number", "reason", "decision"], ["000002", "withdrawn", "SSC 2026-11-20"]])
+    submission = form(tmp_path, **{m.GBCS_VERSION: "GBCS Version 4.2",
+                                   m.FIRMWARE_VERSION: "09:09:09:42"})
+    # the dry run, the preflight and the publish all check with the rules of 1.1
+    code, out = run("publish", "-r", registry, *AS_OF, "--dry-run", removals, submission)
+    assert code == 0, out
+    assert "Rules" not in out and "no longer accepted" not in out
+    code, out = run("check", *AS_OF, "-r", registry, removals, submission)
+    assert code == 0, out
+    assert "cpl-rules-2026-11" in out
+    code, out = run("publish", "-r", registry, *AS_OF, removals)
+    assert code == 0, out
+    assert _made_by(registry, "1.2")["ruleset_sha256"] == \
+        _made_by(registry, "1.1")["ruleset_sha256"] != _made_by(registry, "1.0")["ruleset_sha256"]
+    assert (registry / "versions" / "1.2" / "ruleset.json").read_bytes() == \
+        (registry / "versions" / "1.1" / "ruleset.json").read_bytes()
+    _, lines = run("history", "-r", registry, "--format", "json")
+    line = json.loads(lines)[-1]["changes"]
+    assert line.startswith("One device model removed:") and "Rules" not in line
+    assert "accepted" not in line
+    # the operator's orientation: where the files of the version are
+    assert out.rstrip().endswith(f"the files of version 1.2 are in {registry / 'versions' / '1.2'}")
+    # a change back to the bundled rules happens only when asked for, and says so
+    bundled = ROOT / "schemas" / "ruleset.json"
+    code, out = run("publish", "-r", registry, *AS_OF, "--dry-run", "--rules", bundled)
+    assert code == 0, out
+    assert "Rules updated to cpl-rules-2022-09 (SHA-256 " in out
+    assert "GBCS versions no longer accepted: GBCS Version 4.2" in out
+
+
 def test_rules_of_a_version_that_kept_none(registry: Path, tmp_path: Path) -> None:
     code, out = run("check", *AS_OF, "--rules-of", "9.9", "-r", registry,
                     SAMPLES / "valid" / "form-ppmid.xlsx")
