@@ -1,12 +1,15 @@
 """The registry's website, written to a folder: ``cplkit site`` and ``publish --site``.
 
-Every version's public files (never the restricted FIR extract, the kept rules or the
-approvals), each read through the registry's digest checks, under ``N/``; the signed policy
-chain under ``policy/`` and the signed ``latest.xml``, so readers can verify every version
-themselves; the index; the Atom feed. The new site is built beside the old one and swapped in,
-so a reader never sees half a site, and a folder that is not a cplkit site is never
-overwritten. The folder is the one the path names once links are followed: a symlink someone
-serves the site through keeps pointing at the new site, and ``.`` is the folder it stands for.
+Every version's public files (never the restricted FIR extract), with the rules it was checked
+with and, under four eyes, what was staged and its approvals, where its signed manifest lists
+them; each read through the registry's digest checks, under ``N/``. Beside them, what readers
+need to verify every version themselves (``cplkit verify --site``): the signed policy chain
+under ``policy/``, the signed ``latest.xml``, and every signing certificate the chain has
+trusted under ``certificates/<SHA-256>.pem``, whose fingerprints the index shows; the index;
+the Atom feed. The new site is built beside the old one and swapped in, so a reader never sees
+half a site, and a folder that is not a cplkit site is never overwritten. The folder is the one
+the path names once links are followed: a symlink someone serves the site through keeps
+pointing at the new site, and ``.`` is the folder it stands for.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from pathlib import Path
 from cplkit.app import policy
 from cplkit.base.files import read_small
 from cplkit.errors import OutputError, RegistryError, UsageError
+from cplkit.publications.manifest import listed_names
 from cplkit.publications.names import IssuedFiles
-from cplkit.publications.site import SiteVersion, atom_feed, index_page
-from cplkit.registry import Registry
+from cplkit.publications.site import SiteCertificate, SiteVersion, atom_feed, index_page
+from cplkit.registry import Registry, StoredVersion
 from cplkit.registry.codec import STATEMENT
 
 #: the file that marks a folder as a site cplkit wrote (and so may replace)
 MARKER = ".cplkit-site"
+#: the folder of the signing certificates, each named by its SHA-256 fingerprint
+CERTIFICATES = "certificates"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,7 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
             folder = building / record.version
             folder.mkdir()
             copied = []
-            for name in names.public:
+            for name in (*names.public, *_kept(registry, stored, names)):
                 if name in stored.files:
                     (folder / name).write_bytes(registry.file(stored, name))
                     copied.append(name)
@@ -95,8 +101,8 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
                 version.current_count,
                 version.changes, names.web_page if names.web_page in copied else None,
                 tuple((what, name) for what, name in names.links() if name in copied)))
-        _copy_trust(registry, building)
-        (building / "index.html").write_bytes(index_page(versions))
+        certificates = _copy_trust(registry, building)
+        (building / "index.html").write_bytes(index_page(versions, certificates))
         (building / "feed.xml").write_bytes(atom_feed(versions, head.created, base_url))
         _swap(building, target)
     except OSError as exc:
@@ -107,12 +113,34 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
     return SiteBuilt(target, len(versions))
 
 
-def _copy_trust(registry: Registry, building: Path) -> None:
+def _kept(registry: Registry, stored: StoredVersion, names: IssuedFiles) -> tuple[str, ...]:
+    """The files kept with a version that its signed manifest lists, so a reader can check
+    them: the rules and the approvals (a version issued before the manifest listed them
+    keeps them in the registry only)."""
+    kept = (names.ruleset, *names.approvals(stored.files))
+    if names.manifest not in stored.files or not any(k in stored.files for k in kept):
+        return ()
+    listed = listed_names(registry.file(stored, names.manifest))
+    return tuple(name for name in kept if name in listed)
+
+
+def _copy_trust(registry: Registry, building: Path) -> list[SiteCertificate]:
     """What readers need to verify every version themselves: the signed policy chain (so a
-    reader who pinned the first signing certificate follows a key rotation) and the signed
-    statement of what is current. The chain is verified before it is published."""
+    reader who pinned the first signing certificate follows a key rotation), the signed
+    statement of what is current, and every signing certificate the chain has trusted, named
+    by its SHA-256 fingerprint. The chain is verified before it is published."""
     chain = registry.policy_chain()
     policy.current(registry)
+    certificates: dict[str, SiteCertificate] = {}
+    (building / CERTIFICATES).mkdir()
+    for stored in chain:
+        for signer in stored.record.signers:
+            if signer.sha256 in certificates:
+                continue
+            name = f"{CERTIFICATES}/{signer.sha256}.pem"
+            (building / name).write_text(signer.pem)
+            certificates[signer.sha256] = SiteCertificate(signer.subject, signer.sha256, name,
+                                                          signer.added)
     folder = building / "policy"
     folder.mkdir()
     for stored in chain:
@@ -125,6 +153,7 @@ def _copy_trust(registry: Registry, building: Path) -> None:
     if statement.is_file():
         (building / STATEMENT).write_bytes(read_small(statement, 1 << 20, RegistryError,
                                                       "the signed statement"))
+    return list(certificates.values())
 
 
 def _swap(new: Path, out: Path) -> None:

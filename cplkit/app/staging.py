@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
 from cplkit.publications.names import IssuedFiles
 from cplkit.registry import AbortEdit, Registry, StoredVersion
 from cplkit.registry.codec import VERSIONS, decode_version, encode_version
+from cplkit.registry.store import StoredPolicy
 from cplkit.registry.transaction import made_by_record
 from cplkit.signing.certificates import key_sha256
 from cplkit.signing.cms import sign_cms, verify_cms
@@ -407,10 +408,11 @@ class Approved:
 
 
 def check_approvals(staged: Staged, approvals: Sequence[Path],
-                    in_force: policy.Policy) -> Approved:
+                    in_force: policy.Policy, read: Callable[[Path], bytes] = _small) -> Approved:
     """Whether ``approvals`` let ``staged`` be issued under the policy ``in_force`` (its
     preparer checked already); each reason to refuse is its own message. One person counts
-    once, whichever of their keys signed, and the preparer (by any of their keys) not at all."""
+    once, whichever of their keys signed, and the preparer (by any of their keys) not at all.
+    ``read`` reads an approval (a reader of a mirror hands the bytes it checked)."""
     signed = statement(staged.digest, staged.version, staged.base)
     record = in_force.record
     certificates = in_force.approver_certificates()
@@ -419,7 +421,7 @@ def check_approvals(staged: Staged, approvals: Sequence[Path],
     kept: list[x509.Certificate] = []
     for path in approvals:
         try:
-            certificate = verify_cms(signed, _small(path), certificates)
+            certificate = verify_cms(signed, read(path), certificates)
         except VerificationError as exc:
             raise ApprovalError(f"{path.name} is not an approval of this staged content by an "
                                 f"approver ({exc.message})",
@@ -534,3 +536,59 @@ def kept_approvals(registry_path: Path, version: str) -> Approved:
         approvals.append(issued_in / names.approval(index))
         index += 1
     return check_approvals(staged, approvals, in_force)
+
+
+def issued_approvals(version: str, where: Path, read: Callable[[str], bytes | None],
+                     chain: Sequence[StoredPolicy],
+                     digest_of: Callable[[str], str | None]) -> Approved:
+    """Check the approvals a version was issued with, from its issued files as a mirror (a
+    site, a registry) holds them: ``read`` gives a file's bytes (None where it is absent),
+    ``digest_of`` the SHA-256 an issued file has (its signed manifest's, where it verified:
+    a changed file is the manifest's finding, and a restricted one need not be there). The
+    staged record must add up to the digest approved, each file must be the one approved, and
+    the preparer and the approvals must satisfy the policy record (of ``chain``, verified
+    already) the staged version names."""
+    names = IssuedFiles(version)
+
+    def required(name: str) -> bytes:
+        data = read(name)
+        if data is None:
+            raise ApprovalError(f"{name} is missing: the approvals of version {version} "
+                                "cannot be checked")
+        return data
+
+    staged = _parse_record(required(names.staged_record), where, where / names.staged_record)
+    for name, digest in staged.files.items():
+        issued = names.staged_version if name == VERSION else name
+        actual = digest_of(issued)
+        if actual != digest:
+            raise ApprovalError(f"{issued} of version {version} is not the file that was "
+                                "approved" + (" (it is missing)" if actual is None else ""))
+    named = decode_version(required(names.staged_version),
+                           str(where / names.staged_version)).made_by.get("policy")
+    number = named.get("number") if isinstance(named, dict) else None
+    if isinstance(named, dict) and isinstance(number, int) and 1 <= number <= len(chain):
+        record = chain[number - 1]
+        if sha256_hex(record.data) != named.get("sha256"):
+            raise ApprovalError(f"version {version} was prepared under policy record {number}, "
+                                "which the policy chain given does not hold as it was")
+    elif chain:
+        record = chain[-1]  # prepared before versions named their policy
+    else:
+        raise ApprovalError(f"version {version} has approvals but there is no policy to "
+                            "check them against")
+    in_force = policy.Policy(record.record, sha256_hex(record.data))
+    _check_preparer(staged, required(names.preparation), in_force)
+    files = {where / name: required(name) for name in names.approvals([*_present(read, names)])
+             if name.startswith("approval-")}
+    return check_approvals(staged, list(files), in_force, read=files.__getitem__)
+
+
+def _present(read: Callable[[str], bytes | None], names: IssuedFiles) -> list[str]:
+    """The approval files there are, from the first on, until one is missing."""
+    found = []
+    index = 1
+    while read(names.approval(index)) is not None:
+        found.append(names.approval(index))
+        index += 1
+    return found

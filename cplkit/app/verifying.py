@@ -43,6 +43,20 @@ _MANIFEST_NS = b"urn:cplkit:manifest:1"
 _LATEST_NS = b"urn:cplkit:latest:1"
 
 
+def read_checked(path: Path, what: str) -> bytes:
+    """A file given to verify (or found in a mirror), its size and type checked before a byte
+    is read."""
+    return _read(path, what)
+
+
+def trusted_from(trust: Path) -> list[x509.Certificate]:
+    """The certificates of ``--trust``: a file that holds none is a usage error."""
+    try:
+        return load_certificates(_read(trust, "--trust file"), str(trust))
+    except CplkitError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
+
+
 def _read(path: Path, what: str) -> bytes:
     """A file given to verify, its size and type checked before a byte is read."""
     problem = not_regular(path)
@@ -77,10 +91,7 @@ def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
     signed statement names as current, and the statement fresh now. With ``policy`` (a
     registry's signed policy chain, as its site publishes it), a file signed by a key the
     chain rotated to is trusted too, as long as the chain starts from ``trust``."""
-    try:
-        trusted = load_certificates(_read(trust, "--trust file"), str(trust))
-    except CplkitError as exc:  # a --trust file that is not a certificate is a usage error
-        raise UsageError(exc.message, hint=exc.hint) from None
+    trusted = trusted_from(trust)
     if policy is not None:
         trusted = _followed(policy, trusted)
     data = _read(file, "file")

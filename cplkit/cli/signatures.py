@@ -19,6 +19,7 @@ from cplkit.cli.common import (
     registry_option,
     signing_options,
 )
+from cplkit.errors import UsageError
 
 
 @click.command()
@@ -37,7 +38,11 @@ def keygen(out: Path, days: int) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--site", "site_folder", type=click.Path(path_type=Path, file_okay=False),
+              help="Check a whole copy of the registry's website (cplkit site) instead of FILE.")
+@click.option("--registry", "registry_folder", type=click.Path(path_type=Path, file_okay=False),
+              help="Check a whole registry instead of FILE, every issued file included.")
 @click.option("--trust", "trust_file", type=click.Path(path_type=Path, dir_okay=False),
               required=True, help="The certificate(s) to trust (PEM bundle); nothing else is.")
 @click.option("--previous", type=click.Path(path_type=Path, dir_okay=False),
@@ -55,13 +60,17 @@ def keygen(out: Path, days: int) -> None:
                    "a key the chain rotated to verifies, if the chain starts from --trust.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
+def verify(file: Path | None, site_folder: Path | None, registry_folder: Path | None,
+           trust_file: Path, previous: Path | None, at: str | None,
            signature: Path | None, latest: Path | None, policy_folder: Path | None,
            fmt: str) -> None:
     """Verify a signed DCC file (XML), CSV or FIR extract, manifest or latest.xml, trusting
-    only --trust.
+    only --trust; or a whole site (--site) or registry (--registry).
 
-    A manifest is checked with every file it lists, found beside it.
+    A manifest is checked with every file it lists, found beside it. --site and --registry
+    check every version's files against its manifest, the chain of DCC files, the approvals
+    against the policy, the policy chain from --trust and latest.xml, one line per problem,
+    and exit with the highest status found.
 
     Exit status: 0 valid; 10 not well-formed or a DTD/entities; 11 not a CPL file (schema);
     12 signature missing, repeated, moved or partial; 13 signature does not match (changed);
@@ -73,11 +82,37 @@ def verify(file: Path, trust_file: Path, previous: Path | None, at: str | None,
     from cplkit.app.verifying import verify_file
     from cplkit.render.verification import render_verification
 
+    whole = site_folder or registry_folder
+    if (file is not None) + (site_folder is not None) + (registry_folder is not None) != 1:
+        raise UsageError("give one of FILE, --site DIR or --registry DIR")
+    if whole is not None:
+        if previous or at or signature or latest or policy_folder:
+            raise UsageError("--site and --registry check every file, the chain, the policy "
+                             "and latest.xml they hold: give only --trust (and --format)")
+        _verify_mirror(site_folder, registry_folder, trust_file, fmt)
+        return
+    assert file is not None
     day = parse_date(None, None, at) if at else None
     done = verify_file(file, trust_file, previous=previous, at=day, signature=signature,
                        latest=latest, policy=policy_folder)
     click.echo(render_verification(done.result, fmt, done.file, previous=done.previous,
                                    signature=done.signature, statement=done.statement))
+
+
+def _verify_mirror(site: Path | None, registry: Path | None, trust: Path, fmt: str) -> None:
+    import sys
+
+    from cplkit.app.mirror import verify_registry, verify_site
+    from cplkit.render.verification import render_mirror
+
+    if site is not None and not site.is_dir():
+        raise UsageError(f"--site {site} is not a folder", hint="give the folder cplkit site "
+                                                                "wrote, or a copy of it")
+    check = verify_site(site, trust) if site is not None else \
+        verify_registry(registry, trust)  # type: ignore[arg-type]
+    click.echo(render_mirror(check.kind, check.folder, check.versions, check.current,
+                             check.approved, [(p.where, p.error) for p in check.problems], fmt))
+    sys.exit(check.exit_code)
 
 
 @click.command()

@@ -1,8 +1,10 @@
 """The manifest of a published CPL version: every file with its SHA-256, signed like the DCC file.
 
 A workbook or web page downloaded on its own carries no signature; the manifest says which
-bytes belong to the version, and ``cplkit verify manifest-N.xml`` checks them all. Built and read
-here; signed by ``cplkit.signing``, verified by ``cplkit.publications.verify``.
+bytes belong to the version, and ``cplkit verify manifest-N.xml`` checks them all: the published
+files, the rules the version was checked with and, under four eyes, what was staged and its
+approvals. Built and read here; signed by ``cplkit.signing``, verified by
+``cplkit.publications.verify``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from cplkit.base.digest import sha256_hex
-from cplkit.base.xmlsafe import xsd_errors
+from cplkit.base.xmlsafe import hardened_parser, xsd_errors
 
 NS = "urn:cplkit:manifest:1"
 Q = "{" + NS + "}"
@@ -55,3 +57,10 @@ def read_signed(root: Any) -> ManifestContent:
                            {f.get("name"): f.get("sha256") for f in items},
                            frozenset(f.get("name") for f in items
                                      if f.get("restricted") in ("true", "1")))
+
+
+def listed_names(data: bytes) -> frozenset[str]:
+    """The names of the files a manifest the registry issued lists, read without checking its
+    signature (the registry's digests hold it): which kept files a site may carry."""
+    root = etree.fromstring(data, hardened_parser())
+    return frozenset(read_signed(root).files)

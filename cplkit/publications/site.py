@@ -1,9 +1,11 @@
 """The registry's website: an index of every version, latest first, and an Atom feed.
 
 The index is one self-contained page (no network requests) listing each version with its date,
-counts and history line, linking to the version's own page and files. The feed follows RFC 4287:
-one entry per version, with ids that never change (derived from the registry's creation time
-and the version number), so a reader subscribed to it sees each new version once. Built from
+counts and history line, linking to the version's own page and files, and naming the signing
+certificates (with their SHA-256 fingerprints) a reader verifies the whole site with. The feed
+follows RFC 4287: one entry per version, with ids that never change (derived from the
+registry's creation time and the version number), so a reader subscribed to it sees each new
+version once. Built from
 records; which files are copied where is the caller's job. A label or history line is shown with
 its control characters visible (``core.text.visible``).
 """
@@ -23,6 +25,17 @@ from cplkit.core.text import plural, visible
 
 ATOM = "http://www.w3.org/2005/Atom"
 A = "{" + ATOM + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCertificate:
+    """A signing certificate the registry's policy has trusted, as the site publishes it: a
+    reader pins one by its SHA-256 fingerprint (compared with one SECAS gives elsewhere)."""
+
+    subject: str
+    sha256: str
+    file: str  # its path on the site, e.g. certificates/<sha256>.pem
+    added: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +73,15 @@ def _shown(version: SiteVersion) -> SiteVersion:
     return replace(version, label=visible(version.label), changes=visible(changes))
 
 
-def index_page(versions: Sequence[SiteVersion]) -> bytes:
-    """The index: every version, latest first."""
+def index_page(versions: Sequence[SiteVersion],
+               certificates: Sequence[SiteCertificate] = ()) -> bytes:
+    """The index: every version, latest first, and the signing certificates (with their
+    SHA-256 fingerprints) a reader verifies the site with."""
     latest_first = [_shown(v) for v in _latest_first(versions)]
+    shown = [replace(c, subject=visible(c.subject)) for c in certificates]
     return render("site-index.html.j2", title="Central Products List: every version",
                   versions=latest_first, latest=latest_first[0] if latest_first else None,
-                  plural=plural).encode()
+                  certificates=shown, plural=plural).encode()
 
 
 def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") -> bytes:

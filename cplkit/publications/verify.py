@@ -122,22 +122,40 @@ def _verify_listed(data: bytes, trusted: Sequence[x509.Certificate], at: dt.date
                    digest: Callable[[str], str | None], where: str) -> VerifiedManifest:
     """A signed manifest, then the SHA-256 of every file it lists (``digest``: None where the
     file is missing); a missing restricted file is absent, not an error."""
+    verified, problems = verify_listed_each(data, trusted, at, digest, where)
+    if problems:
+        raise problems[0]
+    return verified
+
+
+def verify_listed_each(data: bytes, trusted: Sequence[x509.Certificate], at: dt.date | None,
+                       digest: Callable[[str], str | None],
+                       where: str) -> tuple[VerifiedManifest, list[VerificationError]]:
+    """A signed manifest (its own failure raised), and one failure for each listed file that is
+    missing or changed, all of them (``cplkit verify --site`` reports every one)."""
     checked = verify_enveloped(data, trusted, at, manifest.Q + "Manifest", "CPL manifest",
                                manifest.schema_errors)
     listed = manifest.read_signed(checked.element)
     absent = []
+    problems = []
     for name, expected in listed.files.items():
-        actual = digest(name)
+        try:
+            actual = digest(name)
+        except VerificationError as exc:
+            problems.append(exc)
+            continue
         if actual is None and name in listed.restricted:
             absent.append(name)
             continue
         if actual is None:
-            raise _missing(name, where)
-        if actual != expected:
-            raise fail("signature", f"{name} is not the file the manifest lists (its SHA-256 is "
-                       f"{actual}, the signed manifest says {expected}): it was changed",
-                       hint="do not use this file; download it again from the publisher")
-    return VerifiedManifest(sha256_hex(data), checked.signer, listed, frozenset(absent))
+            problems.append(_missing(name, where))
+        elif actual != expected:
+            problems.append(fail(
+                "signature", f"{name} is not the file the manifest lists (its SHA-256 is "
+                f"{actual}, the signed manifest says {expected}): it was changed",
+                hint="do not use this file; download it again from the publisher"))
+    return (VerifiedManifest(sha256_hex(data), checked.signer, listed, frozenset(absent)),
+            problems)
 
 
 def _missing(name: str, where: str) -> VerificationError:

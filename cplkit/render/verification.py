@@ -1,4 +1,5 @@
-"""Renders what ``cplkit verify`` found: one line for people, a JSON summary for scripts.
+"""Renders what ``cplkit verify`` found: one line for people, a JSON summary for scripts; for a
+whole mirror (``--site``, ``--registry``), one line per problem and one of what was checked.
 
 It renders a verification record; it never verifies anything. The text form shows the signer's
 name, labels and paths through ``escape.one_line``: a certificate's subject is its maker's text,
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cplkit.core.text import plural
+from cplkit.errors import VerificationError
 from cplkit.publications.verify import (
     Verified,
     VerifiedCsv,
@@ -93,3 +96,30 @@ def render_verification(r: Verified, fmt: str, file: Path, *, previous: Path | N
             f"present match, signed by {signer}"
             + (f"; restricted, not here (as on the public site): "
                f"{one_line(', '.join(sorted(r.absent)))}" if r.absent else ""))
+
+
+def render_mirror(kind: str, folder: Path, versions: Sequence[str], current: str | None,
+                  approved: Mapping[str, Sequence[str]],
+                  problems: Sequence[tuple[str, VerificationError]], fmt: str) -> str:
+    """What ``verify --site`` or ``verify --registry`` found: one line per problem (where, the
+    exit status its failure gives, why), then one line of what was checked."""
+    if fmt == "json":
+        return json.dumps({"kind": kind, "folder": str(folder), "valid": not problems,
+                           "versions": list(versions), "current": current,
+                           "approved": {v: list(people) for v, people in approved.items()},
+                           "problems": [{"where": where, "failure": e.failure,
+                                         "exit": e.exit_code, "message": e.message}
+                                        for where, e in problems]}, indent=1,
+                          ensure_ascii=False)
+    lines = [f"{one_line(where)}: {e.failure} (exit {e.exit_code}): {one_line(e.message)}"
+             for where, e in problems]
+    what = (f"the {kind} {one_line(folder)}: {plural(len(versions), 'version')}"
+            + (f" ({one_line(versions[0])} to {one_line(versions[-1])})" if versions else "")
+            + (f", {len(approved)} with approvals" if approved else "")
+            + (f"; latest.xml names {one_line(current)} as current" if current else ""))
+    if problems:
+        lines.append(f"{plural(len(problems), 'problem')} in {what}")
+    else:
+        lines.append(f"valid: {what}; every file matches its signed manifest, the DCC files "
+                     "chain, and the policy chain follows from --trust")
+    return "\n".join(lines)

@@ -53,10 +53,12 @@ def test_the_site_lists_every_version_and_its_feed_parses(registry: Path,
     assert index.index("Version 1.1 Issued") < index.index("1.0</a>")  # latest first
     assert "Content-Security-Policy" in index and "default-src 'none'" in index
     assert 'href="1.1/cpl-1.1.html"' in index and 'href="feed.xml"' in index
-    # the public site carries no restricted file, no kept rules and no approvals
+    # the public site carries no restricted file and no registry record, but the rules each
+    # version was checked with, listed in its signed manifest (issue 23)
     published = {p.name for p in site.rglob("*") if p.is_file()}
     assert "cpl-1.1.xml" in published and "notice-1.1.eml" in published
-    assert not any(n.startswith(("fir-", "ruleset", "version.json")) for n in published)
+    assert "ruleset.json" in published
+    assert not any(n.startswith(("fir-", "version.json")) for n in published)
     # and the copy verifies through its manifest, the restricted files absent
     code, out = run("verify", site / "1.1" / "manifest-1.1.xml", "--trust", _trust(registry))
     assert code == 0 and "restricted, not here" in out, out
