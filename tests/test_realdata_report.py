@@ -131,3 +131,28 @@ def test_proliferation_counts_every_current_entry(imported: Path) -> None:
     for model in got["device_models"]:
         assert model["firmware_versions"] == len(
             models[(model["manufacturer"], model["model"], model["hardware"])])
+
+
+def test_plain_english_mapping_lists_every_current_entry_and_names_products(
+        imported: Path) -> None:
+    import csv
+    import io
+
+    book = CalamineWorkbook.from_path(str(REAL_WORKBOOK))
+    current = sorted(str(r[1]) for r in book.get_sheet_by_name("Central Products List")
+                     .to_python() if re.fullmatch("[0-9]{6}", str(r[1])) and r[2] == "Current")
+    folder = imported / "versions" / "2.051"
+    rows = list(csv.reader(io.StringIO((folder / "plain-english-2.051.csv").read_text())))
+    header, body = rows[0], rows[1:]
+    assert [r[0] for r in body] == current
+    product = {r[0]: r[header.index("Product name")] for r in body}
+    # the names the history's item lines give (the issue's own examples among them)
+    assert product["000688"] == "SGM1422B Twin"  # Aclara SGM1422B Twin ESME 05:01 00:07:08:06
+    assert product["000527"] == "ES-10B"  # EDMI ES-10B ESME 10:E2 03:14:B7:00
+    assert product["000041"] == "Trio II Touch Button"
+    named = sum(1 for name in product.values() if name)
+    from openpyxl import load_workbook
+
+    note = str(load_workbook(folder / "plain-english-2.051.xlsx").active["A2"].value)
+    assert f"{len(current)} Current entries" in note and f"for {named} of them" in note
+    assert named > len(current) * 3 // 4

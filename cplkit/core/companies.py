@@ -39,7 +39,8 @@ class CompaniesFound:
     unnamed: tuple[str, ...]
 
 
-def _company_words(description: str) -> tuple[str, ...]:
+def company_words(description: str) -> tuple[str, ...]:
+    """The leading words of an item line's description that can be a company's name."""
     words = []
     for word in description.split():
         bare = word.strip(",.;:()").lower()
@@ -85,7 +86,7 @@ def companies_in_history(entries: Iterable[m.Entry],
                 continue
             manufacturer = manufacturer_of.get(f"{int(item.group(1)):06d}")
             if manufacturer:
-                candidates.setdefault(manufacturer, []).append(_company_words(item.group(2)))
+                candidates.setdefault(manufacturer, []).append(company_words(item.group(2)))
     named: dict[str, str] = {}
     for manufacturer, found in candidates.items():
         name = _name(found)

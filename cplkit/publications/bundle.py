@@ -2,8 +2,9 @@
 
 For a version it makes the DCC file (XML, enveloped signature, naming the SHA-256 of the previous
 version's DCC file), the legacy CSV extract with a detached CMS signature, the publications
-people read (SECAS's four-tab workbook, a JSON export, a self-contained web page), the restricted
-FIR extract for the Firmware Information Repository (CMS-signed too), the rules it was checked
+people read (SECAS's four-tab workbook, a JSON export, a self-contained web page, the Plain
+English Mapping as a workbook and CSV), the restricted FIR extract for the Firmware
+Information Repository (CMS-signed too), the rules it was checked
 with, and a signed manifest of them all (and of the approvals, under four eyes). Every
 signature is verified with the signer's own certificate before the files are handed back, so
 a version whose files do not verify is never issued. It stores nothing: the registry
@@ -29,6 +30,7 @@ from cplkit.publications.csv_extract import extract_csv
 from cplkit.publications.json_export import export_json
 from cplkit.publications.names import IssuedFiles
 from cplkit.publications.notice import notice_email, notice_text
+from cplkit.publications.plain_english import plain_english_files
 from cplkit.publications.verify import (
     verify_csv,
     verify_dcc,
@@ -112,6 +114,7 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
         page = version_page(version, names.links(), companies)
         notice, email = (notice_text(version, changed, companies),
                          notice_email(version, changed, companies))
+        mapping, mapping_csv = plain_english_files(version, companies)
         workbook_data = _workbook(started, version)
     finally:
         started.cancel()  # if anything failed before it was collected
@@ -120,7 +123,9 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
     rules = {names.ruleset: ruleset.canonical.encode("utf-8")} if ruleset.canonical else {}
     return {names.csv_extract: extract, names.workbook: workbook_data,
             names.json_export: export, names.fir_extract: fir, names.web_page: page,
-            names.notice_text: notice, names.notice_email: email, **rules}
+            names.notice_text: notice, names.notice_email: email,
+            names.plain_english_workbook: mapping, names.plain_english_csv: mapping_csv,
+            **rules}
 
 
 def signed_dcc(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer) -> bytes:

@@ -42,6 +42,16 @@ class IssuedFiles:
         return f"cpl-{self.version}.html"
 
     @property
+    def plain_english_workbook(self) -> str:
+        """The Plain English Mapping: company, device type in plain words and product name of
+        each Current entry."""
+        return f"plain-english-{self.version}.xlsx"
+
+    @property
+    def plain_english_csv(self) -> str:
+        return f"plain-english-{self.version}.csv"
+
+    @property
     def ruleset(self) -> str:
         """The rules the version was checked with, as canonical JSON (kept, not published)."""
         return "ruleset.json"
@@ -116,7 +126,7 @@ class IssuedFiles:
         or the approvals."""
         return (self.web_page, self.dcc_xml, self.workbook, self.csv_extract,
                 self.csv_signature, self.json_export, self.notice_text, self.notice_email,
-                self.manifest)
+                self.plain_english_workbook, self.plain_english_csv, self.manifest)
 
     @property
     def notice_text(self) -> str:
@@ -132,4 +142,7 @@ class IssuedFiles:
         """(what it is, file name) of every file a reader of the web page may want."""
         return (("Signed DCC file (XML)", self.dcc_xml), ("Workbook (.xlsx)", self.workbook),
                 ("CSV extract", self.csv_extract), ("CSV signature (CMS)", self.csv_signature),
-                ("JSON", self.json_export), ("Signed manifest", self.manifest))
+                ("JSON", self.json_export),
+                ("Plain English Mapping (.xlsx)", self.plain_english_workbook),
+                ("Plain English Mapping (CSV)", self.plain_english_csv),
+                ("Signed manifest", self.manifest))

@@ -63,7 +63,8 @@ def test_one_publish_writes_every_publication(published: Path) -> None:
     names = sorted(p.name for p in published.iterdir())
     assert names == ["cpl-1.1.csv", "cpl-1.1.csv.p7s", "cpl-1.1.html", "cpl-1.1.json",
                      "cpl-1.1.xlsx", "cpl-1.1.xml", "fir-1.1.json", "fir-1.1.json.p7s",
-                     "manifest-1.1.xml", "notice-1.1.eml", "notice-1.1.txt", "ruleset.json",
+                     "manifest-1.1.xml", "notice-1.1.eml", "notice-1.1.txt",
+                     "plain-english-1.1.csv", "plain-english-1.1.xlsx", "ruleset.json",
                      "version.json"]
     document = json.loads((published / "cpl-1.1.json").read_text())
     schema = json.loads((ROOT / "schemas" / "cpl-export.schema.json").read_text())
@@ -77,7 +78,7 @@ def test_the_manifest_catches_a_changed_workbook(published: Path,
     runner = CliRunner()
     ok = runner.invoke(cli, ["verify", str(published / "manifest-1.1.xml"), "--trust",
                              str(signing_keys[1])])
-    assert ok.exit_code == 0 and "all 11 files present match" in ok.output
+    assert ok.exit_code == 0 and "all 13 files present match" in ok.output
     workbook = published / "cpl-1.1.xlsx"
     original = workbook.read_bytes()
     try:
@@ -122,7 +123,7 @@ def test_the_fir_extract_is_kept_signed_and_restricted(published: Path,
     for name in ("fir-1.1.json", "fir-1.1.json.p7s"):
         (site / name).unlink()
     public = runner.invoke(cli, ["verify", str(site / "manifest-1.1.xml"), *trust])
-    assert public.exit_code == 0 and "all 9 files present match" in public.output
+    assert public.exit_code == 0 and "all 11 files present match" in public.output
     assert "restricted, not here (as on the public site): fir-1.1.json" in public.output
     (site / "fir-1.1.json").write_bytes(extract.read_bytes().replace(b"Manchester", b"Leeds"))
     changed = runner.invoke(cli, ["verify", str(site / "manifest-1.1.xml"), *trust])
