@@ -68,6 +68,9 @@ SETUPS = (
           ("cpl-new-entry.xlsx", "cpl-bulk.xlsx", "report.html", "shots/laptop.png",
            "shots/phone.png")),
     Setup("cplkit names set 12:3E", frozenset({"registry"}), ()),
+    Setup("cplkit submissions receive acme-gas-meter.xlsx", frozenset({"registry", "liaison"}),
+          ("letter-S-2026-0001.txt", "letter-S-2026-0001.eml", "letter-S-2026-0002.eml",
+           "cpl/deliveries.json")),
     Setup("cplkit rules > my-rules.json", frozenset({"files"}), ("my-rules.json",)),
     Setup("cplkit verify cpl-2.052.xml", frozenset({"real-2.052"}), ()),
     Setup("xmlsec1 --verify --trusted-pem secas-signing.pem", frozenset({"real-2.052", "xmlsec1"}),
@@ -134,6 +137,12 @@ def prepare(folder: Path, needs: frozenset[str], real: Path | None, env: dict[st
         cplkit("publish", "-r", folder / "cpl", "--as-of", AS_OF, "--key",
                folder / "keys" / "key.pem", "--cert", folder / "keys" / "cert.pem",
                VALID / "bulk-submission.csv", cwd=folder, env=env)
+    if "liaison" in needs:
+        # SECAS's week (docs/secas-week.md): a form with an error, a good one, evidence
+        shutil.copyfile(SAMPLES / "invalid" / "V05-unknown-device-type.xlsx",
+                        folder / "acme-gas-meter.xlsx")
+        shutil.copyfile(VALID / "form-ppmid.xlsx", folder / "acme-ppmid.xlsx")
+        (folder / "cpa-certificate.pdf").write_bytes(b"%PDF-1.4\n% a CPA certificate\n%%EOF\n")
     if "real" in needs:
         assert real is not None
         shutil.copyfile(REAL_WORKBOOK, folder / "secas-cpl-v2.051.xlsm")
