@@ -26,6 +26,10 @@ def test_demo_publishes_two_signed_versions_anyone_can_verify(tmp_path: Path) ->
     steps = [int(n) for n in re.findall(r"^(\d+)\. ", out, re.M)]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 5  # each step once, in order
     assert not re.search(r"\b1 (entries|errors|warnings|files)\b", out)
+    listed = out.split("Where everything is:")[1].split("Check it yourself:")[0]
+    for name in ("web page", "workbook", "notice", "site", "signed DCC file", "CSV extract"):
+        found = re.search(rf"^  {name} +(\S+)", listed, re.M)
+        assert found and Path(found.group(1)).is_file(), name  # every output, where it says
     dcc = Path(re.search(r"signed DCC file (\S+)", out).group(1))  # type: ignore[union-attr]
     cert = Path(re.search(r"certificate +(\S+)", out).group(1))  # type: ignore[union-attr]
     extract = Path(re.search(r"CSV extract +(\S+)", out).group(1))  # type: ignore[union-attr]

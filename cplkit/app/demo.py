@@ -1,9 +1,11 @@
 """``cplkit demo``: the whole main job on the bundled samples, end to end, in one directory.
 
 It makes a throwaway key, checks the valid sample submissions, starts a registry that trusts the
-key, publishes two signed versions, verifies both (the second against the first), and says
-where every output is and how to check it with xmlsec1 and openssl. It uses the same library
-functions as the commands; nothing here is special to the demo except the throwaway key.
+key, publishes two signed versions, verifies both (the second against the first), writes the
+public site, and says where every output is (the DCC file, the CSV extract, the web page, the
+workbook, the notice, the site) and how to check it with xmlsec1 and openssl. It uses the same
+library functions as the commands; nothing here is special to the demo except the throwaway
+key.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from cplkit.app.check import check_files
 from cplkit.app.publish import publish
+from cplkit.app.site import build_site
 from cplkit.app.trust import init_registry
 from cplkit.base import resources
 from cplkit.errors import UsageError
@@ -58,7 +61,7 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     for step, changes in ((3, [samples / "bulk-submission.csv"]),
                           (4, [samples / "form-gas-smart-meter.xlsx",
                                samples / "form-ppmid.xlsx"])):
-        outcome = publish(registry, changes, ruleset, today, signer)
+        outcome = publish(registry, changes, None, today, signer)
         if outcome.issued is None:
             raise UsageError("the demo publish failed:\n" + "\n".join(
                 f.message for r in outcome.report.files for f in r.findings))
@@ -80,11 +83,19 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     verify_csv(extract.read_bytes(), signature.read_bytes(), trusted)
     say(f"5. verified both DCC files ({versions[1]} follows {versions[0]}) and the CSV "
         "extract's CMS signature")
+    site = build_site(registry, work / "site")
+    say(f"6. wrote the public site of both versions: {site.folder}")
 
+    folder = registry / VERSIONS / versions[1]
     say("\nWhere everything is:")
     say(f"  registry        {registry}")
+    say(f"  version {versions[1]}     {folder} (every file of the version)")
     say(f"  signed DCC file {second}")
     say(f"  CSV extract     {extract} (signature: {signature.name})")
+    say(f"  web page        {folder / names.web_page}")
+    say(f"  workbook        {folder / names.workbook}")
+    say(f"  notice          {folder / names.notice_text} (as an e-mail: {names.notice_email})")
+    say(f"  site            {site.folder / 'index.html'} (feed: feed.xml)")
     say(f"  certificate     {keys / 'cert.pem'}")
     say("\nCheck it yourself:")
     say(f"  cplkit verify {second} --trust {keys / 'cert.pem'} --previous {first}")
