@@ -107,3 +107,9 @@ def deliveries(registry_path: Path) -> list[t.VersionDelivery]:
                                      name if digest else None, digest,
                                      recorded.get(entry.version)))
     return out
+
+
+def overdue_versions(registry_path: Path, as_of: dt.date, days: int) -> list[t.VersionDelivery]:
+    """The versions issued more than ``days`` days before ``as_of`` whose DCC file is not
+    delivered or not acknowledged: what ``delivery list --overdue-days`` (and an audit) reports."""
+    return t.overdue(deliveries(registry_path), as_of, days)

@@ -123,6 +123,20 @@ def receive(registry_path: Path, files: Sequence[Path], evidence: Sequence[Path]
     return add_submission(registry, build, kept)
 
 
+def kept_forms(registry_path: Path, ident: str) -> tuple[Path, ...]:
+    """The submitted files (not the evidence) of received submission ``ident``, where the
+    registry keeps them, each checked against its SHA-256: what ``publish S-2026-0001`` reads.
+    Published from there, the version's sources carry the same digests, so ``accept`` links
+    the version to the submission."""
+    registry = Registry(registry_path)
+    submission = t.find(read_submissions(registry), ident)
+    if submission.status is not t.Status.RECEIVED:
+        raise UsageError(f"{submission.id} is {submission.status.value}: only a received "
+                         "submission is published", hint="a corrected form is received as a "
+                                                         "new submission")
+    return tuple(kept_path(registry, submission, f.sha256) for f in submission.submitted())
+
+
 def submissions(registry_path: Path, status: str | None = None) -> tuple[t.Submission, ...]:
     """The register, oldest first, those of ``status`` only if given."""
     every = read_submissions(Registry(registry_path))

@@ -263,13 +263,13 @@ def list_deliveries(registry: Path, overdue_days: int | None, as_of: dt.date, fm
     """Each issued version's DCC file (name and SHA-256 as issued) and its delivery state.
 
     Exit status: 0, or 1 with --overdue-days when a version is overdue."""
-    from cplkit.app.deliveries import deliveries
-    from cplkit.core.tracking import overdue
+    from cplkit.app.deliveries import deliveries, overdue_versions
     from cplkit.render.tracking_listing import render_deliveries
 
-    versions = deliveries(registry)
-    if overdue_days is not None:
-        versions = overdue(versions, as_of, overdue_days)
+    if overdue_days is None:
+        versions = deliveries(registry)
+    else:
+        versions = overdue_versions(registry, as_of, overdue_days)
         if not versions and fmt == "text":
             click.echo(f"no version issued more than {overdue_days} days before {as_of} is "
                        "waiting for its delivery or acknowledgement")

@@ -284,3 +284,19 @@ def test_the_letter_is_sent_to_the_submitter_through_the_notice_smtp_code(
     code, out = run("submissions", "letter", ident, "-r", registry, "--smtp",
                     f"127.0.0.1:{port}", "--from", "cpl@secas.example", "--user", "secas")
     assert code == 2 and "encrypted" in out
+
+
+def test_a_submission_published_from_its_kept_files_is_linked(registry: Path) -> None:
+    """What 'publish S-2026-0001' reads: the forms as the register keeps them, whose digests
+    the version then records, so the link finds the submission."""
+    from cplkit.app.intake_register import kept_forms
+
+    ident = receive(registry, GOOD, evidence=BAD)
+    (kept,) = kept_forms(registry, ident)  # the form, not the evidence
+    assert kept.read_bytes() == GOOD.read_bytes() and registry in kept.parents
+    code, out = run("publish", "-r", registry, "--as-of", "2026-11-26", kept)
+    assert code == 0, out
+    assert run("submissions", "link", "1.1", "-r", registry)[0] == 0
+    assert shown(registry, ident)["entries"] == ["000009"]
+    with pytest.raises(Exception, match="accepted"):
+        kept_forms(registry, ident)
