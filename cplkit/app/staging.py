@@ -346,23 +346,9 @@ def show(folder: Path, registry_path: Path | None = None) -> StagedView:
 
 
 def _registry_of(folder: Path, registry_path: Path | None = None) -> Registry:
-    """The registry ``folder`` is staged in, which must be ``registry_path`` when one is given:
-    a staged folder in a copy of the registry (whose approvers anyone could have set) never
-    issues into, or is approved for, another registry."""
-    if folder.parent.name != STAGED:
-        raise UsageError(f"{folder} is not in a registry's {STAGED}/ directory",
-                         hint="name the directory 'cplkit publish --prepare' printed")
-    holder = folder.parent.parent
-    if registry_path is not None:
-        try:
-            same = holder.resolve(strict=True) == registry_path.resolve(strict=True)
-        except OSError:
-            same = False
-        if not same:
-            raise ApprovalError(f"{folder} is not staged in the registry {registry_path} but in "
-                                f"{holder}: a staged version belongs to the registry it was "
-                                "prepared in", hint=f"name a folder under {registry_path / STAGED}")
-    return Registry(holder)
+    """The registry ``folder`` is staged in (``registry_path``, when given: see
+    ``policy.staged_in``)."""
+    return policy.staged_in(folder, registry_path)
 
 
 def approve(folder: Path, approver: Signer, registry_path: Path | None = None, *,
