@@ -61,7 +61,7 @@ from cplkit.signing.certificates import key_sha256
 from cplkit.signing.cms import sign_cms, verify_cms
 from cplkit.signing.keys import Signer
 
-STAGED = "staged"
+STAGED = policy.STAGED  # one folder holds staged versions and policy changes
 RECORD = "staged.json"
 VERSION = "version.json"
 PREPARATION = "preparation.p7s"
