@@ -99,6 +99,11 @@ def verify_manifest(data: bytes, folder: Path, trusted: Sequence[x509.Certificat
         path = folder / name
         if not path.exists():
             return None
+        # a pipe would block the hash for ever, a device such as /dev/zero never end it
+        if not path.is_file():
+            raise fail("signature", f"{name}, listed in the manifest, is not a regular file "
+                       f"in {folder} (a folder, pipe or device)",
+                       hint="download every file of the version again")
         try:
             return file_sha256(path)
         except OSError:  # there but unreadable: missing even where it may be absent
