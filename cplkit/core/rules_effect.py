@@ -29,6 +29,10 @@ _PLACEMENT = m.Placement(None, m.Orientation.ROW,
                          submission=False)
 
 
+#: findings that say a value is retired for new entries, not refused for listed ones
+_RETIRING = frozenset({"CPL-R04"})
+
+
 @dataclass(frozen=True, slots=True)
 class Refused:
     """A Current entry the new rules refuse, and the first new error that says why."""
@@ -39,10 +43,15 @@ class Refused:
 
 def _errors(entries: Sequence[m.Entry], ruleset: Ruleset,
             as_of: dt.date) -> list[dict[tuple[str, str | None], Finding]]:
-    validator = Validator(ruleset, as_of, "(the list)")
+    """The rules' own errors on each entry (on a published list every finding is advice, so
+    the rules' verdict is asked for, not the list's). A value the rules keep as legacy (R04:
+    no longer accepted for new entries) is how SECAS retires a value: the entries already
+    listed keep it, so it refuses nothing."""
+    validator = Validator(ruleset, as_of, "(the list)", as_published=False)
     raws = [m.RawEntry(i, _PLACEMENT, i, {name: entry.get(name) for name in m.PUBLISHED_FIELDS})
             for i, entry in enumerate(entries, start=1)]
-    return [{(f.code, f.field): f for f in checked.findings if f.severity is Severity.ERROR}
+    return [{(f.code, f.field): f for f in checked.findings
+             if f.severity is Severity.ERROR and f.code not in _RETIRING}
             for checked in validator.check_all(raws)]
 
 

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.findings import Finding, Location, Severity, make_finding
 from cplkit.core.memo import Memo
 from cplkit.core.model import as_text
 from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers, vba_text
@@ -182,8 +182,11 @@ class Validator:
     """Validates entries of one file against one ruleset as of one date."""
 
     def __init__(self, ruleset: Ruleset, as_of: dt.date, file: str,
-                 rules: Sequence[Rule] = RULES) -> None:
+                 rules: Sequence[Rule] = RULES, *, as_published: bool = True) -> None:
         self.ruleset = ruleset
+        #: a published list's entries are judged as published (every finding advice); False
+        #: asks the rules' own verdict of them (what a rules change would refuse)
+        self.as_published = as_published
         self.as_of = as_of
         self.file = file
         self.normalisers = compile_normalisers(ruleset)
@@ -287,9 +290,13 @@ class Validator:
         # the rows of the columns, as each entry's values (in layout order, as read)
         rows: Iterable[tuple[m.Value | None, ...]] = (
             zip(*columns, strict=True) if columns else [()] * len(raws))
-        return [self._rules(raw, {name: value for name, value in zip(names, cells, strict=True)
-                                  if value is not None}, noted.get(row))
-                for row, (raw, cells) in enumerate(zip(raws, rows, strict=True))]
+        checked = [self._rules(raw, {name: value for name, value in zip(names, cells,
+                                                                        strict=True)
+                                     if value is not None}, noted.get(row))
+                   for row, (raw, cells) in enumerate(zip(raws, rows, strict=True))]
+        if strict or not self.as_published:
+            return checked
+        return [_as_published(c) for c in checked]
 
     def _rules(self, raw: m.RawEntry, values: dict[str, m.Value],
                before: Subject | None) -> Checked:
@@ -352,6 +359,17 @@ class Validator:
             "CPL-V10", name,
             f"{name} is allocated by SECAS; the value given is ignored"))
         subject.fired.add("CPL-V10")
+
+
+def _as_published(checked: Checked) -> Checked:
+    """An entry of a published list, judged as published: SECAS issued it, so what the rules
+    say of it now (a legacy value, a certificate expired since, a field SECAS accepted empty at
+    the time) is advice, never an error; acting on it is the audit's job."""
+    if not any(f.severity is Severity.ERROR for f in checked.findings):
+        return checked
+    return Checked(checked.entry, tuple(
+        replace(f, severity=Severity.WARNING) if f.severity is Severity.ERROR else f
+        for f in checked.findings))
 
 
 def _noted(subject: Subject, name: str, result: Normalised, raw: m.RawValue | None, *,

@@ -240,3 +240,17 @@ def test_findings_carry_their_location(check_form: Check) -> None:
         "field": "Device_Model.firmware_version", "value": "1.2.3", "message": finding.message,
         "hint": finding.hint}
     assert "Device_Model.firmware_version" in finding.message
+
+
+def test_a_published_list_is_judged_as_published(ruleset: Ruleset) -> None:
+    """SECAS issued it: a certificate expired since, or a value now legacy, is advice on the
+    list (a warning the audit acts on), while the same values in a submission are errors."""
+    from cplkit.core.findings import Severity
+
+    values = {k: v for k, v in valid_gas().items() if k in m.PUBLISHED_FIELDS}
+    values.update({m.ENTRY_NUMBER: "000042", m.ENTRY_STATUS: "Current",
+                   m.CPA_ID: "[E] NCSC-1", m.CPA_EXPIRY: "01/01/2019"})
+    listed = Validator(ruleset, AS_OF, "cpl.xlsx").check(list_entry(values))
+    assert [(f.code, f.severity) for f in listed.findings] == [("CPL-R08", Severity.WARNING)]
+    asked = Validator(ruleset, AS_OF, "cpl.xlsx", as_published=False).check(list_entry(values))
+    assert [(f.code, f.severity) for f in asked.findings] == [("CPL-R08", Severity.ERROR)]
