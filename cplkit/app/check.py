@@ -256,10 +256,16 @@ def duplicates(read: ReadChanges) -> tuple[FileReport, ...]:
 
 
 def attach(reports: list[FileReport], findings: Sequence[Finding]) -> tuple[FileReport, ...]:
-    """File each merge finding under the report of the file it came from."""
+    """File each merge finding under the report of the file it came from. A change row's own
+    findings name the entry number it gives; a merge finding on that row is given the same, so
+    a report shows the row's problems together."""
     out = []
     for r in reports:
-        mine = [f for f in findings if f.file == r.path]
+        numbers = {f.entry: f.at.number for f in r.findings
+                   if f.entry is not None and f.at.number is not None}
+        mine = [f if f.at.number is not None or f.entry not in numbers else
+                replace(f, at=replace(f.at, number=numbers[f.entry]))
+                for f in findings if f.file == r.path]
         out.append(replace(r, findings=tuple(sorted((*r.findings, *mine), key=sort_key)))
                    if mine else r)
     return tuple(out)
