@@ -342,3 +342,35 @@ def test_the_workbook_prints_on_a_few_dozen_pages_with_no_cell_cut(imported: Pat
     for row in range(11, control.max_row + 1):
         lines = str(control.cell(row, 3).value or "").replace("\r", "").strip("\n").count("\n") + 1
         assert (control.row_dimensions[row].height or 15) >= 15 * lines, row
+
+
+def test_renaming_the_issued_zigbee_text(imported: Path, tmp_path: Path) -> None:
+    """SECAS issued 11 entries with 'Zigbee Smart Energy Standard 1.4': a rename of that text
+    reaches those 11, and the diff, the history line and the signed file agree; renaming a
+    text to itself is refused."""
+    import shutil
+
+    from tests.conftest import run_cli
+
+    registry = tmp_path / "registry"
+    shutil.copytree(imported, registry)
+    field = "ZSE_Certificate.ZSE_version"
+    itself = tmp_path / "itself.csv"
+    itself.write_text(f"field,old_value,new_value,reason\n{field},ZigBee Smart Energy Standard "
+                      "1.4,ZigBee Smart Energy Standard 1.4,no change\n")
+    code, out = run_cli("publish", "-r", registry, "--as-of", "2026-11-23", "--dry-run", itself)
+    assert code == 1 and "CPL-M04" in out and "changes nothing" in out, out
+    renames = tmp_path / "renames.csv"
+    renames.write_text(f"field,old_value,new_value,reason\n{field},Zigbee Smart Energy Standard "
+                       "1.4,ZigBee Smart Energy Standard 1.4,as the DCC spells it\n")
+    before = (registry / "versions" / "2.051" / "cpl-2.051.xml").read_text()
+    assert before.count("Zigbee Smart Energy Standard 1.4") == 11
+    code, out = run_cli("publish", "-r", registry, "--as-of", "2026-11-23", renames)
+    assert code == 0, out
+    code, diffed = run_cli("diff", "2.051", "2.052", "-r", registry, "--format", "json")
+    amended = json.loads(diffed)["amended"]
+    assert len({a["entry"] for a in amended}) == 11, amended
+    after = (registry / "versions" / "2.052" / "cpl-2.052.xml").read_text()
+    assert "Zigbee Smart Energy Standard 1.4" not in after
+    code, lines = run_cli("history", "-r", registry, "--format", "json")
+    assert "11" in json.loads(lines)[-1]["changes"], json.loads(lines)[-1]["changes"]

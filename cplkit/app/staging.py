@@ -206,7 +206,7 @@ def summary_document(version: m.CplVersion, base: str | None, report: Report,
     history paragraph of a change of rules ('' if they did not change)."""
     findings = [f for file in report.files for f in file.findings]
 
-    def text(value: m.Value | None) -> str:
+    def text(value: m.Issued | None) -> str:
         return m.as_text(value, m.DateStyle.ISO) or ""
 
     return {

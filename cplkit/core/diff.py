@@ -16,8 +16,8 @@ from cplkit.core import model as m
 class Amendment:
     number: str
     field: str
-    old: m.Value | None
-    new: m.Value | None
+    old: m.Issued | None
+    new: m.Issued | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +43,17 @@ def diff(old: m.CplVersion, new: m.CplVersion) -> Diff:
     amended: list[Amendment] = []
     for number, entry in after.items():
         previous = before.get(number)
-        if previous is None or previous.values == entry.values:
+        # compared as issued: what the files carry is what a reader sees change
+        was_issued, now_issued = previous.published_values() if previous else {}, \
+            entry.published_values()
+        if previous is None or was_issued == now_issued:
             continue
         if previous.status == m.Status.CURRENT and entry.status == m.Status.REMOVED:
             removed.append(entry)
-        for name in sorted(set(previous.values) | set(entry.values)):
+        for name in sorted(set(was_issued) | set(now_issued)):
             if name == m.ENTRY_STATUS and entry in removed:
                 continue
-            was, now = previous.get(name), entry.get(name)
-            if was != now:
+            was, now = was_issued.get(name), now_issued.get(name)
+            if was != now and m.as_text(was) != m.as_text(now):
                 amended.append(Amendment(number, name, was, now))
     return Diff(str(old.number), str(new.number), added, tuple(removed), tuple(amended), missing)

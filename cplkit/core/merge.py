@@ -301,7 +301,9 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
         if found is None:
             continue
         index, entry = found
-        if entry.get(change.field) == change.new_value:
+        # what the files carry is the issued text: a correction that leaves it as it is
+        # changes nothing a reader sees
+        if _issued_text(entry, change.field) == m.as_text(change.new_value):
             state.finding("CPL-M04", change.origin, "new_value",
                           f"entry {change.number} already has {change.field} "
                           f"{m.as_text(change.new_value)}", "leave this row out",
@@ -327,13 +329,26 @@ def _twins(entries: list[m.Entry]) -> int:
     return len(keys) - len(set(keys))
 
 
+def _issued_text(entry: m.Entry, field: str) -> str | None:
+    """A field's text as the files carry it: as SECAS issued it, or the canonical value."""
+    value = entry.published(field)
+    return None if value is None else m.as_text(value)
+
+
 def _apply_renames(state: _Merge, entries: list[m.Entry]) -> list[tuple[Rename, list[str]]]:
     """Every entry, Current or Removed, that carries the old text gets the new one: the list
-    reads one way throughout, as after SECAS's rename at 1.23."""
+    reads one way throughout, as after SECAS's rename at 1.23. The text matched is the text as
+    issued (what the files carry, not its tidied form), so the diff, the history line and the
+    files agree on which entries changed."""
     done: list[tuple[Rename, list[str]]] = []
     for rename in state.changes.renames:
+        if m.as_text(rename.new_value) == rename.old_value:
+            state.finding("CPL-M04", rename.origin, "new_value",
+                          f"renaming '{rename.old_value}' to itself changes nothing",
+                          "leave this row out", rename.old_value)
+            continue
         targets = [i for i, e in enumerate(entries)
-                   if m.as_text(e.get(rename.field)) == rename.old_value]
+                   if _issued_text(e, rename.field) == rename.old_value]
         if not targets:
             state.finding("CPL-M04", rename.origin, "old_value",
                           f"no entry has {rename.field} '{rename.old_value}'",

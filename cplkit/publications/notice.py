@@ -38,7 +38,7 @@ def _line(entry: m.Entry, companies: Mapping[str, str], what: str = "") -> Line:
                 entry.firmware_version or "", what)
 
 
-def _shown(value: m.Value | None) -> str:
+def _shown(value: m.Issued | None) -> str:
     return m.as_text(value) or "(empty)"
 
 

@@ -31,7 +31,7 @@ from cplkit.core.text import (
 from cplkit.render.escape import block, one_line
 
 
-def _text(value: m.Value | None) -> str:
+def _text(value: m.Issued | None) -> str:
     return m.as_text(value, m.DateStyle.ISO) or ""
 
 

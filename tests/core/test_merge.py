@@ -320,3 +320,46 @@ def test_a_rename_of_a_value_a_correction_just_set_is_refused() -> None:
                    issue_date=DAY)
     assert result.version is None
     assert [(f.code, f.file) for f in result.findings] == [("CPL-M07", "renames.csv")]
+
+
+def test_renames_and_corrections_work_on_the_text_as_issued() -> None:
+    """Two entries read 'Zigbee ...' as SECAS issued them (their canonical value is 'ZigBee
+    ...'), one reads 'ZigBee ...': a rename of the issued 'Zigbee' text reaches exactly the
+    two, the diff says two amended, and renaming a text to itself is refused."""
+    zse = "ZSE Version.version"
+    issued = m.Entry.of({**entry("000010", "Current", firmware="0A:00:00:01").values,
+                         zse: "ZigBee Smart Energy Standard 1.4"},
+                        {zse: "Zigbee Smart Energy Standard 1.4"})
+    listed = m.CplVersion(CURRENT.number, CURRENT.issue_date, (
+        *CURRENT.entries, issued,
+        m.Entry.of({**issued.values, m.ENTRY_NUMBER: "000011",
+                    m.FIRMWARE_VERSION: "0A:00:00:03"}, issued.issued),
+        m.Entry.of({**issued.values, m.ENTRY_NUMBER: "000012",
+                    m.FIRMWARE_VERSION: "0A:00:00:02"})), CURRENT.changes)
+    origin = Origin("renames.csv", 1, None, CELLS)
+    rename = Rename(zse, "Zigbee Smart Energy Standard 1.4", "ZigBee Smart Energy Standard 1.4",
+                    "as the DCC spells it", origin)
+    result = merge(listed, ChangeSet(renames=(rename,)), issue_date=DAY)
+    assert result.version is not None, result.findings
+    assert sorted(result.updated) == ["000010", "000011"]
+    assert "000012" not in result.version.changes
+    amended = diff(listed, result.version).amended
+    assert [(a.number, a.old, a.new) for a in amended] == [
+        ("000010", "Zigbee Smart Energy Standard 1.4", "ZigBee Smart Energy Standard 1.4"),
+        ("000011", "Zigbee Smart Energy Standard 1.4", "ZigBee Smart Energy Standard 1.4")]
+    itself = Rename(zse, "ZigBee Smart Energy Standard 1.4", "ZigBee Smart Energy Standard 1.4",
+                    "no change", origin)
+    refused = merge(listed, ChangeSet(renames=(itself,)), issue_date=DAY)
+    assert refused.version is None
+    assert [f.code for f in refused.findings] == ["CPL-M04"]
+    assert "changes nothing" in refused.findings[0].message
+    # a correction to the text already issued changes nothing either; to the canonical form
+    # of an issued text, it changes what the files carry
+    same = Correction("000010", zse, "Zigbee Smart Energy Standard 1.4", "typo",
+                      Origin("corrections.csv", 1, None, {"new_value": "C2"}))
+    assert merge(listed, ChangeSet(corrections=(same,)), issue_date=DAY).version is None
+    tidy = Correction("000010", zse, "ZigBee Smart Energy Standard 1.4", "as the DCC spells it",
+                      Origin("corrections.csv", 1, None, {"new_value": "C2"}))
+    tidied = merge(listed, ChangeSet(corrections=(tidy,)), issue_date=DAY)
+    assert tidied.version is not None
+    assert [a.number for a in diff(listed, tidied.version).amended] == ["000010"]
