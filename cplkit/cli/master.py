@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -171,6 +172,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     from cplkit.render import reports
 
     next_update = dt.timedelta(days=next_update_days)
+    changes = _submitted(registry, changes)
     if staged is not None:
         if changes or prepare or dry_run:
             raise UsageError("--staged issues a staged version as it was approved: give no "
@@ -182,6 +184,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
             click.echo(f"issued {issued.version.label} (after "
                        f"{issued.previous.version if issued.previous else 'nothing'}), "
                        "approved as staged")
+            _accepted(registry, str(issued.version.number))
             _update_site(registry, site_folder)
             _where_issued(registry, str(issued.version.number))
         return
@@ -219,6 +222,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     with _after_issuing(number, registry, site_folder):
         _report_publish(outcome, dry_run, fmt)
         if number is not None:
+            _accepted(registry, number, quiet=fmt != "text")
             _update_site(registry, site_folder)
             if fmt == "text":
                 _where_issued(registry, number)
@@ -272,6 +276,35 @@ def _check_site(registry: Path, folder: Path | None) -> None:
         from cplkit.app.site import site_folder
 
         site_folder(folder, registry)
+
+
+#: a submission's id, as the register numbers them
+_SUBMISSION_ID = re.compile(r"S-[0-9]{4}-[0-9]{4,6}")
+
+
+def _submitted(registry: Path, changes: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The change files, with each submission id (``S-2026-0001``, not a file) replaced by the
+    files the register keeps for it: published from there, the version's sources carry their
+    digests, and the submission is linked to the version once it is issued."""
+    from cplkit.app.intake_register import kept_forms
+
+    out: list[Path] = []
+    for change in changes:
+        if _SUBMISSION_ID.fullmatch(str(change)) and not change.exists():
+            out.extend(kept_forms(registry, str(change)))
+        else:
+            out.append(change)
+    return tuple(out)
+
+
+def _accepted(registry: Path, version: str, *, quiet: bool = False) -> None:
+    """Record in the submissions register which received submissions ``version`` accepted,
+    and the entry numbers each became."""
+    from cplkit.app.intake_register import link
+
+    for submission in link(registry, version):
+        if not quiet:
+            click.echo(f"accepted submission {submission.id} in version {version}")
 
 
 def _update_site(registry: Path, folder: Path | None) -> None:

@@ -97,11 +97,10 @@ def test_a_bad_form_is_returned_with_a_letter_listing_its_findings(registry: Pat
 def test_a_published_form_is_linked_to_its_version_and_entry_numbers(
         registry: Path, tmp_path: Path) -> None:
     good = receive(registry, GOOD)
-    code, out = run("publish", "-r", registry, "--as-of", "2026-11-26", GOOD)
+    code, out = run("publish", "-r", registry, "--as-of", "2026-11-26", good)  # by its id
     assert code == 0, out
-    code, out = run("submissions", "link", "1.1", "-r", registry, "--at", "2026-11-26")
-    assert code == 0 and f"{good}: accepted in 1.1: 000009" in out, out
-    # linking again changes nothing
+    # the publish links what it accepted: linking again changes nothing
+    assert f"accepted submission {good} in version 1.1" in out, out
     assert "no received submission" in run("submissions", "link", "1.1", "-r", registry)[1]
 
     record = shown(registry, good)
@@ -109,7 +108,7 @@ def test_a_published_form_is_linked_to_its_version_and_entry_numbers(
     assert (record["version"], record["issue_date"], record["entries"]) == (
         "1.1", "2026-11-26", ["000009"])
     code, text = run("submissions", "show", good, "-r", registry)
-    assert "accepted  2026-11-26T00:00:00+00:00 in version 1.1" in text
+    assert "in version 1.1" in text
     assert "entries   000009  from form-ppmid.xlsx" in text
 
     code, out = run("submissions", "letter", good, "-r", registry, "--out", tmp_path,
@@ -168,9 +167,12 @@ def test_an_interrupted_receipt_leaves_nothing_a_reader_sees(registry: Path) -> 
 def test_a_kept_file_altered_by_hand_is_reported(registry: Path) -> None:
     ident = receive(registry, GOOD)
     digest = hashlib.sha256(GOOD.read_bytes()).hexdigest()
-    assert run("publish", "-r", registry, "--as-of", "2026-11-26", GOOD)[0] == 0
     (registry / "submissions" / ident / digest).write_bytes(b"altered")
-    code, out = run("submissions", "link", "1.1", "-r", registry)
+    code, out = run("publish", "-r", registry, "--as-of", "2026-11-26", ident)
+    assert code == 4 and "altered by hand" in out
+    assert not (registry / "versions" / "1.1").exists()
+    assert run("publish", "-r", registry, "--as-of", "2026-11-26", GOOD)[0] == 9  # issued,
+    code, out = run("submissions", "link", "1.1", "-r", registry)  # but not linked
     assert code == 4 and "altered by hand" in out
 
 
@@ -295,8 +297,7 @@ def test_a_submission_published_from_its_kept_files_is_linked(registry: Path) ->
     (kept,) = kept_forms(registry, ident)  # the form, not the evidence
     assert kept.read_bytes() == GOOD.read_bytes() and registry in kept.parents
     code, out = run("publish", "-r", registry, "--as-of", "2026-11-26", kept)
-    assert code == 0, out
-    assert run("submissions", "link", "1.1", "-r", registry)[0] == 0
+    assert code == 0 and f"accepted submission {ident} in version 1.1" in out, out
     assert shown(registry, ident)["entries"] == ["000009"]
     with pytest.raises(Exception, match="accepted"):
         kept_forms(registry, ident)
