@@ -89,6 +89,9 @@ def read_policy_chain(folder: Path) -> list[StoredPolicy]:
     read. None there: an empty chain."""
     if not folder.exists():
         return []
+    if not folder.is_dir():  # a file, pipe or device where the folder was: damage, not a path
+        raise RegistryError(f"{folder} is not a folder: the policy chain is damaged",
+                            hint="restore the registry from a backup")
     chain: list[StoredPolicy] = []
     for number in _numbers(folder):
         path = folder / f"{number}.json"
