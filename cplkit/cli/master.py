@@ -416,9 +416,14 @@ def diff_(old: str, new: str, registry: Path, fmt: str) -> None:
 @click.option("--fail-on", type=click.Choice(["expired", "expiring", "any"]),
               help="Exit 1 when the audit finds something past its date (expired), near it "
                    "(expiring), or either (any): for scheduled jobs.")
+@click.option("--delivery-days", "delivery_days", type=click.IntRange(0, 3650), metavar="DAYS",
+              help="Also list the versions issued more than DAYS days ago whose DCC file is not "
+                   "delivered or not acknowledged (cplkit delivery); --fail-on then fails on "
+                   "them too.")
 @list_format
 def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
-          proposal: Path | None, superseded: bool, fail_on: str | None, fmt: str) -> None:
+          proposal: Path | None, superseded: bool, fail_on: str | None,
+          delivery_days: int | None, fmt: str) -> None:
     """Current entries whose CPA certificate date or maintenance end has passed or is near.
 
     Exit status: 0, or 1 with --fail-on when the audit finds what it names."""
@@ -443,8 +448,25 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
         click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
                    "Sub-Committee fills in the decision column before it is published",
                    err=True)
-    if fail_on is not None and reading.audit_fails(items, fail_on):
+    late = _undelivered(registry, as_of, delivery_days, fmt)
+    if fail_on is not None and (reading.audit_fails(items, fail_on) or late):
         sys.exit(EXIT_FINDINGS)
+
+
+def _undelivered(registry: Path, as_of: dt.date, days: int | None, fmt: str) -> bool:
+    """List the versions whose DCC file is overdue for delivery or acknowledgement; whether
+    there are any."""
+    if days is None:
+        return False
+    from cplkit.app.deliveries import overdue_versions
+    from cplkit.render.tracking_listing import render_deliveries
+
+    late = overdue_versions(registry, as_of, days)
+    if late or fmt == "text":
+        click.echo(f"versions not delivered or not acknowledged {days} days after issue:",
+                   err=fmt != "text")
+        click.echo(render_deliveries(late, fmt), nl=False, err=fmt != "text")
+    return bool(late)
 
 
 @click.group()

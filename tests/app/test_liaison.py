@@ -218,6 +218,16 @@ def test_a_delivered_version_not_acknowledged_is_overdue(registry: Path) -> None
     assert code == 1 and out.startswith("1.0") and "delivered 2026-11-23 to DCC" in out
 
 
+def test_the_audit_flags_a_version_not_delivered(registry: Path) -> None:
+    code, out = run("audit", "-r", registry, "--as-of", "2026-11-30", "--delivery-days", "3",
+                    "--fail-on", "any")
+    assert code == 1 and "not delivered or not acknowledged 3 days after issue" in out, out
+    assert "1.0" in out.split("after issue:", 1)[1]
+    code, out = run("audit", "-r", registry, "--as-of", "2026-11-24", "--delivery-days", "3",
+                    "--fail-on", "expired")
+    assert code == 0, out
+
+
 def test_submissions_evidence_and_letters_are_absent_from_the_site(registry: Path,
                                                                   tmp_path: Path) -> None:
     evidence = tmp_path / "cpa-certificate.pdf"
