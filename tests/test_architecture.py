@@ -143,6 +143,7 @@ TESTED_ELSEWHERE = {
     "CPL-I03": "tests/app/test_importing.py",
     "CPL-I04": "tests/app/test_importing.py",
     "CPL-V14": "tests/core/test_rules.py",
+    "CPL-V15": "tests/test_macro_parity.py",
 }
 
 

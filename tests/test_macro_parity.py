@@ -259,8 +259,19 @@ def test_not_relevant_as_a_ppmids_cpa_id_passes_as_the_macro_passes_it(
     assert not macro.check(form).refused
     checked = check_form(form)
     assert cplkit_cells(checked) == frozenset()
-    assert [(f.code, f.cell) for f in checked.findings] == [("CPL-V09", "G17")]
+    assert [(f.code, f.cell) for f in checked.findings] == [("CPL-V15", "G17")]
     assert m.CPA_ID not in checked.entry.values
+
+
+def test_not_relevant_as_a_smets1_cpa_id_is_refused_at_its_row(check_form: Check) -> None:
+    """Lines 990-1000: on a SMETS1 form the macro wants the CPA id empty and refuses 'Not
+    Relevant'; so does cplkit, at the same cell."""
+    form = {**valid_form("Gas Smart Meter", "SMETS V1.2", "GBCS Version 0.0"),
+            m.CPA_ID: "Not Relevant"}
+    assert macro.check(form).cells == {"G17"}
+    checked = check_form(form)
+    assert cplkit_cells(checked) == {"G17"}
+    assert ("CPL-V02", "G17") in [(f.code, f.cell) for f in checked.findings]
 
 
 def test_not_relevant_as_a_cpa_id_where_a_certificate_is_needed_is_refused_at_its_row(

@@ -95,6 +95,9 @@ CODES: Mapping[str, Code] = _catalogue(
     Code("CPL-V14", W, "what SECAS's form asks for, which its check and its published list do "
          "without: a PPMID's security characteristics left empty, a descriptor with no image",
          "give what the form asks for; SECAS's check accepts the entry as it is"),
+    Code("CPL-V15", W, "'Not Relevant' written as the CPA certificate id: read as no id, as "
+         "SECAS's check accepts it where no certificate applies (a PPMID)",
+         "leave the cell empty; on a SMETS1 form SECAS's check refuses it (CPL-V02)"),
     Code("CPL-R01", E, "spec family does not fit the device type",
          "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
     Code("CPL-R02", E, "GBCS family does not fit the spec version",

@@ -435,7 +435,7 @@ def _cpa_certificate(spec: FieldSpec) -> Normaliser:
             # Text), and its published list leaves the id empty there: read it as empty, so a
             # PPMID passes and a type that needs a certificate is told it is missing
             return Normalised(None, True, (*result.problems, Problem(
-                "CPL-V09", f"'{result.value}' read as no certificate id (the list leaves it "
+                "CPL-V15", f"'{result.value}' read as no certificate id (the list leaves it "
                 "empty where no CPA certificate applies)",
                 "leave the cell empty: SECAS's check refuses 'Not Relevant' on a SMETS1 form")))
         match = _CPA_PREFIX.fullmatch(result.value)

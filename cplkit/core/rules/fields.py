@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from cplkit.core.findings import Finding
 from cplkit.core.memo import Slot
-from cplkit.core.model import Placement
+from cplkit.core.model import CPA_ID, Placement
 
 if TYPE_CHECKING:
     from cplkit.core.ruleset import DeviceType
@@ -97,8 +97,12 @@ def device_type_requirements(s: Subject) -> Iterator[Finding]:
     for name, why in plan.absent:
         s.column_needed(name, why)
     given = s.values.keys() | s.unusable
+    # 'Not Relevant' as the CPA id is read as no id (CPL-V15); SECAS's check accepts it where
+    # the device type has no certificate (a PPMID), but on a SMETS1 form, where it wants the
+    # cell empty, it sees it written and refuses it
+    written = given | ({CPA_ID} if smets1 and s.fired_any("CPL-V15") else set())
     for name, message, hint in plan.empty:
-        if name in given:
+        if name in written:
             yield s.finding("CPL-V02", name, message, hint)
     for name, message in plan.required:
         if name not in given:
