@@ -136,12 +136,13 @@ def test_site_out_dot_writes_the_current_folder(tmp_path: Path, registry: Path) 
 def test_site_through_a_symlink_writes_the_folder_it_points_to(tmp_path: Path,
                                                                registry: Path) -> None:
     served = tmp_path / "served"
-    assert run("site", "-r", registry, "--out", served)[0] == 0
+    code, out = run("site", "-r", registry, "--out", served)
+    assert code == 0 and "wrote the site of 1 version to" in out, out
     link = tmp_path / "link"
     link.symlink_to(served)
     assert run("publish", "-r", registry, *AS_OF, SAMPLES / "valid" / "form-ppmid.xlsx")[0] == 0
     code, out = run("site", "-r", registry, "--out", link)
-    assert code == 0, out
+    assert code == 0 and "wrote the site of 2 versions to" in out, out
     assert link.is_symlink() and link.resolve() == served.resolve()
     assert (served / "1.1").is_dir(), "the folder the link points to is the new site"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], \

@@ -20,6 +20,7 @@ from cplkit.app.publish import publish
 from cplkit.app.site import build_site
 from cplkit.app.trust import init_registry
 from cplkit.base import resources
+from cplkit.core.text import plural
 from cplkit.errors import UsageError
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.publications.names import IssuedFiles
@@ -52,8 +53,9 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     submissions = sorted(p for p in samples.iterdir() if p.suffix in (".xlsx", ".csv")
                          and p.name != "bulk-submission.csv")
     report = check_files(submissions, ruleset, today)
-    say(f"2. checked {len(submissions)} sample submissions: {report.entries} entries, "
-        f"{report.errors} errors, {report.warnings} warnings")
+    say(f"2. checked {plural(len(submissions), 'sample submission')}: "
+        f"{plural(report.entries, 'entry', 'entries')}, {plural(report.errors, 'error')}, "
+        f"{plural(report.warnings, 'warning')}")
 
     registry = work / "registry"
     init_registry(registry, signer)
@@ -69,7 +71,7 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
         versions.append(number)
         count = len(outcome.issued.version.entries)
         say(f"{step}. published and signed {outcome.issued.version.label} "
-            f"({count} entr{'y' if count == 1 else 'ies'}) from "
+            f"({plural(count, 'entry', 'entries')}) from "
             + ", ".join(p.name for p in changes))
 
     trusted = load_certificates(cert_pem, "the throwaway certificate")

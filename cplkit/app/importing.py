@@ -38,6 +38,7 @@ from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.secas_texts import SecasTexts
+from cplkit.core.text import plural
 from cplkit.core.validate import Validator
 from cplkit.errors import InputFileError, RegistryBusy, RegistryError, UsageError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
@@ -128,7 +129,8 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     if gaps:
         shown = ", ".join(f"{g:06d}" for g in gaps[:_GAPS_SHOWN])
         more = f" and {len(gaps) - _GAPS_SHOWN} more" if len(gaps) > _GAPS_SHOWN else ""
-        note(f"{len(gaps)} entry number(s) are not on the list: {shown}{more}", code="CPL-I02")
+        note(f"{plural(len(gaps), 'entry number')} {'is' if len(gaps) == 1 else 'are'} not on "
+             f"the list: {shown}{more}", code="CPL-I02")
     changes = ""
     prior = []
     for line in workbook.history:

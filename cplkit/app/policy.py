@@ -32,6 +32,7 @@ from cryptography import x509
 
 from cplkit.base.digest import sha256_hex
 from cplkit.base.files import read_small
+from cplkit.core.text import plural
 from cplkit.errors import (
     ApprovalError,
     RegistryBusy,
@@ -224,9 +225,9 @@ def authorise(previous: PolicyRecord | None, record: PolicyRecord, data: bytes,
         return
     approvers = {p for p in parties if p.startswith("approver ")}
     if len(approvers) < previous.required or len(parties) < previous.required + 1:
-        raise ApprovalError(f"it needs {previous.required} approver(s) besides whoever proposed "
-                            f"it, and carries {len(approvers)} approver(s) among "
-                            f"{len(parties)} signing part(y/ies)")
+        raise ApprovalError(f"it needs {plural(previous.required, 'approver')} besides whoever "
+                            f"proposed it, and carries {plural(len(approvers), 'approver')} "
+                            f"among {plural(len(parties), 'signing party', 'signing parties')}")
 
 
 def _parties(policy: Policy, data: bytes, signatures: Mapping[str, bytes],

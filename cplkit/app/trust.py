@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 
 from cplkit.app import policy
 from cplkit.app.keys import read_certificate
-from cplkit.core.text import not_one_line, visible
+from cplkit.core.text import not_one_line, plural, visible
 from cplkit.errors import SigningError, UsageError
 from cplkit.registry import Registry
 from cplkit.registry.codec import Approver, ApproverKey, PolicyRecord, SignerRecord
@@ -124,8 +124,10 @@ def founding(certificates: list[x509.Certificate],
             record = with_approver(record, certificate, approver_name(certificate),
                                    "an approver from the start")
         if approvals > len(record.approvers):
-            raise UsageError(f"--approvals {approvals} needs {approvals} distinct approvers; "
-                             f"the certificates name {len(record.approvers)} person(s)")
+            named = plural(len(record.approvers), "person", "people")
+            needed = plural(approvals, "distinct approver")
+            raise UsageError(f"--approvals {approvals} needs {needed}; the certificates name "
+                             f"{named}")
         return replace(record, required=approvals)
 
     return first
@@ -137,13 +139,13 @@ def require_approvals(registry: Path, required: int, reason: str,
     publish as before)."""
     def threshold(record: PolicyRecord) -> PolicyRecord:
         if required > len(record.approvers):
-            raise UsageError(f"{required} approvals cannot be given: the registry knows "
-                             f"{len(record.approvers)} approver(s)",
+            raise UsageError(f"{plural(required, 'approval')} cannot be given: the registry knows "
+                             f"{plural(len(record.approvers), 'approver')}",
                              hint="add approvers first: cplkit trust approver CERT")
         return replace(record, required=required)
 
     return policy.change(registry, threshold, signer, reason=reason,
-                         change=f"each version needs {required} approval(s)")
+                         change=f"each version needs {plural(required, 'approval')}")
 
 
 def require_trusted(registry: Registry, signer: Signer) -> policy.Policy:

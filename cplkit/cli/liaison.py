@@ -264,6 +264,7 @@ def list_deliveries(registry: Path, overdue_days: int | None, as_of: dt.date, fm
 
     Exit status: 0, or 1 with --overdue-days when a version is overdue."""
     from cplkit.app.deliveries import deliveries, overdue_versions
+    from cplkit.core.text import plural
     from cplkit.render.tracking_listing import render_deliveries
 
     if overdue_days is None:
@@ -271,11 +272,13 @@ def list_deliveries(registry: Path, overdue_days: int | None, as_of: dt.date, fm
     else:
         versions = overdue_versions(registry, as_of, overdue_days)
         if not versions and fmt == "text":
-            click.echo(f"no version issued more than {overdue_days} days before {as_of} is "
+            click.echo(f"no version issued more than {plural(overdue_days, 'day')} before "
+                       f"{as_of} is "
                        "waiting for its delivery or acknowledgement")
             return
     click.echo(render_deliveries(versions, fmt), nl=False)
     if overdue_days is not None and versions:
-        click.echo(f"{len(versions)} version(s) issued more than {overdue_days} days before "
+        click.echo(f"{plural(len(versions), 'version')} issued more than "
+                   f"{plural(overdue_days, 'day')} before "
                    f"{as_of} not delivered or not acknowledged", err=True)
         sys.exit(EXIT_FINDINGS)

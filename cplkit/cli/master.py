@@ -81,8 +81,8 @@ def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
     trusted = f", trusting {one_line(signer.subject)}" if signer is not None else \
         " (no signing certificate trusted yet: cplkit trust add CERT --key KEY --cert CERT)"
     click.echo(f"created an empty registry at {registry}{trusted}"
-               + (f"; each version needs {approvals} approval(s) from {len(approvers)} "
-                  "approver(s)" if approvals else ""))
+               + (f"; each version needs {plural(approvals, 'approval')} from "
+                  f"{plural(len(approvers), 'approver')}" if approvals else ""))
 
 
 @click.command(name="import")
@@ -113,10 +113,11 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
     history = len(version.prior_history) + 1
     click.echo(f"imported {version.label}: {plural(len(version.entries), 'entry', 'entries')} "
                f"({current} Current, "
-               f"{len(version.entries) - current} other), {history} history lines, into "
+               f"{len(version.entries) - current} other), {plural(history, 'history line')}, into "
                f"{registry}")
     found = outcome.companies
-    click.echo(f"names register: {len(found.named)} manufacturer id(s) named from the history"
+    click.echo(f"names register: {plural(len(found.named), 'manufacturer id')} named from the "
+               "history"
                + (f", {len(found.unnamed)} not named ({one_line(', '.join(found.unnamed))}; "
                   "cplkit names set)" if found.unnamed else ""))
     counts = count_by_code(outcome.findings)
@@ -445,7 +446,7 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
         if proposal.exists():
             raise UsageError(f"{proposal} exists already; cplkit never overwrites it")
         emit(render_removals(rows), proposal)
-        click.echo(f"wrote {len(rows)} proposed removal(s) to {proposal}; the Security "
+        click.echo(f"wrote {plural(len(rows), 'proposed removal')} to {proposal}; the Security "
                    "Sub-Committee fills in the decision column before it is published",
                    err=True)
     late = _undelivered(registry, as_of, delivery_days, fmt)
@@ -500,7 +501,7 @@ def names_list(registry: Path, changes: bool, fmt: str) -> None:
         return
     for manufacturer, company in named.items():
         click.echo(f"{one_line(manufacturer)}  {one_line(company)}")
-    click.echo(f"{len(named)} manufacturer id(s) named")
+    click.echo(f"{plural(len(named), 'manufacturer id')} named")
 
 
 @names.command(name="set")
@@ -609,7 +610,7 @@ def site(registry: Path, out: Path, base_url: str) -> None:
     from cplkit.app.site import build_site
 
     built = build_site(registry, out, base_url)
-    click.echo(f"wrote the site of {built.versions} version(s) to {built.folder} "
+    click.echo(f"wrote the site of {plural(built.versions, 'version')} to {built.folder} "
                "(index.html, feed.xml)")
 
 

@@ -44,7 +44,8 @@ def keygen(out: Path, days: int) -> None:
 @click.option("--registry", "registry_folder", type=click.Path(path_type=Path, file_okay=False),
               help="Check a whole registry instead of FILE, every issued file included.")
 @click.option("--trust", "trust_file", type=click.Path(path_type=Path, dir_okay=False),
-              required=True, help="The certificate(s) to trust (PEM bundle); nothing else is.")
+              required=True, help="The certificate to trust, or a PEM bundle of them; nothing "
+                                  "else is trusted.")
 @click.option("--previous", type=click.Path(path_type=Path, dir_okay=False),
               help="The previous version's DCC file: FILE must be exactly the next version "
                    "and name this one's SHA-256.")

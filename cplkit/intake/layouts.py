@@ -33,6 +33,7 @@ from cplkit.core.findings import Finding, Location, make_finding
 from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.secas import CONCATENATED_MODEL, CSV_COLUMNS, LIST_HEADER_LABELS
+from cplkit.core.text import plural
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable
 
@@ -431,7 +432,8 @@ class Recogniser:
             shown = ", ".join(str(r) for r in hidden_rows[:10])
             more = f" and {len(hidden_rows) - 10} more" if len(hidden_rows) > 10 else ""
             findings.append(self.finding(
-                "CPL-F06", f"{len(hidden_rows)} hidden row(s) with content were not read: "
+                "CPL-F06", f"{plural(len(hidden_rows), 'hidden row')} with content "
+                f"{'was' if len(hidden_rows) == 1 else 'were'} not read: "
                 f"{shown}{more}", data.name, f"A{hidden_rows[0]}",
                 hint="unhide the rows (Format > Hide & Unhide) and check again, or delete them"))
 

@@ -45,7 +45,7 @@ def registry(tmp_path: Path, people: People) -> Path:
     code, out = run("init", "-r", path, *people.keys("signer"),
                     *(arg for who in ("preparer", "alice", "bob")
                       for arg in ("--approver", people.cert(who))), "--approvals", "2")
-    assert code == 0 and "each version needs 2 approval(s) from 3 approver(s)" in out, out
+    assert code == 0 and "each version needs 2 approvals from 3 approvers" in out, out
     return path
 
 
@@ -108,6 +108,15 @@ def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
         sign_cms(statement(made.digest, made.version, made.base), preparer))
     code, out = issue(staged, registry, people)
     assert code == 8 and "an approval by the preparer" in out and nothing_issued(registry)
+
+
+def test_one_approval_from_one_approver_reads_in_the_singular(tmp_path: Path,
+                                                             people: People) -> None:
+    """Counts of one read "1 approval", "1 approver" (once "approval(s)", "approver(s)")."""
+    path = tmp_path / "registry"
+    code, out = run("init", "-r", path, *people.keys("signer"), "--approver",
+                    people.cert("alice"), "--approvals", "1")
+    assert code == 0 and "each version needs 1 approval from 1 approver" in out, out
 
 
 def test_two_approvals_by_one_key_count_once(registry: Path, people: People) -> None:
@@ -254,7 +263,7 @@ def test_the_preparer_alone_cannot_change_the_policy_by_any_command(
     code, out = run("approve", staged, "-r", registry, *people.keys("preparer"))
     assert code == 8 and "once" in out, out
     code, out = run("trust", "apply", staged, "-r", registry)
-    assert code == 8 and "needs 2 approver(s)" in out, out
+    assert code == 8 and "needs 2 approvers besides" in out, out
     code, out = run("approve", staged, "-r", registry, *people.keys("mallory"))
     assert code == 8 and "is not an approver" in out
     assert policy_files(registry) == before

@@ -60,8 +60,19 @@ def test_a_sheet_part_named_in_capitals_is_scanned_for_hidden_rows(
         b'<row r="3">', b'<row r="3" hidden="1">')
     report = run(_capital_part(tmp_path, sheet), ruleset)
     assert report.entries == 1
-    assert [(f.code, f.cell) for f in report.findings if f.code == "CPL-F06"] == [
-        ("CPL-F06", "A3")]
+    assert [(f.code, f.cell, f.message) for f in report.findings if f.code == "CPL-F06"] == [
+        ("CPL-F06", "A3", "1 hidden row with content was not read: 3")]
+
+
+def test_hidden_rows_are_counted_in_words(tmp_path: Path, ruleset: Ruleset) -> None:
+    """Two hidden rows are "rows" that "were" not read (once "hidden row(s)")."""
+    sheet = table_sheet([HEADER, ENTRY, ["Gas Smart Meter", "12:3E", "20:02"],
+                         ["Gas Smart Meter", "12:3E", "20:03"]])
+    for row in (3, 4):
+        sheet = sheet.replace(f'<row r="{row}">'.encode(), f'<row r="{row}" hidden="1">'.encode())
+    report = run(_capital_part(tmp_path, sheet), ruleset)
+    assert [f.message for f in report.findings if f.code == "CPL-F06"] == [
+        "2 hidden rows with content were not read: 3, 4"]
 
 
 def test_a_sheet_part_named_in_capitals_is_held_to_the_row_limit(

@@ -45,7 +45,7 @@ def test_the_site_lists_every_version_and_its_feed_parses(registry: Path,
     # rebuilt, the ids stay: a subscriber sees each version once
     code, out = run("site", "-r", registry, "--out", site, "--base-url",
                     "https://cpl.example/")
-    assert code == 0 and "2 version(s)" in out, out
+    assert code == 0 and "wrote the site of 2 versions to" in out, out
     again = feedparser.parse((site / "feed.xml").read_bytes())
     assert [e.id for e in again.entries] == ids
     assert again.entries[0].link == "https://cpl.example/1.1/cpl-1.1.html"
