@@ -138,6 +138,7 @@ TESTED_ELSEWHERE = {
     "CPL-M06": "tests/app/test_publish.py",
     "CPL-M07": "tests/core/test_merge.py",
     "CPL-M08": "tests/app/test_publish.py",
+    "CPL-M09": "tests/app/test_withdrawn.py",
     "CPL-I01": "tests/app/test_importing.py",
     "CPL-I02": "tests/app/test_importing.py",
     "CPL-I03": "tests/app/test_importing.py",

@@ -249,6 +249,34 @@ def _names_set_busy(w: World, t: Path) -> tuple[int, str]:
                       *w.signing)
 
 
+def _withdraw(registry: Path, *extra: str | Path, certificate: str = "NCSC-1500000000-4001",
+              keyless: bool = False) -> tuple[int, str]:
+    return invoke("certificates", "withdraw", certificate, "-r", registry, "--reason",
+                  "NCSC notice", *extra, keyless=keyless)
+
+
+case("certificates withdraw", 0)(lambda w, t: _withdraw(w.copy(t), *w.signing))
+case("certificates withdraw", 2)(lambda w, t: _withdraw(w.copy(t), *w.signing,
+                                                        certificate="[R] "))
+case("certificates withdraw", 4)(lambda w, t: _withdraw(t / "nowhere", *w.signing))
+case("certificates withdraw", 6)(lambda w, t: _withdraw(w.copy(t), keyless=True))
+
+
+@case("certificates withdraw", 5)
+def _withdraw_busy(w: World, t: Path) -> tuple[int, str]:
+    from cplkit.registry.transaction import exclusive_lock
+
+    registry = w.copy(t)
+    with exclusive_lock(registry):  # another cplkit is writing
+        return _withdraw(registry, *w.signing)
+
+
+case("certificates list", 0)(lambda w, t: invoke("certificates", "list", "-r", w.registry))
+case("certificates list", 2)(lambda w, t: invoke("certificates", "list", "-r", w.registry,
+                                                 "--format", "csv"))
+case("certificates list", 4)(lambda w, t: invoke("certificates", "list", "-r", t / "nowhere"))
+
+
 # verify ------------------------------------------------------------------------------------
 def _verify(path: Path, trust: Path, *extra: str | Path) -> tuple[int, str]:
     return invoke("verify", path, "--trust", trust, *extra)
@@ -672,7 +700,7 @@ def test_the_page_and_the_cases_agree() -> None:
     assert documented() == set(CASES)
     commands = {name for name, _ in CASES}
     # every command cplkit has is on the page
-    groups = ("trust", "names", "staged", "submissions", "delivery")
+    groups = ("trust", "names", "certificates", "staged", "submissions", "delivery")
     listed = {name for name in cli.commands if name not in groups} | {
         f"{group} {sub}" for group in groups
         for sub in cli.commands[group].commands}  # type: ignore[attr-defined]

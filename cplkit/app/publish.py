@@ -32,6 +32,7 @@ from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.rules_effect import refused_by_new_rules
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.submitted import SubmittedEntry
+from cplkit.core.withdrawn import Withdrawal, listing_findings
 from cplkit.core.wording import CRLF, PLAIN, Wording
 from cplkit.errors import (
     ApprovalError,
@@ -149,7 +150,8 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
     happens only when a ruleset is given."""
     registry = tx.registry
     current = tx.read_latest()
-    companies = policy.record_of(registry).companies()
+    record = policy.record_of(registry)
+    companies = record.companies()
     if ruleset is None:
         ruleset, rules_note, old_rules = rules_in_force(registry, current), "", None
     else:
@@ -161,7 +163,8 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
     read = read_changes(change_files, ruleset, issue_date, limits=limits)
     outcome = _prepare(current, read, ruleset, issue_date, dry_run=dry_run, major=major,
                        rules_note=rules_note, old_rules=old_rules,
-                       wording=Wording(companies, ruleset.short_types))
+                       wording=Wording(companies, ruleset.short_types),
+                       withdrawn=record.withdrawn)
     version = outcome.merged.version if outcome.ok and outcome.merged else None
     return NextVersion(outcome, current, companies, version, ruleset)
 
@@ -193,7 +196,8 @@ def preflight(registry_path: Path, change_files: Sequence[Path], ruleset: Rulese
         rules_note, old_rules = _rules_change(registry, current, ruleset)
     read = read_changes(change_files, ruleset, issue_date, limits=limits, show=show)
     outcome = _prepare(current, read, ruleset, issue_date, dry_run=True, rules_note=rules_note,
-                       old_rules=old_rules, refuse_empty=False)
+                       old_rules=old_rules, refuse_empty=False,
+                       withdrawn=policy.record_of(registry).withdrawn)
     return Preflight(outcome, read.shown)
 
 
@@ -315,7 +319,8 @@ def _previous_fir(registry: Registry, current: StoredVersion | None) -> tuple[Fi
 def _prepare(current: StoredVersion | None, read: ReadChanges, ruleset: Ruleset,
              issue_date: dt.date, *, dry_run: bool, major: bool = False, rules_note: str = "",
              old_rules: Ruleset | None = None, wording: Wording = PLAIN,
-             refuse_empty: bool = True) -> PublishOutcome:
+             refuse_empty: bool = True, withdrawn: Sequence[Withdrawal] = ()
+             ) -> PublishOutcome:
     """Every problem of the change set at once: the rule findings of each file, and the checks
     against the list run on what could be read (rows a finding stops included, as far as they
     say what they change), so one report says all that stands between the files and a
@@ -337,7 +342,10 @@ def _prepare(current: StoredVersion | None, read: ReadChanges, ruleset: Ruleset,
                        cpa_expiring_years=ruleset.cpa_expiring_certificate_years,
                        cpa_notice_days=ruleset.cpa_notice_days, major=major,
                        rules_note=rules_note, wording=wording)
-        reports = list(attach(reports, merged.findings))
+        # a change that lists an entry under a withdrawn certificate (CPL-M09)
+        refused = listing_findings(changes, current.version if current else None, withdrawn,
+                                   issue_date)
+        reports = list(attach(reports, (*merged.findings, *refused)))
         if merged.version is not None and current is not None:
             reports.extend(_refused_by_rules(current.version, merged.version, old_rules,
                                              ruleset, issue_date))

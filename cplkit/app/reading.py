@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cplkit.app.policy import record_of
 from cplkit.core import model as m
-from cplkit.core.audit import AuditItem, Superseded, audit, superseded
+from cplkit.core.audit import WITHDRAWN_REASONS, AuditItem, Superseded, audit, superseded
 from cplkit.core.diff import Diff, diff
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import NotFound
@@ -81,7 +81,10 @@ def difference(registry: Path, old: str, new: str) -> Diff:
 
 def audit_latest(registry: Path, ruleset: Ruleset, as_of: dt.date,
                  within_days: int) -> list[AuditItem]:
-    return audit(Registry(registry).read().version, ruleset, as_of, within_days)
+    """The audit of the latest version, with the certificates the policy records as
+    withdrawn."""
+    reg = Registry(registry)
+    return audit(reg.read().version, ruleset, as_of, within_days, record_of(reg).withdrawn)
 
 
 def superseded_latest(registry: Path) -> list[Superseded]:
@@ -95,7 +98,8 @@ def superseded_latest(registry: Path) -> list[Superseded]:
 
 
 #: what past its date means for ``audit --fail-on``; the rest of the reasons are 'expiring'
-PAST = frozenset({"cpa-expired", "cpa-renewal-overdue", "maintenance-over"})
+PAST = frozenset({"cpa-expired", "cpa-renewal-overdue", "maintenance-over",
+                  *WITHDRAWN_REASONS.values()})
 
 
 def audit_fails(items: list[AuditItem], fail_on: str) -> bool:

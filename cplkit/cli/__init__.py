@@ -26,6 +26,7 @@ for command in (
     submissions.check, submissions.rules, submissions.codes, submissions.template,
     master.init, master.import_, master.publish, master.approve, master.staged,
     master.history, master.show, master.list_, master.diff_, master.audit, reporting.report,
+    reporting.certificates,
     master.names, master.site, master.notify,
     liaison.submissions, liaison.delivery,
     signatures.keygen, signatures.verify, signatures.refresh, signatures.trust,

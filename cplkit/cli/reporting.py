@@ -2,18 +2,28 @@
 year's statistics, the list's proliferation) and ``certificates`` (withdrawn certificates).
 
 Each parses its options, calls one use case and renders what it returns. Exit statuses are
-the errors' own: 2 a bad option, 4 a missing or damaged registry. No counting happens here.
+the errors' own: 2 a bad option, 4 a missing or damaged registry, and for ``certificates
+withdraw`` 5 the registry busy and 6 no trusted key to sign with. No counting happens here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import click
 
-from cplkit.cli.common import emit, parse_date, registry_option
+from cplkit.cli.common import (
+    SigningOptions,
+    emit,
+    parse_date,
+    registry_option,
+    signing_options,
+    staged_policy_message,
+)
 from cplkit.errors import UsageError
+from cplkit.render.escape import one_line
 
 
 def _year(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -68,3 +78,68 @@ def report(registry: Path, year: str | None, as_of: dt.date, proliferation: bool
     chosen = RegulatoryYear.parse(year) if year else figures.default_year(as_of)
     made = figures.year_report(registry, chosen)
     emit(tally.render_year(made.figures, made.latest, fmt), out)
+
+
+@click.group()
+def certificates() -> None:
+    """Certificates withdrawn (by NCSC, or the DLMS or ZSE body): recorded in the registry's
+    signed policy, listed by 'audit' and refused to new listings by 'check -r' and 'publish'."""
+
+
+@certificates.command(name="withdraw")
+@click.argument("certificate")
+@registry_option
+@click.option("--reason", required=True, help="Why, e.g. NCSC's notice: recorded with it.")
+@click.option("--on", "on", callback=parse_date, metavar="YYYY-MM-DD",
+              help="The day the certificate was withdrawn (default: today).")
+@click.option("--kind", type=click.Choice(["cpa", "dlms", "zse"]), default="cpa",
+              show_default=True, help="Which certificate id CERTIFICATE is.")
+@signing_options
+def certificates_withdraw(certificate: str, registry: Path, reason: str, on: dt.date,
+                          kind: str, signing: SigningOptions) -> None:
+    """Record that CERTIFICATE was withdrawn (a CPA id may be given with or without its '[E] '
+    or '[R] ' prefix). From that day 'audit' lists the Current entries under it (and
+    --propose-removals proposes them), and 'check -r' and 'publish' refuse a change that lists
+    an entry under it (CPL-M09). The record is part of the registry's signed policy: a key
+    the registry trusts signs it (under four eyes, it is staged for approval)."""
+    from cplkit.app.withdrawals import withdraw
+    from cplkit.core.withdrawn import Kind
+
+    signer = signing.required("a withdrawal is part of the signed policy")
+    made, changed = withdraw(registry, certificate, Kind(kind), reason, on, signer)
+    if made is None:
+        click.echo("the certificate is recorded as withdrawn already; nothing changed")
+    elif changed.staged is not None:
+        click.echo(staged_policy_message(changed.staged, registry))
+    else:
+        click.echo(f"recorded: {made.kind.label} certificate {one_line(made.certificate)} "
+                   f"withdrawn on {made.on:%d/%m/%Y}; 'cplkit audit -r {registry}' lists the "
+                   "entries under it")
+
+
+@certificates.command(name="list")
+@registry_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def certificates_list(registry: Path, fmt: str) -> None:
+    """Every certificate recorded as withdrawn, oldest first, with the Current entries of the
+    latest version under it."""
+    from cplkit.app.withdrawals import recorded
+
+    found = recorded(registry)
+    if fmt == "json":
+        click.echo(json.dumps([{"kind": r.withdrawal.kind.value,
+                                "certificate": r.withdrawal.certificate,
+                                "on": r.withdrawal.on.isoformat(),
+                                "reason": r.withdrawal.reason,
+                                "recorded": r.withdrawal.recorded,
+                                "current_entries": list(r.entries)} for r in found],
+                              indent=1, ensure_ascii=False))
+        return
+    for r in found:
+        w = r.withdrawal
+        under = " ".join(r.entries) if r.entries else "none"
+        click.echo(f"{w.kind.label} {one_line(w.certificate)}  withdrawn {w.on:%d/%m/%Y}  "
+                   f"({one_line(w.reason)}); Current entries under it: {one_line(under)}")
+    click.echo(f"{len(found)} certificate{'' if len(found) == 1 else 's'} recorded as "
+               "withdrawn")

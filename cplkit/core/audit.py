@@ -7,6 +7,11 @@ renewal date is listed as overdue but not proposed, since a lifetime certificate
 on that date. Pure: a version, the ruleset and a date in; records out. It decides nothing: the
 Security Sub-Committee decides removals, so ``proposed_removals`` only drafts them.
 
+A certificate recorded as withdrawn (``cplkit.core.withdrawn``) on or before the audit's date puts
+every Current entry under it on the audit ('cpa-withdrawn', 'dlms-withdrawn' or 'zse-withdrawn',
+dated the day it was withdrawn), and ``proposed_removals`` drafts their removal: a withdrawn
+certificate vouches for nothing, whatever its date says.
+
 ``superseded`` finds the Current entries whose Device Model (manufacturer, model, hardware
 version and revision) has a later Current entry with other firmware: the models the SSC asks to
 move on from older firmware. Later means allocated later: SECAS numbers entries in the order it
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from cplkit.core import model as m
 from cplkit.core.certificates import CpaDateState, cpa_date
 from cplkit.core.ruleset import Ruleset
+from cplkit.core.withdrawn import Kind, Withdrawal, Withdrawn
 
 #: the audit reason for each certificate-date verdict that needs attention
 _CPA_REASONS = {
@@ -30,12 +36,14 @@ _CPA_REASONS = {
     CpaDateState.RENEWAL_OVERDUE: "cpa-renewal-overdue",
     CpaDateState.RENEWAL_DUE: "cpa-renewal-due",
 }
+#: the audit reason for an entry under a withdrawn certificate, by the certificate's kind
+WITHDRAWN_REASONS = {kind: f"{kind.value}-withdrawn" for kind in Kind}
 
 
 @dataclass(frozen=True, slots=True)
 class AuditItem:
-    #: cpa-expired, cpa-due, cpa-renewal-overdue, cpa-renewal-due, maintenance-over or
-    #: maintenance-due
+    #: cpa-expired, cpa-due, cpa-renewal-overdue, cpa-renewal-due, maintenance-over,
+    #: maintenance-due, or cpa-withdrawn, dlms-withdrawn, zse-withdrawn
     reason: str
     manufacturer: str
     subject: str  # the certificate, or the SMETS/CHTS and GBCS versions
@@ -44,9 +52,11 @@ class AuditItem:
 
 
 def audit(version: m.CplVersion, ruleset: Ruleset, as_of: dt.date,
-          within_days: int) -> list[AuditItem]:
-    """Current entries whose CPA date or combination's maintenance end has passed or is near."""
+          within_days: int, withdrawals: Sequence[Withdrawal] = ()) -> list[AuditItem]:
+    """Current entries whose CPA date or combination's maintenance end has passed or is near,
+    and those under a certificate of ``withdrawals`` withdrawn by ``as_of``."""
     horizon = as_of + dt.timedelta(days=within_days)
+    withdrawn = Withdrawn(withdrawals, as_of)
     groups: dict[tuple[str, str, str, dt.date], list[str]] = {}
     for entry in version.entries:
         if entry.status != m.Status.CURRENT or not entry.number:
@@ -70,6 +80,9 @@ def audit(version: m.CplVersion, ruleset: Ruleset, as_of: dt.date,
                     subject = f"{entry.spec_version} with {entry.gbcs_version}"
                     groups.setdefault((reason, manufacturer, subject, end), []).append(
                         entry.number)
+        for withdrawal, certificate in withdrawn.of_entry(entry):
+            groups.setdefault((WITHDRAWN_REASONS[withdrawal.kind], manufacturer, certificate,
+                               withdrawal.on), []).append(entry.number)
     return [AuditItem(r, man, subject, day, tuple(numbers))
             for (r, man, subject, day), numbers in sorted(groups.items(),
                                                           key=lambda kv: (kv[0][1], kv[0][3]))]
@@ -140,6 +153,9 @@ def proposed_removals(items: Sequence[AuditItem],
             why = f"CPA certificate {item.subject} expired on {item.date:%d/%m/%Y}"
         elif item.reason == "maintenance-over":
             why = f"maintenance period of {item.subject} ended on {item.date:%d/%m/%Y}"
+        elif item.reason in WITHDRAWN_REASONS.values():
+            kind = item.reason.removesuffix("-withdrawn").upper()
+            why = f"{kind} certificate {item.subject} withdrawn on {item.date:%d/%m/%Y}"
         else:
             continue
         for number in item.entries:

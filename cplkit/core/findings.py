@@ -145,6 +145,11 @@ CODES: Mapping[str, Code] = _catalogue(
          "which the rules it was issued under accept",
          "keep the value in the rules (as a legacy value), or remove the entry in the same "
          "version"),
+    Code("CPL-M09", E, "a change lists an entry under a certificate recorded as withdrawn "
+         "(cplkit certificates withdraw): a new entry, a certificate update, a correction or "
+         "rename of a certificate id, or a reinstatement",
+         "a withdrawn certificate lists no Device Model: give the certificate issued in its "
+         "place, or leave the entry out"),
     Code("CPL-I01", W, "imported as SECAS issued it, although it breaks a rule",
          "nothing to do for the import; correct it by a removal plus a new entry if needed"),
     Code("CPL-I02", W, "entry numbers missing from the imported list",

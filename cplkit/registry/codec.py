@@ -1,5 +1,6 @@
 """The registry's files as bytes: version.json, registry.json and the policy records (trust
-anchors, approvers, the threshold, the names register), encoded and decoded.
+anchors, approvers, the threshold, the names register, the withdrawn certificates), encoded and
+decoded.
 
 Every document is checked against its JSON Schema (``schemas/``) when it is decoded, so what does
 not parse as what it claims is a ``RegistryError`` before anything trusts it. The records here
@@ -20,6 +21,7 @@ from cplkit.base.digest import sha256_hex
 from cplkit.base.strict_json import loads
 from cplkit.core import model as m
 from cplkit.core.text import history_dict, not_one_line
+from cplkit.core.withdrawn import Kind, Withdrawal
 from cplkit.errors import RegistryError
 
 HEAD = "registry.json"
@@ -270,7 +272,8 @@ class NameRecord:
 @dataclass(frozen=True, slots=True)
 class PolicyRecord:
     """One record of the registry's policy chain (policy/N.json): who signs, who approves and
-    how many approvals are needed, and the names register, as of record ``number``."""
+    how many approvals are needed, the names register and the withdrawn certificates, as of
+    record ``number``."""
 
     number: int
     previous: str | None  # SHA-256 of record number-1's bytes
@@ -281,6 +284,9 @@ class PolicyRecord:
     approvers: tuple[Approver, ...] = ()
     required: int = 0
     names: tuple[NameRecord, ...] = ()
+    #: every certificate recorded as withdrawn, oldest first (none in a record made before
+    #: withdrawals were recorded: its bytes, and so its signatures, stay as they were)
+    withdrawn: tuple[Withdrawal, ...] = ()
 
     def companies(self) -> dict[str, str]:
         """Company name by manufacturer id, as the latest change to each says."""
@@ -315,6 +321,11 @@ def encode_policy(record: PolicyRecord) -> bytes:
            "required": record.required,
            "names": [{"manufacturer_id": r.manufacturer_id, "company": r.company,
                       "changed": r.changed, "reason": r.reason} for r in record.names]}
+    if record.withdrawn:
+        # written only when there is one, so a record without any keeps the bytes it had
+        doc["withdrawn"] = [{"kind": w.kind.value, "certificate": w.certificate,
+                             "on": w.on.isoformat(), "reason": w.reason,
+                             "recorded": w.recorded} for w in record.withdrawn]
     return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode()
 
 
@@ -339,14 +350,23 @@ def decode_policy(data: bytes, origin: str) -> PolicyRecord:
                                 hint="restore the registry from a backup")
     names = tuple(NameRecord(c["manufacturer_id"], c["company"], c["changed"], c["reason"])
                   for c in doc["names"])
-    for text in (*(n.company for n in names), *(a.name for a in approvers)):
-        # a company or approver name reaches item lines of issued files: one line, or damage
+    try:
+        withdrawn = tuple(Withdrawal(Kind(w["kind"]), w["certificate"],
+                                     dt.date.fromisoformat(w["on"]), w["reason"], w["recorded"])
+                          for w in doc.get("withdrawn", ()))
+    except ValueError:  # a date the schema's pattern lets through, such as 2026-02-30
+        raise RegistryError(f"{origin} is damaged: a withdrawal in it is not dated with a real "
+                            "day", hint="restore the registry from a backup") from None
+    for text in (*(n.company for n in names), *(a.name for a in approvers),
+                 *(w.certificate for w in withdrawn), *(w.reason for w in withdrawn)):
+        # a company or approver name reaches item lines of issued files, a withdrawn
+        # certificate and its reason audit lines and messages: one line, or damage
         problem = not_one_line(text)
         if problem is not None:
-            raise RegistryError(f"{origin} is damaged: a name in it {problem}",
+            raise RegistryError(f"{origin} is damaged: a name or reason in it {problem}",
                                 hint="restore the registry from a backup")
     return PolicyRecord(doc["number"], doc["previous"], doc["made"], doc["change"],
-                        doc["reason"], signers, approvers, doc["required"], names)
+                        doc["reason"], signers, approvers, doc["required"], names, withdrawn)
 
 
 def certificate_sha256(pem: str) -> str | None:

@@ -131,6 +131,9 @@ AUDIT_TITLES = {
     "cpa-renewal-due": "CPA lifetime certificate due for renewal",
     "maintenance-over": "maintenance period over",
     "maintenance-due": "maintenance period ends soon",
+    "cpa-withdrawn": "CPA certificate withdrawn",
+    "dlms-withdrawn": "DLMS certificate withdrawn",
+    "zse-withdrawn": "ZSE certificate withdrawn",
 }
 
 
