@@ -75,6 +75,10 @@ def _certificate_id(certificate: str, kind: Kind) -> str:
                          hint="give the id as the list writes it, e.g. "
                               "'[R] NCSC-1433053936-3918' (for a CPA certificate the prefix "
                               "may be left out)")
+    prefix = re.match(r"\[([ER])\] *", text, re.IGNORECASE)
+    if kind is Kind.CPA and prefix:
+        # as the list writes it: '[R] ' in capitals, one space (the prefix is matched anyway)
+        return f"[{prefix.group(1).upper()}] {text[prefix.end():]}"
     return text
 
 
