@@ -207,8 +207,8 @@ def check_head(registry: Registry, in_force: policy.Policy | None) -> None:
     refused before anything is signed against it. A statement one version behind the head is
     a publish stopped before its statement was replaced: 'refresh' mends it."""
     path = registry.path / STATEMENT
-    if in_force is None or not path.is_file():
-        return
+    if in_force is None or not (path.exists() or path.is_symlink()):
+        return  # none signed yet (a registry without versions, or one never signed)
     hint = "restore the registry from a backup; never edit registry.json or latest.xml"
     data = read_small(path, 1 << 20, RegistryError, "the signed statement", hint=hint)
     try:

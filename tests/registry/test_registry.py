@@ -482,3 +482,13 @@ def test_a_company_name_that_breaks_a_line_is_never_read_from_the_policy(
         done = cplkit(*command, "-r", registry)
         assert done.returncode == 4, done.stdout + done.stderr
         assert "line break" in done.stderr and "Forged" not in done.stdout
+
+
+@pytest.mark.tampered
+def test_a_statement_swapped_for_a_folder_is_damage(registry: Path) -> None:
+    """Found by the random damage test: refresh tried to write its new statement over the
+    folder, and reported a full disk (7) for what is a damaged registry (4)."""
+    (registry / "latest.xml").unlink()
+    (registry / "latest.xml").mkdir()
+    done = cplkit("refresh", "-r", registry)
+    assert done.returncode == 4 and "latest.xml" in done.stderr, done.stderr
