@@ -25,6 +25,7 @@ from cplkit.base.files import read_small
 from cplkit.errors import OutputError, RegistryError, UsageError
 from cplkit.publications.manifest import listed_names
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.signed_by import Certificate
 from cplkit.publications.site import SiteCertificate, SiteVersion, atom_feed, index_page
 from cplkit.registry import Registry, StoredVersion
 from cplkit.registry.codec import STATEMENT
@@ -100,7 +101,9 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
                 record.version, version.label, version.issue_date, len(version.entries),
                 version.current_count,
                 version.changes, names.web_page if names.web_page in copied else None,
-                tuple((what, name) for what, name in names.links() if name in copied)))
+                tuple((what, name) for what, name in names.links() if name in copied),
+                None if stored.signer is None else Certificate(stored.signer.subject,
+                                                               stored.signer.sha256)))
         certificates = _copy_trust(registry, building)
         (building / "index.html").write_bytes(index_page(versions, certificates))
         (building / "feed.xml").write_bytes(atom_feed(versions, head.created, base_url))

@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications.bundle import sign_version, signed_statement, unsigned_files
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.signed_by import Certificate, SignedBy
 from cplkit.registry import AbortEdit, Registry, StoredVersion
 from cplkit.registry.codec import VERSIONS, decode_version, encode_version
 from cplkit.registry.store import StoredPolicy
@@ -110,6 +111,32 @@ def _digest(base: str | None, version: str, files: dict[str, str]) -> str:
     return sha256_hex(canonical.encode())
 
 
+def trusted_to_sign(in_force: policy.Policy) -> SignedBy:
+    """The certificates a staged version's page and notice name: every one ``in_force`` trusts
+    to sign, one of which will sign it."""
+    return SignedBy.one_of(tuple(Certificate(t.subject, t.sha256)
+                                 for t in in_force.record.signers))
+
+
+def _require_named(registry: Registry, stored: StoredVersion, signer: Signer) -> None:
+    """The signer of a staged version must be one its page and notice name: a certificate
+    trusted to sign under the policy it was prepared under (a key trusted since then would make
+    what the approvers approved untrue)."""
+    named = stored.made_by.get("policy")
+    number = named.get("number") if isinstance(named, Mapping) else None
+    chain = registry.policy_chain()
+    if not isinstance(number, int) or not 1 <= number <= len(chain):
+        raise ApprovalError("the staged version does not name the policy it was prepared "
+                            "under", hint="prepare the version again")
+    trusted = trusted_to_sign(policy.Policy(chain[number - 1].record, ""))
+    if signer.fingerprint not in {c.sha256 for c in trusted.certificates}:
+        raise ApprovalError(
+            f"its page and notice, as approved, name the certificates trusted to sign when it "
+            f"was prepared, and {signer.subject} (SHA-256 fingerprint {signer.fingerprint}) is "
+            "not one of them", hint="sign it with one of those, or prepare the version again "
+                                    "so its page and notice name this certificate")
+
+
 def _known_key(in_force: policy.Policy, registry: Registry, signer: Signer, what: str) -> None:
     """Whoever may prepare a version: an approver, or a signer the registry trusts."""
     if in_force.party(signer.certificate) is None:
@@ -137,8 +164,11 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             raise AbortEdit
         version, number = step.version, str(step.version.number)
         _, fir_before = previous_files(registry, step.current)
+        # who signs is chosen at 'publish --staged': the page and notice approvers sign name
+        # every certificate trusted to sign now, and only those may sign it (_require_named)
         files = {**unsigned_files(version, ruleset, step.companies, fir_before,
                                   step.outcome.diff if step.current else None,
+                                  signed_by=trusted_to_sign(in_force),
                                   secas=kept_secas_texts(registry)),
                  **kept_rules(ruleset, number)}
         made_by = made_by_record("publish", ruleset.id, ruleset.digest,
@@ -454,6 +484,7 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             kept = {name: _staged_bytes(staged, name) for name in staged.files}
             staged_version = kept.pop(VERSION)
             stored = decode_version(staged_version, str(folder / VERSION))
+            _require_named(registry, stored, signer)
             version = stored.version
             names = IssuedFiles(staged.version)
             previous, _ = previous_files(registry, tx.read_latest())

@@ -31,6 +31,7 @@ from cplkit.publications.json_export import export_json
 from cplkit.publications.names import IssuedFiles
 from cplkit.publications.notice import notice_email, notice_text
 from cplkit.publications.plain_english import plain_english_files
+from cplkit.publications.signed_by import SignedBy
 from cplkit.publications.verify import (
     verify_csv,
     verify_dcc,
@@ -94,14 +95,15 @@ def _workbook(started: InChild[bytes], version: m.CplVersion) -> bytes:
 def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[str, str],
                    fir_before: tuple[FirRecord, ...] = (),
                    changed: Diff | None = None, *,
-                   workbook: InChild[bytes] | None = None,
+                   signed_by: SignedBy, workbook: InChild[bytes] | None = None,
                    secas: SecasTexts | None = None) -> dict[str, bytes]:
     """{file name: bytes} for every file of the version that is not itself a signature or
     signed XML: the CSV and FIR extracts (signed later, detached), the workbook, the JSON
     export, the page, the notice to all parties and the rules it was checked with.
     ``companies`` (the names register) names the makers; ``fir_before`` is the previous
     version's FIR extract, carried on; ``changed`` is what the version changed from the one
-    before, which the notice tells (None: the first version); ``workbook`` is the workbook
+    before, which the notice tells (None: the first version); ``signed_by`` the signing
+    certificate the page and the notice tell readers to check with; ``workbook`` is the workbook
     already started; ``secas`` are SECAS's own texts, which the workbook of a registry that
     started from an import writes."""
     started = workbook or InChild(lambda: workbook_bytes(version, ruleset, secas))
@@ -111,9 +113,9 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
     try:
         extract, export = extract_csv(version), export_json(version, companies)
         fir = fir_extract.build(version, records)
-        page = version_page(version, names.links(), companies)
-        notice, email = (notice_text(version, changed, companies),
-                         notice_email(version, changed, companies))
+        page = version_page(version, names.links(), companies, signed_by)
+        notice, email = (notice_text(version, changed, companies, signed_by),
+                         notice_email(version, changed, companies, signed_by))
         mapping, mapping_csv = plain_english_files(version, companies)
         workbook_data = _workbook(started, version)
     finally:
@@ -195,5 +197,6 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
         workbook.cancel()
         raise
     unsigned = unsigned_files(version, ruleset, companies, fir_before, changed,
+                              signed_by=SignedBy.signer(signer.subject, signer.fingerprint),
                               workbook=workbook)
     return sign_version(version, previous, signer, unsigned, dcc)

@@ -2,9 +2,10 @@
 
 SECAS informs every party of each update. The notice says which version, when, what changed
 (entries added, removed, and amended field by field, with their numbers and company names),
-which files to fetch and how to verify them. Text and HTML come from templates
-(``notice.txt.j2``, ``notice.html.j2``); the e-mail is a standard MIME message with both, and
-no sender or recipients (``cplkit notify`` adds them when it sends).
+which files to fetch and how to verify them, with which signing certificate (by subject and
+SHA-256 fingerprint). Text and HTML come from templates (``notice.txt.j2``,
+``notice.html.j2``); the e-mail is a standard MIME message with both, and no sender or
+recipients (``cplkit notify`` adds them when it sends).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cplkit.core.diff import Diff, diff
 from cplkit.core.text import plural
 from cplkit.core.wording import Wording
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.signed_by import SignedBy
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +53,8 @@ def _files(names: IssuedFiles) -> list[tuple[str, str]]:
     return [(labels.get(name, name), name) for name in names.public]
 
 
-def _values(version: m.CplVersion, changed: Diff | None,
-            companies: Mapping[str, str]) -> dict[str, object]:
+def _values(version: m.CplVersion, changed: Diff | None, companies: Mapping[str, str],
+            signed_by: SignedBy) -> dict[str, object]:
     names = IssuedFiles(str(version.number))
     before = changed.old if changed else None
     if changed is None:  # the first version: every entry is new
@@ -65,6 +67,7 @@ def _values(version: m.CplVersion, changed: Diff | None,
             "removed": [_line(e, companies) for e in changed.removed],
             "amended": amended, "files": _files(names), "names": names,
             "current": version.current_count, "plural": plural,
+            "signed_by": signed_by.shown(),
             "changes": version.changes.replace("\r\n", "\n").strip()}
 
 
@@ -73,16 +76,16 @@ def subject(version: m.CplVersion) -> str:
 
 
 def notice_text(version: m.CplVersion, changed: Diff | None,
-                companies: Mapping[str, str]) -> bytes:
+                companies: Mapping[str, str], signed_by: SignedBy) -> bytes:
     """The notice as plain text; ``changed`` is what the version changed from the one before
-    (None: it is the first)."""
-    return render("notice.txt.j2", **_values(version, changed, companies)).encode()
+    (None: it is the first); ``signed_by`` the certificate to check its files with."""
+    return render("notice.txt.j2", **_values(version, changed, companies, signed_by)).encode()
 
 
 def notice_email(version: m.CplVersion, changed: Diff | None,
-                 companies: Mapping[str, str]) -> bytes:
+                 companies: Mapping[str, str], signed_by: SignedBy) -> bytes:
     """The notice as an e-mail: plain text, with the HTML version as the alternative."""
-    values = _values(version, changed, companies)
+    values = _values(version, changed, companies, signed_by)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject(version)
     message["MIME-Version"] = "1.0"

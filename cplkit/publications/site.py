@@ -22,6 +22,7 @@ from lxml import etree
 
 from cplkit.base.templates import render
 from cplkit.core.text import plural, visible
+from cplkit.publications.signed_by import Certificate
 
 ATOM = "http://www.w3.org/2005/Atom"
 A = "{" + ATOM + "}"
@@ -50,6 +51,7 @@ class SiteVersion:
     changes: str
     page: str | None  # the version's own page, if it has one
     files: tuple[tuple[str, str], ...]  # (what it is, file name)
+    signer: Certificate | None = None  # None: issued before versions recorded their signer
 
 
 def _id(seed: str, what: str) -> str:
@@ -70,7 +72,10 @@ def _shown(version: SiteVersion) -> SiteVersion:
     page, and never one an XML feed cannot hold."""
     # line ends first: a CR ends a line of SECAS's history, it is not a character to show
     changes = version.changes.replace("\r\n", "\n").replace("\r", "\n")
-    return replace(version, label=visible(version.label), changes=visible(changes))
+    signer = None if version.signer is None else replace(
+        version.signer, subject=visible(version.signer.subject))
+    return replace(version, label=visible(version.label), changes=visible(changes),
+                   signer=signer)
 
 
 def index_page(versions: Sequence[SiteVersion],
@@ -107,8 +112,13 @@ def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") ->
             etree.SubElement(entry, A + "link", rel="alternate",
                              href=f"{base_url}{version.number}/{version.page}")
         summary = etree.SubElement(entry, A + "summary")
-        summary.text = (f"{version.entries} entries ({version.current} Current). "
-                        + version.changes.replace("\r\n", "\n").strip())
+        # the signer by fingerprint: a subscriber who reads only the feed knows which
+        # certificate to check the version with (and compares it with one SECAS gives elsewhere)
+        signed = "" if version.signer is None else (
+            f"\n\nSigned with the certificate {version.signer.subject}, SHA-256 fingerprint "
+            f"{version.signer.sha256}.")
+        summary.text = (f"{plural(version.entries, 'entry', 'entries')} ({version.current} "
+                        "Current). " + version.changes.replace("\r\n", "\n").strip() + signed)
     data: bytes = etree.tostring(feed, xml_declaration=True, encoding="UTF-8",
                                  pretty_print=True)
     return data

@@ -18,6 +18,7 @@ from cplkit.base.templates import render_bytes
 from cplkit.core import model as m
 from cplkit.core.text import company_label, company_of, plural
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.signed_by import SignedBy
 
 #: the company column: not a published field, but the names register's name for the id
 _COMPANY = "company"
@@ -59,10 +60,10 @@ def _choices(values: Iterable[str],
 
 
 def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
-                 companies: Mapping[str, str]) -> bytes:
+                 companies: Mapping[str, str], signed_by: SignedBy) -> bytes:
     """The published version: label, entries (searchable, filterable, each with the company
     the names register gives its manufacturer id and the other published fields one click
-    away), history, file links."""
+    away), history, file links, and the signing certificate to check them with."""
     entries = version.entries
 
     def row(e: m.Entry) -> _Row:
@@ -92,4 +93,5 @@ def version_page(version: m.CplVersion, links: Sequence[tuple[str, str]],
         current=version.current_count, links=links,
         filters=filters, headings=[c[0] for c in _COLUMNS], rows=map(row, entries),
         history=list(reversed(version.history)),
-        manifest=IssuedFiles(str(version.number)).manifest, plural=plural)
+        manifest=IssuedFiles(str(version.number)).manifest, signed_by=signed_by.shown(),
+        plural=plural)

@@ -91,6 +91,39 @@ def test_prepare_approve_publish(registry: Path, people: People) -> None:
     assert code == 0, out
 
 
+def _fingerprint(people: People, who: str) -> str:
+    from cplkit.signing.certificates import fingerprint, load_certificates
+
+    return fingerprint(load_certificates(people.cert(who).read_bytes(), who)[0])
+
+
+def test_a_staged_page_names_the_certificates_trusted_to_sign(registry: Path,
+                                                              people: People) -> None:
+    """Who signs a staged version is chosen after its page and notice are approved: they name
+    every certificate trusted to sign when it was prepared, and a signer trusted only since then
+    is refused, so what the approvers approved stays true (issue 23)."""
+    staged = prepare(registry, people)
+    signer = _fingerprint(people, "signer")
+    for name in ("cpl-1.0.html", "notice-1.0.txt"):
+        text = (staged / name).read_text()
+        assert "one of the certificates the registry trusted to sign" in text, name
+        assert f"SHA-256 fingerprint <code>{signer}</code>" in text or \
+            f"SHA-256 fingerprint {signer}\n" in text, name
+    for who in ("alice", "bob"):
+        assert approve(staged, people, who)[0] == 0
+    # mallory's certificate is trusted to sign after the version was prepared
+    code, out = run("trust", "add", people.cert("mallory"), "--reason", "rotation", "-r",
+                    registry, *people.keys("preparer"))
+    change = staged_from(out)
+    for who in ("alice", "bob"):
+        assert run("approve", change, "-r", registry, *people.keys(who))[0] == 0
+    assert run("trust", "apply", change, "-r", registry)[0] == 0
+    code, out = run("publish", "--staged", staged, "-r", registry, *people.keys("mallory"))
+    assert code == 8 and "not one of them" in out and nothing_issued(registry), out
+    code, out = issue(staged, registry, people)
+    assert code == 0, out
+
+
 def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
     staged = prepare(registry, people)
     code, out = approve(staged, people, "preparer")

@@ -5,6 +5,7 @@ running on this machine."""
 from __future__ import annotations
 
 import html
+import re
 import socket
 from email import message_from_bytes
 from email.policy import SMTP
@@ -92,6 +93,30 @@ def test_the_notice_says_what_changed(registry: Path) -> None:
     assert message["Subject"] == "Central Products List: Version 1.1 Issued on 24-11-2026"
     kinds = [part.get_content_type() for part in message.iter_parts()]  # type: ignore[attr-defined]
     assert kinds == ["text/plain", "text/html"]
+
+
+def test_the_signing_certificate_is_named_on_the_page_in_the_notice_and_the_feed(
+        registry: Path, tmp_path: Path, identity: Any) -> None:
+    """Where readers are told to check with '--trust CERT', they are told which certificate:
+    its subject and SHA-256 fingerprint, on the version's page, in its notice (text and HTML),
+    in each entry of the feed and in the site's footer (issue 23)."""
+    named = f"{identity.subject}, SHA-256 fingerprint {identity.fingerprint}"
+    folder = registry / "versions" / "1.1"
+    page = html.unescape(re.sub(r"<[^>]+>", "", (folder / "cpl-1.1.html").read_text()))
+    assert f"Signed with the certificate {named}." in page
+    text = (folder / "notice-1.1.txt").read_text()
+    assert (f"signed with the certificate\n  {identity.subject}\n  SHA-256 fingerprint "
+            f"{identity.fingerprint}\n") in text
+    message = message_from_bytes((folder / "notice-1.1.eml").read_bytes(), policy=SMTP)
+    body = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[attr-defined]
+    assert f"Signed with the certificate {named}." in html.unescape(re.sub(r"<[^>]+>", "", body))
+    site = tmp_path / "site"
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert [f"Signed with the certificate {named}." in e.summary for e in feed.entries] == [
+        True, True]
+    index = html.unescape(re.sub(r"<[^>]+>", "", (site / "index.html").read_text()))
+    footer = index[index.index("Made by cplkit."):]
+    assert f"is the certificate {named}" in footer
 
 
 def test_the_notice_lists_every_public_file_of_the_version(registry: Path) -> None:
