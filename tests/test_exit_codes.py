@@ -479,6 +479,12 @@ def _site_over_a_folder(w: World, t: Path) -> tuple[int, str]:
 
 
 case("site", 4)(lambda w, t: invoke("site", "-r", t / "nowhere", "--out", t / "site"))
+
+
+@case("site", 7)
+def _site_unwritable(w: World, t: Path) -> tuple[int, str]:
+    (t / "a-file").write_text("not a folder")
+    return invoke("site", "-r", w.registry, "--out", t / "a-file" / "site")
 _MAIL = ["--from", "cpl@secas.example", "--to", "dcc@dcc.example"]
 
 
