@@ -32,6 +32,7 @@ from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.rules_effect import refused_by_new_rules
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.submitted import SubmittedEntry
+from cplkit.core.text import plural
 from cplkit.core.withdrawn import Withdrawal, listing_findings
 from cplkit.core.wording import CRLF, PLAIN, Wording
 from cplkit.errors import (
@@ -247,8 +248,8 @@ def require_no_approvals(registry: Registry, in_force: policy.Policy | None) -> 
     required = in_force.record.required if in_force else 0
     if required:
         raise ApprovalError(
-            f"the registry {registry.path} requires {required} approval(s) before a version is "
-            "issued, so one person cannot publish alone",
+            f"the registry {registry.path} requires {plural(required, 'approval')} before a "
+            "version is issued, so one person cannot publish alone",
             hint="stage it with 'cplkit publish --prepare', have approvers run 'cplkit approve "
                  "STAGED', then 'cplkit publish --staged STAGED'")
 

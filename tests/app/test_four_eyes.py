@@ -72,7 +72,7 @@ def nothing_issued(registry: Path) -> bool:
 
 def test_prepare_approve_publish(registry: Path, people: People) -> None:
     code, out = run("publish", "-r", registry, *people.keys("signer"), FORM)
-    assert code == 8 and "requires 2 approval(s)" in out  # one person cannot publish alone
+    assert code == 8 and "requires 2 approvals before" in out  # one person cannot publish alone
     staged = prepare(registry, people)
     assert approve(staged, people, "alice")[0] == 0
     assert approve(staged, people, "bob")[0] == 0
@@ -150,6 +150,8 @@ def test_one_approval_from_one_approver_reads_in_the_singular(tmp_path: Path,
     code, out = run("init", "-r", path, *people.keys("signer"), "--approver",
                     people.cert("alice"), "--approvals", "1")
     assert code == 0 and "each version needs 1 approval from 1 approver" in out, out
+    code, out = run("publish", "-r", path, *people.keys("signer"), FORM)
+    assert code == 8 and "requires 1 approval before" in out, out
 
 
 def test_two_approvals_by_one_key_count_once(registry: Path, people: People) -> None:
