@@ -100,9 +100,9 @@ def device_type_requirements(s: Subject) -> Iterator[Finding]:
     # 'Not Relevant' as the CPA id is read as no id (CPL-V15); SECAS's check accepts it where
     # the device type has no certificate (a PPMID), but on a SMETS1 form, where it wants the
     # cell empty, it sees it written and refuses it
-    written = given | ({CPA_ID} if smets1 and s.fired_any("CPL-V15") else set())
+    seen = given | ({CPA_ID} if smets1 and s.fired_any("CPL-V15") else set())
     for name, message, hint in plan.empty:
-        if name in written:
+        if name in seen:
             yield s.finding("CPL-V02", name, message, hint)
     for name, message in plan.required:
         if name not in given:
