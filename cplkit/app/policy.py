@@ -21,7 +21,6 @@ registry stores the records and ``cplkit.signing.cms`` makes and checks the sign
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -430,7 +429,7 @@ def apply_proposal(folder: Path, registry_path: Path) -> PolicyRecord:
     every later read checks it."""
     registry, proposal = read_proposal(folder, registry_path)
     base = require(registry)
-    if proposal.record.previous != base.sha256:
+    if proposal.record.previous != base.sha256 or proposal.record.number != base.number + 1:
         raise RegistryBusy(f"the policy changed since {folder} was staged; nothing was changed",
                            hint="stage the change again")
     authorise(base.record, proposal.record, proposal.data, proposal.signatures)
@@ -452,8 +451,32 @@ def write_new(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def describe(record: PolicyRecord) -> str:
-    """The record as people read it in a listing (JSON, for ``trust list --format json``)."""
-    return json.dumps({"number": record.number, "required": record.required,
-                       "signers": [t.subject for t in record.signers],
-                       "approvers": [a.name for a in record.approvers]})
+def what_changes(before: PolicyRecord, after: PolicyRecord) -> list[str]:
+    """What ``after`` changes in the policy ``before``, one line each, as whoever approves it
+    reads it before signing."""
+    lines = [f"policy record {after.number}: {after.change} (why: {after.reason})"]
+    trusted = {t.sha256 for t in before.signers}
+    lines.extend(f"trusts to sign: {t.subject} (SHA-256 {t.sha256})"
+                 for t in after.signers if t.sha256 not in trusted)
+    lines.extend(f"no longer trusts to sign: {t.subject} (SHA-256 {t.sha256})"
+                 for t in before.signers if t.sha256 not in {a.sha256 for a in after.signers})
+    keys = {k.key_sha256 for a in before.approvers for k in a.keys}
+    for person in after.approvers:
+        lines.extend(f"approver {person.name}: key {k.subject} (key SHA-256 {k.key_sha256})"
+                     for k in person.keys if k.key_sha256 not in keys)
+    if after.required != before.required:
+        lines.append(f"approvals needed: {before.required} -> {after.required}")
+    lines.extend(f"names {n.manufacturer_id} {n.company or '(no name)'}"
+                 for n in after.names[len(before.names):])
+    return lines
+
+
+def proposal_changes(folder: Path, registry_path: Path | None) -> list[str]:
+    """What a staged policy change would change in the policy in force (refused if it was
+    staged on another record: nobody approves a change to a policy that is gone)."""
+    registry, proposal = read_proposal(folder, registry_path)
+    base = require(registry)
+    if proposal.record.previous != base.sha256 or proposal.record.number != base.number + 1:
+        raise RegistryBusy(f"the policy changed since {folder} was staged; nothing was changed",
+                           hint="stage the change again")
+    return what_changes(base.record, proposal.record)

@@ -545,6 +545,11 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
 
     signer = signing.required("an approval is a signature")
     if is_proposal(staged):
+        from cplkit.app.policy import proposal_changes
+
+        # whoever signs sees what they sign: the change, against the policy in force
+        for line in proposal_changes(staged, registry):
+            click.echo(one_line(line))
         path = approve_proposal(staged, signer, registry)
         click.echo(f"approved the policy change {staged.name} as {one_line(signer.subject)}: "
                    f"{path}")

@@ -311,7 +311,9 @@ def test_a_policy_change_applies_with_the_threshold(registry: Path, people: Peop
                     *people.keys("preparer"))
     staged = staged_from(out)
     for who in ("alice", "bob"):
-        assert run("approve", staged, "-r", registry, *people.keys(who))[0] == 0
+        code, out = run("approve", staged, "-r", registry, *people.keys(who))
+        # whoever approves is shown what the change does before signing it
+        assert code == 0 and "approvals needed: 2 -> 1" in out and "holiday cover" in out, out
     code, out = run("trust", "apply", staged, "-r", registry)
     assert code == 0 and "policy record 2 is in force" in out, out
     assert "needs 1 approval" in run("trust", "list", "-r", registry)[1]
