@@ -6,25 +6,29 @@ them; each read through the registry's digest checks, under ``N/``. Beside them,
 need to verify every version themselves (``cplkit verify --site``): the signed policy chain
 under ``policy/``, the signed ``latest.xml``, and every signing certificate the chain has
 trusted under ``certificates/<SHA-256>.pem``, whose fingerprints the index shows; the index;
-the Atom feed. The new site is built beside the old one and swapped in, so a reader never sees
-half a site, and a folder that is not a cplkit site is never overwritten. The folder is the one
-the path names once links are followed: a symlink someone serves the site through keeps
-pointing at the new site, and ``.`` is the folder it stands for.
+the Atom feed; and, once a version is issued, the report page (``report.html``: this regulatory
+year's figures and the proliferation, as ``cplkit report`` counts them). The new site is built
+beside the old one and swapped in, so a reader never sees half a site, and a folder that is not
+a cplkit site is never overwritten. The folder is the one the path names once links are
+followed: a symlink someone serves the site through keeps pointing at the new site, and ``.``
+is the folder it stands for.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cplkit.app import policy
+from cplkit.app import figures, policy
 from cplkit.base.files import read_small
 from cplkit.errors import OutputError, RegistryError, UsageError
 from cplkit.publications.manifest import listed_names
 from cplkit.publications.names import IssuedFiles
+from cplkit.publications.report_page import REPORT_PAGE, report_page
 from cplkit.publications.signed_by import Certificate
 from cplkit.publications.site import SiteCertificate, SiteVersion, atom_feed, index_page
 from cplkit.registry import Registry, StoredVersion
@@ -69,8 +73,10 @@ def site_folder(out: Path, registry_path: Path | None = None) -> Path:
     return folder
 
 
-def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
-    """Write the registry's site to ``out`` (created, or replaced if cplkit wrote it)."""
+def build_site(registry_path: Path, out: Path, base_url: str = "", *,
+               as_of: dt.date | None = None) -> SiteBuilt:
+    """Write the registry's site to ``out`` (created, or replaced if cplkit wrote it); its
+    report page gives the figures of the regulatory year ``as_of`` (default: today) falls in."""
     if _NOT_IN_URL.search(base_url):
         raise UsageError(f"--base-url {base_url!r} holds a space or a control character",
                          hint="give the address the site is served at, e.g. "
@@ -105,7 +111,9 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
                 None if stored.signer is None else Certificate(stored.signer.subject,
                                                                stored.signer.sha256)))
         certificates = _copy_trust(registry, building)
-        (building / "index.html").write_bytes(index_page(versions, certificates))
+        report = _write_report(registry_path, building, as_of or dt.date.today()) \
+            if versions else None
+        (building / "index.html").write_bytes(index_page(versions, certificates, report))
         (building / "feed.xml").write_bytes(atom_feed(versions, head.created, base_url))
         _swap(building, target)
     except OSError as exc:
@@ -114,6 +122,16 @@ def build_site(registry_path: Path, out: Path, base_url: str = "") -> SiteBuilt:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return SiteBuilt(target, len(versions))
+
+
+def _write_report(registry_path: Path, building: Path, as_of: dt.date) -> str:
+    """The report page: the figures of the regulatory year ``as_of`` falls in and the latest
+    version's proliferation, as ``cplkit report`` counts them; its name on the site."""
+    made = figures.year_report(registry_path, figures.default_year(as_of))
+    counted, companies = figures.proliferation(registry_path)
+    (building / REPORT_PAGE).write_bytes(report_page(made.figures, made.latest, counted,
+                                                     companies))
+    return REPORT_PAGE
 
 
 def _kept(registry: Registry, stored: StoredVersion, names: IssuedFiles) -> tuple[str, ...]:

@@ -79,14 +79,16 @@ def _shown(version: SiteVersion) -> SiteVersion:
 
 
 def index_page(versions: Sequence[SiteVersion],
-               certificates: Sequence[SiteCertificate] = ()) -> bytes:
-    """The index: every version, latest first, and the signing certificates (with their
-    SHA-256 fingerprints) a reader verifies the site with."""
+               certificates: Sequence[SiteCertificate] = (), report: str | None = None
+               ) -> bytes:
+    """The index: every version, latest first, the signing certificates (with their SHA-256
+    fingerprints) a reader verifies the site with, and a link to the ``report`` page (the
+    year's statistics and the proliferation) where the site has one."""
     latest_first = [_shown(v) for v in _latest_first(versions)]
     shown = [replace(c, subject=visible(c.subject)) for c in certificates]
     return render("site-index.html.j2", title="Central Products List: every version",
                   versions=latest_first, latest=latest_first[0] if latest_first else None,
-                  certificates=shown, plural=plural).encode()
+                  certificates=shown, report=report, plural=plural).encode()
 
 
 def atom_feed(versions: Sequence[SiteVersion], seed: str, base_url: str = "") -> bytes:
