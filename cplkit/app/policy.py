@@ -468,6 +468,9 @@ def what_changes(before: PolicyRecord, after: PolicyRecord) -> list[str]:
         lines.append(f"approvals needed: {before.required} -> {after.required}")
     lines.extend(f"names {n.manufacturer_id} {n.company or '(no name)'}"
                  for n in after.names[len(before.names):])
+    lines.extend(f"withdraws the {w.kind.value.upper()} certificate {w.certificate} from "
+                 f"{w.on:%d/%m/%Y}"
+                 for w in after.withdrawn[len(before.withdrawn):])
     return lines
 
 
