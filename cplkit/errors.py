@@ -92,6 +92,10 @@ class SigningError(CplkitError):
     exit_code = EXIT_SIGNING
 
 
+class PassphraseNeeded(SigningError):
+    """The key is encrypted and no passphrase was given: on a terminal, the command asks."""
+
+
 class ApprovalError(CplkitError):
     """The approvals a registry requires are not there: too few, from the preparer, twice from
     one key, of other content, or the staged files changed since they were approved."""

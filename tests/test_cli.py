@@ -281,3 +281,13 @@ def test_verify_given_a_publication_points_to_the_manifest(
 def test_one_entry_is_singular(tmp_path: Path) -> None:
     _, out = run("check", *AS_OF, VALID / "form-ppmid.xlsx")
     assert "1 file, 1 entry: 0 errors, 0 warnings" in out
+
+
+def test_help_lists_the_commands_in_the_order_of_the_job() -> None:
+    """check first (what a manufacturer runs), then the master list, then the signatures: the
+    order the group adds them, not the alphabet."""
+    code, out = run("--help")
+    listed = [line.split()[0] for line in out.split("Commands:", 1)[1].splitlines()
+              if line.startswith("  ")]
+    assert code == 0 and listed[:4] == ["check", "rules", "codes", "template"], listed
+    assert listed.index("publish") < listed.index("approve") < listed.index("verify")

@@ -19,13 +19,17 @@ import click
 
 from cplkit.base.files import write_output
 from cplkit.core.text import visible
-from cplkit.errors import EXIT_INTERNAL, EXIT_OUTPUT, CplkitError, UsageError
+from cplkit.errors import EXIT_INTERNAL, EXIT_OUTPUT, CplkitError, PassphraseNeeded, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Group(click.Group):
-    """A click group whose commands report a ``CplkitError`` as a message and its exit code."""
+    """A click group whose commands report a ``CplkitError`` as a message and its exit code,
+    and whose help lists them in the order they were added (click sorts them by name)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -139,7 +143,7 @@ class SigningOptions:
         try:
             return open_signer(key, self.cert, self.chain, passphrase)
         except SigningError as exc:
-            if passphrase is None and "no passphrase" in exc.message and sys.stdin.isatty():
+            if passphrase is None and isinstance(exc, PassphraseNeeded) and sys.stdin.isatty():
                 typed = click.prompt(f"Passphrase for {key}", hide_input=True, err=True)
                 return open_signer(key, self.cert, self.chain, typed.encode())
             raise

@@ -2,7 +2,8 @@
 
 A finding is data, never an exception: validation collects every finding and goes on. This module
 holds the ``Finding`` record, the catalogue of codes (severity, title, what to do by default) and
-the per-file and whole-run report records. It does not render reports (see ``cplkit.io.reports``).
+the per-file and whole-run report records. It does not render reports (see
+``cplkit.render.reports``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``Ruleset.from_dict`` takes the already schema-checked JSON object and checks what a JSON Schema
 cannot: that every name a part refers to exists (a combination's device type, a group's field).
 It collects every such problem and raises one ``DataFileError`` naming each bad part. It does not
-read files (``cplkit.io.rulesets`` does) and holds no rule logic.
+read files (``cplkit.intake.rulesets`` does) and holds no rule logic.
 """
 
 from __future__ import annotations

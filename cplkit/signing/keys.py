@@ -24,7 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from cplkit.base.digest import sha256_hex
 from cplkit.core.text import not_one_line
-from cplkit.errors import SigningError
+from cplkit.errors import PassphraseNeeded, SigningError
 from cplkit.signing.certificates import (
     fingerprint,
     load_certificates,
@@ -139,7 +139,7 @@ def load_signer(key_path: Path, cert_path: Path | None, chain_path: Path | None,
         try:
             key = serialization.load_pem_private_key(data, password=passphrase)
         except TypeError:
-            raise SigningError(f"the key {key_path} is encrypted and no passphrase was given",
+            raise PassphraseNeeded(f"the key {key_path} is encrypted and no passphrase was given",
                                hint="pass --passphrase-env VAR naming a variable that holds "
                                     "it, or answer the prompt") from None
         except ValueError:
