@@ -166,7 +166,7 @@ def _check_versions_policy(registry: Registry, chain: Sequence[StoredPolicy]) ->
     head = registry.head()
     if head.latest is None:
         return
-    named = registry.read(head=head).made_by.get("policy")
+    named = registry.made_by(head=head).get("policy")
     if not isinstance(named, Mapping):
         if not chain:
             raise RegistryError(f"the registry {registry.path} holds versions but no policy "

@@ -133,6 +133,27 @@ def encode_version(version: m.CplVersion, previous: Link | None, made_by: Mappin
     return (head[:-2] + ',\n "entries": [\n' + ",\n".join(rows) + "\n ]\n}\n").encode()
 
 
+#: where a version.json's header ends and its entries begin, as ``encode_version`` writes it
+#: (a literal line break cannot stand inside a JSON string, so this is never inside a value)
+_ENTRIES_START = b',\n "entries": [\n'
+
+
+def decode_made_by(data: bytes, origin: str) -> Mapping[str, Any]:
+    """A version.json's ``made_by`` record, from its header alone when the file is laid out as
+    cplkit writes it (the whole file otherwise); the header is held to the schema as ever."""
+    cut = data.find(_ENTRIES_START)
+    if cut < 0:
+        return decode_version(data, origin).made_by
+    try:
+        header = json.loads(data[:cut] + b"\n}")
+    except ValueError as exc:
+        raise RegistryError(f"{origin} is not a valid version file: {exc}",
+                            hint="restore the registry from a backup") from exc
+    validate("version.schema.json", {**header, "entries": []}, origin)
+    made_by: Mapping[str, Any] = header["made_by"]
+    return made_by
+
+
 def decode_version(data: bytes, origin: str) -> StoredVersion:
     try:
         doc = json.loads(data)
