@@ -216,3 +216,18 @@ def run_cli(*args: str | Path) -> tuple[int, str]:
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
+
+
+def rules_without_gbcs_4_1(folder: Path) -> Path:
+    """The bundled rules without GBCS Version 4.1, which Current entries carry (CPL-M08)."""
+    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
+    data["id"] = "cpl-rules-without-4.1"
+    data["gbcs_versions"] = [g for g in data["gbcs_versions"]
+                             if g["value"] != "GBCS Version 4.1"]
+    for combination in data["combinations"]:
+        combination["gbcs_versions"] = [g for g in combination["gbcs_versions"]
+                                        if g != "GBCS Version 4.1"]
+    data["combinations"] = [c for c in data["combinations"] if c["gbcs_versions"]]
+    path = folder / "rules-without-4.1.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

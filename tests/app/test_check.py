@@ -19,7 +19,7 @@ from cplkit.core import model as m
 from cplkit.core.findings import Report
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import SAMPLES, rules_without_gbcs_4_1
 from tests.conftest import run_cli as run
 from tests.core.entries import valid_gas
 
@@ -52,21 +52,6 @@ def _form(folder: Path, name: str, **changes: str) -> Path:
 def _found(report: Report) -> set[tuple[str, str, str | None, str]]:
     return {(Path(f.file).name, f.code, f.cell, f.severity) for r in report.files
             for f in r.findings}
-
-
-def _without_rules(folder: Path) -> Path:
-    """The bundled rules without GBCS Version 4.1, which Current entries carry (CPL-M08)."""
-    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
-    data["id"] = "cpl-rules-without-4.1"
-    data["gbcs_versions"] = [g for g in data["gbcs_versions"]
-                             if g["value"] != "GBCS Version 4.1"]
-    for combination in data["combinations"]:
-        combination["gbcs_versions"] = [g for g in combination["gbcs_versions"]
-                                        if g != "GBCS Version 4.1"]
-    data["combinations"] = [c for c in data["combinations"] if c["gbcs_versions"]]
-    path = folder / "rules-without-4.1.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
 
 
 REMOVALS = ["Entry.number", "reason", "decision"]
@@ -116,7 +101,7 @@ def test_check_with_a_registry_refuses_as_the_publish_does(registry: Path, tmp_p
 
 def test_check_with_a_registry_refuses_a_rules_change_as_the_publish_does(
         registry: Path, tmp_path: Path) -> None:
-    rules = ruleset_from(_without_rules(tmp_path))
+    rules = ruleset_from(rules_without_gbcs_4_1(tmp_path))
     removals = _csv(tmp_path, "removals.csv", [REMOVALS, ["000002", "gone", "SSC"]])
     dry = publish(registry, [removals], rules, DAY, None, dry_run=True)
     checked = preflight(registry, [removals], rules, DAY).outcome

@@ -16,7 +16,7 @@ import pytest
 from cplkit.core import model as m
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, rules_without_gbcs_4_1
 from tests.conftest import run_cli as run
 from tests.core.entries import valid_gas
 
@@ -716,16 +716,7 @@ def test_a_rules_change_that_refuses_current_entries_is_refused(registry: Path,
                                                                 tmp_path: Path) -> None:
     """Dropping a value Current entries carry would issue a list its own rules refuse, under a
     history line that says only that the rules changed: refused, the entries named."""
-    data = json.loads((ROOT / "schemas" / "ruleset.json").read_text())
-    data["id"] = "cpl-rules-without-4.1"
-    data["gbcs_versions"] = [g for g in data["gbcs_versions"]
-                             if g["value"] != "GBCS Version 4.1"]
-    for combination in data["combinations"]:
-        combination["gbcs_versions"] = [g for g in combination["gbcs_versions"]
-                                        if g != "GBCS Version 4.1"]
-    data["combinations"] = [c for c in data["combinations"] if c["gbcs_versions"]]
-    rules = tmp_path / "rules-without-4.1.json"
-    rules.write_text(json.dumps(data), encoding="utf-8")
+    rules = rules_without_gbcs_4_1(tmp_path)
     before = (registry / "registry.json").read_bytes()
     for dry in ((), ("--dry-run",)):
         code, out = run("publish", "-r", registry, *AS_OF, "--rules", rules, *dry)
