@@ -24,10 +24,10 @@ from cplkit.app.importing import read_issued_version
 from cplkit.core import model as m
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.publications import dccxml
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.registry import Registry
 from cplkit.registry.codec import VERSIONS
-from cplkit.signing.keys import generate_throwaway, load_signer
+from cplkit.signing.signers import generate_throwaway, load_signer
 from cplkit.signing.xmldsig import sign_xml
 
 HERE = Path(__file__).resolve().parent

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cplkit.publications import dccxml
 from cplkit.registry import Registry
-from cplkit.signing.keys import load_signer
+from cplkit.signing.signers import load_signer
 from cplkit.signing.xmldsig import sign_xml
 
 

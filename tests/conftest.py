@@ -103,7 +103,7 @@ def codes(checked: Checked) -> list[tuple[str, str | None]]:
 @pytest.fixture(scope="session")
 def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway P-256 key and self-signed certificate for the whole test session."""
-    from cplkit.signing.keys import generate_throwaway
+    from cplkit.signing.signers import generate_throwaway
 
     folder = tmp_path_factory.mktemp("keys")
     key, cert = generate_throwaway()
@@ -123,7 +123,7 @@ def _sign_with_the_test_key(signing_keys: tuple[Path, Path],
 
 @pytest.fixture(scope="session")
 def identity(signing_keys: tuple[Path, Path]) -> Any:
-    from cplkit.signing.keys import load_signer
+    from cplkit.signing.signers import load_signer
 
     return load_signer(signing_keys[0], signing_keys[1], None, None)
 

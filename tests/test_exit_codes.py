@@ -346,7 +346,7 @@ def _verify_frozen(w: World, t: Path) -> tuple[int, str]:
 
     from cplkit.core.model import VersionNumber
     from cplkit.publications import latest
-    from cplkit.signing.keys import load_signer
+    from cplkit.signing.signers import load_signer
     from cplkit.signing.xmldsig import sign_xml
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

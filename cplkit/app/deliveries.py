@@ -18,7 +18,7 @@ from pathlib import Path
 from cplkit.app.intake_register import utc_text
 from cplkit.core import tracking as t
 from cplkit.errors import NotFound, UsageError
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.registry import Registry
 from cplkit.registry.tracking_files import read_deliveries, update_deliveries
 

@@ -17,17 +17,17 @@ from pathlib import Path
 
 from cplkit.app.check import check_files
 from cplkit.app.publish import publish
-from cplkit.app.site import build_site
 from cplkit.app.trust import init_registry
+from cplkit.app.website import build_site
 from cplkit.base import resources
 from cplkit.core.text import plural
 from cplkit.errors import UsageError
 from cplkit.intake.rulesets import load_ruleset
-from cplkit.publications.names import IssuedFiles
-from cplkit.publications.verify import check_chain, verify_csv, verify_dcc
+from cplkit.publications.filenames import IssuedFiles
+from cplkit.publications.verify_issued import check_chain, verify_csv, verify_dcc
 from cplkit.registry.codec import VERSIONS
-from cplkit.signing.certificates import load_certificates
-from cplkit.signing.keys import generate_throwaway, load_signer
+from cplkit.signing.signers import generate_throwaway, load_signer
+from cplkit.signing.x509 import load_certificates
 
 
 def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:

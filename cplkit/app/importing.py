@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cplkit.app import policy
-from cplkit.app.rules import kept_rules
+from cplkit.app.ruleset_sources import kept_rules
 from cplkit.app.trust import signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256, sha256_hex
@@ -44,10 +44,10 @@ from cplkit.errors import InputFileError, RegistryBusy, RegistryError, UsageErro
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.intake.secas_workbook import SecasWorkbook, read_secas_workbook
 from cplkit.publications.bundle import signed_files, signed_statement
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.registry import Registry, StoredVersion
 from cplkit.registry.codec import NameRecord, document, validate
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
 
 
 @dataclass(frozen=True, slots=True)

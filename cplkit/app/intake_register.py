@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cplkit.app.check import check_and_keep, check_file
 from cplkit.app.notify import address
-from cplkit.app.rules import ruleset_from, stored_rules
+from cplkit.app.ruleset_sources import ruleset_from, stored_rules
 from cplkit.base.digest import sha256_hex
 from cplkit.base.files import read_small
 from cplkit.core import model as m

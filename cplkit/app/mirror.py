@@ -21,13 +21,13 @@ from pathlib import Path
 from cryptography import x509
 
 from cplkit.app import policy
-from cplkit.app.staging import issued_approvals
+from cplkit.app.four_eyes import issued_approvals
 from cplkit.app.verifying import read_checked, trusted_from
 from cplkit.base.digest import sha256_hex
 from cplkit.core import model as m
 from cplkit.errors import CplkitError, RegistryError, VerificationError
-from cplkit.publications.names import IssuedFiles
-from cplkit.publications.verify import (
+from cplkit.publications.filenames import IssuedFiles
+from cplkit.publications.verify_issued import (
     VerifiedDcc,
     check_chain,
     check_current,
@@ -38,9 +38,9 @@ from cplkit.publications.verify import (
 from cplkit.registry import Registry, StoredVersion
 from cplkit.registry.codec import STATEMENT, VERSIONS
 from cplkit.registry.store import StoredPolicy, read_policy_chain
-from cplkit.signing.certificates import fail
+from cplkit.signing.x509 import fail
 
-#: the site's folder of signing certificates (``cplkit.app.site``), which needs no manifest
+#: the site's folder of signing certificates (``cplkit.app.website``), which needs no manifest
 _SITE_FOLDERS = frozenset({"policy", "certificates"})
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from cplkit.base.files import read_small, write_output
 from cplkit.errors import OutputError, UsageError
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.registry import Registry
 
 #: where a password for --user is read from when no --password-file is named: never a

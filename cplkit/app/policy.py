@@ -43,9 +43,9 @@ from cplkit.errors import (
 from cplkit.registry import Registry
 from cplkit.registry.codec import PolicyRecord, decode_policy, encode_policy
 from cplkit.registry.store import StoredPolicy
-from cplkit.signing.certificates import fingerprint, key_sha256, load_certificates
 from cplkit.signing.cms import sign_cms, verify_cms
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
+from cplkit.signing.x509 import fingerprint, key_sha256, load_certificates
 
 #: where a registry keeps what waits for approval: staged versions and policy changes
 STAGED = "staged"
@@ -324,7 +324,7 @@ def with_signer(record: PolicyRecord, certificate: x509.Certificate,
     from cryptography.hazmat.primitives import serialization
 
     from cplkit.registry.codec import TrustRecord
-    from cplkit.signing.certificates import subject
+    from cplkit.signing.x509 import subject
 
     if fingerprint(certificate) in {t.sha256 for t in record.signers}:
         return record

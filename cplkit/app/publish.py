@@ -18,8 +18,8 @@ from pathlib import Path
 from cplkit.app import policy
 from cplkit.app.check import ReadChanges, attach, read_changes
 from cplkit.app.importing import kept_secas_texts
-from cplkit.app.keys import NO_KEY_HINT
-from cplkit.app.rules import kept_rules, rules_in_force, stored_rules
+from cplkit.app.key_files import NO_KEY_HINT
+from cplkit.app.ruleset_sources import kept_rules, rules_in_force, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.base.files import read_small
@@ -28,9 +28,9 @@ from cplkit.core.diff import Diff, diff
 from cplkit.core.findings import FileReport, Location, Report, make_finding
 from cplkit.core.fir import FirRecord
 from cplkit.core.merge import MergeResult, merge
-from cplkit.core.rules_change import describe_ruleset_change
-from cplkit.core.rules_effect import refused_by_new_rules
 from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset_diff import describe_ruleset_change
+from cplkit.core.ruleset_effect import refused_by_new_rules
 from cplkit.core.submitted import SubmittedEntry
 from cplkit.core.text import plural
 from cplkit.core.withdrawn import Withdrawal, listing_findings
@@ -45,12 +45,12 @@ from cplkit.errors import (
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications import fir_extract
 from cplkit.publications.bundle import PreviousDcc, signed_files, signed_statement
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE, Statement
-from cplkit.publications.names import IssuedFiles
-from cplkit.publications.verify import signed_statement_of
+from cplkit.publications.verify_issued import signed_statement_of
 from cplkit.registry import AbortEdit, Registry, StoredVersion, Transaction
 from cplkit.registry.codec import STATEMENT, VERSIONS
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +162,10 @@ def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset
                          hint="a version that changes only the rules needs --rules with "
                               "rules that differ from the latest version's")
     read = read_changes(change_files, ruleset, issue_date, limits=limits)
-    outcome = _prepare(current, read, ruleset, issue_date, dry_run=dry_run, major=major,
-                       rules_note=rules_note, old_rules=old_rules,
-                       wording=Wording(companies, ruleset.short_types),
-                       withdrawn=record.withdrawn)
+    outcome = _merge_and_build(current, read, ruleset, issue_date, dry_run=dry_run,
+                               major=major, rules_note=rules_note, old_rules=old_rules,
+                               wording=Wording(companies, ruleset.short_types),
+                               withdrawn=record.withdrawn)
     version = outcome.merged.version if outcome.ok and outcome.merged else None
     return NextVersion(outcome, current, companies, version, ruleset)
 
@@ -196,9 +196,9 @@ def preflight(registry_path: Path, change_files: Sequence[Path], ruleset: Rulese
     else:
         rules_note, old_rules = _rules_change(registry, current, ruleset)
     read = read_changes(change_files, ruleset, issue_date, limits=limits, show=show)
-    outcome = _prepare(current, read, ruleset, issue_date, dry_run=True, rules_note=rules_note,
-                       old_rules=old_rules, refuse_empty=False,
-                       withdrawn=policy.record_of(registry).withdrawn)
+    outcome = _merge_and_build(current, read, ruleset, issue_date, dry_run=True,
+                               rules_note=rules_note, old_rules=old_rules, refuse_empty=False,
+                               withdrawn=policy.record_of(registry).withdrawn)
     return Preflight(outcome, read.shown)
 
 
@@ -317,11 +317,11 @@ def _previous_fir(registry: Registry, current: StoredVersion | None) -> tuple[Fi
     return fir_extract.read(data)
 
 
-def _prepare(current: StoredVersion | None, read: ReadChanges, ruleset: Ruleset,
-             issue_date: dt.date, *, dry_run: bool, major: bool = False, rules_note: str = "",
-             old_rules: Ruleset | None = None, wording: Wording = PLAIN,
-             refuse_empty: bool = True, withdrawn: Sequence[Withdrawal] = ()
-             ) -> PublishOutcome:
+def _merge_and_build(current: StoredVersion | None, read: ReadChanges, ruleset: Ruleset,
+                     issue_date: dt.date, *, dry_run: bool, major: bool = False,
+                     rules_note: str = "", old_rules: Ruleset | None = None,
+                     wording: Wording = PLAIN, refuse_empty: bool = True,
+                     withdrawn: Sequence[Withdrawal] = ()) -> PublishOutcome:
     """Every problem of the change set at once: the rule findings of each file, and the checks
     against the list run on what could be read (rows a finding stops included, as far as they
     say what they change), so one report says all that stands between the files and a

@@ -19,13 +19,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from cplkit.app import policy
-from cplkit.app.keys import read_certificate
+from cplkit.app.key_files import read_certificate
 from cplkit.core.text import not_one_line, plural, visible
 from cplkit.errors import SigningError, UsageError
 from cplkit.registry import Registry
 from cplkit.registry.codec import Approver, ApproverKey, PolicyRecord, SignerRecord
-from cplkit.signing.certificates import fingerprint, key_sha256, subject
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
+from cplkit.signing.x509 import fingerprint, key_sha256, subject
 
 _LONGEST_NAME = 200
 

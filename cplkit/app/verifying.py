@@ -24,7 +24,7 @@ from cplkit.errors import (
     VerificationError,
 )
 from cplkit.publications import fir_extract
-from cplkit.publications.verify import (
+from cplkit.publications.verify_issued import (
     Verified,
     VerifiedDcc,
     VerifiedLatest,
@@ -36,7 +36,7 @@ from cplkit.publications.verify import (
     verify_latest,
     verify_manifest,
 )
-from cplkit.signing.certificates import load_certificates
+from cplkit.signing.x509 import load_certificates
 from cplkit.signing.xmldsig import MAX_BYTES
 
 _MANIFEST_NS = b"urn:cplkit:manifest:1"

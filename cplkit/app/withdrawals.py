@@ -24,7 +24,7 @@ from cplkit.core.withdrawn import Kind, Withdrawal, Withdrawn, certificate_key
 from cplkit.errors import UsageError
 from cplkit.registry import Registry
 from cplkit.registry.codec import PolicyRecord
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
 
 #: a certificate id as a record keeps it: printable ASCII, as every id on the list is
 _PRINTABLE = re.compile(r"[ -~]+")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from cplkit import __version__
-from cplkit.cli import demo, liaison, master, reporting, signatures, submissions
+from cplkit.cli import getting_started, liaison, master, reporting, signatures, submissions
 from cplkit.cli.common import Group
 
 
@@ -30,7 +30,7 @@ for command in (
     master.names, master.site, master.notify,
     liaison.submissions, liaison.delivery,
     signatures.keygen, signatures.verify, signatures.refresh, signatures.trust,
-    demo.demo,
+    getting_started.demo,
 ):
     cli.add_command(command)
 

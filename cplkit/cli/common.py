@@ -113,7 +113,7 @@ class SigningOptions:
 
     def required(self, why: str) -> Any:
         """The signer, which the command cannot do without (``why``)."""
-        from cplkit.app.keys import NO_KEY_HINT
+        from cplkit.app.key_files import NO_KEY_HINT
         from cplkit.errors import SigningError
 
         signer = self.signer()
@@ -124,7 +124,7 @@ class SigningOptions:
     def signer(self) -> Any:
         """The signer (None without --key), asking for a key file's passphrase on a terminal
         when it needs one and none was given."""
-        from cplkit.app.keys import is_token_uri, open_signer, open_token
+        from cplkit.app.key_files import is_token_uri, open_signer, open_token
         from cplkit.errors import SigningError
 
         if self.key is None:
@@ -158,7 +158,7 @@ next_update_option = click.option(
 
 def _no_pin_here(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        from cplkit.app.keys import PIN_SOURCES
+        from cplkit.app.key_files import PIN_SOURCES
 
         raise UsageError("a PIN is never given on the command line: it would be seen in the "
                          "process list and the shell's history",

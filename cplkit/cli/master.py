@@ -63,7 +63,7 @@ def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
     """Start an empty registry (the first publish issues version 1.0), anchored in a first
     policy record that trusts the signing certificate (--cert) and is signed by its key (--key).
     """
-    from cplkit.app.keys import read_certificate
+    from cplkit.app.key_files import read_certificate
     from cplkit.app.trust import founding, init_registry
 
     if approvals > len(approvers):
@@ -71,7 +71,7 @@ def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
                          "certificates")
     signer = signing.signer() if signing.key is not None else None
     if signer is None and (approvers or signing.cert is not None):
-        from cplkit.app.keys import NO_KEY_HINT
+        from cplkit.app.key_files import NO_KEY_HINT
         from cplkit.errors import SigningError
 
         raise SigningError("cannot sign: the registry's first policy is signed by the key of "
@@ -101,7 +101,7 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
     signed DCC file, and the signing certificate becomes the registry's trusted one.
     """
     from cplkit.app.importing import import_workbook
-    from cplkit.app.rules import ruleset_from
+    from cplkit.app.ruleset_sources import ruleset_from
     from cplkit.core.findings import FileReport, Report, count_by_code
     from cplkit.core.model import Layout
     from cplkit.render import reports
@@ -167,9 +167,9 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     wrong passphrase...). The version is signed (--key, --cert) and its signed files are
     verified before it becomes visible.
     """
-    from cplkit.app import staging
+    from cplkit.app import four_eyes
     from cplkit.app.publish import publish as run_publish
-    from cplkit.app.rules import latest_rules, ruleset_from
+    from cplkit.app.ruleset_sources import latest_rules, ruleset_from
     from cplkit.render import reports
 
     next_update = dt.timedelta(days=next_update_days)
@@ -180,7 +180,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
                              "change files, --prepare or --dry-run with it")
         signer = signing.required("the version is signed as it is issued")
         _check_site(registry, site_folder)
-        issued = staging.publish_staged(staged, signer, registry, next_update=next_update)
+        issued = four_eyes.publish_staged(staged, signer, registry, next_update=next_update)
         with _after_issuing(str(issued.version.number), registry, site_folder):
             click.echo(f"issued {issued.version.label} (after "
                        f"{issued.previous.version if issued.previous else 'nothing'}), "
@@ -200,14 +200,14 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
             base = base or pinned
         else:
             ruleset = ruleset_from(rules_file)
-        outcome, made = staging.prepare(registry, list(changes), ruleset, as_of, preparer,
+        outcome, made = four_eyes.prepare(registry, list(changes), ruleset, as_of, preparer,
                                         base=base, major=major)
         if outcome.report.errors or outcome.report.warnings or not outcome.ok:
             click.echo(reports.render_text(outcome.report), nl=False)
         if made is None:
             click.echo("nothing was staged")
             sys.exit(EXIT_UNREADABLE if outcome.report.unreadable else EXIT_FINDINGS)
-        _show_summary(staging.summary_of(made))
+        _show_summary(four_eyes.summary_of(made))
         click.echo(f"staged version {made.version} (after {made.base or 'nothing'}) at "
                    f"{made.path}\ndigest: {made.digest}\napprovers run: cplkit approve "
                    f"{made.path} --key KEY --cert CERT; then: cplkit publish --staged "
@@ -274,7 +274,7 @@ def _check_site(registry: Path, folder: Path | None) -> None:
     """Refuse a --site folder no site may be written to before anything is issued, so that
     mistake costs a retry, not a version."""
     if folder is not None:
-        from cplkit.app.site import site_folder
+        from cplkit.app.website import site_folder
 
         site_folder(folder, registry)
 
@@ -311,7 +311,7 @@ def _accepted(registry: Path, version: str, *, quiet: bool = False) -> None:
 def _update_site(registry: Path, folder: Path | None) -> None:
     if folder is None:
         return
-    from cplkit.app.site import build_site
+    from cplkit.app.website import build_site
 
     built = build_site(registry, folder)
     click.echo(f"updated the site in {built.folder}", err=True)
@@ -429,7 +429,7 @@ def audit(registry: Path, as_of: dt.date, within: int, rules_file: Path | None,
 
     Exit status: 0, or 1 with --fail-on when the audit finds what it names."""
     from cplkit.app import reading
-    from cplkit.app.rules import ruleset_from
+    from cplkit.app.ruleset_sources import ruleset_from
     from cplkit.core.audit import proposed_removals
     from cplkit.render.listing import render_audit, render_removals
 
@@ -481,10 +481,10 @@ def names() -> None:
 @_text_or_json
 def names_list(registry: Path, changes: bool, fmt: str) -> None:
     """Company name by manufacturer id (with --changes: every change, oldest first)."""
-    from cplkit.app import naming, reading
+    from cplkit.app import company_register, reading
 
     if changes:
-        records = naming.name_changes(registry)
+        records = company_register.name_changes(registry)
         if fmt == "json":
             click.echo(json.dumps([{"manufacturer_id": r.manufacturer_id, "company": r.company,
                                     "changed": r.changed, "reason": r.reason}
@@ -516,7 +516,7 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str,
     the name. History lines and publications of later versions use it. The register is part
     of the registry's signed policy: a key the registry trusts signs the change (under four
     eyes, it is staged for approval)."""
-    from cplkit.app.naming import set_company
+    from cplkit.app.company_register import set_company
 
     signer = signing.required("the names register is part of the signed policy")
     made, changed = set_company(registry, manufacturer, company, reason, signer)
@@ -539,9 +539,9 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str,
 def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> None:
     """Four eyes: approve the staged version STAGED (what 'publish --prepare' printed) with
     your approver key. The files are checked against the staged digest first."""
+    from cplkit.app.four_eyes import approve as run_approve
+    from cplkit.app.four_eyes import read_staged, summary_of
     from cplkit.app.policy import approve_proposal, is_proposal
-    from cplkit.app.staging import approve as run_approve
-    from cplkit.app.staging import read_staged, summary_of
 
     signer = signing.required("an approval is a signature")
     if is_proposal(staged):
@@ -564,7 +564,7 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
 
 def _show_summary(summary: dict[str, Any] | None) -> None:
     """A staged version's summary, as approvers see it (none: staged by an older cplkit)."""
-    from cplkit.render.staged import render_summary
+    from cplkit.render.four_eyes_summary import render_summary
 
     click.echo(render_summary(summary) if summary is not None else
                "(no summary was staged with this version: read its files before you approve)")
@@ -585,7 +585,7 @@ def staged_show(folder: Path, registry: Path | None, fmt: str) -> None:
     """What approving STAGED means: the findings, the diff (added, removed, amended), the
     history line and any rules change, with who has approved it so far. The files are checked
     against the staged digest first."""
-    from cplkit.app.staging import show
+    from cplkit.app.four_eyes import show
 
     view = show(folder, registry)
     made = view.staged
@@ -612,7 +612,7 @@ def staged_show(folder: Path, registry: Path | None, fmt: str) -> None:
 def site(registry: Path, out: Path, base_url: str) -> None:
     """Write the registry's website: an index of every version (latest first), each
     version's public files and page, and an Atom feed. The FIR extract is never on it."""
-    from cplkit.app.site import build_site
+    from cplkit.app.website import build_site
 
     built = build_site(registry, out, base_url)
     click.echo(f"wrote the site of {plural(built.versions, 'version')} to {built.folder} "

@@ -28,7 +28,7 @@ from cplkit.errors import UsageError
 @click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
 def keygen(out: Path, days: int) -> None:
     """Make a THROWAWAY P-256 key and self-signed certificate, for trying cplkit out only."""
-    from cplkit.app.keys import make_throwaway_keys
+    from cplkit.app.key_files import make_throwaway_keys
 
     key_path, cert_path = make_throwaway_keys(out, days)
     click.echo(f"wrote {key_path} and {cert_path}")

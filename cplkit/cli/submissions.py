@@ -73,13 +73,13 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
     warnings with --strict), 2 usage error, 3 a file could not be read at all.
     """
     from cplkit.app.check import check_for_review
-    from cplkit.app.rules import ruleset_from
+    from cplkit.app.ruleset_sources import ruleset_from
     from cplkit.render import reports
 
     paths = _expand(files)
     show = fmt == "html"
     if rules_of is not None:
-        from cplkit.app.rules import rules_of as stored
+        from cplkit.app.ruleset_sources import rules_of as stored
 
         if rules_file is not None or registry is None:
             raise UsageError("--rules-of needs --registry (or CPLKIT_REGISTRY), and no --rules")
@@ -133,12 +133,12 @@ def check(files: tuple[Path, ...], rules_file: Path | None, as_of: dt.date, fmt:
               help="Validate this edited ruleset instead of printing the bundled one.")
 def rules(check_file: Path | None) -> None:
     """Print the bundled ruleset (JSON), or validate an edited copy with --check."""
-    from cplkit.app.rules import bundled_ruleset, ruleset_from
+    from cplkit.app.ruleset_sources import bundled_ruleset, ruleset_from
 
     if check_file is None:
         click.echo(bundled_ruleset(), nl=False)
         return
-    from cplkit.app.rules import edited_keeping_id
+    from cplkit.app.ruleset_sources import edited_keeping_id
 
     ruleset = ruleset_from(check_file)
     click.echo(f"{check_file}: valid ruleset '{ruleset.id}': {len(ruleset.fields)} fields, "
@@ -181,8 +181,8 @@ def template(bulk: bool, removals: bool, updates: bool, reinstatements: bool, co
     """Write a blank file to fill in: the New Entry form (default), a bulk submission sheet, or
     a change file for 'cplkit publish' (removals, certificate updates, reinstatements,
     corrections)."""
-    from cplkit.app.rules import ruleset_from
-    from cplkit.app.templates import Template, default_path, write_template
+    from cplkit.app.blank_files import Template, default_path, write_template
+    from cplkit.app.ruleset_sources import ruleset_from
 
     kinds = [k for k, on in ((Template.BULK, bulk), (Template.REMOVALS, removals),
                              (Template.CERTIFICATE_UPDATES, updates),

@@ -1,7 +1,7 @@
 """Audit: Current entries whose CPA certificate date or combination's maintenance end has passed
 or is near, grouped by manufacturer and subject, and the removals that would follow.
 
-A certificate's date means what ``cplkit.core.certificates.cpa_date`` says, as for ``check`` and
+A certificate's date means what ``cplkit.core.cpa.cpa_date`` says, as for ``check`` and
 ``publish``: an expired '[E] ' certificate is proposed for removal; an '[R] ' certificate past its
 renewal date is listed as overdue but not proposed, since a lifetime certificate does not lapse
 on that date. Pure: a version, the ruleset and a date in; records out. It decides nothing: the
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cplkit.core import model as m
-from cplkit.core.certificates import CpaDateState, cpa_date
+from cplkit.core.cpa import CpaDateState, cpa_date
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.withdrawn import Kind, Withdrawal, Withdrawn
 

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cplkit.core import model as m
-from cplkit.core.certificates import EXPIRING_PREFIX, cpa_date
 from cplkit.core.changes import (
     CertificateUpdate,
     ChangeSet,
@@ -23,6 +22,7 @@ from cplkit.core.changes import (
     Reinstatement,
     Rename,
 )
+from cplkit.core.cpa import EXPIRING_PREFIX, cpa_date
 from cplkit.core.findings import Finding, Severity, make_finding
 from cplkit.core.wording import (
     PLAIN,
@@ -411,7 +411,7 @@ def _apply_updates(state: _Merge, entries: list[m.Entry],
 def _certificate_dates_hold(state: _Merge, update: CertificateUpdate,
                             targets: list[m.Entry]) -> bool:
     """Whether every Current entry the update touches ends with a certificate date a
-    submission could carry (``cplkit.core.certificates``); a warning does not stop it."""
+    submission could carry (``cplkit.core.cpa``); a warning does not stop it."""
     certificate = update.new_certificate or update.certificate
     warned = False
     for entry in targets:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from cplkit.core import model as m
-from cplkit.core.certificates import RENEWABLE_PREFIX
 from cplkit.core.changes import CertificateUpdate, Correction, Rename
+from cplkit.core.cpa import RENEWABLE_PREFIX
 from cplkit.core.normalise import Normalised, Normaliser, Problem
 from cplkit.core.text import ONE_LINE_HINT, not_one_line
 

@@ -27,12 +27,12 @@ from cplkit.core.secas_texts import SecasTexts
 from cplkit.errors import OutputError, SigningError, VerificationError
 from cplkit.publications import dccxml, fir_extract, latest, manifest
 from cplkit.publications.csv_extract import extract_csv
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.json_export import export_json
-from cplkit.publications.names import IssuedFiles
 from cplkit.publications.notice import notice_email, notice_text
 from cplkit.publications.plain_english import plain_english_files
 from cplkit.publications.signed_by import SignedBy
-from cplkit.publications.verify import (
+from cplkit.publications.verify_issued import (
     verify_csv,
     verify_dcc,
     verify_fir,
@@ -42,7 +42,7 @@ from cplkit.publications.verify import (
 from cplkit.publications.webpage import version_page
 from cplkit.publications.workbook import workbook_bytes
 from cplkit.signing.cms import sign_cms
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
 from cplkit.signing.xmldsig import sign_xml
 
 

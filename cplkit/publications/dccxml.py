@@ -5,7 +5,7 @@ number, label, issue date, the SHA-256 of the previous version's DCC file, and e
 all published fields in canonical form and its status. ``read_signed`` turns the element a
 signature verifier returned back into records; it never looks at the raw document. Signing and
 verifying are in ``cplkit.signing``; the checks of a DCC file as a whole in
-``cplkit.publications.verify``.
+``cplkit.publications.verify_issued``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from cplkit.core import model as m
 from cplkit.core import tracking as t
 from cplkit.core.findings import Report, Severity
 from cplkit.core.text import plural
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ A workbook or web page downloaded on its own carries no signature; the manifest 
 bytes belong to the version, and ``cplkit verify manifest-N.xml`` checks them all: the published
 files, the rules the version was checked with and, under four eyes, what was staged and its
 approvals. Built and read here; signed by ``cplkit.signing``, verified by
-``cplkit.publications.verify``.
+``cplkit.publications.verify_issued``.
 """
 
 from __future__ import annotations

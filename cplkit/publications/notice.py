@@ -20,7 +20,7 @@ from cplkit.core import model as m
 from cplkit.core.diff import Diff, diff
 from cplkit.core.text import plural
 from cplkit.core.wording import Wording
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.signed_by import SignedBy
 
 

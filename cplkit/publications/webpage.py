@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from cplkit.base.templates import render_bytes
 from cplkit.core import model as m
 from cplkit.core.text import company_label, company_of, plural
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.signed_by import SignedBy
 
 #: the company column: not a published field, but the names register's name for the id

@@ -133,7 +133,7 @@ def check_base(base: str | None, head: Head) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class StagedVersion:
+class PendingVersion:
     """A version waiting for the transaction to commit: the version, how it was made, its
     files and who signed them."""
 
@@ -165,7 +165,7 @@ class Transaction:
 
     registry: Registry
     head: Head
-    staged: StagedVersion | None = None
+    pending: PendingVersion | None = None
     issued: StoredVersion | None = field(default=None)
 
     def read_latest(self) -> StoredVersion | None:
@@ -187,19 +187,19 @@ class Transaction:
                 m.VersionNumber.parse(latest.version)):
             raise RegistryError(f"version {version.number} does not follow {latest.version}")
         made_by = made_by_record(how, ruleset, ruleset_sha256, sources, policy)
-        self.staged = StagedVersion(version, made_by, dict(files or {}), signer, statement)
+        self.pending = PendingVersion(version, made_by, dict(files or {}), signer, statement)
 
     def commit(self) -> None:
-        if self.staged is None:
+        if self.pending is None:
             return
-        staged = self.staged
+        pending = self.pending
         self._clear_leftovers()
-        version = staged.version
+        version = pending.version
         number = str(version.number)
         latest = self.head.latest
         previous = Link(latest.version, latest.sha256) if latest else None
-        digests = {name: sha256_hex(content) for name, content in staged.files.items()}
-        data = encode_version(version, previous, staged.made_by, digests, staged.signer)
+        digests = {name: sha256_hex(content) for name, content in pending.files.items()}
+        data = encode_version(version, previous, pending.made_by, digests, pending.signer)
         record = VersionRecord(number, sha256_hex(data), version.issue_date.isoformat())
         head = Head((*self.head.versions, record), self.head.created)
         # never write what a later read would refuse: both files are decoded, schema checks and
@@ -215,7 +215,7 @@ class Transaction:
         failpoint("before-write")
         staging.mkdir()
         write_durably(staging / VERSION_FILE, data)
-        for name, content in staged.files.items():
+        for name, content in pending.files.items():
             write_durably(staging / name, content)
         fsync_dir(staging)
         fsync_dir(versions)
@@ -228,15 +228,15 @@ class Transaction:
         replace_durably(self.registry.path / HEAD, head.encode())  # the commit point
         failpoint("after-head")
         self.head = head
-        self.issued = StoredVersion(version, record.sha256, previous, staged.made_by, digests,
-                                    staged.signer)
+        self.issued = StoredVersion(version, record.sha256, previous, pending.made_by, digests,
+                                    pending.signer)
         staging.rename(versions / number)
         fsync_dir(versions)
         failpoint("after-rename")
-        if staged.statement is not None:
+        if pending.statement is not None:
             # after the head: a statement never names a version that is not visible; killed
             # before this, the old statement names the version before, and 'refresh' mends it
-            replace_durably(self.registry.path / STATEMENT, staged.statement)
+            replace_durably(self.registry.path / STATEMENT, pending.statement)
 
     def _clear_leftovers(self) -> None:
         """Remove what an interrupted publish left before its commit point (temporary

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cplkit.core.text import plural
 from cplkit.errors import VerificationError
-from cplkit.publications.verify import (
+from cplkit.publications.verify_issued import (
     Verified,
     VerifiedCsv,
     VerifiedDcc,

@@ -21,15 +21,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from cplkit.errors import VerificationError
-from cplkit.signing.certificates import (
+from cplkit.signing.algorithms import DEFAULT_POLICY, SigningPolicy
+from cplkit.signing.signers import Signer
+from cplkit.signing.x509 import (
     at_noon,
     check_public_key,
     fail,
     trusted_signer,
     valid_when_signed,
 )
-from cplkit.signing.keys import Signer
-from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}

@@ -33,8 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from cplkit.errors import SigningError, UsageError
-from cplkit.signing.keys import KeySigner
-from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
+from cplkit.signing.algorithms import DEFAULT_POLICY, SigningPolicy
+from cplkit.signing.signers import KeySigner
 
 SCHEME = "pkcs11:"
 

@@ -29,15 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from cplkit.base.xmlsafe import hardened_parser
-from cplkit.signing.certificates import (
-    at_noon,
-    check_public_key,
-    fail,
-    trusted_signer,
-    valid_when_signed,
-)
-from cplkit.signing.keys import Signer
-from cplkit.signing.policy import (
+from cplkit.signing.algorithms import (
     DEFAULT_POLICY,
     ECDSA_SHA256,
     ENVELOPED,
@@ -46,6 +38,14 @@ from cplkit.signing.policy import (
     SHA256,
     XMLDSIG,
     SigningPolicy,
+)
+from cplkit.signing.signers import Signer
+from cplkit.signing.x509 import (
+    at_noon,
+    check_public_key,
+    fail,
+    trusted_signer,
+    valid_when_signed,
 )
 
 DS = "{" + XMLDSIG + "}"

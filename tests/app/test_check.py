@@ -14,7 +14,7 @@ import pytest
 
 from cplkit.app.check import check_files
 from cplkit.app.publish import preflight, publish
-from cplkit.app.rules import ruleset_from
+from cplkit.app.ruleset_sources import ruleset_from
 from cplkit.core import model as m
 from cplkit.core.findings import Report
 from cplkit.forms.new_entry import write_new_entry_form

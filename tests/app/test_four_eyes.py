@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cplkit.app.staging import kept_approvals
+from cplkit.app.four_eyes import kept_approvals
 from tests.conftest import SAMPLES, xmlsec1_verify
 from tests.conftest import run_cli as run
 
@@ -92,7 +92,7 @@ def test_prepare_approve_publish(registry: Path, people: People) -> None:
 
 
 def _fingerprint(people: People, who: str) -> str:
-    from cplkit.signing.certificates import fingerprint, load_certificates
+    from cplkit.signing.x509 import fingerprint, load_certificates
 
     return fingerprint(load_certificates(people.cert(who).read_bytes(), who)[0])
 
@@ -130,9 +130,9 @@ def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
     assert code == 8 and "prepared this version" in out and "four eyes" in out
     # nor by slipping a signature of theirs in among the approvals
     assert approve(staged, people, "alice")[0] == 0
-    from cplkit.app.staging import read_staged, statement
+    from cplkit.app.four_eyes import read_staged, statement
     from cplkit.signing.cms import sign_cms
-    from cplkit.signing.keys import load_signer
+    from cplkit.signing.signers import load_signer
 
     made = read_staged(staged)
     preparer = load_signer(people.root / "preparer" / "key.pem", people.cert("preparer"), None,
@@ -191,20 +191,20 @@ def test_a_file_swapped_after_its_check_is_never_signed(registry: Path, people: 
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Replaced between the check of the staged files and their signing: refused, because
     the bytes signed are the bytes whose digest is checked."""
-    from cplkit.app import staging
+    from cplkit.app import four_eyes
 
     staged = prepare(registry, people)
     assert approve(staged, people, "alice")[0] == 0
     assert approve(staged, people, "bob")[0] == 0
-    checked = staging.read_staged
+    checked = four_eyes.read_staged
 
-    def then_swapped(folder: Path) -> staging.Staged:
+    def then_swapped(folder: Path) -> four_eyes.Staged:
         found = checked(folder)
         extract = folder / "cpl-1.0.csv"
         extract.write_bytes(extract.read_bytes().replace(b"Current", b"Current "))
         return found
 
-    monkeypatch.setattr(staging, "read_staged", then_swapped)
+    monkeypatch.setattr(four_eyes, "read_staged", then_swapped)
     code, out = issue(staged, registry, people)
     assert code == 8 and "cpl-1.0.csv changed after it was staged" in out
     assert nothing_issued(registry)
@@ -411,9 +411,9 @@ def test_a_summary_swapped_after_staging_is_refused(registry: Path, people: Peop
 
 def test_an_approval_signs_only_the_content_that_was_shown(registry: Path,
                                                            people: People) -> None:
-    from cplkit.app.staging import approve as approve_staged
+    from cplkit.app.four_eyes import approve as approve_staged
     from cplkit.errors import ApprovalError
-    from cplkit.signing.keys import load_signer
+    from cplkit.signing.signers import load_signer
 
     staged = prepare(registry, people)
     alice = load_signer(people.root / "alice" / "key.pem", people.cert("alice"), None, None)

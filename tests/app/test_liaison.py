@@ -251,7 +251,7 @@ def test_submissions_evidence_and_letters_are_absent_from_the_site(registry: Pat
     published = [p for p in site.rglob("*") if p.is_file()]
     # and every public file of every version, wherever it is copied from
     for version in ("1.0", "1.1"):
-        from cplkit.publications.names import IssuedFiles
+        from cplkit.publications.filenames import IssuedFiles
 
         published += [registry / "versions" / version / name
                       for name in IssuedFiles(version).public

@@ -699,7 +699,7 @@ def test_two_corrections_of_one_field_across_files_are_refused(registry: Path, t
 
 def test_names_set_refuses_a_company_name_that_is_not_one_line(registry: Path,
                                                                 identity: Any) -> None:
-    from cplkit.app.naming import set_company
+    from cplkit.app.company_register import set_company
     from cplkit.errors import UsageError
 
     with pytest.raises(UsageError) as refused:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cplkit.signing.certificates import fingerprint, load_certificates
+from cplkit.signing.x509 import fingerprint, load_certificates
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 

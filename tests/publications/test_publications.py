@@ -504,8 +504,8 @@ def test_a_version_is_checked_against_its_manifest_before_it_is_written(
     """The check a publish makes on the files it built, in memory, says what 'cplkit verify'
     says of them on disk."""
     from cplkit.errors import VerificationError
-    from cplkit.publications.verify import verify_manifest_of
-    from cplkit.signing.certificates import load_certificates
+    from cplkit.publications.verify_issued import verify_manifest_of
+    from cplkit.signing.x509 import load_certificates
 
     trusted = load_certificates(signing_keys[1].read_bytes(), "the test certificate")
     data = (published / "manifest-1.1.xml").read_bytes()

@@ -120,7 +120,7 @@ def test_the_signing_certificate_is_named_on_the_page_in_the_notice_and_the_feed
 
 
 def test_the_notice_lists_every_public_file_of_the_version(registry: Path) -> None:
-    from cplkit.publications.names import IssuedFiles
+    from cplkit.publications.filenames import IssuedFiles
 
     folder = registry / "versions" / "1.1"
     text = (folder / "notice-1.1.txt").read_text()

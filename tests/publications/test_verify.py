@@ -90,8 +90,8 @@ def test_the_entries_read_back_are_the_ones_issued(signed: Path,
                                                    signing_keys: tuple[Path, Path]) -> None:
     """What a verified DCC file says, entry by entry, read only from the signed element."""
     from cplkit.core import model as m
-    from cplkit.publications.verify import verify_dcc
-    from cplkit.signing.certificates import load_certificates
+    from cplkit.publications.verify_issued import verify_dcc
+    from cplkit.signing.x509 import load_certificates
 
     stored = Registry(signed).read("1.1")
     trusted = load_certificates(signing_keys[1].read_bytes(), "cert")

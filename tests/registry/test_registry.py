@@ -318,7 +318,7 @@ def test_library_errors(tmp_path: Path) -> None:
 def test_a_hand_edited_trust_record_authorises_nothing(registry: Path, tmp_path: Path) -> None:
     """A signer appended to the policy by hand (its certificate genuine, its fingerprint right)
     breaks the record's signature: damage (exit 4), found before it could authorise anything."""
-    from cplkit.signing.keys import generate_throwaway
+    from cplkit.signing.signers import generate_throwaway
 
     _, pem = generate_throwaway()
     record = registry / "policy" / "1.json"

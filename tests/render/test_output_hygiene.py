@@ -133,7 +133,7 @@ def test_sarif_uris_are_percent_encoded(tmp_path: Path, name: str) -> None:
 
 
 def test_the_site_shows_a_history_line_s_control_characters() -> None:
-    from cplkit.publications.site import SiteVersion, atom_feed, index_page
+    from cplkit.publications.site_index import SiteVersion, atom_feed, index_page
 
     version = SiteVersion("2.051", "Version 2.051", dt.date(2026, 11, 23), 9, 8,
                           "Line one\r\nan old import's \x0b and \x1b[31m\u202e", None, ())

@@ -22,7 +22,7 @@ from cplkit.core import model as m
 from cplkit.core.validate import Validator
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.publications import dccxml
-from cplkit.signing.keys import KeySigner
+from cplkit.signing.signers import KeySigner
 from cplkit.signing.xmldsig import sign_xml
 from tests.conftest import XMLSEC1, xmlsec1_verify
 from tests.core.entries import valid_gas

@@ -14,7 +14,7 @@ from lxml import etree
 
 from cplkit.core import model as m
 from cplkit.publications import latest
-from cplkit.signing.keys import generate_throwaway, load_signer
+from cplkit.signing.signers import generate_throwaway, load_signer
 from cplkit.signing.xmldsig import sign_xml
 from tests.conftest import SAMPLES, xmlsec1_verify
 from tests.conftest import run_cli as run

@@ -23,7 +23,7 @@ from cplkit.cli import cli
 from cplkit.errors import SigningError, VerificationError
 from cplkit.publications import dccxml, latest
 from cplkit.signing.cms import sign_cms, verify_cms
-from cplkit.signing.keys import KeySigner
+from cplkit.signing.signers import KeySigner
 from cplkit.signing.xmldsig import sign_xml
 from tests.conftest import SAMPLES
 from tests.signing.test_attacks import version

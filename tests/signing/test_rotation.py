@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cplkit.signing.cms import sign_cms
-from cplkit.signing.keys import load_signer
+from cplkit.signing.signers import load_signer
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 

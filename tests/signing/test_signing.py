@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from cplkit.cli import cli
 from cplkit.errors import SigningError, VerificationError
-from cplkit.signing.keys import load_signer
+from cplkit.signing.signers import load_signer
 from tests.conftest import SAMPLES, openssl_cms_verify, xmlsec1_verify
 
 SECRET = "correct horse battery staple"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
-from cplkit.core.rules import certificates, fields, image, versions
+from cplkit.core.rules import cpa_dates, fields, image, versions
 
 if TYPE_CHECKING:
     from cplkit.core.findings import Finding
@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
     versions.gbcs_family,
     versions.legacy_values,
     versions.device_level_versioning,  # after R01, R02 and R04, whose verdicts it reads
-    certificates.cpa_date_rule,
+    cpa_dates.cpa_date_rule,
 )
 
 

@@ -1,7 +1,7 @@
 """What whoever signs a staged version is shown: its findings, its diff, its history line and
 any change of rules, rendered from the summary ``publish --prepare`` staged with it.
 
-``render_summary`` shows the summary document (``cplkit.app.staging.summary_document`` builds
+``render_summary`` shows the summary document (``cplkit.app.four_eyes.summary_document`` builds
 it; it is one of the staged files, so the digest approvers sign covers it and it cannot be
 swapped) the same way to the preparer, to each approver before they sign (``approve``) and to
 anyone who asks (``staged show``). It reads and decides nothing. Every text a submission put in

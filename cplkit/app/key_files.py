@@ -15,9 +15,9 @@ from cryptography import x509
 
 from cplkit.base.files import read_small
 from cplkit.errors import SigningError, UsageError
-from cplkit.signing.certificates import load_certificates
-from cplkit.signing.keys import Signer, generate_throwaway, load_signer
 from cplkit.signing.pkcs11 import PIN_SOURCES, is_token_uri
+from cplkit.signing.signers import Signer, generate_throwaway, load_signer
+from cplkit.signing.x509 import load_certificates
 
 #: what to tell whoever runs a command that signs without a key
 NO_KEY_HINT = "try it out with a throwaway key: cplkit keygen --out keys/"

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cplkit.base.digest import sha256_hex
 from cplkit.errors import SigningError, VerificationError
-from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
+from cplkit.signing.algorithms import DEFAULT_POLICY, SigningPolicy
 
 
 def fingerprint(certificate: x509.Certificate) -> str:

@@ -26,11 +26,11 @@ from pathlib import Path
 from cplkit.app import figures, policy
 from cplkit.base.files import read_small
 from cplkit.errors import OutputError, RegistryError, UsageError
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.manifest import listed_names
-from cplkit.publications.names import IssuedFiles
 from cplkit.publications.report_page import REPORT_PAGE, report_page
 from cplkit.publications.signed_by import Certificate
-from cplkit.publications.site import SiteCertificate, SiteVersion, atom_feed, index_page
+from cplkit.publications.site_index import SiteCertificate, SiteVersion, atom_feed, index_page
 from cplkit.registry import Registry, StoredVersion
 from cplkit.registry.codec import STATEMENT
 

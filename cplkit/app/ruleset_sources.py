@@ -4,7 +4,7 @@ next change to a list (those of its latest version: rules change only when someo
 
 The library behind ``--rules``, ``--rules-of`` and ``cplkit rules``: loading checks the file
 against its schema and cross-references (``cplkit.intake.rulesets``). It decides nothing about
-what a rules change means for a list (``cplkit.core.rules_change`` and the publish do).
+what a rules change means for a list (``cplkit.core.ruleset_diff`` and the publish do).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import NotFound, RegistryError
 from cplkit.intake.rulesets import bundled_text, load_ruleset, validate_ruleset_data
-from cplkit.publications.names import IssuedFiles
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.registry import Registry, StoredVersion
 
 

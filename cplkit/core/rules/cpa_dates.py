@@ -1,6 +1,6 @@
 """Rule on certificate dates: what a CPA certificate's date means as of the as-of date.
 
-The verdict itself is ``cplkit.core.certificates.cpa_date``, which the merge of certificate
+The verdict itself is ``cplkit.core.cpa.cpa_date``, which the merge of certificate
 updates and the audit share. Removed entries are history and are not held to it. Formats are
 checked earlier.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
-from cplkit.core.certificates import cpa_date
+from cplkit.core.cpa import cpa_date
 from cplkit.core.findings import Finding
 
 if TYPE_CHECKING:

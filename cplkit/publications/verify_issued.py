@@ -23,8 +23,8 @@ from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core.secas import CSV_COLUMNS
 from cplkit.errors import VerificationError
 from cplkit.publications import dccxml, fir_extract, latest, manifest
-from cplkit.signing.certificates import fail, subject
 from cplkit.signing.cms import verify_cms
+from cplkit.signing.x509 import fail, subject
 from cplkit.signing.xmldsig import verify_enveloped
 
 

@@ -25,7 +25,8 @@ from cryptography.x509.oid import NameOID
 from cplkit.base.digest import sha256_hex
 from cplkit.core.text import not_one_line
 from cplkit.errors import PassphraseNeeded, SigningError
-from cplkit.signing.certificates import (
+from cplkit.signing.algorithms import DEFAULT_POLICY, SigningPolicy
+from cplkit.signing.x509 import (
     fingerprint,
     load_certificates,
     purpose_problem,
@@ -33,7 +34,6 @@ from cplkit.signing.certificates import (
     valid_at,
     validity_period,
 )
-from cplkit.signing.policy import DEFAULT_POLICY, SigningPolicy
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 THROWAWAY_NAME = "cplkit throwaway signing key - NOT FOR PRODUCTION"

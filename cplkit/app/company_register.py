@@ -20,7 +20,7 @@ from cplkit.core.text import ONE_LINE_HINT, not_one_line, visible
 from cplkit.errors import UsageError
 from cplkit.registry import Registry
 from cplkit.registry.codec import NameRecord, PolicyRecord
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
 
 _MANUFACTURER = re.compile(r"[0-9A-F]{2}:?[0-9A-F]{2}")
 _LONGEST = 100

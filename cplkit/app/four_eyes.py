@@ -40,27 +40,27 @@ from cplkit.app.publish import (
     policy_ref,
     previous_files,
 )
-from cplkit.app.rules import kept_rules, stored_rules
+from cplkit.app.ruleset_sources import kept_rules, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core import model as m
 from cplkit.core.diff import Diff
 from cplkit.core.findings import Report, count_by_code
-from cplkit.core.rules_change import describe_ruleset_change
 from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset_diff import describe_ruleset_change
 from cplkit.errors import ApprovalError, CplkitError, RegistryBusy, UsageError, VerificationError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications.bundle import sign_version, signed_statement, unsigned_files
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
-from cplkit.publications.names import IssuedFiles
 from cplkit.publications.signed_by import Certificate, SignedBy
 from cplkit.registry import AbortEdit, Registry, StoredVersion
 from cplkit.registry.codec import VERSIONS, decode_version, encode_version
 from cplkit.registry.store import StoredPolicy
 from cplkit.registry.transaction import made_by_record
-from cplkit.signing.certificates import key_sha256
 from cplkit.signing.cms import sign_cms, verify_cms
-from cplkit.signing.keys import Signer
+from cplkit.signing.signers import Signer
+from cplkit.signing.x509 import key_sha256
 
 STAGED = policy.STAGED  # one folder holds staged versions and policy changes
 RECORD = "staged.json"
@@ -208,8 +208,9 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
 
 
 def _summary(registry: Registry, step: NextVersion, ruleset: Ruleset) -> bytes:
-    """What approvers are shown (``cplkit.render.staged``), staged as one of the files the
-    digest covers: an approver sees exactly what the preparer checked, or nothing verifies."""
+    """What approvers are shown (``cplkit.render.four_eyes_summary``), staged as one of
+    the files the digest covers: an approver sees exactly what the preparer checked, or
+    nothing verifies."""
     assert step.version is not None
     current = step.current
     before = current.made_by if current is not None else {}
@@ -230,10 +231,10 @@ def summary_document(version: m.CplVersion, base: str | None, report: Report,
                      changed: Diff | None, rules: dict[str, str | None],
                      rules_change: str) -> dict[str, Any]:
     """The summary of a staged ``version`` (after ``base``) as approvers are shown it
-    (``cplkit.render.staged``): the findings of its check by code, what changed from ``base``
-    (``changed``; None for a first version), its history line, and the rules it was checked
-    with (``rules``: id, sha256, previous_id, previous_sha256) with ``rules_change``, the
-    history paragraph of a change of rules ('' if they did not change)."""
+    (``cplkit.render.four_eyes_summary``): the findings of its check by code, what changed
+    from ``base`` (``changed``; None for a first version), its history line, and the rules it
+    was checked with (``rules``: id, sha256, previous_id, previous_sha256) with
+    ``rules_change``, the history paragraph of a change of rules ('' if they did not change)."""
     findings = [f for file in report.files for f in file.findings]
 
     def text(value: m.Issued | None) -> str:
@@ -323,7 +324,8 @@ def _changed(name: str) -> ApprovalError:
 
 
 def summary_of(staged: Staged) -> dict[str, Any] | None:
-    """What the approvers of ``staged`` are shown (``cplkit.render.staged``), read from the
+    """What the approvers of ``staged`` are shown (``cplkit.render.four_eyes_summary``), read
+    from the
     staged summary and checked against the digest they sign; None for a version staged by a
     cplkit that wrote no summary."""
     name = IssuedFiles(staged.version).staged_summary
