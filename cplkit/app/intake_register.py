@@ -92,7 +92,7 @@ def receive(registry_path: Path, files: Sequence[Path], evidence: Sequence[Path]
     as_of = received.astimezone(dt.UTC).date()
     kept: dict[str, bytes] = {}
     listed: list[t.SubmittedFile] = []
-    for paths, kind in ((files, t.Kind.SUBMISSION), (evidence, t.Kind.EVIDENCE)):
+    for paths, kind in ((files, t.FileKind.SUBMISSION), (evidence, t.FileKind.EVIDENCE)):
         for path in paths:
             data = read_small(path, FILE_LIMIT, InputFileError, "the file")
             digest = sha256_hex(data)
@@ -107,18 +107,18 @@ def receive(registry_path: Path, files: Sequence[Path], evidence: Sequence[Path]
                            report.entries, report.errors, report.warnings, report.unreadable,
                            sha256_hex(report_data))
     when = utc_text(received)
-    checked = {f.sha256 for f in listed if f.kind is t.Kind.SUBMISSION}
+    checked = {f.sha256 for f in listed if f.kind is t.FileKind.SUBMISSION}
 
     def build(register: tuple[t.Submission, ...]) -> t.Submission:
         for other in register:
             same = checked & {f.sha256 for f in other.submitted()}
-            if same and other.status is t.Status.RECEIVED:
+            if same and other.status is t.SubmissionStatus.RECEIVED:
                 raise UsageError(f"{other.id}, received {other.received[:10]} and still open, "
                                  "holds the same file; nothing was recorded",
                                  hint=f"answer {other.id} first, or withdraw it")
         ident = t.next_id((s.id for s in register), as_of.year)
         return t.Submission(ident, when, who.display_name, who.addr_spec, note, tuple(listed),
-                            check, (t.Event(t.Status.RECEIVED, when),))
+                            check, (t.Event(t.SubmissionStatus.RECEIVED, when),))
 
     return add_submission(registry, build, kept)
 
@@ -130,7 +130,7 @@ def kept_forms(registry_path: Path, ident: str) -> tuple[Path, ...]:
     the version to the submission."""
     registry = Registry(registry_path)
     submission = t.find(read_submissions(registry), ident)
-    if submission.status is not t.Status.RECEIVED:
+    if submission.status is not t.SubmissionStatus.RECEIVED:
         raise UsageError(f"{submission.id} is {submission.status.value}: only a received "
                          "submission is published", hint="a corrected form is received as a "
                                                          "new submission")
@@ -169,13 +169,13 @@ def return_submission(registry_path: Path, ident: str, reason: str,
                       at: dt.datetime) -> t.Submission:
     """Record that SECAS returned a received submission, and why."""
     text = _paragraph(reason, "--reason")
-    return _answer(registry_path, ident, t.Event(t.Status.RETURNED, utc_text(at), text))
+    return _answer(registry_path, ident, t.Event(t.SubmissionStatus.RETURNED, utc_text(at), text))
 
 
 def withdraw(registry_path: Path, ident: str, reason: str | None,
              at: dt.datetime) -> t.Submission:
     """Record that the submitter withdrew a received submission."""
-    return _answer(registry_path, ident, t.Event(t.Status.WITHDRAWN, utc_text(at),
+    return _answer(registry_path, ident, t.Event(t.SubmissionStatus.WITHDRAWN, utc_text(at),
                                                  _paragraph(reason, "--reason")))
 
 
@@ -188,7 +188,7 @@ def accept(registry: Registry, version: str, at: dt.datetime | None = None
     stored = registry.read(version)
     number = str(stored.version.number)
     sources = {s.get("sha256") for s in stored.made_by.get("sources", ())}
-    open_ones = [s for s in read_submissions(registry) if s.status is t.Status.RECEIVED
+    open_ones = [s for s in read_submissions(registry) if s.status is t.SubmissionStatus.RECEIVED
                  and any(f.sha256 in sources for f in s.submitted())]
     if not open_ones:
         return ()
@@ -201,7 +201,7 @@ def accept(registry: Registry, version: str, at: dt.datetime | None = None
                                                         stored, added)
                                      if f.sha256 in sources else ())
                       for f in submission.submitted())
-        events[submission.id] = t.Event(t.Status.ACCEPTED, when, version=number,
+        events[submission.id] = t.Event(t.SubmissionStatus.ACCEPTED, when, version=number,
                                         issue_date=stored.version.issue_date.isoformat(),
                                         accepted=files)
 
@@ -210,11 +210,12 @@ def accept(registry: Registry, version: str, at: dt.datetime | None = None
         for s in register:
             event = events.get(s.id)
             # answered meanwhile (returned, withdrawn, or linked by another run): left alone
-            out.append(t.moved(s, event) if event and s.status is t.Status.RECEIVED else s)
+            received = s.status is t.SubmissionStatus.RECEIVED
+            out.append(t.moved(s, event) if event and received else s)
         return tuple(out)
 
     after = update_submissions(registry, change)
-    return tuple(s for s in after if s.id in events and s.status is t.Status.ACCEPTED
+    return tuple(s for s in after if s.id in events and s.status is t.SubmissionStatus.ACCEPTED
                  and s.outcome.version == number and s.outcome.at == when)
 
 

@@ -39,13 +39,13 @@ def build(registry_path: Path, ident: str, base_url: str = "") -> Letter:
     """The letter answering submission ``ident``, returned or accepted."""
     shown = show(registry_path, ident)
     submission = shown.submission
-    if submission.status not in (t.Status.RETURNED, t.Status.ACCEPTED):
+    if submission.status not in (t.SubmissionStatus.RETURNED, t.SubmissionStatus.ACCEPTED):
         raise UsageError(f"{submission.id} is {submission.status.value}: a letter answers a "
                          "returned or accepted submission",
                          hint="return it with 'cplkit submissions return', or publish it and "
                               "run 'cplkit submissions link VERSION'")
     version = None
-    if submission.status is t.Status.ACCEPTED:
+    if submission.status is t.SubmissionStatus.ACCEPTED:
         version = Registry(registry_path).read(submission.outcome.version).version
     return Letter(submission,
                   letters.letter_text(submission, shown.report, version, base_url),

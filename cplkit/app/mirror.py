@@ -45,7 +45,7 @@ _SITE_FOLDERS = frozenset({"policy", "certificates"})
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class SiteProblem:
     """One thing that does not verify: where (a version, a file, the policy, latest.xml) and
     why, with the failure class that picks the exit status."""
 
@@ -63,7 +63,7 @@ class MirrorCheck:
     versions: list[str] = field(default_factory=list)
     current: str | None = None
     approved: dict[str, tuple[str, ...]] = field(default_factory=dict)  # version -> people
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[SiteProblem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -71,7 +71,7 @@ class MirrorCheck:
         return max((p.error.exit_code for p in self.problems), default=0)
 
     def add(self, where: str, error: VerificationError) -> None:
-        self.problems.append(Problem(where, error))
+        self.problems.append(SiteProblem(where, error))
 
 
 #: reads one file of a version: its bytes, or None where it is not there

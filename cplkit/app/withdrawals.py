@@ -20,7 +20,7 @@ from cplkit.app import policy
 from cplkit.app.policy import Changed
 from cplkit.core import model as m
 from cplkit.core.text import ONE_LINE_HINT, not_one_line, visible
-from cplkit.core.withdrawn import Kind, Withdrawal, Withdrawn, certificate_key
+from cplkit.core.withdrawn import CertificateKind, Withdrawal, Withdrawn, certificate_key
 from cplkit.errors import UsageError
 from cplkit.registry import Registry
 from cplkit.registry.codec import PolicyRecord
@@ -32,7 +32,7 @@ _LONGEST_ID = 60
 _LONGEST_REASON = 1000
 
 
-def withdraw(registry: Path, certificate: str, kind: Kind, reason: str, on: dt.date,
+def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: str, on: dt.date,
              signer: Signer, *, today: dt.date | None = None
              ) -> tuple[Withdrawal | None, Changed]:
     """Record that ``certificate`` (of ``kind``) was withdrawn on ``on``, as a policy change
@@ -65,7 +65,7 @@ def withdraw(registry: Path, certificate: str, kind: Kind, reason: str, on: dt.d
     return (made if changed.record is not None else None), changed
 
 
-def _certificate_id(certificate: str, kind: Kind) -> str:
+def _certificate_id(certificate: str, kind: CertificateKind) -> str:
     """The id as a record keeps it: one line of printable text, with something after a CPA
     id's prefix."""
     text = certificate.strip()
@@ -76,7 +76,7 @@ def _certificate_id(certificate: str, kind: Kind) -> str:
                               "'[R] NCSC-1433053936-3918' (for a CPA certificate the prefix "
                               "may be left out)")
     prefix = re.match(r"\[([ER])\] *", text, re.IGNORECASE)
-    if kind is Kind.CPA and prefix:
+    if kind is CertificateKind.CPA and prefix:
         # as the list writes it: '[R] ' in capitals, one space (the prefix is matched anyway)
         return f"[{prefix.group(1).upper()}] {text[prefix.end():]}"
     return text

@@ -103,10 +103,10 @@ def certificates_withdraw(certificate: str, registry: Path, reason: str, on: dt.
     an entry under it (CPL-M09). The record is part of the registry's signed policy: a key
     the registry trusts signs it (under four eyes, it is staged for approval)."""
     from cplkit.app.withdrawals import withdraw
-    from cplkit.core.withdrawn import Kind
+    from cplkit.core.withdrawn import CertificateKind
 
     signer = signing.required("a withdrawal is part of the signed policy")
-    made, changed = withdraw(registry, certificate, Kind(kind), reason, on, signer)
+    made, changed = withdraw(registry, certificate, CertificateKind(kind), reason, on, signer)
     if made is None:
         click.echo("the certificate is recorded as withdrawn already; nothing changed")
     elif changed.staged is not None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from cplkit.core import model as m
 from cplkit.core.cpa import CpaDateState, cpa_date
 from cplkit.core.ruleset import Ruleset
-from cplkit.core.withdrawn import Kind, Withdrawal, Withdrawn
+from cplkit.core.withdrawn import CertificateKind, Withdrawal, Withdrawn
 
 #: the audit reason for each certificate-date verdict that needs attention
 _CPA_REASONS = {
@@ -37,7 +37,7 @@ _CPA_REASONS = {
     CpaDateState.RENEWAL_DUE: "cpa-renewal-due",
 }
 #: the audit reason for an entry under a withdrawn certificate, by the certificate's kind
-WITHDRAWN_REASONS = {kind: f"{kind.value}-withdrawn" for kind in Kind}
+WITHDRAWN_REASONS = {kind: f"{kind.value}-withdrawn" for kind in CertificateKind}
 
 
 @dataclass(frozen=True, slots=True)

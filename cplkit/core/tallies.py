@@ -83,7 +83,7 @@ class RegulatoryYear:
 
 
 @dataclass(frozen=True, slots=True)
-class CertificateChange:
+class CertificateTally:
     """One change to a CPA certificate made by a version: the entries it names, or only how
     many it says when the history gives a count without the numbers."""
 
@@ -102,7 +102,7 @@ class VersionChange:
     removed: tuple[str, ...] = ()
     reinstated: tuple[str, ...] = ()
     corrected: tuple[str, ...] = ()
-    certificates: tuple[CertificateChange, ...] = ()
+    certificates: tuple[CertificateTally, ...] = ()
     from_history: bool = False
 
 
@@ -131,7 +131,7 @@ def changes_between(before: m.CplVersion | None, after: m.CplVersion) -> Version
             by_certificate.setdefault(was.text(m.CPA_ID) or "", []).append(number)
         if differs - _CERTIFICATE_FIELDS:
             corrected.append(number)
-    certificates = tuple(CertificateChange(tuple(numbers), len(numbers), subject)
+    certificates = tuple(CertificateTally(tuple(numbers), len(numbers), subject)
                          for subject, numbers in sorted(by_certificate.items()))
     return VersionChange(str(after.number), after.issue_date, tuple(added), tuple(removed),
                          tuple(reinstated), tuple(corrected), certificates)
@@ -212,7 +212,7 @@ def _segments(changes: str) -> Iterable[str]:
 def read_history_line(line: m.HistoryLine) -> VersionChange:
     """What one of SECAS's history lines says its version did, as SECAS wrote it."""
     found: dict[_Verb, list[str]] = {verb: [] for verb in _Verb}
-    certificates: list[CertificateChange] = []
+    certificates: list[CertificateTally] = []
     verb: _Verb | None = None
     for segment in _segments(line.changes):
         item = _ITEM.match(segment)
@@ -230,7 +230,7 @@ def read_history_line(line: m.HistoryLine) -> VersionChange:
             counted = _COUNTED.search(segment)
             many = len(numbers) or (int(counted.group(1)) if counted else 0)
             if many:  # a sentence about certificates that changes no entry tells nothing
-                certificates.append(CertificateChange(tuple(numbers), many))
+                certificates.append(CertificateTally(tuple(numbers), many))
                 continue
         said = False
         for sentence in _SENTENCE.split(segment):
@@ -243,7 +243,7 @@ def read_history_line(line: m.HistoryLine) -> VersionChange:
             verb = _heading_verb(segment) or verb
     if found[_Verb.CERTIFICATE]:
         listed = tuple(dict.fromkeys(found[_Verb.CERTIFICATE]))
-        certificates.insert(0, CertificateChange(listed, len(listed)))
+        certificates.insert(0, CertificateTally(listed, len(listed)))
     date = _date(line.date)
 
     def unique(numbers: list[str]) -> tuple[str, ...]:
@@ -298,7 +298,7 @@ class YearFigures:
     reinstated: tuple[Made, ...]
     corrected: tuple[Made, ...]
     #: (version, the certificate change)
-    certificates: tuple[tuple[str, CertificateChange], ...]
+    certificates: tuple[tuple[str, CertificateTally], ...]
     #: versions whose figures were read from SECAS's history text rather than the versions
     from_history: tuple[str, ...] = ()
     #: entries of the list that no history line names as added, so in no year's figures

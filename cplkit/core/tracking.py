@@ -24,7 +24,7 @@ from cplkit.errors import NotFound, UsageError
 SUBMISSION_ID = re.compile(r"S-([0-9]{4})-([0-9]{4,6})")
 
 
-class Status(StrEnum):
+class SubmissionStatus(StrEnum):
     """Where a submission stands; only a received one moves on, and only once."""
 
     RECEIVED = "received"
@@ -33,7 +33,7 @@ class Status(StrEnum):
     ACCEPTED = "accepted"
 
 
-class Kind(StrEnum):
+class FileKind(StrEnum):
     """What a file of a submission is: a form or sheet to check, or evidence (a certificate,
     release notes), kept but never checked."""
 
@@ -48,7 +48,7 @@ class SubmittedFile:
     name: str
     sha256: str
     size: int
-    kind: Kind
+    kind: FileKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class Event:
     """A step in a submission's life: when, and for a return its reason, for an acceptance
     the version (and its issue date) and the entries each file became."""
 
-    status: Status
+    status: SubmissionStatus
     at: str
     reason: str | None = None
     version: str | None = None
@@ -103,7 +103,7 @@ class Submission:
     events: tuple[Event, ...]
 
     @property
-    def status(self) -> Status:
+    def status(self) -> SubmissionStatus:
         return self.events[-1].status
 
     @property
@@ -118,11 +118,11 @@ class Submission:
 
     def submitted(self) -> tuple[SubmittedFile, ...]:
         """The files that were checked (not the evidence)."""
-        return tuple(f for f in self.files if f.kind is Kind.SUBMISSION)
+        return tuple(f for f in self.files if f.kind is FileKind.SUBMISSION)
 
     def accepted_entries(self) -> tuple[str, ...]:
         """Every entry number the submission became, in file order."""
-        if self.status is not Status.ACCEPTED:
+        if self.status is not SubmissionStatus.ACCEPTED:
             return ()
         return tuple(n for f in self.outcome.accepted for n in f.entries)
 
@@ -151,11 +151,11 @@ def find(submissions: Sequence[Submission], ident: str) -> Submission:
 def moved(submission: Submission, event: Event) -> Submission:
     """``submission`` with ``event`` added; only a received submission moves on (a returned
     one is answered: its corrected form is a new submission)."""
-    if submission.status is not Status.RECEIVED:
+    if submission.status is not SubmissionStatus.RECEIVED:
         raise UsageError(f"{submission.id} is {submission.status.value} already "
                          f"({submission.outcome.at[:10]}); nothing was changed",
                          hint="a corrected or resent form is received as a new submission")
-    if event.status is Status.RECEIVED:
+    if event.status is SubmissionStatus.RECEIVED:
         raise UsageError(f"{submission.id} is received already")
     return replace(submission, events=(*submission.events, event))
 

@@ -25,7 +25,7 @@ from cplkit.core.changes import ChangeSet, Correction, Origin, Rename
 from cplkit.core.findings import Finding, make_finding
 
 
-class Kind(StrEnum):
+class CertificateKind(StrEnum):
     """Which certificate a withdrawal is of."""
 
     CPA = "cpa"
@@ -42,7 +42,8 @@ class Kind(StrEnum):
         return self.value.upper()
 
 
-_FIELDS = {Kind.CPA: m.CPA_ID, Kind.DLMS: m.DLMS_ID, Kind.ZSE: m.ZSE_ID}
+_FIELDS = {CertificateKind.CPA: m.CPA_ID, CertificateKind.DLMS: m.DLMS_ID,
+           CertificateKind.ZSE: m.ZSE_ID}
 #: the kind of certificate each certificate id field carries
 KIND_OF_FIELD = {field: kind for kind, field in _FIELDS.items()}
 #: '[E] ' or '[R] ' (any case, any spaces after it): what an entry writes before a CPA id
@@ -54,7 +55,7 @@ class Withdrawal:
     """One certificate withdrawn: its kind, its id as given, the day it was withdrawn, why,
     and when the withdrawal was recorded (UTC, ISO 8601)."""
 
-    kind: Kind
+    kind: CertificateKind
     certificate: str
     on: dt.date
     reason: str
@@ -65,10 +66,10 @@ class Withdrawal:
         return certificate_key(self.kind, self.certificate)
 
 
-def certificate_key(kind: Kind, text: str) -> str:
+def certificate_key(kind: CertificateKind, text: str) -> str:
     """What identifies a certificate id of ``kind``: the id without a CPA prefix, folded."""
     bare = text.strip()
-    if kind is Kind.CPA:
+    if kind is CertificateKind.CPA:
         bare = _CPA_PREFIX.sub("", bare, count=1)
     return bare.strip().casefold()
 
@@ -77,7 +78,7 @@ class Withdrawn:
     """The withdrawals in force as of a day, looked up by a certificate id."""
 
     def __init__(self, withdrawals: Iterable[Withdrawal], as_of: dt.date) -> None:
-        self._by_key: dict[tuple[Kind, str], Withdrawal] = {}
+        self._by_key: dict[tuple[CertificateKind, str], Withdrawal] = {}
         for w in withdrawals:
             if w.on <= as_of:
                 # the earliest withdrawal of a certificate is the one that counts
@@ -88,7 +89,7 @@ class Withdrawn:
     def __bool__(self) -> bool:
         return bool(self._by_key)
 
-    def of(self, kind: Kind, certificate: str | None) -> Withdrawal | None:
+    def of(self, kind: CertificateKind, certificate: str | None) -> Withdrawal | None:
         """The withdrawal of ``certificate`` (an id of ``kind``), if it is withdrawn."""
         if not certificate or not certificate.strip():
             return None
@@ -96,7 +97,7 @@ class Withdrawn:
 
     def of_entry(self, entry: m.Entry) -> Iterator[tuple[Withdrawal, str]]:
         """Each withdrawn certificate ``entry`` is listed under, with its id as written."""
-        for kind in Kind:
+        for kind in CertificateKind:
             text = entry.text(kind.field)
             found = self.of(kind, text)
             if found is not None and text is not None:
@@ -131,7 +132,7 @@ def listing_findings(changes: ChangeSet, current: m.CplVersion | None,
             refuse(w, new.origin, w.kind.field, text, "a new entry under a withdrawn "
                                                       "certificate")
     for update in changes.updates:
-        to = withdrawn.of(Kind.CPA, update.new_certificate)
+        to = withdrawn.of(CertificateKind.CPA, update.new_certificate)
         if to is not None and update.new_certificate is not None:
             refuse(to, update.origin, "new_identification_number", update.new_certificate,
                    "a certificate update to a withdrawn certificate")
@@ -161,6 +162,6 @@ def _moved_off(changes: ChangeSet, number: str, w: Withdrawal) -> bool:
     reinstated entry is not listed under it."""
     if any(c.number == number and c.field == w.kind.field for c in changes.corrections):
         return True
-    return w.kind is Kind.CPA and any(
-        u.new_certificate and certificate_key(Kind.CPA, u.certificate) == w.key
+    return w.kind is CertificateKind.CPA and any(
+        u.new_certificate and certificate_key(CertificateKind.CPA, u.certificate) == w.key
         and u.number in (None, number) for u in changes.updates)

@@ -58,7 +58,7 @@ def file_name(submission: t.Submission, suffix: str) -> str:
 
 
 def subject(submission: t.Submission, version: m.CplVersion | None) -> str:
-    if submission.status is t.Status.ACCEPTED and version is not None:
+    if submission.status is t.SubmissionStatus.ACCEPTED and version is not None:
         return f"CPL submission {submission.id} accepted: {version.label}"
     return f"CPL submission {submission.id} returned: please correct and resubmit"
 
@@ -82,15 +82,15 @@ def _values(submission: t.Submission, report: Report, version: m.CplVersion | No
             "answered": _day(submission.outcome.at), "report": report, "files": files,
             "version": version, "issue_date": _day(version.issue_date.isoformat())
             if version else "", "entries": entries, "signed": signed, "where": where,
-            "plural": plural, "accepted": submission.status is t.Status.ACCEPTED,
-            "evidence": [f.name for f in submission.files if f.kind is t.Kind.EVIDENCE],
+            "plural": plural, "accepted": submission.status is t.SubmissionStatus.ACCEPTED,
+            "evidence": [f.name for f in submission.files if f.kind is t.FileKind.EVIDENCE],
             "checked": [f.name for f in submission.submitted()]}
 
 
 def _check(submission: t.Submission, version: m.CplVersion | None) -> None:
-    if submission.status is t.Status.ACCEPTED and version is None:
+    if submission.status is t.SubmissionStatus.ACCEPTED and version is None:
         raise ValueError("an acceptance letter needs the version")
-    if submission.status not in (t.Status.ACCEPTED, t.Status.RETURNED):
+    if submission.status not in (t.SubmissionStatus.ACCEPTED, t.SubmissionStatus.RETURNED):
         raise ValueError(f"no letter for a {submission.status.value} submission")
 
 

@@ -21,7 +21,7 @@ from cplkit.base.digest import sha256_hex
 from cplkit.base.strict_json import loads
 from cplkit.core import model as m
 from cplkit.core.text import history_dict, not_one_line
-from cplkit.core.withdrawn import Kind, Withdrawal
+from cplkit.core.withdrawn import CertificateKind, Withdrawal
 from cplkit.errors import RegistryError
 
 HEAD = "registry.json"
@@ -372,7 +372,7 @@ def decode_policy(data: bytes, origin: str) -> PolicyRecord:
     names = tuple(NameRecord(c["manufacturer_id"], c["company"], c["changed"], c["reason"])
                   for c in doc["names"])
     try:
-        withdrawn = tuple(Withdrawal(Kind(w["kind"]), w["certificate"],
+        withdrawn = tuple(Withdrawal(CertificateKind(w["kind"]), w["certificate"],
                                      dt.date.fromisoformat(w["on"]), w["reason"], w["recorded"])
                           for w in doc.get("withdrawn", ()))
     except ValueError:  # a date the schema's pattern lets through, such as 2026-02-30

@@ -88,7 +88,7 @@ def _event_json(e: t.Event) -> dict[str, Any]:
         out["version"] = e.version
     if e.issue_date is not None:
         out["issue_date"] = e.issue_date
-    if e.status is t.Status.ACCEPTED:
+    if e.status is t.SubmissionStatus.ACCEPTED:
         out["accepted"] = [{"sha256": a.sha256, "entries": list(a.entries)} for a in e.accepted]
     return out
 
@@ -98,12 +98,12 @@ def _submission(item: Mapping[str, Any]) -> t.Submission:
     return t.Submission(
         item["id"], item["received"], item["from"]["name"], item["from"]["address"],
         item["note"],
-        tuple(t.SubmittedFile(f["name"], f["sha256"], f["size"], t.Kind(f["kind"]))
+        tuple(t.SubmittedFile(f["name"], f["sha256"], f["size"], t.FileKind(f["kind"]))
               for f in item["files"]),
         t.CheckSummary(check["rules_of"], check["ruleset"], check["ruleset_sha256"],
                        check["as_of"], check["entries"], check["errors"], check["warnings"],
                        check["unreadable"], check["report_sha256"]),
-        tuple(t.Event(t.Status(e["status"]), e["at"], e.get("reason"), e.get("version"),
+        tuple(t.Event(t.SubmissionStatus(e["status"]), e["at"], e.get("reason"), e.get("version"),
                       e.get("issue_date"),
                       tuple(t.AcceptedFile(a["sha256"], tuple(a["entries"]))
                             for a in e.get("accepted", ())))

@@ -30,7 +30,7 @@ def submission_json(s: t.Submission) -> dict[str, Any]:
                   "ruleset_sha256": s.check.ruleset_sha256, "as_of": s.check.as_of,
                   "entries": s.check.entries, "errors": s.check.errors,
                   "warnings": s.check.warnings, "unreadable": s.check.unreadable},
-        "answered": None if s.status is t.Status.RECEIVED else outcome.at,
+        "answered": None if s.status is t.SubmissionStatus.RECEIVED else outcome.at,
         "reason": outcome.reason,
         "version": outcome.version, "issue_date": outcome.issue_date,
         "entries": list(s.accepted_entries()),
@@ -39,10 +39,10 @@ def submission_json(s: t.Submission) -> dict[str, Any]:
 
 
 def _outcome(s: t.Submission) -> str:
-    if s.status is t.Status.ACCEPTED:
+    if s.status is t.SubmissionStatus.ACCEPTED:
         entries = ", ".join(s.accepted_entries()) or "no entry"
         return f"accepted in {s.outcome.version}: {entries}"
-    if s.status is t.Status.RECEIVED:
+    if s.status is t.SubmissionStatus.RECEIVED:
         return f"received: {plural(s.check.errors, 'error')}, " \
                f"{plural(s.check.warnings, 'warning')}"
     return f"{s.status.value} {s.outcome.at[:10]}"
@@ -87,14 +87,14 @@ def render_submission(s: t.Submission, report: Report, fmt: str) -> str:
         else "the bundled rules"
     lines.append(f"  checked   as of {s.check.as_of} with {rules} ({s.check.ruleset})")
     outcome = s.outcome
-    if s.status is t.Status.ACCEPTED:
+    if s.status is t.SubmissionStatus.ACCEPTED:
         lines.append(f"  accepted  {outcome.at} in version {outcome.version}, issued "
                      f"{outcome.issue_date}")
         names = {f.sha256: f.name for f in s.files}
         for accepted in outcome.accepted:
             numbers = ", ".join(accepted.entries) or "no entry (not in this version)"
             lines.append(f"  entries   {numbers}  from {visible(names.get(accepted.sha256, ''))}")
-    elif s.status is not t.Status.RECEIVED:
+    elif s.status is not t.SubmissionStatus.RECEIVED:
         lines.append(f"  {s.status.value:<10}{outcome.at}")
         if outcome.reason:
             lines.append(f"  reason    {visible(outcome.reason)}")

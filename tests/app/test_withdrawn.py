@@ -24,7 +24,7 @@ from cplkit.core.changes import (
     Origin,
     Reinstatement,
 )
-from cplkit.core.withdrawn import Kind, Withdrawal, listing_findings
+from cplkit.core.withdrawn import CertificateKind, Withdrawal, listing_findings
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.registry.codec import PolicyRecord, decode_policy, encode_policy
@@ -38,7 +38,8 @@ WITHDRAWN_ON = dt.date(2026, 11, 24)
 SAMPLE = [f"{n:06d}" for n in range(1, 7)]  # the bulk sample's six entries
 
 
-def _withdrawal(certificate: str = "NCSC-1500000000-4001", kind: Kind = Kind.CPA,
+def _withdrawal(certificate: str = "NCSC-1500000000-4001",
+                kind: CertificateKind = CertificateKind.CPA,
                 on: dt.date = WITHDRAWN_ON) -> Withdrawal:
     return Withdrawal(kind, certificate, on, "NCSC notice 42", "2026-11-24T09:00:00+00:00")
 
@@ -202,7 +203,7 @@ def test_policy_records_without_withdrawals_keep_their_bytes() -> None:
     plain = PolicyRecord(1, None, "2026-11-23T00:00:00+00:00", "first", "because")
     assert b"withdrawn" not in encode_policy(plain)  # so records signed earlier still verify
     with_one = PolicyRecord(2, "0" * 64, "2026-11-24T00:00:00+00:00", "withdraws", "notice",
-                            withdrawn=(_withdrawal("ZIG1", Kind.ZSE),))
+                            withdrawn=(_withdrawal("ZIG1", CertificateKind.ZSE),))
     assert decode_policy(encode_policy(with_one), "test") == with_one
 
 
@@ -222,7 +223,7 @@ def test_every_change_that_lists_an_entry_under_a_withdrawn_certificate() -> Non
         reinstatements=(Reinstatement("000002", "x", "SSC", origin),
                         Reinstatement("000003", "x", "SSC", origin)),
     )
-    withdrawals = [_withdrawal(), _withdrawal("zig-old", Kind.ZSE)]
+    withdrawals = [_withdrawal(), _withdrawal("zig-old", CertificateKind.ZSE)]
     found = listing_findings(changes, current, withdrawals, WITHDRAWN_ON)
     assert [(f.code, f.file, f.cell, f.field) for f in found] == [
         ("CPL-M09", "form.xlsx", "H17", m.CPA_ID),
@@ -244,7 +245,7 @@ def test_the_audit_proposes_entries_under_a_withdrawn_dlms_or_zse_certificate() 
     version = m.CplVersion(m.VersionNumber(1, 0), dt.date(2026, 11, 1), (
         _entry("000001"), _entry("000002", "Removed")), "")
     items = audit(version, load_ruleset(), dt.date(2026, 12, 1), 0,
-                  [_withdrawal("ZIG22001ZSE13000-24", Kind.ZSE)])
+                  [_withdrawal("ZIG22001ZSE13000-24", CertificateKind.ZSE)])
     assert [(i.reason, i.subject, i.entries) for i in items] == [
         ("zse-withdrawn", "ZIG22001ZSE13000-24", ("000001",))]
     assert proposed_removals(items) == [
