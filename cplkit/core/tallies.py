@@ -327,6 +327,44 @@ def year_figures(changes: Sequence[VersionChange], year: RegulatoryYear,
         tuple(c.version for c in inside if c.from_history), tuple(unattributed))
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One row of the year's table: what is counted, how many, and the versions that made it."""
+
+    what: str
+    count: int
+    versions: str
+
+
+def _versions_of(rows: Sequence[Made]) -> str:
+    return ", ".join(dict.fromkeys(r.version for r in rows))
+
+
+def year_rows(figures: YearFigures) -> list[Figure]:
+    """The year's figures in the order SECAS's annual report gives them, then the rest."""
+    added = figures.added
+    rows = [
+        Figure("CPL versions issued", len(figures.versions),
+               ", ".join(v for v, _ in figures.versions)),
+        Figure("SMETS2+ Device Models added", len(added[Generation.SMETS2]),
+               _versions_of(added[Generation.SMETS2])),
+        Figure("SMETS1 Device Models added", len(added[Generation.SMETS1]),
+               _versions_of(added[Generation.SMETS1])),
+        Figure("Device Models removed", len(figures.removed), _versions_of(figures.removed)),
+        Figure("Certificate updates", len(figures.certificates),
+               ", ".join(dict.fromkeys(v for v, _ in figures.certificates))),
+        Figure("Entries with a certificate updated",
+               sum(c.count for _, c in figures.certificates), ""),
+        Figure("Reinstatements", len(figures.reinstated), _versions_of(figures.reinstated)),
+        Figure("Corrections", len(figures.corrected), _versions_of(figures.corrected)),
+    ]
+    if added[Generation.UNKNOWN]:
+        rows.append(Figure("Added entries not on the list (generation unknown)",
+                           len(added[Generation.UNKNOWN]),
+                           _versions_of(added[Generation.UNKNOWN])))
+    return rows
+
+
 def unnamed_entries(changes: Sequence[VersionChange], entries: Iterable[str]) -> list[str]:
     """The entry numbers of the list that no version is found to have added."""
     added = {n for c in changes for n in c.added}

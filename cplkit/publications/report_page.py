@@ -12,7 +12,7 @@ caller's job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cplkit.base.templates import render
@@ -21,44 +21,6 @@ from cplkit.core.text import company_label, plural, visible
 
 #: the page's file name on the site, beside index.html
 REPORT_PAGE = "report.html"
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One row of the year's table: what is counted, how many, and the versions that made it."""
-
-    what: str
-    count: int
-    versions: str
-
-
-def _versions_of(rows: Sequence[t.Made]) -> str:
-    return ", ".join(dict.fromkeys(r.version for r in rows))
-
-
-def year_rows(figures: t.YearFigures) -> list[Figure]:
-    """The year's figures in the order SECAS's annual report gives them, then the rest."""
-    added = figures.added
-    rows = [
-        Figure("CPL versions issued", len(figures.versions),
-               ", ".join(v for v, _ in figures.versions)),
-        Figure("SMETS2+ Device Models added", len(added[t.Generation.SMETS2]),
-               _versions_of(added[t.Generation.SMETS2])),
-        Figure("SMETS1 Device Models added", len(added[t.Generation.SMETS1]),
-               _versions_of(added[t.Generation.SMETS1])),
-        Figure("Device Models removed", len(figures.removed), _versions_of(figures.removed)),
-        Figure("Certificate updates", len(figures.certificates),
-               ", ".join(dict.fromkeys(v for v, _ in figures.certificates))),
-        Figure("Entries with a certificate updated",
-               sum(c.count for _, c in figures.certificates), ""),
-        Figure("Reinstatements", len(figures.reinstated), _versions_of(figures.reinstated)),
-        Figure("Corrections", len(figures.corrected), _versions_of(figures.corrected)),
-    ]
-    if added[t.Generation.UNKNOWN]:
-        rows.append(Figure("Added entries not on the list (generation unknown)",
-                           len(added[t.Generation.UNKNOWN]),
-                           _versions_of(added[t.Generation.UNKNOWN])))
-    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +49,7 @@ def report_page(figures: t.YearFigures, latest: str, counted: t.Proliferation,
         title=f"Central Products List statistics {figures.year}",
         year=str(figures.year), first_day=figures.year.first_day,
         last_day=figures.year.last_day, latest=visible(latest),
-        rows=[Figure(r.what, r.count, visible(r.versions)) for r in year_rows(figures)],
+        rows=[t.Figure(r.what, r.count, visible(r.versions)) for r in t.year_rows(figures)],
         made=made, from_history=len(figures.from_history),
         unattributed=len(figures.unattributed), version=visible(counted.version),
         current=counted.current,

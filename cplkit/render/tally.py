@@ -51,32 +51,12 @@ def year_dict(figures: t.YearFigures, latest: str) -> dict[str, Any]:
     }
 
 
-def _versions_of(rows: Sequence[t.Made]) -> str:
-    return ", ".join(dict.fromkeys(r.version for r in rows))
-
 
 def render_year(figures: t.YearFigures, latest: str, fmt: str) -> str:
     data = year_dict(figures, latest)
     if fmt == "json":
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-    added = figures.added
-    rows: list[tuple[str, int, str]] = [
-        ("CPL versions issued", len(figures.versions),
-         ", ".join(v for v, _ in figures.versions)),
-        ("SMETS2+ Device Models added", len(added[t.Generation.SMETS2]),
-         _versions_of(added[t.Generation.SMETS2])),
-        ("SMETS1 Device Models added", len(added[t.Generation.SMETS1]),
-         _versions_of(added[t.Generation.SMETS1])),
-        ("Device Models removed", len(figures.removed), _versions_of(figures.removed)),
-        ("Certificate updates", len(figures.certificates),
-         ", ".join(dict.fromkeys(v for v, _ in figures.certificates))),
-        ("Entries with a certificate updated", data["entries_certificate_updated"], ""),
-        ("Reinstatements", len(figures.reinstated), _versions_of(figures.reinstated)),
-        ("Corrections", len(figures.corrected), _versions_of(figures.corrected)),
-    ]
-    if added[t.Generation.UNKNOWN]:
-        rows.append(("Added entries not on the list (generation unknown)",
-                     len(added[t.Generation.UNKNOWN]), _versions_of(added[t.Generation.UNKNOWN])))
+    rows = [(f.what, f.count, f.versions) for f in t.year_rows(figures)]
     if fmt == "csv":
         return to_csv([["year", "figure", "count", "versions"],
                        *([str(figures.year), what, str(n), versions]
