@@ -98,7 +98,8 @@ class PassphraseNeeded(SigningError):
 
 class ApprovalError(CplkitError):
     """The approvals a registry requires are not there: too few, from the preparer, twice from
-    one key, of other content, or the staged files changed since they were approved."""
+    one key, of other content, or the staged files changed since they were approved; or the
+    staged version would list an entry under a certificate withdrawn since it was prepared."""
 
     exit_code = EXIT_APPROVAL
 

@@ -48,6 +48,7 @@ from cplkit.core.diff import Diff
 from cplkit.core.findings import Report, count_by_code
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.ruleset_diff import describe_ruleset_change
+from cplkit.core.withdrawn import describe, newly_listed
 from cplkit.errors import ApprovalError, CplkitError, RegistryBusy, UsageError, VerificationError
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
 from cplkit.publications.bundle import sign_version, signed_statement, unsigned_files
@@ -489,7 +490,9 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             _require_named(registry, stored, signer)
             version = stored.version
             names = IssuedFiles(staged.version)
-            previous, _ = previous_files(registry, tx.read_latest())
+            latest_stored = tx.read_latest()
+            _refuse_withdrawn(latest_stored, version, in_force)
+            previous, _ = previous_files(registry, latest_stored)
             # what was approved, and by whom, is issued with the version and listed in its
             # signed manifest (with the kept rules), so a reader of the site checks it too
             kept.update({names.staged_record: staged.record,
@@ -512,6 +515,21 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
     assert tx.issued is not None
     shutil.rmtree(folder, ignore_errors=True)
     return tx.issued
+
+
+def _refuse_withdrawn(latest: StoredVersion | None, version: m.CplVersion,
+                      in_force: policy.Policy) -> None:
+    """A certificate withdrawn after the version was prepared lists no new entry: the check
+    the preparer ran could not know of it (CPL-M09 at a publish), so the approvals do not
+    cover it."""
+    listed = newly_listed(latest.version if latest else None, version,
+                          in_force.record.withdrawn, version.issue_date)
+    if listed:
+        number, w = listed[0]
+        more = f" (and {len(listed) - 1} more)" if len(listed) > 1 else ""
+        raise ApprovalError(f"entry {number}{more} would be listed under a withdrawn "
+                            f"certificate: {describe(w)}; nothing was issued",
+                            hint="prepare the version again without it, and have it approved")
 
 
 def _check_preparer(staged: Staged, preparation: bytes, in_force: policy.Policy) -> None:

@@ -156,6 +156,29 @@ def listing_findings(changes: ChangeSet, current: m.CplVersion | None,
     return found
 
 
+def newly_listed(before: m.CplVersion | None, after: m.CplVersion,
+                 withdrawals: Sequence[Withdrawal], as_of: dt.date) -> list[tuple[str, Withdrawal]]:
+    """Each Current entry of ``after`` that it lists under a certificate withdrawn on or before
+    ``as_of`` while ``before`` did not (a new entry, a reinstatement, or a certificate changed
+    to a withdrawn one), with that withdrawal: what a version made before the withdrawal was
+    recorded must not issue after it. Entries ``before`` already listed so are the audit's."""
+    withdrawn = Withdrawn(withdrawals, as_of)
+    if not withdrawn:
+        return []
+    listed = before.by_number() if before is not None else {}
+    found: list[tuple[str, Withdrawal]] = []
+    for entry in after.entries:
+        if entry.status != m.Status.CURRENT:
+            continue
+        number = entry.number or ""
+        was = listed.get(number)
+        for w, _ in withdrawn.of_entry(entry):
+            if was is None or was.status != m.Status.CURRENT or \
+                    withdrawn.of(w.kind, was.text(w.kind.field)) is None:
+                found.append((number, w))
+    return found
+
+
 def _moved_off(changes: ChangeSet, number: str, w: Withdrawal) -> bool:
     """Whether the change set also gives entry ``number`` another certificate in place of the
     withdrawn one (a correction of the field, or an update of that certificate): then the

@@ -250,3 +250,48 @@ def test_the_audit_proposes_entries_under_a_withdrawn_dlms_or_zse_certificate() 
         ("zse-withdrawn", "ZIG22001ZSE13000-24", ("000001",))]
     assert proposed_removals(items) == [
         ("000001", "ZSE certificate ZIG22001ZSE13000-24 withdrawn on 24/11/2026")]
+
+
+def test_a_version_staged_before_a_withdrawal_is_not_issued_after_it(published: Path,
+                                                                     tmp_path: Path) -> None:
+    """Prepared and approved while the certificate was good, then the certificate is withdrawn:
+    ``publish --staged`` refuses (exit 8), since the preparer's check could not know of it."""
+    people = {}
+    for who in ("signer", "bob"):
+        assert run("keygen", "--out", tmp_path / who)[0] == 0
+        people[who] = ["--key", tmp_path / who / "key.pem", "--cert", tmp_path / who / "cert.pem"]
+    signer_cert = tmp_path / "signer" / "cert.pem"
+    assert run("trust", "add", signer_cert, "-r", published, "--reason", "the signer")[0] == 0
+    assert run("trust", "approver", tmp_path / "bob" / "cert.pem", "-r", published,
+               "--reason", "bob approves")[0] == 0
+    assert run("trust", "approvals", "1", "-r", published, "--reason", "four eyes")[0] == 0
+    code, out = run("publish", "--prepare", "-r", published, "--as-of", "2026-11-25",
+                    *people["signer"], _form(tmp_path))
+    assert code == 0, out
+    staged = next(p for p in (published / "staged").iterdir() if not p.name.startswith("policy"))
+    code, out = _withdraw(published, *people["signer"])
+    withdrawal = next(p for p in (published / "staged").iterdir() if p.name.startswith("policy"))
+    assert run("approve", withdrawal, "-r", published, *people["bob"])[0] == 0
+    assert run("trust", "apply", withdrawal, "-r", published)[0] == 0
+    assert run("approve", staged, "-r", published, *people["bob"])[0] == 0
+    code, out = run("publish", "--staged", staged, "-r", published, *people["signer"])
+    assert code == 8, out
+    assert "entry 000009 would be listed under a withdrawn certificate" in out
+    assert "ncsc-1500000000-4001" in out and "nothing was issued" in out
+    code, out = run("history", "-r", published, "--format", "json")
+    assert [v["version"] for v in json.loads(out)] == ["1.0"]  # nothing issued
+
+
+def test_only_what_a_version_newly_lists_under_a_withdrawn_certificate_is_its_own() -> None:
+    """Entries the list already had under the certificate are the audit's; a new entry, a
+    reinstated one and one moved onto the certificate are the version's."""
+    from cplkit.core.withdrawn import newly_listed
+
+    before = m.CplVersion(m.VersionNumber.parse("1.0"), dt.date(2026, 11, 23), (
+        _entry("000001"), _entry("000002", "Removed"), _entry("000003", cpa="[R] OTHER-1")), "")
+    after = m.CplVersion(m.VersionNumber.parse("1.1"), dt.date(2026, 11, 25), (
+        _entry("000001"), _entry("000002"), _entry("000003"), _entry("000004"),
+        _entry("000005", "Removed")), "")
+    listed = newly_listed(before, after, [_withdrawal()], dt.date(2026, 11, 25))
+    assert [number for number, _ in listed] == ["000002", "000003", "000004"]
+    assert newly_listed(before, after, [_withdrawal()], dt.date(2026, 11, 23)) == []
