@@ -18,7 +18,20 @@ from cplkit.errors import CplkitError, OutputError
 
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``; renamed over ``path`` when the block ends normally."""
+    """A temporary path beside ``path``; renamed over ``path`` when the block ends normally.
+
+    Only a regular file (or a new name) is replaced: renamed over a device, a pipe or a socket
+    (``-o /dev/null`` as root), the rename would put a plain file where the system's special
+    file was, so such a target is refused before anything is written."""
+    try:
+        mode: int | None = path.lstat().st_mode
+    except OSError:
+        mode = None  # a new name, or a folder the rename itself reports
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)
+                                 or stat.S_ISDIR(mode)):
+        raise OutputError(f"{path} is not a regular file (a device, pipe or socket); cplkit "
+                          "writes an output whole, by replacing a file",
+                          hint="name a file to write (and copy it where it should go)")
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield temporary
