@@ -96,7 +96,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     number, issued = workbook.number, workbook.issue_date
     validator = Validator(ruleset, issued, file)
     entries: list[m.Entry] = []
-    rows: dict[str, int] = {}
+    rows: dict[m.EntryNumber, int] = {}
     for raw, checked in zip(workbook.entries, validator.check_all(workbook.entries), strict=True):
         findings.extend(checked.findings)
         values = dict(checked.entry.values)
@@ -115,19 +115,20 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                 # a signed DCC file cannot carry it, and an import changes no value: refused
                 raise _unusable(file, f"{name} on row {raw.at} {problem.message}, which no "
                                       "published file can carry")
-        entry_number = values.get(m.ENTRY_NUMBER)
-        if not isinstance(entry_number, str) or not (
-                len(entry_number) == 6 and entry_number.isascii() and entry_number.isdigit()):
+        written = values.get(m.ENTRY_NUMBER)
+        try:
+            entry_number = m.EntryNumber.parse(written if isinstance(written, str) else "")
+        except ValueError:
             raise _unusable(file, f"the entry on row {raw.at} has no usable entry number (6 "
-                                  "digits, 000001 to 999999)")
+                                  "digits, 000001 to 999999)") from None
         if entry_number in rows:
             raise _unusable(file, f"entry number {entry_number} is on rows "
                                   f"{rows[entry_number]} and {raw.at}")
         rows[entry_number] = raw.at
         entries.append(m.Entry.of(values, as_issued))
-    gaps = _gaps(sorted(int(n) for n in rows))
+    gaps = _gaps(sorted(n.value for n in rows))
     if gaps:
-        shown = ", ".join(f"{g:06d}" for g in gaps[:_GAPS_SHOWN])
+        shown = ", ".join(str(m.EntryNumber(g)) for g in gaps[:_GAPS_SHOWN])
         more = f" and {len(gaps) - _GAPS_SHOWN} more" if len(gaps) > _GAPS_SHOWN else ""
         note(f"{plural(len(gaps), 'entry number')} {'is' if len(gaps) == 1 else 'are'} not on "
              f"the list: {shown}{more}", code="CPL-I02")

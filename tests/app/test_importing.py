@@ -85,6 +85,16 @@ def test_an_entry_without_a_number_cannot_be_imported(workbook: Path, ruleset: R
         read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
 
 
+def test_entry_number_000000_cannot_be_imported(workbook: Path, ruleset: Ruleset) -> None:
+    """Six digits are not enough: numbering starts at 000001, as the message says."""
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["B9"].value = "000000"
+    wb.save(workbook)
+    with pytest.raises(InputFileError, match=r"row 9 has no usable entry number \(6 digits, "
+                                             r"000001 to 999999\)"):
+        read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
+
+
 def test_a_workbook_without_version_control(tmp_path: Path, ruleset: Ruleset) -> None:
     from tests.conftest import SAMPLES
 
