@@ -260,8 +260,9 @@ def _kept(ruleset: Ruleset, name: str, raw: m.RawValue) -> str | None:
 
 
 def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signer: Signer, *,
-                    limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
-    """Build a new registry at ``registry_path`` from a CPL workbook SECAS published."""
+                    limits: Limits = DEFAULT_LIMITS, now: dt.datetime) -> ImportOutcome:
+    """Build a new registry at ``registry_path`` from a CPL workbook SECAS published, signed
+    and recorded at ``now``."""
     if registry_path.is_symlink():
         registry_path = registry_path.resolve()  # the registry goes where the link points
     if registry_path.exists() and (not registry_path.is_dir() or any(registry_path.iterdir())):
@@ -273,22 +274,23 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
     kept = {} if imported.texts is None else {
         IssuedFiles(number).secas_texts: texts_file(imported.texts)}
     files = {**signed_files(imported.version, None, signer, ruleset, named,
-                            secas=imported.texts),
+                            secas=imported.texts, now=now),
              **kept_rules(ruleset, number), **kept}
     statement = signed_statement(imported.version,
-                                 files[IssuedFiles(str(imported.version.number)).dcc_xml], signer)
+                                 files[IssuedFiles(str(imported.version.number)).dcc_xml], signer,
+                                 now=now)
     # the registry's anchor: trusting the key that signed the import, naming the companies
     # SECAS's history names
-    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    when = now.isoformat(timespec="seconds")
     first = policy.first_record(signer, "signed the imported version", lambda record: replace(
         record, names=tuple(NameRecord(ident, company, when,
                                        f"named in the history lines of {workbook.name}")
-                            for ident, company in sorted(named.items()))))
+                            for ident, company in sorted(named.items()))), now=now)
     assert first is not None  # a signer was given
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        registry = Registry.create(staging)
+        registry = Registry.create(staging, now)
         with registry.edit(None) as tx:
             tx.append_policy(*first, None)
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
