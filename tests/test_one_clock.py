@@ -181,6 +181,30 @@ def test_a_command_signs_every_file_of_a_version_at_one_time(tmp_path: Path,
     assert before <= signed <= after
 
 
+def test_a_cms_signature_without_a_signing_time_needs_a_time_to_be_judged_at(
+        identity: Any) -> None:
+    """cplkit's signatures carry their signing time; one without is refused (no clock to fall
+    back on below the commands), unless the caller says when to judge it."""
+    from asn1crypto import cms
+
+    from cplkit.errors import VerificationError
+    from cplkit.signing.cms import sign_cms, verify_cms
+
+    data = b"Version,Entry.number\r\n"
+    info = cms.ContentInfo.load(sign_cms(data, identity, now=utc_now()))
+    signer_info = info["content"]["signer_infos"][0]
+    signer_info["signed_attrs"] = cms.CMSAttributes(
+        [a for a in signer_info["signed_attrs"] if a["type"].native != "signing_time"])
+    stripped = info.dump(force=True)
+    with pytest.raises(VerificationError, match="carries no signing time") as refused:
+        verify_cms(data, stripped, [identity.certificate])
+    assert refused.value.exit_code == 12
+    # given a time, it is judged then, and fails only as what it is: a changed signature
+    with pytest.raises(VerificationError) as changed:
+        verify_cms(data, stripped, [identity.certificate], now=utc_now())
+    assert "signing time" not in changed.value.message
+
+
 def test_a_busy_registry_says_who_holds_it_and_since_when(tmp_path: Path) -> None:
     """The time a lock was taken is the lock file's own (the system stamps it as the holder
     writes its pid), so no clock is read to say it."""

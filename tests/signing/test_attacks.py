@@ -24,7 +24,7 @@ from cplkit.intake.rulesets import load_ruleset
 from cplkit.publications import dccxml
 from cplkit.signing.signers import KeySigner
 from cplkit.signing.xmldsig import sign_xml
-from tests.conftest import XMLSEC1, utc_now, xmlsec1_verify
+from tests.conftest import XMLSEC1, xmlsec1_verify
 from tests.core.entries import valid_gas
 
 #: files here are altered on purpose; every verdict holds for both signature engines
@@ -188,7 +188,7 @@ def test_a_cms_attribute_without_a_value_is_a_finding(tmp_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = certificate(key, start=NOW - DAY, end=NOW + DAY)
     data = b"Version,Entry.number\r\n"
-    info = cms.ContentInfo.load(sign_cms(data, KeySigner(key, cert), now=utc_now()))
+    info = cms.ContentInfo.load(sign_cms(data, KeySigner(key, cert), now=NOW))
     attributes = info["content"]["signer_infos"][0]["signed_attrs"]
     attributes[0]["values"] = cms.SetOfContentType([])
     (tmp_path / "x.csv").write_bytes(data)
