@@ -195,10 +195,11 @@ def test_two_publishes_at_once_only_one_wins(registry: Path, tmp_path: Path) -> 
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "CPLKIT_PAUSE": "locked:3"})
     deadline = time.monotonic() + 20
-    holder = f"pid {first.pid} ".encode()
-    while holder not in (registry / ".lock").read_bytes() and time.monotonic() < deadline:
+    holder = [b"pid", str(first.pid).encode()]  # the lock file names its holder
+    while (registry / ".lock").read_bytes().split() != holder and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert holder in (registry / ".lock").read_bytes(), "the first publish never took the lock"
+    assert (registry / ".lock").read_bytes().split() == holder, \
+        "the first publish never took the lock"
     second_change = submission(tmp_path, "0A:0A:0A:0A")
     second = cplkit("publish", "-r", registry, "--as-of", AS_OF, second_change)
     assert second.returncode == 5
