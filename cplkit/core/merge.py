@@ -123,9 +123,10 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
                   default=None)
     taken = highest.value if highest else 0
     if taken + len(changes.new_entries) > 999_999:
-        raise UsageError(f"entry numbers would pass 999999 (the highest given is {highest}"
-                         f" and {len(changes.new_entries)} new entries need numbers); nothing "
-                         "was written")
+        shown = highest or "000000"
+        raise UsageError(f"entry numbers would pass 999999 (the highest given is {shown} and "
+                         f"{len(changes.new_entries)} new entries need numbers); nothing was "
+                         "written")
     added: list[m.Entry] = []
     for offset, new in enumerate(changes.new_entries, start=1):
         values = dict(new.entry.values)
