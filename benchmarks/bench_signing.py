@@ -77,7 +77,8 @@ def main() -> None:
     cplkit = shutil.which("cplkit") or str(Path(sys.executable).parent / "cplkit")
     work = Path(tempfile.mkdtemp(prefix="cplkit-bench-sign-"))
     try:
-        key, cert = generate_throwaway()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        key, cert = generate_throwaway(now=now)
         (work / "key.pem").write_bytes(key)
         (work / "cert.pem").write_bytes(cert)
         signer = load_signer(work / "key.pem", work / "cert.pem", None, None)
@@ -88,12 +89,12 @@ def main() -> None:
         print(f"{'list':<18}{'entries':>8}{'MB':>7}{'sign':>8}{'verify':>8}{'xmlsec1':>9}"
               f"{'verify/xmlsec1':>16}")
         for name, version in lists.items():
-            registry = Registry.create(work / name.replace(" ", "-"))
-            first = policy.first_record(signer, "bench")
+            registry = Registry.create(work / name.replace(" ", "-"), now)
+            first = policy.first_record(signer, "bench", now=now)
             assert first is not None
             registry.append_policy(*first, None)
             number = str(version.number)
-            dcc = sign_xml(dccxml.build(version, None, dt.datetime.now(dt.UTC)), signer)
+            dcc = sign_xml(dccxml.build(version, None, now), signer)
             with registry.edit() as tx:
                 tx.issue(version, how="import", files={IssuedFiles(number).dcc_xml: dcc})
             signed = registry.path / VERSIONS / number / IssuedFiles(number).dcc_xml

@@ -27,6 +27,12 @@ REAL_WORKBOOK = Path(os.environ.get("CPLKIT_REAL_WORKBOOK")
                      or ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm")
 AS_OF = dt.date(2026, 11, 23)
 
+
+def utc_now() -> dt.datetime:
+    """The time a test hands a use case that takes one: cplkit's commands read the clock, and
+    everything below them is told the time."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
 #: whole modules kept out of the inner loop (`pytest -m "not slow"`), each for what makes it
 #: slow: they start many processes, a real token, git or bash. Plain `pytest` (CI) runs them all.
 #: A new module whose tests mostly run `python -m cplkit` belongs here.
@@ -106,7 +112,7 @@ def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from cplkit.signing.signers import generate_throwaway
 
     folder = tmp_path_factory.mktemp("keys")
-    key, cert = generate_throwaway()
+    key, cert = generate_throwaway(now=utc_now())
     (folder / "key.pem").write_bytes(key)
     (folder / "cert.pem").write_bytes(cert)
     return folder / "key.pem", folder / "cert.pem"

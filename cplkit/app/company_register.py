@@ -37,10 +37,10 @@ def manufacturer_id(text: str) -> str:
 
 
 def set_company(registry: Path, manufacturer: str, company: str, reason: str,
-                signer: Signer) -> tuple[NameRecord | None, Changed]:
-    """Name the company of ``manufacturer`` ('' withdraws the name), as a policy change signed
-    by ``signer`` (staged for approval under four eyes); the name record is None if the register
-    says so already."""
+                signer: Signer, *, now: dt.datetime) -> tuple[NameRecord | None, Changed]:
+    """Name the company of ``manufacturer`` ('' withdraws the name) from ``now``, as a policy
+    change signed by ``signer`` (staged for approval under four eyes); the name record is None
+    if the register says so already."""
     # the name goes into the history's item lines: a line break in it would be read as a line
     # of its own there (an entry the version never added), so it is refused, not tidied away
     why = not_one_line(company)
@@ -53,7 +53,7 @@ def set_company(registry: Path, manufacturer: str, company: str, reason: str,
     if not reason.strip():
         raise UsageError("say why with --reason: it is recorded with the name")
     ident = manufacturer_id(manufacturer)
-    made = NameRecord(ident, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    made = NameRecord(ident, name, now.isoformat(timespec="seconds"),
                       reason.strip())
 
     def named(record: PolicyRecord) -> PolicyRecord:
@@ -62,7 +62,7 @@ def set_company(registry: Path, manufacturer: str, company: str, reason: str,
         return replace(record, names=(*record.names, made))
 
     changed = policy.change(registry, named, signer, reason=reason,
-                            change=f"names {ident} {name or '(no name)'}")
+                            change=f"names {ident} {name or '(no name)'}", now=now)
     return (made if changed.record is not None else None), changed
 
 

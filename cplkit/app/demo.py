@@ -30,18 +30,21 @@ from cplkit.signing.signers import generate_throwaway, load_signer
 from cplkit.signing.x509 import load_certificates
 
 
-def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
+def run_demo(out: Path | None, say: Callable[[str], None], *, now: dt.datetime,
+             today: dt.date) -> Path:
+    """Check the samples, publish two versions signed at ``now`` and issued ``today`` with a
+    throwaway key, verify them and build their site in ``out`` (a new temporary folder if
+    None), saying each step; returns the folder."""
     work = out or Path(tempfile.mkdtemp(prefix="cplkit-demo-"))
     if work.exists() and any(work.iterdir()):
         raise UsageError(f"{work} is not empty; the demo needs a new or empty directory")
     work.mkdir(parents=True, exist_ok=True)
     samples = resources.samples_dir() / "valid"
     ruleset = load_ruleset()
-    today = dt.date.today()
 
     keys = work / "keys"
     keys.mkdir()
-    key_pem, cert_pem = generate_throwaway()
+    key_pem, cert_pem = generate_throwaway(now=now)
     (keys / "key.pem").write_bytes(key_pem)
     (keys / "key.pem").chmod(0o600)
     (keys / "cert.pem").write_bytes(cert_pem)
@@ -58,12 +61,12 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
         f"{plural(report.warnings, 'warning')}")
 
     registry = work / "registry"
-    init_registry(registry, signer)
+    init_registry(registry, signer, now=now)
     versions = []
     for step, changes in ((3, [samples / "bulk-submission.csv"]),
                           (4, [samples / "form-gas-smart-meter.xlsx",
                                samples / "form-ppmid.xlsx"])):
-        outcome = publish(registry, changes, None, today, signer)
+        outcome = publish(registry, changes, None, today, signer, now=now)
         if outcome.issued is None:
             raise UsageError("the demo publish failed:\n" + "\n".join(
                 f.message for r in outcome.report.files for f in r.findings))
@@ -85,7 +88,7 @@ def run_demo(out: Path | None, say: Callable[[str], None]) -> Path:
     verify_csv(extract.read_bytes(), signature.read_bytes(), trusted)
     say(f"5. verified both DCC files ({versions[1]} follows {versions[0]}) and the CSV "
         "extract's CMS signature")
-    site = build_site(registry, work / "site")
+    site = build_site(registry, work / "site", as_of=today)
     say(f"6. wrote the public site of both versions: {site.folder}")
 
     folder = registry / VERSIONS / versions[1]

@@ -148,17 +148,18 @@ def _known_key(in_force: policy.Policy, registry: Registry, signer: Signer, what
 
 def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             issue_date: dt.date, preparer: Signer, *, base: str | None = None,
-            major: bool = False,
-            limits: Limits = DEFAULT_LIMITS) -> tuple[PublishOutcome, Staged | None]:
-    """Check and merge the changes, build every unsigned file and stage them for approval;
-    returns the publish outcome (findings, diff) and the staged version (None if stopped)."""
+            major: bool = False, limits: Limits = DEFAULT_LIMITS,
+            now: dt.datetime) -> tuple[PublishOutcome, Staged | None]:
+    """Check and merge the changes, build every unsigned file and stage them for approval at
+    ``now``; returns the publish outcome (findings, diff) and the staged version (None if
+    stopped)."""
     registry = Registry(registry_path)
     staged: Staged | None = None
     with registry.edit(base) as tx:
         in_force = policy.require(registry)
         check_head(registry, in_force)
         _known_key(in_force, registry, preparer, "prepare a version")
-        preparer.check_valid(dt.datetime.now(dt.UTC))
+        preparer.check_valid(now)
         step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=False,
                             major=major)
         if step.version is None:
@@ -188,7 +189,7 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
                              hint=f"approve it with 'cplkit approve {folder}'")
         record = json.dumps({"format": "cplkit-staged", "format_version": 1,
                              "base": base_number, "version": number, "digest": digest,
-                             "prepared": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                             "prepared": now.isoformat(timespec="seconds"),
                              "preparer": {"subject": preparer.subject,
                                           "sha256": preparer.fingerprint,
                                           "key_sha256": key_sha256(preparer.certificate)},
@@ -200,7 +201,7 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             (temporary / name).write_bytes(data)
         (temporary / RECORD).write_bytes(record)
         (temporary / PREPARATION).write_bytes(
-            sign_cms(statement(digest, number, base_number), preparer))
+            sign_cms(statement(digest, number, base_number), preparer, now=now))
         temporary.rename(folder)
         staged = Staged(folder, base_number, number, digest, key_sha256(preparer.certificate),
                         digests, record)
@@ -385,10 +386,10 @@ def _registry_of(folder: Path, registry_path: Path | None = None) -> Registry:
 
 
 def approve(folder: Path, approver: Signer, registry_path: Path | None = None, *,
-            digest: str | None = None) -> Path:
+            digest: str | None = None, now: dt.datetime) -> Path:
     """Add ``approver``'s approval of the staged content (staged in ``registry_path``, when
     given; with ``digest``, only if it is still the content of that digest, the one the
-    approver was shown); returns the approval's file."""
+    approver was shown), signed at ``now``; returns the approval's file."""
     registry = _registry_of(folder, registry_path)
     staged = read_staged(folder)
     if digest is not None and staged.digest != digest:
@@ -406,13 +407,13 @@ def approve(folder: Path, approver: Signer, registry_path: Path | None = None, *
         raise ApprovalError(f"{person.name} prepared this version (with this key or another of "
                             "theirs) and cannot approve it: that is what four eyes means",
                             hint="ask another approver")
-    approver.check_valid(dt.datetime.now(dt.UTC))
+    approver.check_valid(now)
     path = folder / APPROVALS / f"{mine[:16]}.p7s"
     if path.exists():
         raise UsageError(f"{approver.subject} has approved this staged version already "
                          f"({path.name})")
     policy.write_new(path, sign_cms(statement(staged.digest, staged.version, staged.base),
-                                    approver))
+                                    approver, now=now))
     return path
 
 
@@ -467,9 +468,10 @@ def check_approvals(staged: Staged, approvals: Sequence[Path],
 
 
 def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
-                   next_update: dt.timedelta = DEFAULT_NEXT_UPDATE) -> StoredVersion:
+                   next_update: dt.timedelta = DEFAULT_NEXT_UPDATE,
+                   now: dt.datetime) -> StoredVersion:
     """Issue a staged version of the registry at ``registry_path`` once its approvals allow
-    it: signed now, approvals kept."""
+    it: signed at ``now``, approvals kept."""
     registry = _registry_of(folder, registry_path)
     staged = read_staged(folder)
     try:
@@ -478,7 +480,7 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             if (latest.version if latest else None) != staged.base:
                 raise RegistryBusy(f"the registry's latest version is now "
                                    f"{latest.version if latest else 'none'}")
-            in_force = require_trusted(registry, signer)
+            in_force = require_trusted(registry, signer, now)
             check_head(registry, in_force)
             approvals = sorted((folder / APPROVALS).glob("*.p7s"))
             preparation = _small(folder / PREPARATION)
@@ -500,8 +502,9 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
                          names.preparation: preparation,
                          **{names.approval(i): _small(path)
                             for i, path in enumerate(approved.files, start=1)}})
-            files = sign_version(version, previous, signer, kept)
-            current = signed_statement(version, files[names.dcc_xml], signer, next_update)
+            files = sign_version(version, previous, signer, kept, now=now)
+            current = signed_statement(version, files[names.dcc_xml], signer, next_update,
+                                       now=now)
             tx.issue(version, how="publish", ruleset=stored.made_by.get("ruleset"),
                      ruleset_sha256=str(stored.made_by.get("ruleset_sha256") or ""),
                      sources=[(s["file"], s["sha256"])

@@ -96,7 +96,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     number, issued = workbook.number, workbook.issue_date
     validator = Validator(ruleset, issued, file)
     entries: list[m.Entry] = []
-    rows: dict[str, int] = {}
+    rows: dict[m.EntryNumber, int] = {}
     for raw, checked in zip(workbook.entries, validator.check_all(workbook.entries), strict=True):
         findings.extend(checked.findings)
         values = dict(checked.entry.values)
@@ -115,19 +115,20 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                 # a signed DCC file cannot carry it, and an import changes no value: refused
                 raise _unusable(file, f"{name} on row {raw.at} {problem.message}, which no "
                                       "published file can carry")
-        entry_number = values.get(m.ENTRY_NUMBER)
-        if not isinstance(entry_number, str) or not (
-                len(entry_number) == 6 and entry_number.isascii() and entry_number.isdigit()):
+        written = values.get(m.ENTRY_NUMBER)
+        try:
+            entry_number = m.EntryNumber.parse(written if isinstance(written, str) else "")
+        except ValueError:
             raise _unusable(file, f"the entry on row {raw.at} has no usable entry number (6 "
-                                  "digits, 000001 to 999999)")
+                                  "digits, 000001 to 999999)") from None
         if entry_number in rows:
             raise _unusable(file, f"entry number {entry_number} is on rows "
                                   f"{rows[entry_number]} and {raw.at}")
         rows[entry_number] = raw.at
         entries.append(m.Entry.of(values, as_issued))
-    gaps = _gaps(sorted(int(n) for n in rows))
+    gaps = _gaps(sorted(n.value for n in rows))
     if gaps:
-        shown = ", ".join(f"{g:06d}" for g in gaps[:_GAPS_SHOWN])
+        shown = ", ".join(str(m.EntryNumber(g)) for g in gaps[:_GAPS_SHOWN])
         more = f" and {len(gaps) - _GAPS_SHOWN} more" if len(gaps) > _GAPS_SHOWN else ""
         note(f"{plural(len(gaps), 'entry number')} {'is' if len(gaps) == 1 else 'are'} not on "
              f"the list: {shown}{more}", code="CPL-I02")
@@ -259,8 +260,9 @@ def _kept(ruleset: Ruleset, name: str, raw: m.RawValue) -> str | None:
 
 
 def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signer: Signer, *,
-                    limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
-    """Build a new registry at ``registry_path`` from a CPL workbook SECAS published."""
+                    limits: Limits = DEFAULT_LIMITS, now: dt.datetime) -> ImportOutcome:
+    """Build a new registry at ``registry_path`` from a CPL workbook SECAS published, signed
+    and recorded at ``now``."""
     if registry_path.is_symlink():
         registry_path = registry_path.resolve()  # the registry goes where the link points
     if registry_path.exists() and (not registry_path.is_dir() or any(registry_path.iterdir())):
@@ -272,22 +274,23 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
     kept = {} if imported.texts is None else {
         IssuedFiles(number).secas_texts: texts_file(imported.texts)}
     files = {**signed_files(imported.version, None, signer, ruleset, named,
-                            secas=imported.texts),
+                            secas=imported.texts, now=now),
              **kept_rules(ruleset, number), **kept}
     statement = signed_statement(imported.version,
-                                 files[IssuedFiles(str(imported.version.number)).dcc_xml], signer)
+                                 files[IssuedFiles(str(imported.version.number)).dcc_xml], signer,
+                                 now=now)
     # the registry's anchor: trusting the key that signed the import, naming the companies
     # SECAS's history names
-    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    when = now.isoformat(timespec="seconds")
     first = policy.first_record(signer, "signed the imported version", lambda record: replace(
         record, names=tuple(NameRecord(ident, company, when,
                                        f"named in the history lines of {workbook.name}")
-                            for ident, company in sorted(named.items()))))
+                            for ident, company in sorted(named.items()))), now=now)
     assert first is not None  # a signer was given
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        registry = Registry.create(staging)
+        registry = Registry.create(staging, now)
         with registry.edit(None) as tx:
             tx.append_policy(*first, None)
             tx.issue(imported.version, how="import", ruleset=ruleset.id,

@@ -179,12 +179,12 @@ def withdraw(registry_path: Path, ident: str, reason: str | None,
                                                  _paragraph(reason, "--reason")))
 
 
-def accept(registry: Registry, version: str, at: dt.datetime | None = None
-           ) -> tuple[t.Submission, ...]:
+def accept(registry: Registry, version: str, at: dt.datetime) -> tuple[t.Submission, ...]:
     """Record as accepted in ``version`` every received submission a file of which the version
     was made from (by SHA-256), with the entry numbers the version added from each file. Run
     after a version is issued; submissions answered already are left as they are, so running
-    it again changes nothing. Returns the submissions it accepted."""
+    it again changes nothing; each is recorded as accepted ``at`` then. Returns the
+    submissions it accepted."""
     stored = registry.read(version)
     number = str(stored.version.number)
     sources = {s.get("sha256") for s in stored.made_by.get("sources", ())}
@@ -194,7 +194,7 @@ def accept(registry: Registry, version: str, at: dt.datetime | None = None
         return ()
     added = _added(registry, stored)
     ruleset = stored_rules(registry, stored) or ruleset_from(None)
-    when = utc_text(at or dt.datetime.now(dt.UTC))
+    when = utc_text(at)
     events: dict[str, t.Event] = {}
     for submission in open_ones:
         files = tuple(t.AcceptedFile(f.sha256, _numbers(registry, submission, f, ruleset,
@@ -219,8 +219,7 @@ def accept(registry: Registry, version: str, at: dt.datetime | None = None
                  and s.outcome.version == number and s.outcome.at == when)
 
 
-def link(registry_path: Path, version: str, at: dt.datetime | None = None
-         ) -> tuple[t.Submission, ...]:
+def link(registry_path: Path, version: str, at: dt.datetime) -> tuple[t.Submission, ...]:
     """``accept`` for ``cplkit submissions link VERSION``."""
     return accept(Registry(registry_path), version, at)
 

@@ -8,6 +8,7 @@ owner alone, and never over an existing file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -86,14 +87,15 @@ def read_certificate(path: Path) -> x509.Certificate:
     return load_certificates(_small(path, "certificate"), str(path))[0]
 
 
-def make_throwaway_keys(out: Path, days: int) -> tuple[Path, Path]:
-    """Write key.pem (mode 0600) and cert.pem into ``out``; never over an existing file."""
+def make_throwaway_keys(out: Path, days: int, *, now: dt.datetime) -> tuple[Path, Path]:
+    """Write key.pem (mode 0600) and cert.pem, valid from ``now`` for ``days``, into ``out``;
+    never over an existing file."""
     out.mkdir(parents=True, exist_ok=True)
     key_path, cert_path = out / "key.pem", out / "cert.pem"
     for path in (key_path, cert_path):
         if path.exists():
             raise UsageError(f"{path} exists already; cplkit never overwrites a key")
-    key, cert = generate_throwaway(days)
+    key, cert = generate_throwaway(days, now=now)
     descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(key)

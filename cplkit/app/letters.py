@@ -10,11 +10,12 @@ submission.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from cplkit.app import notify
@@ -68,9 +69,9 @@ def write(letter: Letter, folder: Path) -> tuple[Path, Path]:
 
 
 def send(letter: Letter, target: notify.Relay, sender: str, *, dry_run: bool = False,
-         save: Path | None = None) -> notify.Sent:
-    """Send the letter to the submitter through ``target`` (or, with ``dry_run``, the message
-    that would be sent)."""
+         save: Path | None = None, now: dt.datetime) -> notify.Sent:
+    """Send the letter to the submitter through ``target``, dated ``now`` (or, with
+    ``dry_run``, the message that would be sent)."""
     author = notify.address(sender, "--from")
     submission = letter.submission
     reader = notify.address(submission.sender_address, "the submitter's address")
@@ -79,7 +80,7 @@ def send(letter: Letter, target: notify.Relay, sender: str, *, dry_run: bool = F
     for header in ("From", "Date", "Message-ID"):
         del message[header]
     message["From"] = author
-    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Date"] = format_datetime(now.astimezone(dt.UTC), usegmt=True)
     message["Message-ID"] = make_msgid(domain=author.domain)
     return notify.send(target, message, author, (reader,), f"the letter for {submission.id}",
                        submission.id, dry_run=dry_run, save=save)

@@ -89,8 +89,9 @@ class _Version:
     recorded: Reader | None = None
 
 
-def verify_site(folder: Path, trust: Path) -> MirrorCheck:
-    """Check a copy of the registry's website (``cplkit site``) in ``folder``."""
+def verify_site(folder: Path, trust: Path, *, now: dt.datetime) -> MirrorCheck:
+    """Check a copy of the registry's website (``cplkit site``) in ``folder``, its statement
+    of what is current held fresh at ``now``."""
     check = MirrorCheck(folder, "site")
     versions = []
     for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
@@ -106,13 +107,13 @@ def verify_site(folder: Path, trust: Path) -> MirrorCheck:
         listed.append(_Version(str(number), _site_reader(path), path,
                                tuple(sorted(names))))
     _verify(check, listed, trust, read_policy_chain(folder / "policy"),
-            folder / STATEMENT)
+            folder / STATEMENT, now)
     return check
 
 
-def verify_registry(registry_path: Path, trust: Path) -> MirrorCheck:
-    """Check a registry: what its site would show, and every file each version.json records
-    against its digest."""
+def verify_registry(registry_path: Path, trust: Path, *, now: dt.datetime) -> MirrorCheck:
+    """Check a registry: what its site would show (its statement fresh at ``now``), and every
+    file each version.json records against its digest."""
     check = MirrorCheck(registry_path, "registry")
     registry = Registry(registry_path)
     head = registry.check()
@@ -131,7 +132,7 @@ def verify_registry(registry_path: Path, trust: Path) -> MirrorCheck:
     except RegistryError as exc:
         check.add("policy", fail("policy", f"the policy chain cannot be read: {exc.message}"))
         chain = []
-    _verify(check, listed, trust, chain, registry_path / STATEMENT)
+    _verify(check, listed, trust, chain, registry_path / STATEMENT, now)
     return check
 
 
@@ -168,7 +169,7 @@ def _quiet(read: Reader) -> Reader:
 
 
 def _verify(check: MirrorCheck, versions: Sequence[_Version], trust: Path,
-            chain: Sequence[StoredPolicy], statement: Path) -> None:
+            chain: Sequence[StoredPolicy], statement: Path, now: dt.datetime) -> None:
     pinned = trusted_from(trust)
     trusted: list[x509.Certificate] = list(pinned)
     chain_ok = True
@@ -188,7 +189,7 @@ def _verify(check: MirrorCheck, versions: Sequence[_Version], trust: Path,
             except VerificationError as exc:
                 check.add(f"{version.number}/{IssuedFiles(version.number).dcc_xml}", exc)
         previous = dcc
-    _check_fresh(check, statement, trusted, previous if versions else None)
+    _check_fresh(check, statement, trusted, previous if versions else None, now)
 
 
 def _check_version(check: MirrorCheck, version: _Version, trusted: list[x509.Certificate],
@@ -275,16 +276,16 @@ def _unlisted(check: MirrorCheck, version: _Version, name: str) -> None:
 
 
 def _check_fresh(check: MirrorCheck, path: Path, trusted: list[x509.Certificate],
-                 newest: VerifiedDcc | None) -> None:
-    """latest.xml: there, signed, fresh, and naming the newest DCC file of the mirror."""
+                 newest: VerifiedDcc | None, now: dt.datetime) -> None:
+    """latest.xml: there, signed, fresh at ``now``, and naming the newest DCC file of the
+    mirror."""
     if not path.exists() and not path.is_symlink():
         check.add(STATEMENT, fail("stale", f"there is no {STATEMENT}: nothing says which "
                                   "version is current, so newer ones may be withheld (a "
                                   "freeze)", hint="get latest.xml from the publisher"))
         return
     try:
-        statement = verify_latest(read_checked(path, STATEMENT), trusted,
-                                  dt.datetime.now(dt.UTC))
+        statement = verify_latest(read_checked(path, STATEMENT), trusted, now)
         check.current = str(statement.content.version)
         if newest is not None:
             check_current(newest, statement)

@@ -15,6 +15,7 @@ parties are.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import smtplib
 import ssl
@@ -25,7 +26,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
-from email.utils import formatdate, getaddresses, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
 from cplkit.base.files import read_small, write_output
@@ -157,8 +158,9 @@ def _check(target: Relay) -> None:
 
 
 def _message(registry: Registry, version: str | None, sender: Address,
-             recipients: tuple[Address, ...]) -> tuple[str, EmailMessage]:
-    """The issued notice, with the sender, recipients, date and a message id added."""
+             recipients: tuple[Address, ...], now: dt.datetime) -> tuple[str, EmailMessage]:
+    """The issued notice, with the sender, recipients, date (``now``) and a message id
+    added."""
     stored = registry.read(version)
     number = str(stored.version.number)
     name = IssuedFiles(number).notice_email
@@ -170,7 +172,7 @@ def _message(registry: Registry, version: str | None, sender: Address,
         del message[header]  # an issued notice has none; never two of one
     message["From"] = sender
     message["To"] = recipients
-    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Date"] = format_datetime(now.astimezone(dt.UTC), usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.domain)
     return number, message
 
@@ -204,16 +206,16 @@ def _send(target: Relay, message: EmailMessage, sender: str,
 
 def notify(registry_path: Path, version: str | None, target: Relay, sender: str,
            recipients: tuple[str, ...], *, dry_run: bool = False,
-           save: Path | None = None) -> Sent:
+           save: Path | None = None, now: dt.datetime) -> Sent:
     """Send version ``version``'s notice (the latest by default) to ``recipients`` through
-    ``target``; with ``dry_run``, the message that would be sent, sending nothing. ``save``
-    keeps the message as sent."""
+    ``target``, dated ``now``; with ``dry_run``, the message that would be sent, sending
+    nothing. ``save`` keeps the message as sent."""
     if not recipients:
         raise UsageError("name at least one recipient with --to")
     author = address(sender, "--from")
     readers = tuple(address(r, "--to") for r in recipients)
     check_options(target, save)
-    number, message = _message(Registry(registry_path), version, author, readers)
+    number, message = _message(Registry(registry_path), version, author, readers, now)
     return send(target, message, author, readers, f"the notice of version {number}", number,
                 dry_run=dry_run, save=save)
 

@@ -96,10 +96,6 @@ def _certificate(pem: str) -> x509.Certificate:
     return load_certificates(pem.encode(), "the policy record")[0]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 # -- reading --------------------------------------------------------------------------------------
 def current(registry: Registry) -> Policy | None:
     """The policy in force, after the whole chain verified from its first record; None for a
@@ -260,15 +256,16 @@ class Changed:
 
 
 def next_record(base: Policy | None, edit: Callable[[PolicyRecord], PolicyRecord], *,
-                change: str, reason: str) -> tuple[PolicyRecord, bytes] | None:
-    """The record ``edit`` makes of the policy in force, numbered and chained after it, and its
-    bytes; None if it changes nothing."""
+                change: str, reason: str, now: dt.datetime) -> tuple[PolicyRecord, bytes] | None:
+    """The record ``edit`` makes of the policy in force, numbered and chained after it and made
+    at ``now``, and its bytes; None if it changes nothing."""
     before = base.record if base else EMPTY
     edited = edit(before)
     if edited == before:
         return None
     record = replace(edited, number=before.number + 1,
-                     previous=base.sha256 if base else None, made=_now(), change=change,
+                     previous=base.sha256 if base else None,
+                     made=now.isoformat(timespec="seconds"), change=change,
                      reason=reason)
     data = encode_policy(record)
     decode_policy(data, "the policy record as built")  # never write what a read would refuse
@@ -276,19 +273,19 @@ def next_record(base: Policy | None, edit: Callable[[PolicyRecord], PolicyRecord
 
 
 def change(registry_path: Path, edit: Callable[[PolicyRecord], PolicyRecord], signer: Signer,
-           *, change: str, reason: str) -> Changed:
-    """Make the change ``edit`` describes: signed by ``signer`` and written when the policy in
-    force needs no approvals; staged for approval when it does."""
+           *, change: str, reason: str, now: dt.datetime) -> Changed:
+    """Make the change ``edit`` describes at ``now``: signed by ``signer`` and written when the
+    policy in force needs no approvals; staged for approval when it does."""
     if not reason.strip():
         raise UsageError("say why with --reason: it is recorded in the policy")
     registry = Registry(registry_path)
     base = current(registry)
-    made = next_record(base, edit, change=change, reason=reason.strip())
+    made = next_record(base, edit, change=change, reason=reason.strip(), now=now)
     if made is None:
         return Changed(None)
     record, data = made
-    signer.check_valid(dt.datetime.now(dt.UTC))
-    signatures = {_signature_name(signer): sign_cms(data, signer)}
+    signer.check_valid(now)
+    signatures = {_signature_name(signer): sign_cms(data, signer, now=now)}
     if base is not None and base.record.required:
         return Changed(record, _stage(registry, base, data, signatures[_signature_name(signer)],
                                       signer))
@@ -303,24 +300,24 @@ def change(registry_path: Path, edit: Callable[[PolicyRecord], PolicyRecord], si
 
 
 def first_record(signer: Signer | None, reason: str,
-                 edit: Callable[[PolicyRecord], PolicyRecord] = lambda r: r
-                 ) -> tuple[bytes, dict[str, bytes]] | None:
-    """The anchor of a new registry: trusting ``signer``'s certificate (and whatever ``edit``
-    adds), signed by it; None without a signer."""
+                 edit: Callable[[PolicyRecord], PolicyRecord] = lambda r: r, *,
+                 now: dt.datetime) -> tuple[bytes, dict[str, bytes]] | None:
+    """The anchor of a new registry, made at ``now``: trusting ``signer``'s certificate (and
+    whatever ``edit`` adds), signed by it; None without a signer."""
     if signer is None:
         return None
-    made = next_record(None, lambda r: edit(with_signer(r, signer.certificate, reason)),
-                       change="the registry's first policy", reason=reason)
+    made = next_record(None, lambda r: edit(with_signer(r, signer.certificate, reason, now)),
+                       change="the registry's first policy", reason=reason, now=now)
     assert made is not None  # a signer was added
     record, data = made
-    signatures = {_signature_name(signer): sign_cms(data, signer)}
+    signatures = {_signature_name(signer): sign_cms(data, signer, now=now)}
     authorise(None, record, data, signatures)
     return data, signatures
 
 
 def with_signer(record: PolicyRecord, certificate: x509.Certificate,
-                reason: str) -> PolicyRecord:
-    """``record`` trusting ``certificate`` to sign versions too."""
+                reason: str, now: dt.datetime) -> PolicyRecord:
+    """``record`` trusting ``certificate`` to sign versions too, from ``now``."""
     from cryptography.hazmat.primitives import serialization
 
     from cplkit.registry.codec import TrustRecord
@@ -330,7 +327,8 @@ def with_signer(record: PolicyRecord, certificate: x509.Certificate,
         return record
     pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
     return replace(record, signers=(*record.signers, TrustRecord(
-        fingerprint(certificate), subject(certificate), _now(), reason, pem)))
+        fingerprint(certificate), subject(certificate), now.isoformat(timespec="seconds"),
+        reason, pem)))
 
 
 def _signature_name(signer: Signer) -> str:
@@ -403,9 +401,10 @@ def read_proposal(folder: Path, registry_path: Path | None) -> tuple[Registry, P
     return registry, Proposal(folder, record, data, signatures)
 
 
-def approve_proposal(folder: Path, approver: Signer, registry_path: Path | None) -> Path:
-    """Sign a staged policy change as an approver of the policy in force (never its proposer,
-    never one person twice); returns the approval's file."""
+def approve_proposal(folder: Path, approver: Signer, registry_path: Path | None, *,
+                     now: dt.datetime) -> Path:
+    """Sign a staged policy change at ``now`` as an approver of the policy in force (never its
+    proposer, never one person twice); returns the approval's file."""
     registry, proposal = read_proposal(folder, registry_path)
     base = require(registry)
     party = base.party(approver.certificate)
@@ -418,9 +417,9 @@ def approve_proposal(folder: Path, approver: Signer, registry_path: Path | None)
         raise ApprovalError(f"{party.removeprefix('approver ')} has signed this policy change "
                             "already (as its proposer, or with another key): one person counts "
                             "once", hint="ask another approver")
-    approver.check_valid(dt.datetime.now(dt.UTC))
+    approver.check_valid(now)
     path = folder / APPROVALS / _signature_name(approver)
-    write_new(path, sign_cms(proposal.data, approver))
+    write_new(path, sign_cms(proposal.data, approver, now=now))
     return path
 
 

@@ -73,9 +73,10 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
             issue_date: dt.date, signer: Signer | None, *, base: str | None = None,
             dry_run: bool = False, major: bool = False,
             next_update: dt.timedelta = DEFAULT_NEXT_UPDATE,
-            limits: Limits = DEFAULT_LIMITS) -> PublishOutcome:
+            limits: Limits = DEFAULT_LIMITS, now: dt.datetime) -> PublishOutcome:
     """Check the changes against every rule and the latest version, then issue the next one
-    (the next major version with ``major``: 2.051 -> 3.000).
+    (the next major version with ``major``: 2.051 -> 3.000), signed at ``now``: the one time
+    the signing certificate is judged at and every file is stamped with.
 
     With any error nothing is written. ``base`` refuses the publish if the latest version is no
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
@@ -92,7 +93,7 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
         in_force = policy.current(registry)
         check_head(registry, in_force)
         if signer is not None:
-            in_force = require_trusted(registry, signer)
+            in_force = require_trusted(registry, signer, now)
         if not dry_run:
             require_no_approvals(registry, in_force)
         step = next_version(tx, change_files, ruleset, issue_date, limits, dry_run=dry_run,
@@ -110,10 +111,10 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
         previous, fir_before = previous_files(registry, current)
         files = {**signed_files(version, previous, signer, ruleset, companies, fir_before,
                                 outcome.diff if current else None,
-                                secas=kept_secas_texts(registry)),
+                                secas=kept_secas_texts(registry), now=now),
                  **kept_rules(ruleset, str(version.number))}
         statement = signed_statement(version, files[IssuedFiles(str(version.number)).dcc_xml],
-                                     signer, next_update)
+                                     signer, next_update, now=now)
         if dry_run:
             raise AbortEdit
         tx.issue(version, how="publish", ruleset=ruleset.id,
@@ -263,12 +264,13 @@ def previous_files(registry: Registry,
 
 
 def refresh(registry_path: Path, signer: Signer,
-            next_update: dt.timedelta = DEFAULT_NEXT_UPDATE) -> Statement:
-    """Re-sign the statement that the latest version is current, with a new next-update time,
-    as whoever serves the files does when no version was issued in the meantime."""
+            next_update: dt.timedelta = DEFAULT_NEXT_UPDATE, *, now: dt.datetime) -> Statement:
+    """Re-sign the statement that the latest version is current at ``now``, with a new
+    next-update time, as whoever serves the files does when no version was issued in the
+    meantime."""
     registry = Registry(registry_path)
     head = registry.check()
-    check_head(registry, require_trusted(registry, signer))
+    check_head(registry, require_trusted(registry, signer, now))
     current = registry.read(head=head)
     number = str(current.version.number)
     name = IssuedFiles(number).dcc_xml
@@ -276,7 +278,7 @@ def refresh(registry_path: Path, signer: Signer,
         raise UsageError(f"version {number} was issued without a signed DCC file, so no "
                          "statement can name it", hint="publish a version first")
     signed = signed_statement(current.version, registry.file(current, name), signer,
-                              next_update)
+                              next_update, now=now)
     registry.replace_statement(number, signed.data)
     return signed.statement
 

@@ -30,7 +30,7 @@ def history(registry: Path) -> list[m.HistoryLine]:
 def entry(registry: Path, number: str, version: str | None = None) -> m.Entry:
     """One entry by its number (000733, or 733 as Excel leaves it)."""
     stored = Registry(registry).read(version)
-    wanted = number.zfill(6) if number.isdigit() else number
+    wanted = m.EntryNumber.restored(number) or number
     found = stored.version.by_number().get(wanted)
     if found is None:
         raise NotFound(f"there is no entry {wanted} in version {stored.version.number}")

@@ -39,13 +39,15 @@ def signer_record(signer: Signer) -> SignerRecord:
 
 
 def init_registry(path: Path, signer: Signer | None = None,
-                  edit: Callable[[PolicyRecord], PolicyRecord] = lambda r: r) -> Registry:
-    """A new registry, anchored in a first policy record that trusts ``signer``'s certificate
-    (with whatever ``edit`` adds: approvers, a threshold) and is signed by it."""
+                  edit: Callable[[PolicyRecord], PolicyRecord] = lambda r: r, *,
+                  now: dt.datetime) -> Registry:
+    """A new registry created at ``now``, anchored in a first policy record that trusts
+    ``signer``'s certificate (with whatever ``edit`` adds: approvers, a threshold) and is signed
+    by it."""
     if signer is not None:
-        signer.check_valid(dt.datetime.now(dt.UTC))
-    first = policy.first_record(signer, "trusted when the registry was created", edit)
-    registry = Registry.create(path)
+        signer.check_valid(now)
+    first = policy.first_record(signer, "trusted when the registry was created", edit, now=now)
+    registry = Registry.create(path, now)
     if first is not None:
         registry.append_policy(*first, None)
     return registry
@@ -61,14 +63,17 @@ class Trusted:
     changed: policy.Changed
 
 
-def trust_file(registry: Path, certificate_file: Path, reason: str, signer: Signer) -> Trusted:
+def trust_file(registry: Path, certificate_file: Path, reason: str, signer: Signer, *,
+               now: dt.datetime) -> Trusted:
     """Trust the certificate in ``certificate_file`` to sign versions (``cplkit trust add``):
     a policy change signed by ``signer``, a signer the registry trusts already (a key rotation
     is signed by the old key) or, under four eyes, staged for approval."""
     certificate = read_certificate(certificate_file)
-    changed = policy.change(registry, lambda r: policy.with_signer(r, certificate, reason.strip()),
+    changed = policy.change(registry,
+                            lambda r: policy.with_signer(r, certificate, reason.strip(), now),
                             signer, reason=reason,
-                            change=f"trusts the signing certificate {subject(certificate)}")
+                            change=f"trusts the signing certificate {subject(certificate)}",
+                            now=now)
     return Trusted(subject(certificate), fingerprint(certificate), changed)
 
 
@@ -79,14 +84,14 @@ def approver_name(certificate: x509.Certificate) -> str:
 
 
 def with_approver(record: PolicyRecord, certificate: x509.Certificate, name: str,
-                  reason: str) -> PolicyRecord:
+                  reason: str, now: dt.datetime) -> PolicyRecord:
     """``record`` with ``certificate``'s key an approver key of the person ``name`` (added if
-    new); unchanged if that key approves already, for anyone."""
+    new, recorded as added at ``now``); unchanged if that key approves already, for anyone."""
     mine = key_sha256(certificate)
     if record.approver_of(mine) is not None:
         return record
     key = ApproverKey(fingerprint(certificate), mine, subject(certificate),
-                      dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reason,
+                      now.isoformat(timespec="seconds"), reason,
                       _pem(certificate))
     people = list(record.approvers)
     for i, person in enumerate(people):
@@ -99,7 +104,7 @@ def with_approver(record: PolicyRecord, certificate: x509.Certificate, name: str
 
 
 def add_approver(registry: Path, certificate_file: Path, reason: str, signer: Signer,
-                 name: str | None = None) -> policy.Changed:
+                 name: str | None = None, *, now: dt.datetime) -> policy.Changed:
     """Let the key of the certificate in ``certificate_file`` approve, for the person ``name``
     (the certificate's subject by default): a renewed key of the same person is that
     person's second key, and the person still counts once."""
@@ -110,19 +115,19 @@ def add_approver(registry: Path, certificate_file: Path, reason: str, signer: Si
         raise UsageError(f"'{visible(person)}' cannot be an approver's name",
                          hint=f"give plain text of {_LONGEST_NAME} characters or fewer")
     return policy.change(registry,
-                         lambda r: with_approver(r, certificate, person, reason.strip()),
+                         lambda r: with_approver(r, certificate, person, reason.strip(), now),
                          signer, reason=reason, change=f"approver {person} "
-                                                       f"({subject(certificate)})")
+                                                       f"({subject(certificate)})", now=now)
 
 
-def founding(certificates: list[x509.Certificate],
-             approvals: int) -> Callable[[PolicyRecord], PolicyRecord]:
-    """What a new registry's first record adds to its signer: these approvers (each the
-    person their certificate's subject names) and the threshold."""
+def founding(certificates: list[x509.Certificate], approvals: int, *,
+             now: dt.datetime) -> Callable[[PolicyRecord], PolicyRecord]:
+    """What a new registry's first record (made at ``now``) adds to its signer: these approvers
+    (each the person their certificate's subject names) and the threshold."""
     def first(record: PolicyRecord) -> PolicyRecord:
         for certificate in certificates:
             record = with_approver(record, certificate, approver_name(certificate),
-                                   "an approver from the start")
+                                   "an approver from the start", now)
         if approvals > len(record.approvers):
             named = plural(len(record.approvers), "person", "people")
             needed = plural(approvals, "distinct approver")
@@ -134,7 +139,7 @@ def founding(certificates: list[x509.Certificate],
 
 
 def require_approvals(registry: Path, required: int, reason: str,
-                      signer: Signer) -> policy.Changed:
+                      signer: Signer, *, now: dt.datetime) -> policy.Changed:
     """From now on, each version and each policy change needs ``required`` approvals (0:
     publish as before)."""
     def threshold(record: PolicyRecord) -> PolicyRecord:
@@ -145,13 +150,13 @@ def require_approvals(registry: Path, required: int, reason: str,
         return replace(record, required=required)
 
     return policy.change(registry, threshold, signer, reason=reason,
-                         change=f"each version needs {plural(required, 'approval')}")
+                         change=f"each version needs {plural(required, 'approval')}", now=now)
 
 
-def require_trusted(registry: Registry, signer: Signer) -> policy.Policy:
+def require_trusted(registry: Registry, signer: Signer, now: dt.datetime) -> policy.Policy:
     """The policy in force, if it trusts ``signer`` to sign, whose certificate must be valid
-    now; refused otherwise."""
-    signer.check_valid(dt.datetime.now(dt.UTC))
+    at ``now``; refused otherwise."""
+    signer.check_valid(now)
     current = policy.require(registry)
     if not current.trusts(signer):
         raise SigningError(

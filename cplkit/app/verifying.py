@@ -86,9 +86,11 @@ class Verification:
 
 def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
                 at: dt.date | None = None, signature: Path | None = None,
-                latest: Path | None = None, policy: Path | None = None) -> Verification:
+                latest: Path | None = None, policy: Path | None = None,
+                now: dt.datetime) -> Verification:
     """Verify ``file`` by what it is; with ``latest``, a DCC file must also be the one the
-    signed statement names as current, and the statement fresh now. With ``policy`` (a
+    signed statement names as current, and the statement fresh at ``now`` (the time a
+    signature that carries none is judged at, too). With ``policy`` (a
     registry's signed policy chain, as its site publishes it), a file signed by a key the
     chain rotated to is trusted too, as long as the chain starts from ``trust``."""
     trusted = trusted_from(trust)
@@ -105,29 +107,28 @@ def verify_file(file: Path, trust: Path, *, previous: Path | None = None,
     if is_xml and _MANIFEST_NS in data[:2000]:
         return Verification(file, verify_manifest(data, file.parent, trusted, at=at))
     if is_xml and _LATEST_NS in data[:2000]:
-        return Verification(file, verify_latest(data, trusted, dt.datetime.now(dt.UTC)))
+        return Verification(file, verify_latest(data, trusted, now))
     if is_xml:
         result = verify_dcc(data, trusted, at=at)
         if previous is not None:
             check_chain(result, _previous(previous, trusted))
         statement = None
         if latest is not None:
-            statement = verify_latest(_read(latest, "--latest file"), trusted,
-                                      dt.datetime.now(dt.UTC))
+            statement = verify_latest(_read(latest, "--latest file"), trusted, now)
             check_current(result, statement)
         return Verification(file, result, previous=previous, statement=statement)
     if fir_extract.is_fir_extract(data):
         signature = signature or file.with_name(file.name + ".p7s")
         return Verification(file, verify_fir(data, _read(signature, "signature"), trusted,
-                                             at=at), signature=signature)
+                                             at=at, now=now), signature=signature)
     if data.startswith(b"PK\x03\x04") or file.suffix.lower() in (".xlsx", ".json", ".html"):
         raise UsageError(f"{file} carries no signature of its own: it is checked through the "
                          "version's signed manifest",
                          hint=f"cplkit verify {file.parent / 'manifest-N.xml'} --trust CERT, with "
                               "the manifest of the version it belongs to")
     signature = signature or file.with_name(file.name + ".p7s")
-    return Verification(file, verify_csv(data, _read(signature, "signature"), trusted, at=at),
-                        signature=signature)
+    return Verification(file, verify_csv(data, _read(signature, "signature"), trusted, at=at,
+                                         now=now), signature=signature)
 
 
 def _followed(folder: Path, pinned: list[x509.Certificate]) -> list[x509.Certificate]:

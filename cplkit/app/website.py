@@ -74,9 +74,10 @@ def site_folder(out: Path, registry_path: Path | None = None) -> Path:
 
 
 def build_site(registry_path: Path, out: Path, base_url: str = "", *,
-               as_of: dt.date | None = None) -> SiteBuilt:
+               as_of: dt.date) -> SiteBuilt:
     """Write the registry's site to ``out`` (created, or replaced if cplkit wrote it); its
-    report page gives the figures of the regulatory year ``as_of`` (default: today) falls in."""
+    report page gives the figures of the regulatory year ``as_of`` (the command's today) falls
+    in."""
     if _NOT_IN_URL.search(base_url):
         raise UsageError(f"--base-url {base_url!r} holds a space or a control character",
                          hint="give the address the site is served at, e.g. "
@@ -111,7 +112,7 @@ def build_site(registry_path: Path, out: Path, base_url: str = "", *,
                 None if stored.signer is None else Certificate(stored.signer.subject,
                                                                stored.signer.sha256)))
         certificates = _copy_trust(registry, building)
-        report = _write_report(registry_path, building, as_of or dt.date.today()) \
+        report = _write_report(registry_path, building, as_of) \
             if versions else None
         (building / "index.html").write_bytes(index_page(versions, certificates, report))
         (building / "feed.xml").write_bytes(atom_feed(versions, head.created, base_url))

@@ -32,12 +32,11 @@ _LONGEST_ID = 60
 _LONGEST_REASON = 1000
 
 
-def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: str, on: dt.date,
-             signer: Signer, *, today: dt.date | None = None
-             ) -> tuple[Withdrawal | None, Changed]:
-    """Record that ``certificate`` (of ``kind``) was withdrawn on ``on``, as a policy change
-    signed by ``signer`` (staged for approval under four eyes); the withdrawal is None if the
-    certificate is recorded as withdrawn already."""
+def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: str,
+             on: dt.date, signer: Signer, *, now: dt.datetime) -> tuple[Withdrawal | None, Changed]:
+    """Record at ``now`` that ``certificate`` (of ``kind``) was withdrawn on ``on`` (a day no
+    later than ``now``'s), as a policy change signed by ``signer`` (staged for approval under
+    four eyes); the withdrawal is None if the certificate is recorded as withdrawn already."""
     text = _certificate_id(certificate, kind)
     why = not_one_line(reason)
     if why is not None:
@@ -48,8 +47,7 @@ def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: st
     if len(said) > _LONGEST_REASON:
         raise UsageError(f"the reason is longer than {_LONGEST_REASON} characters",
                          hint="say it in short; the letter from NCSC stays on file")
-    now = dt.datetime.now(dt.UTC)
-    if on > (today or now.date()):
+    if on > now.date():
         raise UsageError(f"--on {on} is a day still to come: a withdrawal is recorded once the "
                          "certificate is withdrawn", hint="record it on the day, or give the "
                                                           "day it was withdrawn")
@@ -61,7 +59,8 @@ def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: st
         return replace(record, withdrawn=(*record.withdrawn, made))
 
     changed = policy.change(registry, withdrawn, signer, reason=said,
-                            change=f"withdraws {kind.label} certificate {text} as of {on}")
+                            change=f"withdraws {kind.label} certificate {text} as of {on}",
+                            now=now)
     return (made if changed.record is not None else None), changed
 
 

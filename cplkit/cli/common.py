@@ -1,7 +1,9 @@
-"""What every command shares: the group that turns errors into exit statuses, date and path
-options, the registry and signing options, and writing a result where the user asked.
+"""What every command shares: the group that turns errors into exit statuses, the one reading
+of the clock, date and path options, the registry and signing options, and writing a result
+where the user asked.
 
-No command logic lives here.
+No command logic lives here. No module below the commands reads the clock: a command takes
+its time from ``reference_time`` (and its day from ``today``) and hands it down.
 """
 
 from __future__ import annotations
@@ -59,6 +61,28 @@ class Group(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
+#: where a command keeps its reference time, in click's context (shared by nested contexts)
+_REFERENCE_TIME = "cplkit.reference_time"
+
+
+def reference_time() -> dt.datetime:
+    """The one time the running command works at: an aware UTC datetime in whole seconds,
+    read from the clock the first time it is asked for and the same for the rest of the command
+    (every signature, validity check, freshness check and timestamp of one command agree)."""
+    ctx = click.get_current_context(silent=True)
+    meta: dict[str, Any] = ctx.meta if ctx is not None else {}
+    if _REFERENCE_TIME not in meta:
+        meta[_REFERENCE_TIME] = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    moment: dt.datetime = meta[_REFERENCE_TIME]
+    return moment
+
+
+def today() -> dt.date:
+    """The day of the reference time on this machine's calendar (what ``date.today()`` gives
+    at that time): the default of every date option."""
+    return reference_time().astimezone().date()
+
+
 #: the days a date option may name: the CPL began in the 2010s; the bounds keep the date
 #: arithmetic of the commands (an audit's window, a statement's next update) inside the calendar
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -68,7 +92,7 @@ LATEST_DATE = dt.date(2999, 12, 31)
 def parse_date(_ctx: click.Context | None, _param: click.Parameter | None,
                value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        return today()
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from cplkit.cli.common import reference_time, today
+
 
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
@@ -15,4 +17,4 @@ def demo(out: Path | None) -> None:
     publish two signed versions, verify them, and show where everything is."""
     from cplkit.app.demo import run_demo
 
-    run_demo(out, click.echo)
+    run_demo(out, click.echo, now=reference_time(), today=today())

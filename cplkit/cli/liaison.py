@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 
 import click
 
-from cplkit.cli.common import EARLIEST_DATE, LATEST_DATE, list_format, parse_date, registry_option
+from cplkit.cli.common import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    list_format,
+    parse_date,
+    reference_time,
+    registry_option,
+)
 from cplkit.errors import EXIT_FINDINGS, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +35,7 @@ def parse_moment(_ctx: click.Context | None, _param: click.Parameter | None,
                  value: str | None) -> dt.datetime:
     """YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM] (UTC when no zone is given); now if none."""
     if value is None:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return reference_time()
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -202,7 +209,8 @@ def letter(ident: str, registry: Path, out: Path, base_url: str, smtp: str | Non
     host, port = relay(smtp)
     security = Security.TLS if tls else Security.STARTTLS if starttls else Security.PLAIN
     target = Relay(host, port, security, user, password(os.environ, password_file), smtp_ca)
-    sent = letters.send(built, target, sender, dry_run=dry_run, save=save)
+    sent = letters.send(built, target, sender, dry_run=dry_run, save=save,
+                        now=reference_time())
     if dry_run:
         click.echo(sent.text, nl=False)
         click.echo(f"dry run: nothing was sent; '{sent.subject}' would go through "

@@ -26,10 +26,12 @@ from cplkit.cli.common import (
     list_format,
     next_update_option,
     parse_date,
+    reference_time,
     registry_option,
     rules_option,
     signing_options,
     staged_policy_message,
+    today,
 )
 from cplkit.core.text import plural
 from cplkit.errors import (
@@ -77,7 +79,8 @@ def init(registry: Path, approvers: tuple[Path, ...], approvals: int,
         raise SigningError("cannot sign: the registry's first policy is signed by the key of "
                            "the certificate it trusts: give --key with --cert", hint=NO_KEY_HINT)
     certificates = [read_certificate(path) for path in approvers]
-    init_registry(registry, signer, founding(certificates, approvals))
+    now = reference_time()
+    init_registry(registry, signer, founding(certificates, approvals, now=now), now=now)
     trusted = f", trusting {one_line(signer.subject)}" if signer is not None else \
         " (no signing certificate trusted yet: cplkit trust add CERT --key KEY --cert CERT)"
     click.echo(f"created an empty registry at {registry}{trusted}"
@@ -107,7 +110,8 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
     from cplkit.render import reports
 
     signer = signing.required("the imported version is signed")
-    outcome = import_workbook(workbook, registry, ruleset_from(rules_file), signer)
+    outcome = import_workbook(workbook, registry, ruleset_from(rules_file), signer,
+                              now=reference_time())
     version = outcome.version.version
     current = version.current_count
     history = len(version.prior_history) + 1
@@ -180,7 +184,8 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
                              "change files, --prepare or --dry-run with it")
         signer = signing.required("the version is signed as it is issued")
         _check_site(registry, site_folder)
-        issued = four_eyes.publish_staged(staged, signer, registry, next_update=next_update)
+        issued = four_eyes.publish_staged(staged, signer, registry, next_update=next_update,
+                                          now=reference_time())
         with _after_issuing(str(issued.version.number), registry, site_folder):
             click.echo(f"issued {issued.version.label} (after "
                        f"{issued.previous.version if issued.previous else 'nothing'}), "
@@ -201,7 +206,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
         else:
             ruleset = ruleset_from(rules_file)
         outcome, made = four_eyes.prepare(registry, list(changes), ruleset, as_of, preparer,
-                                        base=base, major=major)
+                                        base=base, major=major, now=reference_time())
         if outcome.report.errors or outcome.report.warnings or not outcome.ok:
             click.echo(reports.render_text(outcome.report), nl=False)
         if made is None:
@@ -218,7 +223,7 @@ def publish(changes: tuple[Path, ...], registry: Path, as_of: dt.date, dry_run: 
     # without --rules, the latest version's rules carry forward (chosen inside the publish)
     outcome = run_publish(registry, list(changes), ruleset_from(rules_file) if rules_file
                           else None, as_of, signer, base=base, dry_run=dry_run, major=major,
-                          next_update=next_update)
+                          next_update=next_update, now=reference_time())
     number = str(outcome.issued.version.number) if outcome.issued else None
     with _after_issuing(number, registry, site_folder):
         _report_publish(outcome, dry_run, fmt)
@@ -303,7 +308,7 @@ def _accepted(registry: Path, version: str, *, quiet: bool = False) -> None:
     and the entry numbers each became."""
     from cplkit.app.intake_register import link
 
-    for submission in link(registry, version):
+    for submission in link(registry, version, reference_time()):
         if not quiet:
             click.echo(f"accepted submission {submission.id} in version {version}")
 
@@ -313,7 +318,7 @@ def _update_site(registry: Path, folder: Path | None) -> None:
         return
     from cplkit.app.website import build_site
 
-    built = build_site(registry, folder)
+    built = build_site(registry, folder, as_of=today())
     click.echo(f"updated the site in {built.folder}", err=True)
 
 
@@ -519,7 +524,8 @@ def names_set(manufacturer: str, company: str, registry: Path, reason: str,
     from cplkit.app.company_register import set_company
 
     signer = signing.required("the names register is part of the signed policy")
-    made, changed = set_company(registry, manufacturer, company, reason, signer)
+    made, changed = set_company(registry, manufacturer, company, reason, signer,
+                                now=reference_time())
     if made is None:
         click.echo("the register says so already; nothing changed")
     elif changed.staged is not None:
@@ -550,14 +556,14 @@ def approve(staged: Path, registry: Path | None, signing: SigningOptions) -> Non
         # whoever signs sees what they sign: the change, against the policy in force
         for line in proposal_changes(staged, registry):
             click.echo(one_line(line))
-        path = approve_proposal(staged, signer, registry)
+        path = approve_proposal(staged, signer, registry, now=reference_time())
         click.echo(f"approved the policy change {staged.name} as {one_line(signer.subject)}: "
                    f"{path}")
         return
     # whoever signs sees what they sign first, and signs only the content they were shown
     shown = read_staged(staged)
     _show_summary(summary_of(shown))
-    path = run_approve(staged, signer, registry, digest=shown.digest)
+    path = run_approve(staged, signer, registry, digest=shown.digest, now=reference_time())
     click.echo(f"approved version {shown.version} (digest {shown.digest}) as "
                f"{one_line(signer.subject)}: {one_line(path)}")
 
@@ -614,7 +620,7 @@ def site(registry: Path, out: Path, base_url: str) -> None:
     version's public files and page, and an Atom feed. The FIR extract is never on it."""
     from cplkit.app.website import build_site
 
-    built = build_site(registry, out, base_url)
+    built = build_site(registry, out, base_url, as_of=today())
     click.echo(f"wrote the site of {plural(built.versions, 'version')} to {built.folder} "
                "(index.html, feed.xml)")
 
@@ -660,7 +666,8 @@ def notify(version: str | None, registry: Path, smtp: str, recipients: tuple[str
     security = Security.TLS if tls else Security.STARTTLS if starttls else Security.PLAIN
     target = Relay(host, port, security, user, password(os.environ, password_file), smtp_ca)
     addresses = tuple(a.strip() for item in recipients for a in item.split(",") if a.strip())
-    sent = send(registry, version, target, sender, addresses, dry_run=dry_run, save=save)
+    sent = send(registry, version, target, sender, addresses, dry_run=dry_run, save=save,
+                now=reference_time())
     if dry_run:
         click.echo(sent.text, nl=False)
         click.echo(f"dry run: nothing was sent; '{sent.subject}' would go through "

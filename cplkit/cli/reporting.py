@@ -18,6 +18,7 @@ from cplkit.cli.common import (
     SigningOptions,
     emit,
     parse_date,
+    reference_time,
     registry_option,
     signing_options,
     staged_policy_message,
@@ -106,7 +107,8 @@ def certificates_withdraw(certificate: str, registry: Path, reason: str, on: dt.
     from cplkit.core.withdrawn import CertificateKind
 
     signer = signing.required("a withdrawal is part of the signed policy")
-    made, changed = withdraw(registry, certificate, CertificateKind(kind), reason, on, signer)
+    made, changed = withdraw(registry, certificate, CertificateKind(kind), reason, on, signer,
+                             now=reference_time())
     if made is None:
         click.echo("the certificate is recorded as withdrawn already; nothing changed")
     elif changed.staged is not None:

@@ -16,6 +16,7 @@ from cplkit.cli.common import (
     SigningOptions,
     next_update_option,
     parse_date,
+    reference_time,
     registry_option,
     signing_options,
 )
@@ -30,7 +31,7 @@ def keygen(out: Path, days: int) -> None:
     """Make a THROWAWAY P-256 key and self-signed certificate, for trying cplkit out only."""
     from cplkit.app.key_files import make_throwaway_keys
 
-    key_path, cert_path = make_throwaway_keys(out, days)
+    key_path, cert_path = make_throwaway_keys(out, days, now=reference_time())
     click.echo(f"wrote {key_path} and {cert_path}")
     click.echo("THROWAWAY KEY, NOT FOR PRODUCTION: the key is unencrypted and the certificate "
                "self-signed. Sign real CPL versions only with SECAS's organisation key.",
@@ -95,7 +96,7 @@ def verify(file: Path | None, site_folder: Path | None, registry_folder: Path | 
     assert file is not None
     day = parse_date(None, None, at) if at else None
     done = verify_file(file, trust_file, previous=previous, at=day, signature=signature,
-                       latest=latest, policy=policy_folder)
+                       latest=latest, policy=policy_folder, now=reference_time())
     click.echo(render_verification(done.result, fmt, done.file, previous=done.previous,
                                    signature=done.signature, statement=done.statement))
 
@@ -109,8 +110,9 @@ def _verify_mirror(site: Path | None, registry: Path | None, trust: Path, fmt: s
     if site is not None and not site.is_dir():
         raise UsageError(f"--site {site} is not a folder", hint="give the folder cplkit site "
                                                                 "wrote, or a copy of it")
-    check = verify_site(site, trust) if site is not None else \
-        verify_registry(registry, trust)  # type: ignore[arg-type]
+    now = reference_time()
+    check = verify_site(site, trust, now=now) if site is not None else \
+        verify_registry(registry, trust, now=now)  # type: ignore[arg-type]
     click.echo(render_mirror(check.kind, check.folder, check.versions, check.current,
                              check.approved, [(p.where, p.error) for p in check.problems], fmt))
     sys.exit(check.exit_code)
@@ -128,7 +130,8 @@ def refresh(registry: Path, next_update_days: int, signing: SigningOptions) -> N
     from cplkit.app.publish import refresh as run_refresh
 
     signer = signing.required("the statement of what is current is signed")
-    statement = run_refresh(registry, signer, dt.timedelta(days=next_update_days))
+    statement = run_refresh(registry, signer, dt.timedelta(days=next_update_days),
+                            now=reference_time())
     click.echo(f"latest.xml: version {statement.version} is current; signed "
                f"{statement.signed_at:%Y-%m-%d %H:%M} UTC, next update by "
                f"{statement.next_update:%Y-%m-%d %H:%M} UTC")
@@ -162,7 +165,7 @@ def trust_add(new_cert: Path, registry: Path, reason: str, signing: SigningOptio
     from cplkit.render.escape import one_line
 
     signer = signing.required("a key the registry trusts signs the change")
-    added = trust_file(registry, new_cert, reason, signer)
+    added = trust_file(registry, new_cert, reason, signer, now=reference_time())
     # a subject is the certificate maker's text: an escape sequence in it reaches no terminal
     named = f"{one_line(added.subject)} (SHA-256 {added.fingerprint})"
     _policy_changed(added.changed, registry, f"now trusting {named}", f"already trusted: {named}")
@@ -213,7 +216,8 @@ def trust_approver(approver_cert: Path, registry: Path, name: str | None, reason
     from cplkit.render.escape import one_line
 
     signer = signing.required("a key the registry trusts signs the change")
-    changed = add_approver(registry, approver_cert, reason, signer, name)
+    changed = add_approver(registry, approver_cert, reason, signer, name,
+                           now=reference_time())
     _policy_changed(changed, registry, f"now an approver: {one_line(approver_cert)}",
                     f"already an approver: {one_line(approver_cert)}")
 
@@ -230,7 +234,7 @@ def trust_approvals(required: int, registry: Path, reason: str,
     from cplkit.app.trust import require_approvals
 
     signer = signing.required("a key the registry trusts signs the change")
-    changed = require_approvals(registry, required, reason, signer)
+    changed = require_approvals(registry, required, reason, signer, now=reference_time())
     _policy_changed(changed, registry, f"each version now needs {required} approval"
                                        f"{'' if required == 1 else 's'}",
                     f"each version needs {required} approval{'' if required == 1 else 's'} "

@@ -84,7 +84,7 @@ def companies_in_history(entries: Iterable[m.Entry],
             item = _ITEM.match(text)
             if item is None:
                 continue
-            manufacturer = manufacturer_of.get(f"{int(item.group(1)):06d}")
+            manufacturer = manufacturer_of.get(m.EntryNumber.in_history(item.group(1)))
             if manufacturer:
                 candidates.setdefault(manufacturer, []).append(company_words(item.group(2)))
     named: dict[str, str] = {}

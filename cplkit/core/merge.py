@@ -119,16 +119,20 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
     if not changes and not rules_note:
         raise ValueError("an empty change set makes no new version")
     removed_models = {_model_of(entries[by_number[n]]) for n, _, _ in removed}
-    highest = max((int(e.number) for e in entries if e.number and e.number.isdigit()), default=0)
+    highest = max((n for e in entries if (n := m.EntryNumber.parse_or_none(e.number))),
+                  default=None)
+    taken = highest.value if highest else 0
+    if taken + len(changes.new_entries) > 999_999:
+        shown = highest or "000000"
+        raise UsageError(f"entry numbers would pass 999999 (the highest given is {shown} and "
+                         f"{len(changes.new_entries)} new entries need numbers); nothing was "
+                         "written")
     added: list[m.Entry] = []
     for offset, new in enumerate(changes.new_entries, start=1):
         values = dict(new.entry.values)
-        values[m.ENTRY_NUMBER] = f"{highest + offset:06d}"
+        values[m.ENTRY_NUMBER] = str(m.EntryNumber(taken + offset))
         values[m.ENTRY_STATUS] = m.Status.CURRENT.value
         added.append(m.Entry.of(values))
-    if highest + len(added) > 999_999:
-        raise UsageError(f"entry numbers would pass 999999 (the highest given is {highest:06d}"
-                         f" and {len(added)} new entries need numbers); nothing was written")
     if current is None:
         number = m.VersionNumber(1, 0)
     else:

@@ -9,6 +9,7 @@ not read files and does not apply rules.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -246,6 +247,61 @@ class Entry:
     def cpa_expiry_date(self) -> dt.date | None:
         value = self.values.get(CPA_EXPIRY)
         return value if isinstance(value, dt.date) else None
+
+
+#: exactly six ASCII digits: the only way an entry number is written
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
+#: one to five ASCII digits: an entry number whose leading zeros Excel's number format dropped
+_SHORTENED = re.compile(r"[0-9]{1,5}")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class EntryNumber:
+    """A CPL entry number, 000001 to 999999, always written with six digits.
+
+    ``parse`` is the one check of the written form and ``str`` the one way to write it; entries
+    and files keep the six-digit text. Two lenient readings sit beside them, for numbers a
+    person or SECAS wrote another way: ``restored`` puts back the zeros Excel dropped (733 is
+    000733), ``in_history`` writes a number SECAS's history gave with five to seven digits.
+    """
+
+    value: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.value <= 999_999:
+            raise ValueError(f"{self.value} is not an entry number: they run from 1 to 999999")
+
+    @staticmethod
+    def parse(text: str) -> EntryNumber:
+        """The entry number ``text`` writes; ValueError unless it is six ASCII digits, 000001
+        to 999999."""
+        if _SIX_DIGITS.fullmatch(text) is None or text == "000000":
+            raise ValueError(f"{text!r} is not a 6-digit entry number from 000001 to 999999")
+        return EntryNumber(int(text))
+
+    @staticmethod
+    def parse_or_none(text: str | None) -> EntryNumber | None:
+        """The entry number ``text`` writes, or None where ``parse`` refuses it."""
+        try:
+            return EntryNumber.parse(text) if text is not None else None
+        except ValueError:
+            return None
+
+    @staticmethod
+    def restored(text: str) -> str | None:
+        """The six-digit text of a number Excel saved without its leading zeros ('733' ->
+        '000733'); None unless ``text`` is one to five ASCII digits. The result is not checked:
+        '0' gives '000000', which ``parse`` then refuses with the rest."""
+        return text.zfill(6) if _SHORTENED.fullmatch(text) else None
+
+    @staticmethod
+    def in_history(digits: str) -> str:
+        """The six-digit text of a number SECAS's history wrote with five to seven digits
+        ('00139' and '0000139' are 000139); the history is free text, so nothing is refused."""
+        return f"{int(digits):06d}"
+
+    def __str__(self) -> str:
+        return f"{self.value:06d}"
 
 
 @dataclass(frozen=True, slots=True, order=True)

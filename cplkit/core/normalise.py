@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from cplkit.core.model import Formula, RawValue, Value, as_text
+from cplkit.core.model import EntryNumber, Formula, RawValue, Value, as_text
 from cplkit.core.ruleset import FieldSpec, Ruleset, fold
 
 
@@ -314,16 +314,19 @@ def _entry_number(spec: FieldSpec) -> Normaliser:
         if early is not None:
             return early
         assert text is not None
-        if text.isascii() and text.isdigit() and len(text) < 6:
+        restored = EntryNumber.restored(text)
+        if restored is not None:
             return Normalised(None, False, (*notes, Problem(
                 "CPL-V06", f"'{text}' has lost its leading zeros (Excel's number format?)",
-                f"write the entry number with 6 digits, e.g. {text.zfill(6)}, in a cell "
+                f"write the entry number with 6 digits, e.g. {restored}, in a cell "
                 "formatted as Text")))
-        if len(text) != 6 or not text.isdigit() or not text.isascii() or text == "000000":
+        try:
+            number = EntryNumber.parse(text)
+        except ValueError:
             return Normalised(None, False, (*notes, Problem(
                 "CPL-V03", "not a 6-digit entry number from 000001 to 999999",
                 "write the number with its leading zeros, e.g. 000733")))
-        return Normalised(text, True, notes)
+        return Normalised(str(number), True, notes)
     return normalise
 
 

@@ -46,7 +46,7 @@ def _item_lines(history: Iterable[m.HistoryLine]) -> dict[str, str]:
             for part in _GLUE.split(text.strip()):
                 found = _ITEM.match(part.strip())
                 if found is not None:
-                    first.setdefault(f"{int(found.group(1)):06d}", found.group(2))
+                    first.setdefault(m.EntryNumber.in_history(found.group(1)), found.group(2))
     return first
 
 

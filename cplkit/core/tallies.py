@@ -198,7 +198,7 @@ def _is_certificate_change(text: str) -> bool:
 
 
 def _named(text: str) -> list[str]:
-    return [f"{int(n):06d}" for group in _NAMED.finditer(text)
+    return [m.EntryNumber.in_history(n) for group in _NAMED.finditer(text)
             for n in _NUMBER.findall(group.group(1))]
 
 
@@ -218,7 +218,7 @@ def read_history_line(line: m.HistoryLine) -> VersionChange:
         item = _ITEM.match(segment)
         if item is not None:
             if verb is not None:
-                found[verb].append(f"{int(item.group(1)):06d}")
+                found[verb].append(m.EntryNumber.in_history(item.group(1)))
             continue
         if segment.endswith(":") or segment.startswith("("):
             # a heading: its verb is what the lines under it did; a note in brackets speaks

@@ -311,9 +311,10 @@ class _Rows:
         written = raw.values.get("Entry.number")
         digits = as_text(written) if isinstance(written, int | str) and not isinstance(
             written, bool) else None
-        if digits and digits.isascii() and digits.isdigit() and len(digits) < 6:
+        restored = m.EntryNumber.restored(digits) if digits else None
+        if restored is not None:
             # Excel saved 000732 as 732: the entry is known by its number all the same
-            number: m.Value | None = digits.zfill(6)
+            number: m.Value | None = restored
             self._finding(raw, "CPL-V09", "Entry.number",
                           f"Entry.number: read {digits} as {number}, the zeros Excel dropped "
                           "put back", "format the column as Text so Excel keeps the zeros")

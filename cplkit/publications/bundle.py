@@ -55,9 +55,11 @@ class SignedStatement:
 
 
 def signed_statement(version: m.CplVersion, dcc: bytes, signer: Signer,
-                     next_update: dt.timedelta = latest.DEFAULT_NEXT_UPDATE) -> SignedStatement:
-    """latest.xml for ``version`` (whose DCC file is ``dcc``), signed now and verified."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+                     next_update: dt.timedelta = latest.DEFAULT_NEXT_UPDATE, *,
+                     now: dt.datetime) -> SignedStatement:
+    """latest.xml for ``version`` (whose DCC file is ``dcc``), signed at ``now`` and
+    verified."""
+    now = now.replace(microsecond=0)
     signer.check_valid(now)
     number = str(version.number)
     statement = latest.Statement(version.number, IssuedFiles(number).dcc_xml, sha256_hex(dcc),
@@ -130,12 +132,13 @@ def unsigned_files(version: m.CplVersion, ruleset: Ruleset, companies: Mapping[s
             **rules}
 
 
-def signed_dcc(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer) -> bytes:
-    """The version's DCC file, built, signed now and verified with the signer's own
+def signed_dcc(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer, *,
+               now: dt.datetime) -> bytes:
+    """The version's DCC file, built, signed at ``now`` and verified with the signer's own
     certificate: it holds the version as built and names the previous DCC file's SHA-256."""
     number = str(version.number)
     link = None if previous is None else (previous.version, previous.sha256)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = now.replace(microsecond=0)
     signer.check_valid(now)
     xml = sign_xml(dccxml.build(version, link, now), signer)
     try:
@@ -151,19 +154,21 @@ def signed_dcc(version: m.CplVersion, previous: PreviousDcc | None, signer: Sign
 
 
 def sign_version(version: m.CplVersion, previous: PreviousDcc | None, signer: Signer,
-                 unsigned: Mapping[str, bytes], dcc: bytes | None = None) -> dict[str, bytes]:
-    """Every file of the version: the DCC file (``dcc``, if already built by ``signed_dcc``,
-    or built and signed now), detached signatures of the extracts in ``unsigned``, and the
-    signed manifest of them all (every file in ``unsigned`` is listed: under four eyes, what
-    was staged and approved, with the approvals); every signature verified with the signer's
-    own certificate before anything is handed back."""
+                 unsigned: Mapping[str, bytes], dcc: bytes | None = None, *,
+                 now: dt.datetime) -> dict[str, bytes]:
+    """Every file of the version, signed at ``now``: the DCC file (``dcc``, if already built
+    by ``signed_dcc``, or built and signed here), detached signatures of the extracts in
+    ``unsigned``, and the signed manifest of them all (every file in ``unsigned`` is listed:
+    under four eyes, what was staged and approved, with the approvals); every signature
+    verified with the signer's own certificate before anything is handed back."""
     number = str(version.number)
     names = IssuedFiles(number)
-    xml = dcc if dcc is not None else signed_dcc(version, previous, signer)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = now.replace(microsecond=0)
+    xml = dcc if dcc is not None else signed_dcc(version, previous, signer, now=now)
     signer.check_valid(now)
     extract, fir = unsigned[names.csv_extract], unsigned[names.fir_extract]
-    signature, fir_signature = sign_cms(extract, signer), sign_cms(fir, signer)
+    signature, fir_signature = (sign_cms(extract, signer, now=now),
+                                sign_cms(fir, signer, now=now))
     try:
         verify_csv(extract, signature, [signer.certificate])
         verify_fir(fir, fir_signature, [signer.certificate])
@@ -187,16 +192,16 @@ def signed_files(version: m.CplVersion, previous: PreviousDcc | None, signer: Si
                  ruleset: Ruleset, companies: Mapping[str, str],
                  fir_before: tuple[FirRecord, ...] = (),
                  changed: Diff | None = None, *,
-                 secas: SecasTexts | None = None) -> dict[str, bytes]:
-    """{file name: bytes} for every file of the version, built and signed in one go: the
-    workbook in a child process while the DCC file and the other files are made here."""
+                 secas: SecasTexts | None = None, now: dt.datetime) -> dict[str, bytes]:
+    """{file name: bytes} for every file of the version, built and signed at ``now`` in one go:
+    the workbook in a child process while the DCC file and the other files are made here."""
     workbook = InChild(lambda: workbook_bytes(version, ruleset, secas))
     try:
-        dcc = signed_dcc(version, previous, signer)
+        dcc = signed_dcc(version, previous, signer, now=now)
     except BaseException:
         workbook.cancel()
         raise
     unsigned = unsigned_files(version, ruleset, companies, fir_before, changed,
                               signed_by=SignedBy.signer(signer.subject, signer.fingerprint),
                               workbook=workbook)
-    return sign_version(version, previous, signer, unsigned, dcc)
+    return sign_version(version, previous, signer, unsigned, dcc, now=now)

@@ -169,8 +169,8 @@ def _missing(name: str, where: str) -> VerificationError:
 
 
 def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
-               at: dt.date | None = None) -> VerifiedCsv:
-    signer = verify_cms(data, signature, trusted, at=at)
+               at: dt.date | None = None, now: dt.datetime | None = None) -> VerifiedCsv:
+    signer = verify_cms(data, signature, trusted, at=at, now=now)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     if not rows or tuple(rows[0]) != CSV_COLUMNS:
         raise fail("schema", "the CSV file's header is not the 13 columns of the CPL extract")
@@ -181,9 +181,9 @@ def verify_csv(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
 
 
 def verify_fir(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
-               at: dt.date | None = None) -> VerifiedFir:
+               at: dt.date | None = None, now: dt.datetime | None = None) -> VerifiedFir:
     """A FIR extract: its CMS signature, then its schema."""
-    signer = verify_cms(data, signature, trusted, at=at)
+    signer = verify_cms(data, signature, trusted, at=at, now=now)
     problem = fir_extract.problem(data)
     if problem is not None:
         raise fail("schema", f"the FIR extract does not follow its schema: {problem}")

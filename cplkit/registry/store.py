@@ -56,11 +56,6 @@ from cplkit.registry.transaction import (
     exclusive_lock,
 )
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 #: the largest head (a million versions' records) and version file or issued file (a list of
 #: 999,999 entries) any cplkit writes: past them a file is not the registry's
 HEAD_LIMIT = 256 << 20
@@ -130,15 +125,16 @@ class Registry:
         self.path = path
 
     @staticmethod
-    def create(path: Path) -> Registry:
-        """Start an empty registry at ``path``, which must not exist or must be empty."""
+    def create(path: Path, created: dt.datetime) -> Registry:
+        """Start an empty registry at ``path``, which must not exist or must be empty, recorded
+        as ``created`` then."""
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             # a wrong name, not a damaged registry: nothing there is touched
             raise UsageError(f"{path} exists and is not empty; cplkit never overwrites it",
                                 hint="name a new directory for the registry")
         path.mkdir(parents=True, exist_ok=True)
         (path / VERSIONS).mkdir()
-        write_durably(path / HEAD, Head((), _now()).encode())
+        write_durably(path / HEAD, Head((), created.isoformat(timespec="seconds")).encode())
         fsync_dir(path)
         return Registry(path)
 

@@ -89,18 +89,28 @@ def exclusive_lock(registry: Path) -> Iterator[None]:
         except OSError as exc:
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise
-            holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+            holder = _holder(fd)
             raise RegistryBusy(
                 f"another cplkit is writing to the registry {registry} ({holder or 'unknown'})"
                 "; nothing was changed", hint="try again once it has finished") from None
         _HELD.add(fd)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since "
-                      f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
+        # the time it was taken is the file's own modification time (_holder), which the
+        # system sets as the pid is written: no clock is read here
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
         yield
     finally:
         _HELD.discard(fd)
         os.close(fd)  # closing releases the lock, also when the process dies
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock: 'pid 123 since 2026-11-24 10:00:00 UTC' (empty if unknown)."""
+    holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+    if not holder or " since " in holder:  # an earlier cplkit wrote the time in itself
+        return holder
+    taken = dt.datetime.fromtimestamp(os.fstat(fd).st_mtime, dt.UTC)
+    return f"{holder} since {taken:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _open_lock(path: Path) -> int:

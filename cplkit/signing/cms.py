@@ -36,11 +36,11 @@ _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 
 
 def sign_cms(data: bytes, signer: Signer,
-             extra: Sequence[x509.Certificate] = ()) -> bytes:
+             extra: Sequence[x509.Certificate] = (), *, now: dt.datetime) -> bytes:
     """A detached CMS (PKCS#7) signature over ``data``, DER, with the signer's certificates:
-    SHA-256, signed content-type, signing-time and message-digest attributes. asn1crypto builds
-    the structure and the signer's key signs the attributes, so a key in a token (which
-    cryptography's own builder cannot use) signs the same way as a key file."""
+    SHA-256, signed content-type, signing-time (``now``) and message-digest attributes.
+    asn1crypto builds the structure and the signer's key signs the attributes, so a key in a
+    token (which cryptography's own builder cannot use) signs the same way as a key file."""
     from asn1crypto import algos, cms, core
     from asn1crypto import x509 as asn1_x509
 
@@ -49,7 +49,7 @@ def sign_cms(data: bytes, signer: Signer,
     attributes = cms.CMSAttributes([
         cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
         cms.CMSAttribute({"type": "signing_time", "values": [
-            cms.Time({"utc_time": core.UTCTime(dt.datetime.now(dt.UTC).replace(
+            cms.Time({"utc_time": core.UTCTime(now.astimezone(dt.UTC).replace(
                 microsecond=0))})]}),
         cms.CMSAttribute({"type": "message_digest",
                           "values": [hashlib.sha256(data).digest()]}),
@@ -84,9 +84,11 @@ def sign_cms(data: bytes, signer: Signer,
 
 
 def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
-               at: dt.date | None = None,
+               at: dt.date | None = None, now: dt.datetime | None = None,
                policy: SigningPolicy = DEFAULT_POLICY) -> x509.Certificate:
-    """Check a detached CMS signature over ``data``; returns the signer's certificate."""
+    """Check a detached CMS signature over ``data``; returns the signer's certificate. Its
+    certificate is judged at noon on ``at``, else at the signing time the signature carries,
+    else at ``now``; a signature with none of them is refused (cplkit's always carry one)."""
     from asn1crypto import cms
 
     try:
@@ -129,10 +131,13 @@ def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
                     "after it was signed", hint="do not load this file")
     leaf = next((c for c in certificates if isinstance(sid, cms.IssuerAndSerialNumber) and
                  c.serial_number == sid["serial_number"].native), None)
-    when = at_noon(at) if at else (found.get("signing_time") or dt.datetime.now(dt.UTC))
+    when = at_noon(at) if at else (found.get("signing_time") or now)
     if leaf is None:
         leaf = next((c for c in trusted if isinstance(sid, cms.IssuerAndSerialNumber) and
                      c.serial_number == sid["serial_number"].native), None)
+    if when is None:
+        raise fail("structure", "the CMS signature carries no signing time, so there is no "
+                   "time to judge its certificate at", hint="give the day it was signed (--at)")
     if not isinstance(when, dt.datetime):
         raise fail("structure", "the CMS signing time is not a time")
     others = [c for c in certificates if c is not leaf]

@@ -174,8 +174,9 @@ def load_signer(key_path: Path, cert_path: Path | None, chain_path: Path | None,
     return KeySigner(key, certificate, tuple(chain))
 
 
-def generate_throwaway(days: int = 365) -> tuple[bytes, bytes]:
-    """A P-256 key and a self-signed certificate for trying cplkit out: (key PEM, cert PEM)."""
+def generate_throwaway(days: int = 365, *, now: dt.datetime) -> tuple[bytes, bytes]:
+    """A P-256 key and a self-signed certificate for trying cplkit out, valid from a day before
+    ``now`` for ``days`` after it: (key PEM, cert PEM)."""
     key = ec.generate_private_key(ec.SECP256R1())
     # each throwaway key names itself (by its key's digest), as people's certificates name
     # different people: an approver is the person a subject names
@@ -184,7 +185,6 @@ def generate_throwaway(days: int = 365) -> tuple[bytes, bytes]:
     name = x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, sha256_hex(public)[:16]),
                       x509.NameAttribute(NameOID.COMMON_NAME, THROWAWAY_NAME),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cplkit demo")])
-    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder()
             .subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())

@@ -19,7 +19,7 @@ from cplkit.core import model as m
 from cplkit.core.findings import Report
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
-from tests.conftest import SAMPLES, rules_without_gbcs_4_1
+from tests.conftest import SAMPLES, rules_without_gbcs_4_1, utc_now
 from tests.conftest import run_cli as run
 from tests.core.entries import valid_gas
 
@@ -91,7 +91,7 @@ def test_check_with_a_registry_refuses_as_the_publish_does(registry: Path, tmp_p
                                                             case: str) -> None:
     make, expected = CASES[case]
     files = make(tmp_path)
-    dry = publish(registry, files, None, DAY, None, dry_run=True)
+    dry = publish(registry, files, None, DAY, None, dry_run=True, now=utc_now())
     checked = preflight(registry, files, None, DAY).outcome
     assert not dry.ok and not checked.ok
     assert _found(checked.report) == _found(dry.report)
@@ -103,14 +103,15 @@ def test_check_with_a_registry_refuses_a_rules_change_as_the_publish_does(
         registry: Path, tmp_path: Path) -> None:
     rules = ruleset_from(rules_without_gbcs_4_1(tmp_path))
     removals = _csv(tmp_path, "removals.csv", [REMOVALS, ["000002", "gone", "SSC"]])
-    dry = publish(registry, [removals], rules, DAY, None, dry_run=True)
+    dry = publish(registry, [removals], rules, DAY, None, dry_run=True, now=utc_now())
     checked = preflight(registry, [removals], rules, DAY).outcome
     assert _found(checked.report) == _found(dry.report)
     assert ("(rules)", "CPL-M08", None, "error") in _found(checked.report)
     # the same issue date before the latest version's: CPL-M06 from both
     early = dt.date(2026, 1, 1)
     assert _found(preflight(registry, [removals], None, early).outcome.report) == \
-        _found(publish(registry, [removals], None, early, None, dry_run=True).report)
+        _found(publish(registry, [removals], None, early, None, dry_run=True,
+                       now=utc_now()).report)
 
 
 def test_what_check_finds_without_a_list(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cplkit.app.four_eyes import kept_approvals
-from tests.conftest import SAMPLES, xmlsec1_verify
+from tests.conftest import SAMPLES, utc_now, xmlsec1_verify
 from tests.conftest import run_cli as run
 
 FORM = SAMPLES / "valid" / "form-ppmid.xlsx"
@@ -138,7 +138,8 @@ def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
     preparer = load_signer(people.root / "preparer" / "key.pem", people.cert("preparer"), None,
                            None)
     (staged / "approvals" / "mine.p7s").write_bytes(
-        sign_cms(statement(made.digest, made.version, made.base), preparer))
+        sign_cms(statement(made.digest, made.version, made.base), preparer,
+                 now=utc_now()))
     code, out = issue(staged, registry, people)
     assert code == 8 and "an approval by the preparer" in out and nothing_issued(registry)
 
@@ -418,5 +419,5 @@ def test_an_approval_signs_only_the_content_that_was_shown(registry: Path,
     staged = prepare(registry, people)
     alice = load_signer(people.root / "alice" / "key.pem", people.cert("alice"), None, None)
     with pytest.raises(ApprovalError, match="changed while it was shown to you"):
-        approve_staged(staged, alice, registry, digest="0" * 64)
+        approve_staged(staged, alice, registry, digest="0" * 64, now=utc_now())
     assert not any((staged / "approvals").iterdir())

@@ -15,6 +15,7 @@ from cplkit.core.ruleset import Ruleset
 from cplkit.errors import InputFileError
 from cplkit.intake.limits import Limits
 from cplkit.publications.workbook import workbook_bytes
+from tests.conftest import utc_now
 from tests.core.entries import valid_gas
 
 HISTORY = [("1.0", "27/10/2016", "Initial blank version for publication."),
@@ -85,6 +86,16 @@ def test_an_entry_without_a_number_cannot_be_imported(workbook: Path, ruleset: R
         read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
 
 
+def test_entry_number_000000_cannot_be_imported(workbook: Path, ruleset: Ruleset) -> None:
+    """Six digits are not enough: numbering starts at 000001, as the message says."""
+    wb = load_workbook(workbook)
+    wb["Central Products List"]["B9"].value = "000000"
+    wb.save(workbook)
+    with pytest.raises(InputFileError, match=r"row 9 has no usable entry number \(6 digits, "
+                                             r"000001 to 999999\)"):
+        read_issued_version(workbook, ruleset, Limits(), file="cpl.xlsx")
+
+
 def test_a_workbook_without_version_control(tmp_path: Path, ruleset: Ruleset) -> None:
     from tests.conftest import SAMPLES
 
@@ -117,7 +128,8 @@ def test_an_imported_entry_keeps_what_secas_issued_through_the_registry(
     wb = load_workbook(workbook)
     wb["Central Products List"]["G8"].value = 12
     wb.save(workbook)
-    outcome = import_workbook(workbook, tmp_path / "registry", ruleset, identity)  # type: ignore[arg-type]
+    outcome = import_workbook(workbook, tmp_path / "registry", ruleset, identity,  # type: ignore[arg-type]
+                              now=utc_now())
     entry = Registry(tmp_path / "registry").read().version.by_number()["000003"]
     assert entry.gbcs_version == "GBCS Version 1.0"
     assert entry.published(m.GBCS_VERSION) == "GBCS Version 1.0 "
@@ -237,7 +249,8 @@ def test_a_control_character_in_a_history_line_is_kept_as_excel_escapes_it(
         for name, data in parts.items():
             book.writestr(name, data)
 
-    outcome = import_workbook(path, tmp_path / "registry", ruleset, identity)  # type: ignore[arg-type]
+    outcome = import_workbook(path, tmp_path / "registry", ruleset, identity,  # type: ignore[arg-type]
+                              now=utc_now())
     kept = "One New Device Model added:\n000001 - Flonidan_x000B_G4SZV-1"
     assert outcome.version.version.changes == kept
     [note] = [f for f in outcome.findings if f.code == "CPL-I01" and f.cell == "C12"]

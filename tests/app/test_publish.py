@@ -16,7 +16,7 @@ import pytest
 from cplkit.core import model as m
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
-from tests.conftest import ROOT, SAMPLES, rules_without_gbcs_4_1
+from tests.conftest import ROOT, SAMPLES, rules_without_gbcs_4_1, utc_now
 from tests.conftest import run_cli as run
 from tests.core.entries import valid_gas
 
@@ -630,7 +630,7 @@ def _publish(registry: Path, files: list[Path], identity: Any, *, dry_run: bool)
     from cplkit.app.publish import publish
 
     return publish(registry, files, load_ruleset(), dt.date(2026, 11, 23), identity,
-                   dry_run=dry_run)
+                   dry_run=dry_run, now=utc_now())
 
 
 def _errors(outcome: Any) -> list[tuple[str, str | None, str | None]]:
@@ -704,12 +704,12 @@ def test_names_set_refuses_a_company_name_that_is_not_one_line(registry: Path,
 
     with pytest.raises(UsageError) as refused:
         set_company(registry, "12:3E", "Example Meters Ltd\n000999 - Forged Meters Ltd",
-                    "the maker's letter", identity)
+                    "the maker's letter", identity, now=utc_now())
     assert refused.value.exit_code == 2
     assert "line break (U+000A) at position 19" in refused.value.message
     assert "Forged" not in refused.value.message
     assert set_company(registry, "12:3E", "Example Meters Ltd", "the maker's letter",
-                       identity)[0]
+                       identity, now=utc_now())[0]
 
 
 def test_a_rules_change_that_refuses_current_entries_is_refused(registry: Path,

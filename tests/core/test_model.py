@@ -1,4 +1,5 @@
-"""Version numbers count as SECAS counts them, and labels read as SECAS writes them."""
+"""Version numbers count as SECAS counts them, labels read as SECAS writes them, and an entry
+number is six digits, 000001 to 999999, wherever it is read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from cplkit.core.model import VersionNumber, version_label
+from cplkit.core.model import EntryNumber, VersionNumber, version_label
 
 
 @pytest.mark.parametrize(("now", "after"), [
@@ -45,3 +46,30 @@ def test_not_a_version_number(text: str) -> None:
 def test_label() -> None:
     assert version_label(VersionNumber.parse("2.052"), dt.date(2026, 11, 23)) == \
         "Version 2.052 Issued on 23-11-2026"
+
+
+@pytest.mark.parametrize("text", ["000001", "000733", "999999"])
+def test_an_entry_number_reads_back_as_written(text: str) -> None:
+    assert str(EntryNumber.parse(text)) == text
+
+
+@pytest.mark.parametrize("text", ["000000", "733", "0000733", " 000733", "00073a", "\uff10" * 6,
+                                  "\u0661" * 6, ""])
+def test_not_an_entry_number(text: str) -> None:
+    with pytest.raises(ValueError, match="6-digit entry number from 000001 to 999999"):
+        EntryNumber.parse(text)
+    assert EntryNumber.parse_or_none(text) is None
+
+
+def test_entry_numbers_order_by_value_and_stay_in_range() -> None:
+    assert EntryNumber.parse("000099") < EntryNumber.parse("000100") < EntryNumber(999_999)
+    for outside in (0, 1_000_000, -1):
+        with pytest.raises(ValueError):
+            EntryNumber(outside)
+
+
+def test_the_zeros_excel_dropped_are_put_back_and_nothing_else() -> None:
+    assert EntryNumber.restored("733") == "000733"
+    assert EntryNumber.restored("0") == "000000"  # put back, for parse to refuse
+    assert [EntryNumber.restored(t) for t in ("000733", "1234567", "7a", "\u0661")] == [None] * 4
+    assert EntryNumber.in_history("0000139") == EntryNumber.in_history("00139") == "000139"

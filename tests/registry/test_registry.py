@@ -25,7 +25,7 @@ from cplkit.intake.rulesets import load_ruleset
 from cplkit.registry import Registry
 from cplkit.registry.codec import Link
 from cplkit.registry.transaction import exclusive_lock
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, utc_now
 from tests.core.entries import valid_gas
 
 AS_OF = "2026-11-23"
@@ -195,10 +195,11 @@ def test_two_publishes_at_once_only_one_wins(registry: Path, tmp_path: Path) -> 
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "CPLKIT_PAUSE": "locked:3"})
     deadline = time.monotonic() + 20
-    holder = f"pid {first.pid} ".encode()
-    while holder not in (registry / ".lock").read_bytes() and time.monotonic() < deadline:
+    holder = [b"pid", str(first.pid).encode()]  # the lock file names its holder
+    while (registry / ".lock").read_bytes().split() != holder and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert holder in (registry / ".lock").read_bytes(), "the first publish never took the lock"
+    assert (registry / ".lock").read_bytes().split() == holder, \
+        "the first publish never took the lock"
     second_change = submission(tmp_path, "0A:0A:0A:0A")
     second = cplkit("publish", "-r", registry, "--as-of", AS_OF, second_change)
     assert second.returncode == 5
@@ -307,7 +308,7 @@ def test_a_head_rolled_back_with_its_folder_is_caught_by_the_signed_statement(
 def test_library_errors(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="not a cplkit registry"):
         Registry(tmp_path).head()
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     with pytest.raises(RegistryError, match="no version yet"):
         registry.read()
     with exclusive_lock(registry.path), pytest.raises(RegistryBusy), registry.edit():
@@ -320,7 +321,7 @@ def test_a_hand_edited_trust_record_authorises_nothing(registry: Path, tmp_path:
     breaks the record's signature: damage (exit 4), found before it could authorise anything."""
     from cplkit.signing.signers import generate_throwaway
 
-    _, pem = generate_throwaway()
+    _, pem = generate_throwaway(now=utc_now())
     record = registry / "policy" / "1.json"
     document = json.loads(record.read_text())
     from cryptography import x509
@@ -441,7 +442,7 @@ def test_a_forked_child_does_not_keep_the_registry_locked(tmp_path: Path) -> Non
                 continue  # the descriptor the listing itself used
         return found
 
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     lock = str((tmp_path / "r" / ".lock").resolve())
     with registry.edit():
         assert lock in open_files()  # held here

@@ -188,7 +188,7 @@ def test_a_cms_attribute_without_a_value_is_a_finding(tmp_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = certificate(key, start=NOW - DAY, end=NOW + DAY)
     data = b"Version,Entry.number\r\n"
-    info = cms.ContentInfo.load(sign_cms(data, KeySigner(key, cert)))
+    info = cms.ContentInfo.load(sign_cms(data, KeySigner(key, cert), now=NOW))
     attributes = info["content"]["signer_infos"][0]["signed_attrs"]
     attributes[0]["values"] = cms.SetOfContentType([])
     (tmp_path / "x.csv").write_bytes(data)

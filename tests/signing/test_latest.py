@@ -16,7 +16,7 @@ from cplkit.core import model as m
 from cplkit.publications import latest
 from cplkit.signing.signers import generate_throwaway, load_signer
 from cplkit.signing.xmldsig import sign_xml
-from tests.conftest import SAMPLES, xmlsec1_verify
+from tests.conftest import SAMPLES, utc_now, xmlsec1_verify
 from tests.conftest import run_cli as run
 
 
@@ -94,7 +94,7 @@ def test_a_stale_statement_is_a_freeze(registry: Path, tmp_path: Path,
 
 def test_a_statement_by_an_untrusted_key(registry: Path, tmp_path: Path,
                                          signing_keys: tuple[Path, Path]) -> None:
-    key_pem, cert_pem = generate_throwaway()
+    key_pem, cert_pem = generate_throwaway(now=utc_now())
     (tmp_path / "k.pem").write_bytes(key_pem)
     (tmp_path / "c.pem").write_bytes(cert_pem)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -25,7 +25,7 @@ from cplkit.publications import dccxml, latest
 from cplkit.signing.cms import sign_cms, verify_cms
 from cplkit.signing.signers import KeySigner
 from cplkit.signing.xmldsig import sign_xml
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, utc_now
 from tests.signing.test_attacks import version
 
 #: files here are signed past cplkit's own checks on purpose
@@ -129,7 +129,7 @@ def test_a_certificate_not_for_signing_never_verifies(
     # a CMS signature (the CSV extract's, an approval's) likewise
     data = b"Entry.number\r\n000001\r\n"
     with pytest.raises(VerificationError) as refused:
-        verify_cms(data, sign_cms(data, signer), [authority[1]])
+        verify_cms(data, sign_cms(data, signer, now=utc_now()), [authority[1]])
     assert refused.value.exit_code == 16
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from cplkit.signing.cms import sign_cms
 from cplkit.signing.signers import load_signer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, utc_now
 from tests.conftest import run_cli as run
 
 AS_OF = ("--as-of", "2026-11-23")
@@ -72,7 +72,7 @@ def _forged(rotated: Path, tmp_path: Path) -> Path:
     record.write_bytes(data)
     shutil.rmtree(folder / "2.sig")
     (folder / "2.sig").mkdir()
-    (folder / "2.sig" / "mallory.p7s").write_bytes(sign_cms(data, mallory))
+    (folder / "2.sig" / "mallory.p7s").write_bytes(sign_cms(data, mallory, now=utc_now()))
     return folder
 
 
