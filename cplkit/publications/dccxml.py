@@ -110,18 +110,24 @@ def _skeleton(version: m.CplVersion, previous: tuple[str, str] | None,
     return root, entries
 
 
+#: (field, qualified tag, whether a date) for each published field, worked out once: an entry
+#: is 18 lookups, and the DCC file of a large list 72,900 entries
+_CHILDREN = tuple((name, Q + tag, name in m.DATE_FIELDS) for name, tag in ELEMENTS)
+
+
 def _add_entry(entries: Any, entry: m.Entry) -> None:
     element = etree.SubElement(entries, Q + "Entry", number=entry.number or "",
                                status=entry.status or "")
     element.tail = "\n"
-    for name, tag in ELEMENTS:
+    canonical, published = entry.values, entry.published_values()
+    for name, tag, is_date in _CHILDREN:
         # as SECAS issued it (an imported entry keeps its spaces and spelling); a date is
         # written as the date it is, whatever form SECAS typed it in
-        value = entry.get(name) if name in m.DATE_FIELDS else entry.published(name)
+        value = canonical.get(name) if is_date else published.get(name)
         if value is None:
             continue
-        child = etree.SubElement(element, Q + tag)
-        child.text = m.as_text(value, m.DateStyle.ISO)
+        etree.SubElement(element, tag).text = value if isinstance(value, str) else \
+            m.as_text(value, m.DateStyle.ISO)
 
 
 def schema_errors(root: Any) -> list[str]:
