@@ -63,7 +63,8 @@ def write_enveloped(root: Any, slot: Any, fill: Fill, signer: Signer, out: Binar
     """Write to ``out`` the document ``root`` with the elements ``fill(slot)`` adds to ``slot``,
     and an enveloped signature by ``signer`` as its last child; returns the SHA-256 (hex) of
     what was written. ``root`` and ``slot`` are taken over: on return, the slot holds nothing
-    ``fill`` added, and the root holds the signature."""
+    ``fill`` added, and the root holds the signature. If it raises, ``out`` holds part of a
+    file, which the caller discards."""
     from lxml import etree
 
     mark = etree.ProcessingInstruction(_MARK_TARGET, _MARK_TEXT)
