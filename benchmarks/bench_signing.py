@@ -1,8 +1,16 @@
 """Benchmark of signing and verifying the DCC file: cplkit's sign and verify, and xmlsec1
---verify on the same files in the same run, as whole-process medians and ratios. Target:
+--verify on the same files in the same run, as whole-process medians and ratios (sign: the
+file written and signed a batch of entries at a time, as publish does). Target:
 cplkit's verify within 2x of xmlsec1's. Lists: the real CPL (729 entries, when
-../shared/data holds it, else the bundled samples repeated), and that list 10 and 100 times
+../shared/data holds it, else the bundled samples repeated), and 729 entries 10 and 100 times
 over (7,290 and 72,900 entries), so the growth curve shows.
+
+A second table gives building and signing the DCC file alone, measured inside the process
+(seconds, and the peak resident memory above what the loaded list takes): as one lxml tree
+(``sign_xml(dccxml.build(...))``, the reference), streamed a batch at a time
+(``dccxml.write_signed``), and as a publish does it (``bundle.signed_dcc``: streamed, then
+verified in a child process, whose own peak is shown too; a forked child's resident memory
+counts the pages it shares with this process).
 
     python benchmarks/bench_signing.py [--runs N]
 """
@@ -11,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
+import json
 import shutil
 import statistics
 import subprocess
@@ -28,7 +38,6 @@ from cplkit.publications.filenames import IssuedFiles
 from cplkit.registry import Registry
 from cplkit.registry.codec import VERSIONS
 from cplkit.signing.signers import generate_throwaway, load_signer
-from cplkit.signing.xmldsig import sign_xml
 
 HERE = Path(__file__).resolve().parent
 REAL = HERE.parent.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
@@ -57,9 +66,19 @@ def base_version() -> m.CplVersion:
     return m.CplVersion(m.VersionNumber.parse("2.051"), dt.date(2022, 9, 21), tuple(entries), "")
 
 
-def scaled(version: m.CplVersion, factor: int) -> m.CplVersion:
+def in_process(command: list[str], runs: int) -> tuple[float, float, float]:
+    """Median seconds, and the largest peaks (MiB above the loaded list, and of the child) that
+    ``sign_only.py`` reports over fresh processes."""
+    said = [json.loads(subprocess.run(command, check=True, capture_output=True,
+                                      text=True).stdout) for _ in range(runs)]
+    return (statistics.median(r["seconds"] for r in said), max(r["extra_mib"] for r in said),
+            max(r["child_peak_mib"] for r in said))
+
+
+def scaled(version: m.CplVersion, count: int) -> m.CplVersion:
+    """``count`` entries: the list's, repeated with new numbers and firmware versions."""
     entries = []
-    for i in range(len(version.entries) * factor):
+    for i in range(count):
         values = dict(version.entries[i % len(version.entries)].values)
         values[m.ENTRY_NUMBER] = f"{i + 1:06d}"
         values[m.FIRMWARE_VERSION] = f"{(i >> 16) & 255:02X}:{(i >> 8) & 255:02X}:{i & 255:02X}:EE"
@@ -84,7 +103,8 @@ def main() -> None:
         signer = load_signer(work / "key.pem", work / "cert.pem", None, None)
         base = base_version()
         lists = {f"{'real' if REAL.exists() else 'sample'} list": base,
-                 "synthetic x10": scaled(base, 10), "synthetic x100": scaled(base, 100)}
+                 "synthetic x10": scaled(base, 7_290), "synthetic x100": scaled(base, 72_900)}
+        alone: dict[str, dict[str, tuple[float, float, float]]] = {}
         print(f"DCC file signing benchmark: medians of {args.runs} fresh processes (wall s)")
         print(f"{'list':<18}{'entries':>8}{'MB':>7}{'sign':>8}{'verify':>8}{'xmlsec1':>9}"
               f"{'verify/xmlsec1':>16}")
@@ -94,14 +114,17 @@ def main() -> None:
             assert first is not None
             registry.append_policy(*first, None)
             number = str(version.number)
-            dcc = sign_xml(dccxml.build(version, None, now), signer)
+            written = io.BytesIO()
+            dccxml.write_signed(version, None, now, signer, written)
+            dcc = written.getvalue()
             with registry.edit() as tx:
                 tx.issue(version, how="import", files={IssuedFiles(number).dcc_xml: dcc})
             signed = registry.path / VERSIONS / number / IssuedFiles(number).dcc_xml
             scratch = work / "scratch.xml"
             sign = median_seconds([sys.executable, str(HERE / "sign_only.py"),
                                    str(registry.path), str(work / "key.pem"),
-                                   str(work / "cert.pem"), str(scratch)], args.runs)
+                                   str(work / "cert.pem"), str(scratch), "streamed"],
+                                  args.runs)
             verify = median_seconds([cplkit, "verify", str(signed), "--trust",
                                      str(work / "cert.pem")], args.runs)
             reference = median_seconds([xmlsec1, "--verify", "--trusted-pem",
@@ -109,6 +132,20 @@ def main() -> None:
             size = signed.stat().st_size / 1e6
             print(f"{name:<18}{len(version.entries):>8}{size:>7.1f}{sign:>8.2f}{verify:>8.2f}"
                   f"{reference:>9.2f}{verify / reference:>16.2f}")
+            alone[name] = {mode: in_process([sys.executable, str(HERE / "sign_only.py"),
+                                             str(registry.path), str(work / "key.pem"),
+                                             str(work / "cert.pem"), str(scratch), mode],
+                                            args.runs)
+                           for mode in ("tree", "streamed", "publish")}
+        print(f"\nbuilding and signing the DCC file in-process: medians of {args.runs} (s), "
+              "largest peaks above the loaded list (MiB)")
+        print(f"{'list':<18}{'tree s':>8}{'MiB':>7}{'streamed s':>12}{'MiB':>7}"
+              f"{'publish s':>11}{'MiB':>7}{'child MiB':>11}")
+        for name, figures in alone.items():
+            (tree, tree_mib, _), (streamed, streamed_mib, _) = figures["tree"], figures["streamed"]
+            publish, publish_mib, child_mib = figures["publish"]
+            print(f"{name:<18}{tree:>8.2f}{tree_mib:>7.0f}{streamed:>12.2f}{streamed_mib:>7.0f}"
+                  f"{publish:>11.2f}{publish_mib:>7.0f}{child_mib:>11.0f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -4,7 +4,8 @@ Signing uses the policy's algorithms (exclusive canonicalisation, ECDSA-SHA256 o
 SHA-256 digests, one reference to the whole document) and KeyInfo carrying the signer's
 certificate, its chain and its issuer and serial number. libxmlsec1 (python-xmlsec) signs with a
 key held in memory, where it runs on lxml's libxml2; signxml signs otherwise, and with a key in
-a token. Nothing is canonicalised or formatted by hand.
+a token. Nothing is canonicalised or formatted by hand. ``cplkit.signing.xmldsig_streamed``
+makes the same signature over a document written a batch at a time, for one too large to hold.
 
 ``verify_enveloped`` runs the checks in a fixed order so each kind of bad file fails for its own
 reason (``cplkit.errors.VERIFY_EXIT``): well-formed XML with no DTD or entities; exactly one
@@ -53,13 +54,14 @@ MAX_BYTES = 512 * 2**20
 _DTD = re.compile(rb"<!(?i:doctype|entity)")
 
 
-def _key_info(signer: Signer) -> Any:
+def key_info(signer: Signer) -> Any:
+    """KeyInfo naming the signer: its issuer and serial number, its certificate and chain."""
     from lxml import etree
     from signxml.util import namespaces
 
     ds = "{" + namespaces.ds + "}"
-    key_info = etree.Element(ds + "KeyInfo", nsmap={"ds": namespaces.ds})
-    data = etree.SubElement(key_info, ds + "X509Data")
+    element = etree.Element(ds + "KeyInfo", nsmap={"ds": namespaces.ds})
+    data = etree.SubElement(element, ds + "X509Data")
     issuer_serial = etree.SubElement(data, ds + "X509IssuerSerial")
     etree.SubElement(issuer_serial, ds + "X509IssuerName").text = \
         signer.certificate.issuer.rfc4514_string()
@@ -68,7 +70,7 @@ def _key_info(signer: Signer) -> Any:
     for cert in (signer.certificate, *signer.chain):
         der = cert.public_bytes(serialization.Encoding.DER)
         etree.SubElement(data, ds + "X509Certificate").text = base64.b64encode(der).decode()
-    return key_info
+    return element
 
 
 def sign_xml(root: Any, signer: Signer) -> bytes:
@@ -82,7 +84,7 @@ def sign_xml(root: Any, signer: Signer) -> bytes:
     pem = _exportable(key) if engine is not None else None
     if engine is not None and pem is not None:
         signed = _sign_with_xmlsec(engine, root, pem, elliptic)
-        signed[-1].append(_key_info(signer))
+        signed[-1].append(key_info(signer))
     else:
         from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
         from signxml.signer import XMLSigner
@@ -91,7 +93,7 @@ def sign_xml(root: Any, signer: Signer) -> bytes:
             signature_algorithm=SignatureMethod(ECDSA_SHA256 if elliptic else RSA_SHA256),
             digest_algorithm=DigestAlgorithm(SHA256),
             c14n_algorithm=CanonicalizationMethod(EXC_C14N))
-        signed = xml_signer.sign(root, key=key, key_info=_key_info(signer))
+        signed = xml_signer.sign(root, key=key, key_info=key_info(signer))
     # nothing may touch the tree after signing: even a newline after the signature is content
     data: bytes = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
     return data + b"\n"
