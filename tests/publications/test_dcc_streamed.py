@@ -241,7 +241,7 @@ def test_publish_verifies_the_dcc_file_in_a_child_process(
 
     monkeypatch.setattr(bundle, "verify_dcc", verify_and_say_where)
     version = _version([_entry(i, "plain") for i in range(5)])
-    data = bundle.signed_dcc(version, None, identity)
+    data = bundle.signed_dcc(version, None, identity, now=SIGNED_AT)
     assert verify_dcc(data, [identity.certificate]).content.entry_count == 5
     where = pids.read_text().split()
     assert len(where) == 1 and where[0] != str(os.getpid())
