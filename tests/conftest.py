@@ -31,11 +31,11 @@ AS_OF = dt.date(2026, 11, 23)
 #: slow: they start many processes, a real token, git or bash. Plain `pytest` (CI) runs them all.
 #: A new module whose tests mostly run `python -m cplkit` belongs here.
 SLOW_MODULES = {
-    "tests/test_ordinary_mistakes.py": "runs each mistake through `python -m cplkit` under limits",
+    "tests/cli/test_ordinary_mistakes.py": "runs each mistake through `python -m cplkit` under limits",
     "tests/registry/test_registry.py": "spawns `python -m cplkit` for every step, killing some",
-    "tests/test_robustness.py": "runs each hostile case through `python -m cplkit`",
+    "tests/cli/test_robustness.py": "runs each hostile case through `python -m cplkit`",
     "tests/test_docs_examples.py": "runs every documented example in bash",
-    "tests/test_demo.py": "runs `cplkit demo` as a user would",
+    "tests/cli/test_demo.py": "runs `cplkit demo` as a user would",
     "tests/test_pre_commit.py": "installs and runs the pre-commit hook in a git repository",
     "tests/signing/test_token.py": "signs through SoftHSM in `python -m cplkit` processes",
     "tests/test_environments.py": "runs cplkit under limits and as another user",
