@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,11 @@ AS_OF = dt.date(2026, 11, 23)
 
 #: whole modules kept out of the inner loop (`pytest -m "not slow"`), each for what makes it
 #: slow: they start many processes, a real token, git or bash. Plain `pytest` (CI) runs them all.
-#: A new module whose tests mostly run `python -m cplkit` belongs here.
+#: Elsewhere the command line runs in the test's own process (``run_cli``); a test that needs a
+#: process of its own (killed, under a limit, another user) marks itself `slow`, saying which
+#: faster test covers the same ground in the inner loop.
 SLOW_MODULES = {
-    "tests/cli/test_ordinary_mistakes.py": "runs each mistake through `python -m cplkit` under limits",
     "tests/registry/test_registry.py": "spawns `python -m cplkit` for every step, killing some",
-    "tests/cli/test_robustness.py": "runs each hostile case through `python -m cplkit`",
     "tests/test_docs_examples.py": "runs every documented example in bash",
     "tests/cli/test_demo.py": "runs `cplkit demo` as a user would",
     "tests/test_pre_commit.py": "installs and runs the pre-commit hook in a git repository",
@@ -287,6 +288,28 @@ def published_registry(tmp_path: Path, _published_once: Path) -> Path:
     path = tmp_path / "registry"
     shutil.copytree(_published_once, path, symlinks=True)
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class Ran:
+    """What a shell would see of one cplkit command: its exit status and its two streams."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli_streams(*args: str | Path) -> Ran:
+    """cplkit's command line in this process, with standard output and standard error apart
+    (as ``subprocess.run`` gives them). A Python exception that escaped cplkit (a traceback a
+    user would see) fails the test."""
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 def rules_without_gbcs_4_1(folder: Path) -> Path:
