@@ -46,7 +46,7 @@ def test_an_acknowledgement_completes_the_delivery(published_registry: Path) -> 
 
 def test_a_delivery_is_refused_before_the_issue_and_with_a_two_line_reference(
         published_registry: Path) -> None:
-    with pytest.raises(UsageError, match="before version 1.0 was issued"):
+    with pytest.raises(UsageError, match=r"before version 1\.0 was issued"):
         deliveries.record(published_registry, "1.0", "DCC", "DEL-1", None,
                           dt.datetime(2026, 11, 22, tzinfo=dt.UTC))
     with pytest.raises(UsageError, match="--reference must be one line"):

@@ -24,7 +24,7 @@ def test_history_and_one_entry(published_registry: Path) -> None:
     entry = reading.entry(published_registry, "3")  # as Excel leaves 000003
     assert entry.number == "000003" and entry.status == m.Status.CURRENT
     assert reading.entry(published_registry, "000003", "1.0") == entry
-    with pytest.raises(NotFound, match="no entry 000099 in version 1.0"):
+    with pytest.raises(NotFound, match=r"no entry 000099 in version 1\.0"):
         reading.entry(published_registry, "99")
 
 
