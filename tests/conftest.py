@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from cplkit.core import model as m
 from cplkit.core.ruleset import Ruleset
@@ -35,13 +38,13 @@ def utc_now() -> dt.datetime:
 
 #: whole modules kept out of the inner loop (`pytest -m "not slow"`), each for what makes it
 #: slow: they start many processes, a real token, git or bash. Plain `pytest` (CI) runs them all.
-#: A new module whose tests mostly run `python -m cplkit` belongs here.
+#: Elsewhere the command line runs in the test's own process (``run_cli``); a test that needs a
+#: process of its own (killed, under a limit, another user) marks itself `slow`, saying which
+#: faster test covers the same ground in the inner loop.
 SLOW_MODULES = {
-    "tests/test_ordinary_mistakes.py": "runs each mistake through `python -m cplkit` under limits",
     "tests/registry/test_registry.py": "spawns `python -m cplkit` for every step, killing some",
-    "tests/test_robustness.py": "runs each hostile case through `python -m cplkit`",
     "tests/test_docs_examples.py": "runs every documented example in bash",
-    "tests/test_demo.py": "runs `cplkit demo` as a user would",
+    "tests/cli/test_demo.py": "runs `cplkit demo` as a user would",
     "tests/test_pre_commit.py": "installs and runs the pre-commit hook in a git repository",
     "tests/signing/test_token.py": "signs through SoftHSM in `python -m cplkit` processes",
     "tests/test_environments.py": "runs cplkit under limits and as another user",
@@ -49,6 +52,27 @@ SLOW_MODULES = {
 #: markers that make a test slow wherever it is: a real browser, a real spreadsheet program, the
 #: real SECAS workbook
 SLOW_MARKERS = ("browser", "office", "realdata")
+
+
+#: hypothesis in the inner loop: a fifth of each property's examples (``examples``); plain
+#: `pytest` (CI) runs the full count. Built on whatever profile is loaded (hypothesis loads its
+#: "ci" one under CI=1), so only the count differs.
+hypothesis_settings.register_profile("inner-loop", parent=hypothesis_settings.default,
+                                     max_examples=20)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`pytest -m "not slow"` is the inner loop: it loads the inner-loop hypothesis profile,
+    unless --hypothesis-profile names one."""
+    if "not slow" in (config.getoption("markexpr", "") or "") and \
+            not config.getoption("hypothesis_profile", None):
+        hypothesis_settings.load_profile("inner-loop")
+
+
+def examples(full: int) -> int:
+    """How many examples a property of ``full`` examples runs: all of them under hypothesis'
+    default profile (100 examples), in proportion under another (the inner loop's 20)."""
+    return max(10, full * hypothesis_settings.default.max_examples // 100)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -166,6 +190,16 @@ def trusted_pems(registry: Path) -> list[str]:
     return pems
 
 
+#: signed files xmlsec1 or openssl accepted already this session, by the SHA-256 of their bytes
+#: and of the certificates trusted: a registry copied for a test (``published_registry``) holds
+#: the same files, and identical bytes get the same verdict
+_ACCEPTED: set[tuple[str, ...]] = set()
+
+
+def _sha256(*paths: Path) -> tuple[str, ...]:
+    return tuple(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+
+
 @pytest.fixture(autouse=True)
 def _every_signed_file_passes_independent_verification(
         request: pytest.FixtureRequest, signing_keys: tuple[Path, Path],
@@ -187,14 +221,23 @@ def _every_signed_file_passes_independent_verification(
             cert = tmp_path / f".trusted-{registry.name}-{i}.pem"
             cert.write_text(pem)
             certs.append(cert)
+        trusted = _sha256(*certs)
         for path in registry.glob("versions/*/cpl-*.xml"):
+            seen = ("xmlsec1", *_sha256(path), *trusted)
+            if seen in _ACCEPTED:
+                continue
             done = xmlsec1_verify(path, *certs)
             assert done.returncode == 0, f"xmlsec1 rejects {path}: {done.stderr}"
+            _ACCEPTED.add(seen)
         for signature in registry.glob("versions/*/cpl-*.csv.p7s"):
+            seen = ("openssl", *_sha256(signature.with_suffix(""), signature), *trusted)
+            if seen in _ACCEPTED:
+                continue
             bundle = tmp_path / f".trusted-{registry.name}.pem"
             bundle.write_text("".join(c.read_text() for c in certs))
             done = openssl_cms_verify(signature.with_suffix(""), signature, bundle)
             assert done.returncode == 0, f"openssl rejects {signature}: {done.stderr}"
+            _ACCEPTED.add(seen)
 
 
 @pytest.fixture(params=["libxmlsec1", "signxml"])
@@ -222,6 +265,57 @@ def run_cli(*args: str | Path) -> tuple[int, str]:
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
+
+
+#: the bulk sample: eight entries, every one under the CPA certificate [R] NCSC-1500000000-4001
+BULK_SAMPLE = SAMPLES / "valid" / "bulk-submission.csv"
+
+
+@pytest.fixture(scope="session")
+def _published_once(tmp_path_factory: pytest.TempPathFactory,
+                    signing_keys: tuple[Path, Path]) -> Path:
+    """Version 1.0 of a new registry, the bulk sample issued on 23/11/2026 with the test key:
+    made once a session, and copied for each test that uses it."""
+    key, cert = signing_keys
+    path = tmp_path_factory.mktemp("published") / "registry"
+    code, out = run_cli("init", "-r", path, "--key", key, "--cert", cert)
+    assert code == 0, out
+    code, out = run_cli("publish", "-r", path, "--as-of", "2026-11-23", "--key", key,
+                        "--cert", cert, BULK_SAMPLE)
+    assert code == 0, out
+    return path
+
+
+@pytest.fixture
+def published_registry(tmp_path: Path, _published_once: Path) -> Path:
+    """A registry of its own for this test, as `cplkit init` then `cplkit publish --as-of
+    2026-11-23` of the bulk sample leave it (version 1.0, entries 000001-000008), signed with
+    the test key: a copy of one made once a session."""
+    path = tmp_path / "registry"
+    shutil.copytree(_published_once, path, symlinks=True)
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Ran:
+    """What a shell would see of one cplkit command: its exit status and its two streams."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli_streams(*args: str | Path) -> Ran:
+    """cplkit's command line in this process, with standard output and standard error apart
+    (as ``subprocess.run`` gives them). A Python exception that escaped cplkit (a traceback a
+    user would see) fails the test."""
+    from click.testing import CliRunner
+
+    from cplkit.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 def rules_without_gbcs_4_1(folder: Path) -> Path:

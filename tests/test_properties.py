@@ -18,6 +18,7 @@ from cplkit.core.validate import Validator
 from cplkit.intake.limits import Limits
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.publications import dccxml
+from tests.conftest import examples
 from tests.core.entries import valid_gas
 
 RULESET = load_ruleset()
@@ -35,7 +36,7 @@ cell_values = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.sampled_from(FIELDS), cell_values, max_size=len(FIELDS)),
        st.booleans())
 def test_any_cell_values_give_findings_never_an_exception(values: dict[str, m.RawValue],
@@ -46,7 +47,7 @@ def test_any_cell_values_give_findings_never_an_exception(values: dict[str, m.Ra
     assert all(f.code in CODES and f.cell for f in checked.findings if f.field)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=4000), st.sampled_from([".xlsx", ".csv", ".xlsm", ""]),
        st.sampled_from([b"", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe"]))
@@ -59,7 +60,7 @@ def test_any_bytes_give_a_report(tmp_path: Path, data: bytes, suffix: str,
     assert report.unreadable or report.layout is not None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(min_size=1, max_size=100))
 def test_text_a_check_accepts_can_be_signed(creator: str) -> None:
     """Nothing check lets through is something the DCC file cannot hold: control characters,
@@ -79,7 +80,7 @@ def test_text_a_check_accepts_can_be_signed(creator: str) -> None:
     assert not errors
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(cell_values, min_size=1, max_size=8), st.data())
 def test_an_entry_is_checked_the_same_alone_or_among_others(pool: list[m.RawValue],
                                                             data: st.DataObject) -> None:

@@ -28,12 +28,9 @@ BULK = SAMPLES / "valid" / "bulk-submission.csv"
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    path = tmp_path / "registry"
-    assert run("init", "-r", path)[0] == 0
-    code, out = run("publish", "-r", path, "--as-of", DAY.isoformat(), BULK)
-    assert code == 0, out
-    return path
+def registry(published_registry: Path) -> Path:
+    """The bulk sample published as version 1.0 on DAY."""
+    return published_registry
 
 
 def _csv(folder: Path, name: str, rows: list[list[str]]) -> Path:

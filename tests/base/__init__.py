@@ -1,0 +1,1 @@
+"""Tests of cplkit.base: the guards every file read goes through."""

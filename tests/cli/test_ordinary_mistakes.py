@@ -5,6 +5,9 @@ device that never ends.
 The user's own files are the PIN file, key, certificate and chain files, and rulesets; the
 arguments are the site's folder (``.``, a symlink, the registry), a publish whose site fails
 after the version was issued, and dates whose arithmetic would leave the calendar.
+
+The command line runs in this process, except where a device or a pipe is named as a file:
+there cplkit runs in a process of its own under a memory and a time limit.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli_streams
 from tests.conftest import run_cli as run
 
 AS_OF = ("--as-of", "2026-11-23")
@@ -26,8 +29,7 @@ FORM = SAMPLES / "valid" / "form-gas-smart-meter.xlsx"
 GIB = 1 << 30
 
 
-def limited_cplkit(*args: str | Path, cwd: Path | None = None,
-                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def limited_cplkit(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """cplkit in a process of its own, under a 1 GiB address-space limit (so a file read
     without bound fails fast instead of taking the machine's memory) and a time limit (so a
     read that waits for ever fails the test instead of hanging it)."""
@@ -36,10 +38,13 @@ def limited_cplkit(*args: str | Path, cwd: Path | None = None,
 
     return subprocess.run([sys.executable, "-m", "cplkit", *map(str, args)],
                           capture_output=True, text=True, check=False, timeout=timeout,
-                          preexec_fn=limited, cwd=cwd)
+                          preexec_fn=limited)
 
 
 # the user's own key, certificate and PIN files ---------------------------------------------
+# (under limits, in processes of their own: slow; tests/base/test_safe_reading refuses a device
+# and a FIFO in the inner loop, as every read of these files does)
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["key", "cert", "chain", "pin-file", "trust add", "init"])
 def test_a_device_named_as_a_key_file_is_refused_not_read(
         which: str, tmp_path: Path, signing_keys: tuple[Path, Path]) -> None:
@@ -63,6 +68,7 @@ def test_a_device_named_as_a_key_file_is_refused_not_read(
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_a_pipe_as_the_key_is_refused_at_once(tmp_path: Path,
                                                signing_keys: tuple[Path, Path]) -> None:
     pipe = tmp_path / "key.pem"
@@ -114,22 +120,23 @@ def test_a_duplicate_key_in_a_ruleset_is_refused_not_last_value_wins(
 
 # the site's folder ------------------------------------------------------------------------
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    path = tmp_path / "registry"
-    assert run("init", "-r", path)[0] == 0
-    code, out = run("publish", "-r", path, *AS_OF, FORM)
-    assert code == 0, out
-    return path
+def registry(published_registry: Path) -> Path:
+    """A registry of one version, 1.0."""
+    return published_registry
 
 
-def test_site_out_dot_writes_the_current_folder(tmp_path: Path, registry: Path) -> None:
+def test_site_out_dot_writes_the_current_folder(tmp_path: Path, registry: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     here = tmp_path / "www"
     here.mkdir()
-    done = limited_cplkit("site", "-r", registry, "--out", ".", cwd=here)
+    monkeypatch.chdir(here)
+    done = run_cli_streams("site", "-r", registry, "--out", ".")
     assert done.returncode == 0, done.stderr
     assert (here / "index.html").is_file() and (here / "1.0").is_dir()
-    # and again, over the site it wrote
-    done = limited_cplkit("site", "-r", registry, "--out", ".", cwd=here)
+    # and again, over the site it wrote, from the folder now at that path (as a new shell
+    # there would be: this process's own folder was replaced)
+    monkeypatch.chdir(here)
+    done = run_cli_streams("site", "-r", registry, "--out", ".")
     assert done.returncode == 0, done.stderr
 
 
@@ -173,11 +180,13 @@ def _latest(registry: Path) -> str:
     return str(json.loads((registry / "registry.json").read_text())["versions"][-1]["version"])
 
 
-def test_publish_site_dot_issues_and_writes_the_site(tmp_path: Path, registry: Path) -> None:
+def test_publish_site_dot_issues_and_writes_the_site(tmp_path: Path, registry: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     here = tmp_path / "www"
     here.mkdir()
-    done = limited_cplkit("publish", "-r", registry, *AS_OF, "--site", ".",
-                          SAMPLES / "valid" / "form-ppmid.xlsx", cwd=here, timeout=300)
+    monkeypatch.chdir(here)
+    done = run_cli_streams("publish", "-r", registry, *AS_OF, "--site", ".",
+                           SAMPLES / "valid" / "form-ppmid.xlsx")
     assert done.returncode == 0, done.stderr
     assert _latest(registry) == "1.1" and (here / "1.1").is_dir()
 

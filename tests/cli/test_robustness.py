@@ -1,5 +1,8 @@
 """No input, registry state or command line makes cplkit print a traceback, clobber an input or
-hang: each gets a message naming the path and its own exit status, and nothing is changed."""
+hang: each gets a message naming the path and its own exit status, and nothing is changed.
+
+Each case runs the command line in this process, except where a process of its own is the
+point: a file-size or address-space limit on it, or a time limit that kills it if it waits."""
 
 from __future__ import annotations
 
@@ -18,15 +21,18 @@ from cplkit.core import model as m
 from cplkit.forms.bulk import write_bulk_table
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, Ran
+from tests.conftest import run_cli_streams as cplkit
 from tests.core.entries import valid_gas
 
 AS_OF = ("--as-of", "2026-11-23")
 FORM = SAMPLES / "valid" / "form-gas-smart-meter.xlsx"
 
 
-def cplkit(*args: str | Path, limit_file_bytes: int | None = None,
-           timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cplkit_process(*args: str | Path, limit_file_bytes: int | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """cplkit in a process of its own: under a file-size limit (a full disk, as the writing
+    process sees it), and killed if it outlives ``timeout`` (a read that waits for ever)."""
     def limited() -> None:  # a full disk, as the writing process sees it
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         assert limit_file_bytes is not None
@@ -39,7 +45,7 @@ def cplkit(*args: str | Path, limit_file_bytes: int | None = None,
                           preexec_fn=limited if limit_file_bytes else None, env=env)
 
 
-def no_traceback(done: subprocess.CompletedProcess[str]) -> None:
+def no_traceback(done: subprocess.CompletedProcess[str] | Ran) -> None:
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     assert done.returncode >= 0, "killed by a signal"
 
@@ -57,16 +63,17 @@ def test_an_output_never_clobbers_the_submission_it_checked(tmp_path: Path) -> N
     assert done.returncode == 7 and form.read_bytes() == before
 
 
+@pytest.mark.slow  # a process of its own, killed if it waits; tests/base reads a FIFO in the loop
 def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.xlsx"
     os.mkfifo(fifo)
-    done = cplkit("check", *AS_OF, fifo, FORM, timeout=60)
+    done = cplkit_process("check", *AS_OF, fifo, FORM, timeout=60)
     no_traceback(done)
     assert done.returncode == 3 and "not a regular file" in done.stdout
     assert "1 entry" in done.stdout  # the other file was still checked
     registry = tmp_path / "registry"
     assert cplkit("init", "-r", registry).returncode == 0
-    done = cplkit("publish", "-r", registry, *AS_OF, "--dry-run", fifo, timeout=60)
+    done = cplkit_process("publish", "-r", registry, *AS_OF, "--dry-run", fifo, timeout=60)
     no_traceback(done)
     assert done.returncode == 3
 
@@ -87,6 +94,7 @@ def test_outputs_under_a_regular_file_or_proc(tmp_path: Path, command: list[str]
     assert notes.read_text() == "a file, not a folder"
 
 
+@pytest.mark.slow  # a process under a file-size limit; cli/test_exit_codes has it in the loop
 def test_a_full_disk_during_a_publish_leaves_the_registry_as_it_was(tmp_path: Path) -> None:
     registry = tmp_path / "registry"
     assert cplkit("init", "-r", registry).returncode == 0
@@ -95,7 +103,7 @@ def test_a_full_disk_during_a_publish_leaves_the_registry_as_it_was(tmp_path: Pa
     head = (registry / "registry.json").read_bytes()
     form = tmp_path / "new.xlsx"
     write_new_entry_form(form, load_ruleset(), [valid_gas(**{m.FIRMWARE_VERSION: "0A:0B:0C:0D"})])
-    done = cplkit("publish", "-r", registry, *AS_OF, form, limit_file_bytes=4096)
+    done = cplkit_process("publish", "-r", registry, *AS_OF, form, limit_file_bytes=4096)
     no_traceback(done)
     assert done.returncode == 7 and ("File too large" in done.stderr or "EFBIG" in done.stderr)
     assert (registry / "registry.json").read_bytes() == head
@@ -213,11 +221,12 @@ def test_verify_refuses_a_huge_file_before_reading_it(tmp_path: Path) -> None:
         stream.truncate(600 * 2**20)
     keys = tmp_path / "keys"
     assert cplkit("keygen", "--out", keys).returncode == 0
-    done = cplkit("verify", huge, "--trust", keys / "cert.pem", timeout=60)
+    done = cplkit("verify", huge, "--trust", keys / "cert.pem")
     no_traceback(done)
     assert done.returncode == 3 and "600 MiB" in done.stderr
 
 
+@pytest.mark.slow  # a process under ulimit -v; test_environments runs every command so in CI
 def test_under_an_inherited_address_space_limit_files_are_still_read() -> None:
     """A process started under ``ulimit -v`` (systemd's LimitAS=, many CI runners) cannot raise
     its hard limit: the reading child must stay within it, not be refused and read nothing."""
@@ -236,6 +245,7 @@ def test_under_an_inherited_address_space_limit_files_are_still_read() -> None:
     assert f"{len(forms)} files" in done.stdout
 
 
+@pytest.mark.slow  # hundreds of MiB unpacked; tests/intake/test_hostile has each in the loop
 def test_hostile_submissions_end_in_a_finding_never_an_internal_error(tmp_path: Path) -> None:
     """The files of issue 24's hostile submitter, through the command line: each is a finding
     with the documented exit status (3: a file could not be read), quickly, and never 70."""
@@ -255,7 +265,7 @@ def test_hostile_submissions_end_in_a_finding_never_an_internal_error(tmp_path: 
     many = workbook_parts([(f"S{i}", "visible", "worksheets/sheet1.xml") for i in range(1_500)])
     many["xl/worksheets/sheet1.xml"] = table_sheet([header, ["Gas Smart Meter", "12:3E", "20:01"]])
     aliases = write_parts(tmp_path / "aliases.xlsx", many)
-    done = cplkit("check", *AS_OF, expanding, wide, aliases, "/dev/null", timeout=120)
+    done = cplkit("check", *AS_OF, expanding, wide, aliases, "/dev/null")
     no_traceback(done)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "512 MiB of text" in done.stdout and "1,000,000 fields" in done.stdout

@@ -99,7 +99,8 @@ def _check_unreadable(w: World, t: Path) -> tuple[int, str]:
 
 case("check", 4)(lambda w, t: invoke("check", *AS_OF, "--rules-of", "1.0", "-r", t / "nowhere",
                                      VALID))
-case("check", 7)(lambda w, t: invoke("check", *AS_OF, "-o", t / "no" / "report.txt", VALID))
+case("check", 7)(lambda w, t: invoke("check", *AS_OF, "-o", t / "no" / "report.txt",
+                                     VALID / "form-ppmid.xlsx"))
 
 # codes, template, rules, keygen -----------------------------------------------------------
 case("codes", 0)(lambda w, t: invoke("codes"))

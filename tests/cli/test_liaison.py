@@ -26,14 +26,9 @@ EVIDENCE_MARKER = b"CPA-CERTIFICATE-EVIDENCE-7f3a91"
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
+def registry(published_registry: Path) -> Path:
     """Version 1.0 (the bulk sample), issued on 23/11/2026."""
-    path = tmp_path / "cpl"
-    assert run("init", "-r", path)[0] == 0
-    code, out = run("publish", "-r", path, "--as-of", "2026-11-23",
-                    SAMPLES / "valid" / "bulk-submission.csv")
-    assert code == 0, out
-    return path
+    return published_registry
 
 
 def receive(registry: Path, *files: Path, evidence: Path | None = None,

@@ -139,7 +139,8 @@ def test_junit_has_one_test_case_per_entry(tmp_path: Path) -> None:
 
 
 def test_output_to_an_unwritable_place_is_an_output_error(tmp_path: Path) -> None:
-    code, out = run("check", *AS_OF, "--output", tmp_path / "missing" / "r.txt", VALID)
+    code, out = run("check", *AS_OF, "--output", tmp_path / "missing" / "r.txt",
+                    VALID / "form-ppmid.xlsx")
     assert code == 7 and "missing" in out
 
 
