@@ -14,7 +14,7 @@ import pytest
 from cplkit.app import reading, trust, withdrawals
 from cplkit.app.blank_files import Template, write_template
 from cplkit.app.key_files import make_throwaway_keys, open_signer, read_certificate
-from cplkit.core.withdrawn import Kind
+from cplkit.core.withdrawn import CertificateKind
 from cplkit.errors import SigningError, UsageError
 from cplkit.signing.x509 import fingerprint
 
@@ -57,7 +57,7 @@ def test_approvers_and_the_threshold_stage_what_follows(published_registry: Path
     assert added.applied and [a.name for a in added.record.approvers] == ["Bob"]  # type: ignore[union-attr]
     assert trust.require_approvals(published_registry, 1, "four eyes", identity).applied
     # from now on a policy change is staged for approval, not applied
-    made, changed = withdrawals.withdraw(published_registry, "NCSC-1500000000-4001", Kind.CPA,
+    made, changed = withdrawals.withdraw(published_registry, "NCSC-1500000000-4001", CertificateKind.CPA,
                                          "NCSC notice", TODAY, identity, today=TODAY)
     assert made is not None and changed.staged is not None and not changed.applied
     assert changed.staged.is_dir() and reading.policy(published_registry).withdrawn == ()
@@ -66,7 +66,7 @@ def test_approvers_and_the_threshold_stage_what_follows(published_registry: Path
 def test_a_withdrawal_is_recorded_with_the_entries_under_it(published_registry: Path,
                                                             identity: Any) -> None:
     made, changed = withdrawals.withdraw(published_registry, "[r]  NCSC-1500000000-4001",
-                                         Kind.CPA, "NCSC notice", TODAY, identity, today=TODAY)
+                                         CertificateKind.CPA, "NCSC notice", TODAY, identity, today=TODAY)
     assert made is not None and changed.applied
     assert (made.certificate, made.on, made.reason) == ("[R] NCSC-1500000000-4001", TODAY,
                                                          "NCSC notice")
@@ -75,11 +75,11 @@ def test_a_withdrawal_is_recorded_with_the_entries_under_it(published_registry: 
     # the bulk sample's entries that carry it: not the PPMID (000007, no CPA certificate) nor
     # the SMETS1 meter (000008)
     assert recorded.entries == tuple(f"{n:06}" for n in range(1, 7))
-    again, _ = withdrawals.withdraw(published_registry, "NCSC-1500000000-4001", Kind.CPA,
+    again, _ = withdrawals.withdraw(published_registry, "NCSC-1500000000-4001", CertificateKind.CPA,
                                     "NCSC notice", TODAY, identity, today=TODAY)
     assert again is None
     with pytest.raises(UsageError, match="still to come"):
-        withdrawals.withdraw(published_registry, "NCSC-1500000000-4002", Kind.CPA, "soon",
+        withdrawals.withdraw(published_registry, "NCSC-1500000000-4002", CertificateKind.CPA, "soon",
                              TODAY + dt.timedelta(days=1), identity, today=TODAY)
 
 
