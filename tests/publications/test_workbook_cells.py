@@ -132,6 +132,6 @@ def test_a_failed_write_leaves_nothing_behind(ruleset: Ruleset, tmp_path: Path,
     spool.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
     target = tmp_path / "missing" / "cpl.xlsx"
-    with pytest.raises(OutputError, match="cannot build the workbook of version 1.1"):
+    with pytest.raises(OutputError, match=r"cannot build the workbook of version 1\.1"):
         write_workbook(target, _tricky_version(), ruleset)
     assert not target.exists() and list(spool.iterdir()) == []
