@@ -68,7 +68,9 @@ def write_workbook(target: str | os.PathLike[str] | IO[bytes], version: m.CplVer
     """Write the workbook of ``version`` to ``target`` (a path, or a binary file object open
     for writing): with SECAS's own texts where the registry started from an import
     (``secas``), cplkit's texts from the ruleset otherwise. Rows are spooled through
-    temporary files and the workbook is written to ``target`` once they are all made."""
+    temporary files, removed however it ends, and ``target`` is written once they are all
+    made; if that fails part way (a full disk), ``target`` holds part of a workbook, so a file
+    is best written under a temporary name and renamed."""
     from xlsxwriter.exceptions import XlsxWriterException
 
     try:
@@ -76,8 +78,8 @@ def write_workbook(target: str | os.PathLike[str] | IO[bytes], version: m.CplVer
     except (OSError, XlsxWriterException) as exc:
         # rows are spooled through temporary files: a full disk shows up here
         raise OutputError(f"cannot build the workbook of version {version.number}: {exc}",
-                          hint="free some disk space (temporary files) and run it again; "
-                               "nothing was written") from None
+                          hint="free some disk space (temporary files) and run it "
+                               "again") from None
 
 
 def workbook_bytes(version: m.CplVersion, ruleset: Ruleset,
