@@ -42,11 +42,13 @@ _COLUMNS = (
 _MORE_FIELDS = tuple(f for f in m.PUBLISHED_FIELDS if f not in {c[1] for c in _COLUMNS})
 #: the summary of each row's details: how many fields it holds
 _MORE_SUMMARY = escape(plural(len(_MORE_FIELDS), "more field"))
-
-
 #: the row's attributes the filters match on: (attribute, field)
 _ROW_DATA = (("manufacturer", m.MANUFACTURER_ID), ("type", m.DEVICE_TYPE),
              ("status", m.ENTRY_STATUS), ("spec", m.SPEC_VERSION), ("gbcs", m.GBCS_VERSION))
+#: cplkit's own texts in a row, escaped once like every value (they need not be, as they are)
+_ROW_KEYS = tuple((escape(key), field) for key, field in _ROW_DATA)
+_ROW_CELLS = tuple((escape(label), name, hexed) for label, name, hexed in _COLUMNS)
+_ROW_MORE = tuple((escape(name), name) for name in _MORE_FIELDS)
 
 
 def _row(entry: m.Entry, companies: Mapping[str, str]) -> Markup:
@@ -54,10 +56,10 @@ def _row(entry: m.Entry, companies: Mapping[str, str]) -> Markup:
     other published fields in its "More fields" details. Every value is escaped (``escape``,
     or ``hex_breaks``, which escapes too); the rest is the page's own markup."""
     out: list[str] = ["<tr"]
-    for key, field in _ROW_DATA:
+    for key, field in _ROW_KEYS:
         out += [" data-", key, '="', escape(entry.text(field) or ""), '"']
     out.append(">")
-    for label, name, hexed in _COLUMNS:
+    for label, name, hexed in _ROW_CELLS:
         value = (company_of(entry, companies) if name == _COMPANY
                  else m.as_text(entry.published(name)) or "")
         out += ['<td data-label="', label, '"']
@@ -69,11 +71,11 @@ def _row(entry: m.Entry, companies: Mapping[str, str]) -> Markup:
     out += ['<td data-label="More fields"><details><summary>', _MORE_SUMMARY,
             '<span class="visually-hidden"> of entry ', escape(entry.number or ""),
             '</span></summary><dl class="fields">']
-    for name in _MORE_FIELDS:
-        out += ["<dt>", name, "</dt><dd>", hex_breaks(m.as_text(entry.published(name)) or ""),
+    for shown, name in _ROW_MORE:
+        out += ["<dt>", shown, "</dt><dd>", hex_breaks(m.as_text(entry.published(name)) or ""),
                 "</dd>"]
     out.append("</dl></details></td></tr>")
-    # every value above went through escape or hex_breaks; labels and names are cplkit's own
+    # every text above went through escape or hex_breaks; the rest is the page's own markup
     return Markup("".join(out))  # noqa: S704
 
 
