@@ -29,6 +29,7 @@ TRICKY = {
     m.ZSE_ID: "@SUM(1+1)*cmd",
     m.DLMS_ID: "-2+3",
     m.DLMS_VERSION: "+1",
+    m.FIRMWARE_VERSION: "{=1+1}",  # an array formula, to XlsxWriter's write()
     m.CPA_ID: "0012",
     m.ZSE_VERSION: "https://example.com/a?b=c",
     # XlsxWriter writes a string shaped as rich-string runs into the sheet as it is: this one
