@@ -33,8 +33,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "cli": {"app", "render", "core", "base", "errors", "__init__"},
 }
 #: libraries that do I/O, which the pure core never imports
-IO_LIBRARIES = {"openpyxl", "python_calamine", "lxml", "click", "csv", "zipfile", "pathlib",
-                "os", "io", "shutil", "subprocess", "socket", "urllib", "jsonschema",
+IO_LIBRARIES = {"openpyxl", "xlsxwriter", "python_calamine", "lxml", "click", "csv", "zipfile",
+                "pathlib", "os", "io", "shutil", "subprocess", "socket", "urllib", "jsonschema",
                 "cryptography", "signxml", "asn1crypto", "fcntl", "tempfile"}
 
 

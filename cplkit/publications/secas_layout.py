@@ -3,9 +3,9 @@
 Column widths, frozen panes, the filter row, the shading of Current rows, header row heights,
 the font size, the fills of the history and of the form's input cells, sheet protection and the
 print setup of each of the four tabs, as SECAS's v2.051 has them (read with openpyxl; widths in
-Excel's character units). ``apply`` sets them on an openpyxl write-only sheet before its first
-row, which is when such a sheet must have them. What the cells say, and which cells are left
-open for input, is ``cplkit.publications.workbook``'s job.
+Excel's character units, heights in points). ``apply`` sets them on an XlsxWriter worksheet
+before its first row, which is when a sheet written row by row must have them. What the cells
+say, and which cells are left open for input, is ``cplkit.publications.workbook``'s job.
 
 Protection is SECAS's: every tab is protected, and only the form's yellow and green input cells
 are unlocked, with what SECAS leaves allowed on each tab (formatting on the form, the filter on
@@ -31,8 +31,8 @@ CURRENT_FILL = "E2EFDA"
 #: SECAS's fills: the history rows (light yellow), the form's input cells (light green) and the
 #: manufacturer image's hash and descriptor, which only an image's submitter fills (yellow).
 #: SECAS gives them as theme colours with a tint (accent 4 and 6 of Office's theme, 80% and 60%
-#: lighter); they are written as the colours they show, since the theme openpyxl writes has
-#: other accents (its accent 6 is orange)
+#: lighter); they are written as the colours they show, since the theme the workbook is written
+#: with has other accents (Office 2007's: its accent 6 is orange)
 HISTORY_FILL = "FFF2CC"
 INPUT_FILL = "E2EFDA"
 IMAGE_FILL = "FFE699"
@@ -58,7 +58,7 @@ class SheetLayout:
     pages_across: int = 1
     #: the size of every cell's font (headers bold; the titles set their own)
     font_size: float = 11.0
-    #: what protection still allows on the tab (openpyxl's SheetProtection flags)
+    #: what protection still allows on the tab (XlsxWriter's ``protect`` options)
     allowed: frozenset[str] = frozenset()
 
     @property
@@ -85,61 +85,71 @@ LAYOUTS: Mapping[str, SheetLayout] = {
     FORM_SHEET: SheetLayout(
         {"A": 24.63, "B": 21.63, "C": 41.63, "D": 30.63, "E": 28.63, "F": 23.63, "G": 40.63},
         freeze="A7", heights={1: 45.0, 3: 30.0, 4: 30.0}, merged=("A1:B1", "A3:G3", "A4:G4"),
-        allowed=frozenset({"formatCells", "formatColumns", "formatRows"})),
+        allowed=frozenset({"format_cells", "format_columns", "format_rows"})),
     LIST_SHEET: SheetLayout(
         {"A": 16.63, **_same(32.63, "BCEFGIJKLMNOPQRS"), "D": 37.63, "H": 37.63, "T": 72.63,
          "U": 72.63},
         freeze="C3", autofilter="A2:U2",
         heights={3: 87.0, 4: 150.0, 5: 30.0, 6: 55.0, 7: 147.0},
         shading=("C", "U", 8, '$C{row}="Current"'), landscape=True, title_rows="1:2",
-        pages_across=3, font_size=8.0, allowed=frozenset({"autoFilter"})),
+        pages_across=3, font_size=8.0, allowed=frozenset({"autofilter"})),
     CSV_SHEET: SheetLayout(
         {"A": 16.63, **_same(32.63, "BCEFGIJLM"), "D": 37.63, "H": 37.63, "K": 8.73},
         freeze="C2", landscape=True, title_rows="1:1", pages_across=2, font_size=8.0),
 }
 
 
-def apply(ws: Any, layout: SheetLayout, last_row: int) -> None:
-    """Give the write-only sheet ``ws`` its layout (before any row is written); ``last_row``
-    bounds the shading."""
-    from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import PatternFill
+#: the pixels of a digit of Calibri 11, by which XlsxWriter turns a column's pixels into the
+#: characters it stores (floor(pixels * 256 / 7) / 256)
+_DIGIT_PIXELS = 7
 
+
+def _width_in_pixels(width: float) -> float:
+    """A column width in characters as the pixels XlsxWriter stores as that width, to 1/256 of
+    a character (Excel's own unit: SECAS's 30.63 is 30.6328125). ``set_column`` rounds to
+    whole pixels first, which would store 30.63 as 30.57 or 30.71."""
+    return round(width * 256) * _DIGIT_PIXELS / 256
+
+
+def height_in_pixels(height: float) -> float:
+    """A row height in points as XlsxWriter's pixels (0.75 pt each, stored as ``height``):
+    ``set_row`` rounds to whole pixels, which would write 11 pt as 11.25."""
+    return height / 0.75
+
+
+def apply(book: Any, ws: Any, layout: SheetLayout, last_row: int) -> None:
+    """Give the worksheet ``ws`` of the XlsxWriter workbook ``book`` its layout (before any row
+    is written; merged cells are written with their rows); ``last_row`` (1-based) bounds the
+    shading of Current rows."""
     for letter, width in layout.widths.items():
-        ws.column_dimensions[letter].width = width
-    for row, height in layout.heights.items():
-        ws.row_dimensions[row].height = height
+        ws.set_column_pixels(f"{letter}:{letter}", _width_in_pixels(width))
     if layout.freeze:
-        ws.freeze_panes = layout.freeze
-    for cells in layout.merged:
-        ws.merged_cells.add(cells)
+        ws.freeze_panes(layout.freeze)
     if layout.autofilter:
-        ws.auto_filter.ref = layout.autofilter
+        ws.autofilter(layout.autofilter)
     if layout.shading and last_row >= layout.shading[2]:
         first, last, row, formula = layout.shading
-        ws.conditional_formatting.add(
-            f"{first}{row}:{last}{last_row}",
-            FormulaRule(formula=[formula.format(row=row)],
-                        fill=PatternFill("solid", fgColor=CURRENT_FILL)))
+        ws.conditional_format(f"{first}{row}:{last}{last_row}",
+                              {"type": "formula", "criteria": "=" + formula.format(row=row),
+                               "format": book.add_format(shading_fill())})
     if layout.landscape:
-        ws.page_setup.orientation = "landscape"
+        ws.set_landscape()
     # every column fitted to a few pages' width (one page makes 21 columns unreadably small),
     # as many pages down as it takes
-    ws.page_setup.fitToWidth = layout.pages_across
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.fit_to_pages(layout.pages_across, 0)
     if layout.title_rows:
-        ws.print_title_rows = layout.title_rows
+        first_title, _, last_title = layout.title_rows.partition(":")
+        ws.repeat_rows(int(first_title) - 1, int(last_title or first_title) - 1)
     # protected as SECAS protects it, without a password (see the module's docstring)
-    ws.protection.sheet = True
-    ws.protection.objects = True
-    ws.protection.scenarios = True
-    for flag in layout.allowed:
-        setattr(ws.protection, flag, False)
+    ws.protect("", dict.fromkeys(layout.allowed, True))
 
 
-def solid_fill(colour: str) -> Any:
-    """A solid fill of ``colour`` (RGB hex)."""
-    from openpyxl.styles import PatternFill
+def shading_fill() -> dict[str, str]:
+    """The format of a Current entry's row, as a conditional format's fill (the background
+    colour of a solid fill, as SECAS's workbook and Excel write one)."""
+    return {"bg_color": "#" + CURRENT_FILL}
 
-    return PatternFill("solid", fgColor=colour)
+
+def solid_fill(colour: str) -> dict[str, Any]:
+    """A solid fill of ``colour`` (RGB hex), as XlsxWriter format properties."""
+    return {"pattern": 1, "bg_color": "#" + colour}

@@ -2,9 +2,10 @@
 
 Version Control with the full history, a blank CPL - New Entry form (the same rows as
 ``cplkit template`` writes), the Central Products List and CPL - saveable in CSV. Written by
-openpyxl in write-only mode, so a list of 100,000 entries streams out. Every value keeps its
-type: text is text that no spreadsheet evaluates as a formula, dates are date cells shown
-dd/mm/yyyy, and a number SECAS issued as a number stays one.
+XlsxWriter in constant-memory mode, row by row to a file or a file object, so a list of 100,000
+entries streams out. Every value keeps its type: text is text that no spreadsheet evaluates as
+a formula (whatever it starts with, and whether or not it looks like a number or a link), dates
+are date cells shown dd/mm/yyyy, and a number SECAS issued as a number stays one.
 
 The texts are SECAS's own where the registry started from SECAS's workbook
 (``cplkit.core.secas_texts``): title and usage notes, the form's instructions and every field
@@ -20,9 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from cplkit.core import model as m
 from cplkit.core.describe import FieldDescription, describe_fields
@@ -51,6 +54,7 @@ from cplkit.publications.secas_layout import (
     LAYOUTS,
     SheetLayout,
     apply,
+    height_in_pixels,
     solid_fill,
 )
 
@@ -59,19 +63,31 @@ LIST_TITLE = "Central Products List (CPL)"
 FONT = "Calibri"
 
 
-def workbook_bytes(version: m.CplVersion, ruleset: Ruleset,
-                   secas: SecasTexts | None = None) -> bytes:
-    """The workbook of ``version``: with SECAS's own texts where the registry started from an
-    import (``secas``), cplkit's texts from the ruleset otherwise."""
-    from lxml import etree
+def write_workbook(target: str | os.PathLike[str] | IO[bytes], version: m.CplVersion,
+                   ruleset: Ruleset, secas: SecasTexts | None = None) -> None:
+    """Write the workbook of ``version`` to ``target`` (a path, or a binary file object open
+    for writing): with SECAS's own texts where the registry started from an import
+    (``secas``), cplkit's texts from the ruleset otherwise. Rows are spooled through
+    temporary files, removed however it ends, and ``target`` is written once they are all
+    made; if that fails part way (a full disk), ``target`` holds part of a workbook, so a file
+    is best written under a temporary name and renamed."""
+    from xlsxwriter.exceptions import XlsxWriterException
 
     try:
-        return _build(version, ruleset, secas)
-    except (OSError, etree.LxmlError) as exc:
-        # write-only sheets are spooled through temporary files: a full disk shows up here
+        _build(target, version, ruleset, secas)
+    except (OSError, XlsxWriterException) as exc:
+        # rows are spooled through temporary files: a full disk shows up here
         raise OutputError(f"cannot build the workbook of version {version.number}: {exc}",
-                          hint="free some disk space (temporary files) and run it again; "
-                               "nothing was written") from None
+                          hint="free some disk space (temporary files) and run it "
+                               "again") from None
+
+
+def workbook_bytes(version: m.CplVersion, ruleset: Ruleset,
+                   secas: SecasTexts | None = None) -> bytes:
+    """The workbook of ``version``, as ``write_workbook`` writes it."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, version, ruleset, secas)
+    return buffer.getvalue()
 
 
 #: cplkit's own texts, for a registry that did not start from an import: the usage notes of
@@ -121,9 +137,10 @@ def _height(layout: SheetLayout, texts: Mapping[str, str]) -> float:
 
 
 def column_index(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
+    """A -> 1, AA -> 27."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
-    return int(column_index_from_string(letter))
+    return int(xl_cell_to_rowcol(f"{letter}1")[1]) + 1
 
 
 def column_letter(index: int) -> str:
@@ -227,185 +244,271 @@ def _history_date(line: m.HistoryLine, secas: SecasTexts | None) -> dt.date | st
     return day
 
 
-def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, Protection
+class _Sheet:
+    """One tab being written, row by row, as XlsxWriter's constant-memory mode needs: each row
+    whole (its height first) before the next, never one already passed. Text is only ever
+    written as text."""
 
-    wb = Workbook(write_only=True)
+    def __init__(self, book: Any, name: str, layout: SheetLayout, last_row: int = 0) -> None:
+        self.ws = book.add_worksheet(name)
+        self.name = name
+        self.layout = layout
+        apply(book, self.ws, layout, last_row)
+
+    def height(self, row: int, points: float) -> None:
+        """Row ``row`` (1-based) as tall as ``points``."""
+        self.ws.set_row_pixels(row - 1, height_in_pixels(points))
+
+    def text(self, row: int, column: int, value: str, style: Any) -> None:
+        """``value`` as a text cell at ``row``, ``column`` (1-based); an empty one as a styled
+        blank cell."""
+        if not value:
+            self.ws.write_blank(row - 1, column - 1, None, style)
+        elif value.startswith("<r>") and value.endswith("</r>"):
+            # XlsxWriter takes a string shaped like this for the runs of a rich string and
+            # writes it into the sheet unescaped: a value could then add cells, formulas
+            # among them. As two runs of the cell's own font it is escaped like any text.
+            self._check(self.ws.write_rich_string(row - 1, column - 1, style, value[:1], style,
+                                                  value[1:], style), row, column)
+        else:
+            self._check(self.ws.write_string(row - 1, column - 1, value, style), row, column)
+
+    def value(self, row: int, column: int, issued: m.Issued, styles: tuple[Any, Any, Any]
+              ) -> None:
+        """A value of a large table as a cell of its type, in the (text, date, number) style:
+        text stays text, a number a number, a date a date cell shown dd/mm/yyyy."""
+        if isinstance(issued, str):
+            self.text(row, column, issued, styles[0])
+        elif isinstance(issued, dt.date):
+            self._check(self.ws.write_datetime(row - 1, column - 1, issued, styles[1]),
+                        row, column)
+        else:
+            self._check(self.ws.write_number(row - 1, column - 1, issued, styles[2]),
+                        row, column)
+
+    def merge(self, cells: str, value: str, style: Any) -> None:
+        self._check(self.ws.merge_range(cells, "", style), 0, 0)
+        first_row, _, first_column = _split(cells.partition(":")[0])
+        if value:
+            self.text(first_row, first_column, value, style)
+
+    def _check(self, code: int, row: int, column: int) -> None:
+        # XlsxWriter says what it could not write by its return code, and writes the rest
+        if code:
+            where = f"{self.name}!{column_letter(column)}{row}" if row else self.name
+            why = ("longer than a cell holds (32,767 characters)" if code == -2
+                   else "beyond the last row or column of a sheet")
+            raise OutputError(f"cannot write cell {where} of the workbook: it is {why}",
+                              hint="nothing was written")
+
+
+def _split(ref: str) -> tuple[int, str, int]:
+    letters = ref.rstrip("0123456789")
+    return int(ref[len(letters):]), letters, column_index(letters)
+
+
+class _Styles:
+    """The cell formats of one workbook, each made once and shared by every cell that has it
+    (a format per cell would be one per cell in the file)."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.made: dict[tuple[Any, ...], Any] = {}
+
+    def __call__(self, size: float = 11.0, *, bold: bool = False, wrap: bool = True,
+                 number_format: str | None = None, fill: str | None = None,
+                 unlocked: bool = False) -> Any:
+        key = (size, bold, wrap, number_format, fill, unlocked)
+        if key not in self.made:
+            # every cell at the top left of its row, as SECAS's: a label beside the first line
+            # of the text it names, never beside its last; the font named, or LibreOffice
+            # prints a serif font in a cell that has a size of its own
+            properties: dict[str, Any] = {"font_name": FONT, "font_size": size, "bold": bold,
+                                          "align": "left", "valign": "top",
+                                          "text_wrap": wrap}
+            if number_format:
+                properties["num_format"] = number_format
+            if fill:
+                properties.update(solid_fill(fill))
+            if unlocked:
+                properties["locked"] = False
+            self.made[key] = self.book.add_format(properties)
+        return self.made[key]
+
+    def values(self, size: float, wrap: bool) -> tuple[Any, Any, Any]:
+        """The (text, date, number) styles of a table's column: a date cell never wraps."""
+        return (self(size, wrap=wrap), self(size, wrap=False, number_format=DATE_FORMAT),
+                self(size, wrap=wrap))
+
+
+def _build(target: str | os.PathLike[str] | IO[bytes], version: m.CplVersion,
+           ruleset: Ruleset, secas: SecasTexts | None) -> None:
+    from xlsxwriter import Workbook
+
     texts = _cplkit_texts(ruleset) if secas is None else _secas_texts(ruleset, secas)
-    # every cell at the top left of its row, as SECAS's: a label beside the first line of the
-    # text it names, never beside its last
-    top = Alignment(horizontal="left", vertical="top")
-    wrapped = Alignment(horizontal="left", vertical="top", wrap_text=True)
-    open_cell = Protection(locked=False)
+    # the rows are spooled in a directory of the workbook's own, which goes however the
+    # writing ends; ``target`` is only written by ``close``, once every row is made
+    with tempfile.TemporaryDirectory(prefix="cplkit-workbook-") as spool:
+        # text is text: never a formula, a number or a link, whatever it starts with or
+        # looks like
+        book = Workbook(target, {"constant_memory": True, "tmpdir": spool,
+                                 "strings_to_formulas": False, "strings_to_numbers": False,
+                                 "strings_to_urls": False})
+        styles = _Styles(book)
+        _control_sheet(book, styles, version, texts, secas)
+        _form_sheet(book, styles, texts)
+        _list_sheet(book, styles, version, texts)
+        _csv_sheet(book, styles, version)
+        book.close()
 
-    fonts: dict[tuple[float, bool], Any] = {}
 
-    def font(size: float, bold: bool = False) -> Any:
-        # named, or LibreOffice prints a serif font in a cell that has a size of its own
-        if (size, bold) not in fonts:
-            fonts[size, bold] = Font(name=FONT, size=size, bold=bold)
-        return fonts[size, bold]
-
-    def text(ws: Any, value: str, *, size: float = 11.0, bold: bool = False,
-             wrap: bool = True) -> Any:
-        cell = WriteOnlyCell(ws, value=value or None)
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        cell.font = font(size, bold)
-        cell.alignment = wrapped if wrap else top
-        return cell
-
-    def dated(ws: Any, day: dt.date, size: float = 11.0) -> Any:
-        cell = WriteOnlyCell(ws, value=day)
-        cell.number_format = DATE_FORMAT
-        cell.alignment = top
-        cell.font = font(size)
-        return cell
-
-    styled: dict[tuple[str, int, str], Any] = {}
-
-    def reused(ws: Any, tab: str, column: int, issued: m.Issued | None, wrap: bool,
-               size: float) -> Any:
-        """A value of a large table as a cell of its type (text stays text, a number a number,
-        a date a date cell shown dd/mm/yyyy), at the top of its row. One styled cell per
-        column and kind is filled in row after row: a write-only sheet writes a row's cells as
-        it is appended, so the next row may reuse them, and openpyxl then registers the style
-        once rather than for each of 300,000 cells."""
-        if issued is None or issued == "":
-            return None
-        kind = "date" if isinstance(issued, dt.date) else "text" if isinstance(
-            issued, str) else "number"
-        cell = styled.get((tab, column, kind))
-        if cell is None:
-            if kind == "date":
-                cell = dated(ws, dt.date(2000, 1, 1), size)
+def _header_rows(sheet: _Sheet, styles: _Styles, cells: Mapping[str, str],
+                 fonts: Mapping[int, tuple[float, bool]], last: int,
+                 merged: Mapping[str, str]) -> None:
+    """Rows 1 to ``last`` of a tab from ``cells`` (by reference), each as tall as its wrapped
+    text needs (at least as SECAS has it); ``merged`` gives the letters ('A:C') a merged cell's
+    text spans when its height is worked out."""
+    layout = sheet.layout
+    grid: dict[int, dict[int, str]] = {}
+    for ref, value in cells.items():
+        row, _, column = _split(ref)
+        grid.setdefault(row, {})[column] = value
+    merges = {_split(r.partition(":")[0])[::2]: r for r in layout.merged}
+    for row in range(1, last + 1):
+        values = grid.get(row, {})
+        size, bold = fonts.get(row, (11.0, False))
+        spans = {merged.get(f"{column_letter(c)}{row}", column_letter(c)): v
+                 for c, v in values.items()}
+        # a title is one line, running on into the empty cells beside it; the rest wrap
+        needed = (0.0 if not values else layout.line_height * size / 11.0 if size > 11.0
+                  else _height(layout, spans))
+        height = max(layout.heights.get(row, 0.0), needed)
+        style = styles(size, bold=bold, wrap=size <= 11.0)
+        if height:
+            sheet.height(row, height)
+        merging = {c: ref for (r, c), ref in merges.items() if r == row}
+        for column in sorted(values.keys() | merging.keys()):
+            if column in merging:
+                sheet.merge(merging[column], values.get(column, ""), style)
             else:
-                cell = WriteOnlyCell(ws, value=None)
-                cell.font = font(size)
-                cell.alignment = wrapped if wrap else top
-            styled[tab, column, kind] = cell
-        cell.value = issued
-        if kind == "text":
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-        return cell
+                sheet.text(row, column, values[column], style)
+        if height and not values and not merging:
+            # a row is written with its first cell: a row of no cells would lose its height
+            sheet.text(row, 1, "", style)
 
-    def header_rows(ws: Any, layout: SheetLayout, cells: Mapping[str, str],
-                    fonts: Mapping[int, tuple[float, bool]], last: int,
-                    merged: Mapping[str, str]) -> None:
-        """Rows 1 to ``last`` of a tab from ``cells`` (by reference), each as tall as its
-        wrapped text needs (at least as SECAS has it)."""
-        grid: dict[int, dict[int, str]] = {}
-        for ref, value in cells.items():
-            row, column = _row(ref), column_index(ref.rstrip("0123456789"))
-            grid.setdefault(row, {})[column] = value
-        for row in range(1, last + 1):
-            values = grid.get(row, {})
-            size, bold = fonts.get(row, (11.0, False))
-            spans = {merged.get(f"{column_letter(c)}{row}", column_letter(c)): v
-                     for c, v in values.items()}
-            # a title is one line, running on into the empty cells beside it; the rest wrap
-            needed = (0.0 if not values else layout.line_height * size / 11.0 if size > 11.0
-                      else _height(layout, spans))
-            height = max(layout.heights.get(row, 0.0), needed)
-            if height:
-                ws.row_dimensions[row].height = height
-        for row in range(1, last + 1):
-            values = grid.get(row, {})
-            size, bold = fonts.get(row, (11.0, False))
-            width = max(values, default=0)
-            ws.append([text(ws, values[c], size=size, bold=bold, wrap=size <= 11.0)
-                       if c in values else None for c in range(1, width + 1)])
 
-    # -- Version Control ----------------------------------------------------------------------
-    layout = LAYOUTS[CONTROL_SHEET]
-    control: Any = wb.create_sheet(CONTROL_SHEET)
-    apply(control, layout, 0)
-    history_fill = solid_fill(HISTORY_FILL)
-    # a write-only sheet cannot be measured after it is written, and spreadsheet programs keep
-    # the height of a row they did not measure: each history row gets the height its lines need
-    for at, line in enumerate(version.history, start=HISTORY_FIRST_ROW):
-        control.row_dimensions[at].height = _height(layout, {"C": line.changes})
-    header_rows(control, layout, {**texts.control, LABEL_CELL: version.label}, CONTROL_FONTS,
-                HISTORY_HEADER_ROW, {f"A{r}": "A:C" for r in (5, 6)})
-    for line in version.history:
-        day = _history_date(line, secas)
-        history_cells = [text(control, line.version),
-                         text(control, day) if isinstance(day, str) else dated(control, day),
-                         text(control, line.changes)]  # every line of it shown
-        for cell in history_cells:
-            cell.fill = history_fill  # SECAS's light yellow
-        control.append(history_cells)
+def _control_sheet(book: Any, styles: _Styles, version: m.CplVersion, texts: _Texts,
+                   secas: SecasTexts | None) -> None:
+    """Version Control: SECAS's texts (or cplkit's) above the full history, in SECAS's light
+    yellow, each history row as tall as its lines (spreadsheet programs keep the height of a
+    row they did not measure)."""
+    sheet = _Sheet(book, CONTROL_SHEET, LAYOUTS[CONTROL_SHEET])
+    _header_rows(sheet, styles, {**texts.control, LABEL_CELL: version.label}, CONTROL_FONTS,
+                 HISTORY_HEADER_ROW, {f"A{r}": "A:C" for r in (5, 6)})
+    text = styles(fill=HISTORY_FILL)
+    date = styles(wrap=False, number_format=DATE_FORMAT, fill=HISTORY_FILL)
+    for row, line in enumerate(version.history, start=HISTORY_FIRST_ROW):
+        sheet.height(row, _height(sheet.layout, {"C": line.changes}))
+        sheet.text(row, 1, line.version, text)
+        sheet.value(row, 2, _history_date(line, secas), (text, date, text))
+        sheet.text(row, 3, line.changes, text)  # every line of it shown
 
-    # -- CPL - New Entry ----------------------------------------------------------------------
-    layout = LAYOUTS[FORM_SHEET]
-    form: Any = wb.create_sheet(FORM_SHEET)
-    apply(form, layout, 0)
+
+def _form_sheet(book: Any, styles: _Styles, texts: _Texts) -> None:
+    """CPL - New Entry: the form's texts, then a row per field whose entry columns from G are
+    ready to fill in, as in the template."""
+    sheet = _Sheet(book, FORM_SHEET, LAYOUTS[FORM_SHEET])
+    _header_rows(sheet, styles, texts.form_top, FORM_FONTS, FORM_HEADER_ROW,
+                 {f"A{r}": "A:G" for r in (3, 4)})
     first = FORM_HEADER_ROW + 1
-    for at, (_, cells) in enumerate(texts.form, start=first):
-        form.row_dimensions[at].height = _height(
-            layout, {column_letter(i): c for i, c in enumerate(cells, start=1) if c})
-    header_rows(form, layout, texts.form_top, FORM_FONTS, FORM_HEADER_ROW,
-                {f"A{r}": "A:G" for r in (3, 4)})
-    input_fill, image_fill = solid_fill(INPUT_FILL), solid_fill(IMAGE_FILL)
-    for description, cells in texts.form:
+    for row, (description, cells) in enumerate(texts.form, start=first):
         spec = description.spec
-        # the entry columns from G are ready to fill in, as in the template: Text (or date)
-        # cells, so a manufacturer starting from a published workbook keeps leading zeros;
-        # unlocked, SECAS's first column filled as SECAS fills it, and the rows SECAS fills
-        # itself left locked
-        entry_cells = []
-        for index in range(ENTRY_COLUMNS):
-            cell = WriteOnlyCell(form, value=cells[-1] if index == 0 and cells[-1] else None)
-            cell.data_type = "s"
-            cell.number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
-            cell.alignment = wrapped
-            cell.font = font(11.0)
-            if not spec.allocated_by_secas:
-                cell.protection = open_cell
-                if index == 0:
-                    cell.fill = image_fill if spec.name in IMAGE_INPUT_FIELDS else input_fill
-            entry_cells.append(cell)
-        form.append([*(text(form, c, bold=i == 0) for i, c in enumerate(cells[:-1])),
-                     *entry_cells])
-    for at, (description, _) in enumerate(texts.form, start=first):
-        rule = input_rule(description, f"G{at}:{column_letter(6 + ENTRY_COLUMNS)}{at}")
+        sheet.height(row, _height(sheet.layout, {column_letter(i): c
+                                                 for i, c in enumerate(cells, start=1) if c}))
+        for column, value in enumerate(cells[:-1], start=1):
+            sheet.text(row, column, value, styles(bold=column == 1))
+        # Text (or date) cells, so a manufacturer starting from a published workbook keeps
+        # leading zeros; unlocked, SECAS's first column filled as SECAS fills it, and the rows
+        # SECAS fills itself left locked
+        number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
+        entry, fill = styles(number_format=number_format), None
+        if not spec.allocated_by_secas:
+            fill = IMAGE_FILL if spec.name in IMAGE_INPUT_FIELDS else INPUT_FILL
+            entry = styles(number_format=number_format, unlocked=True)
+        sheet.text(row, 7, cells[-1], styles(number_format=number_format, fill=fill,
+                                             unlocked=fill is not None))
+        for column in range(8, 7 + ENTRY_COLUMNS):
+            sheet.text(row, column, "", entry)
+        rule = input_rule(description, f"G{row}:{column_letter(6 + ENTRY_COLUMNS)}{row}")
         if rule is not None:
-            form.data_validations.append(rule)
-    form.print_area = f"A1:G{first + len(texts.form) - 1}"
+            sheet.ws.data_validation(f"G{row}:{column_letter(6 + ENTRY_COLUMNS)}{row}",
+                                     _validation(rule))
+    sheet.ws.print_area(f"A1:G{first + len(texts.form) - 1}")
 
-    # -- Central Products List ----------------------------------------------------------------
+
+def _validation(rule: Any) -> dict[str, Any]:
+    """The form's input rule (``cplkit.forms.new_entry.input_rule``, which the template writes
+    with openpyxl) as XlsxWriter's data validation options."""
+    options: dict[str, Any] = {
+        "validate": rule.type, "ignore_blank": bool(rule.allow_blank),
+        "show_input": bool(rule.showInputMessage), "show_error": bool(rule.showErrorMessage)}
+    if rule.type == "list":
+        # a list of values, in quotes and separated by commas, as XlsxWriter writes it again
+        options["source"] = rule.formula1[1:-1].split(",")
+    else:
+        options["value"] = rule.formula1
+    for key, value in (("input_title", rule.promptTitle), ("input_message", rule.prompt),
+                       ("error_title", rule.errorTitle), ("error_message", rule.error),
+                       ("error_type", rule.errorStyle)):
+        if value:
+            options[key] = value
+    return options
+
+
+def _list_sheet(book: Any, styles: _Styles, version: m.CplVersion, texts: _Texts) -> None:
+    """Central Products List: SECAS's header rows, then a row per entry, its values as SECAS
+    issued them; a column whose longest value is wider than the column wraps."""
     layout = LAYOUTS[LIST_SHEET]
-    listing: Any = wb.create_sheet(LIST_SHEET)
-    apply(listing, layout, len(LIST_HEADER_LABELS) + len(version.entries))
+    sheet = _Sheet(book, LIST_SHEET, layout, len(LIST_HEADER_LABELS) + len(version.entries))
     size = layout.font_size
-    for row in range(3, len(LIST_HEADER_LABELS) + 1):
-        spans = {column_letter(i): c[row - 1] for i, c in enumerate(texts.columns, start=2)
-                 if c[row - 1]}
-        listing.row_dimensions[row].height = max(layout.heights.get(row, 0.0),
-                                                 _height(layout, spans))
-    for row, label in enumerate(LIST_HEADER_LABELS):
-        listing.append([text(listing, label, size=size, bold=True),
-                        *(text(listing, c[row], size=size, bold=row == 0)
-                          for c in texts.columns)])
-    wraps = _wrapped(version.entries, layout.widths)
-    for entry in version.entries:
-        listing.append([None, *(reused(listing, "list", column, entry.published(n), wrap, size)
-                                for column, (n, wrap) in enumerate(
-                                    zip(m.PUBLISHED_FIELDS, wraps, strict=True)))])
+    for row, label in enumerate(LIST_HEADER_LABELS, start=1):
+        if row >= 3:
+            spans = {column_letter(i): c[row - 1] for i, c in enumerate(texts.columns, start=2)
+                     if c[row - 1]}
+            sheet.height(row, max(layout.heights.get(row, 0.0), _height(layout, spans)))
+        sheet.text(row, 1, label, styles(size, bold=True))
+        header = styles(size, bold=row == 1)
+        for column, texts_of_column in enumerate(texts.columns, start=2):
+            sheet.text(row, column, texts_of_column[row - 1], header)
+    columns = [(column, name, styles.values(size, wrap))
+               for column, (name, wrap) in enumerate(
+                   zip(m.PUBLISHED_FIELDS, _wrapped(version.entries, layout.widths),
+                       strict=True), start=2)]
+    _rows(sheet, len(LIST_HEADER_LABELS) + 1,
+          ([(column, entry.published(name), style) for column, name, style in columns]
+           for entry in version.entries))
 
-    # -- CPL - saveable in CSV ----------------------------------------------------------------
+
+def _csv_sheet(book: Any, styles: _Styles, version: m.CplVersion) -> None:
+    """CPL - saveable in CSV: one header row, then the extract's rows (``csv_extract``)."""
     layout = LAYOUTS[CSV_SHEET]
-    extract: Any = wb.create_sheet(CSV_SHEET)
-    apply(extract, layout, 0)
+    sheet = _Sheet(book, CSV_SHEET, layout)
     size = layout.font_size
-    extract.row_dimensions[1].height = _height(
-        layout, {column_letter(i): c for i, c in enumerate(CSV_COLUMNS, start=1)})
-    extract.append([text(extract, c, size=size, bold=True) for c in CSV_COLUMNS])
-    for entry in version.entries:
-        values = extract_row(version.label, entry.published_values())
-        extract.append([reused(extract, "csv", column, v, False, size)
-                        for column, v in enumerate(values)])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    sheet.height(1, _height(layout, {column_letter(i): c
+                                     for i, c in enumerate(CSV_COLUMNS, start=1)}))
+    for column, name in enumerate(CSV_COLUMNS, start=1):
+        sheet.text(1, column, name, styles(size, bold=True))
+    style = styles.values(size, wrap=False)
+    _rows(sheet, 2, ([(column, value, style) for column, value in enumerate(
+        extract_row(version.label, entry.published_values()), start=1)]
+        for entry in version.entries))
+
+
+def _rows(sheet: _Sheet, first: int,
+          rows: Iterable[Sequence[tuple[int, m.Issued | None, tuple[Any, Any, Any]]]]) -> None:
+    """A large table's rows from row ``first``: each value as a cell of its type, none for an
+    empty one."""
+    for row, cells in enumerate(rows, start=first):
+        for column, issued, style in cells:
+            if issued is not None and issued != "":
+                sheet.value(row, column, issued, style)
