@@ -354,6 +354,9 @@ def _build(target: str | os.PathLike[str] | IO[bytes], version: m.CplVersion,
         book = Workbook(target, {"constant_memory": True, "tmpdir": spool,
                                  "strings_to_formulas": False, "strings_to_numbers": False,
                                  "strings_to_urls": False})
+        # stamped with the issue day, not the clock: the same version makes the same bytes
+        book.set_properties({"created": dt.datetime.combine(version.issue_date, dt.time(),
+                                                            dt.UTC)})
         styles = _Styles(book)
         _control_sheet(book, styles, version, texts, secas)
         _form_sheet(book, styles, texts)
