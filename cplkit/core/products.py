@@ -38,6 +38,9 @@ from cplkit.core.text import not_one_line
 
 #: the longest product name a registry keeps (the form's own field allows 50 octets)
 PRODUCT_NAME_LIMIT = 100
+#: what to do about a product name ``kept_product_name`` refuses
+PRODUCT_NAME_HINT = (f"give the product name as one line of plain text of at most "
+                     f"{PRODUCT_NAME_LIMIT} characters")
 
 #: an item line: an entry number of five to seven digits, an optional dash, the description
 _ITEM = re.compile(r"([0-9]{5,7})(?![0-9])\s*[-\u2013]?\s*(.*)$")
