@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from cplkit.core import model as m
 from cplkit.core.text import safe_csv_cell
+from cplkit.errors import OutputError
 
 #: what each device type is called in plain words
 PLAIN_DEVICE_TYPES: Mapping[str, str] = {
@@ -103,5 +104,16 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
 def plain_english_files(version: m.CplVersion,
                         companies: Mapping[str, str]) -> tuple[bytes, bytes]:
     """(workbook, CSV) of the version's Plain English Mapping."""
+    from lxml import etree
+
     rows = mapping_rows(version, companies)
-    return mapping_xlsx(version, rows), mapping_csv(rows)
+    try:
+        workbook = mapping_xlsx(version, rows)
+    except (OSError, etree.LxmlError) as exc:
+        # a write-only sheet is spooled through a temporary file: a full disk shows up here,
+        # as lxml's error when the sheet's writer cannot write it
+        raise OutputError(f"cannot build the Plain English Mapping of version "
+                          f"{version.number}: {exc}",
+                          hint="free some disk space (temporary files) and run it again; "
+                               "nothing was written") from None
+    return workbook, mapping_csv(rows)
