@@ -9,8 +9,9 @@ text down:
 * the **entry number**: the line starts with the entry's number (SECAS sometimes wrote seven
   digits, and sometimes glued lines together with runs of spaces, which are split here);
 * the **company**: the description starts with the company the names register gives the
-  entry's manufacturer id (case, spacing and ``&`` for ``+`` aside), so the product text
-  starts right after it;
+  entry's manufacturer id (case, spacing and ``&`` for ``+`` aside), or with its first words
+  where the line's company words end (``Chameleon IHD3-PPMID`` for Chameleon Technology), so
+  the product text starts right after it;
 * the **firmware**: the description writes the entry's own firmware (``00:07:08:06`` or
   ``03.14.B7.00``) and no other four-byte id, so the product text ends right before it.
 
