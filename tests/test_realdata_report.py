@@ -30,6 +30,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory, signing_keys: tuple[Path,
     code, out = run("import", REAL_WORKBOOK, "-r", registry, "--key", signing_keys[0],
                     "--cert", signing_keys[1])
     assert code == 0, out
+    (registry.parent / "import-output.txt").write_text(out)
     return registry
 
 
@@ -133,26 +134,130 @@ def test_proliferation_counts_every_current_entry(imported: Path) -> None:
             models[(model["manufacturer"], model["model"], model["hardware"])])
 
 
+#: the words of SECAS's device types, generations and companies' legal forms, which the
+#: history writes around a product's name (the rule: cplkit.core.products)
+_DEVICE = frozenset(re.split(r"\s+", """
+gsme esme ppmid hcalcs ch comms communications hub gas electricity eletricity
+meter meters metering equipment smart smets1 smets2 smets2+ s1 pre-payment prepayment interface
+device single element polyphase uk ltd limited plc corp gmbh s.r.l. solutions technology with
+firmware fw hw and new band dual double phase three version revision hardware smip""".strip()))
+#: words that end a company's name in an item line (the names register's reading)
+_NOT_COMPANY = frozenset(re.split(r"\s+", """
+gsme esme ppmid hcalcs ch ihd comms communications hub gas electricity
+eletricity meter smart single twin polyphase dual double band pre-payment prepayment in-home
+display smip fw""".strip()))
+
+
+def _trimmed(word: str, hardware: str) -> bool:
+    """Whether ``word`` is trimmed from the ends of a product's text: a device word, an id."""
+    bare = word.strip(",;:()-\u2013")
+    return not bare or bare.lower() in _DEVICE or bare.upper() == hardware or bool(
+        re.fullmatch(r"(0x)?[0-9A-F]{2}[:._][0-9A-F]{2}|0x[0-9A-F]{2}|[0-9]{2}"
+                     r"|HW[0-9A-F]{4}|[0-9A-F]{8}", bare, re.IGNORECASE))
+
+
+def _products_by_hand(cells: list[list[Any]], history: list[str],
+                      company_of: dict[str, str]) -> dict[str, str]:
+    """Product name by entry number, worked out from the workbook's cells apart from cplkit:
+    an item line of the entry that starts with its company (the register's name, or that
+    name's first words before a product word), writes its firmware and no other four-byte id;
+    the words between, brackets out, device words, ids and version numbers trimmed from both
+    ends; every such line of the entry giving the same text."""
+    def hex_(cell: Any) -> str:
+        return (str(int(cell)) if isinstance(cell, float) else str(cell)).strip().upper()
+
+    segments: dict[str, list[str]] = {}
+    for text in history:
+        for line in re.split(r"[\r\n]+", text):
+            for part in re.split(r"[ \t\u00a0]{3,}", line.strip()):
+                found = re.match(r"\s*([0-9]{5,7})(?![0-9])\s*[-\u2013]?\s*(.*)$", part)
+                if found:
+                    segments.setdefault(f"{int(found[1]):06d}", []).append(found[2])
+    out: dict[str, str] = {}
+    for row in cells:
+        number, firmware = str(row[1]), hex_(row[8]).replace(":", "")
+        hardware = hex_(row[6]).zfill(2) + hex_(row[7]).zfill(2)
+        company = company_of.get(hex_(row[4]))
+        names = set()
+        for line in segments.get(number, []) if company else []:
+            def squeezed(said: list[str]) -> str:  # 'Landis & Gyr' is 'landis+gyr'
+                return re.sub(r"\s*[+&]\s*", "+", " ".join(said)).lower()
+
+            words, wanted = line.split(), squeezed(str(company).split())
+            rest = next((words[n:] for n in range(1, len(words) + 1)
+                         if squeezed(words[:n]) == wanted), None)
+            if rest is None:  # the register's name shortened: its first words, then no more
+                lead = 0
+                while lead < len(words) and not re.search(r"[0-9]", words[lead]) and \
+                        words[lead].strip(",.;:()").lower() not in _NOT_COMPANY and \
+                        not words[lead].startswith(("(", "-", "\u2013")):
+                    lead += 1
+                if lead and (wanted + " ").startswith(squeezed(words[:lead]) + " ") and \
+                        squeezed(words[:lead]) != wanted:
+                    rest = words[lead:]
+            if rest is None:
+                continue
+            text = " ".join(rest)
+            ids = list(re.finditer(r"(?<![0-9A-Za-z])([0-9A-F]{2})([:.])([0-9A-F]{2})\2"
+                                   r"([0-9A-F]{2})\2([0-9A-F]{2})(?![0-9A-Za-z]|[:.][0-9A-Za-z])",
+                                   text, re.IGNORECASE))
+            if not ids or {"".join(i.group(1, 3, 4, 5)).upper() for i in ids} != {firmware}:
+                continue
+            kept = re.sub(r"\([^)]*(\)|$)", " ", text[:ids[0].start()]).split()
+            while kept and _trimmed(kept[0], hardware) and not (
+                    kept[0].lower() == "smart" and len(kept) > 1
+                    and not _trimmed(kept[1], hardware)):
+                kept.pop(0)
+            while kept and _trimmed(kept[-1], hardware):
+                kept.pop()
+            name = " ".join(kept).strip(" ,;:-\u2013")
+            letters = [w for w in name.split() if w.lower() not in _DEVICE
+                       and w.lower() not in ("twin", "three-phase", "ihd", "sku")
+                       and not re.fullmatch(r"[Vv]?[0-9]+([._][0-9]+)*", w)
+                       and re.search("[A-Za-z]", w)]
+            if letters and len(name) <= 100:
+                names.add(name)
+        if len(names) == 1:
+            out[number] = names.pop()
+    return out
+
+
 def test_plain_english_mapping_lists_every_current_entry_and_names_products(
         imported: Path) -> None:
+    """The mapping of the imported v2.051 lists every Current entry, names a product exactly
+    for the entries whose history lines pin one down (worked out here from the cells), and its
+    note and the import's message give that count."""
     import csv
     import io
 
+    from openpyxl import load_workbook
+
     book = CalamineWorkbook.from_path(str(REAL_WORKBOOK))
-    current = sorted(str(r[1]) for r in book.get_sheet_by_name("Central Products List")
-                     .to_python() if re.fullmatch("[0-9]{6}", str(r[1])) and r[2] == "Current")
+    cells = [r for r in book.get_sheet_by_name("Central Products List").to_python()
+             if re.fullmatch("[0-9]{6}", str(r[1])) and r[2] == "Current"]
+    current = sorted(str(r[1]) for r in cells)
+    history = [str(r[2]) for r in book.get_sheet_by_name("Version Control").to_python()[10:]
+               if str(r[0]).strip()]
+    listed = json.loads(run("list", "-r", imported, "--format", "json")[1])
+    company_of = {e["Device_Model.manufacturer_identifier"]: e["company"] for e in listed}
+    expected = _products_by_hand(cells, history, company_of)
+
     folder = imported / "versions" / "2.051"
     rows = list(csv.reader(io.StringIO((folder / "plain-english-2.051.csv").read_text())))
     header, body = rows[0], rows[1:]
     assert [r[0] for r in body] == current
     product = {r[0]: r[header.index("Product name")] for r in body}
-    # the names the history's item lines give (the issue's own examples among them)
+    assert {n: p for n, p in product.items() if p} == expected
+    # the names the issue gives, and lines that must not name: no firmware (000041), another
+    # firmware than the entry's (000230), a version number alone (000136)
     assert product["000688"] == "SGM1422B Twin"  # Aclara SGM1422B Twin ESME 05:01 00:07:08:06
     assert product["000527"] == "ES-10B"  # EDMI ES-10B ESME 10:E2 03:14:B7:00
-    assert product["000041"] == "Trio II Touch Button"
-    named = sum(1 for name in product.values() if name)
-    from openpyxl import load_workbook
-
+    assert product["000118"] == "Trio II Touch Button"
+    assert product["000041"] == product["000230"] == product["000136"] == ""
+    named = len(expected)
     note = str(load_workbook(folder / "plain-english-2.051.xlsx").active["A2"].value)
-    assert f"{len(current)} Current entries" in note and f"for {named} of them" in note
-    assert named > len(current) * 3 // 4
+    assert f"{len(current)} Current entries" in note and f"names the product of {named} " in note
+    said = re.search(r"product names: ([0-9,]+) entries named from the history \(([0-9,]+) of "
+                     r"them Current\)", (imported.parent / "import-output.txt").read_text())
+    assert said is not None and int(said[2]) == named
+    assert named == 390  # of 694 Current entries, when this test was written

@@ -6,6 +6,11 @@ SECAS wrote it and reported (CPL-I01), beside what ``cplkit check`` would say of
 never used are reported too (CPL-I02). The new registry is built beside the target and renamed
 into place, so a failed import leaves nothing behind and an existing registry is never touched.
 
+The entries keep the product names SECAS's history item lines give them, where the entry
+number, the company (as the names register has it) and the firmware pin the text down
+(``cplkit.core.products``): registry notes in the version record, never an issued value, so
+the signed files are what they would be without them.
+
 SECAS's own texts (usage notes, the New Entry tab's instructions and field texts, the list's
 header rows, history dates written as text) are kept in a file beside the imported version
 (``IssuedFiles.secas_texts``), recorded by digest in its version.json like every file of a
@@ -36,6 +41,7 @@ from cplkit.core.companies import CompaniesFound, companies_in_history
 from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
+from cplkit.core.products import ProductsFound, products_in_history
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.secas_texts import SecasTexts
 from cplkit.core.text import plural
@@ -58,6 +64,8 @@ class Imported:
     findings: tuple[Finding, ...]
     #: the company names SECAS's history lines give the list's manufacturer ids
     companies: CompaniesFound
+    #: the product names SECAS's history lines give entries, which the entries now carry
+    products: ProductsFound
     #: SECAS's own texts, which the workbooks of the new registry write (None: none that
     #: could be kept)
     texts: SecasTexts | None = None
@@ -68,6 +76,8 @@ class ImportOutcome:
     version: StoredVersion
     findings: tuple[Finding, ...]
     companies: CompaniesFound
+    #: the product names the history gave entries (kept with them in the registry)
+    products: ProductsFound
 
 
 def read_issued_version(path: Path, ruleset: Ruleset, limits: Limits = DEFAULT_LIMITS, *,
@@ -148,6 +158,10 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
              f"{workbook.history[-1].version}")
     version = m.CplVersion(number, issued, tuple(entries), changes, tuple(prior))
     companies = companies_in_history(version.entries, version.history)
+    # product names are the registry's notes on the entries: no issued value changes
+    products = products_in_history(version.entries, version.history, companies.named)
+    version = replace(version, entries=tuple(
+        replace(e, product_name=products.named.get(e.number or "")) for e in version.entries))
     for manufacturer in companies.unnamed:
         note(f"no history line names the company of manufacturer id {manufacturer}",
              code="CPL-I04")
@@ -161,7 +175,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
         note(f"SECAS's own texts cannot be kept ({exc.message}); the registry's workbooks "
              "carry cplkit's texts")
     findings.sort(key=sort_key)
-    return Imported(version, tuple(findings), companies, texts)
+    return Imported(version, tuple(findings), companies, products, texts)
 
 
 _TEXTS_SCHEMA = "secas-texts.schema.json"
@@ -301,7 +315,8 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
         _move_into_place(staging, registry_path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return ImportOutcome(Registry(registry_path).read(), imported.findings, imported.companies)
+    return ImportOutcome(Registry(registry_path).read(), imported.findings, imported.companies,
+                         imported.products)
 
 
 def _move_into_place(staging: Path, target: Path) -> None:

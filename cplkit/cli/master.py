@@ -124,6 +124,10 @@ def import_(workbook: Path, registry: Path, rules_file: Path | None,
                "history"
                + (f", {len(found.unnamed)} not named ({one_line(', '.join(found.unnamed))}; "
                   "cplkit names set)" if found.unnamed else ""))
+    named = outcome.products.named
+    click.echo(f"product names: {plural(len(named), 'entry', 'entries')} named from the history"
+               f" ({sum(1 for e in version.entries if e.status == 'Current' and e.number in named)}"
+               " of them Current)")
     counts = count_by_code(outcome.findings)
     if counts:
         click.echo("import report: " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))

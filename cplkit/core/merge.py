@@ -10,7 +10,7 @@ registry transaction does the writing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cplkit.core import model as m
 from cplkit.core.changes import (
@@ -24,8 +24,10 @@ from cplkit.core.changes import (
 )
 from cplkit.core.cpa import EXPIRING_PREFIX, cpa_date
 from cplkit.core.findings import Finding, Severity, make_finding
+from cplkit.core.products import PRODUCT_NAME_HINT, kept_product_name
 from cplkit.core.wording import (
     PLAIN,
+    PRODUCT_NAME,
     Added,
     CertificateChange,
     Renamed,
@@ -132,7 +134,10 @@ def merge(current: m.CplVersion | None, changes: ChangeSet, *, issue_date: dt.da
         values = dict(new.entry.values)
         values[m.ENTRY_NUMBER] = str(m.EntryNumber(taken + offset))
         values[m.ENTRY_STATUS] = m.Status.CURRENT.value
-        added.append(m.Entry.of(values))
+        # the form's product name becomes the entry's own, kept with it from now on
+        product = new.entry.text(PRODUCT_NAME) or new.entry.product_name
+        values.pop(PRODUCT_NAME, None)
+        added.append(m.Entry.of(values, product_name=product))
     if current is None:
         number = m.VersionNumber(1, 0)
     else:
@@ -203,6 +208,11 @@ def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:
                           "submit each listing once", new.entry.firmware_version)
             continue
         seen[key] = new
+        product = new.entry.text(PRODUCT_NAME)
+        problem = kept_product_name(product) if product is not None else None
+        if problem is not None:  # only an edited ruleset lets a form's name be this long
+            state.finding("CPL-V03", where, PRODUCT_NAME, f"the product name {problem}",
+                          PRODUCT_NAME_HINT, product)
         listed = by_key.get(key, [])
         current = [e.number for e in listed if e.status == m.Status.CURRENT]
         if current:
@@ -305,6 +315,9 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
         if found is None:
             continue
         index, entry = found
+        if change.field == PRODUCT_NAME:
+            _correct_product_name(state, entries, index, change, done)
+            continue
         # what the files carry is the issued text: a correction that leaves it as it is
         # changes nothing a reader sees
         if _issued_text(entry, change.field) == m.as_text(change.new_value):
@@ -326,6 +339,26 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
         entries[index] = corrected
         done.setdefault(change.number, []).append(change)
     return done
+
+
+def _correct_product_name(state: _Merge, entries: list[m.Entry], index: int,
+                          change: Correction, done: dict[str, list[Correction]]) -> None:
+    """A correction of the entry's product name: registry metadata, so no key or issued value
+    changes, but the history line tells of it like any correction."""
+    entry, name = entries[index], m.as_text(change.new_value) or ""
+    problem = kept_product_name(name)
+    if problem is not None:
+        state.finding("CPL-V03", change.origin, "new_value", f"the product name {problem}",
+                      PRODUCT_NAME_HINT, name)
+        return
+    if entry.product_name == name:
+        state.finding("CPL-M04", change.origin, "new_value",
+                      f"entry {change.number} already has {change.field} {name}",
+                      "leave this row out", name)
+        return
+    if state.claim([change.number], [change.field], change.origin, "new_value"):
+        entries[index] = replace(entry, product_name=name)
+        done.setdefault(change.number, []).append(change)
 
 
 def _twins(entries: list[m.Entry]) -> int:

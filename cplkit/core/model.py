@@ -181,19 +181,27 @@ class Entry:
     rules, keys and merges read them. ``issued`` records, for an entry imported from a list SECAS
     published, each value exactly as SECAS issued it where that differs from the canonical one
     (trailing spaces, 'Zigbee', a number, a date written as text): publications write those, so
-    an import changes nothing SECAS issued. New entries have none."""
+    an import changes nothing SECAS issued. New entries have none.
+
+    ``product_name`` is the registry's own note of what people call the product (from the
+    form's ``Product.name``, a correction, or the history an import read): never a published
+    field, so no rule, key or issued file reads it; history lines and the Plain English Mapping
+    do."""
 
     values: Mapping[str, Value]
     issued: Mapping[str, Issued] = field(default_factory=lambda: _NOTHING_ISSUED)
+    product_name: str | None = None
 
     @staticmethod
-    def of(values: Mapping[str, Value], issued: Mapping[str, Issued] | None = None) -> Entry:
+    def of(values: Mapping[str, Value], issued: Mapping[str, Issued] | None = None,
+           product_name: str | None = None) -> Entry:
         return Entry(MappingProxyType(dict(values)),
-                     MappingProxyType(dict(issued)) if issued else _NOTHING_ISSUED)
+                     MappingProxyType(dict(issued)) if issued else _NOTHING_ISSUED,
+                     product_name)
 
-    def __reduce__(self) -> tuple[Any, tuple[dict[str, Value], dict[str, Issued]]]:
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Value], dict[str, Issued], str | None]]:
         # a read-only mapping cannot be pickled: an entry crosses processes as plain dicts
-        return Entry.of, (dict(self.values), dict(self.issued))
+        return Entry.of, (dict(self.values), dict(self.issued), self.product_name)
 
     def published(self, field: str) -> Issued | None:
         """The value publications write: as SECAS issued it, or the canonical one."""
@@ -207,10 +215,10 @@ class Entry:
 
     def changed(self, changes: Mapping[str, Value | None]) -> Entry:
         """This entry with ``changes`` made (None empties a field); a changed field's issued
-        form goes, since the new value replaces what was issued."""
+        form goes, since the new value replaces what was issued. The product name stays."""
         values = {k: v for k, v in {**self.values, **changes}.items() if v is not None}
         issued = {k: v for k, v in self.issued.items() if k not in changes}
-        return Entry.of(values, issued)
+        return Entry.of(values, issued, self.product_name)
 
     def get(self, field: str) -> Value | None:
         return self.values.get(field)

@@ -29,7 +29,8 @@ from cplkit.core.text import ONE_LINE_HINT, not_one_line
 #: SECAS's line break in the 2.x history lines
 CRLF = "\r\n"
 
-#: the optional product name a submission may carry for its history line (not published)
+#: the optional product name a submission may carry for its history line (not published); a
+#: merge makes it the entry's own ``Entry.product_name``, which every later item line names
 PRODUCT_NAME = "Product.name"
 
 #: the FIR contact's company name: the manufacturer's own name for a company the register lacks
@@ -83,7 +84,7 @@ class Wording:
         """One item line: ``000731 - George Wilson Industries GSME FVI 01:CA:00:D1``."""
         device_type = entry.device_type or ""
         short = self.short_types.get(device_type, device_type)
-        product = entry.text(PRODUCT_NAME) or ""
+        product = entry.product_name or ""
         # SECAS writes the short type once: a product name that starts with it ("GSME FVI 2")
         # stands for both, not "GSME GSME FVI 2"
         named = product.split(maxsplit=1)[0].casefold() == short.casefold() if product else False

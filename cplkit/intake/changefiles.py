@@ -44,6 +44,7 @@ from cplkit.core.model import Layout, as_text
 from cplkit.core.normalise import compile_normalisers
 from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.text import ONE_LINE_HINT, not_one_line
+from cplkit.core.wording import PRODUCT_NAME
 from cplkit.intake.csvfile import read_csv
 from cplkit.intake.limits import Limits
 from cplkit.intake.opener import sniff_kind
@@ -171,10 +172,14 @@ class _Rows:
     def __init__(self, ruleset: Ruleset, file: str, sheet: str | None,
                  columns: dict[str, int], header_index: int) -> None:
         self.normalisers = compile_normalisers(ruleset)
-        # what a correction may change: every published field but the number and the status,
-        # which removals and reinstatements change
-        self.correctable = {fold(f): f for f in m.PUBLISHED_FIELDS
-                            if f not in (m.ENTRY_NUMBER, m.ENTRY_STATUS)}
+        # what a rename may change: every published field but the number and the status,
+        # which removals and reinstatements change; a correction may also set an entry's
+        # product name (the registry's own note, never published), when the ruleset has it
+        self.renamable = {fold(f): f for f in m.PUBLISHED_FIELDS
+                          if f not in (m.ENTRY_NUMBER, m.ENTRY_STATUS)}
+        self.correctable = dict(self.renamable)
+        if PRODUCT_NAME in ruleset.fields:
+            self.correctable[fold(PRODUCT_NAME)] = PRODUCT_NAME
         self.file = file
         self.sheet = sheet
         self.columns = columns
@@ -268,7 +273,7 @@ class _Rows:
 
     def _correction(self, raw: m.RawEntry) -> Correction | None:
         number = self._number(raw)
-        field, value = self._new_value(raw)
+        field, value = self._new_value(raw, self.correctable)
         reason = self._text(raw, "reason")
         if not isinstance(number, str) or field is None or value is None:
             return None
@@ -283,18 +288,20 @@ class _Rows:
                           "give the text every entry to be changed carries now")
         else:
             old = self._one_line(raw, "old_value", old)
-        field, value = self._new_value(raw)
+        field, value = self._new_value(raw, self.renamable)
         reason = self._text(raw, "reason")
         if field is None or value is None or not old:
             return None
         change = Rename(field, old, value, reason or "", self._origin(raw))
         return self._kept(change, bool(reason))
 
-    def _new_value(self, raw: m.RawEntry) -> tuple[str | None, m.Value | None]:
-        """The field a row names and its new value, read as a submission's value is (with the
-        ruleset given to the publish, so a rename's new text must be valid under it)."""
+    def _new_value(self, raw: m.RawEntry,
+                   settable: dict[str, str]) -> tuple[str | None, m.Value | None]:
+        """The field a row names (one of ``settable``) and its new value, read as a
+        submission's value is (with the ruleset given to the publish, so a rename's new text
+        must be valid under it)."""
         written = as_text(raw.values.get("field")) or ""
-        field = self.correctable.get(fold(written.strip()))
+        field = settable.get(fold(written.strip()))
         if field is None:
             self._finding(raw, "CPL-V05" if written.strip() else "CPL-V01", "field",
                           f"field: '{written}' is not a published field this change can "

@@ -2,10 +2,11 @@
 list, as SECAS's own mapping spreadsheet gives them.
 
 One row per Current entry: its number, the company (the names register), the device type in
-plain words, the model id with the product name the history's item line gives (see
-``cplkit.core.products``; empty where the line names none), the hardware version and the
-firmware. Written as a workbook (openpyxl, as the other publications) and as CSV (UTF-8, CRLF,
-formula-like cells neutralised). It signs nothing and reads no files.
+plain words, the model id, the entry's product name as the registry keeps it (the form's
+``Product.name``, a correction, or what an import read from SECAS's history: see
+``cplkit.core.products``; empty where there is none), the hardware version and the firmware.
+Written as a workbook (openpyxl, as the other publications; every cell text, never a formula)
+and as CSV (UTF-8, CRLF, formula-like cells neutralised). It signs nothing and reads no files.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import io
 from collections.abc import Mapping, Sequence
 
 from cplkit.core import model as m
-from cplkit.core.products import product_names
 from cplkit.core.text import safe_csv_cell
+from cplkit.errors import OutputError
 
 #: what each device type is called in plain words
 PLAIN_DEVICE_TYPES: Mapping[str, str] = {
@@ -36,7 +37,6 @@ COLUMNS = ("Entry number", "Company", "Manufacturer id", "Device type", "Model i
 
 def mapping_rows(version: m.CplVersion, companies: Mapping[str, str]) -> list[list[str]]:
     """The mapping's rows, header first, one per Current entry in entry-number order."""
-    products = product_names(version, companies)
     rows = [list(COLUMNS)]
     for entry in sorted(version.entries, key=lambda e: e.number or ""):
         if entry.status != m.Status.CURRENT or not entry.number:
@@ -46,7 +46,7 @@ def mapping_rows(version: m.CplVersion, companies: Mapping[str, str]) -> list[li
         rows.append([
             entry.number, companies.get(manufacturer, ""), manufacturer,
             PLAIN_DEVICE_TYPES.get(device_type, device_type), entry.text(m.MODEL_ID) or "",
-            products.get(entry.number, ""),
+            entry.product_name or "",
             f"{entry.text(m.HARDWARE_VERSION) or ''}:{entry.text(m.HARDWARE_REVISION) or ''}",
             entry.firmware_version or "", entry.spec_version or ""])
     return rows
@@ -76,9 +76,10 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Plain English Mapping")
     ws.append([f"Plain English Mapping of the Central Products List, {version.label}"])
-    ws.append([f"{len(rows) - 1} Current entries; the history line that added an entry names "
-               f"its product for {named_count(rows)} of them (read from the line's text, an "
-               "empty name where it names none)."])
+    ws.append([f"{len(rows) - 1} Current entries; the registry names the product of "
+               f"{named_count(rows)} of them (from the submission, a correction, or SECAS's "
+               "history lines where the entry number, company and firmware pin the name down; "
+               "an empty name where there is none)."])
     ws.append([])
     bold = Font(bold=True)
     header = []
@@ -91,6 +92,7 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
         cells = []
         for value in row:
             cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # never a formula, whatever a name starts with
             cell.number_format = "@"
             cells.append(cell)
         ws.append(cells)
@@ -102,5 +104,16 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
 def plain_english_files(version: m.CplVersion,
                         companies: Mapping[str, str]) -> tuple[bytes, bytes]:
     """(workbook, CSV) of the version's Plain English Mapping."""
+    from lxml import etree
+
     rows = mapping_rows(version, companies)
-    return mapping_xlsx(version, rows), mapping_csv(rows)
+    try:
+        workbook = mapping_xlsx(version, rows)
+    except (OSError, etree.LxmlError) as exc:
+        # a write-only sheet is spooled through a temporary file: a full disk shows up here,
+        # as lxml's error when the sheet's writer cannot write it
+        raise OutputError(f"cannot build the Plain English Mapping of version "
+                          f"{version.number}: {exc}",
+                          hint="free some disk space (temporary files) and run it again; "
+                               "nothing was written") from None
+    return workbook, mapping_csv(rows)

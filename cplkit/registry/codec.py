@@ -20,6 +20,7 @@ from cplkit.base import resources
 from cplkit.base.digest import sha256_hex
 from cplkit.base.strict_json import loads
 from cplkit.core import model as m
+from cplkit.core.products import kept_product_name
 from cplkit.core.text import history_dict, not_one_line
 from cplkit.core.withdrawn import CertificateKind, Withdrawal
 from cplkit.errors import RegistryError
@@ -63,24 +64,52 @@ class StoredVersion:
     signer: SignerRecord | None = None
 
 
+#: the key of an entry's registry notes (the third part of its row): its product name
+PRODUCT_NAME = "product_name"
+
+
 def _row(entry: m.Entry) -> list[Any]:
     """An entry as one JSON row: the canonical values as text, then, for an imported entry,
-    an object of the values as SECAS issued them (numbers as numbers, dates as {"date": ...})."""
+    an object of the values as SECAS issued them (numbers as numbers, dates as {"date": ...}),
+    then, for an entry with a product name, the registry's notes ({"product_name": ...}; the
+    issued object is then written, empty if need be). An entry without either has the row it
+    always had, so a version written before product names were kept reads the same."""
     row: list[Any] = [m.as_text(entry.get(f), m.DateStyle.ISO) for f in m.PUBLISHED_FIELDS]
-    if entry.issued:
+    if entry.issued or entry.product_name is not None:
         row.append({f: {"date": v.isoformat()} if isinstance(v, dt.date) else v
                     for f, v in entry.issued.items()})
+    if entry.product_name is not None:
+        row.append({PRODUCT_NAME: entry.product_name})
     return row
+
+
+def _product_name(notes: Any, origin: str, index: int) -> str | None:
+    """The product name an entry's notes hold; a note that is not one line of plain text of a
+    bounded length is damage (it would reach history lines and the Plain English Mapping)."""
+    if notes is None:
+        return None
+    if not isinstance(notes, dict) or set(notes) != {PRODUCT_NAME} or \
+            not isinstance(notes[PRODUCT_NAME], str):
+        raise RegistryError(f"{origin}: entry {index + 1}: its notes are not "
+                            f"{{\"{PRODUCT_NAME}\": text}}")
+    problem = kept_product_name(notes[PRODUCT_NAME])
+    if problem is not None:
+        raise RegistryError(f"{origin}: entry {index + 1}: its product name {problem}")
+    name: str = notes[PRODUCT_NAME]
+    return name
 
 
 def _entry(row: Any, origin: str, index: int) -> m.Entry:
     fields = m.PUBLISHED_FIELDS
-    issued_json = row[-1] if isinstance(row, list) and len(row) == len(fields) + 1 else {}
+    extra = row[len(fields):] if isinstance(row, list) else []
+    issued_json = extra[0] if extra else {}
     cells = row[:len(fields)] if isinstance(row, list) else None
-    if cells is None or len(cells) != len(fields) or not isinstance(issued_json, dict) or not all(
+    if cells is None or len(cells) != len(fields) or len(extra) > 2 or \
+            not isinstance(issued_json, dict) or not all(
             c is None or isinstance(c, str) for c in cells):
         raise RegistryError(f"{origin}: entry {index + 1} is not a row of {len(fields)} texts "
-                            "(and the values as issued)")
+                            "(and the values as issued, and its product name)")
+    product_name = _product_name(extra[1] if len(extra) == 2 else None, origin, index)
     issued: dict[str, m.Issued] = {}
     for name, value in issued_json.items():
         if name not in fields:
@@ -94,7 +123,7 @@ def _entry(row: Any, origin: str, index: int) -> m.Entry:
             raise RegistryError(f"{origin}: entry {index + 1}: the issued value of {name} is "
                                 "not text, a number or a date")
     return m.Entry.of({f: v for f, c in zip(fields, cells, strict=True)
-                       if (v := _value(f, c)) is not None}, issued)
+                       if (v := _value(f, c)) is not None}, issued, product_name)
 
 
 def _value(name: str, cell: str | None) -> m.Value | None:

@@ -259,3 +259,57 @@ def test_a_control_character_in_a_history_line_is_kept_as_excel_escapes_it(
     reissued = tmp_path / "registry" / "versions" / "1.1" / "cpl-1.1.xlsx"
     again = read_issued_version(reissued, ruleset, Limits(), file="cpl-1.1.xlsx")
     assert again.version.changes == kept
+
+
+def test_the_history_names_products_and_later_history_lines_name_them(
+        tmp_path: Path, ruleset: Ruleset, signing_keys: tuple[Path, Path]) -> None:
+    """An import keeps, with each entry, the product name its item lines give where number,
+    company and firmware pin it down, and says how many it named; no issued value changes
+    (the DCC file and the CSV extract never carry it); the Plain English Mapping names it, and
+    a later removal's item line does too."""
+    import csv
+    import io
+    import json
+
+    from cplkit.registry import Registry
+    from tests.conftest import run_cli
+
+    history = (m.HistoryLine("1.0", "2016-10-27", "Initial blank version for publication."),
+               m.HistoryLine("1.1", "2016-11-07", "Three New Device Models added:\n"
+                             "000001 - Flonidan G4SZV-1 SMETS2 Meter 01:02:0A:FF\n"
+                             "000002 - Flonidan GSME 01:02:0A:FE (updated firmware)\n"
+                             "000003 - Flonidan G4SZV-2 SMETS2 Meter 01:02:0A:FD"))
+    entries = [published("000001", "Current"),
+               published("000002", "Current", **{m.FIRMWARE_VERSION: "01:02:0A:FE"}),
+               published("000003", "Current", **{m.FIRMWARE_VERSION: "01:02:0A:FC"})]
+    version = m.CplVersion(m.VersionNumber.parse("1.1"), dt.date(2016, 11, 7),
+                           tuple(m.Entry.of({k: v for k, v in e.items() if v is not None})
+                                 for e in entries), history[-1].changes, history[:-1])
+    path = tmp_path / "cpl.xlsx"
+    path.write_bytes(workbook_bytes(version, ruleset))
+    imported = read_issued_version(path, ruleset, Limits(), file="cpl.xlsx")
+    # 000002's line names only the device; 000003's firmware is not the one its line gives
+    assert [e.product_name for e in imported.version.entries] == ["G4SZV-1", None, None]
+    assert dict(imported.products.named) == {"000001": "G4SZV-1"}
+
+    key, cert = signing_keys
+    registry = tmp_path / "registry"
+    code, output = run_cli("import", path, "-r", registry, "--key", key, "--cert", cert)
+    assert code == 0, output
+    assert "product names: 1 entry named from the history (1 of them Current)\n" in output
+    assert Registry(registry).read().version.by_number()["000001"].product_name == "G4SZV-1"
+    folder = registry / "versions" / "1.1"
+    for issued in ("cpl-1.1.xml", "cpl-1.1.csv"):
+        assert b"G4SZV-1" not in (folder / issued).read_bytes()
+    rows = list(csv.reader(io.StringIO((folder / "plain-english-1.1.csv").read_text())))
+    at = rows[0].index("Product name")
+    assert [(r[0], r[at]) for r in rows[1:]] == [("000001", "G4SZV-1"), ("000002", ""),
+                                                 ("000003", "")]
+    removals = tmp_path / "removals.csv"
+    removals.write_text("Entry.number,reason,decision\n000001,withdrawn,SSC 1\n")
+    code, output = run_cli("publish", "-r", registry, "--as-of", "2026-11-23", "--key", key,
+                           "--cert", cert, removals)
+    assert code == 0, output
+    _, listed = run_cli("history", "-r", registry, "--format", "json")
+    assert json.loads(listed)[-1]["changes"].startswith(
+        "One device model removed:\r\n000001 - Flonidan GSME G4SZV-1 01:02:0A:FF\r\n")

@@ -4,6 +4,7 @@ allocated after the highest ever given, statuses set, and the history line in SE
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -255,15 +256,19 @@ def test_history_lines_read_as_secas_writes_them() -> None:
         "Two new SMETS2 device models added:\r\n"
         "000733 - Flonidan GSME 0A:00:00:00 (corrected details)\r\n"
         "000734 - Flonidan GSME G4SZV-1 0A:00:00:01")
+    # the merge made the form's product name the entry's own
+    added = result.version.by_number()["000734"]
+    assert added.product_name == "G4SZV-1" and PRODUCT_NAME not in added.values
     unnamed = Wording({}, {"Gas Smart Meter": "GSME"})
-    bare = m.Entry.of({k: v for k, v in fresh.values.items() if k != m.IMAGE_CREATOR})
-    assert unnamed.describe(m.Entry.of({**bare.values, m.ENTRY_NUMBER: "000735"})) == (
+    bare = m.Entry.of({k: v for k, v in added.values.items() if k != m.IMAGE_CREATOR},
+                      product_name="G4SZV-1")
+    assert unnamed.describe(bare.changed({m.ENTRY_NUMBER: "000735"})) == (
         "000735 - manufacturer 12:3E GSME G4SZV-1 0A:00:00:01")
-    assert unnamed.describe(fresh.changed({m.ENTRY_NUMBER: "000736"})) == (
+    assert unnamed.describe(added.changed({m.ENTRY_NUMBER: "000736"})) == (
         "000736 - Example Meters Ltd GSME G4SZV-1 0A:00:00:01")
     # a product name that starts with the short type names it once, as SECAS writes it
-    assert wording.describe(fresh.changed({m.ENTRY_NUMBER: "000737",
-                                           PRODUCT_NAME: "GSME FVI 2"})) == (
+    assert wording.describe(replace(added.changed({m.ENTRY_NUMBER: "000737"}),
+                                    product_name="GSME FVI 2")) == (
         "000737 - Flonidan GSME FVI 2 0A:00:00:01")
 
 
@@ -363,3 +368,43 @@ def test_renames_and_corrections_work_on_the_text_as_issued() -> None:
     tidied = merge(listed, ChangeSet(corrections=(tidy,)), issue_date=DAY)
     assert tidied.version is not None
     assert [a.number for a in diff(listed, tidied.version).amended] == ["000010"]
+
+
+def test_an_entry_keeps_its_product_name_and_later_history_lines_name_it() -> None:
+    """A form's product name stays with its entry: a later removal, reinstatement and
+    correction keep it, and their item lines name it; a correction may set it (CPL-M04 when
+    it is the name the entry has), and no published value, and so no diff, changes with it."""
+    wording = Wording({"12:3E": "Flonidan"}, {"Gas Smart Meter": "GSME"})
+    named = m.Entry.of({**entry(firmware="0A:00:00:01", model="77:77").values,
+                        PRODUCT_NAME: "G4SZV-1"})
+    first = merge(CURRENT, ChangeSet((new(named),)), issue_date=DAY, wording=wording).version
+    assert first is not None and first.by_number()["000733"].product_name == "G4SZV-1"
+    origin = Origin("changes.csv", 1, None, CELLS)
+    gone = merge(first, ChangeSet(removals=(Removal("000733", "CPA withdrawn", "SSC", origin),)),
+                 issue_date=DAY, wording=wording).version
+    assert gone is not None and gone.by_number()["000733"].product_name == "G4SZV-1"
+    assert "000733 - Flonidan GSME G4SZV-1 0A:00:00:01\r\n" in gone.changes
+    back = merge(gone, ChangeSet(reinstatements=(
+        Reinstatement("000733", "certificate renewed", "SSC", origin),)),
+        issue_date=DAY, wording=wording).version
+    assert back is not None and back.by_number()["000733"].product_name == "G4SZV-1"
+    assert "000733 - Flonidan GSME G4SZV-1 0A:00:00:01 (certificate renewed" in back.changes
+    fixed = merge(back, ChangeSet(corrections=(
+        Correction("000733", m.CPA_ID, "[R] NCSC-2", "typo", origin),)),
+        issue_date=DAY, wording=wording).version
+    assert fixed is not None and fixed.by_number()["000733"].product_name == "G4SZV-1"
+    assert "000733 - Flonidan GSME G4SZV-1 0A:00:00:01 (corrected details)" in fixed.changes
+    renamed = merge(fixed, ChangeSet(corrections=(
+        Correction("000733", PRODUCT_NAME, "G4SZV-2", "the maker's name for it", origin),)),
+        issue_date=DAY, wording=wording).version
+    assert renamed is not None and renamed.by_number()["000733"].product_name == "G4SZV-2"
+    assert renamed.changes == (
+        "One device model amended:\r\n000733 - Flonidan GSME G4SZV-2 0A:00:00:01 (corrected "
+        "details): Product.name altered to G4SZV-2 (the maker's name for it)")
+    assert not diff(fixed, renamed)  # nothing the published list carries changed
+    again = merge(renamed, ChangeSet(corrections=(
+        Correction("000733", PRODUCT_NAME, "G4SZV-2", "again", origin),)), issue_date=DAY)
+    assert again.version is None and [f.code for f in again.findings] == ["CPL-M04"]
+    long = merge(renamed, ChangeSet(corrections=(
+        Correction("000733", PRODUCT_NAME, "G" * 101, "long", origin),)), issue_date=DAY)
+    assert long.version is None and [f.code for f in long.findings] == ["CPL-V03"]

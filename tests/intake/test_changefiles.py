@@ -119,3 +119,23 @@ def test_free_text_that_cannot_be_one_line_is_refused_at_its_cell(
              for row in rows]
     read_again = read(table(tmp_path, fixed, "fixed.csv"), ruleset)
     assert not [f for f in read_again.report.findings if f.code == "CPL-V03"]
+
+
+def test_a_correction_may_set_a_product_name_a_rename_may_not(tmp_path: Path,
+                                                                ruleset: Ruleset) -> None:
+    """The product name is the registry's note on one entry: a correction sets it (one line,
+    as any text of a history line), while a rename, which changes a published text on every
+    entry that carries it, does not know the field (CPL-V05)."""
+    from cplkit.core.wording import PRODUCT_NAME
+
+    corrections = read(table(tmp_path, [["Entry.number", "field", "new_value", "reason"],
+                                        ["000001", "product.name", "G4SZV-1", "maker's name"],
+                                        ["000002", "Product.name", "FVI" + FORGED, "typo"]]),
+                       ruleset)
+    assert [(c.number, c.field, c.new_value) for c in corrections.changes.corrections] == [
+        ("000001", PRODUCT_NAME, "G4SZV-1")]
+    assert errors(corrections) == [("CPL-V03", "C3", "new_value")]
+    renames = read(table(tmp_path, [["field", "old_value", "new_value", "reason"],
+                                    ["Product.name", "G4SZV-1", "G4SZV-2", "maker's name"]],
+                         "renames.csv"), ruleset)
+    assert not renames.changes and errors(renames) == [("CPL-V05", "A2", "field")]

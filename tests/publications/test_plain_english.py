@@ -1,10 +1,11 @@
 """The Plain English Mapping issued with each version: one row per Current entry, with the
-company, the device type in plain words and the product name the history's item line gives;
-listed in the signed manifest and carried by the site."""
+company, the device type in plain words and the product name the entry keeps; listed in the
+signed manifest and carried by the site."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -12,30 +13,36 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from cplkit.core import model as m
-from cplkit.core.products import product_name
+from cplkit.publications.plain_english import mapping_rows, plain_english_files
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 
 
-def _entry(model: str, version: str, revision: str, firmware: str) -> m.Entry:
-    return m.Entry.of({m.ENTRY_NUMBER: "000001", m.MODEL_ID: model,
-                       m.HARDWARE_VERSION: version, m.HARDWARE_REVISION: revision,
-                       m.FIRMWARE_VERSION: firmware})
+def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) -> None:
+    """The product name column is the entry's own (a Removed entry is not listed), and a name
+    a spreadsheet would read as a formula stays text in the workbook and the CSV."""
+    def entry(number: str, status: str, product: str | None) -> m.Entry:
+        return m.Entry.of({m.ENTRY_NUMBER: number, m.ENTRY_STATUS: status,
+                           m.DEVICE_TYPE: "Gas Smart Meter", m.MANUFACTURER_ID: "12:3E",
+                           m.FIRMWARE_VERSION: "01:00:00:00"}, product_name=product)
 
-
-def test_a_product_name_is_what_the_item_line_says_beyond_company_device_and_ids() -> None:
-    aclara = _entry("05:01", "05", "01", "00:07:08:06")
-    assert product_name(aclara, "Aclara SGM1422B Twin ESME 05:01 00:07:08:06",
-                        "Aclara") == "SGM1422B Twin"
-    edmi = _entry("10:E2", "00", "01", "03:14:B7:00")
-    assert product_name(edmi, "EDMI ES-10B ESME 10:E2 03:14:B7:00", "EDMI") == "ES-10B"
-    geo = _entry("00:09", "04", "00", "05:10:00:00")
-    assert product_name(geo, "Green Energy Options Trio II Touch Button PPMID 05:10:00:00 "
-                        "(updated firmware)", "Green Energy Options") == "Trio II Touch Button"
-    # a line that names only the company, the device type and the firmware names no product
-    kaifa = _entry("00:01", "01", "00", "01:02:00:96")
-    assert product_name(kaifa, "Kaifa Single Element Electricity Metering Equipment "
-                        "01:02:00:96", "Kaifa") is None
+    version = m.CplVersion(m.VersionNumber.parse("1.0"), dt.date(2026, 11, 23), (
+        entry("000001", "Current", "G4SZV-1"), entry("000002", "Removed", "G4SZV-0"),
+        entry("000003", "Current", None), entry("000004", "Current", "=HYPERLINK(\"x\")")),
+        "")
+    rows = mapping_rows(version, {"12:3E": "Flonidan"})
+    at = rows[0].index("Product name")
+    assert [(r[0], r[1], r[at]) for r in rows[1:]] == [
+        ("000001", "Flonidan", "G4SZV-1"), ("000003", "Flonidan", ""),
+        ("000004", "Flonidan", "=HYPERLINK(\"x\")")]
+    workbook, csv_bytes = plain_english_files(version, {"12:3E": "Flonidan"})
+    assert "'=HYPERLINK" in csv_bytes.decode()
+    path = tmp_path / "mapping.xlsx"
+    path.write_bytes(workbook)
+    sheet = load_workbook(path).active
+    cell = sheet.cell(row=7, column=at + 1)
+    assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s"
+    assert "names the product of 2 of them" in str(sheet["A2"].value)
 
 
 def test_each_version_issues_the_mapping_listed_in_its_manifest(tmp_path: Path) -> None:

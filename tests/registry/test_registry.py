@@ -4,6 +4,7 @@ at once cannot both win; a stale base is refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from cplkit.errors import RegistryBusy, RegistryError
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.registry import Registry
-from cplkit.registry.codec import Link
+from cplkit.registry.codec import Link, decode_version, encode_version
 from cplkit.registry.transaction import exclusive_lock
 from tests.conftest import SAMPLES, utc_now
 from tests.core.entries import valid_gas
@@ -493,3 +495,91 @@ def test_a_statement_swapped_for_a_folder_is_damage(registry: Path) -> None:
     (registry / "latest.xml").mkdir()
     done = cplkit("refresh", "-r", registry)
     assert done.returncode == 4 and "latest.xml" in done.stderr, done.stderr
+
+
+MADE_BY = {"tool": "cplkit", "tool_version": "0", "how": "publish", "ruleset": None,
+           "sources": []}
+
+
+def _version_with(*entries: m.Entry) -> m.CplVersion:
+    return m.CplVersion(m.VersionNumber.parse("1.0"), dt.date(2026, 11, 23), entries,
+                        "One new SMETS2 device model added:")
+
+
+def test_a_product_name_is_a_note_of_the_entry_row_old_rows_read_as_before() -> None:
+    """The codec writes a product name as a third part of the entry's row, after the values as
+    issued (an empty object when there are none); rows without it, as every version before,
+    read as ever; the whole file, entries included, follows version.schema.json."""
+    from jsonschema import Draft202012Validator
+
+    from cplkit.base import resources
+
+    plain = m.Entry.of({m.ENTRY_NUMBER: "000001", m.ENTRY_STATUS: "Current"})
+    named = m.Entry.of({m.ENTRY_NUMBER: "000002", m.ENTRY_STATUS: "Current"},
+                       product_name="SGM1422B Twin")
+    imported = m.Entry.of({m.ENTRY_NUMBER: "000003", m.ENTRY_STATUS: "Current"},
+                          {m.SPEC_VERSION: "CHTS V1.0 "}, "ES-10B")
+    data = encode_version(_version_with(plain, named, imported), None, MADE_BY)
+    rows = [json.loads(line.rstrip(",")) for line in data.decode().splitlines()
+            if line.startswith("[")]
+    assert [r[20:] for r in rows] == [
+        [], [{}, {"product_name": "SGM1422B Twin"}],
+        [{m.SPEC_VERSION: "CHTS V1.0 "}, {"product_name": "ES-10B"}]]
+    assert [e.product_name for e in decode_version(data, "v").version.entries] == [
+        None, "SGM1422B Twin", "ES-10B"]
+    assert decode_version(data, "v").version.entries[2].issued == {m.SPEC_VERSION: "CHTS V1.0 "}
+    errors = Draft202012Validator(resources.load_json("version.schema.json")).iter_errors(
+        json.loads(data))
+    assert [e.message for e in errors] == []
+    # a version written before product names were kept: 20 values, or 21 with the issued ones
+    old = encode_version(_version_with(plain, replace(imported, product_name=None)), None, MADE_BY)
+    assert b"product_name" not in old
+    assert [e.product_name for e in decode_version(old, "v").version.entries] == [None, None]
+
+
+@pytest.mark.parametrize(("notes", "said"), [
+    ({"product_name": "FVI\r\n000999 - Forged Meters Ltd"}, "line break"),
+    ({"product_name": "F" * 101}, "at most 100"),
+    ({"product_name": " "}, "is empty"),
+    ({"product_name": 7}, "notes are not"),
+    ({"product_name": "FVI", "colour": "blue"}, "notes are not"),
+    ("FVI", "notes are not"),
+])
+def test_a_product_name_that_is_not_one_short_line_is_damage(notes: object, said: str) -> None:
+    """A product name reaches history lines and the Plain English Mapping: a note holding a
+    line break, an overlong or empty name, or anything but the name is a damaged file."""
+    data = encode_version(_version_with(m.Entry.of({m.ENTRY_NUMBER: "000001"},
+                                                   product_name="FVI")), None, MADE_BY)
+    damaged = data.replace(b'{"product_name": "FVI"}', json.dumps(notes).encode())
+    assert damaged != data
+    with pytest.raises(RegistryError, match=said):
+        decode_version(damaged, "versions/1.0/version.json")
+
+
+def test_a_product_name_is_kept_with_its_entry_and_covered_by_the_version_digest(
+        tmp_path: Path) -> None:
+    """A form's Product.name is kept with the entry in version.json, never in the DCC file or
+    the CSV extract; a later removal's history line names it; a hand edit of it is an altered
+    version (exit 4), like any other byte of the file."""
+    registry = tmp_path / "registry"
+    assert run(registry, "init")[0] == 0
+    form = tmp_path / "form.xlsx"
+    write_new_entry_form(form, load_ruleset(), [valid_gas(**{"Product.name": "G4SZV-1"})])
+    code, output = run(registry, "publish", "--as-of", AS_OF, str(form))
+    assert code == 0, output
+    folder = registry / "versions" / "1.0"
+    assert '{"product_name": "G4SZV-1"}]' in (folder / "version.json").read_text()
+    for issued in ("cpl-1.0.xml", "cpl-1.0.csv"):
+        assert b"G4SZV-1" not in (folder / issued).read_bytes()
+    assert "G4SZV-1" in (folder / "plain-english-1.0.csv").read_text()
+    removals = tmp_path / "removals.csv"
+    removals.write_text("Entry.number,reason,decision\r\n000001,CPA withdrawn,SSC 2026-11-24\r\n")
+    code, output = run(registry, "publish", "--as-of", AS_OF, str(removals))
+    assert code == 0, output
+    later = Registry(registry).read("1.1").version
+    assert later.by_number()["000001"].product_name == "G4SZV-1"
+    assert " G4SZV-1 " in later.changes.split("\r\n")[1]  # the removal's item line
+    stored = registry / "versions" / "1.1" / "version.json"
+    stored.write_text(stored.read_text().replace('"G4SZV-1"', '"G4SZV-9"'))
+    code, output = run(registry, "list")
+    assert code == 4 and "altered by hand" in output
