@@ -389,6 +389,13 @@ def test_corrections_that_are_refused(registry: Path, tmp_path: Path, row: list[
     assert status == 1 and code in out and said in out, out
 
 
+# slow: five publishes in a row. In the inner loop each kind of change file is published by
+# its own test here: removals and certificate updates (test_publish_removals_and_certificate_
+# updates), a reinstatement (test_a_removed_entry_is_reinstated_with_its_number), a correction
+# (test_a_published_field_is_corrected_in_place), a rename with its rules
+# (test_a_value_renamed_across_the_list_with_its_rules); and samples/changes/1-removals.csv by
+# tests/publications/test_site_and_notice.py
+@pytest.mark.slow
 def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
     """samples/changes/: one file of each kind, each issuing a version whose entry, status,
     history line and diff say what the file asked for."""
