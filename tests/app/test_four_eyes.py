@@ -49,6 +49,29 @@ def registry(tmp_path: Path, people: People) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def _prepared(tmp_path_factory: pytest.TempPathFactory, people: People) -> Path:
+    """A registry needing 2 approvals with the PPMID form staged by the preparer as 1.0: made
+    once for this module."""
+    path = tmp_path_factory.mktemp("prepared") / "registry"
+    code, out = run("init", "-r", path, *people.keys("signer"),
+                    *(arg for who in ("preparer", "alice", "bob")
+                      for arg in ("--approver", people.cert(who))), "--approvals", "2")
+    assert code == 0, out
+    prepare(path, people)
+    return path
+
+
+@pytest.fixture
+def prepared(tmp_path: Path, _prepared: Path) -> tuple[Path, Path]:
+    """This test's own copy of that registry (tmp_path/registry), and its staged folder, as
+    ``registry`` then ``prepare(registry, people)`` leave them."""
+    registry = tmp_path / "registry"
+    shutil.copytree(_prepared, registry, symlinks=True)
+    (staged,) = (registry / "staged").iterdir()
+    return registry, staged
+
+
 def prepare(registry: Path, people: People, form: Path = FORM) -> Path:
     code, out = run("publish", "--prepare", "-r", registry, "--as-of", "2026-11-23",
                     *people.keys("preparer"), form)
@@ -97,12 +120,12 @@ def _fingerprint(people: People, who: str) -> str:
     return fingerprint(load_certificates(people.cert(who).read_bytes(), who)[0])
 
 
-def test_a_staged_page_names_the_certificates_trusted_to_sign(registry: Path,
+def test_a_staged_page_names_the_certificates_trusted_to_sign(prepared: tuple[Path, Path],
                                                               people: People) -> None:
     """Who signs a staged version is chosen after its page and notice are approved: they name
     every certificate trusted to sign when it was prepared, and a signer trusted only since then
     is refused, so what the approvers approved stays true (issue 23)."""
-    staged = prepare(registry, people)
+    registry, staged = prepared
     signer = _fingerprint(people, "signer")
     for name in ("cpl-1.0.html", "notice-1.0.txt"):
         text = (staged / name).read_text()
@@ -124,8 +147,8 @@ def test_a_staged_page_names_the_certificates_trusted_to_sign(registry: Path,
     assert code == 0, out
 
 
-def test_the_preparer_cannot_approve(registry: Path, people: People) -> None:
-    staged = prepare(registry, people)
+def test_the_preparer_cannot_approve(prepared: tuple[Path, Path], people: People) -> None:
+    registry, staged = prepared
     code, out = approve(staged, people, "preparer")
     assert code == 8 and "prepared this version" in out and "four eyes" in out
     # nor by slipping a signature of theirs in among the approvals
@@ -155,8 +178,8 @@ def test_one_approval_from_one_approver_reads_in_the_singular(tmp_path: Path,
     assert code == 8 and "requires 1 approval before" in out, out
 
 
-def test_two_approvals_by_one_key_count_once(registry: Path, people: People) -> None:
-    staged = prepare(registry, people)
+def test_two_approvals_by_one_key_count_once(prepared: tuple[Path, Path], people: People) -> None:
+    registry, staged = prepared
     assert approve(staged, people, "alice")[0] == 0
     code, out = approve(staged, people, "alice")
     assert code == 2 and "has approved this staged version already" in out
@@ -177,8 +200,8 @@ def test_an_approval_of_other_content_does_not_count(registry: Path, people: Peo
     assert nothing_issued(registry)
 
 
-def test_a_staged_file_changed_after_approval(registry: Path, people: People) -> None:
-    staged = prepare(registry, people)
+def test_a_staged_file_changed_after_approval(prepared: tuple[Path, Path], people: People) -> None:
+    registry, staged = prepared
     assert approve(staged, people, "alice")[0] == 0
     assert approve(staged, people, "bob")[0] == 0
     extract = staged / "cpl-1.0.csv"
@@ -188,13 +211,13 @@ def test_a_staged_file_changed_after_approval(registry: Path, people: People) ->
     assert nothing_issued(registry)
 
 
-def test_a_file_swapped_after_its_check_is_never_signed(registry: Path, people: People,
+def test_a_file_swapped_after_its_check_is_never_signed(prepared: tuple[Path, Path], people: People,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Replaced between the check of the staged files and their signing: refused, because
     the bytes signed are the bytes whose digest is checked."""
     from cplkit.app import four_eyes
 
-    staged = prepare(registry, people)
+    registry, staged = prepared
     assert approve(staged, people, "alice")[0] == 0
     assert approve(staged, people, "bob")[0] == 0
     checked = four_eyes.read_staged
@@ -211,8 +234,8 @@ def test_a_file_swapped_after_its_check_is_never_signed(registry: Path, people: 
     assert nothing_issued(registry)
 
 
-def test_too_few_approvals_and_an_outsider(registry: Path, people: People) -> None:
-    staged = prepare(registry, people)
+def test_too_few_approvals_and_an_outsider(prepared: tuple[Path, Path], people: People) -> None:
+    registry, staged = prepared
     assert approve(staged, people, "alice")[0] == 0
     code, out = issue(staged, registry, people)
     assert code == 8 and "1 of the 2 approvals" in out
@@ -239,12 +262,13 @@ def test_without_a_threshold_publishing_works_as_before(tmp_path: Path, people: 
     assert code == 0, out
 
 
-def test_a_staged_record_that_names_files_elsewhere(registry: Path, people: People) -> None:
+def test_a_staged_record_that_names_files_elsewhere(prepared: tuple[Path, Path],
+                                                    people: People) -> None:
     """A staged folder may come from elsewhere: a record naming a file outside it, or one
     larger than any cplkit writes, is refused before anything is read through it."""
     import json
 
-    staged = prepare(registry, people)
+    registry, staged = prepared
     record = staged / "staged.json"
     doc = json.loads(record.read_text())
     doc["files"]["../../registry.json"] = doc["files"].pop("cpl-1.0.csv")
@@ -356,12 +380,12 @@ def test_a_hand_edit_of_the_policy_is_refused_by_every_reading_command(
 
 
 # -- whoever signs sees what they sign (issue 23, item 6) ----------------------------------------
-def test_the_preparer_and_every_approver_are_shown_what_they_sign(registry: Path,
+def test_the_preparer_and_every_approver_are_shown_what_they_sign(prepared: tuple[Path, Path],
                                                                   people: People) -> None:
     """prepare, approve (before it signs) and staged show print the same summary: the
     findings, the diff entry by entry, the rules and the history line; the version is
     then issued with what was shown and every approval, all listed in its signed manifest."""
-    first = prepare(registry, people)
+    registry, first = prepared
     for who in ("alice", "bob"):
         assert approve(first, people, who)[0] == 0
     assert issue(first, registry, people)[0] == 0
@@ -393,12 +417,13 @@ def test_the_preparer_and_every_approver_are_shown_what_they_sign(registry: Path
     assert len(kept_approvals(registry, "1.1").people) == 2
 
 
-def test_a_summary_swapped_after_staging_is_refused(registry: Path, people: People) -> None:
+def test_a_summary_swapped_after_staging_is_refused(prepared: tuple[Path, Path],
+                                                    people: People) -> None:
     """The summary is one of the staged files the digest covers: an approver is never shown
     one the preparer did not stage."""
     import json
 
-    staged = prepare(registry, people)
+    registry, staged = prepared
     summary = staged / "staged-summary-1.0.json"
     doc = json.loads(summary.read_text())
     doc["changes"] = "Nothing of note."
@@ -410,13 +435,13 @@ def test_a_summary_swapped_after_staging_is_refused(registry: Path, people: Peop
     assert not any((staged / "approvals").iterdir())
 
 
-def test_an_approval_signs_only_the_content_that_was_shown(registry: Path,
+def test_an_approval_signs_only_the_content_that_was_shown(prepared: tuple[Path, Path],
                                                            people: People) -> None:
     from cplkit.app.four_eyes import approve as approve_staged
     from cplkit.errors import ApprovalError
     from cplkit.signing.signers import load_signer
 
-    staged = prepare(registry, people)
+    registry, staged = prepared
     alice = load_signer(people.root / "alice" / "key.pem", people.cert("alice"), None, None)
     with pytest.raises(ApprovalError, match="changed while it was shown to you"):
         approve_staged(staged, alice, registry, digest="0" * 64, now=utc_now())

@@ -29,9 +29,9 @@ def published(number: str, status: str, **changes: str) -> dict[str, m.Value | N
     return values  # type: ignore[return-value]
 
 
-@pytest.fixture
-def workbook(tmp_path: Path, ruleset: Ruleset) -> Path:
-    path = tmp_path / "cpl.xlsx"
+@pytest.fixture(scope="module")
+def _workbook_bytes(ruleset: Ruleset) -> bytes:
+    """Version 1.10 in SECAS's layout (000001 Current, 000003 Removed): built once a module."""
     entries = [
         published("000001", "Current"),
         published("000003", "Removed", **{m.FIRMWARE_VERSION: "01:02:0A:FE",
@@ -44,7 +44,14 @@ def workbook(tmp_path: Path, ruleset: Ruleset) -> Path:
                            tuple(m.Entry.of({k: v for k, v in e.items() if v is not None})
                                  for e in entries), history[-1].changes, history[:-1])
     assert version.label == "Version 1.10 Issued on 27-01-2017"
-    path.write_bytes(workbook_bytes(version, ruleset))
+    return workbook_bytes(version, ruleset)
+
+
+@pytest.fixture
+def workbook(tmp_path: Path, _workbook_bytes: bytes) -> Path:
+    """That workbook, in this test's own file (which a test may change)."""
+    path = tmp_path / "cpl.xlsx"
+    path.write_bytes(_workbook_bytes)
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from cplkit.core import model as m
+from cplkit.core.ruleset import Ruleset
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
 from tests.conftest import ROOT, SAMPLES, rules_without_gbcs_4_1, utc_now
@@ -23,19 +25,22 @@ from tests.core.entries import valid_gas
 AS_OF = ["--as-of", "2026-11-23"]
 
 
-
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    path = tmp_path / "registry"
-    assert run("init", "-r", path)[0] == 0
-    code, out = run("publish", "-r", path, *AS_OF, SAMPLES / "valid" / "bulk-submission.csv")
-    assert code == 0, out
-    return path
+def registry(published_registry: Path) -> Path:
+    """`cplkit init`, then `cplkit publish --as-of 2026-11-23` of the bulk sample with the test
+    key: version 1.0, entries 000001-000008 (a copy of the session's, this test's own)."""
+    return published_registry
+
+
+@functools.cache
+def _bundled() -> Ruleset:
+    """The bundled rules, read and checked once for the forms this module writes."""
+    return load_ruleset()
 
 
 def form(tmp_path: Path, **changes: str) -> Path:
     path = tmp_path / f"form-{len(list(tmp_path.iterdir()))}.xlsx"
-    write_new_entry_form(path, load_ruleset(), [valid_gas(**changes)])
+    write_new_entry_form(path, _bundled(), [valid_gas(**changes)])
     return path
 
 
@@ -174,7 +179,7 @@ def test_merge_warnings_do_not_stop_a_publish(registry: Path, tmp_path: Path) ->
            if not k.startswith(("Manufacturer Contact FIR", "FIR "))}
     hub[m.DEVICE_TYPE] = "Communications Hub"
     path = tmp_path / "hub.xlsx"
-    write_new_entry_form(path, load_ruleset(), [hub])
+    write_new_entry_form(path, _bundled(), [hub])
     code, out = run("publish", "-r", registry, *AS_OF, path)
     assert code == 0, out
     assert "CPL-M03" in out and "issued Version 1.1" in out
@@ -384,6 +389,13 @@ def test_corrections_that_are_refused(registry: Path, tmp_path: Path, row: list[
     assert status == 1 and code in out and said in out, out
 
 
+# slow: five publishes in a row. In the inner loop each kind of change file is published by
+# its own test here: removals and certificate updates (test_publish_removals_and_certificate_
+# updates), a reinstatement (test_a_removed_entry_is_reinstated_with_its_number), a correction
+# (test_a_published_field_is_corrected_in_place), a rename with its rules
+# (test_a_value_renamed_across_the_list_with_its_rules); and samples/changes/1-removals.csv by
+# tests/publications/test_site_and_notice.py
+@pytest.mark.slow
 def test_the_sample_change_files_publish_in_order(registry: Path) -> None:
     """samples/changes/: one file of each kind, each issuing a version whose entry, status,
     history line and diff say what the file asked for."""
@@ -629,7 +641,7 @@ FORGED = "\r\n000999 - Forged Meters Ltd GSME 01:02:03:04"
 def _publish(registry: Path, files: list[Path], identity: Any, *, dry_run: bool) -> Any:
     from cplkit.app.publish import publish
 
-    return publish(registry, files, load_ruleset(), dt.date(2026, 11, 23), identity,
+    return publish(registry, files, _bundled(), dt.date(2026, 11, 23), identity,
                    dry_run=dry_run, now=utc_now())
 
 

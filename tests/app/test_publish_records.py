@@ -10,7 +10,7 @@ from typing import Any
 from cplkit.app import reading
 from cplkit.app.publish import publish
 from cplkit.registry import Registry
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, utc_now
 
 DAY = dt.date(2026, 11, 26)
 PPMID = SAMPLES / "valid" / "form-ppmid.xlsx"
@@ -19,7 +19,7 @@ BAD = SAMPLES / "invalid" / "V05-unknown-device-type.xlsx"
 
 def test_a_publish_returns_the_version_it_issued(published_registry: Path,
                                                  identity: Any) -> None:
-    outcome = publish(published_registry, [PPMID], None, DAY, identity)
+    outcome = publish(published_registry, [PPMID], None, DAY, identity, now=utc_now())
     assert outcome.ok and not outcome.dry_run and outcome.base == "1.0"
     assert outcome.issued is not None
     assert str(outcome.issued.version.number) == "1.1"
@@ -36,16 +36,18 @@ def test_a_publish_returns_the_version_it_issued(published_registry: Path,
 
 def test_a_dry_run_returns_the_same_findings_and_issues_nothing(published_registry: Path,
                                                                 identity: Any) -> None:
-    outcome = publish(published_registry, [PPMID], None, DAY, None, dry_run=True)
+    outcome = publish(published_registry, [PPMID], None, DAY, None, dry_run=True,
+                      now=utc_now())
     assert outcome.ok and outcome.dry_run and outcome.issued is None
     assert outcome.merged is not None and outcome.merged.added == ("000009",)
-    signed = publish(published_registry, [PPMID], None, DAY, identity, dry_run=True)
+    signed = publish(published_registry, [PPMID], None, DAY, identity, dry_run=True,
+                     now=utc_now())
     assert signed.issued is None and signed.merged == outcome.merged
     assert [line.version for line in reading.history(published_registry)] == ["1.0"]
 
 
 def test_an_error_is_a_record_not_an_issue(published_registry: Path, identity: Any) -> None:
-    outcome = publish(published_registry, [BAD], None, DAY, identity)
+    outcome = publish(published_registry, [BAD], None, DAY, identity, now=utc_now())
     assert not outcome.ok and outcome.issued is None
     found = [(f.code, f.cell) for r in outcome.report.files for f in r.findings]
     assert ("CPL-V05", "G9") in found

@@ -15,7 +15,7 @@ from cplkit.app.publish import publish
 from cplkit.core import model as m
 from cplkit.core.audit import AuditItem
 from cplkit.errors import NotFound, RegistryError
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, utc_now
 
 
 def test_history_and_one_entry(published_registry: Path) -> None:
@@ -45,7 +45,7 @@ def test_a_filtered_listing(published_registry: Path) -> None:
 
 def test_a_diff_between_versions(published_registry: Path, identity: Any) -> None:
     publish(published_registry, [SAMPLES / "valid" / "form-ppmid.xlsx"], None,
-            dt.date(2026, 11, 26), identity)
+            dt.date(2026, 11, 26), identity, now=utc_now())
     change = reading.difference(published_registry, "1.0", "1.1")
     assert (change.old, change.new) == ("1.0", "1.1")
     assert [e.number for e in change.added] == ["000009"] and bool(change)
@@ -82,6 +82,6 @@ def test_a_year_report_and_the_proliferation(published_registry: Path) -> None:
 def test_an_empty_registry_is_refused_not_read_as_empty(tmp_path: Path, identity: Any) -> None:
     from cplkit.app.trust import init_registry
 
-    init_registry(tmp_path / "empty", identity)
+    init_registry(tmp_path / "empty", identity, now=utc_now())
     with pytest.raises(RegistryError):
         reading.entries(tmp_path / "empty", reading.EntryFilter())

@@ -376,21 +376,52 @@ def _verify_rolled_back(w: World, t: Path) -> tuple[int, str]:
 
 
 # four eyes --------------------------------------------------------------------------------
-def _four_eyes(w: World, t: Path) -> Path:
-    """A copy of the world's registry that needs one approval, and bob as its approver."""
-    registry = w.copy(t)
-    assert invoke("keygen", "--out", t / "bob")[0] == 0
-    assert invoke("trust", "approver", t / "bob" / "cert.pem", "-r", registry, "--reason",
+def _made_once(w: World, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder ``make`` fills, under the world's root: made by the first case that needs it
+    and kept for the module (cases copy it, never change it)."""
+    folder = w.root / name
+    if not folder.exists():
+        building = w.root / f"{name}.building"
+        building.mkdir()
+        make(building)
+        building.rename(folder)
+    return folder
+
+
+def _four_eyes_once(folder: Path, w: World) -> None:
+    registry = folder / "registry"
+    shutil.copytree(w.registry, registry)
+    assert invoke("keygen", "--out", folder / "bob")[0] == 0
+    assert invoke("trust", "approver", folder / "bob" / "cert.pem", "-r", registry, "--reason",
                   "bob approves", *w.signing)[0] == 0
     assert invoke("trust", "approvals", "1", "-r", registry, "--reason", "four eyes",
                   *w.signing)[0] == 0
-    return registry
+
+
+def _copied(folder: Path, t: Path) -> Path:
+    """The case's own copy of a folder made once: its registry (as ``World.copy`` names it) and
+    bob's keys in ``t / "bob"``."""
+    shutil.copytree(folder / "bob", t / "bob")
+    target = t / "registry-copy"
+    shutil.copytree(folder / "registry", target)
+    return target
+
+
+def _four_eyes(w: World, t: Path) -> Path:
+    """A copy of the world's registry that needs one approval, and bob as its approver."""
+    return _copied(_made_once(w, "four-eyes", lambda f: _four_eyes_once(f, w)), t)
+
+
+def _staged_once(folder: Path, w: World) -> None:
+    _four_eyes_once(folder, w)
+    code, out = invoke("publish", "--prepare", "-r", folder / "registry", *AS_OF, *w.signing,
+                       _FORM)
+    assert code == 0, out
 
 
 def _staged(w: World, t: Path) -> tuple[Path, Path]:
-    registry = _four_eyes(w, t)
-    code, out = invoke("publish", "--prepare", "-r", registry, *AS_OF, *w.signing, _FORM)
-    assert code == 0, out
+    """A copy of ``_four_eyes``'s registry with the gas meter form staged by its signer."""
+    registry = _copied(_made_once(w, "staged", lambda f: _staged_once(f, w)), t)
     return registry, next((registry / "staged").iterdir())
 
 

@@ -36,26 +36,37 @@ HOSTILE = {
 }
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> Path:
-    """A registry at version 1.1, whose new entry carries values a spreadsheet would evaluate."""
-    registry = tmp_path / "registry"
+@pytest.fixture(scope="module")
+def _hostile(tmp_path_factory: pytest.TempPathFactory, _published_once: Path,
+             signing_keys: tuple[Path, Path]) -> Path:
+    """The session's version 1.0 of the bulk sample, then a new entry carrying values a
+    spreadsheet would evaluate published as 1.1 with the test key: made once for this module."""
+    folder = tmp_path_factory.mktemp("hostile")
+    registry = folder / "registry"
+    shutil.copytree(_published_once, registry, symlinks=True)
     runner = CliRunner()
-    assert runner.invoke(cli, ["init", "-r", str(registry)]).exit_code == 0
-    args = ["publish", "-r", str(registry), "--as-of", "2026-11-23"]
-    assert runner.invoke(cli, [*args, str(SAMPLES / "valid" / "bulk-submission.csv")]
-                         ).exit_code == 0
-    form = tmp_path / "hostile.xlsx"
+    keys = ["--key", str(signing_keys[0]), "--cert", str(signing_keys[1])]
+    form = folder / "hostile.xlsx"
     write_new_entry_form(form, load_ruleset(), [valid_gas("SMETS V5.1", **{
         m.DEVICE_TYPE: "Single Element Electricity Metering Equipment",
         m.FIRMWARE_VERSION: "0F:0F:0F:0F", m.MANUFACTURER_ID: "10:6C", **HOSTILE})])
     named = runner.invoke(cli, ["names", "set", "10:6C", "EDMI Europe", "-r", str(registry),
-                                "--reason", "for the page's company column"])
+                                "--reason", "for the page's company column", *keys])
     assert named.exit_code == 0, named.output
     checked = runner.invoke(cli, ["check", "--as-of", "2026-11-23", str(form)])
     assert checked.exit_code == 0, checked.output  # such values are legal CPL data
-    result = runner.invoke(cli, [*args, str(form)])
+    result = runner.invoke(cli, ["publish", "-r", str(registry), "--as-of", "2026-11-23",
+                                 *keys, str(form)])
     assert result.exit_code == 0, result.output
+    return registry
+
+
+@pytest.fixture
+def published(tmp_path: Path, _hostile: Path) -> Path:
+    """A registry at version 1.1, whose new entry carries values a spreadsheet would evaluate:
+    this test's own copy (tmp_path/registry) of the one made for the module."""
+    registry = tmp_path / "registry"
+    shutil.copytree(_hostile, registry, symlinks=True)
     return registry / "versions" / "1.1"
 
 

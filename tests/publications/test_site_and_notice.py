@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import socket
 from email import message_from_bytes
 from email.policy import SMTP
@@ -19,17 +20,30 @@ from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 
 
-@pytest.fixture
-def registry(tmp_path: Path, signing_keys: tuple[Path, Path]) -> Path:
-    """Two versions: the bulk sample (1.0), then a removal (1.1), the site kept up to date."""
-    path = tmp_path / "registry"
-    assert run("init", "-r", path, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
+@pytest.fixture(scope="module")
+def _with_site(tmp_path_factory: pytest.TempPathFactory,
+               signing_keys: tuple[Path, Path]) -> Path:
+    """A folder holding registry/ and site/: the bulk sample (1.0), then a removal (1.1), the
+    site kept up to date by each publish; made once for this module."""
+    folder = tmp_path_factory.mktemp("with-site")
+    path = folder / "registry"
+    keys = ("--key", signing_keys[0], "--cert", signing_keys[1])
+    assert run("init", "-r", path, *keys)[0] == 0
     for change, day in ((SAMPLES / "valid" / "bulk-submission.csv", "2026-11-23"),
                         (SAMPLES / "changes" / "1-removals.csv", "2026-11-24")):
-        code, out = run("publish", "-r", path, "--as-of", day, "--site", tmp_path / "site",
-                        change)
+        code, out = run("publish", "-r", path, "--as-of", day, "--site", folder / "site",
+                        *keys, change)
         assert code == 0, out
-    return path
+    return folder
+
+
+@pytest.fixture
+def registry(tmp_path: Path, _with_site: Path) -> Path:
+    """Two versions: the bulk sample (1.0), then a removal (1.1), the site kept up to date:
+    this test's own copy, in tmp_path/registry and tmp_path/site."""
+    for name in ("registry", "site"):
+        shutil.copytree(_with_site / name, tmp_path / name, symlinks=True)
+    return tmp_path / "registry"
 
 
 def test_the_site_lists_every_version_and_its_feed_parses(registry: Path,

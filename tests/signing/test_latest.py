@@ -20,14 +20,24 @@ from tests.conftest import SAMPLES, utc_now, xmlsec1_verify
 from tests.conftest import run_cli as run
 
 
+@pytest.fixture(scope="module")
+def _two_versions(tmp_path_factory: pytest.TempPathFactory, _published_once: Path,
+                  signing_keys: tuple[Path, Path]) -> Path:
+    """The session's version 1.0 of the bulk sample, then the PPMID form published as 1.1 with
+    the test key: made once for this module."""
+    path = tmp_path_factory.mktemp("latest") / "registry"
+    shutil.copytree(_published_once, path, symlinks=True)
+    code, out = run("publish", "-r", path, "--as-of", "2026-11-23", "--key", signing_keys[0],
+                    "--cert", signing_keys[1], SAMPLES / "valid" / "form-ppmid.xlsx")
+    assert code == 0, out
+    return path
+
+
 @pytest.fixture
-def registry(tmp_path: Path, signing_keys: tuple[Path, Path]) -> Path:
-    """Two versions published, 1.0 and 1.1: latest.xml names 1.1."""
+def registry(tmp_path: Path, _two_versions: Path) -> Path:
+    """Two versions published, 1.0 and 1.1: latest.xml names 1.1 (this test's own copy)."""
     path = tmp_path / "registry"
-    assert run("init", "-r", path, "--key", signing_keys[0], "--cert", signing_keys[1])[0] == 0
-    for form in ("bulk-submission.csv", "form-ppmid.xlsx"):
-        code, out = run("publish", "-r", path, "--as-of", "2026-11-23", SAMPLES / "valid" / form)
-        assert code == 0, out
+    shutil.copytree(_two_versions, path, symlinks=True)
     return path
 
 
