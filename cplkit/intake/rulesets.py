@@ -7,6 +7,7 @@ JSON path, so SECAS can fix an edited ruleset in one go. Nothing here applies ru
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def validate_ruleset_data(data: Any, origin: str) -> Ruleset:
 def load_ruleset(path: Path | None = None) -> Ruleset:
     """The ruleset at ``path``, or the bundled one."""
     if path is None:
-        return validate_ruleset_data(resources.load_json(BUNDLED), "the bundled ruleset")
+        return _bundled()
     origin = str(path)
     # a pipe or a device in the file's place is refused at once, and a file no ruleset could
     # be is never read whole; then a duplicate key (which plain JSON lets the last value win),
@@ -65,6 +66,13 @@ def load_ruleset(path: Path | None = None) -> Ruleset:
     data = strict_json.loads(raw, f"the ruleset {origin}", DataFileError,
                              hint="check the file with a JSON validator or editor")
     return validate_ruleset_data(data, origin)
+
+
+@functools.cache
+def _bundled() -> Ruleset:
+    """The bundled ruleset, checked once a process: it is part of the package (its schema check
+    cost every command ~12 ms), and a ``Ruleset`` is frozen, so every caller can share it."""
+    return validate_ruleset_data(resources.load_json(BUNDLED), "the bundled ruleset")
 
 
 def bundled_text() -> str:
