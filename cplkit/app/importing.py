@@ -33,7 +33,7 @@ from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core import model as m
 from cplkit.core.companies import CompaniesFound, companies_in_history
-from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
+from cplkit.core.findings import NOWHERE, Code, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
 from cplkit.core.ruleset import Ruleset
@@ -90,7 +90,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     them and kept as issued where none does, every anomaly a finding."""
     findings = list(workbook.findings)
 
-    def note(message: str, at: Location = NOWHERE, code: str = "CPL-I01") -> None:
+    def note(message: str, at: Location = NOWHERE, code: Code = Code.I01) -> None:
         findings.append(make_finding(code, message, at))
 
     number, issued = workbook.number, workbook.issue_date
@@ -130,7 +130,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
         shown = ", ".join(f"{g:06d}" for g in gaps[:_GAPS_SHOWN])
         more = f" and {len(gaps) - _GAPS_SHOWN} more" if len(gaps) > _GAPS_SHOWN else ""
         note(f"{plural(len(gaps), 'entry number')} {'is' if len(gaps) == 1 else 'are'} not on "
-             f"the list: {shown}{more}", code="CPL-I02")
+             f"the list: {shown}{more}", code=Code.I02)
     changes = ""
     prior = []
     for line in workbook.history:
@@ -141,7 +141,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                      f"{issued.isoformat()}; the label's date is used")
         else:
             prior.append(line)
-    _out_of_order(workbook.history, lambda message: note(message, code="CPL-I03"))
+    _out_of_order(workbook.history, lambda message: note(message, code=Code.I03))
     if workbook.history and workbook.history[-1].version != str(number):
         note(f"the label names version {number} but the last history row is "
              f"{workbook.history[-1].version}")
@@ -149,7 +149,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     companies = companies_in_history(version.entries, version.history)
     for manufacturer in companies.unnamed:
         note(f"no history line names the company of manufacturer id {manufacturer}",
-             code="CPL-I04")
+             code=Code.I04)
     texts: SecasTexts | None = workbook.texts
     try:
         validate(_TEXTS_SCHEMA, workbook.texts.as_data(), "SECAS's texts")

@@ -6,36 +6,26 @@ exceptions; values fixed for a device type (a PPMID's security characteristics);
 some device types may give. A required field a submission's layout has no column for is tallied
 on the validator, which reports it once for the file (CPL-F04, with the entries that need it):
 a bulk sheet of 100,000 Gas meters without FIR columns gets ten findings, not a million. What
-applies depends only on the device type, the generation and the layout, so it is worked out once
-per file and reused for every entry.
+applies depends only on the device type, the generation and the layout, so the validator's one
+verdict per combination of inputs covers it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from cplkit.core.findings import Finding
-from cplkit.core.memo import Slot
-from cplkit.core.model import CPA_ID, Placement
-
-if TYPE_CHECKING:
-    from cplkit.core.ruleset import DeviceType
-    from cplkit.core.validate import Subject
-
-_REQUIRED: Slot[Placement, tuple[str, ...]] = Slot("required-fields")
+from cplkit.core.findings import Code, Finding
+from cplkit.core.model import CPA_ID
+from cplkit.core.rules.view import ColumnNeeded, EntryView
+from cplkit.core.ruleset import DeviceType
 
 
-def required_fields(s: Subject) -> Iterator[Finding]:
-    names = s.memo.get(_REQUIRED, s.placement, lambda: tuple(
-        name for name, spec in s.ruleset.fields.items()
-        if spec.required and not (spec.allocated_by_secas and s.submission)
-        and s.in_layout(name)))
-    values, unusable = s.values, s.unusable
-    for name in names:
-        if name not in values and name not in unusable:
-            yield s.finding("CPL-V01", name, f"{name} is required on every entry")
+def required_fields(s: EntryView) -> Iterator[Finding]:
+    for name, spec in s.ruleset.fields.items():
+        if spec.required and not s.given(name) and s.in_layout(name) and not (
+                spec.allocated_by_secas and s.submission):
+            yield s.finding(Code.V01, name, f"{name} is required on every entry")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +44,7 @@ _SMETS1_HINT = ("clear the cell: SMETS1 entries carry no CPA, DLMS or ZSE certif
                 "contact")
 
 
-def _plan(s: Subject, device_type: DeviceType, smets1: bool) -> _Plan:
+def _plan(s: EntryView, device_type: DeviceType, smets1: bool) -> _Plan:
     empty: list[tuple[str, str, str | None]] = []
     required: list[tuple[str, str]] = []
     all_or_nothing: list[tuple[str, tuple[str, ...]]] = []
@@ -84,34 +74,30 @@ def _plan(s: Subject, device_type: DeviceType, smets1: bool) -> _Plan:
                  tuple((f, v) for f, v in fixed.items() if s.in_layout(f)), tuple(absent))
 
 
-_PLANS: Slot[tuple[str, bool, Placement], _Plan] = Slot("device-type-requirements")
-
-
-def device_type_requirements(s: Subject) -> Iterator[Finding]:
+def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
     device_type = s.device_type
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    plan = s.memo.get(_PLANS, (device_type.name, smets1, s.placement),
-                      lambda: _plan(s, device_type, smets1))
+    plan = _plan(s, device_type, smets1)
     for name, why in plan.absent:
-        s.column_needed(name, why)
-    given = s.values.keys() | s.unusable
+        yield ColumnNeeded(name, why)
+    given = s.filled
     # 'Not Relevant' as the CPA id is read as no id (CPL-V15); SECAS's check accepts it where
     # the device type has no certificate (a PPMID), but on a SMETS1 form, where it wants the
     # cell empty, it sees it written and refuses it
-    seen = given | ({CPA_ID} if smets1 and s.fired_any("CPL-V15") else set())
+    seen = given | ({CPA_ID} if smets1 and s.fired_any(Code.V15) else set())
     for name, message, hint in plan.empty:
         if name in seen:
-            yield s.finding("CPL-V02", name, message, hint)
+            yield s.finding(Code.V02, name, message, hint)
     for name, message in plan.required:
         if name not in given:
-            yield s.finding("CPL-V01", name, message)
+            yield s.finding(Code.V01, name, message)
     for group_name, fields in plan.all_or_nothing:
         if not given.isdisjoint(fields):
             for name in fields:
                 if name not in given:
-                    yield s.finding("CPL-V01", name,
+                    yield s.finding(Code.V01, name,
                                     f"{name} is required once any of the {group_name} is given "
                                     f"(it is optional for a {device_type.name}, but all or "
                                     "nothing)")
@@ -122,21 +108,24 @@ def device_type_requirements(s: Subject) -> Iterator[Finding]:
         if written is None:
             # the form asks for it; SECAS's check accepts the cell empty, and so did SECAS on
             # published entries (four SMETS2 PPMIDs in 2022): advice, not an error
-            yield s.finding("CPL-V14", name, f"{name} is empty; SECAS's form asks for "
+            yield s.finding(Code.V14, name, f"{name} is empty; SECAS's form asks for "
                             f"'{value}' for a {device_type.name}, its check accepts it empty",
                             f"write '{value}'")
         elif written != value:
-            yield s.finding("CPL-V05", name, f"{name} must be '{value}' for a {device_type.name}",
+            yield s.finding(Code.V05, name, f"{name} must be '{value}' for a {device_type.name}",
                             f"write '{value}'")
 
 
-def values_for_device_type(s: Subject) -> Iterator[Finding]:
+def values_for_device_type(s: EntryView) -> Iterator[Finding]:
     """A value some device types alone may give (a PPMID's 'Not Relevant' security
     characteristics) given for another device type; new entries only."""
     device_type = s.device_type
     if device_type is None or not s.submission:
         return
-    for name, enumeration in s.memo.get(_RESTRICTED, None, lambda: _restricted_fields(s)):
+    for name, spec in s.ruleset.fields.items():
+        enumeration = spec.enumeration
+        if enumeration is None:
+            continue
         member = s.member(name, enumeration)
         if member is None or member.device_types is None:
             continue
@@ -144,18 +133,8 @@ def values_for_device_type(s: Subject) -> Iterator[Finding]:
             allowed = [v.value for v in s.ruleset.exact[enumeration].values() if v.accepted
                        and (v.device_types is None or device_type.name in v.device_types)]
             yield s.finding(
-                "CPL-R11", name,
+                Code.R11, name,
                 f"'{member.value}' is only for a {' or a '.join(sorted(member.device_types))}"
                 + (f" ({member.note})" if member.note else ""),
                 f"for a {device_type.name} use one of: {'; '.join(allowed)}")
 
-
-#: (field, enumeration) of every field whose enumeration has members kept to some device types
-_RESTRICTED: Slot[None, tuple[tuple[str, str], ...]] = Slot("values-for-device-type")
-
-
-def _restricted_fields(s: Subject) -> tuple[tuple[str, str], ...]:
-    return tuple((name, spec.enumeration) for name, spec in s.ruleset.fields.items()
-                 if spec.enumeration is not None and any(
-                     member.device_types is not None
-                     for member in s.ruleset.members(spec.enumeration).values()))
