@@ -36,7 +36,7 @@ from cplkit.core.companies import CompaniesFound, companies_in_history
 from cplkit.core.findings import NOWHERE, Code, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import FieldKind, Ruleset
 from cplkit.core.secas_texts import SecasTexts
 from cplkit.core.text import plural
 from cplkit.core.validate import Validator
@@ -244,14 +244,14 @@ def _unusable(file: str, message: str) -> InputFileError:
 def _kept(ruleset: Ruleset, name: str, raw: m.RawValue) -> str | None:
     """The value SECAS issued, in the best form that loses nothing."""
     spec = ruleset.fields[name]
-    if spec.kind in ("hex", "entry_number") and isinstance(raw, int | float) and \
+    if spec.kind in (FieldKind.HEX, FieldKind.ENTRY_NUMBER) and isinstance(raw, int | float) and \
             not isinstance(raw, bool) and float(raw).is_integer():
         # Excel turned typed digits into a number; the field's width says how many there were
         digits = str(int(raw))
-        width = 6 if spec.kind == "entry_number" else 2 * (spec.octets or 1)
+        width = 6 if spec.kind is FieldKind.ENTRY_NUMBER else 2 * (spec.octets or 1)
         if len(digits) <= width:
             padded = digits.zfill(width)
-            if spec.kind == "entry_number":
+            if spec.kind is FieldKind.ENTRY_NUMBER:
                 return padded
             return ":".join(padded[i:i + 2] for i in range(0, width, 2))
     text = as_text(raw)

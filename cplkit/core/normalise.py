@@ -13,11 +13,11 @@ import datetime as dt
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import NamedTuple, assert_never
 
 from cplkit.core.findings import Code
 from cplkit.core.model import Formula, RawValue, Value, as_text
-from cplkit.core.ruleset import FieldSpec, Ruleset, fold
+from cplkit.core.ruleset import FieldKind, FieldSpec, Ruleset, fold
 
 
 class Problem(NamedTuple):
@@ -601,31 +601,35 @@ def _release_notes(spec: FieldSpec) -> Normaliser:
 
 def compile_normalisers(ruleset: Ruleset) -> Mapping[str, Normaliser]:
     """One normaliser per field of the ruleset, built once per run."""
-    out: dict[str, Normaliser] = {}
-    for name, spec in ruleset.fields.items():
-        kind = spec.kind
-        if kind == "hex":
-            out[name] = _hex(spec)
-        elif kind == "enum":
-            out[name] = _enum(spec, ruleset)
-        elif kind == "date":
-            out[name] = _date(spec)
-        elif kind == "entry_number":
-            out[name] = _entry_number(spec)
-        elif kind == "cpa_certificate":
-            out[name] = _cpa_certificate(spec)
-        elif kind == "descriptor":
-            out[name] = _descriptor(spec, ruleset)
-        elif kind == "email_list":
-            out[name] = _secas_email_list(spec) if not spec.format_advisory else _list_of(
+    return {name: _normaliser(spec, ruleset) for name, spec in ruleset.fields.items()}
+
+
+def _normaliser(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
+    # one case per kind: the type checker refuses a kind left out (assert_never)
+    match spec.kind:
+        case FieldKind.HEX:
+            return _hex(spec)
+        case FieldKind.ENUM:
+            return _enum(spec, ruleset)
+        case FieldKind.DATE:
+            return _date(spec)
+        case FieldKind.ENTRY_NUMBER:
+            return _entry_number(spec)
+        case FieldKind.CPA_CERTIFICATE:
+            return _cpa_certificate(spec)
+        case FieldKind.DESCRIPTOR:
+            return _descriptor(spec, ruleset)
+        case FieldKind.EMAIL_LIST:
+            return _secas_email_list(spec) if not spec.format_advisory else _list_of(
                 spec, "e-mail address", lambda s: bool(_EMAIL.fullmatch(s)),
                 "jo.bloggs@example.co.uk")
-        elif kind == "telephone_list":
-            out[name] = _list_of(spec, "telephone number", _is_phone, "+44 20 7946 0000")
-        elif kind == "url":
-            out[name] = _url(spec)
-        elif kind == "release_notes":
-            out[name] = _release_notes(spec)
-        else:
-            out[name] = _text(spec)
-    return out
+        case FieldKind.TELEPHONE_LIST:
+            return _list_of(spec, "telephone number", _is_phone, "+44 20 7946 0000")
+        case FieldKind.URL:
+            return _url(spec)
+        case FieldKind.RELEASE_NOTES:
+            return _release_notes(spec)
+        case FieldKind.TEXT:
+            return _text(spec)
+        case _:
+            assert_never(spec.kind)

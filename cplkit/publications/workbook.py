@@ -26,7 +26,7 @@ from typing import Any
 
 from cplkit.core import model as m
 from cplkit.core.describe import FieldDescription, describe_fields
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import FieldKind, Ruleset
 from cplkit.core.secas import (
     CONTROL_SHEET,
     CSV_COLUMNS,
@@ -358,7 +358,7 @@ def _build(version: m.CplVersion, ruleset: Ruleset, secas: SecasTexts | None) ->
         for index in range(ENTRY_COLUMNS):
             cell = WriteOnlyCell(form, value=cells[-1] if index == 0 and cells[-1] else None)
             cell.data_type = "s"
-            cell.number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
+            cell.number_format = DATE_FORMAT if spec.kind is FieldKind.DATE else TEXT_FORMAT
             cell.alignment = wrapped
             cell.font = font(11.0)
             if not spec.allocated_by_secas:

@@ -29,14 +29,16 @@ def required_fields(s: EntryView) -> Iterator[Finding]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """What one device type and generation ask of the fields one layout has."""
+class _Asks:
+    """What one device type and generation ask of the fields one layout has, by name: the
+    messages are written only for the fields that break them."""
 
-    empty: tuple[tuple[str, str, str | None], ...]  # field, message, hint
-    required: tuple[tuple[str, str], ...]  # field, message
+    #: field, and the group the device type wants empty (None: a SMETS1 group)
+    empty: tuple[tuple[str, str | None], ...]
+    required: tuple[tuple[str, str], ...]  # field, its group
     all_or_nothing: tuple[tuple[str, tuple[str, ...]], ...]  # group, its fields
     fixed: tuple[tuple[str, str], ...]  # field, the only value allowed
-    #: required fields a submission's layout has no column for: field, why it is needed
+    #: required fields a submission's layout has no column for, and their group
     absent: tuple[tuple[str, str], ...]
 
 
@@ -44,34 +46,32 @@ _SMETS1_HINT = ("clear the cell: SMETS1 entries carry no CPA, DLMS or ZSE certif
                 "contact")
 
 
-def _plan(s: EntryView, device_type: DeviceType, smets1: bool) -> _Plan:
-    empty: list[tuple[str, str, str | None]] = []
+def _asks(s: EntryView, device_type: DeviceType, smets1: bool) -> _Asks:
+    empty: list[tuple[str, str | None]] = []
     required: list[tuple[str, str]] = []
     all_or_nothing: list[tuple[str, tuple[str, ...]]] = []
     absent: list[tuple[str, str]] = []
     smets1_groups = set(s.ruleset.smets1_empty_groups) if smets1 else set()
     fixed = {} if smets1 else dict(device_type.fixed_values)
+    laid_out = s.placement.positions
     for group_name, group in s.ruleset.groups.items():
         if group_name in smets1_groups:
-            empty.extend((name, f"{name} must be empty for a SMETS1 device model", _SMETS1_HINT)
-                         for name in group.all_fields if s.in_layout(name))
+            empty.extend((name, None) for name in group.all_fields if name in laid_out)
             continue
         requirement = device_type.requirements.get(group_name)
         if requirement == "required" and s.submission:
-            absent.extend((f, f"a {device_type.name} needs the {group_name}")
-                          for f in group.fields if f not in fixed and not s.in_layout(f))
-        fields = tuple(f for f in group.fields if f not in fixed and s.in_layout(f))
-        optional = tuple(f for f in group.optional_fields if f not in fixed and s.in_layout(f))
+            absent.extend((f, group_name) for f in group.fields
+                          if f not in fixed and f not in laid_out)
+        fields = tuple(f for f in group.fields if f not in fixed and f in laid_out)
+        optional = tuple(f for f in group.optional_fields if f not in fixed and f in laid_out)
         if requirement == "empty":
-            empty.extend((name, f"{name} must be empty for a {device_type.name} ({group_name} "
-                          "not applicable)", None) for name in fields + optional)
+            empty.extend((name, group_name) for name in fields + optional)
         elif requirement == "required":
-            required.extend((name, f"{name} is required for a {device_type.name} ({group_name})")
-                            for name in fields)
+            required.extend((name, group_name) for name in fields)
         elif requirement == "optional" and fields:
             all_or_nothing.append((group_name, fields))
-    return _Plan(tuple(empty), tuple(required), tuple(all_or_nothing),
-                 tuple((f, v) for f, v in fixed.items() if s.in_layout(f)), tuple(absent))
+    return _Asks(tuple(empty), tuple(required), tuple(all_or_nothing),
+                 tuple((f, v) for f, v in fixed.items() if f in laid_out), tuple(absent))
 
 
 def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
@@ -79,21 +79,28 @@ def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    plan = _plan(s, device_type, smets1)
-    for name, why in plan.absent:
-        yield ColumnNeeded(name, why)
+    asks = _asks(s, device_type, smets1)
+    for name, group_name in asks.absent:
+        yield ColumnNeeded(name, f"a {device_type.name} needs the {group_name}")
     given = s.filled
     # 'Not Relevant' as the CPA id is read as no id (CPL-V15); SECAS's check accepts it where
     # the device type has no certificate (a PPMID), but on a SMETS1 form, where it wants the
     # cell empty, it sees it written and refuses it
     seen = given | ({CPA_ID} if smets1 and s.fired_any(Code.V15) else set())
-    for name, message, hint in plan.empty:
-        if name in seen:
-            yield s.finding(Code.V02, name, message, hint)
-    for name, message in plan.required:
+    for name, empty_group in asks.empty:
+        if name not in seen:
+            continue
+        if empty_group is None:
+            yield s.finding(Code.V02, name, f"{name} must be empty for a SMETS1 device model",
+                            _SMETS1_HINT)
+        else:
+            yield s.finding(Code.V02, name, f"{name} must be empty for a {device_type.name} "
+                            f"({empty_group} not applicable)")
+    for name, group_name in asks.required:
         if name not in given:
-            yield s.finding(Code.V01, name, message)
-    for group_name, fields in plan.all_or_nothing:
+            yield s.finding(Code.V01, name,
+                            f"{name} is required for a {device_type.name} ({group_name})")
+    for group_name, fields in asks.all_or_nothing:
         if not given.isdisjoint(fields):
             for name in fields:
                 if name not in given:
@@ -101,7 +108,7 @@ def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
                                     f"{name} is required once any of the {group_name} is given "
                                     f"(it is optional for a {device_type.name}, but all or "
                                     "nothing)")
-    for name, value in plan.fixed:
+    for name, value in asks.fixed:
         if name in s.unusable:
             continue
         written = s.text(name)
