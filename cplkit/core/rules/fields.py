@@ -13,12 +13,10 @@ verdict per combination of inputs covers it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from cplkit.core.findings import Code, Finding
 from cplkit.core.model import CPA_ID
 from cplkit.core.rules.view import ColumnNeeded, EntryView
-from cplkit.core.ruleset import DeviceType
 
 
 def required_fields(s: EntryView) -> Iterator[Finding]:
@@ -28,50 +26,8 @@ def required_fields(s: EntryView) -> Iterator[Finding]:
             yield s.finding(Code.V01, name, f"{name} is required on every entry")
 
 
-@dataclass(frozen=True, slots=True)
-class _Asks:
-    """What one device type and generation ask of the fields one layout has, by name: the
-    messages are written only for the fields that break them."""
-
-    #: field, and the group the device type wants empty (None: a SMETS1 group)
-    empty: tuple[tuple[str, str | None], ...]
-    required: tuple[tuple[str, str], ...]  # field, its group
-    all_or_nothing: tuple[tuple[str, tuple[str, ...]], ...]  # group, its fields
-    fixed: tuple[tuple[str, str], ...]  # field, the only value allowed
-    #: required fields a submission's layout has no column for, and their group
-    absent: tuple[tuple[str, str], ...]
-
-
 _SMETS1_HINT = ("clear the cell: SMETS1 entries carry no CPA, DLMS or ZSE certificate and no CPA "
                 "contact")
-
-
-def _asks(s: EntryView, device_type: DeviceType, smets1: bool) -> _Asks:
-    empty: list[tuple[str, str | None]] = []
-    required: list[tuple[str, str]] = []
-    all_or_nothing: list[tuple[str, tuple[str, ...]]] = []
-    absent: list[tuple[str, str]] = []
-    smets1_groups = set(s.ruleset.smets1_empty_groups) if smets1 else set()
-    fixed = {} if smets1 else dict(device_type.fixed_values)
-    laid_out = s.placement.positions
-    for group_name, group in s.ruleset.groups.items():
-        if group_name in smets1_groups:
-            empty.extend((name, None) for name in group.all_fields if name in laid_out)
-            continue
-        requirement = device_type.requirements.get(group_name)
-        if requirement == "required" and s.submission:
-            absent.extend((f, group_name) for f in group.fields
-                          if f not in fixed and f not in laid_out)
-        fields = tuple(f for f in group.fields if f not in fixed and f in laid_out)
-        optional = tuple(f for f in group.optional_fields if f not in fixed and f in laid_out)
-        if requirement == "empty":
-            empty.extend((name, group_name) for name in fields + optional)
-        elif requirement == "required":
-            required.extend((name, group_name) for name in fields)
-        elif requirement == "optional" and fields:
-            all_or_nothing.append((group_name, fields))
-    return _Asks(tuple(empty), tuple(required), tuple(all_or_nothing),
-                 tuple((f, v) for f, v in fixed.items() if f in laid_out), tuple(absent))
 
 
 def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
@@ -79,37 +35,45 @@ def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    asks = _asks(s, device_type, smets1)
-    for name, group_name in asks.absent:
-        yield ColumnNeeded(name, f"a {device_type.name} needs the {group_name}")
-    given = s.filled
+    fixed = {} if smets1 else device_type.fixed_values
+    laid_out, given, kind = s.placement.positions, s.filled, device_type.name
     # 'Not Relevant' as the CPA id is read as no id (CPL-V15); SECAS's check accepts it where
     # the device type has no certificate (a PPMID), but on a SMETS1 form, where it wants the
     # cell empty, it sees it written and refuses it
-    seen = given | ({CPA_ID} if smets1 and s.fired_any(Code.V15) else set())
-    for name, empty_group in asks.empty:
-        if name not in seen:
+    seen = given | {CPA_ID} if smets1 and s.fired_any(Code.V15) else given
+    # reported group by group, fields to clear first, then missing ones, then incomplete groups
+    empty: list[Finding] = []
+    required: list[Finding] = []
+    incomplete: list[Finding] = []
+    for group_name, group in s.ruleset.groups.items():
+        if smets1 and group_name in s.ruleset.smets1_empty_groups:
+            empty.extend(s.finding(Code.V02, name, f"{name} must be empty for a SMETS1 device "
+                                   "model", _SMETS1_HINT)
+                         for name in group.all_fields if name in laid_out and name in seen)
             continue
-        if empty_group is None:
-            yield s.finding(Code.V02, name, f"{name} must be empty for a SMETS1 device model",
-                            _SMETS1_HINT)
-        else:
-            yield s.finding(Code.V02, name, f"{name} must be empty for a {device_type.name} "
-                            f"({empty_group} not applicable)")
-    for name, group_name in asks.required:
-        if name not in given:
-            yield s.finding(Code.V01, name,
-                            f"{name} is required for a {device_type.name} ({group_name})")
-    for group_name, fields in asks.all_or_nothing:
-        if not given.isdisjoint(fields):
-            for name in fields:
-                if name not in given:
-                    yield s.finding(Code.V01, name,
-                                    f"{name} is required once any of the {group_name} is given "
-                                    f"(it is optional for a {device_type.name}, but all or "
-                                    "nothing)")
-    for name, value in asks.fixed:
-        if name in s.unusable:
+        requirement = device_type.requirements.get(group_name)
+        fields = [f for f in group.fields if f not in fixed and f in laid_out]
+        if requirement == "required":
+            if s.submission:
+                yield from (ColumnNeeded(f, f"a {kind} needs the {group_name}")
+                            for f in group.fields if f not in fixed and f not in laid_out)
+            required.extend(s.finding(Code.V01, name, f"{name} is required for a {kind} "
+                                      f"({group_name})") for name in fields if name not in given)
+        elif requirement == "empty":
+            fields += (f for f in group.optional_fields if f not in fixed and f in laid_out)
+            empty.extend(s.finding(Code.V02, name, f"{name} must be empty for a {kind} "
+                                   f"({group_name} not applicable)")
+                         for name in fields if name in seen)
+        elif requirement == "optional" and not given.isdisjoint(fields):
+            incomplete.extend(s.finding(Code.V01, name, f"{name} is required once any of the "
+                                        f"{group_name} is given (it is optional for a {kind}, "
+                                        "but all or nothing)")
+                              for name in fields if name not in given)
+    yield from empty
+    yield from required
+    yield from incomplete
+    for name, value in fixed.items():
+        if name not in laid_out or name in s.unusable:
             continue
         written = s.text(name)
         if written is None:
