@@ -81,7 +81,8 @@ _CACHE_LIMIT = 4096
 #: where every row is its own combination
 _VERDICT_LIMIT = 4096
 
-_NO_NOTES = _Notes()
+_NONE: frozenset[str] = frozenset()
+_NO_CODES: frozenset[Code] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,22 +201,24 @@ class Validator:
             zip(*columns, strict=True) if columns else [()] * len(raws))
         checked = [self._rules(raw, {name: value for name, value in zip(names, cells,
                                                                         strict=True)
-                                     if value is not None}, noted.get(row, _NO_NOTES))
+                                     if value is not None}, noted.get(row))
                    for row, (raw, cells) in enumerate(zip(raws, rows, strict=True))]
         if strict or not self.as_published:
             return checked
         return [_as_published(c) for c in checked]
 
-    def _rules(self, raw: m.RawEntry, values: dict[str, m.Value], before: _Notes) -> Checked:
+    def _rules(self, raw: m.RawEntry, values: dict[str, m.Value],
+               before: _Notes | None) -> Checked:
         """The entry ``raw`` with its normalised ``values``, and every finding on it: what
-        normalising found (``before``), then the rules' findings.
+        normalising found (``before``, None if nothing), then the rules' findings.
 
         The rules' verdict depends on the layout, which fields are given or unusable, what
         normalising found and the values of the rules' inputs, and on nothing else (their
         ``EntryView`` shows no other value), so each such combination is judged once and its
         verdict placed on every entry that has it."""
         unusable, fired, refused = (
-            frozenset(before.unusable), frozenset(before.fired), frozenset(before.refused))
+            frozenset(before.unusable), frozenset(before.fired), frozenset(before.refused)
+        ) if before else (_NONE, _NO_CODES, _NONE)
         key = (raw.placement, tuple(values), tuple(map(values.get, self._inputs)), unusable,
                fired, refused)
         verdict = self._verdicts.get(key)
@@ -224,7 +227,7 @@ class Validator:
                                                         refused)
             if len(self._verdicts) > _VERDICT_LIMIT:
                 self._verdicts.clear()
-        findings = list(before.findings)
+        findings = before.findings if before else []
         if verdict.findings:
             file = self.file
             findings.extend(replace(f, at=Location.of(file, raw, f.at.field))
