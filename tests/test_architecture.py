@@ -1,9 +1,12 @@
-"""The shape of the code: a pure core, documented modules, every finding code under test."""
+"""The shape of the code: imports point down and never loop, a pure core, documented modules,
+every finding code under test."""
 
 from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Mapping
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -83,6 +86,63 @@ def test_imports_point_down(path: Path) -> None:
     assert not wrong, f"{layer} may import only {sorted(allowed)}; {path.name} imports {wrong}"
 
 
+MODULE_NAMES = {_module_name(p) for p in MODULES}
+
+#: import loops being broken elsewhere; each pair's edges are left out of the loop check.
+#: TODO(lead): remove store <-> transaction when the branch that breaks it is merged
+KNOWN_LOOPS: set[frozenset[str]] = {
+    frozenset({"cplkit.registry.store", "cplkit.registry.transaction"}),
+}
+
+
+def _module_imports(tree: ast.AST) -> set[str]:
+    """The cplkit modules a module imports: anywhere in it (under ``TYPE_CHECKING`` and inside
+    functions too), and ``from package import name`` as the module ``package.name`` where
+    that is a module."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                names.add(sub if sub in MODULE_NAMES else node.module)
+    return names & MODULE_NAMES
+
+
+def _import_graph() -> dict[str, set[str]]:
+    graph = {}
+    for path in MODULES:
+        name = _module_name(path)
+        graph[name] = {m for m in _module_imports(ast.parse(path.read_text())) if m != name
+                       and frozenset({name, m}) not in KNOWN_LOOPS}
+    return graph
+
+
+def _loop(graph: Mapping[str, set[str]]) -> list[str] | None:
+    """One import loop of ``graph`` (module -> the modules it imports), or None."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        loop: list[str] = error.args[1]
+        return loop
+    return None
+
+
+def test_no_import_loops() -> None:
+    """A loop makes what a module sees depend on which of the two is imported first."""
+    assert _loop(_import_graph()) is None
+
+
+def test_the_loop_test_catches_a_loop_through_a_type_checking_import() -> None:
+    graph = _import_graph()
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                     "    from cplkit.core import validate\n")
+    graph["cplkit.core.rules.view"] |= _module_imports(tree)
+    loop = _loop(graph)
+    assert loop is not None and {"cplkit.core.validate", "cplkit.core.rules.view"} <= set(loop)
+
+
 def test_the_layer_test_catches_an_upward_import() -> None:
     """The table is not vacuous: an adapter importing a use case is caught."""
     tree = ast.parse("from cplkit.app.check import check_file\n")
@@ -112,7 +172,8 @@ def test_rules_are_an_explicit_table() -> None:
         RULES.index(versions.legacy_values))
     for path in (PACKAGE / "core" / "rules").glob("*.py"):
         tree = ast.parse(path.read_text())
-        decorated = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+        # a decorator on a module's function is how a rule would register itself on import
+        decorated = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)
                      and n.decorator_list]
         assert not decorated, f"{path.name}: rules are plain functions, listed in RULES"
 

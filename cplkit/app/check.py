@@ -22,6 +22,7 @@ from typing import TypeVar
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
 from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.findings import (
+    Code,
     FileReport,
     Finding,
     Location,
@@ -120,7 +121,7 @@ def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
                         kept.append(made)
             # a column the layout already reported missing or hidden is not reported again
             layout_missing = frozenset(f.field for f in recognised.findings
-                                       if f.code in ("CPL-F04", "CPL-F06") and f.field)
+                                       if f.code in (Code.F04, Code.F06) and f.field)
             findings.extend(validator.file_findings(layout_missing))
             findings[:0] = opened.findings + recognised.findings
     except Unreadable as exc:
@@ -251,7 +252,7 @@ def duplicates(read: ReadChanges) -> tuple[FileReport, ...]:
     if len(new) < 2:
         return read.reports
     found = [f for f in merge(None, ChangeSet(new_entries=new), issue_date=dt.date.min).findings
-             if f.code == "CPL-M01"]
+             if f.code == Code.M01]
     return attach(list(read.reports), found)
 
 

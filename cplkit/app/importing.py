@@ -38,11 +38,11 @@ from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core import model as m
 from cplkit.core.companies import CompaniesFound, companies_in_history
-from cplkit.core.findings import NOWHERE, Finding, Location, make_finding, sort_key
+from cplkit.core.findings import NOWHERE, Code, Finding, Location, make_finding, sort_key
 from cplkit.core.model import as_text
 from cplkit.core.normalise import invisible_character
 from cplkit.core.products import ProductsFound, products_in_history
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import FieldKind, Ruleset
 from cplkit.core.secas_texts import SecasTexts
 from cplkit.core.text import plural
 from cplkit.core.validate import Validator
@@ -100,7 +100,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
     them and kept as issued where none does, every anomaly a finding."""
     findings = list(workbook.findings)
 
-    def note(message: str, at: Location = NOWHERE, code: str = "CPL-I01") -> None:
+    def note(message: str, at: Location = NOWHERE, code: Code = Code.I01) -> None:
         findings.append(make_finding(code, message, at))
 
     number, issued = workbook.number, workbook.issue_date
@@ -141,7 +141,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
         shown = ", ".join(str(m.EntryNumber(g)) for g in gaps[:_GAPS_SHOWN])
         more = f" and {len(gaps) - _GAPS_SHOWN} more" if len(gaps) > _GAPS_SHOWN else ""
         note(f"{plural(len(gaps), 'entry number')} {'is' if len(gaps) == 1 else 'are'} not on "
-             f"the list: {shown}{more}", code="CPL-I02")
+             f"the list: {shown}{more}", code=Code.I02)
     changes = ""
     prior = []
     for line in workbook.history:
@@ -152,7 +152,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
                      f"{issued.isoformat()}; the label's date is used")
         else:
             prior.append(line)
-    _out_of_order(workbook.history, lambda message: note(message, code="CPL-I03"))
+    _out_of_order(workbook.history, lambda message: note(message, code=Code.I03))
     if workbook.history and workbook.history[-1].version != str(number):
         note(f"the label names version {number} but the last history row is "
              f"{workbook.history[-1].version}")
@@ -164,7 +164,7 @@ def imported_version(workbook: SecasWorkbook, ruleset: Ruleset, file: str) -> Im
         replace(e, product_name=products.named.get(e.number or "")) for e in version.entries))
     for manufacturer in companies.unnamed:
         note(f"no history line names the company of manufacturer id {manufacturer}",
-             code="CPL-I04")
+             code=Code.I04)
     texts: SecasTexts | None = workbook.texts
     try:
         validate(_TEXTS_SCHEMA, workbook.texts.as_data(), "SECAS's texts")
@@ -259,14 +259,14 @@ def _unusable(file: str, message: str) -> InputFileError:
 def _kept(ruleset: Ruleset, name: str, raw: m.RawValue) -> str | None:
     """The value SECAS issued, in the best form that loses nothing."""
     spec = ruleset.fields[name]
-    if spec.kind in ("hex", "entry_number") and isinstance(raw, int | float) and \
+    if spec.kind in (FieldKind.HEX, FieldKind.ENTRY_NUMBER) and isinstance(raw, int | float) and \
             not isinstance(raw, bool) and float(raw).is_integer():
         # Excel turned typed digits into a number; the field's width says how many there were
         digits = str(int(raw))
-        width = 6 if spec.kind == "entry_number" else 2 * (spec.octets or 1)
+        width = 6 if spec.kind is FieldKind.ENTRY_NUMBER else 2 * (spec.octets or 1)
         if len(digits) <= width:
             padded = digits.zfill(width)
-            if spec.kind == "entry_number":
+            if spec.kind is FieldKind.ENTRY_NUMBER:
                 return padded
             return ":".join(padded[i:i + 2] for i in range(0, width, 2))
     text = as_text(raw)

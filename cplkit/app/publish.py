@@ -25,7 +25,7 @@ from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.base.files import read_small
 from cplkit.core import model as m
 from cplkit.core.diff import Diff, diff
-from cplkit.core.findings import FileReport, Location, Report, make_finding
+from cplkit.core.findings import Code, FileReport, Location, Report, make_finding
 from cplkit.core.fir import FirRecord
 from cplkit.core.merge import MergeResult, merge
 from cplkit.core.ruleset import Ruleset
@@ -332,7 +332,7 @@ def _merge_and_build(current: StoredVersion | None, read: ReadChanges, ruleset: 
     reports = list(read.reports)
     if current is not None and issue_date < current.version.issue_date:
         reports.append(FileReport("(publish)", None, 0, (make_finding(
-            "CPL-M06", f"the issue date {issue_date} is before the latest version's "
+            Code.M06, f"the issue date {issue_date} is before the latest version's "
             f"({current.version.issue_date})", Location("(publish)"),
             hint="publish with a later --as-of date"),)))
     changes = read.changes + read.partial if read.stopped else read.changes
@@ -372,7 +372,7 @@ def _refused_by_rules(before: m.CplVersion, after: m.CplVersion, old_rules: Rule
         return []
     where = "(rules)"
     return [FileReport(where, None, 0, tuple(make_finding(
-        "CPL-M08", f"the new rules refuse Current entry {r.number}, which the rules it was "
+        Code.M08, f"the new rules refuse Current entry {r.number}, which the rules it was "
         f"issued under accept: {r.finding.code} {r.finding.message}",
         Location(where, field=r.finding.field, value=r.finding.value, number=r.number),
         hint="keep the value in the rules (as a legacy value, if no longer accepted for new "

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from cplkit.base.isolation import ChildFailed, run_isolated
-from cplkit.core.findings import FileReport, Location, make_finding
+from cplkit.core.findings import Code, FileReport, Location, make_finding
 from cplkit.intake.limits import Limits, MiB
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ def stopped(file: str, failed: ChildFailed) -> FileReport:
     what to do about it. A reader that ran out of memory names the limit it ran under; under a
     limit inherited from the environment, a genuine file may need that limit raised."""
     return FileReport(path=file, layout=None, entries=0, findings=(make_finding(
-        "CPL-F02", f"reading it was stopped: {failed.reason}", Location(file),
+        Code.F02, f"reading it was stopped: {failed.reason}", Location(file),
         hint=stopped_hint(failed)),))
 
 

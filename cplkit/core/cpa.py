@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cplkit.core.findings import Code
 from cplkit.core.normalise import Problem
 
 EXPIRING_PREFIX = "[E] "
@@ -70,29 +71,29 @@ def cpa_date(certificate: str, date: dt.date, as_of: dt.date, *, years: int,
         latest = add_years(as_of, years)
         if date < as_of:
             return CpaDate(CpaDateState.EXPIRED, Problem(
-                "CPL-R08", f"the expiring CPA certificate {certificate} expired on "
+                Code.R08, f"the expiring CPA certificate {certificate} expired on "
                 f"{date:%d/%m/%Y}, before {as_of:%d/%m/%Y}"))
         if date > latest:
             return CpaDate(CpaDateState.TOO_FAR, Problem(
-                "CPL-R08", f"{date:%d/%m/%Y} is more than {years} years after "
+                Code.R08, f"{date:%d/%m/%Y} is more than {years} years after "
                 f"{as_of:%d/%m/%Y}: an '[E] ' certificate's expiry date must be on or before "
                 f"{latest:%d/%m/%Y}",
                 "check the date on the certificate; a lifetime certificate takes the prefix "
                 "'[R] ' and its renewal date"))
         if date <= soon:
             return CpaDate(CpaDateState.EXPIRING, Problem(
-                "CPL-R10", f"the expiring CPA certificate {certificate} expires on "
+                Code.R10, f"the expiring CPA certificate {certificate} expires on "
                 f"{date:%d/%m/%Y}, within {notice_days} days of {as_of:%d/%m/%Y}: it may lapse "
                 "before SECAS can publish", _RENEW_HINT))
         return CpaDate(CpaDateState.VALID, None)
     if certificate.startswith(RENEWABLE_PREFIX):
         if date < as_of:
             return CpaDate(CpaDateState.RENEWAL_OVERDUE, Problem(
-                "CPL-R10", f"the lifetime CPA certificate {certificate} was due for renewal on "
+                Code.R10, f"the lifetime CPA certificate {certificate} was due for renewal on "
                 f"{date:%d/%m/%Y}, before {as_of:%d/%m/%Y}", _RENEW_HINT))
         if date <= soon:
             return CpaDate(CpaDateState.RENEWAL_DUE, Problem(
-                "CPL-R10", f"the lifetime CPA certificate {certificate} is due for renewal on "
+                Code.R10, f"the lifetime CPA certificate {certificate} is due for renewal on "
                 f"{date:%d/%m/%Y}, within {notice_days} days of {as_of:%d/%m/%Y}",
                 _RENEW_HINT))
     return CpaDate(CpaDateState.VALID, None)

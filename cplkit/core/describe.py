@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cplkit.core.ruleset import FieldSpec, Ruleset
+from cplkit.core.ruleset import FieldKind, FieldSpec, Ruleset
 
 
 def form_label(spec: FieldSpec) -> tuple[str, str]:
@@ -19,23 +19,23 @@ def form_label(spec: FieldSpec) -> tuple[str, str]:
 
 def format_text(spec: FieldSpec) -> str:
     """The Format column: what shape a value of the field takes."""
-    if spec.kind == "hex":
+    if spec.kind is FieldKind.HEX:
         octets = spec.octets or 1
         shape = ":".join(["XX"] * octets) if octets <= 4 else "XX:XX:...:XX (32 bytes)"
         upto = f"; at most {spec.max_value}" if spec.max_value else ""
         return f"hex, {shape}, digits 0-9 and A-F{upto}"
-    if spec.kind == "date":
+    if spec.kind is FieldKind.DATE:
         return "date, dd/mm/yyyy"
-    if spec.kind == "entry_number":
+    if spec.kind is FieldKind.ENTRY_NUMBER:
         return "6 digits, 000001 to 999999"
-    if spec.kind == "cpa_certificate":
+    if spec.kind is FieldKind.CPA_CERTIFICATE:
         return (f"up to {spec.max_octets} printable ASCII characters, starting '[E] ' (expiring "
                 "certificate) or '[R] ' (lifetime certificate)")
     size = f"up to {spec.max_octets} octets" if spec.max_octets else "text"
-    extra = {"email_list": "; e-mail addresses separated by ';'",
-             "telephone_list": "; telephone numbers separated by ';'",
-             "url": "; a public web address",
-             "release_notes": "; links must be public http(s) pages"}.get(spec.kind, "")
+    extra = {FieldKind.EMAIL_LIST: "; e-mail addresses separated by ';'",
+             FieldKind.TELEPHONE_LIST: "; telephone numbers separated by ';'",
+             FieldKind.URL: "; a public web address",
+             FieldKind.RELEASE_NOTES: "; links must be public http(s) pages"}.get(spec.kind, "")
     printable = ", printable ASCII only" if spec.printable_ascii else ""
     return f"{size}{printable}{extra}"
 

@@ -1,9 +1,9 @@
 """Findings: what cplkit reports about content, each with a stable code and an exact location.
 
 A finding is data, never an exception: validation collects every finding and goes on. This module
-holds the ``Finding`` record, the catalogue of codes (severity, title, what to do by default) and
-the per-file and whole-run report records. It does not render reports (see
-``cplkit.render.reports``).
+holds the ``Finding`` record, the codes (``Code``, an enumeration, so the type checker knows every
+code a module names), their catalogue (severity, title, what to do by default) and the per-file
+and whole-run report records. It does not render reports (see ``cplkit.render.reports``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,70 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
-    """One entry of the code catalogue. Codes are stable: never renumber or reuse one."""
+class Code(StrEnum):
+    """Every finding code. The member is what the code reads as in Python, the value what users
+    see in every report (``Code.V01`` is Code.V01); codes are stable: never renumber or reuse
+    one. ``CODES`` says what each means."""
 
-    code: str
+    # the file and its layout
+    F01 = "CPL-F01"
+    F02 = "CPL-F02"
+    F03 = "CPL-F03"
+    F04 = "CPL-F04"
+    F05 = "CPL-F05"
+    F06 = "CPL-F06"
+    F07 = "CPL-F07"
+    F08 = "CPL-F08"
+    # one value
+    V01 = "CPL-V01"
+    V02 = "CPL-V02"
+    V03 = "CPL-V03"
+    V04 = "CPL-V04"
+    V05 = "CPL-V05"
+    V06 = "CPL-V06"
+    V07 = "CPL-V07"
+    V08 = "CPL-V08"
+    V09 = "CPL-V09"
+    V10 = "CPL-V10"
+    V11 = "CPL-V11"
+    V12 = "CPL-V12"
+    V13 = "CPL-V13"
+    V14 = "CPL-V14"
+    V15 = "CPL-V15"
+    # the cross-field rules
+    R01 = "CPL-R01"
+    R02 = "CPL-R02"
+    R03 = "CPL-R03"
+    R04 = "CPL-R04"
+    R05 = "CPL-R05"
+    R06 = "CPL-R06"
+    R07 = "CPL-R07"
+    R08 = "CPL-R08"
+    R09 = "CPL-R09"
+    R10 = "CPL-R10"
+    R11 = "CPL-R11"
+    # merging a change set into the list
+    M01 = "CPL-M01"
+    M02 = "CPL-M02"
+    M03 = "CPL-M03"
+    M04 = "CPL-M04"
+    M05 = "CPL-M05"
+    M06 = "CPL-M06"
+    M07 = "CPL-M07"
+    M08 = "CPL-M08"
+    M09 = "CPL-M09"
+    # importing SECAS's list
+    I01 = "CPL-I01"
+    I02 = "CPL-I02"
+    I03 = "CPL-I03"
+    I04 = "CPL-I04"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    """One entry of the code catalogue: what a code means and what to do by default."""
+
+    code: Code
     severity: Severity
     title: str
     hint: str
@@ -33,131 +92,134 @@ class Code:
     unreadable: bool = False
 
 
-def _catalogue(*codes: Code) -> Mapping[str, Code]:
-    return MappingProxyType({c.code: c for c in codes})
+def _catalogue(*entries: CodeEntry) -> Mapping[Code, CodeEntry]:
+    return MappingProxyType({c.code: c for c in entries})
 
 
 E, W = Severity.ERROR, Severity.WARNING
 
-CODES: Mapping[str, Code] = _catalogue(
-    Code("CPL-F01", E, "not a readable spreadsheet or CSV: wrong type, corrupt, password-protected",
+CODES: Mapping[Code, CodeEntry] = _catalogue(
+    CodeEntry(Code.F01, E,
+         "not a readable spreadsheet or CSV: wrong type, corrupt, password-protected",
          "save the file from Excel as .xlsx (Excel Workbook), .xlsm or .csv (UTF-8) and check it "
          "again", unreadable=True),
-    Code("CPL-F02", E, "over a safety limit (size, uncompressed size, rows, cells, used range, "
+    CodeEntry(Code.F02, E, "over a safety limit (size, uncompressed size, rows, cells, used range, "
          "cell length), or XML with a DTD or entities",
          "a CPL submission is small: remove what does not belong to it, or split a bulk sheet, "
          "and save it again from Excel", unreadable=True),
-    Code("CPL-F03", E, "no submission layout recognised",
+    CodeEntry(Code.F03, E, "no submission layout recognised",
          "use the SECAS 'CPL - New Entry' form, the 'Central Products List' layout, or a table "
          "whose first row holds the canonical field names (cplkit template writes one)",
          unreadable=True),
-    Code("CPL-F04", E, "a field's row or column is missing from the layout, or a form's row is "
+    CodeEntry(Code.F04, E, "a field's row or column is missing from the layout, or a form's row is "
          "labelled so SECAS's check would not find it",
          "restore the missing row or column, or its label as SECAS's form writes it (cplkit "
          "template writes a complete form)"),
-    Code("CPL-F05", W, "unknown field or column, ignored",
+    CodeEntry(Code.F05, W, "unknown field or column, ignored",
          "check the spelling of the field name, or remove the row or column"),
-    Code("CPL-F06", W, "hidden rows, columns or sheets hold content that was not read",
+    CodeEntry(Code.F06, W, "hidden rows, columns or sheets hold content that was not read",
          "unhide the content and move it into the form if it belongs to the submission, or delete "
          "it"),
-    Code("CPL-F07", E, "a second filled-in New Entry form in one workbook, not read",
+    CodeEntry(Code.F07, E, "a second filled-in New Entry form in one workbook, not read",
          "send each form in its own file, or put further entries in columns H, I... of the "
          "first form"),
-    Code("CPL-F08", E, "a change file's header names a column twice: which one its rows mean "
+    CodeEntry(Code.F08, E, "a change file's header names a column twice: which one its rows mean "
          "cannot be told; no row of the file is read",
          "keep one column of each name (cplkit template writes each change file's header)"),
-    Code("CPL-V01", E, "required value missing", "fill in the cell"),
-    Code("CPL-V02", E, "value must be empty here", "clear the cell"),
-    Code("CPL-V03", E, "wrong format: pattern, length, characters, CPA prefix",
+    CodeEntry(Code.V01, E, "required value missing", "fill in the cell"),
+    CodeEntry(Code.V02, E, "value must be empty here", "clear the cell"),
+    CodeEntry(Code.V03, E, "wrong format: pattern, length, characters, CPA prefix",
          "correct the value to the format the field's Format column gives"),
-    Code("CPL-V04", E, "identifier in a reserved range",
+    CodeEntry(Code.V04, E, "identifier in a reserved range",
          "use the identifier from the device's OTA header; the reserved values are never valid"),
-    Code("CPL-V05", E, "not one of the allowed values", "pick one of the allowed values"),
-    Code("CPL-V06", E, "a number where text is expected (Excel changed what was typed)",
+    CodeEntry(Code.V05, E, "not one of the allowed values", "pick one of the allowed values"),
+    CodeEntry(Code.V06, E, "a number where text is expected (Excel changed what was typed)",
          "format the cell as Text (Format Cells > Text) and type the value again"),
-    Code("CPL-V07", E, "not a real date", "write the date as dd/mm/yyyy, e.g. 30/08/2029"),
-    Code("CPL-V08", E, "formula without a cached value",
+    CodeEntry(Code.V07, E, "not a real date", "write the date as dd/mm/yyyy, e.g. 30/08/2029"),
+    CodeEntry(Code.V08, E, "formula without a cached value",
          "replace the formula by its value (copy, then Paste Special > Values) and save in Excel"),
-    Code("CPL-V09", W, "value normalised (trimmed, hex form or case, _x000D_)",
+    CodeEntry(Code.V09, W, "value normalised (trimmed, hex form or case, _x000D_)",
          "nothing to do; cplkit uses the normalised value shown in the message"),
-    Code("CPL-V10", W, "field allocated by SECAS was filled in; ignored",
+    CodeEntry(Code.V10, W, "field allocated by SECAS was filled in; ignored",
          "leave the cell as the form has it; SECAS allocates this value"),
-    Code("CPL-V11", W, "manufacturer image descriptor missing, or names no ZigBee band",
+    CodeEntry(Code.V11, W, "manufacturer image descriptor missing, or names no ZigBee band",
          "say whether the image is complete or a fragment, and end with the band: 'Single Band "
          "(2.4 GHz)', 'Single Band (Sub-GHz)' or 'Dual Band'"),
-    Code("CPL-V12", E, "written in a form SECAS's tool refuses (spaces around it, hex without "
+    CodeEntry(Code.V12, E, "written in a form SECAS's tool refuses (spaces around it, hex without "
          "colons, another date spelling or a time after the date, a lower-case CPA prefix); the "
          "message gives the value to type and the value read",
          "type the value exactly as the message gives it: SECAS's own check refuses it as written"),
-    Code("CPL-V13", W, "advice on a value SECAS's check accepts: not a telephone number, e-mail "
+    CodeEntry(Code.V13, W,
+         "advice on a value SECAS's check accepts: not a telephone number, e-mail "
          "or web address, a link that is not public, a direction mark, not printable ASCII in an "
          "id, over the form's octets though within its characters",
          "check the value; SECAS's check accepts it and passes it on as written"),
-    Code("CPL-V14", W, "what SECAS's form asks for, which its check and its published list do "
+    CodeEntry(Code.V14, W, "what SECAS's form asks for, which its check and its published list do "
          "without: a PPMID's security characteristics left empty, a descriptor with no image",
          "give what the form asks for; SECAS's check accepts the entry as it is"),
-    Code("CPL-V15", W, "'Not Relevant' written as the CPA certificate id: read as no id, as "
+    CodeEntry(Code.V15, W, "'Not Relevant' written as the CPA certificate id: read as no id, as "
          "SECAS's check accepts it where no certificate applies (a PPMID)",
          "leave the cell empty; on a SMETS1 form SECAS's check refuses it (CPL-V02)"),
-    Code("CPL-R01", E, "spec family does not fit the device type",
+    CodeEntry(Code.R01, E, "spec family does not fit the device type",
          "a Communications Hub takes a CHTS version, every other device type a SMETS version"),
-    Code("CPL-R02", E, "GBCS family does not fit the spec version",
+    CodeEntry(Code.R02, E, "GBCS family does not fit the spec version",
          "SMETS1 (SMETS V1.2) goes with GBCS Version 0.0; SMETS2+ versions with GBCS 1.1 or later"),
-    Code("CPL-R03", E, "combination not in the Device Level Versioning table",
+    CodeEntry(Code.R03, E, "combination not in the Device Level Versioning table",
          "use a SMETS/CHTS and GBCS version pair the Device Level Versioning table allows for "
          "this device type (cplkit rules lists them)"),
-    Code("CPL-R04", E, "legacy version, no longer accepted for new entries",
+    CodeEntry(Code.R04, E, "legacy version, no longer accepted for new entries",
          "certify against a current version; legacy values only remain on existing entries"),
-    Code("CPL-R05", W, "installation period over; maintenance only",
+    CodeEntry(Code.R05, W, "installation period over; maintenance only",
          "nothing to do if this entry serves devices already installed (e.g. a firmware fix)"),
-    Code("CPL-R06", E, "maintenance period over",
+    CodeEntry(Code.R06, E, "maintenance period over",
          "this combination may no longer be used on the DCC network"),
-    Code("CPL-R07", E, "installation period not started",
+    CodeEntry(Code.R07, E, "installation period not started",
          "submit once the installation validity period of this combination has started"),
-    Code("CPL-R08", E, "CPA [E] expiry date before the as-of date or beyond the window",
+    CodeEntry(Code.R08, E, "CPA [E] expiry date before the as-of date or beyond the window",
          "give the expiry date printed on the CPA certificate; an expired certificate needs "
          "renewing by NCSC first"),
-    Code("CPL-R09", E, "manufacturer image fields incomplete: creator and hash together, and a "
+    CodeEntry(Code.R09, E, "manufacturer image fields incomplete: creator and hash together, and a "
          "descriptor with them",
          "give the creator, the hash and the descriptor together, or leave all three empty"),
-    Code("CPL-R10", W, "CPA certificate date soon or past: an [E] certificate expiring within the "
+    CodeEntry(Code.R10, W,
+         "CPA certificate date soon or past: an [E] certificate expiring within the "
          "notice period, or an [R] certificate past its renewal date",
          "ask NCSC for the renewed certificate and send SECAS a certificate update"),
-    Code("CPL-R11", E, "value not allowed for this device type",
+    CodeEntry(Code.R11, E, "value not allowed for this device type",
          "use a value the device type allows (the message names them)"),
-    Code("CPL-M01", E, "two entries in the change set with the same key (device type, Device "
+    CodeEntry(Code.M01, E, "two entries in the change set with the same key (device type, Device "
          "Model, firmware, SMETS/CHTS version, GBCS version)", "submit each listing once"),
-    Code("CPL-M02", E, "already on the CPL as a Current entry with that key",
+    CodeEntry(Code.M02, E, "already on the CPL as a Current entry with that key",
          "nothing to submit: the listing exists"),
-    Code("CPL-M03", W, "the Device Model is already listed under another device type",
+    CodeEntry(Code.M03, W, "the Device Model is already listed under another device type",
          "check the model identifier"),
-    Code("CPL-M04", E, "a removal, reinstatement, correction or certificate update names an "
+    CodeEntry(Code.M04, E, "a removal, reinstatement, correction or certificate update names an "
          "entry or certificate that does not exist or is not in the status it needs, or a "
          "correction changes nothing", "check the entry number or certificate id"),
-    Code("CPL-M05", W, "the key exists only as Removed entries: a resubmission",
+    CodeEntry(Code.M05, W, "the key exists only as Removed entries: a resubmission",
          "make sure the reason for the removal no longer applies"),
-    Code("CPL-M06", E, "the issue date is before the latest version's",
+    CodeEntry(Code.M06, E, "the issue date is before the latest version's",
          "publish with an --as-of date on or after the latest version's issue date"),
-    Code("CPL-M07", E, "two changes in one change set set the same field of the same entry "
+    CodeEntry(Code.M07, E, "two changes in one change set set the same field of the same entry "
          "(corrections, renames or certificate updates): which one holds cannot be told",
          "give each field of an entry one change: keep the row that holds, or publish the "
          "changes as two versions"),
-    Code("CPL-M08", E, "a rules change would refuse an entry already Current on the list, "
+    CodeEntry(Code.M08, E, "a rules change would refuse an entry already Current on the list, "
          "which the rules it was issued under accept",
          "keep the value in the rules (as a legacy value), or remove the entry in the same "
          "version"),
-    Code("CPL-M09", E, "a change lists an entry under a certificate recorded as withdrawn "
+    CodeEntry(Code.M09, E, "a change lists an entry under a certificate recorded as withdrawn "
          "(cplkit certificates withdraw): a new entry, a certificate update, a correction or "
          "rename of a certificate id, or a reinstatement",
          "a withdrawn certificate lists no Device Model: give the certificate issued in its "
          "place, or leave the entry out"),
-    Code("CPL-I01", W, "imported as SECAS issued it, although it breaks a rule",
+    CodeEntry(Code.I01, W, "imported as SECAS issued it, although it breaks a rule",
          "nothing to do for the import; correct it by a removal plus a new entry if needed"),
-    Code("CPL-I02", W, "entry numbers missing from the imported list",
+    CodeEntry(Code.I02, W, "entry numbers missing from the imported list",
          "nothing to do: numbers are never reused, so the gap stays"),
-    Code("CPL-I03", W, "a history line dated before the line above it",
+    CodeEntry(Code.I03, W, "a history line dated before the line above it",
          "nothing to do for the import: the history is kept as SECAS issued it"),
-    Code("CPL-I04", W, "a manufacturer id no history line names a company for",
+    CodeEntry(Code.I04, W, "a manufacturer id no history line names a company for",
          "name it with 'cplkit names set ID \"Company\" -r REGISTRY --reason ...'"),
 )
 
@@ -192,7 +254,7 @@ class Location:
 class Finding:
     """One problem, at one place. ``cell`` is the A1 reference of the value to change."""
 
-    code: str
+    code: Code
     severity: Severity
     message: str
     hint: str
@@ -237,7 +299,7 @@ class Finding:
 
     def as_dict(self) -> dict[str, object]:
         at = self.at
-        return {"code": self.code, "severity": self.severity.value, "file": at.file,
+        return {"code": self.code.value, "severity": self.severity.value, "file": at.file,
                 "entry": at.entry, "number": at.number, "sheet": at.sheet, "cell": at.cell,
                 "field": at.field, "value": at.value, "message": self.message,
                 "hint": self.hint}
@@ -246,7 +308,7 @@ class Finding:
 NOWHERE = Location()
 
 
-def make_finding(code: str, message: str, at: Location = NOWHERE, *,
+def make_finding(code: Code, message: str, at: Location = NOWHERE, *,
                  hint: str | None = None) -> Finding:
     """Build a finding at ``at``; its severity and default hint come from the catalogue."""
     spec = CODES[code]
@@ -347,8 +409,8 @@ def _cell_order(cell: str | None) -> int:
     return int(digits or 0) * 1000 + col
 
 
-def count_by_code(findings: Iterable[Finding]) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def count_by_code(findings: Iterable[Finding]) -> dict[Code, int]:
+    counts: dict[Code, int] = {}
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1
     return counts

@@ -23,7 +23,7 @@ from cplkit.core.changes import (
     Rename,
 )
 from cplkit.core.cpa import EXPIRING_PREFIX, cpa_date
-from cplkit.core.findings import Finding, Severity, make_finding
+from cplkit.core.findings import Code, Finding, Severity, make_finding
 from cplkit.core.products import PRODUCT_NAME_HINT, kept_product_name
 from cplkit.core.wording import (
     PLAIN,
@@ -75,7 +75,7 @@ class _Merge:
         if taken:
             number, name = taken[0]
             more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
-            self.finding("CPL-M07", origin, cell_field,
+            self.finding(Code.M07, origin, cell_field,
                          f"{name} of entry {number}{more} is already changed by "
                          f"{_where(self.claimed[number, name])} of this change set: which of "
                          "the two holds cannot be told",
@@ -84,7 +84,7 @@ class _Merge:
         self.claimed.update(((n, f), origin) for n in numbers for f in fields)
         return True
 
-    def finding(self, code: str, origin: Origin, cell_field: str | None, message: str,
+    def finding(self, code: Code, origin: Origin, cell_field: str | None, message: str,
                 hint: str | None = None, value: str | None = None) -> None:
         self.findings.append(make_finding(code, message, origin.location(cell_field, value),
                                           hint=hint))
@@ -202,7 +202,7 @@ def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:
         where = new.origin
         if key in seen:
             first = seen[key].origin
-            state.finding("CPL-M01", where, m.FIRMWARE_VERSION,
+            state.finding(Code.M01, where, m.FIRMWARE_VERSION,
                           f"the same device type, Device Model, firmware and versions as entry "
                           f"{first.entry} of {first.file}",
                           "submit each listing once", new.entry.firmware_version)
@@ -211,17 +211,17 @@ def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:
         product = new.entry.text(PRODUCT_NAME)
         problem = kept_product_name(product) if product is not None else None
         if problem is not None:  # only an edited ruleset lets a form's name be this long
-            state.finding("CPL-V03", where, PRODUCT_NAME, f"the product name {problem}",
+            state.finding(Code.V03, where, PRODUCT_NAME, f"the product name {problem}",
                           PRODUCT_NAME_HINT, product)
         listed = by_key.get(key, [])
         current = [e.number for e in listed if e.status == m.Status.CURRENT]
         if current:
-            state.finding("CPL-M02", where, m.FIRMWARE_VERSION,
+            state.finding(Code.M02, where, m.FIRMWARE_VERSION,
                           f"already on the CPL as Current entry {', '.join(map(str, current))}",
                           "nothing to submit: this listing exists; a change of details is a "
                           "removal plus a new entry", new.entry.firmware_version)
         elif listed:
-            state.finding("CPL-M05", where, m.FIRMWARE_VERSION,
+            state.finding(Code.M05, where, m.FIRMWARE_VERSION,
                           "a resubmission: this listing exists only as Removed entry "
                           + ", ".join(str(e.number) for e in listed),
                           "make sure the reason for the removal no longer applies",
@@ -229,7 +229,7 @@ def _check_new_entries(state: _Merge, entries: list[m.Entry]) -> None:
         others = {t: n for t, n in types_of_model.get(m.device_model(new.entry), {}).items()
                   if t != new.entry.device_type}
         if others:
-            state.finding("CPL-M03", where, m.MODEL_ID,
+            state.finding(Code.M03, where, m.MODEL_ID,
                           "this Device Model (manufacturer, model, hardware) is already listed "
                           "under another device type: " + ", ".join(
                               f"{t} (entry {n})" for t, n in sorted(others.items())),
@@ -243,13 +243,13 @@ def _apply_removals(state: _Merge, entries: list[m.Entry],
     for removal in state.changes.removals:
         index = by_number.get(removal.number)
         if index is None:
-            state.finding("CPL-M04", removal.origin, m.ENTRY_NUMBER,
+            state.finding(Code.M04, removal.origin, m.ENTRY_NUMBER,
                           f"there is no entry {removal.number} on the CPL",
                           "check the entry number", removal.number)
             continue
         entry = entries[index]
         if entry.status != m.Status.CURRENT:
-            state.finding("CPL-M04", removal.origin, m.ENTRY_NUMBER,
+            state.finding(Code.M04, removal.origin, m.ENTRY_NUMBER,
                           f"entry {removal.number} is {entry.status}, not Current",
                           "only a Current entry can be removed", removal.number)
             continue
@@ -269,16 +269,16 @@ def _named_entry(state: _Merge, entries: list[m.Entry], by_number: dict[str, int
     entry removed by the same change set counts as Removed."""
     index = by_number.get(number)
     if index is None:
-        state.finding("CPL-M04", origin, m.ENTRY_NUMBER, f"there is no entry {number} on the CPL",
+        state.finding(Code.M04, origin, m.ENTRY_NUMBER, f"there is no entry {number} on the CPL",
                       hint, number)
         return None
     entry = entries[index]
     if number in removed:
-        state.finding("CPL-M04", origin, m.ENTRY_NUMBER,
+        state.finding(Code.M04, origin, m.ENTRY_NUMBER,
                       f"entry {number} is removed by this same change set", hint, number)
         return None
     if entry.status != status:
-        state.finding("CPL-M04", origin, m.ENTRY_NUMBER,
+        state.finding(Code.M04, origin, m.ENTRY_NUMBER,
                       f"entry {number} is {entry.status}, not {status.value}", hint, number)
         return None
     return index, entry
@@ -295,7 +295,7 @@ def _apply_reinstatements(state: _Merge, entries: list[m.Entry], by_number: dict
         index, entry = found
         listed = _current_keys(entries).get(m.entry_key(entry))
         if listed is not None:
-            state.finding("CPL-M02", change.origin, m.ENTRY_NUMBER,
+            state.finding(Code.M02, change.origin, m.ENTRY_NUMBER,
                           f"entry {listed} is Current with the same key: reinstating "
                           f"{change.number} would list it twice",
                           "remove the other entry in the same change set", change.number)
@@ -321,7 +321,7 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
         # what the files carry is the issued text: a correction that leaves it as it is
         # changes nothing a reader sees
         if _issued_text(entry, change.field) == m.as_text(change.new_value):
-            state.finding("CPL-M04", change.origin, "new_value",
+            state.finding(Code.M04, change.origin, "new_value",
                           f"entry {change.number} already has {change.field} "
                           f"{m.as_text(change.new_value)}", "leave this row out",
                           m.as_text(change.new_value))
@@ -329,7 +329,7 @@ def _apply_corrections(state: _Merge, entries: list[m.Entry], by_number: dict[st
         corrected = entry.changed({change.field: change.new_value})
         others = {k: n for k, n in _current_keys(entries).items() if n != change.number}
         if m.entry_key(corrected) in others:
-            state.finding("CPL-M02", change.origin, "new_value",
+            state.finding(Code.M02, change.origin, "new_value",
                           f"the corrected entry {change.number} would have the same key as "
                           f"Current entry {others[m.entry_key(corrected)]}",
                           "check the corrected value", m.as_text(change.new_value))
@@ -348,11 +348,11 @@ def _correct_product_name(state: _Merge, entries: list[m.Entry], index: int,
     entry, name = entries[index], m.as_text(change.new_value) or ""
     problem = kept_product_name(name)
     if problem is not None:
-        state.finding("CPL-V03", change.origin, "new_value", f"the product name {problem}",
+        state.finding(Code.V03, change.origin, "new_value", f"the product name {problem}",
                       PRODUCT_NAME_HINT, name)
         return
     if entry.product_name == name:
-        state.finding("CPL-M04", change.origin, "new_value",
+        state.finding(Code.M04, change.origin, "new_value",
                       f"entry {change.number} already has {change.field} {name}",
                       "leave this row out", name)
         return
@@ -380,21 +380,21 @@ def _apply_renames(state: _Merge, entries: list[m.Entry]) -> list[tuple[Rename, 
     done: list[tuple[Rename, list[str]]] = []
     for rename in state.changes.renames:
         if m.as_text(rename.new_value) == rename.old_value:
-            state.finding("CPL-M04", rename.origin, "new_value",
+            state.finding(Code.M04, rename.origin, "new_value",
                           f"renaming '{rename.old_value}' to itself changes nothing",
                           "leave this row out", rename.old_value)
             continue
         targets = [i for i, e in enumerate(entries)
                    if _issued_text(e, rename.field) == rename.old_value]
         if not targets:
-            state.finding("CPL-M04", rename.origin, "old_value",
+            state.finding(Code.M04, rename.origin, "old_value",
                           f"no entry has {rename.field} '{rename.old_value}'",
                           "give the text exactly as the list carries it", rename.old_value)
             continue
         renamed = {i: entries[i].changed({rename.field: rename.new_value}) for i in targets}
         after = [renamed.get(i, e) for i, e in enumerate(entries)]
         if _twins(after) > _twins(entries):  # an imported list may hold twins already
-            state.finding("CPL-M02", rename.origin, "new_value",
+            state.finding(Code.M02, rename.origin, "new_value",
                           f"renaming '{rename.old_value}' would give two Current entries the "
                           "same key", "check the new text", m.as_text(rename.new_value))
             continue
@@ -415,14 +415,14 @@ def _apply_updates(state: _Merge, entries: list[m.Entry],
                    and e.status == m.Status.CURRENT and e.number not in removed
                    and update.number in (None, e.number)]
         if not targets and update.number is not None:
-            state.finding("CPL-M04", update.origin, m.ENTRY_NUMBER,
+            state.finding(Code.M04, update.origin, m.ENTRY_NUMBER,
                           f"entry {update.number} is not a Current entry carrying the CPA "
                           f"certificate {update.certificate}",
                           "check the entry number, or leave it out to update every entry "
                           "with the certificate", update.number)
             continue
         if not targets:
-            state.finding("CPL-M04", update.origin, m.CPA_ID,
+            state.finding(Code.M04, update.origin, m.CPA_ID,
                           f"no Current entry carries the CPA certificate {update.certificate}",
                           "check the certificate id, prefix included", update.certificate)
             continue
@@ -455,7 +455,7 @@ def _certificate_dates_hold(state: _Merge, update: CertificateUpdate,
         date = update.new_expiry or entry.cpa_expiry_date
         if date is None:
             if certificate.startswith(EXPIRING_PREFIX):
-                state.finding("CPL-V01", update.origin, "new_expiry_date",
+                state.finding(Code.V01, update.origin, "new_expiry_date",
                               f"the expiring certificate {certificate} needs its expiry date: "
                               f"entry {entry.number} has none",
                               "give the date printed on the certificate as new_expiry_date")

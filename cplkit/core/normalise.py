@@ -13,14 +13,15 @@ import datetime as dt
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import NamedTuple, assert_never
 
+from cplkit.core.findings import Code
 from cplkit.core.model import EntryNumber, Formula, RawValue, Value, as_text
-from cplkit.core.ruleset import FieldSpec, Ruleset, fold
+from cplkit.core.ruleset import FieldKind, FieldSpec, Ruleset, fold
 
 
 class Problem(NamedTuple):
-    code: str
+    code: Code
     message: str
     hint: str | None = None
     #: a CPL-V09 normalisation of a value SECAS's own tool refuses as written (surrounding
@@ -68,17 +69,17 @@ def _not_text(raw: RawValue) -> Normalised | None:
         return None
     if isinstance(raw, Formula):
         return Normalised(None, False, (Problem(
-            "CPL-V08", f"the cell holds the formula {raw.text} but no value computed by Excel"),))
+            Code.V08, f"the cell holds the formula {raw.text} but no value computed by Excel"),))
     if isinstance(raw, bool):
         return Normalised(None, False, (Problem(
-            "CPL-V06", f"Excel stored the logical value {as_text(raw)} where text is expected",
+            Code.V06, f"Excel stored the logical value {as_text(raw)} where text is expected",
             "format the cell as Text and type the value again"),))
     if isinstance(raw, int | float):
         return Normalised(None, False, (Problem(
-            "CPL-V06", f"the cell holds the number {as_text(raw)}, not text",
+            Code.V06, f"the cell holds the number {as_text(raw)}, not text",
             _excel_number_hint(raw)),))
     return Normalised(None, False, (Problem(
-        "CPL-V06", f"Excel stored {as_text(raw)} as a date or time where text is expected",
+        Code.V06, f"Excel stored {as_text(raw)} as a date or time where text is expected",
         "format the cell as Text and type the value again"),))
 
 
@@ -89,12 +90,12 @@ def clean_text(raw: str, *, strict: bool = False) -> tuple[str, tuple[Problem, .
     notes: list[Problem] = []
     if "_x" in text and _EXCEL_ESCAPE.search(text):
         text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-        notes.append(Problem("CPL-V09", "Excel escapes such as _x000D_ decoded"))
+        notes.append(Problem(Code.V09, "Excel escapes such as _x000D_ decoded"))
     stripped = text.strip()
     if stripped != text:
         text = stripped
         notes.append(Problem(
-            "CPL-V09",
+            Code.V09,
             f"spaces or line breaks around the value removed: '{text}'" if text else
             "the cell holds only spaces; treated as empty",
             refused_as_written=strict and bool(text),
@@ -119,7 +120,7 @@ def invisible_character(text: str) -> Problem | None:
     match = _NOT_TEXT.search(text) or _DIRECTION_MARK.search(text)
     if match is None:
         return None
-    return Problem("CPL-V03", f"holds the invisible character U+{ord(match.group()):04X} at "
+    return Problem(Code.V03, f"holds the invisible character U+{ord(match.group()):04X} at "
                    f"position {match.start() + 1}", _INVISIBLE_HINT)
 
 
@@ -128,7 +129,7 @@ def _direction_mark(text: str) -> Problem | None:
     match = _DIRECTION_MARK.search(text)
     if match is None:
         return None
-    return Problem("CPL-V13", f"holds the invisible direction mark U+{ord(match.group()):04X} "
+    return Problem(Code.V13, f"holds the invisible direction mark U+{ord(match.group()):04X} "
                    f"at position {match.start() + 1}; SECAS's check accepts it, but it is "
                    "published as written", _INVISIBLE_HINT)
 
@@ -171,16 +172,16 @@ def _length_problem(text: str, spec: FieldSpec) -> Problem | None:
     else:
         units = len(text.encode("utf-16-le")) // 2
         if units > spec.max_octets:
-            return Problem("CPL-V03", f"{units} characters long; at most {spec.max_octets} are "
+            return Problem(Code.V03, f"{units} characters long; at most {spec.max_octets} are "
                            "allowed", f"shorten the value to {spec.max_octets} characters")
         size = len(text.encode("utf-8"))
         if size > spec.max_octets:
-            return Problem("CPL-V13", f"{size} octets long in UTF-8, over the form's "
+            return Problem(Code.V13, f"{size} octets long in UTF-8, over the form's "
                            f"{spec.max_octets}; SECAS's check counts {units} characters and "
                            "accepts it", f"SECAS's form asks for at most {spec.max_octets} "
                            "octets: shorten the value or write it without accents")
     if size > spec.max_octets:
-        return Problem("CPL-V03", f"{size} octets long; at most {spec.max_octets} are allowed",
+        return Problem(Code.V03, f"{size} octets long; at most {spec.max_octets} are allowed",
                        f"shorten the value to {spec.max_octets} octets (UTF-8 bytes)")
     return None
 
@@ -190,7 +191,7 @@ def _printable_problem(text: str) -> Problem | None:
     character but tabs and line breaks."""
     for ch in text:
         if not " " <= ch <= "~":
-            return Problem("CPL-V13", f"the character {ch!r} is not printable ASCII, which "
+            return Problem(Code.V13, f"the character {ch!r} is not printable ASCII, which "
                            "SECAS's form asks for here; its check accepts it",
                            "use printable ASCII only (space to tilde), no accents, exactly as "
                            "the certificate prints the id")
@@ -219,7 +220,7 @@ def _text(spec: FieldSpec, *, strict: bool | None = None) -> Normaliser:
             text: str | None = (str(number) if number is not None
                                 else vba_text(raw))  # type: ignore[arg-type]
             notes: tuple[Problem, ...] = (Problem(
-                "CPL-V09", f"Excel stored this as the {'number' if number is not None else 'date'}"
+                Code.V09, f"Excel stored this as the {'number' if number is not None else 'date'}"
                 f" {text}; read as the text '{text}', as SECAS's check reads it",
                 "if that is not what was typed (leading zeros lost, or a value such as 1/2 "
                 "turned into a date), format the cell as Text and type it again"),)
@@ -231,8 +232,8 @@ def _text(spec: FieldSpec, *, strict: bool | None = None) -> Normaliser:
         identifier = _identifier_problem(text) if spec.identifier else None
         problems = [p for p in (identifier, _length_problem(text, spec),
                                 _printable_problem(text) if spec.printable_ascii and not identifier
-                                and not any(n.code == "CPL-V13" for n in notes) else None) if p]
-        errors = any(p.code != "CPL-V13" for p in problems)
+                                and not any(n.code == Code.V13 for n in notes) else None) if p]
+        errors = any(p.code != Code.V13 for p in problems)
         return Normalised(text if not errors else None, not errors, (*notes, *problems))
     return normalise
 
@@ -244,10 +245,10 @@ _LINE_BREAK_OR_TAB = re.compile("[\t\n\v\f\r]")
 def _identifier_problem(text: str) -> Problem | None:
     """SECAS's rule for certificate ids: 3 characters or more, no tab or line break inside."""
     if _LINE_BREAK_OR_TAB.search(text):
-        return Problem("CPL-V03", "a certificate id holds no tab or line break",
+        return Problem(Code.V03, "a certificate id holds no tab or line break",
                        "type the certificate id on one line, exactly as the certificate gives it")
     if len(text) < 3:
-        return Problem("CPL-V03", f"'{text}' is too short for a certificate id (3 characters "
+        return Problem(Code.V03, f"'{text}' is too short for a certificate id (3 characters "
                        "or more)", "give the certificate id as the certificate prints it")
     return None
 
@@ -271,7 +272,7 @@ def _hex(spec: FieldSpec) -> Normaliser:
             # one byte typed as two digits survives Excel's number format whole: SECAS's tool
             # reads it back as those digits, and so does cplkit
             return Normalised(str(number), True, (Problem(
-                "CPL-V09", f"Excel stored this as the number {number}; read as the text "
+                Code.V09, f"Excel stored this as the number {number}; read as the text "
                 f"'{number}'", "format the cell as Text so Excel keeps what is typed"),))
         text, early, notes = _text_prelude(raw, strict=True)
         if early is not None:
@@ -279,7 +280,7 @@ def _hex(spec: FieldSpec) -> Normaliser:
         assert text is not None
         if _EXCEL_MANGLED.fullmatch(text) and not plain_form.fullmatch(text):
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V06", f"'{text}' looks like a number Excel reformatted, not "
+                Code.V06, f"'{text}' looks like a number Excel reformatted, not "
                 f"{octets} hex byte{'s' if octets > 1 else ''}",
                 "Excel drops leading zeros (0012 becomes 12) and reads 1E10 as 1E+10: format "
                 "the column as Text before typing or importing, then enter the value again")))
@@ -289,18 +290,18 @@ def _hex(spec: FieldSpec) -> Normaliser:
             canonical = ":".join(text[i:i + 2] for i in range(0, len(text), 2)).upper()
         else:
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V03", f"not {octets} hex byte{'s' if octets > 1 else ''} (format "
+                Code.V03, f"not {octets} hex byte{'s' if octets > 1 else ''} (format "
                 f"{':'.join(['XX'] * octets) if octets <= 4 else 'XX:XX:...:XX, 32 bytes'})",
                 f"write it as {example}: digits 0-9 and letters A-F, two per byte"
                 + (", separated by colons" if octets > 1 else ""),
             )))
         if canonical != text:
             # SECAS's tool upper-cases hex itself, but needs the colons
-            notes = (*notes, Problem("CPL-V09", f"written as {canonical}",
+            notes = (*notes, Problem(Code.V09, f"written as {canonical}",
                                      refused_as_written=canonical != text.upper()))
         if limit is not None and int(canonical.replace(":", ""), 16) > limit:
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V04", f"{canonical} is in the reserved range above {spec.max_value}",
+                Code.V04, f"{canonical} is in the reserved range above {spec.max_value}",
                 f"valid values run from {':'.join(['00'] * octets)} to {spec.max_value}; use the "
                 "value in the device's OTA header",
             )))
@@ -317,14 +318,14 @@ def _entry_number(spec: FieldSpec) -> Normaliser:
         restored = EntryNumber.restored(text)
         if restored is not None:
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V06", f"'{text}' has lost its leading zeros (Excel's number format?)",
+                Code.V06, f"'{text}' has lost its leading zeros (Excel's number format?)",
                 f"write the entry number with 6 digits, e.g. {restored}, in a cell "
                 "formatted as Text")))
         try:
             number = EntryNumber.parse(text)
         except ValueError:
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V03", "not a 6-digit entry number from 000001 to 999999",
+                Code.V03, "not a 6-digit entry number from 000001 to 999999",
                 "write the number with its leading zeros, e.g. 000733")))
         return Normalised(str(number), True, notes)
     return normalise
@@ -346,13 +347,13 @@ def _enum(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
         member = members.get(fold(text))
         if member is None:
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V05", "not one of the allowed values",
+                Code.V05, "not one of the allowed values",
                 "use one of: " + "; ".join(accepted))))
         # SECAS's macro compares text with Option Compare Text: another case passes its check
         # (so does Excel's list validation); other spacing, or '&' for 'and', does not
         case_only = text.lower() == member.value.lower()
         return Normalised(member.value, True, (*notes, Problem(
-            "CPL-V09", f"written as '{member.value}'"
+            Code.V09, f"written as '{member.value}'"
             + (", the list's own spelling" if case_only else ""),
             refused_as_written=not case_only)))
     return normalise
@@ -376,7 +377,7 @@ def _date(spec: FieldSpec) -> Normaliser:
                 return Normalised(raw.date(), True, _NO_PROBLEMS)
             # SECAS's check reads the cell as 'dd/mm/yyyy hh:mm:ss', which is no dd/mm/yyyy date
             return Normalised(raw.date(), True, (Problem(
-                "CPL-V09", f"the cell holds the time {raw:%H:%M:%S} after the date; read as "
+                Code.V09, f"the cell holds the time {raw:%H:%M:%S} after the date; read as "
                 f"{raw:%d/%m/%Y}", refused_as_written=True),))
         if isinstance(raw, dt.date):
             return Normalised(raw, True, _NO_PROBLEMS)
@@ -387,12 +388,12 @@ def _date(spec: FieldSpec) -> Normaliser:
                 hint = (f"the cell lost its date format ({as_text(raw)} is Excel's serial number "
                         f"for {serial:%d/%m/%Y}): format it as a date or write dd/mm/yyyy")
             return Normalised(None, False, (Problem(
-                "CPL-V07", f"the number {as_text(raw)} is not a date", hint),))
+                Code.V07, f"the number {as_text(raw)} is not a date", hint),))
         text, early, notes = _text_prelude(raw, strict=True)
         if early is not None:
-            if early.problems and early.problems[0].code == "CPL-V06":
+            if early.problems and early.problems[0].code == Code.V06:
                 return Normalised(None, False, (Problem(
-                    "CPL-V07", f"{as_text(raw)} is not a date"),))
+                    Code.V07, f"{as_text(raw)} is not a date"),))
             return early
         assert text is not None
         match = _DATE_TEXT.fullmatch(text)
@@ -408,10 +409,10 @@ def _date(spec: FieldSpec) -> Normaliser:
                 raise ValueError(text)
         except ValueError:
             return Normalised(None, False, (*notes, Problem(
-                "CPL-V07", "not a real date in the form dd/mm/yyyy")))
+                Code.V07, "not a real date in the form dd/mm/yyyy")))
         canonical = value.strftime("%d/%m/%Y")
         if canonical != text:
-            notes = (*notes, Problem("CPL-V09", f"date written as {canonical}",
+            notes = (*notes, Problem(Code.V09, f"date written as {canonical}",
                                      refused_as_written=True))
         return Normalised(value, True, notes)
     return normalise
@@ -438,13 +439,13 @@ def _cpa_certificate(spec: FieldSpec) -> Normaliser:
             # Text), and its published list leaves the id empty there: read it as empty, so a
             # PPMID passes and a type that needs a certificate is told it is missing
             return Normalised(None, True, (*result.problems, Problem(
-                "CPL-V15", f"'{result.value}' read as no certificate id (the list leaves it "
+                Code.V15, f"'{result.value}' read as no certificate id (the list leaves it "
                 "empty where no CPA certificate applies)",
                 "leave the cell empty: SECAS's check refuses 'Not Relevant' on a SMETS1 form")))
         match = _CPA_PREFIX.fullmatch(result.value)
         if match is None:
             return Normalised(None, False, (*result.problems, Problem(
-                "CPL-V03", "a CPA certificate id starts with '[E] ' (expiring certificate) or "
+                Code.V03, "a CPA certificate id starts with '[E] ' (expiring certificate) or "
                 "'[R] ' (lifetime certificate with a renewal date)",
                 "write the prefix, a space, then the certificate number, e.g. "
                 "'[R] NCSC-1433053936-3918'")))
@@ -452,7 +453,7 @@ def _cpa_certificate(spec: FieldSpec) -> Normaliser:
         canonical = f"[{prefix.upper()}] {rest}"
         if canonical != result.value:
             return Normalised(canonical, True, (*result.problems, Problem(
-                "CPL-V09", f"written as '{canonical}'"
+                Code.V09, f"written as '{canonical}'"
                 + (", one space after the prefix" if spaces else ""),
                 refused_as_written=not prefix.isupper())))
         return result
@@ -471,7 +472,7 @@ def _descriptor(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
         text = fold(result.value)
         if not any(b in text for b in folded):
             return Normalised(result.value, True, (*result.problems, Problem(
-                "CPL-V11", "the descriptor names no ZigBee band",
+                Code.V11, "the descriptor names no ZigBee band",
                 "end it with one of: " + "; ".join(bands))))
         return result
     return normalise
@@ -551,8 +552,8 @@ def _format_problem(spec: FieldSpec, result: Normalised, message: str,
     value where the format is advice only (the form asks for any text)."""
     if spec.format_advisory:
         return Normalised(result.value, True, (*result.problems, Problem(
-            "CPL-V13", f"{message}; SECAS's form accepts any text here", hint)))
-    return Normalised(None, False, (*result.problems, Problem("CPL-V03", message, hint)))
+            Code.V13, f"{message}; SECAS's form accepts any text here", hint)))
+    return Normalised(None, False, (*result.problems, Problem(Code.V03, message, hint)))
 
 
 def _is_phone(item: str) -> bool:
@@ -594,7 +595,7 @@ def _release_notes(spec: FieldSpec) -> Normaliser:
             if reason:
                 # the form says links must be public; SECAS's check measures the text only
                 return Normalised(result.value, True, (*result.problems, Problem(
-                    "CPL-V13", f"the link {match.group(0)} is not public: {reason}",
+                    Code.V13, f"the link {match.group(0)} is not public: {reason}",
                     "release notes are published on the Firmware Information Repository: link "
                     "only to public http(s) pages")))
         return result
@@ -603,31 +604,35 @@ def _release_notes(spec: FieldSpec) -> Normaliser:
 
 def compile_normalisers(ruleset: Ruleset) -> Mapping[str, Normaliser]:
     """One normaliser per field of the ruleset, built once per run."""
-    out: dict[str, Normaliser] = {}
-    for name, spec in ruleset.fields.items():
-        kind = spec.kind
-        if kind == "hex":
-            out[name] = _hex(spec)
-        elif kind == "enum":
-            out[name] = _enum(spec, ruleset)
-        elif kind == "date":
-            out[name] = _date(spec)
-        elif kind == "entry_number":
-            out[name] = _entry_number(spec)
-        elif kind == "cpa_certificate":
-            out[name] = _cpa_certificate(spec)
-        elif kind == "descriptor":
-            out[name] = _descriptor(spec, ruleset)
-        elif kind == "email_list":
-            out[name] = _secas_email_list(spec) if not spec.format_advisory else _list_of(
+    return {name: _normaliser(spec, ruleset) for name, spec in ruleset.fields.items()}
+
+
+def _normaliser(spec: FieldSpec, ruleset: Ruleset) -> Normaliser:
+    # one case per kind: the type checker refuses a kind left out (assert_never)
+    match spec.kind:
+        case FieldKind.HEX:
+            return _hex(spec)
+        case FieldKind.ENUM:
+            return _enum(spec, ruleset)
+        case FieldKind.DATE:
+            return _date(spec)
+        case FieldKind.ENTRY_NUMBER:
+            return _entry_number(spec)
+        case FieldKind.CPA_CERTIFICATE:
+            return _cpa_certificate(spec)
+        case FieldKind.DESCRIPTOR:
+            return _descriptor(spec, ruleset)
+        case FieldKind.EMAIL_LIST:
+            return _secas_email_list(spec) if not spec.format_advisory else _list_of(
                 spec, "e-mail address", lambda s: bool(_EMAIL.fullmatch(s)),
                 "jo.bloggs@example.co.uk")
-        elif kind == "telephone_list":
-            out[name] = _list_of(spec, "telephone number", _is_phone, "+44 20 7946 0000")
-        elif kind == "url":
-            out[name] = _url(spec)
-        elif kind == "release_notes":
-            out[name] = _release_notes(spec)
-        else:
-            out[name] = _text(spec)
-    return out
+        case FieldKind.TELEPHONE_LIST:
+            return _list_of(spec, "telephone number", _is_phone, "+44 20 7946 0000")
+        case FieldKind.URL:
+            return _url(spec)
+        case FieldKind.RELEASE_NOTES:
+            return _release_notes(spec)
+        case FieldKind.TEXT:
+            return _text(spec)
+        case _:
+            assert_never(spec.kind)

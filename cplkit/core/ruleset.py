@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -27,12 +28,29 @@ def fold(text: str) -> str:
     return " ".join(text.split()).casefold().replace("&", "and")
 
 
+class FieldKind(StrEnum):
+    """What a field holds, which decides how it is normalised and described (the ruleset
+    schema's ``kind``, whose strings the values are)."""
+
+    ENTRY_NUMBER = "entry_number"
+    ENUM = "enum"
+    HEX = "hex"
+    TEXT = "text"
+    DATE = "date"
+    CPA_CERTIFICATE = "cpa_certificate"
+    DESCRIPTOR = "descriptor"
+    EMAIL_LIST = "email_list"
+    TELEPHONE_LIST = "telephone_list"
+    URL = "url"
+    RELEASE_NOTES = "release_notes"
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     name: str
     group: str
     attribute: str
-    kind: str
+    kind: FieldKind
     labels: tuple[tuple[str, str], ...]  # every (Data Group, Data Attribute) pair it goes by
     enumeration: str | None
     octets: int | None
@@ -214,13 +232,13 @@ class _Builder:
                         f"'{seen_labels[key]}'"
                     )
                 seen_labels[key] = f["name"]
-            if f.get("max_value") is not None and f["kind"] != "hex":
+            if f.get("max_value") is not None and f["kind"] != FieldKind.HEX:
                 self.problems.append(f"fields/{i}: max_value only applies to hex fields")
             fields[f["name"]] = FieldSpec(
                 name=f["name"],
                 group=f["group"],
                 attribute=f["attribute"],
-                kind=f["kind"],
+                kind=FieldKind(f["kind"]),
                 labels=labels,
                 enumeration=f.get("enumeration"),
                 octets=f.get("octets"),

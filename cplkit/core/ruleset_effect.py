@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding, Severity
+from cplkit.core.findings import Code, Finding, Severity
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Validator
 
@@ -30,7 +30,7 @@ _PLACEMENT = m.Placement(None, m.Orientation.ROW,
 
 
 #: findings that say a value is retired for new entries, not refused for listed ones
-_RETIRING = frozenset({"CPL-R04"})
+_RETIRING = frozenset({Code.R04})
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,29 +4,31 @@
 table ``cplkit.core.rules.RULES`` on the entry, and never stops at the first problem. It takes
 entries in batches (the caller picks their size, so a 100,000-row sheet streams through in
 constant memory) and normalises a batch a column at a time, each distinct value once, as bulk
-sheets repeat most values; the rules see one entry at a time, and their verdict is worked out
-once per combination of the values they read (``cplkit.core.rules.inputs``). It reads no
-files and does not know about spreadsheets beyond the positions a reader recorded on each
-``RawEntry``.
+sheets repeat most values. The rules see one entry at a time through its ``EntryView``
+(``cplkit.core.rules.view``), which holds the values of their inputs only
+(``cplkit.core.rules.inputs``), so their verdict is worked out once per combination of those
+values: that verdict cache is the one cache the rules rely on. It reads no files and does not
+know about spreadsheets beyond the positions a reader recorded on each ``RawEntry``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding, Location, Severity, make_finding
-from cplkit.core.memo import Memo
+from cplkit.core.findings import Code, Finding, Location, Severity, make_finding
 from cplkit.core.model import as_text
 from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers, vba_text
-from cplkit.core.rules import RULES, Rule, inputs
-from cplkit.core.ruleset import DeviceType, Member, Ruleset, fold
+from cplkit.core.rules import RULES, inputs
+from cplkit.core.rules.view import ColumnNeeded, EntryView, Rule
+from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.secas import SECAS_PLACEHOLDER
 from cplkit.core.wording import ITEM_LINE_FIELDS, one_line
 
@@ -40,109 +42,20 @@ class Checked:
     findings: tuple[Finding, ...]
 
 
-class _Hidden:
-    """The value of a field the rules do not read: they see that it is given, not what it is."""
+@dataclass(slots=True)
+class _Notes:
+    """What normalising found on one entry: the findings, and what the rules are told of it."""
 
-    __slots__ = ()
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    #: the codes reported, which the rules may ask about
+    fired: set[Code] = dataclasses.field(default_factory=set)
+    unusable: set[str] = dataclasses.field(default_factory=set)
+    #: fields whose value SECAS's own check refuses as written (CPL-V12)
+    refused: set[str] = dataclasses.field(default_factory=set)
 
-    def __repr__(self) -> str:
-        return "<not a rule input>"
-
-
-#: typed as any value, since it stands where a value would be in what the rules are shown
-_HIDDEN: Any = _Hidden()
-
-
-class Subject:
-    """One entry under validation, as the rules see it."""
-
-    __slots__ = (
-        "device_type",
-        "findings",
-        "fired",
-        "gbcs",
-        "needed",
-        "raw",
-        "refused",
-        "spec",
-        "unusable",
-        "validator",
-        "values",
-    )
-
-    def __init__(self, raw: m.RawEntry, validator: Validator) -> None:
-        self.raw = raw
-        self.validator = validator
-        self.values: dict[str, m.Value] = {}
-        self.unusable: set[str] = set()
-        #: fields whose value SECAS's own check refuses as written (CPL-V12): the rules read the
-        #: canonical value, and know the check would not find it in its lists
-        self.refused: set[str] = set()
-        self.findings: list[Finding] = []
-        self.fired: set[str] = set()
-        #: required fields the layout has no column for, and why the entry needs them
-        self.needed: list[tuple[str, str]] = []
-        #: the device type and versions, known once the values are normalised
-        self.device_type: DeviceType | None = None
-        self.spec: Member | None = None
-        self.gbcs: Member | None = None
-
-    # -- what the rules ask -------------------------------------------------------------------
-    @property
-    def ruleset(self) -> Ruleset:
-        return self.validator.ruleset
-
-    @property
-    def as_of(self) -> dt.date:
-        return self.validator.as_of
-
-    @property
-    def memo(self) -> Memo:
-        return self.validator.memo
-
-    @property
-    def submission(self) -> bool:
-        return self.raw.placement.submission
-
-    @property
-    def placement(self) -> m.Placement:
-        return self.raw.placement
-
-    def column_needed(self, field: str, why: str) -> None:
-        """Note that this entry needs ``field``, which its layout has no column for."""
-        self.needed.append((field, why))
-
-    def in_layout(self, field: str) -> bool:
-        return field in self.raw.placement.positions
-
-    def given(self, field: str) -> bool:
-        """Something was written in the field, usable or not."""
-        return field in self.values or field in self.unusable
-
-    def text(self, field: str) -> str | None:
-        value = self.values.get(field)
-        return value if isinstance(value, str) else None
-
-    def member(self, field: str, enumeration: str) -> Member | None:
-        value = self.text(field)
-        # normalised values are canonical, so the exact table answers
-        return None if value is None else self.ruleset.exact[enumeration].get(value)
-
-    @property
-    def generation(self) -> str:
-        """SMETS1 or SMETS2+, from the spec version, else the GBCS version; SMETS2+ if unknown."""
-        for member in (self.spec, self.gbcs):
-            if member is not None and member.generation:
-                return member.generation
-        return "SMETS2+"
-
-    def fired_any(self, *codes: str) -> bool:
-        return any(code in self.fired for code in codes)
-
-    def finding(self, code: str, field: str | None, message: str,
-                hint: str | None = None) -> Finding:
-        return make_finding(code, message, Location.of(self.validator.file, self.raw, field),
-                            hint=hint)
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        self.fired.add(finding.code)
 
 
 class _FieldPlan(NamedTuple):
@@ -154,11 +67,13 @@ class _FieldPlan(NamedTuple):
     cache: dict[object, Normalised]
     normaliser: Normaliser
 
+
 #: how many of the entries that need a missing column a finding names
 _ROWS_SHOWN = 5
 
-#: normalisation results kept per field; bulk sheets repeat most values (device types, versions,
-#: certificates, contacts) on every row. The bound keeps memory flat on unique values.
+#: normalisation results kept per field across batches; bulk sheets repeat most values (device
+#: types, versions, certificates, contacts) on every row. The bound keeps memory flat on unique
+#: values.
 _CACHE_LIMIT = 4096
 
 #: rule verdicts kept per file: one per combination of the rules' inputs (ten in a 100,000-row
@@ -167,15 +82,16 @@ _CACHE_LIMIT = 4096
 _VERDICT_LIMIT = 4096
 
 _NONE: frozenset[str] = frozenset()
+_NO_CODES: frozenset[Code] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
-    """What the rules found on one combination of their inputs: the findings (located on the
-    entry first seen with it) and the columns it needs."""
+    """What the rules found on one combination of their inputs: the findings (each naming its
+    field, placed on each entry with the combination) and the columns it needs."""
 
     findings: tuple[Finding, ...]
-    needed: tuple[tuple[str, str], ...]
+    needed: tuple[ColumnNeeded, ...]
 
 
 class Validator:
@@ -197,9 +113,6 @@ class Validator:
         self._one_line: dict[str, tuple[dict[object, Normalised], Normaliser]] = {
             name: ({}, one_line(self.normalisers[name]))
             for name in ITEM_LINE_FIELDS if name in ruleset.fields}
-        self._plans: dict[m.Placement, tuple[_FieldPlan, ...]] = {}
-        #: per-rule memo tables, for rules whose verdict depends on a few values only
-        self.memo = Memo()
         self.rules = tuple(rules)
         #: the fields whose values the rules read, in a fixed order, and the rules' verdict on
         #: each combination of them seen so far (see ``_rules``)
@@ -229,23 +142,19 @@ class Validator:
             more = f" and {count - len(entries)} more" if count > len(entries) else ""
             first = entries[0]
             out.append(make_finding(
-                "CPL-F04", f"no column for {field}, which {count} entr"
+                Code.F04, f"no column for {field}, which {count} entr"
                 f"{'y' if count == 1 else 'ies'} need{'s' if count == 1 else ''} ({why}): "
                 f"{where}{more}", Location(self.file, None, first.placement.sheet, None, field),
                 hint=f"add a column headed {field} and fill it in for those entries (cplkit "
                      "template --bulk writes every column)"))
         return out
 
-    def _plan(self, placement: m.Placement) -> tuple[_FieldPlan, ...]:
+    def _plan(self, placement: m.Placement) -> list[_FieldPlan]:
         """How to read every ruleset field the layout has."""
-        plan = self._plans.get(placement)
-        if plan is None:
-            fields, held = self.ruleset.fields, self._one_line if placement.submission else {}
-            plan = self._plans[placement] = tuple(
-                _FieldPlan(name, fields[name].allocated_by_secas and placement.submission,
+        fields, held = self.ruleset.fields, self._one_line if placement.submission else {}
+        return [_FieldPlan(name, fields[name].allocated_by_secas and placement.submission,
                            *held.get(name, (self._cache[name], self.normalisers[name])))
-                for name in placement.positions if name in fields)
-        return plan
+                for name in placement.positions if name in fields]
 
     def check(self, raw: m.RawEntry) -> Checked:
         """Check one entry."""
@@ -264,12 +173,12 @@ class Validator:
         given = [raw.values for raw in raws]
         strict = placement.submission
         #: the entries normalising had something to say about, by position in the run
-        noted: dict[int, Subject] = {}
+        noted: dict[int, _Notes] = {}
 
-        def subject(row: int) -> Subject:
+        def notes(row: int) -> _Notes:
             found = noted.get(row)
             if found is None:
-                found = noted[row] = Subject(raws[row], self)
+                found = noted[row] = _Notes()
             return found
 
         names: list[str] = []
@@ -280,13 +189,13 @@ class Validator:
             if plan.allocated:
                 for row, value in enumerate(column):
                     if value is not None and value != "":
-                        self._allocated(subject(row), name, value)
+                        self._allocated(notes(row), raws[row], name, value)
                 continue
             normalised, flagged = _normalise_column(plan, column)
             names.append(name)
             columns.append(normalised)
             for row, result in flagged:
-                _noted(subject(row), name, result, column[row], strict=strict)
+                self._noted(notes(row), raws[row], name, result, column[row], strict=strict)
         # the rows of the columns, as each entry's values (in layout order, as read)
         rows: Iterable[tuple[m.Value | None, ...]] = (
             zip(*columns, strict=True) if columns else [()] * len(raws))
@@ -299,66 +208,91 @@ class Validator:
         return [_as_published(c) for c in checked]
 
     def _rules(self, raw: m.RawEntry, values: dict[str, m.Value],
-               before: Subject | None) -> Checked:
+               before: _Notes | None) -> Checked:
         """The entry ``raw`` with its normalised ``values``, and every finding on it: what
         normalising found (``before``, None if nothing), then the rules' findings.
 
         The rules' verdict depends on the layout, which fields are given or unusable, what
-        normalising found and the values of the rules' inputs, and on nothing else (the rules
-        see no other value), so each such combination is judged once and its verdict placed on
-        every entry that has it."""
+        normalising found and the values of the rules' inputs, and on nothing else (their
+        ``EntryView`` shows no other value), so each such combination is judged once and its
+        verdict placed on every entry that has it."""
         unusable, fired, refused = (
             frozenset(before.unusable), frozenset(before.fired), frozenset(before.refused)
-        ) if before else (_NONE, _NONE, _NONE)
+        ) if before else (_NONE, _NO_CODES, _NONE)
         key = (raw.placement, tuple(values), tuple(map(values.get, self._inputs)), unusable,
                fired, refused)
-        findings = before.findings if before else []
         verdict = self._verdicts.get(key)
         if verdict is None:
-            verdict = self._verdicts[key] = self._judge(raw, values, unusable, fired, refused)
+            verdict = self._verdicts[key] = self._judge(raw.placement, values, unusable, fired,
+                                                        refused)
             if len(self._verdicts) > _VERDICT_LIMIT:
                 self._verdicts.clear()
-            findings.extend(verdict.findings)
-        elif verdict.findings:
+        findings = before.findings if before else []
+        if verdict.findings:
             file = self.file
             findings.extend(replace(f, at=Location.of(file, raw, f.at.field))
                             for f in verdict.findings)
-        for field, why in verdict.needed:
-            self.column_needed(field, why, raw)
+        for needed in verdict.needed:
+            self.column_needed(needed.field, needed.why, raw)
         return Checked(m.Entry(MappingProxyType(values)), tuple(findings))
 
-    def _judge(self, raw: m.RawEntry, values: dict[str, m.Value], unusable: frozenset[str],
-               fired: frozenset[str], refused: frozenset[str]) -> _Verdict:
-        """Every rule, in order, on the entry ``raw``, with only its inputs' values visible;
-        the findings are located on ``raw``."""
-        shown = self._shown
-        judged = Subject(raw, self)
-        judged.values = {name: value if name in shown else _HIDDEN
-                         for name, value in values.items()}
-        judged.unusable, judged.fired, judged.refused = set(unusable), set(fired), set(refused)
-        exact = self.ruleset.exact
-        device_type = values.get(m.DEVICE_TYPE)
-        if isinstance(device_type, str):
-            judged.device_type = self.ruleset.device_types.get(device_type)
-        spec, gbcs = values.get(m.SPEC_VERSION), values.get(m.GBCS_VERSION)
-        if isinstance(spec, str):
-            judged.spec = exact["spec_versions"].get(spec)
-        if isinstance(gbcs, str):
-            judged.gbcs = exact["gbcs_versions"].get(gbcs)
-        found = []
+    def _judge(self, placement: m.Placement, values: dict[str, m.Value],
+               unusable: frozenset[str], fired: frozenset[Code],
+               refused: frozenset[str]) -> _Verdict:
+        """Every rule, in order, on the view of an entry with these ``values``; each rule is
+        shown the codes the earlier ones reported."""
+        shown, ruleset = self._shown, self.ruleset
+        device_type, spec, gbcs = (values.get(m.DEVICE_TYPE), values.get(m.SPEC_VERSION),
+                                   values.get(m.GBCS_VERSION))
+        view = EntryView(
+            ruleset, self.as_of, placement,
+            MappingProxyType({name: value for name, value in values.items() if name in shown}),
+            frozenset(values.keys() | unusable), unusable, refused, fired,
+            ruleset.device_types.get(device_type) if isinstance(device_type, str) else None,
+            ruleset.exact["spec_versions"].get(spec) if isinstance(spec, str) else None,
+            ruleset.exact["gbcs_versions"].get(gbcs) if isinstance(gbcs, str) else None)
+        found: list[Finding] = []
+        needed: list[ColumnNeeded] = []
         for rule in self.rules:
-            for finding in rule(judged):
-                judged.fired.add(finding.code)
-                found.append(finding)
-        return _Verdict(tuple(found), tuple(judged.needed))
+            codes: set[Code] = set()
+            for item in rule(view):
+                if isinstance(item, ColumnNeeded):
+                    needed.append(item)
+                else:
+                    found.append(item)
+                    codes.add(item.code)
+            if not codes <= view.fired:
+                view = replace(view, fired=view.fired | codes)
+        return _Verdict(tuple(found), tuple(needed))
 
-    def _allocated(self, subject: Subject, name: str, value: m.RawValue) -> None:
+    def _allocated(self, notes: _Notes, raw: m.RawEntry, name: str, value: m.RawValue) -> None:
         if isinstance(value, str) and (not value.strip() or fold(value) in _SECAS_PLACEHOLDERS):
             return
-        subject.findings.append(subject.finding(
-            "CPL-V10", name,
-            f"{name} is allocated by SECAS; the value given is ignored"))
-        subject.fired.add("CPL-V10")
+        notes.add(make_finding(Code.V10, f"{name} is allocated by SECAS; the value given is "
+                               "ignored", Location.of(self.file, raw, name)))
+
+    def _noted(self, notes: _Notes, raw: m.RawEntry, name: str, result: Normalised,
+               value: m.RawValue | None, *, strict: bool) -> None:
+        """What normalising the field ``name`` of ``raw`` found: unusable, and its problems. On
+        a submission, what SECAS's own check refuses as written is one error (CPL-V12) giving
+        the value to type and the value read, in place of the notes on each change."""
+        if result.value is None and not result.usable:
+            notes.unusable.add(name)
+        at = Location.of(self.file, raw, name)
+        problems = result.problems
+        refused = [p for p in problems if p.refused_as_written] if strict else []
+        if refused:
+            notes.refused.add(name)
+            wanted = result.value if isinstance(result.value, str) else as_text(result.value)
+            read = vba_text(value) if isinstance(value, dt.date) else as_text(value)
+            notes.add(make_finding(
+                Code.V12, f"{name}: type {_quoted(wanted)} (SECAS's check refuses "
+                f"{_quoted(read)})", at, hint="; ".join(p.message for p in refused)
+                + ": type the value exactly as given, SECAS's own check refuses it as written"))
+            problems = tuple(p for p in problems if p.code != Code.V09)
+        for problem in problems:
+            notes.add(make_finding(problem.code, f"{name}: {problem.message}", at,
+                                   hint=problem.hint))
 
 
 def _as_published(checked: Checked) -> Checked:
@@ -370,31 +304,6 @@ def _as_published(checked: Checked) -> Checked:
     return Checked(checked.entry, tuple(
         replace(f, severity=Severity.WARNING) if f.severity is Severity.ERROR else f
         for f in checked.findings))
-
-
-def _noted(subject: Subject, name: str, result: Normalised, raw: m.RawValue | None, *,
-           strict: bool) -> None:
-    """What normalising one field of ``subject`` found: unusable, and its problems. On a
-    submission, what SECAS's own check refuses as written is one error (CPL-V12) giving the value
-    to type and the value read, in place of the notes on each change."""
-    if result.value is None and not result.usable:
-        subject.unusable.add(name)
-    problems = result.problems
-    refused = [p for p in problems if p.refused_as_written] if strict else []
-    if refused:
-        subject.refused.add(name)
-        wanted = result.value if isinstance(result.value, str) else as_text(result.value)
-        read = vba_text(raw) if isinstance(raw, dt.date) else as_text(raw)
-        subject.fired.add("CPL-V12")
-        subject.findings.append(subject.finding(
-            "CPL-V12", name, f"{name}: type {_quoted(wanted)} (SECAS's check refuses "
-            f"{_quoted(read)})", "; ".join(p.message for p in refused)
-            + ": type the value exactly as given, SECAS's own check refuses it as written"))
-        problems = tuple(p for p in problems if p.code != "CPL-V09")
-    for problem in problems:
-        code, message, hint = problem.code, f"{name}: {problem.message}", problem.hint
-        subject.fired.add(code)
-        subject.findings.append(subject.finding(code, name, message, hint))
 
 
 def _quoted(text: str | None) -> str:

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from cplkit.core import model as m
 from cplkit.core.changes import ChangeSet, Correction, Origin, Rename
-from cplkit.core.findings import Finding, make_finding
+from cplkit.core.findings import Code, Finding, make_finding
 
 
 class CertificateKind(StrEnum):
@@ -124,7 +124,7 @@ def listing_findings(changes: ChangeSet, current: m.CplVersion | None,
     found: list[Finding] = []
 
     def refuse(w: Withdrawal, origin: Origin, cell: str, value: str, what: str) -> None:
-        found.append(make_finding("CPL-M09", f"{what}: {describe(w)}",
+        found.append(make_finding(Code.M09, f"{what}: {describe(w)}",
                                   origin.location(cell, value), hint=_HINT))
 
     for new in changes.new_entries:

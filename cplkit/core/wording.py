@@ -23,6 +23,7 @@ from types import MappingProxyType
 from cplkit.core import model as m
 from cplkit.core.changes import CertificateUpdate, Correction, Rename
 from cplkit.core.cpa import RENEWABLE_PREFIX
+from cplkit.core.findings import Code
 from cplkit.core.normalise import Normalised, Normaliser, Problem
 from cplkit.core.text import ONE_LINE_HINT, not_one_line
 
@@ -53,7 +54,7 @@ def one_line(normaliser: Normaliser) -> Normaliser:
         if why is None:
             return result
         return Normalised(None, False, (*result.problems,
-                                        Problem("CPL-V03", why, ONE_LINE_HINT)))
+                                        Problem(Code.V03, why, ONE_LINE_HINT)))
     return normalise
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from cplkit.base.files import replacing
 from cplkit.core.describe import describe_fields
 from cplkit.core.model import as_text
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import FieldKind, Ruleset
 from cplkit.core.secas import BULK_SHEET
 from cplkit.forms.cells import DATE_FORMAT, TEXT_FORMAT, save
 from cplkit.forms.new_entry import EntryValues, input_rule
@@ -47,7 +47,7 @@ def write_bulk_table(path: Path, ruleset: Ruleset, entries: Sequence[EntryValues
     wb = Workbook(write_only=True)
     ws: Any = wb.create_sheet(BULK_SHEET)
 
-    dates = {f for f in columns if f in ruleset.fields and ruleset.fields[f].kind == "date"}
+    dates = {f for f in columns if f in ruleset.fields and ruleset.fields[f].kind is FieldKind.DATE}
 
     def cells(values: Sequence[tuple[str, Any]]) -> list[Any]:
         out = []

@@ -20,7 +20,7 @@ from typing import Any
 
 from cplkit.core.describe import FieldDescription, describe_fields
 from cplkit.core.model import Value, as_text
-from cplkit.core.ruleset import FieldSpec, Ruleset
+from cplkit.core.ruleset import FieldKind, FieldSpec, Ruleset
 from cplkit.core.secas import (
     CSV_COLUMNS,
     FORM_HEADER,
@@ -150,7 +150,7 @@ def write_new_entry_form(path: Path, ruleset: Ruleset,
             cell = ws.cell(row, FORM_VALUE_COLUMN + index)
             # a date cell for a date, so Excel keeps it a date; Text for the rest, so Excel
             # keeps leading zeros and never reads hex as a number
-            cell.number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
+            cell.number_format = DATE_FORMAT if spec.kind is FieldKind.DATE else TEXT_FORMAT
             cell.alignment = wrap
             if spec.allocated_by_secas:
                 if index < max(1, len(entries)):  # beyond, a column holds no entry yet

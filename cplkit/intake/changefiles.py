@@ -39,7 +39,7 @@ from cplkit.core.changes import (
     Removal,
     Rename,
 )
-from cplkit.core.findings import FileReport, Finding, Location, make_finding, sort_key
+from cplkit.core.findings import Code, FileReport, Finding, Location, make_finding, sort_key
 from cplkit.core.model import Layout, as_text
 from cplkit.core.normalise import compile_normalisers
 from cplkit.core.ruleset import Ruleset, fold
@@ -161,7 +161,7 @@ def _ambiguous(file: str, sheet: str | None, kind: Layout, header_row: int,
                repeated: list[tuple[str, int, int]]) -> ChangeTable:
     """A change table whose header names a column twice: refused whole, no row read."""
     findings = tuple(make_finding(
-        "CPL-F08", f"the header names {name} twice, in columns {m.column_letter(first)} and "
+        Code.F08, f"the header names {name} twice, in columns {m.column_letter(first)} and "
         f"{m.column_letter(again)}: which one the rows mean cannot be told",
         Location(file, None, sheet, f"{m.column_letter(again)}{header_row}", name, name))
         for name, first, again in repeated)
@@ -216,7 +216,7 @@ class _Rows:
         return ChangeTable(report, ChangeSet(**{part: tuple(changes)}),
                            ChangeSet(**{part: tuple(partial)}))
 
-    def _finding(self, raw: m.RawEntry, code: str, name: str, message: str,
+    def _finding(self, raw: m.RawEntry, code: Code, name: str, message: str,
                  hint: str | None = None) -> None:
         self.findings.append(make_finding(code, message, Location.of(self.file, raw, name),
                                           hint=hint))
@@ -226,11 +226,11 @@ class _Rows:
         value = raw.values.get(column)
         if value is None or value == "":
             if required:
-                self._finding(raw, "CPL-V01", column, f"{column} is required")
+                self._finding(raw, Code.V01, column, f"{column} is required")
             return None
         result = self.normalisers[field](value)
         for problem in result.problems:
-            if problem.code != "CPL-V09":
+            if problem.code != Code.V09:
                 self._finding(raw, problem.code, column, f"{column}: {problem.message}",
                               problem.hint)
         return result.value if result.usable else None
@@ -239,7 +239,7 @@ class _Rows:
         value = raw.values.get(column)
         text = (as_text(value) or "").strip()
         if not text:
-            self._finding(raw, "CPL-V01", column, f"{column} is required",
+            self._finding(raw, Code.V01, column, f"{column} is required",
                           "say why, and which decision (e.g. 'SSC 2022-08-24') allows it")
             return None
         return self._one_line(raw, column, text)
@@ -251,7 +251,7 @@ class _Rows:
         why = not_one_line(text)
         if why is None:
             return text
-        self._finding(raw, "CPL-V03", column, f"{column}: {why}", ONE_LINE_HINT)
+        self._finding(raw, Code.V03, column, f"{column}: {why}", ONE_LINE_HINT)
         return None
 
     def _removal(self, raw: m.RawEntry) -> Removal | None:
@@ -284,7 +284,7 @@ class _Rows:
         # the old text as the entries carry it: the new rules may no longer accept it
         old: str | None = (as_text(raw.values.get("old_value")) or "").strip()
         if not old:
-            self._finding(raw, "CPL-V01", "old_value", "old_value is required",
+            self._finding(raw, Code.V01, "old_value", "old_value is required",
                           "give the text every entry to be changed carries now")
         else:
             old = self._one_line(raw, "old_value", old)
@@ -303,7 +303,7 @@ class _Rows:
         written = as_text(raw.values.get("field")) or ""
         field = settable.get(fold(written.strip()))
         if field is None:
-            self._finding(raw, "CPL-V05" if written.strip() else "CPL-V01", "field",
+            self._finding(raw, Code.V05 if written.strip() else Code.V01, "field",
                           f"field: '{written}' is not a published field this change can "
                           "set", "give a field name as the bulk template spells it, e.g. "
                           "DLMS_Certificate.identification_number; the number and status "
@@ -322,7 +322,7 @@ class _Rows:
         if restored is not None:
             # Excel saved 000732 as 732: the entry is known by its number all the same
             number: m.Value | None = restored
-            self._finding(raw, "CPL-V09", "Entry.number",
+            self._finding(raw, Code.V09, "Entry.number",
                           f"Entry.number: read {digits} as {number}, the zeros Excel dropped "
                           "put back", "format the column as Text so Excel keeps the zeros")
         else:
@@ -336,7 +336,7 @@ class _Rows:
         given = {c for c in ("new_identification_number", "new_expiry_date")
                  if raw.values.get(c) not in (None, "")}
         if not given:
-            self._finding(raw, "CPL-V01", "new_identification_number",
+            self._finding(raw, Code.V01, "new_identification_number",
                           "give the new certificate id, the new expiry or renewal date, or both")
             return None
         if not isinstance(certificate, str) or any(

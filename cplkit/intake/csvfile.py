@@ -19,6 +19,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 
+from cplkit.core.findings import Code
 from cplkit.core.model import RawValue, column_letter
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable
@@ -34,7 +35,7 @@ _CONTENT = re.compile(r"[^\s,;\ufeff]")
 
 
 def _too_many_rows(limits: Limits) -> Unreadable:
-    return Unreadable("CPL-F02", f"the CSV file has more than {limits.max_rows:,} rows, over the "
+    return Unreadable(Code.F02, f"the CSV file has more than {limits.max_rows:,} rows, over the "
                       "safety limit", f"split it into files of at most {limits.max_rows:,} rows")
 
 
@@ -46,7 +47,7 @@ def read_csv(data: bytes, limits: Limits, known: Callable[[str], bool]) -> Sheet
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise Unreadable("CPL-F01", "a UTF-16 text file that does not decode",
+            raise Unreadable(Code.F01, "a UTF-16 text file that does not decode",
                              "save it from Excel as 'CSV UTF-8 (Comma delimited)'") from exc
         return _sheet(text, limits, known)
     try:
@@ -55,14 +56,14 @@ def read_csv(data: bytes, limits: Limits, known: Callable[[str], bool]) -> Sheet
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise Unreadable("CPL-F01", "not a text file in UTF-8 or Windows-1252",
+            raise Unreadable(Code.F01, "not a text file in UTF-8 or Windows-1252",
                              "save it from Excel as 'CSV UTF-8 (Comma delimited)'") from exc
     return _sheet(text, limits, known)
 
 
 def _sheet(text: str, limits: Limits, known: Callable[[str], bool]) -> SheetData:
     if _CONTENT.search(text) is None:
-        raise Unreadable("CPL-F01", "the file holds no text: only blank lines or separators",
+        raise Unreadable(Code.F01, "the file holds no text: only blank lines or separators",
                          "save the submission again and resend it")
     declared = _SEPARATOR_LINE.match(text)
     delimiter = declared.group(1) if declared else _detect(text, limits, known)
@@ -99,7 +100,7 @@ def _detect(text: str, limits: Limits, known: Callable[[str], bool]) -> str:
 
 def _too_wide(line: int, width: int, limits: Limits) -> Unreadable:
     return Unreadable(
-        "CPL-F02", f"line {line} has {width:,} fields, over the limit of {limits.max_columns:,} "
+        Code.F02, f"line {line} has {width:,} fields, over the limit of {limits.max_columns:,} "
         f"(column {column_letter(limits.max_columns)}; a CPL table has about 32)",
         "delete the columns that do not belong to the submission, and check that the file's "
         "separator is a comma, a semicolon or a tab")
@@ -136,10 +137,10 @@ def _rows(text: str, delimiter: str, limits: Limits, *,
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
                     raise Unreadable(
-                        "CPL-F02", f"line {reader.line_num} holds a value longer than "
+                        Code.F02, f"line {reader.line_num} holds a value longer than "
                         f"{limits.max_cell_chars:,} characters, over the safety limit",
                         "a CPL field is at most 500 characters: remove the long value") from exc
-                raise Unreadable("CPL-F01", f"line {reader.line_num} is not valid CSV ({exc})",
+                raise Unreadable(Code.F01, f"line {reader.line_num} is not valid CSV ({exc})",
                                  "save the file again from Excel as CSV") from exc
             if reader.line_num > limits.max_rows + 1:
                 raise _too_many_rows(limits)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from cplkit.core import model as m
 from cplkit.core.describe import form_label
-from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.findings import Code, Finding, Location, make_finding
 from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.secas import CONCATENATED_MODEL, CSV_COLUMNS, LIST_HEADER_LABELS
@@ -139,7 +139,7 @@ class Recogniser:
         self.limits = limits
         self.file = file
 
-    def finding(self, code: str, message: str, sheet: str | None = None,
+    def finding(self, code: Code, message: str, sheet: str | None = None,
                 cell: str | None = None, fld: str | None = None,
                 hint: str | None = None, value: str | None = None) -> Finding:
         return make_finding(code, message, Location(self.file, None, sheet, cell, fld, value),
@@ -220,7 +220,7 @@ class Recogniser:
             return None
         written = f"'{_text(cell_at(row, 1))}' / '{_text(cell_at(row, 2))}'"
         return self.finding(
-            "CPL-F04", f"SECAS's check would not find the row for {name}: row {number} is "
+            Code.F04, f"SECAS's check would not find the row for {name}: row {number} is "
             f"labelled {written}, and it looks for '{group}' / '{attribute}' as written (case "
             "and spaces count, on one line of each cell), so it would read the field as empty; "
             "cplkit read the row", sheet, f"A{number}", name,
@@ -262,7 +262,7 @@ class Recogniser:
         group: str | None = None
         rows = list(itertools.chain(sheet.head[header_index + 1:], data.rows))
         if len(rows) > _HEAD_ROWS * 5:
-            raise Unreadable("CPL-F02", "the New Entry form runs to more than "
+            raise Unreadable(Code.F02, "the New Entry form runs to more than "
                              f"{_HEAD_ROWS * 5} rows; a form has about 40",
                              "use one form per submission, or a bulk table")
         skipped: set[str] = set()
@@ -276,18 +276,18 @@ class Recogniser:
             ref = f"B{number}"
             if name is None:
                 findings.append(self.finding(
-                    "CPL-F05", f"row {number} ({group} / {attribute}) is not a CPL field; "
+                    Code.F05, f"row {number} ({group} / {attribute}) is not a CPL field; "
                     "ignored", data.name, ref, value=attribute))
                 continue
             if number in data.hidden_rows:
                 skipped.add(name)
                 findings.append(self.finding(
-                    "CPL-F06", f"row {number} ({name}) is hidden and was not read", data.name,
+                    Code.F06, f"row {number} ({name}) is hidden and was not read", data.name,
                     ref, name, hint="unhide the row (Format > Hide & Unhide) and check again"))
                 continue
             if name in positions:
                 findings.append(self.finding(
-                    "CPL-F05", f"row {number} repeats {name} (first on row {positions[name]}); "
+                    Code.F05, f"row {number} repeats {name} (first on row {positions[name]}); "
                     "ignored", data.name, ref, name))
                 continue
             positions[name] = number
@@ -297,7 +297,7 @@ class Recogniser:
         for name in self._expected(Layout.NEW_ENTRY_FORM, True):
             if name not in positions and name not in skipped:
                 findings.append(self.finding(
-                    "CPL-F04", f"the form has no row for {name}", data.name, None, name,
+                    Code.F04, f"the form has no row for {name}", data.name, None, name,
                     hint=f"add the row (Data Group / Data Attribute "
                          f"'{self.ruleset.fields[name].group}' / "
                          f"'{self.ruleset.fields[name].attribute}'), or start from cplkit "
@@ -314,7 +314,7 @@ class Recogniser:
             letter = m.column_letter(col)
             if col in data.hidden_columns:
                 findings.append(self.finding(
-                    "CPL-F06", f"column {letter} is hidden and holds an entry that was not read",
+                    Code.F06, f"column {letter} is hidden and holds an entry that was not read",
                     data.name, f"{letter}{header_index + 1}",
                     hint="unhide the column and check again"))
                 continue
@@ -327,7 +327,7 @@ class Recogniser:
                col: int) -> m.RawValue:
         value = cell_at(row, col)
         if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
-            raise Unreadable("CPL-F02", f"cell {m.column_letter(col)}{row_number}"
+            raise Unreadable(Code.F02, f"cell {m.column_letter(col)}{row_number}"
                              f"{' of sheet ' + repr(data.name) if data.name else ''} holds "
                              f"{len(value):,} characters, over the limit of "
                              f"{self.limits.max_cell_chars:,}",
@@ -371,13 +371,13 @@ class Recogniser:
             name = column.field
             if name is None:
                 findings.append(self.finding(
-                    "CPL-F05", f"column {letter} ({column.label}) is not a CPL field; ignored",
+                    Code.F05, f"column {letter} ({column.label}) is not a CPL field; ignored",
                     data.name, f"{letter}{header_row}", value=column.label))
             elif col in data.hidden_columns:
                 hidden_with_content.append((col, name))
             elif name in positions:
                 findings.append(self.finding(
-                    "CPL-F05", f"column {letter} repeats {name} (first in column "
+                    Code.F05, f"column {letter} repeats {name} (first in column "
                     f"{m.column_letter(positions[name])}); ignored", data.name,
                     f"{letter}{header_row}", name))
             else:
@@ -386,13 +386,13 @@ class Recogniser:
         for col, name in hidden_with_content:
             letter = m.column_letter(col)
             findings.append(self.finding(
-                "CPL-F06", f"column {letter} ({name}) is hidden and was not read",
+                Code.F06, f"column {letter} ({name}) is hidden and was not read",
                 data.name, f"{letter}{header_row}", name,
                 hint="unhide the column (Format > Hide & Unhide) and check again"))
         for name in self._expected(layout, submission):
             if name not in positions and name not in hidden_fields:
                 findings.append(self.finding(
-                    "CPL-F04", f"no column for {name}", data.name, None, name,
+                    Code.F04, f"no column for {name}", data.name, None, name,
                     hint=f"add a column headed {name}"))
         placement = m.Placement(data.name, m.Orientation.ROW, positions, submission=submission)
         recognised = Recognised(layout, placement, iter(()), findings)
@@ -432,7 +432,7 @@ class Recogniser:
             shown = ", ".join(str(r) for r in hidden_rows[:10])
             more = f" and {len(hidden_rows) - 10} more" if len(hidden_rows) > 10 else ""
             findings.append(self.finding(
-                "CPL-F06", f"{plural(len(hidden_rows), 'hidden row')} with content "
+                Code.F06, f"{plural(len(hidden_rows), 'hidden row')} with content "
                 f"{'was' if len(hidden_rows) == 1 else 'were'} not read: "
                 f"{shown}{more}", data.name, f"A{hidden_rows[0]}",
                 hint="unhide the rows (Format > Hide & Unhide) and check again, or delete them"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cplkit.base.files import not_regular
-from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.findings import Code, Finding, Location, make_finding
 from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset, fold
 from cplkit.errors import NotFound
@@ -42,29 +42,29 @@ class Opened:
 
 def sniff_kind(path: Path, head: bytes) -> str:
     if not head:
-        raise Unreadable("CPL-F01", "the file is empty", "save the submission again and resend it")
+        raise Unreadable(Code.F01, "the file is empty", "save the submission again and resend it")
     if head.startswith(_ZIP):
         return "xlsx"
     if head.startswith(_OLE2):
         data = path.read_bytes() if path.stat().st_size <= 64 * 2**20 else b""
         if "EncryptedPackage".encode("utf-16-le") in data:
-            raise Unreadable("CPL-F01", "the workbook is password-protected (encrypted)",
+            raise Unreadable(Code.F01, "the workbook is password-protected (encrypted)",
                              "remove the password (File > Info > Protect Workbook > Encrypt with "
                              "Password, clear it), save, and check again")
-        raise Unreadable("CPL-F01", "a legacy Excel 97-2003 (.xls) or other OLE2 file; cplkit "
+        raise Unreadable(Code.F01, "a legacy Excel 97-2003 (.xls) or other OLE2 file; cplkit "
                          "reads .xlsx, .xlsm and .csv",
                          "open it in Excel and save it as Excel Workbook (.xlsx)")
     if head.startswith(b"%PDF"):
-        raise Unreadable("CPL-F01", "a PDF document, not a spreadsheet",
+        raise Unreadable(Code.F01, "a PDF document, not a spreadsheet",
                          "send the CPL submission workbook (.xlsx) itself")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "csv"  # UTF-16 text, which Excel writes as 'Unicode Text'
     if b"\x00" in head:
-        raise Unreadable("CPL-F01", "a binary file that is not a spreadsheet cplkit reads",
+        raise Unreadable(Code.F01, "a binary file that is not a spreadsheet cplkit reads",
                          "send the CPL submission as .xlsx, .xlsm or .csv")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<?xml", b"<html", b"<!doctype", b"<")):
-        raise Unreadable("CPL-F01", "an XML or HTML file, not a workbook (Excel's 'XML "
+        raise Unreadable(Code.F01, "an XML or HTML file, not a workbook (Excel's 'XML "
                          "Spreadsheet 2003' and web pages are not read)",
                          "open it in Excel and save it as Excel Workbook (.xlsx)")
     return "csv"
@@ -78,16 +78,16 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
     reader in a disposable process: see ``Workbook``)."""
     problem = not_regular(path)
     if problem is not None:
-        raise Unreadable("CPL-F01", problem, "name the submission files themselves")
+        raise Unreadable(Code.F01, problem, "name the submission files themselves")
     try:
         size = path.stat().st_size
         with path.open("rb") as stream:
             head = stream.read(_SNIFF)
     except OSError as exc:
-        raise Unreadable("CPL-F01", f"cannot be opened: {exc.strerror or exc}",
+        raise Unreadable(Code.F01, f"cannot be opened: {exc.strerror or exc}",
                          "check the path and that the file can be read") from exc
     if size > limits.max_file_bytes:
-        raise Unreadable("CPL-F02", f"the file is {size // 2**20} MiB, over the limit of "
+        raise Unreadable(Code.F02, f"the file is {size // 2**20} MiB, over the limit of "
                          f"{limits.max_file_bytes // 2**20} MiB", "split it into smaller files")
     recogniser = Recogniser(ruleset, limits, file)
     if sniff_kind(path, head) == "csv":
@@ -118,7 +118,7 @@ def prescan(path: Path, limits: Limits) -> None:
 
 
 def _no_layout(detail: str) -> Unreadable:
-    return Unreadable("CPL-F03", f"no CPL submission layout recognised: {detail}",
+    return Unreadable(Code.F03, f"no CPL submission layout recognised: {detail}",
                       "use the SECAS 'CPL - New Entry' form, the 'Central Products List' "
                       "layout, or a table whose first row holds the canonical field names "
                       "(e.g. Device_Type.name); cplkit template writes both")
@@ -132,7 +132,7 @@ _ONE_FORM = ("send each form in its own file, or put further entries in columns 
 
 def _hidden(recogniser: Recogniser, name: str) -> Finding:
     return make_finding(
-        "CPL-F06", f"sheet '{name}' is hidden and holds content that was not read",
+        Code.F06, f"sheet '{name}' is hidden and holds content that was not read",
         Location(recogniser.file, sheet=name),
         hint="unhide the sheet (right-click a sheet tab > Unhide) if it belongs to the "
              "submission, or delete it")
@@ -193,7 +193,7 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
                 below = _second_form(recogniser, candidate)
                 if below is not None:
                     findings.append(make_finding(
-                        "CPL-F07", f"sheet '{name}' holds a second filled-in New Entry form "
+                        Code.F07, f"sheet '{name}' holds a second filled-in New Entry form "
                         f"from row {below}, which was not read (the form above it was)",
                         Location(recogniser.file, sheet=name, cell=f"A{below}"), hint=_ONE_FORM))
         else:
@@ -208,7 +208,7 @@ def _open_workbook(workbook: Workbook, recogniser: Recogniser, wanted: str | Non
         # one form per file: a second one is never read silently, on any sheet
         hidden = " (a hidden sheet)" if name in hidden_forms else ""
         findings.append(make_finding(
-            "CPL-F07", f"sheet '{name}'{hidden} holds a second filled-in New Entry form, which "
+            Code.F07, f"sheet '{name}'{hidden} holds a second filled-in New Entry form, which "
             f"was not read (the form on sheet '{filled[0]}' was)",
             Location(recogniser.file, sheet=name), hint=_ONE_FORM))
     if not ranked:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding, Location, make_finding
+from cplkit.core.findings import Code, Finding, Location, make_finding
 from cplkit.core.model import Layout, as_text
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.secas import CONTROL_SHEET, FORM_HEADER_ROW, FORM_SHEET, LIST_HEADER_LABELS
@@ -107,7 +107,7 @@ class _Reader:
 
     def _note(self, message: str, *, entry: int | None = None, cell: str | None = None,
               field: str | None = None, value: str | None = None, sheet: str | None = None,
-              code: str = "CPL-I01") -> None:
+              code: Code = Code.I01) -> None:
         self.findings.append(make_finding(
             code, message, Location(self.file, entry, sheet, cell, field, value)))
 

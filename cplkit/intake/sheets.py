@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cplkit.core.findings import Code
 from cplkit.core.model import RawValue
 
 
 class Unreadable(Exception):
     """The file cannot be read at all; carries the finding code, message and hint to report."""
 
-    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+    def __init__(self, code: Code, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

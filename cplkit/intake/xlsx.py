@@ -28,6 +28,7 @@ from typing import IO, Any
 from lxml import etree
 
 from cplkit.base.xmlsafe import hardened_parser
+from cplkit.core.findings import Code
 from cplkit.core.model import Formula, RawValue, column_letter
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable, parse_cell_ref
@@ -69,7 +70,7 @@ def _check_string_count(name: str, head: bytes, limits: Limits) -> None:
     a reader may size its table by the declared count before reading one string."""
     for match in _STRING_COUNT.finditer(head):
         if int(match.group(1)) > limits.max_cells:
-            raise Unreadable("CPL-F02", f"the workbook part {name} declares {int(match.group(1)):,}"
+            raise Unreadable(Code.F02, f"the workbook part {name} declares {int(match.group(1)):,}"
                              f" strings, over the limit of {limits.max_cells:,}", RESAVE_HINT)
 
 
@@ -79,11 +80,11 @@ _STRING_COUNT = re.compile(rb"""\s(?:unique)?[cC]ount\s*=\s*["']([0-9]{1,20})["'
 def _check_prolog(name: str, head: bytes, limits: Limits) -> bytes:
     """Refuse DTDs and entities; return the namespace prefix of the root element (b'' if none)."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
-        raise Unreadable("CPL-F01", f"the workbook part {name} is not UTF-8 XML", RESAVE_HINT)
+        raise Unreadable(Code.F01, f"the workbook part {name} is not UTF-8 XML", RESAVE_HINT)
     lowered = head.lower()
     if b"<!doctype" in lowered or b"<!entity" in lowered:
         raise Unreadable(
-            "CPL-F02",
+            Code.F02,
             f"the workbook part {name} declares a DTD or entities, which Excel never writes; "
             "refused, as such declarations can expand to exhaust memory or read other files",
             "do not check this file; ask the sender for a workbook saved by Excel")
@@ -91,7 +92,7 @@ def _check_prolog(name: str, head: bytes, limits: Limits) -> bytes:
     match = _ROOT_START.search(head)
     if match is None:
         if len(head) >= limits.max_prolog_bytes:
-            raise Unreadable("CPL-F02", f"the workbook part {name} has no root element in its "
+            raise Unreadable(Code.F02, f"the workbook part {name} has no root element in its "
                              f"first {limits.max_prolog_bytes} bytes", RESAVE_HINT)
         return b""
     return match.group(1) or b""
@@ -156,7 +157,7 @@ class _Scanner:
         # for: the child process's memory limit still bounds what it can cost)
         if self.unusual.search(done) is not None:
             if self._FAR.search(done):
-                raise Unreadable("CPL-F02", "a cell lies beyond column ZZ or row 999,999, "
+                raise Unreadable(Code.F02, "a cell lies beyond column ZZ or row 999,999, "
                                  "where no CPL sheet reaches; refused before reading it",
                                  RESAVE_HINT)
             for letters, number in self._WIDE.findall(done):
@@ -297,10 +298,10 @@ class Workbook:
         try:
             self._zip = zipfile.ZipFile(path)
         except OSError as exc:
-            raise Unreadable("CPL-F01", f"cannot be opened: {exc.strerror or exc}",
+            raise Unreadable(Code.F01, f"cannot be opened: {exc.strerror or exc}",
                              "check the path and that the file can be read") from exc
         except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-            raise Unreadable("CPL-F01", f"not a readable workbook: the zip container is corrupt "
+            raise Unreadable(Code.F01, f"not a readable workbook: the zip container is corrupt "
                              f"or truncated ({exc})", RESAVE_HINT) from exc
         try:
             self._open(read_ahead)
@@ -351,7 +352,7 @@ class Workbook:
         infos = self._zip.infolist()
         limits = self.limits
         if len(infos) > limits.max_zip_members:
-            raise Unreadable("CPL-F02", f"the workbook has {len(infos)} parts, over the limit of "
+            raise Unreadable(Code.F02, f"the workbook has {len(infos)} parts, over the limit of "
                              f"{limits.max_zip_members}", RESAVE_HINT)
         members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
@@ -359,28 +360,28 @@ class Workbook:
             if key in members:
                 # which of the two a reader takes is its own choice: the scan could pass one
                 # and the reader load the other
-                raise Unreadable("CPL-F02", f"the workbook holds two parts named "
+                raise Unreadable(Code.F02, f"the workbook holds two parts named "
                                  f"{members[key].filename} (part names ignore case)",
                                  RESAVE_HINT)
             members[key] = info
         if _WORKBOOK not in members and not any(k.endswith("workbook.xml") for k in members):
-            raise Unreadable("CPL-F01", "a zip file, but not an Excel workbook (no "
+            raise Unreadable(Code.F01, "a zip file, but not an Excel workbook (no "
                              "xl/workbook.xml: is it a Word or other Office document?)",
                              "save the submission from Excel as .xlsx")
         declared = 0
         for key, info in members.items():
             if info.flag_bits & 0x1:
-                raise Unreadable("CPL-F01", f"the workbook part {info.filename} is encrypted",
+                raise Unreadable(Code.F01, f"the workbook part {info.filename} is encrypted",
                                  "remove the password protection in Excel and save again")
             if key.endswith(_XML_SUFFIXES):
                 declared += info.file_size
             if (info.file_size > 1024 * 1024
                     and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)):
-                raise Unreadable("CPL-F02", f"the workbook part {info.filename} expands "
+                raise Unreadable(Code.F02, f"the workbook part {info.filename} expands "
                                  f"{info.file_size // max(info.compress_size, 1)}-fold "
                                  f"(a zip bomb?); refused", "do not check this file")
         if declared > limits.max_uncompressed_bytes:
-            raise Unreadable("CPL-F02", f"the workbook's XML would take {declared // 2**20} MiB "
+            raise Unreadable(Code.F02, f"the workbook's XML would take {declared // 2**20} MiB "
                              f"uncompressed, over the limit of "
                              f"{limits.max_uncompressed_bytes // 2**20} MiB",
                              "split the sheet into smaller files")
@@ -412,7 +413,7 @@ class Workbook:
                 while chunk := stream.read(_CHUNK):
                     total += len(chunk)
                     if total > budget:
-                        raise Unreadable("CPL-F02", "the workbook's XML is larger uncompressed "
+                        raise Unreadable(Code.F02, "the workbook's XML is larger uncompressed "
                                          "than the limit of "
                                          f"{limits.max_uncompressed_bytes // 2**20} MiB",
                                          "split the sheet into smaller files")
@@ -438,7 +439,7 @@ class Workbook:
                     self._check_strings(strings, name, total)
                     self._strings = strings.lengths
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise Unreadable("CPL-F01", f"the workbook part {name} is corrupt or truncated "
+            raise Unreadable(Code.F01, f"the workbook part {name} is corrupt or truncated "
                              f"({exc})", RESAVE_HINT) from exc
         if scanner is not None:
             scan.rows = scanner.rows
@@ -455,11 +456,11 @@ class Workbook:
         limits = self.limits
         if total > limits.max_shared_strings_bytes:
             raise Unreadable(
-                "CPL-F02", f"the workbook's shared strings ({name}) take more than "
+                Code.F02, f"the workbook's shared strings ({name}) take more than "
                 f"{limits.max_shared_strings_bytes // 2**20} MiB, over the safety limit",
                 "split the bulk sheet into smaller files")
         if len(strings.lengths) > limits.max_cells:
-            raise Unreadable("CPL-F02", f"the workbook part {name} holds more than "
+            raise Unreadable(Code.F02, f"the workbook part {name} holds more than "
                              f"{limits.max_cells:,} strings, over the limit", RESAVE_HINT)
 
     def _weigh(self, info: zipfile.ZipInfo, cells: int) -> None:
@@ -488,7 +489,7 @@ class Workbook:
         limit = self.limits.max_expanded_text_bytes
         if self._expanded + weighed > limit:
             raise Unreadable(
-                "CPL-F02", f"the sheets' cells refer to the workbook's shared strings so often "
+                Code.F02, f"the sheets' cells refer to the workbook's shared strings so often "
                 f"that they would hold more than {limit // 2**20} MiB of text once read (a long "
                 f"string referenced by many cells, in {name} or before it), over the safety "
                 "limit", "split the bulk sheet into smaller files; if a long text is repeated "
@@ -502,7 +503,7 @@ class Workbook:
             raise self._too_many("cells", limits.max_cells, name)
         if scanner.area > limits.max_sheet_area:
             raise Unreadable(
-                "CPL-F02", f"a sheet ({name}) reaches column {column_letter(scanner.max_column)}"
+                Code.F02, f"a sheet ({name}) reaches column {column_letter(scanner.max_column)}"
                 f" and row {scanner.max_row:,}: {scanner.area:,} cells from A1, over the limit "
                 f"of {limits.max_sheet_area:,} (the spreadsheet library sets aside every cell "
                 "of that range, however few hold a value)",
@@ -511,7 +512,7 @@ class Workbook:
 
     @staticmethod
     def _too_many(what: str, limit: int, name: str) -> Unreadable:
-        return Unreadable("CPL-F02", f"a sheet ({name}) has more than {limit:,} {what}, over the "
+        return Unreadable(Code.F02, f"a sheet ({name}) has more than {limit:,} {what}, over the "
                           "safety limit", "split the bulk sheet into files of at most "
                           f"{limit:,} {what}")
 
@@ -523,7 +524,7 @@ class Workbook:
         try:
             return etree.fromstring(data, hardened_parser())
         except etree.XMLSyntaxError as exc:
-            raise Unreadable("CPL-F01", f"the workbook part {info.filename} is not well-formed "
+            raise Unreadable(Code.F01, f"the workbook part {info.filename} is not well-formed "
                              f"XML ({exc})", RESAVE_HINT) from exc
 
     def _sheet_parts(self) -> list[tuple[str, str, str | None]]:
@@ -584,10 +585,10 @@ class Workbook:
             try:
                 self._book = CalamineWorkbook.from_path(str(self.path))
             except PasswordError as exc:
-                raise Unreadable("CPL-F01", "the workbook is password-protected",
+                raise Unreadable(Code.F01, "the workbook is password-protected",
                                  "remove the password in Excel and save again") from exc
             except (CalamineError, OSError, ValueError) as exc:
-                raise Unreadable("CPL-F01", f"the workbook cannot be read ({exc})",
+                raise Unreadable(Code.F01, f"the workbook cannot be read ({exc})",
                                  RESAVE_HINT) from exc
         return self._book
 
@@ -630,7 +631,7 @@ class Workbook:
         try:
             return book.get_sheet_by_name(name)
         except Exception as exc:  # calamine raises its own types for broken sheet XML
-            raise Unreadable("CPL-F01", f"sheet '{name}' cannot be read ({exc})",
+            raise Unreadable(Code.F01, f"sheet '{name}' cannot be read ({exc})",
                              RESAVE_HINT) from exc
 
     def _details(self, part: str) -> tuple[frozenset[int], frozenset[int], dict[Cell, str]]:
@@ -663,7 +664,7 @@ class Workbook:
                         if max(lo, 1) <= min(hi, _LAST_COLUMN):
                             spans.append((max(lo, 1), min(hi, _LAST_COLUMN)))
         except (etree.XMLSyntaxError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
-            raise Unreadable("CPL-F01", f"the worksheet {part} is not well-formed ({exc})",
+            raise Unreadable(Code.F01, f"the worksheet {part} is not well-formed ({exc})",
                              RESAVE_HINT) from exc
         return frozenset(rows), _join(spans), formulas
 

@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from cplkit.core import model as m
 from cplkit.core.describe import FieldDescription, describe_fields
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import FieldKind, Ruleset
 from cplkit.core.secas import (
     CONTROL_SHEET,
     CSV_COLUMNS,
@@ -433,7 +433,7 @@ def _form_sheet(book: Any, styles: _Styles, texts: _Texts) -> None:
         # Text (or date) cells, so a manufacturer starting from a published workbook keeps
         # leading zeros; unlocked, SECAS's first column filled as SECAS fills it, and the rows
         # SECAS fills itself left locked
-        number_format = DATE_FORMAT if spec.kind == "date" else TEXT_FORMAT
+        number_format = DATE_FORMAT if spec.kind is FieldKind.DATE else TEXT_FORMAT
         entry, fill = styles(number_format=number_format), None
         if not spec.allocated_by_secas:
             fill = IMAGE_FILL if spec.name in IMAGE_INPUT_FIELDS else INPUT_FILL

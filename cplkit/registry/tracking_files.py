@@ -30,7 +30,7 @@ from cplkit.base.digest import sha256_hex
 from cplkit.base.files import read_small
 from cplkit.base.strict_json import loads
 from cplkit.core import tracking as t
-from cplkit.core.findings import FileReport, Finding, Location, Report, Severity
+from cplkit.core.findings import Code, FileReport, Finding, Location, Report, Severity
 from cplkit.core.model import Layout
 from cplkit.errors import RegistryError
 from cplkit.registry.disk import fsync_dir, replace_durably, write_durably
@@ -221,7 +221,7 @@ def decode_report(data: bytes, origin: str) -> Report:
     try:
         files = tuple(FileReport(
             f["path"], Layout(f["layout"]) if f["layout"] else None, f["entries"],
-            tuple(Finding(x["code"], Severity(x["severity"]), x["message"], x["hint"],
+            tuple(Finding(Code(x["code"]), Severity(x["severity"]), x["message"], x["hint"],
                           Location(f["path"], x["entry"], x["sheet"], x["cell"], x["field"],
                                    x["value"], x["number"])) for x in f["findings"]),
             f["sheet"], f["delimiter"]) for f in document["files"])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cplkit.core.model import Formula, RawValue, as_text
 from cplkit.core.normalise import compile_normalisers
-from cplkit.core.ruleset import Ruleset
+from cplkit.core.ruleset import FieldKind, Ruleset
 from cplkit.intake.rulesets import load_ruleset
 
 CASES = json.loads((Path(__file__).parent / "normalise_cases.json").read_text())["cases"]
@@ -79,7 +79,7 @@ def test_hex_already_in_canonical_form_reads_as_the_long_way_reads_it(
     ruleset = load_ruleset()
     normalisers = compile_normalisers(ruleset)
     for name, spec in ruleset.fields.items():
-        if spec.kind != "hex":
+        if spec.kind is not FieldKind.HEX:
             continue
         octets = spec.octets or 1
         text = data.draw(st.from_regex(rf"[0-9A-F]{{2}}(:[0-9A-F]{{2}}){{{octets - 1}}}",

@@ -3,14 +3,19 @@ their verdict lands on every entry that has the combination."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import typing
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+
+import pytest
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding
+from cplkit.core.findings import Code, Finding
+from cplkit.core.rules import RULES
+from cplkit.core.rules.view import EntryView
 from cplkit.core.ruleset import Ruleset
-from cplkit.core.validate import Subject, Validator
+from cplkit.core.validate import Validator
 from tests.conftest import AS_OF
 from tests.core.entries import valid_gas
 
@@ -37,10 +42,11 @@ class Probe:
     def __init__(self) -> None:
         self.seen: list[dict[str, object]] = []
 
-    def __call__(self, s: Subject) -> Iterator[Finding]:
+    def __call__(self, s: EntryView) -> Iterator[Finding]:
         self.seen.append({"values": dict(s.values), "firmware": s.text(m.FIRMWARE_VERSION),
-                          "device type": s.device_type})
-        yield s.finding("CPL-V03", m.FIRMWARE_VERSION, "probed")
+                          "device type": s.device_type,
+                          "filled": {f for f in (m.FIRMWARE_VERSION, m.IMAGE_HASH) if s.given(f)}})
+        yield s.finding(Code.V03, m.FIRMWARE_VERSION, "probed")
 
 
 def test_a_rule_sees_its_inputs_values_and_only_the_presence_of_other_fields(
@@ -54,8 +60,8 @@ def test_a_rule_sees_its_inputs_values_and_only_the_presence_of_other_fields(
     assert values[m.CPA_EXPIRY] == dt.date(2030, 8, 30)
     assert seen["device type"] is ruleset.device_types["Gas Smart Meter"]
     # given, but not readable: no verdict can depend on a value that differs on every row
-    assert m.FIRMWARE_VERSION in values and m.IMAGE_HASH in values
-    assert values[m.FIRMWARE_VERSION] != "01:02:03:01"
+    assert seen["filled"] == {m.FIRMWARE_VERSION, m.IMAGE_HASH}
+    assert m.FIRMWARE_VERSION not in values and m.IMAGE_HASH not in values
     assert seen["firmware"] is None
 
 
@@ -97,10 +103,28 @@ def test_an_entry_that_needs_a_missing_column_is_counted_every_time(ruleset: Rul
     assert all("which 7 entries need" in f.message for f in findings)
 
 
-def test_no_rule_reaches_past_what_the_subject_shows() -> None:
-    """Rules read the placement, not the raw entry, and note missing columns on the subject:
-    what they could read beyond their inputs would make a shared verdict wrong."""
-    rules = Path(__file__).resolve().parents[2] / "cplkit" / "core" / "rules"
-    for module in rules.glob("*.py"):
-        text = module.read_text()
-        assert "s.raw" not in text and "s.validator" not in text, module.name
+def test_every_rule_takes_the_view_alone() -> None:
+    """The type checker holds rules to their inputs only because each rule is declared to take
+    an ``EntryView``, which has no raw entry, validator or other field's value to read."""
+    for rule in RULES:
+        hints = typing.get_type_hints(rule)
+        parameters = [name for name in hints if name != "return"]
+        assert [hints[name] for name in parameters] == [EntryView], rule.__name__
+    shown = {f.name for f in dataclasses.fields(EntryView)}
+    assert not shown & {"raw", "validator", "entry", "memo"}
+
+
+def test_a_rule_can_neither_change_the_view_nor_reach_past_it(ruleset: Ruleset) -> None:
+    """What one rule sees cannot be changed for the next, and the raw entry is not there to
+    read: a shared verdict stays right."""
+    seen: list[EntryView] = []
+
+    def keep(s: EntryView) -> Iterator[Finding]:
+        seen.append(s)
+        return iter(())
+
+    Validator(ruleset, AS_OF, "bulk.xlsx", rules=(keep,)).check_all(bulk_rows({}))
+    [view] = seen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.as_of = dt.date(2000, 1, 1)  # type: ignore[misc]
+    assert not hasattr(view, "raw") and not hasattr(view, "validator")

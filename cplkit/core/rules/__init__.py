@@ -1,35 +1,28 @@
 """The cross-field rules, as an explicit table run in order.
 
-A rule is a small function: it receives a ``Subject`` (one entry being validated: its normalised
-values, which fields were unusable, where each field sits, the ruleset and the as-of date) and
-yields findings. A rule never raises on bad content. A rule that depends on earlier verdicts
-(the versioning table is not consulted when the spec family is already wrong) comes after the
-rules it depends on in ``RULES`` and asks the subject which codes have fired. Nothing is
-registered as a side effect of an import. Field-level checks (formats, enumerations) happen
-before, in ``cplkit.core.normalise``.
+A rule is a small function: it receives an ``EntryView`` (``cplkit.core.rules.view``: one entry
+as the rules see it: the values of their inputs, which fields are filled in or unusable, the
+layout, the ruleset and the as-of date) and yields findings. A rule never raises on bad content.
+A rule that depends on earlier verdicts (the versioning table is not consulted when the spec
+family is already wrong) comes after the rules it depends on in ``RULES`` and asks the view which
+codes have fired. Nothing is registered as a side effect of an import. Field-level checks
+(formats, enumerations) happen before, in ``cplkit.core.normalise``.
 
 A rule reads the values of its inputs only (``inputs``: the device type, the versions, the
 status, the CPA certificate, every enumerated field and every field a device type fixes); of the
-other fields (model, firmware, hashes and the like) it sees whether they are given, never what
-they say. So the verdict on an entry depends on those inputs alone, and the validator works it
-out once for each combination a file holds: a bulk sheet whose firmware differs on every row
-still repeats its device types and versions.
+other fields (model, firmware, hashes and the like) it sees whether they are filled in, never
+what they say: their values are not in the view. So the verdict on an entry depends on those
+inputs alone, and the validator works it out once for each combination a file holds: a bulk
+sheet whose firmware differs on every row still repeats its device types and versions. That is
+the only cache: a rule computes what it needs each time it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
-
 from cplkit.core import model as m
 from cplkit.core.rules import cpa_dates, fields, image, versions
-
-if TYPE_CHECKING:
-    from cplkit.core.findings import Finding
-    from cplkit.core.ruleset import Ruleset
-    from cplkit.core.validate import Subject
-
-Rule = Callable[["Subject"], Iterator["Finding"]]
+from cplkit.core.rules.view import Rule
+from cplkit.core.ruleset import Ruleset
 
 #: every rule, in the order it runs
 RULES: tuple[Rule, ...] = (

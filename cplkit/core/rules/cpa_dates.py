@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
 from cplkit.core.cpa import cpa_date
 from cplkit.core.findings import Finding
-
-if TYPE_CHECKING:
-    from cplkit.core.validate import Subject
+from cplkit.core.rules.view import EntryView
 
 
-def cpa_date_rule(s: Subject) -> Iterator[Finding]:
+def cpa_date_rule(s: EntryView) -> Iterator[Finding]:
     certificate = s.text(m.CPA_ID)
     expiry = s.values.get(m.CPA_EXPIRY)
     if not certificate or not isinstance(expiry, dt.date):

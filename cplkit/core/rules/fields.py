@@ -6,137 +6,97 @@ exceptions; values fixed for a device type (a PPMID's security characteristics);
 some device types may give. A required field a submission's layout has no column for is tallied
 on the validator, which reports it once for the file (CPL-F04, with the entries that need it):
 a bulk sheet of 100,000 Gas meters without FIR columns gets ten findings, not a million. What
-applies depends only on the device type, the generation and the layout, so it is worked out once
-per file and reused for every entry.
+applies depends only on the device type, the generation and the layout, so the validator's one
+verdict per combination of inputs covers it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from cplkit.core.findings import Finding
-from cplkit.core.memo import Slot
-from cplkit.core.model import CPA_ID, Placement
-
-if TYPE_CHECKING:
-    from cplkit.core.ruleset import DeviceType
-    from cplkit.core.validate import Subject
-
-_REQUIRED: Slot[Placement, tuple[str, ...]] = Slot("required-fields")
+from cplkit.core.findings import Code, Finding
+from cplkit.core.model import CPA_ID
+from cplkit.core.rules.view import ColumnNeeded, EntryView
 
 
-def required_fields(s: Subject) -> Iterator[Finding]:
-    names = s.memo.get(_REQUIRED, s.placement, lambda: tuple(
-        name for name, spec in s.ruleset.fields.items()
-        if spec.required and not (spec.allocated_by_secas and s.submission)
-        and s.in_layout(name)))
-    values, unusable = s.values, s.unusable
-    for name in names:
-        if name not in values and name not in unusable:
-            yield s.finding("CPL-V01", name, f"{name} is required on every entry")
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """What one device type and generation ask of the fields one layout has."""
-
-    empty: tuple[tuple[str, str, str | None], ...]  # field, message, hint
-    required: tuple[tuple[str, str], ...]  # field, message
-    all_or_nothing: tuple[tuple[str, tuple[str, ...]], ...]  # group, its fields
-    fixed: tuple[tuple[str, str], ...]  # field, the only value allowed
-    #: required fields a submission's layout has no column for: field, why it is needed
-    absent: tuple[tuple[str, str], ...]
+def required_fields(s: EntryView) -> Iterator[Finding]:
+    for name, spec in s.ruleset.fields.items():
+        if spec.required and not s.given(name) and s.in_layout(name) and not (
+                spec.allocated_by_secas and s.submission):
+            yield s.finding(Code.V01, name, f"{name} is required on every entry")
 
 
 _SMETS1_HINT = ("clear the cell: SMETS1 entries carry no CPA, DLMS or ZSE certificate and no CPA "
                 "contact")
 
 
-def _plan(s: Subject, device_type: DeviceType, smets1: bool) -> _Plan:
-    empty: list[tuple[str, str, str | None]] = []
-    required: list[tuple[str, str]] = []
-    all_or_nothing: list[tuple[str, tuple[str, ...]]] = []
-    absent: list[tuple[str, str]] = []
-    smets1_groups = set(s.ruleset.smets1_empty_groups) if smets1 else set()
-    fixed = {} if smets1 else dict(device_type.fixed_values)
-    for group_name, group in s.ruleset.groups.items():
-        if group_name in smets1_groups:
-            empty.extend((name, f"{name} must be empty for a SMETS1 device model", _SMETS1_HINT)
-                         for name in group.all_fields if s.in_layout(name))
-            continue
-        requirement = device_type.requirements.get(group_name)
-        if requirement == "required" and s.submission:
-            absent.extend((f, f"a {device_type.name} needs the {group_name}")
-                          for f in group.fields if f not in fixed and not s.in_layout(f))
-        fields = tuple(f for f in group.fields if f not in fixed and s.in_layout(f))
-        optional = tuple(f for f in group.optional_fields if f not in fixed and s.in_layout(f))
-        if requirement == "empty":
-            empty.extend((name, f"{name} must be empty for a {device_type.name} ({group_name} "
-                          "not applicable)", None) for name in fields + optional)
-        elif requirement == "required":
-            required.extend((name, f"{name} is required for a {device_type.name} ({group_name})")
-                            for name in fields)
-        elif requirement == "optional" and fields:
-            all_or_nothing.append((group_name, fields))
-    return _Plan(tuple(empty), tuple(required), tuple(all_or_nothing),
-                 tuple((f, v) for f, v in fixed.items() if s.in_layout(f)), tuple(absent))
-
-
-_PLANS: Slot[tuple[str, bool, Placement], _Plan] = Slot("device-type-requirements")
-
-
-def device_type_requirements(s: Subject) -> Iterator[Finding]:
+def device_type_requirements(s: EntryView) -> Iterator[Finding | ColumnNeeded]:
     device_type = s.device_type
     if device_type is None:
         return
     smets1 = s.generation == "SMETS1"
-    plan = s.memo.get(_PLANS, (device_type.name, smets1, s.placement),
-                      lambda: _plan(s, device_type, smets1))
-    for name, why in plan.absent:
-        s.column_needed(name, why)
-    given = s.values.keys() | s.unusable
+    fixed = {} if smets1 else device_type.fixed_values
+    laid_out, given, kind = s.placement.positions, s.filled, device_type.name
     # 'Not Relevant' as the CPA id is read as no id (CPL-V15); SECAS's check accepts it where
     # the device type has no certificate (a PPMID), but on a SMETS1 form, where it wants the
     # cell empty, it sees it written and refuses it
-    seen = given | ({CPA_ID} if smets1 and s.fired_any("CPL-V15") else set())
-    for name, message, hint in plan.empty:
-        if name in seen:
-            yield s.finding("CPL-V02", name, message, hint)
-    for name, message in plan.required:
-        if name not in given:
-            yield s.finding("CPL-V01", name, message)
-    for group_name, fields in plan.all_or_nothing:
-        if not given.isdisjoint(fields):
-            for name in fields:
-                if name not in given:
-                    yield s.finding("CPL-V01", name,
-                                    f"{name} is required once any of the {group_name} is given "
-                                    f"(it is optional for a {device_type.name}, but all or "
-                                    "nothing)")
-    for name, value in plan.fixed:
-        if name in s.unusable:
+    seen = given | {CPA_ID} if smets1 and s.fired_any(Code.V15) else given
+    # reported group by group, fields to clear first, then missing ones, then incomplete groups
+    empty: list[Finding] = []
+    required: list[Finding] = []
+    incomplete: list[Finding] = []
+    for group_name, group in s.ruleset.groups.items():
+        if smets1 and group_name in s.ruleset.smets1_empty_groups:
+            empty.extend(s.finding(Code.V02, name, f"{name} must be empty for a SMETS1 device "
+                                   "model", _SMETS1_HINT)
+                         for name in group.all_fields if name in laid_out and name in seen)
+            continue
+        requirement = device_type.requirements.get(group_name)
+        fields = [f for f in group.fields if f not in fixed and f in laid_out]
+        if requirement == "required":
+            if s.submission:
+                yield from (ColumnNeeded(f, f"a {kind} needs the {group_name}")
+                            for f in group.fields if f not in fixed and f not in laid_out)
+            required.extend(s.finding(Code.V01, name, f"{name} is required for a {kind} "
+                                      f"({group_name})") for name in fields if name not in given)
+        elif requirement == "empty":
+            fields += (f for f in group.optional_fields if f not in fixed and f in laid_out)
+            empty.extend(s.finding(Code.V02, name, f"{name} must be empty for a {kind} "
+                                   f"({group_name} not applicable)")
+                         for name in fields if name in seen)
+        elif requirement == "optional" and not given.isdisjoint(fields):
+            incomplete.extend(s.finding(Code.V01, name, f"{name} is required once any of the "
+                                        f"{group_name} is given (it is optional for a {kind}, "
+                                        "but all or nothing)")
+                              for name in fields if name not in given)
+    yield from empty
+    yield from required
+    yield from incomplete
+    for name, value in fixed.items():
+        if name not in laid_out or name in s.unusable:
             continue
         written = s.text(name)
         if written is None:
             # the form asks for it; SECAS's check accepts the cell empty, and so did SECAS on
             # published entries (four SMETS2 PPMIDs in 2022): advice, not an error
-            yield s.finding("CPL-V14", name, f"{name} is empty; SECAS's form asks for "
+            yield s.finding(Code.V14, name, f"{name} is empty; SECAS's form asks for "
                             f"'{value}' for a {device_type.name}, its check accepts it empty",
                             f"write '{value}'")
         elif written != value:
-            yield s.finding("CPL-V05", name, f"{name} must be '{value}' for a {device_type.name}",
+            yield s.finding(Code.V05, name, f"{name} must be '{value}' for a {device_type.name}",
                             f"write '{value}'")
 
 
-def values_for_device_type(s: Subject) -> Iterator[Finding]:
+def values_for_device_type(s: EntryView) -> Iterator[Finding]:
     """A value some device types alone may give (a PPMID's 'Not Relevant' security
     characteristics) given for another device type; new entries only."""
     device_type = s.device_type
     if device_type is None or not s.submission:
         return
-    for name, enumeration in s.memo.get(_RESTRICTED, None, lambda: _restricted_fields(s)):
+    for name, spec in s.ruleset.fields.items():
+        enumeration = spec.enumeration
+        if enumeration is None:
+            continue
         member = s.member(name, enumeration)
         if member is None or member.device_types is None:
             continue
@@ -144,18 +104,8 @@ def values_for_device_type(s: Subject) -> Iterator[Finding]:
             allowed = [v.value for v in s.ruleset.exact[enumeration].values() if v.accepted
                        and (v.device_types is None or device_type.name in v.device_types)]
             yield s.finding(
-                "CPL-R11", name,
+                Code.R11, name,
                 f"'{member.value}' is only for a {' or a '.join(sorted(member.device_types))}"
                 + (f" ({member.note})" if member.note else ""),
                 f"for a {device_type.name} use one of: {'; '.join(allowed)}")
 
-
-#: (field, enumeration) of every field whose enumeration has members kept to some device types
-_RESTRICTED: Slot[None, tuple[tuple[str, str], ...]] = Slot("values-for-device-type")
-
-
-def _restricted_fields(s: Subject) -> tuple[tuple[str, str], ...]:
-    return tuple((name, spec.enumeration) for name, spec in s.ruleset.fields.items()
-                 if spec.enumeration is not None and any(
-                     member.device_types is not None
-                     for member in s.ruleset.members(spec.enumeration).values()))

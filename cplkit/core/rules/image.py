@@ -13,42 +13,35 @@ reported on its own). Whether a descriptor names a ZigBee band is the normaliser
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cplkit.core import model as m
-from cplkit.core.findings import Finding
-from cplkit.core.memo import Slot
-from cplkit.core.model import Placement
-
-if TYPE_CHECKING:
-    from cplkit.core.validate import Subject
+from cplkit.core.findings import Code, Finding
+from cplkit.core.rules.view import EntryView
 
 IMAGE_FIELDS = (m.IMAGE_CREATOR, m.IMAGE_HASH, m.IMAGE_DESCRIPTOR)
-_APPLIES: Slot[Placement, bool] = Slot("manufacturer-image-complete")
 _ALL = "give the creator, the hash and the descriptor together, or leave all three empty"
 
 
-def manufacturer_image_complete(s: Subject) -> Iterator[Finding]:
-    if not s.memo.get(_APPLIES, s.placement,
-                      lambda: all(s.in_layout(f) for f in IMAGE_FIELDS)):
+def manufacturer_image_complete(s: EntryView) -> Iterator[Finding]:
+    if not all(s.in_layout(f) for f in IMAGE_FIELDS):
         return
     creator, image_hash, descriptor = map(s.given, IMAGE_FIELDS)
     if creator and not image_hash:
-        yield s.finding("CPL-R09", m.IMAGE_CREATOR,
+        yield s.finding(Code.R09, m.IMAGE_CREATOR,
                         "a manufacturer image creator is given without the image's hash", _ALL)
-        yield s.finding("CPL-R09", m.IMAGE_HASH,
+        yield s.finding(Code.R09, m.IMAGE_HASH,
                         "the manufacturer image hash is missing: its creator is given", _ALL)
     if image_hash and not creator:
-        yield s.finding("CPL-R09", m.IMAGE_HASH,
+        yield s.finding(Code.R09, m.IMAGE_HASH,
                         "a manufacturer image hash is given without the image's creator", _ALL)
     if image_hash and not descriptor:
-        yield s.finding("CPL-R09", m.IMAGE_DESCRIPTOR,
+        yield s.finding(Code.R09, m.IMAGE_DESCRIPTOR,
                         "a manufacturer image is given without a descriptor, which SECAS's "
                         "tool requires once there is a hash",
                         "describe the image, e.g. 'Complete image; Dual Band' or 'Fragment 1 "
                         "of 2 of FW Version 01:02:03:04; Single Band (2.4 GHz)'")
     if descriptor and not creator and not image_hash:
-        yield s.finding("CPL-V14", m.IMAGE_DESCRIPTOR,
+        yield s.finding(Code.V14, m.IMAGE_DESCRIPTOR,
                         "a manufacturer image descriptor is given with no image: SECAS's check "
                         "accepts it, its form asks for all three fields or none",
                         "clear the descriptor, or give the image's creator and hash with it")
