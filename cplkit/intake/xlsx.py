@@ -294,6 +294,9 @@ class Workbook:
         self._walked: dict[str, tuple[frozenset[int], frozenset[int], dict[Cell, str]]] = {}
         #: another name of a sheet whose part an earlier sheet already names -> that sheet
         self._aliases: dict[str, str] = {}
+        #: the sheet calamine loaded last, by name: a reader that looks at a sheet's first
+        #: rows (is it a change file?) and then reads it whole loads it once
+        self._loaded: tuple[str, Any] | None = None
         try:
             self._zip = zipfile.ZipFile(path)
         except OSError as exc:
@@ -613,7 +616,9 @@ class Workbook:
                 self._walked[part] = self._details(part)
             hidden_rows, hidden_cols, formulas = self._walked[part]
         ahead = self._ahead
-        if ahead is not None and ahead.name == name:
+        if self._loaded is not None and self._loaded[0] == name:
+            ws = self._loaded[1]
+        elif ahead is not None and ahead.name == name:
             self._ahead = None
             ws = ahead.result()
         else:
@@ -622,6 +627,7 @@ class Workbook:
                 # outcome waits until that sheet is asked for
                 ahead.wait()
             ws = self._load(name)
+        self._loaded = (name, ws)
         return SheetData(name=name, rows=_rows(ws, formulas), hidden_rows=hidden_rows,
                          hidden_columns=hidden_cols)
 
@@ -668,6 +674,7 @@ class Workbook:
         return frozenset(rows), _join(spans), formulas
 
     def close(self) -> None:
+        self._loaded = None
         self._zip.close()
         if self._ahead is not None and self._ahead.running:
             # the read-ahead still holds calamine's workbook: it is left to the reading
