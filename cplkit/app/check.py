@@ -21,8 +21,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TypeVar
 
-from cplkit.app.table_check import TableCheck, applies, check_rows
+from cplkit.app.table_check import TableCheck, applies, check_columns, check_rows
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
+from cplkit.base.isolation import can_isolate
 from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.findings import (
     FileReport,
@@ -340,9 +341,12 @@ def _set_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
     file = str(path)
 
     def work() -> ChangeTable | _Member:
-        # a reader in a child may load a sheet while its scan goes on: see _verdict
+        # a reader in a child may load a sheet while its scan goes on: see _verdict. Only
+        # there may it read columns (the [fast] extra): pyarrow's threads would make a later
+        # fork of this process unsafe, and fastexcel ends the process on some hostile files
         return _read_member(path, ruleset, as_of, limits, sheet, file, show,
-                            read_ahead=limits.isolate)
+                            read_ahead=limits.isolate,
+                            columns=limits.isolate and can_isolate())
 
     try:
         return read_under_limits(limits, work)
@@ -352,13 +356,14 @@ def _set_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
 
 def _read_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
                  sheet: str | None, file: str, show: bool, *,
-                 read_ahead: bool) -> ChangeTable | _Member:
+                 read_ahead: bool, columns: bool = False) -> ChangeTable | _Member:
     """A workbook is scanned and its sheets loaded once, for both readers: is it a change
-    file (``read_change_table``)? If not, its submission."""
+    file (``read_change_table``)? If not, its submission. ``columns``: an all-text sheet may
+    be read column by column (``cplkit.intake.columnar``)."""
     workbook = None
     if sheet is None:
         try:
-            workbook = open_workbook(path, limits, read_ahead=read_ahead)
+            workbook = open_workbook(path, limits, read_ahead=read_ahead, columns=columns)
         except Unreadable as exc:
             return (FileReport(path=file, layout=None, entries=0,
                                findings=(_refusal(file, exc),)), (), _Listed())
@@ -368,7 +373,7 @@ def _read_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
         if table is not None:
             return table
         return _check_listing(path, ruleset, as_of, limits, sheet, file, show,
-                              read_ahead=read_ahead, workbook=workbook)
+                              read_ahead=read_ahead, workbook=workbook, columns=columns)
     finally:
         if workbook is not None:
             workbook.close()
@@ -376,7 +381,7 @@ def _read_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
 
 def _check_listing(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
                    sheet: str | None, file: str, show: bool, *, read_ahead: bool,
-                   workbook: Workbook | None) -> _Member:
+                   workbook: Workbook | None, columns: bool = False) -> _Member:
     """``_check`` of a submission with what a check of a set keeps: the shown entries and
     the keys of the entries without errors. A table with every field is checked in groups
     (``table_check``), so a row without findings costs no object."""
@@ -400,7 +405,8 @@ def _check_listing(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
 
     try:
         with open_submission(path, ruleset, limits, file=file, sheet=sheet,
-                             read_ahead=read_ahead, workbook=workbook) as opened:
+                             read_ahead=read_ahead, workbook=workbook,
+                             columns=columns) as opened:
             recognised = opened.recognised
             layout = recognised.layout
             placement = recognised.placement
@@ -409,7 +415,9 @@ def _check_listing(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
             validator = Validator(ruleset, as_of, file)
             if recognised.rows is not None and applies(ruleset, placement):
                 table = TableCheck(validator, placement)
-                for judged in check_rows(table, recognised.rows):
+                judging = (check_rows(table, recognised.rows) if recognised.columns is None
+                           else check_columns(table, *recognised.columns))
+                for judged in judging:
                     entries += len(judged.checked) + len(judged.clean)
                     for raw, checked in judged.checked:
                         note(raw, checked)

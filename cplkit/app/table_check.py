@@ -31,6 +31,7 @@ from cplkit.core.rules import inputs
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked, Validator
 from cplkit.core.wording import ITEM_LINE_FIELDS, one_line
+from cplkit.intake.columnar import Column, Columns
 
 #: a row as a reader gives it: its number, and its cells at the placement's positions
 Row = tuple[int, tuple[m.RawValue, ...]]
@@ -106,23 +107,56 @@ class TableCheck:
 
     def check(self, rows: Sequence[Row], first: int) -> Judged:
         """Check ``rows``, the first of them entry number ``first`` of the file."""
-        count = len(rows)
+        cells_of = list(zip(*(cells for _, cells in rows), strict=True)) if rows else []
+        normalised = [None if column is None else _normalise(column, list(cells))
+                      for column, cells in zip(self._columns, cells_of, strict=False)]
+        return self._judge(len(rows), normalised, [number for number, _ in rows],
+                           [cells for _, cells in rows].__getitem__, first)
+
+    def check_encoded(self, numbers: Sequence[int], columns: Sequence[Column],
+                      first: int) -> Judged:
+        """Check rows given column by column (``columnar.Columns.batches``: each column of
+        the placement's positions, in order, dictionary-encoded; row ``i`` is sheet row
+        ``numbers[i]``), the first of them entry number ``first`` of the file. An empty cell
+        is '' (None past the sheet's columns), as the row reader gives it."""
+        count = len(numbers)
+        normalised = [None if column is None else _normalise_encoded(column, data, count)
+                      for column, data in zip(self._columns, columns, strict=True)]
+
+        def cells_at(i: int) -> tuple[m.RawValue, ...]:
+            out: list[m.RawValue] = []
+            for data in columns:
+                if data is None:
+                    out.append(None)
+                    continue
+                at = data[0][i]
+                out.append("" if at is None else data[1][at])
+            return tuple(out)
+
+        return self._judge(count, normalised, numbers, cells_at, first)
+
+    def _judge(self, count: int,
+               normalised: Sequence[tuple[Sequence[object], dict[object, m.Value | None],
+                                          set[object]] | None],
+               numbers: Sequence[int], cells_at: Callable[[int], tuple[m.RawValue, ...]],
+               first: int) -> Judged:
+        """The batch's rows judged, from each column's key per row, value per key and keys
+        with something to say (``_normalise``); ``cells_at(i)``: row ``i``'s cells."""
         dirty: set[int] = set()
         #: per column, what a clean row's group key takes of it (the value, or whether given)
         seen: list[list[object]] = []
         #: per column, each row's normalised value (for the entry of a row with findings)
         values: list[tuple[str, list[m.Value | None]]] = []
         keys: list[list[str | None] | None] = [None] * len(m.KEY_FIELDS)
-        cells_of = list(zip(*(cells for _, cells in rows), strict=True)) if rows else []
-        for column, cells in zip(self._columns, cells_of, strict=False):
-            if column is None:
+        for column, done in zip(self._columns, normalised, strict=True):
+            if column is None or done is None:
                 continue
-            keyed, normalised, noisy = _normalise(column, list(cells))
+            keyed, by_key, noisy = done
             if noisy:
                 dirty.update(i for i, k in enumerate(keyed) if k in noisy)
             if column.normaliser is None:
                 continue  # allocated by SECAS: not among the entry's values
-            column_values = list(map(normalised.__getitem__, keyed))
+            column_values = list(map(by_key.__getitem__, keyed))
             values.append((column.name, column_values))
             seen.append(list(column_values) if column.shown else
                         [value is not None for value in column_values])
@@ -137,14 +171,14 @@ class TableCheck:
         verdicts = self._verdicts
         passed: list[m.RawEntry] = []
         judged: dict[int, tuple[m.RawEntry, Checked]] = {}
-        for i, ((number, cells), group) in enumerate(zip(rows, groups, strict=True)):
+        for i, (number, group) in enumerate(zip(numbers, groups, strict=True)):
             if i in dirty:
                 passed.append(m.RawEntry(first + i, placement, number,
-                                         dict(zip(names, cells, strict=True))))
+                                         dict(zip(names, cells_at(i), strict=True))))
                 continue
             verdict = verdicts.get(group)
             if verdict is None:
-                raw = m.RawEntry(first + i, placement, number, dict(zip(names, cells,
+                raw = m.RawEntry(first + i, placement, number, dict(zip(names, cells_at(i),
                                                                         strict=True)))
                 checked = validator.check_all((raw,))[0]
                 if len(verdicts) >= _CACHE_LIMIT:
@@ -154,7 +188,7 @@ class TableCheck:
                     judged[i] = (raw, checked)
                     continue
             elif verdict:
-                raw = m.RawEntry(first + i, placement, number, dict(zip(names, cells,
+                raw = m.RawEntry(first + i, placement, number, dict(zip(names, cells_at(i),
                                                                         strict=True)))
                 given: dict[str, m.Value] = {}
                 for name, column_values in values:
@@ -184,10 +218,30 @@ def _normalise(column: _Column, cells: list[m.RawValue]
         keyed: list[object] = list(cells)
     else:
         keyed = [v if v.__class__ is str else (v.__class__, v) for v in cells]
+    normalised, noisy = _normalise_values(column, dict(zip(keyed, cells, strict=True)).items())
+    return keyed, normalised, noisy
+
+
+def _normalise_encoded(column: _Column, data: Column, count: int
+                       ) -> tuple[Sequence[object], dict[object, m.Value | None], set[object]]:
+    """``_normalise`` of a dictionary-encoded column of ``count`` rows: a row's key is its
+    index into the distinct values (None: an empty cell, or a column the sheet lacks)."""
+    if data is None:
+        return [None] * count, {None: None}, set()
+    indices, distinct = data
+    normalised, noisy = _normalise_values(column, enumerate(distinct))
+    normalised[None] = None
+    return indices, normalised, noisy
+
+
+def _normalise_values(column: _Column, pairs: Iterable[tuple[object, m.RawValue]]
+                      ) -> tuple[dict[object, m.Value | None], set[object]]:
+    """Each key's normalised value, and the keys with something to say, for ``pairs`` of a
+    key and its cell's value (text is cached by itself)."""
     normaliser, cache = column.normaliser, column.cache
     normalised: dict[object, m.Value | None] = {}
     noisy: set[object] = set()
-    for key, value in dict(zip(keyed, cells, strict=True)).items():
+    for key, value in pairs:
         if value is None or value == "":
             normalised[key] = None
             continue
@@ -195,16 +249,17 @@ def _normalise(column: _Column, cells: list[m.RawValue]
             noisy.add(key)  # SECAS's own field, given: the validator says what of it
             normalised[key] = None
             continue
-        result = cache.get(key)
+        cached = value if value.__class__ is str else key
+        result = cache.get(cached)
         if result is None:
             result = normaliser(value)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
-            cache[key] = result
+            cache[cached] = result
         if result.problems or (result.value is None and not result.usable):
             noisy.add(key)
         normalised[key] = result.value
-    return keyed, normalised, noisy
+    return normalised, noisy
 
 
 def check_rows(check: TableCheck, rows: Iterable[Row], size: int = 4096
@@ -222,3 +277,15 @@ def check_rows(check: TableCheck, rows: Iterable[Row], size: int = 4096
             append = batch.append
     if batch:
         yield check.check(batch, first)
+
+
+def check_columns(check: TableCheck, table: Columns, start: int, size: int = 4096
+                  ) -> Iterable[Judged]:
+    """The rows of ``table`` from row index ``start`` on (the first after the header),
+    checked in batches of ``size`` from their columns (``Columns.batches``), numbered from 1
+    as ``check_rows`` numbers them."""
+    cols = list(check.placement.positions.values())
+    first = 1
+    for numbers, columns in table.batches(cols, start, size):
+        yield check.check_encoded(numbers, columns, first)
+        first += len(numbers)

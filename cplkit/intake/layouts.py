@@ -34,6 +34,7 @@ from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.secas import CONCATENATED_MODEL, CSV_COLUMNS, LIST_HEADER_LABELS
 from cplkit.core.text import plural
+from cplkit.intake.columnar import Columns
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable
 
@@ -117,6 +118,10 @@ class Recognised:
     #: positions, in its order): a reader takes either these or ``entries``, never both, as
     #: they share one stream (None: a New Entry form)
     rows: Iterator[tuple[int, tuple[m.RawValue, ...]]] | None = None
+    #: of a row layout read column by column (``SheetData.columns``), the same rows again:
+    #: the columns, and the index of the first row after the header (None: not read so, or
+    #: a cell over the length limit, which the rows' reader names)
+    columns: tuple[Columns, int] | None = None
 
 
 def cell_at(row: list[m.RawValue], col: int) -> m.RawValue:
@@ -400,7 +405,13 @@ class Recogniser:
                     hint=f"add a column headed {name}"))
         placement = m.Placement(data.name, m.Orientation.ROW, positions, submission=submission)
         rows = self._stream_rows(sheet, placement, header_end + 1, findings)
-        return Recognised(layout, placement, _entries(placement, rows), findings, rows)
+        table = data.columns
+        by_columns = None
+        if table is not None and table.longest(list(positions.values()), header_end + 1
+                                               ) <= self.limits.max_cell_chars:
+            by_columns = (table, header_end + 1)
+        return Recognised(layout, placement, _entries(placement, rows), findings, rows,
+                          by_columns)
 
     def _stream_rows(self, sheet: BufferedSheet, placement: m.Placement, first: int,
                      findings: list[Finding]) -> Iterator[tuple[int, tuple[m.RawValue, ...]]]:

@@ -89,23 +89,27 @@ def _sniffed(path: Path, limits: Limits) -> str:
     return sniff_kind(path, head)
 
 
-def open_workbook(path: Path, limits: Limits, *, read_ahead: bool = False) -> Workbook | None:
+def open_workbook(path: Path, limits: Limits, *, read_ahead: bool = False,
+                  columns: bool = False) -> Workbook | None:
     """``path`` opened and pre-checked as a workbook (None: a CSV file), for a reader that
     looks at it more than once (is it a change file? then, as a submission); raises
-    ``Unreadable`` as ``open_submission`` would. The caller closes it."""
+    ``Unreadable`` as ``open_submission`` would. The caller closes it. ``columns``: an
+    all-text sheet may be read column by column (``Workbook``)."""
     if _sniffed(path, limits) == "csv":
         return None
-    return Workbook(path, limits, read_ahead=read_ahead)
+    return Workbook(path, limits, read_ahead=read_ahead, columns=columns)
 
 
 @contextmanager
 def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
                     sheet: str | None = None, read_ahead: bool = False,
-                    workbook: Workbook | None = None) -> Iterator[Opened]:
+                    workbook: Workbook | None = None, columns: bool = False
+                    ) -> Iterator[Opened]:
     """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all.
     ``read_ahead``: a workbook's largest sheet is loaded while its scan goes on (only for a
     reader in a disposable process: see ``Workbook``). ``workbook``: ``path`` already opened
-    by ``open_workbook`` (its caller closes it)."""
+    by ``open_workbook`` (its caller closes it). ``columns``: an all-text sheet may be read
+    column by column (``Workbook``)."""
     recogniser = Recogniser(ruleset, limits, file)
     if workbook is not None:
         yield _open_workbook(workbook, recogniser, sheet)
@@ -119,7 +123,7 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
                              f"{data.delimiter!r} between fields)")
         yield Opened(recogniser.recognise(candidate, layout), [], data.delimiter)
         return
-    workbook = Workbook(path, limits, read_ahead=read_ahead and sheet is None)
+    workbook = Workbook(path, limits, read_ahead=read_ahead and sheet is None, columns=columns)
     try:
         yield _open_workbook(workbook, recogniser, sheet)
     finally:

@@ -29,6 +29,7 @@ from lxml import etree
 
 from cplkit.base.xmlsafe import hardened_parser
 from cplkit.core.model import Formula, RawValue, column_letter
+from cplkit.intake import columnar
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable, parse_cell_ref
 
@@ -295,14 +296,21 @@ class _ReferenceWeigher:
 class Workbook:
     """An opened, pre-checked workbook: sheet names, states, and their rows on demand."""
 
-    def __init__(self, path: Path, limits: Limits, *, read_ahead: bool = False) -> None:
+    def __init__(self, path: Path, limits: Limits, *, read_ahead: bool = False,
+                 columns: bool = False) -> None:
         """Open and pre-check ``path``. With ``read_ahead``, calamine starts loading the largest
         visible sheet on a second thread while the scan of that sheet's XML goes on. Only a
         reader in a disposable child process may ask for it: calamine then reads bytes the scan
         has not yet passed, so a hostile sheet can cost that process its life (the caller asks
-        ``prescan`` for the verdict then) but never the user's."""
+        ``prescan`` for the verdict then) but never the user's. With ``columns`` (and the
+        ``[fast]`` extra: ``columnar.wanted``), a sheet the scan found all text is read column
+        by column by fastexcel instead (``SheetData.columns``), ahead too if asked; only a
+        disposable reader may ask for that too (pyarrow's threads make a later fork of its
+        process unsafe)."""
         self.path = path
         self.limits = limits
+        #: whether a sheet may be read by columns (each sheet by ``columnar.wanted``)
+        self._columnar = columns
         self._book: Any = None
         self._ahead: _ReadAhead | None = None
         self._scans: dict[str, _PartScan] = {}
@@ -361,7 +369,9 @@ class Workbook:
         if largest is not None:
             name = next(n for n, state, part in self.sheets
                         if part == largest.filename and state == "visible")
-            self._ahead = _ReadAhead(name, self._load)
+            by_columns = self._columnar and columnar.wanted(largest.file_size)
+            self._ahead = _ReadAhead(name, self._read_ahead_columns if by_columns
+                                     else self._load)
             self._scan_parts([largest], budget)
 
     @staticmethod
@@ -621,13 +631,19 @@ class Workbook:
 
     def plain_text(self, name: str) -> bool:
         """Whether the scan found sheet ``name``'s every cell spelt as text, and nothing that
-        makes its rows more than its cells' values (no formula, nothing hidden): a hint that
+        makes its rows more than its cells' values (no formula, nothing hidden: where the scan
+        saw the letters of either, the walk that ``sheet`` makes anyway says): a hint that
         errs only for a crafted sheet (see ``_PartScan.all_text``)."""
         name = self._aliases.get(name, name)
         part = next((p for n, _, p in self.sheets if n == name), None)
         scan = self._scans.get(part or "")
-        return bool(scan and scan.all_text and not scan.may_hide
-                    and not scan.may_have_formulas)
+        if part is None or scan is None or not scan.all_text:
+            return False
+        if scan.may_hide or scan.may_have_formulas:
+            if part not in self._walked:
+                self._walked[part] = self._details(part)
+            return not any(self._walked[part])
+        return True
 
     def sheet_rows(self, part: str | None) -> int:
         """The rows the scan counted in a sheet's part (0 if none)."""
@@ -647,20 +663,42 @@ class Workbook:
                 self._walked[part] = self._details(part)
             hidden_rows, hidden_cols, formulas = self._walked[part]
         ahead = self._ahead
+        ws: Any = None
         if self._loaded is not None and self._loaded[0] == name:
             ws = self._loaded[1]
         elif ahead is not None and ahead.name == name:
             self._ahead = None
             ws = ahead.result()
-        else:
-            if ahead is not None:
-                # calamine's workbook serves one thread at a time; the read-ahead sheet's own
-                # outcome waits until that sheet is asked for
-                ahead.wait()
+        elif ahead is not None:
+            # calamine's workbook serves one thread at a time; the read-ahead sheet's own
+            # outcome waits until that sheet is asked for
+            ahead.wait()
+        elif self._columnar and part is not None and columnar.wanted(self._part_bytes(part)):
+            # after the scan: it has refused a cell past ZZ, which would end this process
+            ws = self._load_columns(name)
+        if isinstance(ws, columnar.Columns) and not self.plain_text(name):
+            ws = None  # read ahead before the scan found a cell that is not text
+        if ws is None:
             ws = self._load(name)
         self._loaded = (name, ws)
+        if isinstance(ws, columnar.Columns):
+            return SheetData(name=name, rows=ws.rows(), columns=ws)
         return SheetData(name=name, rows=_rows(ws, formulas), hidden_rows=hidden_rows,
                          hidden_columns=hidden_cols)
+
+    def _part_bytes(self, part: str) -> int:
+        info = self._members.get(_key(part))
+        return info.file_size if info is not None else 0
+
+    def _load_columns(self, name: str) -> columnar.Columns | None:
+        """Sheet ``name`` read column by column, if the scan found it all text; None
+        otherwise, or if fastexcel finds a cell that is not text."""
+        return columnar.load(self.path, name) if self.plain_text(name) else None
+
+    def _read_ahead_columns(self, name: str) -> columnar.Columns | None:
+        """Sheet ``name`` read column by column while its scan goes on (``sheet`` drops it if
+        the scan then finds a cell that is not text)."""
+        return columnar.load(self.path, name)
 
     def _load(self, name: str) -> Any:
         book = self._calamine()
