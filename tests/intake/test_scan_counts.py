@@ -40,9 +40,9 @@ def test_folded_counts_are_the_spellings_counted_one_by_one(pieces: list[str],
     assert (scanner.rows, scanner.cells, scanner.formulas) == _one_by_one(xml)
 
 
-def _plain_text(tmp_path: Path, cells: bytes) -> bool:
-    path = write_workbook(tmp_path / "book.xlsx",
-                          SHEET_OPEN + b'<row r="1">' + cells + b"</row>" + SHEET_CLOSE)
+def _plain_text(tmp_path: Path, cells: bytes, row: bytes = b'<row r="1">') -> bool:
+    path = write_workbook(tmp_path / "book.xlsx", SHEET_OPEN + row + cells + b"</row>"
+                          + SHEET_CLOSE)
     book = Workbook(path, DEFAULT_LIMITS)
     try:
         return book.plain_text("Sheet1")
@@ -61,7 +61,12 @@ def test_a_number_a_formula_or_a_hidden_row_is_not_plain_text(tmp_path: Path) ->
     assert not _plain_text(tmp_path, text + b'<c r="B1" t="str"><f>A1</f><v>x</v></c>')
     assert not _plain_text(tmp_path, text + b'<c r="B1" t="inlineStr"><f>"x"</f>'
                            b"<is><t>x</t></is></c>")
-    assert not _plain_text(tmp_path, text.replace(b"<c ", b'<c hidden="1" '))
+    assert not _plain_text(tmp_path, text, b'<row r="1" hidden="1">')
+
+
+def test_the_letters_of_a_formula_or_hidden_in_a_text_are_plain_text(tmp_path: Path) -> None:
+    """The scan sees '<f' or 'hidden' and cannot tell: the walk of the sheet then says."""
+    assert _plain_text(tmp_path, inline_cell("A1", "ff:ff") + inline_cell("B1", "hidden"))
 
 
 def test_an_empty_sheet_is_not_plain_text(tmp_path: Path) -> None:
