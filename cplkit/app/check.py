@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import TypeVar
 
+from cplkit.app.table_check import TableCheck, applies, check_columns, check_rows
 from cplkit.app.untrusted import ChildFailed, read_under_limits, stopped
+from cplkit.base.isolation import can_isolate
 from cplkit.core.changes import ChangeSet, NewEntry, Origin
 from cplkit.core.findings import (
     Code,
@@ -32,14 +36,24 @@ from cplkit.core.findings import (
     sort_key,
 )
 from cplkit.core.merge import merge
-from cplkit.core.model import Layout, Orientation, RawEntry, as_text
+from cplkit.core.model import (
+    KEY_FIELDS,
+    Entry,
+    Layout,
+    Orientation,
+    Placement,
+    RawEntry,
+    as_text,
+    entry_key,
+)
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.submitted import SubmittedCell, SubmittedEntry
 from cplkit.core.validate import Checked, Validator
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
-from cplkit.intake.opener import open_submission, prescan
+from cplkit.intake.opener import open_submission, open_workbook, prescan
 from cplkit.intake.sheets import Unreadable
+from cplkit.intake.xlsx import Workbook
 
 K = TypeVar("K")
 
@@ -287,7 +301,169 @@ MAX_SHOWN = 500
 def check_for_review(paths: Sequence[Path], ruleset: Ruleset, as_of: dt.date, *,
                      limits: Limits = DEFAULT_LIMITS, sheet: str | None = None,
                      show: bool = True) -> Reviewed:
-    """``check_files``, keeping the values a reader needs to see each finding in place."""
-    read = read_changes(paths, ruleset, as_of, limits=limits, sheet=sheet, show=show)
-    return Reviewed(Report(files=duplicates(read), as_of=as_of.isoformat(), ruleset=ruleset.id,
-                           ruleset_sha256=ruleset.digest), read.shown)
+    """``check_files``, keeping the values a reader needs to see each finding in place.
+
+    The same report as ``duplicates(read_changes(...))``, made without the changes a publish
+    needs: of a submission's entries without errors only their keys come back from the
+    reading child, and an entry is made only of those that repeat one (CPL-M01)."""
+    reports: list[FileReport] = []
+    shown: dict[str, tuple[SubmittedEntry, ...]] = {}
+    listings: list[tuple[str, _Listed]] = []
+    for path in paths:
+        outcome = _set_member(path, ruleset, as_of, limits, sheet, show)
+        if isinstance(outcome, ChangeTable):
+            reports.append(outcome.report)
+            continue
+        report, entries, listed = outcome
+        reports.append(report)
+        listings.append((report.path, listed))
+        if show:
+            shown[report.path] = entries
+    return Reviewed(Report(files=_repeats(reports, listings), as_of=as_of.isoformat(),
+                           ruleset=ruleset.id, ruleset_sha256=ruleset.digest), shown)
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """What the check of a set needs of one submission's entries without errors: where its
+    entries sit, and of each its entry key (``model.entry_key``), number and row or column."""
+
+    placement: Placement | None = None
+    entries: tuple[tuple[tuple[str | None, ...], int, int], ...] = ()
+
+
+_Member = tuple[FileReport, tuple[SubmittedEntry, ...], _Listed]
+
+
+def _set_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
+                sheet: str | None, show: bool) -> ChangeTable | _Member:
+    """One file of a check, read in one child process under the limits: a change file, or a
+    submission checked (its table's rows in groups: ``cplkit.app.table_check``)."""
+    file = str(path)
+
+    def work() -> ChangeTable | _Member:
+        # a reader in a child may load a sheet while its scan goes on: see _verdict. Only
+        # there may it read columns (the [fast] extra): pyarrow's threads would make a later
+        # fork of this process unsafe, and fastexcel ends the process on some hostile files
+        return _read_member(path, ruleset, as_of, limits, sheet, file, show,
+                            read_ahead=limits.isolate,
+                            columns=limits.isolate and can_isolate())
+
+    try:
+        return read_under_limits(limits, work)
+    except ChildFailed as failed:
+        return _verdict(path, limits, file, failed), (), _Listed()
+
+
+def _read_member(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
+                 sheet: str | None, file: str, show: bool, *,
+                 read_ahead: bool, columns: bool = False) -> ChangeTable | _Member:
+    """A workbook is scanned and its sheets loaded once, for both readers: is it a change
+    file (``read_change_table``)? If not, its submission. ``columns``: an all-text sheet may
+    be read column by column (``cplkit.intake.columnar``)."""
+    workbook = None
+    if sheet is None:
+        try:
+            workbook = open_workbook(path, limits, read_ahead=read_ahead, columns=columns)
+        except Unreadable as exc:
+            return (FileReport(path=file, layout=None, entries=0,
+                               findings=(_refusal(file, exc),)), (), _Listed())
+    try:
+        table = None if sheet is not None else read_change_table(
+            path, ruleset, limits, file=file, workbook=workbook)
+        if table is not None:
+            return table
+        return _check_listing(path, ruleset, as_of, limits, sheet, file, show,
+                              read_ahead=read_ahead, workbook=workbook, columns=columns)
+    finally:
+        if workbook is not None:
+            workbook.close()
+
+
+def _check_listing(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
+                   sheet: str | None, file: str, show: bool, *, read_ahead: bool,
+                   workbook: Workbook | None, columns: bool = False) -> _Member:
+    """``_check`` of a submission with what a check of a set keeps: the shown entries and
+    the keys of the entries without errors. A table with every field is checked in groups
+    (``table_check``), so a row without findings costs no object."""
+    findings: list[Finding] = []
+    layout: Layout | None = None
+    sheet_name: str | None = None
+    delimiter: str | None = None
+    entries = 0
+    placement: Placement | None = None
+    listed: list[tuple[int, tuple[str | None, ...], int]] = []
+    shown: list[SubmittedEntry] = []
+
+    def note(raw: RawEntry, checked: Checked) -> None:
+        findings.extend(checked.findings)
+        if not any(f.severity is Severity.ERROR for f in checked.findings):
+            listed.append((raw.index, entry_key(checked.entry), raw.at))
+        if show and len(shown) < MAX_SHOWN:
+            entry = _shown(raw, checked)
+            if entry is not None:
+                shown.append(entry)
+
+    try:
+        with open_submission(path, ruleset, limits, file=file, sheet=sheet,
+                             read_ahead=read_ahead, workbook=workbook,
+                             columns=columns) as opened:
+            recognised = opened.recognised
+            layout = recognised.layout
+            placement = recognised.placement
+            sheet_name = placement.sheet
+            delimiter = opened.delimiter
+            validator = Validator(ruleset, as_of, file)
+            if recognised.rows is not None and applies(ruleset, placement):
+                table = TableCheck(validator, placement)
+                judging = (check_rows(table, recognised.rows) if recognised.columns is None
+                           else check_columns(table, *recognised.columns))
+                for judged in judging:
+                    entries += len(judged.checked) + len(judged.clean)
+                    for raw, checked in judged.checked:
+                        note(raw, checked)
+                    listed.extend((index, key, at) for index, at, key in judged.clean)
+            else:
+                for batch in _batches(recognised.entries):
+                    for raw, checked in zip(batch, validator.check_all(batch), strict=True):
+                        entries += 1
+                        note(raw, checked)
+            # a column the layout already reported missing or hidden is not reported again
+            layout_missing = frozenset(f.field for f in recognised.findings
+                                       if f.code in ("CPL-F04", "CPL-F06") and f.field)
+            findings.extend(validator.file_findings(layout_missing))
+            findings[:0] = opened.findings + recognised.findings
+    except Unreadable as exc:
+        # the layout and sheet stay known when a cell refused reading further
+        findings = [_refusal(file, exc)]
+        entries = 0
+        listed = []
+        shown = []
+    findings.sort(key=sort_key)
+    listed.sort(key=itemgetter(0))
+    report = FileReport(path=file, layout=layout, entries=entries, findings=tuple(findings),
+                        sheet=sheet_name, delimiter=delimiter)
+    return report, tuple(shown), _Listed(placement, tuple((key, index, at)
+                                                          for index, key, at in listed))
+
+
+def _repeats(reports: list[FileReport],
+             listings: list[tuple[str, _Listed]]) -> tuple[FileReport, ...]:
+    """``duplicates`` from the submissions' keys: CPL-M01 at each entry that repeats an earlier
+    one of the set, found by the merge itself on the entries whose key repeats (the first of
+    each is the one the others name)."""
+    published = {r.path for r in reports if r.layout is Layout.CENTRAL_LIST}
+    keys = [(key, file, listed.placement, index, at) for file, listed in listings
+            if file not in published for key, index, at in listed.entries]
+    if len(keys) < 2:
+        return tuple(reports)
+    counts = Counter(key for key, *_ in keys)
+    repeated = tuple(
+        NewEntry(Entry.of({f: v for f, v in zip(KEY_FIELDS, key, strict=True) if v is not None}),
+                 Origin.of(file, RawEntry(index, placement, at, {})))
+        for key, file, placement, index, at in keys if counts[key] > 1 and placement is not None)
+    if not repeated:
+        return tuple(reports)
+    found = [f for f in merge(None, ChangeSet(new_entries=repeated), issue_date=dt.date.min
+                              ).findings if f.code == "CPL-M01"]
+    return attach(reports, found)

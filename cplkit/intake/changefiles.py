@@ -76,31 +76,37 @@ KINDS = ((Layout.REMOVALS, REMOVAL_COLUMNS, 3, "removals"),
 
 
 def _table(path: Path, limits: Limits,
-           read: Callable[[str | None, Iterator[list[m.RawValue]]], ChangeTable | None]
-           ) -> ChangeTable | None:
+           read: Callable[[str | None, Iterator[list[m.RawValue]]], ChangeTable | None],
+           workbook: Workbook | None = None) -> ChangeTable | None:
     """What ``read`` makes of the first visible sheet (or the CSV) as rows, if the file is a
     readable table (None otherwise). The rows come lazily: a submission is told from a change
-    file by its first rows, and then the rest is never converted."""
-    if not_regular(path) is not None:
-        return None  # the submission reader will report it properly
+    file by its first rows, and then the rest is never converted. ``workbook``: the file,
+    already opened by the caller (who closes it, and may read it again as a submission)."""
+    if workbook is None:
+        if not_regular(path) is not None:
+            return None  # the submission reader will report it properly
+        try:
+            with path.open("rb") as stream:
+                head = stream.read(8192)
+            kind = sniff_kind(path, head)
+            if kind == "csv":
+                return read(None, iter(read_csv(path.read_bytes(), limits,
+                                                lambda _: False).rows))
+            opened = Workbook(path, limits)
+        except (Unreadable, OSError):
+            return None  # the submission reader will report it properly
+    else:
+        opened = workbook
     try:
-        with path.open("rb") as stream:
-            head = stream.read(8192)
-        kind = sniff_kind(path, head)
-        if kind == "csv":
-            return read(None, iter(read_csv(path.read_bytes(), limits, lambda _: False).rows))
-        workbook = Workbook(path, limits)
-    except (Unreadable, OSError):
-        return None  # the submission reader will report it properly
-    try:
-        for name, state, _ in workbook.sheets:
+        for name, state, _ in opened.sheets:
             if state == "visible":
-                return read(name, workbook.sheet(name).rows)
+                return read(name, opened.sheet(name).rows)
         return None
     except Unreadable:
         return None
     finally:
-        workbook.close()
+        if workbook is None:
+            opened.close()
 
 
 def _columns(header: list[m.RawValue], wanted: Sequence[str],
@@ -128,10 +134,11 @@ def _repeated(header: list[m.RawValue], wanted: Sequence[str]) -> list[tuple[str
     return out
 
 
-def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
-                      file: str) -> ChangeTable | None:
+def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
+                      workbook: Workbook | None = None) -> ChangeTable | None:
     """The changes ``path`` lists, or None if it is no change file (a submission, or a file
-    only the submission reader can explain)."""
+    only the submission reader can explain). ``workbook``: ``path`` already opened, so that a
+    submission's sheet is scanned and loaded once for both readers."""
     def read(sheet: str | None, rows: Iterator[list[m.RawValue]]) -> ChangeTable | None:
         first = list(itertools.islice(rows, _HEADER_ROWS))
         header_index = next((i for i, r in enumerate(first)
@@ -150,7 +157,7 @@ def read_change_table(path: Path, ruleset: Ruleset, limits: Limits, *,
             return _Rows(ruleset, file, sheet, columns, header_index).read(kind, part, body)
         return None
 
-    return _table(path, limits, read)
+    return _table(path, limits, read, workbook)
 
 
 #: the header row of a change file is among the first rows of its table

@@ -34,6 +34,7 @@ from cplkit.core.model import Layout
 from cplkit.core.ruleset import Ruleset, fold
 from cplkit.core.secas import CONCATENATED_MODEL, CSV_COLUMNS, LIST_HEADER_LABELS
 from cplkit.core.text import plural
+from cplkit.intake.columnar import Columns
 from cplkit.intake.limits import Limits
 from cplkit.intake.sheets import SheetData, Unreadable
 
@@ -113,6 +114,14 @@ class Recognised:
     entries: Iterator[m.RawEntry]
     #: layout findings; streaming entries may add more (hidden rows), so read it afterwards
     findings: list[Finding] = field(default_factory=list)
+    #: of a row layout, the same entries as (row number, the cells at the placement's
+    #: positions, in its order): a reader takes either these or ``entries``, never both, as
+    #: they share one stream (None: a New Entry form)
+    rows: Iterator[tuple[int, tuple[m.RawValue, ...]]] | None = None
+    #: of a row layout read column by column (``SheetData.columns``), the same rows again:
+    #: the columns, and the index of the first row after the header (None: not read so, or
+    #: a cell over the length limit, which the rows' reader names)
+    columns: tuple[Columns, int] | None = None
 
 
 def cell_at(row: list[m.RawValue], col: int) -> m.RawValue:
@@ -395,21 +404,26 @@ class Recogniser:
                     Code.F04, f"no column for {name}", data.name, None, name,
                     hint=f"add a column headed {name}"))
         placement = m.Placement(data.name, m.Orientation.ROW, positions, submission=submission)
-        recognised = Recognised(layout, placement, iter(()), findings)
-        recognised.entries = self._stream_rows(sheet, placement, header_end + 1, findings)
-        return recognised
+        rows = self._stream_rows(sheet, placement, header_end + 1, findings)
+        table = data.columns
+        by_columns = None
+        if table is not None and table.longest(list(positions.values()), header_end + 1
+                                               ) <= self.limits.max_cell_chars:
+            by_columns = (table, header_end + 1)
+        return Recognised(layout, placement, _entries(placement, rows), findings, rows,
+                          by_columns)
 
     def _stream_rows(self, sheet: BufferedSheet, placement: m.Placement, first: int,
-                     findings: list[Finding]) -> Iterator[m.RawEntry]:
+                     findings: list[Finding]) -> Iterator[tuple[int, tuple[m.RawValue, ...]]]:
+        """Each row that holds an entry: its number and its cells at the placement's
+        positions; blank rows are skipped, and hidden ones noted in ``findings`` at the end."""
         data = sheet.data
-        names = list(placement.positions)
         columns = [col - 1 for col in placement.positions.values()]
         reach = max(columns, default=-1) + 1
         pick = _picker(columns)
         limit = self.limits.max_cell_chars
         hidden = data.hidden_rows
         hidden_rows: list[int] = []
-        index = 0
         # the hot loop of a bulk sheet's walk: list methods over each row, not a test per cell
         for number, row in enumerate(itertools.islice(sheet.all_rows(), first, None),
                                      start=first + 1):
@@ -426,8 +440,7 @@ class Recogniser:
             for col, value in zip(columns, cells, strict=True):
                 if isinstance(value, str) and len(value) > limit:
                     self._value(data, row, number, col + 1)  # raises, naming the cell
-            index += 1
-            yield m.RawEntry(index, placement, number, dict(zip(names, cells, strict=True)))
+            yield number, cells
         if hidden_rows:
             shown = ", ".join(str(r) for r in hidden_rows[:10])
             more = f" and {len(hidden_rows) - 10} more" if len(hidden_rows) > 10 else ""
@@ -436,6 +449,14 @@ class Recogniser:
                 f"{'was' if len(hidden_rows) == 1 else 'were'} not read: "
                 f"{shown}{more}", data.name, f"A{hidden_rows[0]}",
                 hint="unhide the rows (Format > Hide & Unhide) and check again, or delete them"))
+
+
+def _entries(placement: m.Placement,
+             rows: Iterator[tuple[int, tuple[m.RawValue, ...]]]) -> Iterator[m.RawEntry]:
+    """The rows of a row layout as entries, numbered from 1."""
+    names = list(placement.positions)
+    for index, (number, cells) in enumerate(rows, start=1):
+        yield m.RawEntry(index, placement, number, dict(zip(names, cells, strict=True)))
 
 
 def _picker(columns: list[int]) -> Callable[[list[m.RawValue]], tuple[m.RawValue, ...]]:

@@ -70,12 +70,9 @@ def sniff_kind(path: Path, head: bytes) -> str:
     return "csv"
 
 
-@contextmanager
-def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
-                    sheet: str | None = None, read_ahead: bool = False) -> Iterator[Opened]:
-    """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all.
-    ``read_ahead``: a workbook's largest sheet is loaded while its scan goes on (only for a
-    reader in a disposable process: see ``Workbook``)."""
+def _sniffed(path: Path, limits: Limits) -> str:
+    """The kind of file ``path`` is ('xlsx' or 'csv'), after the checks that come before
+    reading it: raises ``Unreadable`` if they refuse it."""
     problem = not_regular(path)
     if problem is not None:
         raise Unreadable(Code.F01, problem, "name the submission files themselves")
@@ -89,8 +86,35 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
     if size > limits.max_file_bytes:
         raise Unreadable(Code.F02, f"the file is {size // 2**20} MiB, over the limit of "
                          f"{limits.max_file_bytes // 2**20} MiB", "split it into smaller files")
+    return sniff_kind(path, head)
+
+
+def open_workbook(path: Path, limits: Limits, *, read_ahead: bool = False,
+                  columns: bool = False) -> Workbook | None:
+    """``path`` opened and pre-checked as a workbook (None: a CSV file), for a reader that
+    looks at it more than once (is it a change file? then, as a submission); raises
+    ``Unreadable`` as ``open_submission`` would. The caller closes it. ``columns``: an
+    all-text sheet may be read column by column (``Workbook``)."""
+    if _sniffed(path, limits) == "csv":
+        return None
+    return Workbook(path, limits, read_ahead=read_ahead, columns=columns)
+
+
+@contextmanager
+def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
+                    sheet: str | None = None, read_ahead: bool = False,
+                    workbook: Workbook | None = None, columns: bool = False
+                    ) -> Iterator[Opened]:
+    """Open ``path`` for reading; raises ``Unreadable`` when it cannot be read at all.
+    ``read_ahead``: a workbook's largest sheet is loaded while its scan goes on (only for a
+    reader in a disposable process: see ``Workbook``). ``workbook``: ``path`` already opened
+    by ``open_workbook`` (its caller closes it). ``columns``: an all-text sheet may be read
+    column by column (``Workbook``)."""
     recogniser = Recogniser(ruleset, limits, file)
-    if sniff_kind(path, head) == "csv":
+    if workbook is not None:
+        yield _open_workbook(workbook, recogniser, sheet)
+        return
+    if _sniffed(path, limits) == "csv":
         data = read_csv(path.read_bytes(), limits, recogniser.labels.known_header)
         candidate = BufferedSheet(data)
         layout = recogniser.classify(candidate)
@@ -99,7 +123,7 @@ def open_submission(path: Path, ruleset: Ruleset, limits: Limits, *, file: str,
                              f"{data.delimiter!r} between fields)")
         yield Opened(recogniser.recognise(candidate, layout), [], data.delimiter)
         return
-    workbook = Workbook(path, limits, read_ahead=read_ahead and sheet is None)
+    workbook = Workbook(path, limits, read_ahead=read_ahead and sheet is None, columns=columns)
     try:
         yield _open_workbook(workbook, recogniser, sheet)
     finally:

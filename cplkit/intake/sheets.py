@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cplkit.core.findings import Code
 from cplkit.core.model import RawValue
+
+if TYPE_CHECKING:
+    from cplkit.intake.columnar import Columns
 
 
 class Unreadable(Exception):
@@ -40,6 +44,8 @@ class SheetData:
     hidden_columns: frozenset[int] = frozenset()
     #: a CSV file's field separator (None: a workbook's sheet)
     delimiter: str | None = None
+    #: the same rows read column by column (``cplkit.intake.columnar``; None: not read so)
+    columns: Columns | None = None
 
 
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
