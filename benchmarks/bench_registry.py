@@ -7,8 +7,9 @@ list under 1 second; at 72,900 entries within 10 seconds and 600 MiB.
 
     python benchmarks/bench_registry.py [--runs N] [--factors 1,10,100]
 
-The real workbook is read from ../shared/data when present; the synthetic list repeats its
-entries with new numbers and firmware (or the bundled samples' entries when it is absent).
+The real workbook is read from CPLKIT_REAL_WORKBOOK, or ../shared/data, when present; the
+synthetic list repeats its entries with new numbers and firmware (or the bundled samples'
+entries when it is absent).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-REAL = ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm"
+#: the real SECAS workbook, where CPLKIT_REAL_WORKBOOK says or beside the project, as the tests
+#: look for it
+REAL = Path(os.environ.get("CPLKIT_REAL_WORKBOOK")
+            or ROOT.parent / "shared" / "data" / "secas-cpl-v2.051.xlsm")
 FORMS = [ROOT / "samples" / "valid" / f"form-{n}.xlsx"
          for n in ("gas-smart-meter", "ppmid", "communications-hub")]
 AS_OF = "2026-11-23"

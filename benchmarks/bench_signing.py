@@ -95,7 +95,8 @@ def main() -> None:
             number = str(version.number)
             dcc = sign_xml(dccxml.build(version, None, dt.datetime.now(dt.UTC)), signer)
             with registry.edit() as tx:
-                tx.issue(version, how="import", files={IssuedFiles(number).dcc_xml: dcc})
+                tx.files(version).add(IssuedFiles(number).dcc_xml, dcc)
+                tx.issue(version, how="import")
             signed = registry.path / VERSIONS / number / IssuedFiles(number).dcc_xml
             scratch = work / "scratch.xml"
             sign = median_seconds([sys.executable, str(HERE / "sign_only.py"),
