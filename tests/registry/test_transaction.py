@@ -35,10 +35,9 @@ def _leftovers(registry: Registry) -> list[str]:
 
 def test_a_file_is_digested_as_it_is_written(tmp_path: Path) -> None:
     files = NewFiles(tmp_path)
-    with files.create("a.zip") as out:
-        # a zip writer that cannot seek writes its sizes after each member: a valid file
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("sheet.xml", "<row/>" * 10_000)
+    # a zip writer that cannot seek writes its sizes after each member: a valid file
+    with files.create("a.zip") as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sheet.xml", "<row/>" * 10_000)
     digest = files.add("b.txt", b"plain")
     assert files.digests == {"a.zip": file_sha256(tmp_path / "a.zip"),
                              "b.txt": file_sha256(tmp_path / "b.txt")}
@@ -53,7 +52,7 @@ def test_a_written_file_cannot_seek_be_written_twice_or_change_unseen(tmp_path: 
         out.write(b"12345")
         out.seek(0)  # the digest would no longer be of what the file holds
     files.add("b.bin", b"first")
-    with pytest.raises(RegistryError, match="written to .* already"):
+    with pytest.raises(RegistryError, match=r"written to .* already"):
         files.add("b.bin", b"second")
     with pytest.raises(RegistryError, match="cannot be the name"):
         files.add("../outside", b"x")
@@ -101,11 +100,11 @@ def test_an_edit_that_is_not_committed_leaves_none_of_its_files(tmp_path: Path,
                                                                 stop: type[Exception]) -> None:
     registry = Registry.create(tmp_path / "r")
     head = (registry.path / "registry.json").read_bytes()
-    with pytest.raises(RuntimeError) if stop is RuntimeError else nullcontext():
-        with registry.edit() as tx:
-            tx.files(_version("1.0")).add("cpl-1.0.csv", b"a,b\n")
-            assert _leftovers(registry) == [f".tmp-1.0-{os.getpid()}"]
-            raise stop
+    with pytest.raises(RuntimeError) if stop is RuntimeError else nullcontext(), \
+            registry.edit() as tx:
+        tx.files(_version("1.0")).add("cpl-1.0.csv", b"a,b\n")
+        assert _leftovers(registry) == [f".tmp-1.0-{os.getpid()}"]
+        raise stop
     assert _leftovers(registry) == []
     assert (registry.path / "registry.json").read_bytes() == head
 
@@ -149,11 +148,11 @@ def test_a_leftover_under_this_very_name_is_never_mixed_in(tmp_path: Path) -> No
 def test_a_file_in_the_folder_that_was_never_written_for_it_stops_the_commit(
         tmp_path: Path) -> None:
     registry = Registry.create(tmp_path / "r")
-    with pytest.raises(RegistryError, match="stray.bin, which was not written"):
-        with registry.edit() as tx:
-            files = tx.files(_version("1.0"))
-            (files.folder / "stray.bin").write_bytes(b"?")
-            tx.issue(_version("1.0"), how="import")
+    with pytest.raises(RegistryError, match=r"stray\.bin, which was not written"), \
+            registry.edit() as tx:
+        files = tx.files(_version("1.0"))
+        (files.folder / "stray.bin").write_bytes(b"?")
+        tx.issue(_version("1.0"), how="import")
     assert registry.head().latest is None and _leftovers(registry) == []
 
 
