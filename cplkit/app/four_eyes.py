@@ -172,7 +172,7 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
         previous = tx.head.latest
         base_number = previous.version if previous else None
         # the files are written as they are made to a folder named only once they are all
-        # there: its name is their digest's (what was killed before that is removed here)
+        # there, by their digest (a leftover of a prepare killed under this pid goes first)
         temporary = registry.path / STAGED / f".tmp-{number}-{os.getpid()}"
         shutil.rmtree(temporary, ignore_errors=True)
         (temporary / APPROVALS).mkdir(parents=True)
@@ -514,7 +514,7 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
                     _copy_staged(staged, name, files)
             files.add(names.staged_record, staged.record)
             files.add(names.staged_version, staged_version)
-            del staged_version
+            del staged_version  # decoded above: its bytes need not wait for the signing
             files.add(names.preparation, preparation)
             for i, path in enumerate(approved.files, start=1):
                 files.add(names.approval(i), _small(path))

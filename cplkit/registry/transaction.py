@@ -191,7 +191,7 @@ class Transaction(Generic[S]):
     issued: StoredVersion | None = field(default=None)
     #: the new version's number and the folder its files are written to, once asked for
     _files: tuple[str, NewFiles] | None = field(default=None, init=False, repr=False)
-    #: the head lists the new version: its folder is the registry's now, whatever happens next
+    #: the head may list the new version: its folder is the registry's now, whatever happens
     _committed: bool = field(default=False, init=False, repr=False)
 
     def read_latest(self) -> StoredVersion | None:
@@ -265,6 +265,9 @@ class Transaction(Generic[S]):
         versions = self.registry.path / VERSIONS
         failpoint("before-write")
         unexpected = files.unexpected()
+        if VERSION_FILE in digests:
+            raise RegistryError(f"{VERSION_FILE} is the registry's own record of a version, not "
+                                f"one of its files; version {number} was not issued")
         if unexpected:
             # what the version lists is exactly what its folder holds
             raise RegistryError(f"{staging} holds {', '.join(unexpected)}, which was not written "
@@ -278,8 +281,10 @@ class Transaction(Generic[S]):
             raise RegistryError(f"{staging / VERSION_FILE} did not read back as written; the "
                                 "version was not issued")
         failpoint("before-head")
-        replace_durably(self.registry.path / HEAD, head.encode())  # the commit point
+        # from here the head may list the version (replaced, then failing to fsync its folder):
+        # its files are never removed by this transaction, at worst left for the next commit
         self._committed = True
+        replace_durably(self.registry.path / HEAD, head.encode())  # the commit point
         failpoint("after-head")
         self.head = head
         self.issued = StoredVersion(version, record.sha256, previous, pending.made_by, digests,
