@@ -2,8 +2,9 @@
 version, or (a dry run) say what would be issued.
 
 Both go through one ``Registry.edit`` transaction, as python-tuf's repository edits do: lock and
-check the base, read the latest version, check and merge the changes, build, sign and verify
-every file, then commit, or abort for a dry run. So a dry run and a publish give the same verdict
+check the base, read the latest version (once), check and merge the changes, build, sign and
+verify every file (each written to the transaction's folder as it is made), then commit, or
+abort for a dry run. So a dry run and a publish give the same verdict
 and the same exit status for the same registry, base and changes. This is the library behind
 ``cplkit publish``; it returns records and never prints or exits.
 """
@@ -79,7 +80,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
 
     With any error nothing is written. ``base`` refuses the publish if the latest version is no
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
-    also builds, signs and verifies the files, and then writes nothing. The signed statement
+    also builds, signs and verifies the files (in a scratch folder outside the registry, removed
+    afterwards), and writes nothing to the registry. The signed statement
     that the new version is current (latest.xml) says a fresh one follows within
     ``next_update``. Without a ``ruleset`` the latest version's rules carry forward; a given
     one that differs from them is a rules change, which the history line names.
