@@ -118,7 +118,8 @@ def main() -> None:
             dccxml.write_signed(version, None, now, signer, written)
             dcc = written.getvalue()
             with registry.edit() as tx:
-                tx.issue(version, how="import", files={IssuedFiles(number).dcc_xml: dcc})
+                tx.files(version).add(IssuedFiles(number).dcc_xml, dcc)
+                tx.issue(version, how="import")
             signed = registry.path / VERSIONS / number / IssuedFiles(number).dcc_xml
             scratch = work / "scratch.xml"
             sign = median_seconds([sys.executable, str(HERE / "sign_only.py"),

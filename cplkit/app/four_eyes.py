@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +41,7 @@ from cplkit.app.publish import (
     policy_ref,
     previous_files,
 )
-from cplkit.app.ruleset_sources import kept_rules, stored_rules
+from cplkit.app.ruleset_sources import stored_rules
 from cplkit.app.trust import require_trusted, signer_record
 from cplkit.base.digest import file_sha256, sha256_hex
 from cplkit.core import model as m
@@ -57,6 +58,7 @@ from cplkit.publications.latest import DEFAULT_NEXT_UPDATE
 from cplkit.publications.signed_by import Certificate, SignedBy
 from cplkit.registry import AbortEdit, Registry, StoredVersion
 from cplkit.registry.codec import VERSIONS, decode_version, encode_version
+from cplkit.registry.disk import NewFiles
 from cplkit.registry.store import StoredPolicy
 from cplkit.registry.transaction import made_by_record
 from cplkit.signing.cms import sign_cms, verify_cms
@@ -166,43 +168,47 @@ def prepare(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset,
             raise AbortEdit
         version, number = step.version, str(step.version.number)
         _, fir_before = previous_files(registry, step.current)
-        # who signs is chosen at 'publish --staged': the page and notice approvers sign name
-        # every certificate trusted to sign now, and only those may sign it (_require_named)
-        files = {**unsigned_files(version, ruleset, step.companies, fir_before,
-                                  step.outcome.diff if step.current else None,
-                                  signed_by=trusted_to_sign(in_force),
-                                  secas=kept_secas_texts(registry)),
-                 **kept_rules(ruleset, number)}
         made_by = made_by_record("publish", ruleset.id, ruleset.digest,
                                  [(p.name, file_sha256(p)) for p in change_files],
                                  policy_ref(in_force))
         previous = tx.head.latest
-        encoded = encode_version(version, None, made_by, {}, None)
-        files[VERSION] = encoded
-        files[IssuedFiles(number).staged_summary] = _summary(registry, step, ruleset)
-        digests = {name: sha256_hex(data) for name, data in sorted(files.items())}
         base_number = previous.version if previous else None
-        digest = _digest(base_number, number, digests)
-        folder = registry.path / STAGED / digest[:16]
-        if folder.exists():
-            raise UsageError(f"this version is staged already: {folder}",
-                             hint=f"approve it with 'cplkit approve {folder}'")
-        record = json.dumps({"format": "cplkit-staged", "format_version": 1,
-                             "base": base_number, "version": number, "digest": digest,
-                             "prepared": now.isoformat(timespec="seconds"),
-                             "preparer": {"subject": preparer.subject,
-                                          "sha256": preparer.fingerprint,
-                                          "key_sha256": key_sha256(preparer.certificate)},
-                             "files": digests}, indent=1).encode()
-        temporary = folder.with_name(f".tmp-{digest[:16]}")
+        # the files are written as they are made to a folder named only once they are all
+        # there, by their digest (a leftover of a prepare killed under this pid goes first)
+        temporary = registry.path / STAGED / f".tmp-{number}-{os.getpid()}"
         shutil.rmtree(temporary, ignore_errors=True)
         (temporary / APPROVALS).mkdir(parents=True)
-        for name, data in files.items():
-            (temporary / name).write_bytes(data)
-        (temporary / RECORD).write_bytes(record)
-        (temporary / PREPARATION).write_bytes(
-            sign_cms(statement(digest, number, base_number), preparer, now=now))
-        temporary.rename(folder)
+        try:
+            files = NewFiles(temporary, durable=False)
+            # who signs is chosen at 'publish --staged': the page and notice approvers sign
+            # name every certificate trusted to sign now, and only those may sign it
+            # (_require_named)
+            unsigned_files(files, version, ruleset, step.companies, fir_before,
+                           step.outcome.diff if step.current else None,
+                           signed_by=trusted_to_sign(in_force),
+                           secas=kept_secas_texts(registry))
+            files.add(VERSION, encode_version(version, None, made_by, {}, None))
+            files.add(IssuedFiles(number).staged_summary, _summary(registry, step, ruleset))
+            digests = dict(sorted(files.digests.items()))
+            digest = _digest(base_number, number, digests)
+            folder = registry.path / STAGED / digest[:16]
+            if folder.exists():
+                raise UsageError(f"this version is staged already: {folder}",
+                                 hint=f"approve it with 'cplkit approve {folder}'")
+            record = json.dumps({"format": "cplkit-staged", "format_version": 1,
+                                 "base": base_number, "version": number, "digest": digest,
+                                 "prepared": now.isoformat(timespec="seconds"),
+                                 "preparer": {"subject": preparer.subject,
+                                              "sha256": preparer.fingerprint,
+                                              "key_sha256": key_sha256(preparer.certificate)},
+                                 "files": digests}, indent=1).encode()
+            (temporary / RECORD).write_bytes(record)
+            (temporary / PREPARATION).write_bytes(
+                sign_cms(statement(digest, number, base_number), preparer, now=now))
+            temporary.rename(folder)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
         staged = Staged(folder, base_number, number, digest, key_sha256(preparer.certificate),
                         digests, record)
         raise AbortEdit  # nothing of the registry's versions changes
@@ -316,6 +322,16 @@ def _staged_bytes(staged: Staged, name: str) -> bytes:
     if sha256_hex(data) != staged.files[name]:
         raise _changed(name)
     return data
+
+
+def _copy_staged(staged: Staged, name: str, files: NewFiles) -> None:
+    """Copy the staged file ``name`` into the version's ``files``, checked on the very bytes
+    written: what is signed and issued is what was approved, even if the staged file is
+    replaced after ``read_staged`` looked at it."""
+    with (staged.path / name).open("rb") as source, files.create(name) as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    if files.digest(name) != staged.files[name]:
+        raise _changed(name)
 
 
 def _changed(name: str) -> ApprovalError:
@@ -486,8 +502,7 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             preparation = _small(folder / PREPARATION)
             _check_preparer(staged, preparation, in_force)
             approved = check_approvals(staged, approvals, in_force)
-            kept = {name: _staged_bytes(staged, name) for name in staged.files}
-            staged_version = kept.pop(VERSION)
+            staged_version = _staged_bytes(staged, VERSION)
             stored = decode_version(staged_version, str(folder / VERSION))
             _require_named(registry, stored, signer)
             version = stored.version
@@ -497,19 +512,24 @@ def publish_staged(folder: Path, signer: Signer, registry_path: Path, *,
             previous, _ = previous_files(registry, latest_stored)
             # what was approved, and by whom, is issued with the version and listed in its
             # signed manifest (with the kept rules), so a reader of the site checks it too
-            kept.update({names.staged_record: staged.record,
-                         names.staged_version: staged_version,
-                         names.preparation: preparation,
-                         **{names.approval(i): _small(path)
-                            for i, path in enumerate(approved.files, start=1)}})
-            files = sign_version(version, previous, signer, kept, now=now)
-            current = signed_statement(version, files[names.dcc_xml], signer, next_update,
-                                       now=now)
+            files = tx.files(version)
+            for name in staged.files:
+                if name != VERSION:
+                    _copy_staged(staged, name, files)
+            files.add(names.staged_record, staged.record)
+            files.add(names.staged_version, staged_version)
+            del staged_version  # decoded above: its bytes need not wait for the signing
+            files.add(names.preparation, preparation)
+            for i, path in enumerate(approved.files, start=1):
+                files.add(names.approval(i), _small(path))
+            sign_version(files, version, previous, signer, now=now)
+            current = signed_statement(version, files.digest(names.dcc_xml), signer,
+                                       next_update, now=now)
             tx.issue(version, how="publish", ruleset=stored.made_by.get("ruleset"),
                      ruleset_sha256=str(stored.made_by.get("ruleset_sha256") or ""),
                      sources=[(s["file"], s["sha256"])
                               for s in stored.made_by.get("sources", [])],
-                     files=files, signer=signer_record(signer), statement=current.data,
+                     signer=signer_record(signer), statement=current.data,
                      policy=policy_ref(in_force))
     except RegistryBusy as exc:
         raise RegistryBusy(f"{exc.message} (the staged version was prepared on "

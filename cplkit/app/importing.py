@@ -32,7 +32,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cplkit.app import policy
-from cplkit.app.ruleset_sources import kept_rules
 from cplkit.app.trust import signer_record
 from cplkit.app.untrusted import ChildFailed, read_under_limits
 from cplkit.base.digest import file_sha256, sha256_hex
@@ -285,31 +284,34 @@ def import_workbook(workbook: Path, registry_path: Path, ruleset: Ruleset, signe
     imported = read_issued_version(workbook, ruleset, limits, file=str(workbook))
     named = imported.companies.named
     number = str(imported.version.number)
-    kept = {} if imported.texts is None else {
-        IssuedFiles(number).secas_texts: texts_file(imported.texts)}
-    files = {**signed_files(imported.version, None, signer, ruleset, named,
-                            secas=imported.texts, now=now),
-             **kept_rules(ruleset, number), **kept}
-    statement = signed_statement(imported.version,
-                                 files[IssuedFiles(str(imported.version.number)).dcc_xml], signer,
-                                 now=now)
-    # the registry's anchor: trusting the key that signed the import, naming the companies
-    # SECAS's history names
-    when = now.isoformat(timespec="seconds")
-    first = policy.first_record(signer, "signed the imported version", lambda record: replace(
-        record, names=tuple(NameRecord(ident, company, when,
-                                       f"named in the history lines of {workbook.name}")
-                            for ident, company in sorted(named.items()))), now=now)
-    assert first is not None  # a signer was given
     staging = registry_path.with_name(f".{registry_path.name}.importing-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         registry = Registry.create(staging, now)
         with registry.edit(None) as tx:
+            files = tx.files(imported.version)
+            signed_files(files, imported.version, None, signer, ruleset, named,
+                         secas=imported.texts, now=now)
+            if imported.texts is not None:
+                files.add(IssuedFiles(number).secas_texts, texts_file(imported.texts))
+            statement = signed_statement(imported.version,
+                                         files.digest(IssuedFiles(number).dcc_xml), signer,
+                                         now=now)
+            # the registry's anchor: trusting the key that signed the import, naming the
+            # companies SECAS's history names
+            when = now.isoformat(timespec="seconds")
+            first = policy.first_record(
+                signer, "signed the imported version", lambda record: replace(
+                    record, names=tuple(NameRecord(ident, company, when,
+                                                   f"named in the history lines of "
+                                                   f"{workbook.name}")
+                                        for ident, company in sorted(named.items()))),
+                now=now)
+            assert first is not None  # a signer was given
             tx.append_policy(*first, None)
             tx.issue(imported.version, how="import", ruleset=ruleset.id,
                      ruleset_sha256=ruleset.digest,
-                     sources=[(workbook.name, file_sha256(workbook))], files=files,
+                     sources=[(workbook.name, file_sha256(workbook))],
                      signer=signer_record(signer), statement=statement.data,
                      policy=(1, sha256_hex(first[0])))
         _move_into_place(staging, registry_path)

@@ -2,8 +2,9 @@
 version, or (a dry run) say what would be issued.
 
 Both go through one ``Registry.edit`` transaction, as python-tuf's repository edits do: lock and
-check the base, read the latest version, check and merge the changes, build, sign and verify
-every file, then commit, or abort for a dry run. So a dry run and a publish give the same verdict
+check the base, read the latest version (once), check and merge the changes, build, sign and
+verify every file (each written to the transaction's folder as it is made), then commit, or
+abort for a dry run. So a dry run and a publish give the same verdict
 and the same exit status for the same registry, base and changes. This is the library behind
 ``cplkit publish``; it returns records and never prints or exits.
 """
@@ -19,9 +20,9 @@ from cplkit.app import policy
 from cplkit.app.check import ReadChanges, attach, read_changes
 from cplkit.app.importing import kept_secas_texts
 from cplkit.app.key_files import NO_KEY_HINT
-from cplkit.app.ruleset_sources import kept_rules, rules_in_force, stored_rules
+from cplkit.app.ruleset_sources import rules_in_force, stored_rules
 from cplkit.app.trust import require_trusted, signer_record
-from cplkit.base.digest import file_sha256, sha256_hex
+from cplkit.base.digest import file_sha256
 from cplkit.base.files import read_small
 from cplkit.core import model as m
 from cplkit.core.diff import Diff, diff
@@ -80,7 +81,8 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
 
     With any error nothing is written. ``base`` refuses the publish if the latest version is no
     longer the one the changes were reviewed against. A dry run needs no signer; given one, it
-    also builds, signs and verifies the files, and then writes nothing. The signed statement
+    also builds, signs and verifies the files (in a scratch folder outside the registry, removed
+    afterwards), and writes nothing to the registry. The signed statement
     that the new version is current (latest.xml) says a fresh one follows within
     ``next_update``. Without a ``ruleset`` the latest version's rules carry forward; a given
     one that differs from them is a rules change, which the history line names.
@@ -89,7 +91,10 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
         raise SigningError("cannot sign: every published version is signed: give --key and "
                            "--cert", hint=NO_KEY_HINT)
     registry = Registry(registry_path)
-    with registry.edit(base) as tx:
+    with registry.edit(base, dry_run=dry_run) as tx:
+        # read and decoded once: the registry keeps it for every later question about it (the
+        # policy it was issued under, the statement's DCC file, the merge)
+        tx.read_latest()
         in_force = policy.current(registry)
         check_head(registry, in_force)
         if signer is not None:
@@ -109,17 +114,20 @@ def publish(registry_path: Path, change_files: Sequence[Path], ruleset: Ruleset 
                 f"{CRLF}{CRLF}Signed with a new certificate: {signer.subject} (SHA-256 "
                 f"fingerprint {signer.fingerprint})."))
         previous, fir_before = previous_files(registry, current)
-        files = {**signed_files(version, previous, signer, ruleset, companies, fir_before,
-                                outcome.diff if current else None,
-                                secas=kept_secas_texts(registry), now=now),
-                 **kept_rules(ruleset, str(version.number))}
-        statement = signed_statement(version, files[IssuedFiles(str(version.number)).dcc_xml],
-                                     signer, next_update, now=now)
+        # each file written to the transaction's folder as it is made (a dry run's to a scratch
+        # folder outside the registry), the rules the version was checked with among them
+        files = tx.files(version)
+        signed_files(files, version, previous, signer, ruleset, companies, fir_before,
+                     outcome.diff if current else None, secas=kept_secas_texts(registry),
+                     now=now)
+        statement = signed_statement(version, files.digest(IssuedFiles(str(version.number))
+                                                           .dcc_xml), signer, next_update,
+                                     now=now)
         if dry_run:
             raise AbortEdit
         tx.issue(version, how="publish", ruleset=ruleset.id,
                  ruleset_sha256=ruleset.digest,
-                 sources=[(p.name, file_sha256(p)) for p in change_files], files=files,
+                 sources=[(p.name, file_sha256(p)) for p in change_files],
                  signer=signer_record(signer), statement=statement.data,
                  policy=policy_ref(in_force))
     if tx.issued is None:
@@ -144,7 +152,7 @@ class NextVersion:
     ruleset: Ruleset
 
 
-def next_version(tx: Transaction, change_files: Sequence[Path], ruleset: Ruleset | None,
+def next_version(tx: Transaction[Registry], change_files: Sequence[Path], ruleset: Ruleset | None,
                  issue_date: dt.date, limits: Limits, *, dry_run: bool,
                  major: bool) -> NextVersion:
     """Check ``change_files`` against every rule and the latest version, and merge them. With
@@ -277,7 +285,7 @@ def refresh(registry_path: Path, signer: Signer,
     if name not in current.files:
         raise UsageError(f"version {number} was issued without a signed DCC file, so no "
                          "statement can name it", hint="publish a version first")
-    signed = signed_statement(current.version, registry.file(current, name), signer,
+    signed = signed_statement(current.version, registry.file_sha256(current, name), signer,
                               next_update, now=now)
     registry.replace_statement(number, signed.data)
     return signed.statement
@@ -301,7 +309,7 @@ def _previous_dcc(registry: Registry, current: StoredVersion | None) -> Previous
     name = IssuedFiles(number).dcc_xml
     if name not in current.files:
         return None  # a version issued before signing began: the chain starts here
-    return PreviousDcc(number, sha256_hex(registry.file(current, name)))
+    return PreviousDcc(number, registry.file_sha256(current, name))
 
 
 def _previous_fir(registry: Registry, current: StoredVersion | None) -> tuple[FirRecord, ...]:

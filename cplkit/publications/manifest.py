@@ -16,23 +16,23 @@ from typing import Any
 
 from lxml import etree
 
-from cplkit.base.digest import sha256_hex
 from cplkit.base.xmlsafe import hardened_parser, xsd_errors
 
 NS = "urn:cplkit:manifest:1"
 Q = "{" + NS + "}"
 
 
-def build(version: str, label: str, files: Mapping[str, bytes], signed_at: dt.datetime,
+def build(version: str, label: str, digests: Mapping[str, str], signed_at: dt.datetime,
           restricted: frozenset[str] = frozenset()) -> Any:
-    """The unsigned manifest: each file with its SHA-256, those in ``restricted`` marked so (the
-    public site leaves them out, and a check of a public copy does not miss them)."""
+    """The unsigned manifest: each file with its SHA-256 (``digests``: name -> SHA-256, taken
+    as the files were written), those in ``restricted`` marked so (the public site leaves them
+    out, and a check of a public copy does not miss them)."""
     default_namespace: Any = {None: NS}
     root = etree.Element(Q + "Manifest", nsmap=default_namespace, version=version, label=label,
                          signedAt=signed_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     root.text = "\n"
-    for name, data in files.items():
-        item = etree.SubElement(root, Q + "File", name=name, sha256=sha256_hex(data))
+    for name, digest in digests.items():
+        item = etree.SubElement(root, Q + "File", name=name, sha256=digest)
         if name in restricted:
             item.set("restricted", "true")
         item.tail = "\n"

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cplkit.base.digest import sha256_hex
-from cplkit.base.files import read_small
+from cplkit.base.digest import file_sha256, sha256_hex
+from cplkit.base.files import not_regular, read_small
 from cplkit.core import model as m
 from cplkit.errors import NotFound, RegistryBusy, RegistryError, UsageError
 from cplkit.registry.codec import (
@@ -109,6 +109,12 @@ def read_policy_chain(folder: Path) -> list[StoredPolicy]:
     return chain
 
 
+def _altered(path: Path, stored: StoredVersion) -> RegistryError:
+    return RegistryError(f"{path} has changed since version {stored.version.number} was issued: "
+                         "it was altered by hand",
+                         hint="restore the file from a backup; issued files are never edited")
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPolicy:
     """A policy record as read: decoded, its exact bytes, and its signatures by file name."""
@@ -119,10 +125,17 @@ class StoredPolicy:
 
 
 class Registry:
-    """A registry directory. Reading needs no lock; writing happens only in ``edit``."""
+    """A registry directory. Reading needs no lock; writing happens only in ``edit``.
+
+    The latest version, once read, is kept with the records of the head that listed it (whose
+    digest pins its bytes): a publish asks about it several times (the policy it was issued
+    under, the DCC file the signed statement names, the merge), and decodes it once (a second
+    or more at 72,900 entries). Only the latest is kept, so reading every version holds one."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._latest: tuple[tuple[VersionRecord, VersionRecord | None], StoredVersion] | None \
+            = None
 
     @staticmethod
     def create(path: Path, created: dt.datetime) -> Registry:
@@ -168,6 +181,9 @@ class Registry:
     def read(self, version: str | None = None, *, head: Head | None = None) -> StoredVersion:
         """An issued version (the latest by default), checked against the digests recorded."""
         head = head or self.head()
+        kept = self._kept_latest(version, head)
+        if kept is not None:
+            return kept
         record, path, data = self._version_bytes(version, head)
         stored = decode_version(data, str(path))
         index = head.versions.index(record)
@@ -178,14 +194,30 @@ class Registry:
         if str(stored.version.number) != record.version:
             raise RegistryError(f"{path} holds version {stored.version.number}, not "
                                 f"{record.version}")
+        if record == head.latest:
+            self._latest = (record, before), stored
         return stored
+
+    def _kept_latest(self, version: str | None, head: Head) -> StoredVersion | None:
+        """The latest version as read before, if ``version`` is it and ``head`` still lists it
+        after the same version as then."""
+        latest = head.latest
+        if self._latest is None or latest is None or version not in (None, latest.version):
+            return None
+        key, stored = self._latest
+        before = head.versions[-2] if len(head.versions) > 1 else None
+        return stored if key == (latest, before) else None
 
     def made_by(self, version: str | None = None, *,
                 head: Head | None = None) -> Mapping[str, Any]:
         """How an issued version (the latest by default) was made, checked against the digest
         the head records, read from its header alone: a question about the version that need
         not decode its every entry (a second or more at 72,900 entries)."""
-        _, path, data = self._version_bytes(version, head or self.head())
+        head = head or self.head()
+        kept = self._kept_latest(version, head)
+        if kept is not None:
+            return kept.made_by
+        _, path, data = self._version_bytes(version, head)
         return decode_made_by(data, str(path))
 
     def _version_bytes(self, version: str | None,
@@ -217,18 +249,37 @@ class Registry:
 
     def file(self, stored: StoredVersion, name: str) -> bytes:
         """A file issued with a version, checked against the digest its version.json records."""
-        digest = stored.files.get(name)
-        path = self._version_dir(str(stored.version.number)) / name
-        if digest is None:
-            raise RegistryError(f"version {stored.version.number} has no file {name}")
+        path, digest = self._issued(stored, name)
         data = read_small(path, VERSION_LIMIT, RegistryError, "the issued file",
                           hint="restore the registry from a backup")
         if sha256_hex(data) != digest:
-            raise RegistryError(f"{path} has changed since version {stored.version.number} was "
-                                "issued: it was altered by hand",
-                                hint="restore the file from a backup; issued files are never "
-                                     "edited")
+            raise _altered(path, stored)
         return data
+
+    def file_sha256(self, stored: StoredVersion, name: str) -> str:
+        """The SHA-256 of a file issued with a version, read in chunks and checked against the
+        digest its version.json records: what the next version names of it (the DCC file, 60 MB
+        at 72,900 entries) without holding it."""
+        path, digest = self._issued(stored, name)
+        problem = not_regular(path)
+        if problem is not None:
+            raise RegistryError(f"the issued file {path} {problem}",
+                                hint="restore the registry from a backup")
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            raise RegistryError(f"cannot read the issued file {path}: {exc.strerror or exc}",
+                                hint="restore the registry from a backup") from None
+        if actual != digest:
+            raise _altered(path, stored)
+        return actual
+
+    def _issued(self, stored: StoredVersion, name: str) -> tuple[Path, str]:
+        """Where a file issued with ``stored`` is, and the digest its version.json records."""
+        digest = stored.files.get(name)
+        if digest is None:
+            raise RegistryError(f"version {stored.version.number} has no file {name}")
+        return self._version_dir(str(stored.version.number)) / name, digest
 
     def history(self) -> list[m.HistoryLine]:
         """Every history line, oldest first. Reads and verifies every version on the way, so it
@@ -327,12 +378,14 @@ class Registry:
 
     # -- writing --------------------------------------------------------------------------------
     @contextmanager
-    def edit(self, base: str | None = None) -> Iterator[Transaction]:
+    def edit(self, base: str | None = None, *,
+             dry_run: bool = False) -> Iterator[Transaction[Registry]]:
         """The one way to change the registry: lock, check the base, stage, commit.
 
         ``base`` is the version the caller built its change on (None: whatever is latest now);
         if the registry moved on since, the edit is refused as stale. Raise ``AbortEdit`` in the
-        block to leave without writing (a dry run).
+        block to leave without issuing anything; a ``dry_run`` writes its files outside the
+        registry and issues nothing.
         """
         if not (self.path / HEAD).exists():
             self.head()  # raises the clear "not a registry" error
@@ -341,9 +394,12 @@ class Registry:
             check_on_disk(self.path, head)
             check_base(base, head)
             failpoint("locked")
-            transaction = Transaction(self, head)
+            transaction = Transaction(self, head, dry_run=dry_run)
             try:
-                yield transaction
-            except AbortEdit:
-                return
-            transaction.commit()
+                try:
+                    yield transaction
+                except AbortEdit:
+                    return
+                transaction.commit()
+            finally:
+                transaction.discard()

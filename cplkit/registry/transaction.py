@@ -2,17 +2,24 @@
 
 ``Registry.edit(base)`` takes the registry's exclusive lock, checks that what is on disk is
 what the head lists and that ``base`` is still the latest version, and hands out a
-``Transaction``. The caller reads the latest version, merges, builds and verifies its files,
-then stages the new version with ``issue``; when the block ends normally the transaction
-commits: the version is written to a temporary directory, fsynced and read back byte for byte;
+``Transaction``. The caller reads the latest version, merges, then writes the new version's
+files into ``Transaction.files`` as it makes them (a temporary directory ``.tmp-N-PID`` in the
+versions folder; each file digested as written and fsynced, none held in memory), verifies
+them, and stages the version with ``issue``. When the block ends normally the transaction
+commits: version.json is written beside the files, fsynced and read back byte for byte;
 ``registry.json`` (replaced atomically) then lists it, which is the commit point; last the
 directory is renamed into place. A crash before the head is replaced leaves only a temporary
-directory, removed by the next edit; a crash after it leaves the listed version under its
+directory, removed by the next commit; a crash after it leaves the listed version under its
 temporary name, which readers find and the next edit renames. So a version directory that the
 head does not list never arises from a crash: it means the head was shortened by hand, and
-the registry is refused as damaged. Raising ``AbortEdit`` inside the block (a dry run) leaves
-without writing anything, after exactly the same checks. Nothing here validates entries or
-signs files.
+the registry is refused as damaged. Raising ``AbortEdit`` inside the block leaves without
+issuing anything, after exactly the same checks, and removes the files this transaction
+wrote; a dry run (``Registry.edit(..., dry_run=True)``) writes its files to a scratch folder
+outside the registry, never into its versions folder. Leftovers of an interrupted publish are
+removed only when a version is committed. Nothing here validates entries or signs files.
+
+This module names what it needs of the registry (``Store``) rather than importing the store,
+which imports it.
 """
 
 from __future__ import annotations
@@ -23,12 +30,13 @@ import fcntl
 import os
 import shutil
 import stat
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from cplkit import __version__
 from cplkit.base.digest import sha256_hex
@@ -47,10 +55,7 @@ from cplkit.registry.codec import (
     decode_version,
     encode_version,
 )
-from cplkit.registry.disk import failpoint, fsync_dir, replace_durably, write_durably
-
-if TYPE_CHECKING:
-    from cplkit.registry.store import Registry
+from cplkit.registry.disk import NewFiles, failpoint, fsync_dir, replace_durably, write_durably
 
 LOCK = ".lock"
 
@@ -144,12 +149,11 @@ def check_base(base: str | None, head: Head) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PendingVersion:
-    """A version waiting for the transaction to commit: the version, how it was made, its
-    files and who signed them."""
+    """A version waiting for the transaction to commit: the version, how it was made and who
+    signed its files (written already, to the transaction's ``files``)."""
 
     version: m.CplVersion
     made_by: Mapping[str, Any]
-    files: Mapping[str, bytes]
     signer: SignerRecord | None
     #: the signed statement that this version is the latest (latest.xml), if one was made
     statement: bytes | None = None
@@ -169,14 +173,36 @@ def made_by_record(how: str, ruleset: str | None, ruleset_sha256: str,
     return made
 
 
+class Store(Protocol):
+    """What a transaction needs of the registry it edits (``cplkit.registry.store.Registry``):
+    named here, so this module need not import the store, which imports it."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def read(self, version: str | None = None, *, head: Head | None = None) -> StoredVersion: ...
+
+    def append_policy_locked(self, data: bytes, signatures: dict[str, bytes],
+                             expected_head: str | None) -> None: ...
+
+
+S = TypeVar("S", bound=Store)
+
+
 @dataclass(slots=True)
-class Transaction:
+class Transaction(Generic[S]):
     """Stages one new version; ``Registry.edit`` commits it when the block ends normally."""
 
-    registry: Registry
+    registry: S
     head: Head
+    #: a dry run: its files go to a scratch folder outside the registry, and it issues nothing
+    dry_run: bool = False
     pending: PendingVersion | None = None
     issued: StoredVersion | None = field(default=None)
+    #: the new version's number and the folder its files are written to, once asked for
+    _files: tuple[str, NewFiles] | None = field(default=None, init=False, repr=False)
+    #: the head may list the new version: its folder is the registry's now, whatever happens
+    _committed: bool = field(default=False, init=False, repr=False)
 
     def read_latest(self) -> StoredVersion | None:
         """The latest version as this transaction's lock found it, read and verified."""
@@ -187,28 +213,54 @@ class Transaction:
         """Add the next policy record, inside this transaction's lock (an import's first)."""
         self.registry.append_policy_locked(data, signatures, expected_head)
 
+    def files(self, version: m.CplVersion) -> NewFiles:
+        """Where the files of ``version`` (which must follow the latest) are written as they
+        are made: a temporary directory in the versions folder, renamed into place when the
+        version is committed and removed if it is not; for a dry run, a scratch folder outside
+        the registry, removed when the transaction ends."""
+        self._check_follows(version)
+        number = str(version.number)
+        if self._files is None:
+            if self.dry_run:
+                folder = Path(tempfile.mkdtemp(prefix=f"cplkit-dry-run-{number}-"))
+            else:
+                folder = _new_pending(self.registry.path / VERSIONS, number)
+            self._files = number, NewFiles(folder, durable=not self.dry_run)
+        if self._files[0] != number:
+            raise RegistryError(f"this transaction writes version {self._files[0]}, not {number}")
+        return self._files[1]
+
     def issue(self, version: m.CplVersion, *, how: str,
               sources: Sequence[tuple[str, str]] = (), ruleset: str | None = None,
-              ruleset_sha256: str = "", files: Mapping[str, bytes] | None = None,
-              signer: SignerRecord | None = None, statement: bytes | None = None,
+              ruleset_sha256: str = "", signer: SignerRecord | None = None,
+              statement: bytes | None = None,
               policy: tuple[int, str] | None = None) -> None:
+        """Stage ``version``, whose files are those written to ``files`` (none if it was never
+        asked for), to be committed when the block ends."""
+        if self.dry_run:
+            raise RegistryError("a dry run issues nothing")
+        self._check_follows(version)
+        made_by = made_by_record(how, ruleset, ruleset_sha256, sources, policy)
+        self.pending = PendingVersion(version, made_by, signer, statement)
+
+    def _check_follows(self, version: m.CplVersion) -> None:
         latest = self.head.latest
         if latest is not None and not version.number.follows(
                 m.VersionNumber.parse(latest.version)):
             raise RegistryError(f"version {version.number} does not follow {latest.version}")
-        made_by = made_by_record(how, ruleset, ruleset_sha256, sources, policy)
-        self.pending = PendingVersion(version, made_by, dict(files or {}), signer, statement)
 
     def commit(self) -> None:
         if self.pending is None:
             return
         pending = self.pending
-        self._clear_leftovers()
         version = pending.version
         number = str(version.number)
+        files = self.files(version)
+        staging = files.folder
+        self._clear_leftovers(keep=staging)
         latest = self.head.latest
         previous = Link(latest.version, latest.sha256) if latest else None
-        digests = {name: sha256_hex(content) for name, content in pending.files.items()}
+        digests = files.digests
         data = encode_version(version, previous, pending.made_by, digests, pending.signer)
         record = VersionRecord(number, sha256_hex(data), version.issue_date.isoformat())
         head = Head((*self.head.versions, record), self.head.created)
@@ -221,12 +273,16 @@ class Transaction:
             raise UsageError(f"version {number} cannot be issued: {exc.message}; nothing was "
                              "written", hint="the registry is unchanged") from None
         versions = self.registry.path / VERSIONS
-        staging = versions / f"{PENDING}{number}-{os.getpid()}"
         failpoint("before-write")
-        staging.mkdir()
+        unexpected = files.unexpected()
+        if VERSION_FILE in digests:
+            raise RegistryError(f"{VERSION_FILE} is the registry's own record of a version, not "
+                                f"one of its files; version {number} was not issued")
+        if unexpected:
+            # what the version lists is exactly what its folder holds
+            raise RegistryError(f"{staging} holds {', '.join(unexpected)}, which was not written "
+                                f"as a file of version {number}; the version was not issued")
         write_durably(staging / VERSION_FILE, data)
-        for name, content in pending.files.items():
-            write_durably(staging / name, content)
         fsync_dir(staging)
         fsync_dir(versions)
         failpoint("after-write")
@@ -235,6 +291,9 @@ class Transaction:
             raise RegistryError(f"{staging / VERSION_FILE} did not read back as written; the "
                                 "version was not issued")
         failpoint("before-head")
+        # from here the head may list the version (replaced, then failing to fsync its folder):
+        # its files are never removed by this transaction, at worst left for the next commit
+        self._committed = True
         replace_durably(self.registry.path / HEAD, head.encode())  # the commit point
         failpoint("after-head")
         self.head = head
@@ -248,20 +307,43 @@ class Transaction:
             # before this, the old statement names the version before, and 'refresh' mends it
             replace_durably(self.registry.path / STATEMENT, pending.statement)
 
-    def _clear_leftovers(self) -> None:
+    def discard(self) -> None:
+        """Remove the files written for a version that was not committed (a dry run's, a
+        failed or aborted publish's); once the head lists the version they are its own."""
+        files, self._files = self._files, None
+        if files is not None and not self._committed:
+            shutil.rmtree(files[1].folder, ignore_errors=True)
+
+    def _clear_leftovers(self, keep: Path) -> None:
         """Remove what an interrupted publish left before its commit point (temporary
-        directories of versions the head does not list)."""
+        directories of versions the head does not list), but ``keep``: this one's."""
         versions = self.registry.path / VERSIONS
         recorded = {r.version for r in self.head.versions}
         for entry in versions.iterdir():
             number = pending_number(entry.name)
-            if number is not None and number not in recorded:
+            if number is not None and number not in recorded and entry != keep:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
 #: the prefix of a version directory being written; the version number and the writer's pid
 #: follow
 PENDING = ".tmp-"
+
+
+def _new_pending(versions: Path, number: str) -> Path:
+    """A new, empty temporary directory for version ``number``: ``.tmp-N-PID``, or where a
+    process with this pid was killed and left one, the pid followed by a counter (leftovers are
+    removed only when a version is committed, so this one's files never mix with theirs)."""
+    pid = os.getpid()
+    for attempt in range(1000):
+        folder = versions / f"{PENDING}{number}-{pid}{attempt or ''}"
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise RegistryError(f"{versions} holds a thousand leftovers of version {number}",
+                        hint="remove the .tmp- folders there once no cplkit runs")
 
 
 def pending_number(name: str) -> str | None:

@@ -629,6 +629,59 @@ def test_a_workbook_process_that_dies_issues_nothing(registry: Path, tmp_path: P
     assert "cannot build the workbook of version 1.1" in out and "SIGKILL" in out
     assert (registry / "registry.json").read_bytes() == before
     assert not (registry / "versions" / "1.1").exists()
+    # the files written before it died went with the folder they were written to
+    assert not list((registry / "versions").glob(".tmp-*"))
+
+
+def test_a_publish_decodes_the_latest_version_once(registry: Path, tmp_path: Path,
+                                                   identity: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy it was issued under, the DCC file the signed statement names, the rules it
+    carries and the merge all ask about the latest version: at 72,900 entries each decode is a
+    second or more, so it is decoded once."""
+    from cplkit.registry import store
+
+    decoded: list[str] = []
+    decode = store.decode_version
+
+    def counted(data: bytes, origin: str) -> Any:
+        decoded.append(origin)
+        return decode(data, origin)
+
+    monkeypatch.setattr(store, "decode_version", counted)
+    outcome = _publish(registry, [form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"})],
+                       identity, dry_run=False)
+    assert outcome.issued is not None
+    assert decoded == [str(registry / "versions" / "1.0" / "version.json")]
+
+
+def test_a_dry_run_with_a_key_builds_every_file_outside_the_registry(
+        registry: Path, tmp_path: Path, identity: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built, signed and verified like a publish's, written to a scratch folder that is gone
+    afterwards; the registry is byte for byte as it was (but the lock, which says who holds
+    it)."""
+    from cplkit.registry import transaction
+
+    made: list[transaction.NewFiles] = []
+
+    class Recorded(transaction.NewFiles):
+        def __init__(self, folder: Path, *, durable: bool = True) -> None:
+            super().__init__(folder, durable=durable)
+            made.append(self)
+
+    monkeypatch.setattr(transaction, "NewFiles", Recorded)
+    def contents() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in registry.rglob("*") if p.is_file() and
+                p.name != ".lock"}
+
+    before = contents()
+    outcome = _publish(registry, [form(tmp_path, **{m.FIRMWARE_VERSION: "09:09:09:09"})],
+                       identity, dry_run=True)
+    assert outcome.ok and outcome.issued is None
+    [files] = made
+    assert registry not in files.folder.parents and not files.folder.exists()
+    assert {"cpl-1.1.xml", "cpl-1.1.xlsx", "manifest-1.1.xml"} <= set(files.digests)
+    assert contents() == before
 
 
 # Free text is text (issue 22): what a change set says in words reaches the issued history line,
