@@ -48,7 +48,11 @@ def main() -> None:
         with out.open("wb") as file:
             dccxml.write_signed(version, None, now, signer, file)
     elif mode == "publish":
-        out.write_bytes(bundle.signed_dcc(version, None, signer))
+        from cplkit.registry.disk import NewFiles
+
+        out.parent.joinpath("publish").mkdir(exist_ok=True)
+        bundle.signed_dcc(NewFiles(out.parent / "publish", durable=False), version, None,
+                          signer, now=now)
     else:
         raise SystemExit(f"unknown mode {mode}")
     seconds = time.perf_counter() - start

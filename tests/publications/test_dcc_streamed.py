@@ -29,6 +29,7 @@ from lxml import etree
 from cplkit.core import model as m
 from cplkit.errors import VerificationError
 from cplkit.publications import bundle, dccxml
+from cplkit.publications.filenames import IssuedFiles
 from cplkit.publications.verify_issued import verify_dcc
 from cplkit.signing import xmldsig
 from cplkit.signing.pkcs11 import TokenKey
@@ -241,7 +242,11 @@ def test_publish_verifies_the_dcc_file_in_a_child_process(
 
     monkeypatch.setattr(bundle, "verify_dcc", verify_and_say_where)
     version = _version([_entry(i, "plain") for i in range(5)])
-    data = bundle.signed_dcc(version, None, identity, now=SIGNED_AT)
+    from cplkit.registry.disk import NewFiles
+
+    files = NewFiles(tmp_path, durable=False)
+    bundle.signed_dcc(files, version, None, identity, now=SIGNED_AT)
+    data = files.read(IssuedFiles(str(version.number)).dcc_xml)
     assert verify_dcc(data, [identity.certificate]).content.entry_count == 5
     where = pids.read_text().split()
     assert len(where) == 1 and where[0] != str(os.getpid())
