@@ -21,7 +21,7 @@ from cplkit.core import model as m
 from cplkit.errors import RegistryError
 from cplkit.registry import AbortEdit, Registry
 from cplkit.registry.disk import NewFiles
-from tests.conftest import ROOT
+from tests.conftest import ROOT, utc_now
 
 
 def _version(number: str) -> m.CplVersion:
@@ -77,7 +77,7 @@ def test_a_file_a_forked_child_wrote_is_adopted_by_its_digest(tmp_path: Path) ->
 
 
 def test_a_version_lists_the_files_written_as_they_were_made(tmp_path: Path) -> None:
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     with registry.edit() as tx:
         files = tx.files(_version("1.0"))
         assert files.folder.parent == registry.path / "versions"
@@ -98,7 +98,7 @@ def test_a_version_lists_the_files_written_as_they_were_made(tmp_path: Path) -> 
 @pytest.mark.parametrize("stop", [AbortEdit, RuntimeError], ids=["aborted", "failed"])
 def test_an_edit_that_is_not_committed_leaves_none_of_its_files(tmp_path: Path,
                                                                 stop: type[Exception]) -> None:
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     head = (registry.path / "registry.json").read_bytes()
     with pytest.raises(RuntimeError) if stop is RuntimeError else nullcontext(), \
             registry.edit() as tx:
@@ -111,7 +111,7 @@ def test_an_edit_that_is_not_committed_leaves_none_of_its_files(tmp_path: Path,
 
 def test_a_dry_run_writes_outside_the_versions_folder_and_issues_nothing(
         tmp_path: Path) -> None:
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     debris = registry.path / "versions" / ".tmp-1.0-12345"
     debris.mkdir()
     with registry.edit(dry_run=True) as tx:
@@ -131,7 +131,7 @@ def test_a_leftover_under_this_very_name_is_never_mixed_in(tmp_path: Path) -> No
     """A process killed before its commit point left the folder a new one of the same pid (a
     container's first process, say) would write to: the new files go elsewhere, and the commit
     removes the leftover."""
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     debris = registry.path / "versions" / f".tmp-1.0-{os.getpid()}"
     debris.mkdir()
     (debris / "cpl-1.0.csv").write_bytes(b"half")
@@ -147,7 +147,7 @@ def test_a_leftover_under_this_very_name_is_never_mixed_in(tmp_path: Path) -> No
 
 def test_a_file_in_the_folder_that_was_never_written_for_it_stops_the_commit(
         tmp_path: Path) -> None:
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     with pytest.raises(RegistryError, match=r"stray\.bin, which was not written"), \
             registry.edit() as tx:
         files = tx.files(_version("1.0"))
@@ -157,7 +157,7 @@ def test_a_file_in_the_folder_that_was_never_written_for_it_stops_the_commit(
 
 
 def test_a_version_that_does_not_follow_gets_no_folder(tmp_path: Path) -> None:
-    registry = Registry.create(tmp_path / "r")
+    registry = Registry.create(tmp_path / "r", utc_now())
     with registry.edit() as tx:
         tx.files(_version("1.0")).add("a.csv", b"a")
         tx.issue(_version("1.0"), how="import")
