@@ -430,7 +430,7 @@ def _check_listing(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
                         note(raw, checked)
             # a column the layout already reported missing or hidden is not reported again
             layout_missing = frozenset(f.field for f in recognised.findings
-                                       if f.code in ("CPL-F04", "CPL-F06") and f.field)
+                                       if f.code in (Code.F04, Code.F06) and f.field)
             findings.extend(validator.file_findings(layout_missing))
             findings[:0] = opened.findings + recognised.findings
     except Unreadable as exc:
@@ -465,5 +465,5 @@ def _repeats(reports: list[FileReport],
     if not repeated:
         return tuple(reports)
     found = [f for f in merge(None, ChangeSet(new_entries=repeated), issue_date=dt.date.min
-                              ).findings if f.code == "CPL-M01"]
+                              ).findings if f.code is Code.M01]
     return attach(reports, found)
