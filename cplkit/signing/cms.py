@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -83,6 +83,16 @@ def sign_cms(data: bytes, signer: Signer,
     return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())
 
 
+def _read_whole(certificate: x509.Certificate) -> x509.Certificate:
+    """``certificate`` with every field a check reads parsed now: ``cryptography`` parses a
+    certificate's names and extensions only when first asked, so a damaged one would raise
+    later, outside this module's error handling (a registry file flipped at random found it)."""
+    _ = (certificate.subject, certificate.issuer, certificate.serial_number,
+         certificate.extensions, certificate.not_valid_before_utc,
+         certificate.not_valid_after_utc, certificate.public_key())
+    return certificate
+
+
 def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate], *,
                at: dt.date | None = None, now: dt.datetime | None = None,
                policy: SigningPolicy = DEFAULT_POLICY) -> x509.Certificate:
@@ -111,15 +121,20 @@ def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
                 raise fail("structure", f"the signed attribute {attribute['type'].native} has "
                            f"{len(values)} values, not one")
             found[attribute["type"].native] = values[0].native
-        certificates = [x509.load_der_x509_certificate(c.chosen.dump())
+        certificates = [_read_whole(x509.load_der_x509_certificate(c.chosen.dump()))
                         for c in signed["certificates"] or []]
         sid = signer_info["sid"].chosen
+        # asn1crypto parses a value when first read: read the signer's serial here, where a
+        # damaged one is a malformed signature
+        serial = sid["serial_number"].native if isinstance(sid, cms.IssuerAndSerialNumber) \
+            else None
         signature_algorithm = signer_info["signature_algorithm"]["algorithm"].native
         raw_signature = signer_info["signature"].native
         signed_bytes = attributes.untag().dump()
     except VerificationError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError,
+            UnsupportedAlgorithm, x509.InvalidVersion) as exc:
         raise fail("malformed", f"not a CMS signature cplkit can read ({exc})") from None
     if digest_name not in policy.cms_digests or digest_name not in _HASHES:
         raise fail("algorithm", f"the digest {digest_name} is not accepted"
@@ -129,12 +144,12 @@ def verify_cms(data: bytes, signature: bytes, trusted: Sequence[x509.Certificate
     if hashlib.new(digest_name, data).digest() != found["message_digest"]:
         raise fail("signature", "the CSV file does not match its signature: it was changed "
                     "after it was signed", hint="do not load this file")
-    leaf = next((c for c in certificates if isinstance(sid, cms.IssuerAndSerialNumber) and
-                 c.serial_number == sid["serial_number"].native), None)
+    leaf = next((c for c in certificates
+                 if serial is not None and c.serial_number == serial), None)
     when = at_noon(at) if at else (found.get("signing_time") or now)
     if leaf is None:
-        leaf = next((c for c in trusted if isinstance(sid, cms.IssuerAndSerialNumber) and
-                     c.serial_number == sid["serial_number"].native), None)
+        leaf = next((c for c in trusted if serial is not None and c.serial_number == serial),
+                    None)
     if when is None:
         raise fail("structure", "the CMS signature carries no signing time, so there is no "
                    "time to judge its certificate at", hint="give the day it was signed (--at)")
