@@ -40,6 +40,10 @@ Row = tuple[int, tuple[m.RawValue, ...]]
 #: a column of distinct values, which is read once each anyway
 _CACHE_LIMIT = 8192
 
+#: rows checked together: enough that a column's distinct values are normalised once for many
+#: rows, few enough that a batch's Python objects stay small beside the reader's
+BATCH_ROWS = 4096
+
 #: the types of a column that is all text or empty: its values are their own keys
 _TEXT_OR_EMPTY = frozenset({str, type(None)})
 
@@ -262,9 +266,10 @@ def _normalise_values(column: _Column, pairs: Iterable[tuple[object, m.RawValue]
     return normalised, noisy
 
 
-def check_rows(check: TableCheck, rows: Iterable[Row], size: int = 4096
+def check_rows(check: TableCheck, rows: Iterable[Row], size: int | None = None
                ) -> Iterable[Judged]:
-    """``rows`` checked in batches of ``size``, numbered from 1."""
+    """``rows`` checked in batches of ``size`` (``BATCH_ROWS`` unless given), numbered from 1."""
+    size = size or BATCH_ROWS
     batch: list[Row] = []
     first = 1
     append: Callable[[Row], None] = batch.append
@@ -279,11 +284,12 @@ def check_rows(check: TableCheck, rows: Iterable[Row], size: int = 4096
         yield check.check(batch, first)
 
 
-def check_columns(check: TableCheck, table: Columns, start: int, size: int = 4096
+def check_columns(check: TableCheck, table: Columns, start: int, size: int | None = None
                   ) -> Iterable[Judged]:
     """The rows of ``table`` from row index ``start`` on (the first after the header),
-    checked in batches of ``size`` from their columns (``Columns.batches``), numbered from 1
-    as ``check_rows`` numbers them."""
+    checked in batches of ``size`` (``BATCH_ROWS`` unless given) from their columns
+    (``Columns.batches``), numbered from 1 as ``check_rows`` numbers them."""
+    size = size or BATCH_ROWS
     cols = list(check.placement.positions.values())
     first = 1
     for numbers, columns in table.batches(cols, start, size):

@@ -89,17 +89,48 @@ def write_text_xlsx(path: Path, fields: list[str], rows: list[list[Any]]) -> Non
     book.save(path)
 
 
-def test_every_sample(ruleset: Ruleset, columns_read: Callable[[], int]) -> None:
-    assert_same(sample_files(), ruleset, limits=CHILDREN)
-    assert columns_read()  # some samples are all-text tables
+def _is_table(path: Path) -> bool:
+    return "bulk" in path.name
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_every_sample_table(ruleset: Ruleset, columns_read: Callable[[], int]) -> None:
+    """The samples that are tables: the one all-text sheet among them read by columns."""
+    assert_same([p for p in sample_files() if _is_table(p)], ruleset, limits=CHILDREN)
+    assert columns_read() == 1
+
+
+@pytest.mark.slow
+def test_every_other_sample(ruleset: Ruleset, columns_read: Callable[[], int]) -> None:
+    """Forms and change files: however the switch is set, never read by columns."""
+    assert_same([p for p in sample_files() if not _is_table(p)], ruleset, limits=CHILDREN)
+    assert columns_read() == 0
+
+
+_GENERATED = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                            HealthCheck.too_slow])
+
+
+@settings(_GENERATED, max_examples=6)
 @given(table=bulk_tables())
 def test_generated_all_text_sheets(ruleset: Ruleset, tmp_path_factory: pytest.TempPathFactory,
                                    columns_read: Callable[[], int],
                                    table: tuple[list[str], list[list[Any]]]) -> None:
+    check_generated(ruleset, tmp_path_factory, columns_read, table)
+
+
+@pytest.mark.slow
+@settings(_GENERATED, max_examples=30)
+@given(table=bulk_tables())
+def test_more_generated_all_text_sheets(ruleset: Ruleset,
+                                        tmp_path_factory: pytest.TempPathFactory,
+                                        columns_read: Callable[[], int],
+                                        table: tuple[list[str], list[list[Any]]]) -> None:
+    check_generated(ruleset, tmp_path_factory, columns_read, table)
+
+
+def check_generated(ruleset: Ruleset, tmp_path_factory: pytest.TempPathFactory,
+                    columns_read: Callable[[], int],
+                    table: tuple[list[str], list[list[Any]]]) -> None:
     fields, rows = table
     folder = tmp_path_factory.mktemp("text")
     path = folder / "bulk.xlsx"
@@ -117,28 +148,36 @@ def test_generated_all_text_sheets(ruleset: Ruleset, tmp_path_factory: pytest.Te
         assert taken in (0, 2)
 
 
+@pytest.mark.parametrize(("count", "batch"), [
+    (1_300, 250),  # the inner loop's: small batches, so a few rows span six
+    pytest.param(9_500, table_check.BATCH_ROWS, marks=pytest.mark.slow),  # as check runs
+])
 def test_many_rows_across_batches(ruleset: Ruleset, tmp_path: Path,
-                                  columns_read: Callable[[], int]) -> None:
+                                  monkeypatch: pytest.MonkeyPatch,
+                                  columns_read: Callable[[], int], count: int, batch: int
+                                  ) -> None:
+    # the reading child is forked from here, so it checks in batches of this size too
+    monkeypatch.setattr(table_check, "BATCH_ROWS", batch)
     valid = runpy.run_path(str(ROOT / "samples" / "generate.py"))["VALID"]
     entries = list(valid.values())
     fields = bulk_fields(ruleset)
     rows: list[list[Any]] = []
-    for i in range(9_500):
+    for i in range(count):
         entry = dict(entries[i % len(entries)])
         entry["Device_Model.firmware_version"] = f"00:00:{(i >> 8) & 255:02X}:{i & 255:02X}"
         row = [entry.get(f) for f in fields]
-        if i % 997 == 5:
+        if i % 97 == 5:
             row[fields.index("Device_Model.model_identifier")] = "ff:ff"
-        if i % 1300 == 3:
+        if i % 130 == 3:
             row = [None] * len(fields)  # a blank row: skipped, its number kept by the rest
-        if i % 1500 == 7:
+        if i % 150 == 7:
             row = list(rows[-1])
         rows.append(row)
     path = tmp_path / "bulk.xlsx"
     write_text_xlsx(path, fields, rows)
     reviewed = assert_same([path], ruleset, limits=CHILDREN)
     assert columns_read() == 1
-    assert reviewed.report.files[0].entries == 9_500 - len(range(3, 9_500, 1300))
+    assert reviewed.report.files[0].entries == count - len(range(3, count, 130))
 
 
 @pytest.mark.parametrize("odd", DIRT[3:11])

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cplkit.app import table_check
 from cplkit.app.check import Reviewed, check_for_review, duplicates, read_changes
 from cplkit.core.findings import Report
 from cplkit.core.ruleset import Ruleset
@@ -148,24 +149,30 @@ def test_generated_bulk_sheets(ruleset: Ruleset, tmp_path_factory: pytest.TempPa
     assert_same([path, copy], ruleset)
 
 
-def test_many_rows_span_batches(ruleset: Ruleset, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("count", "batch"), [
+    (1_200, 250),  # the inner loop's: small batches, so a few rows span five
+    pytest.param(9_000, table_check.BATCH_ROWS, marks=pytest.mark.slow),  # as check runs
+])
+def test_many_rows_span_batches(ruleset: Ruleset, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch, count: int, batch: int) -> None:
     """More rows than one batch holds, with a dirty row and a repeated one in each batch: the
     verdicts carried from batch to batch are the ones the validator gives."""
+    monkeypatch.setattr(table_check, "BATCH_ROWS", batch)
     fields = bulk_fields(ruleset)
     rows = []
-    for i in range(9_000):
+    for i in range(count):
         entry = dict(VALID[i % len(VALID)])
         entry["Device_Model.firmware_version"] = f"00:00:{(i >> 8) & 255:02X}:{i & 255:02X}"
         row = [entry.get(f) for f in fields]
-        if i % 997 == 5:
+        if i % 97 == 5:
             row[fields.index("Device_Model.model_identifier")] = "ff:ff"
-        if i % 1500 == 7:
+        if i % 150 == 7:
             row = list(rows[-1])
         rows.append(row)
     path = tmp_path / "bulk.xlsx"
     write_xlsx(path, fields, rows)
     reviewed = assert_same([path], ruleset)
-    assert reviewed.report.files[0].entries == 9_000
+    assert reviewed.report.files[0].entries == count
 
 
 @pytest.mark.slow
