@@ -51,7 +51,7 @@ from cplkit.core.submitted import SubmittedCell, SubmittedEntry
 from cplkit.core.validate import Checked, Validator
 from cplkit.intake.changefiles import ChangeTable, read_change_table
 from cplkit.intake.limits import DEFAULT_LIMITS, Limits
-from cplkit.intake.opener import open_submission, open_workbook, prescan
+from cplkit.intake.opener import Opened, open_submission, open_workbook, prescan
 from cplkit.intake.sheets import Unreadable
 from cplkit.intake.xlsx import Workbook
 
@@ -105,6 +105,18 @@ def _refusal(file: str, exc: Unreadable) -> Finding:
     return make_finding(exc.code, exc.message, Location(file), hint=exc.hint)
 
 
+def _with_file_findings(opened: Opened, validator: Validator, entries: list[Finding]
+                        ) -> list[Finding]:
+    """The entries' findings between those of the file as a whole: the reader's and the
+    layout's before, the validator's of columns after (a column the layout already reported
+    missing or hidden is not reported again)."""
+    recognised = opened.recognised
+    layout_missing = frozenset(f.field for f in recognised.findings
+                               if f.code in (Code.F04, Code.F06) and f.field)
+    return [*opened.findings, *recognised.findings, *entries,
+            *validator.file_findings(layout_missing)]
+
+
 def _nothing(raw: RawEntry, checked: Checked) -> None:
     return None
 
@@ -133,11 +145,7 @@ def _check(path: Path, ruleset: Ruleset, as_of: dt.date,
                     made = keep(raw, checked)
                     if made is not None:
                         kept.append(made)
-            # a column the layout already reported missing or hidden is not reported again
-            layout_missing = frozenset(f.field for f in recognised.findings
-                                       if f.code in (Code.F04, Code.F06) and f.field)
-            findings.extend(validator.file_findings(layout_missing))
-            findings[:0] = opened.findings + recognised.findings
+            findings[:] = _with_file_findings(opened, validator, findings)
     except Unreadable as exc:
         # the layout and sheet stay known when a cell refused reading further
         findings = [_refusal(file, exc)]
@@ -428,11 +436,7 @@ def _check_listing(path: Path, ruleset: Ruleset, as_of: dt.date, limits: Limits,
                     for raw, checked in zip(batch, validator.check_all(batch), strict=True):
                         entries += 1
                         note(raw, checked)
-            # a column the layout already reported missing or hidden is not reported again
-            layout_missing = frozenset(f.field for f in recognised.findings
-                                       if f.code in (Code.F04, Code.F06) and f.field)
-            findings.extend(validator.file_findings(layout_missing))
-            findings[:0] = opened.findings + recognised.findings
+            findings[:] = _with_file_findings(opened, validator, findings)
     except Unreadable as exc:
         # the layout and sheet stay known when a cell refused reading further
         findings = [_refusal(file, exc)]
