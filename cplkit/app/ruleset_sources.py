@@ -43,14 +43,6 @@ def edited_keeping_id(ruleset: Ruleset) -> str | None:
             "line of the version that adopts it tells the two apart")
 
 
-def kept_rules(ruleset: Ruleset, version: str) -> dict[str, bytes]:
-    """The file that keeps ``ruleset`` with an issued version (none for a bare-dict ruleset,
-    which has no content of its own to keep)."""
-    if not ruleset.canonical:
-        return {}
-    return {IssuedFiles(version).ruleset: ruleset.canonical.encode("utf-8")}
-
-
 def stored_rules(registry: Registry, stored: StoredVersion) -> Ruleset | None:
     """The ruleset ``stored`` was issued under, as the registry kept it (None: a version issued
     before cplkit kept its rules)."""
