@@ -146,6 +146,30 @@ def test_an_imported_entry_keeps_what_secas_issued_through_the_registry(
     assert ",GBCS Version 1.0 ," in extract
 
 
+def test_a_registry_another_import_filled_meanwhile_is_kept(
+        workbook: Path, ruleset: Ruleset, tmp_path: Path, identity: object,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two imports into one empty folder: the one that finishes second refuses to replace what
+    the first made, and leaves nothing of its own behind."""
+    from cplkit.app import importing
+    from cplkit.errors import RegistryBusy
+
+    target = tmp_path / "registry"
+    target.mkdir()
+    real = importing.signed_statement
+
+    def first_import_finishes(*args: object, **kwargs: object) -> object:
+        (target / "registry.json").write_text("the other import's")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importing, "signed_statement", first_import_finishes)
+    with pytest.raises(RegistryBusy, match="filled by another cplkit"):
+        importing.import_workbook(workbook, target, ruleset, identity,  # type: ignore[arg-type]
+                                  now=utc_now())
+    assert (target / "registry.json").read_text() == "the other import's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cpl.xlsx", "registry"]
+
+
 def test_a_history_line_dated_before_the_one_above_is_named(tmp_path: Path,
                                                             ruleset: Ruleset) -> None:
     """As 1.158 (03/09/2019) follows 1.157 (25/09/2019) in SECAS's history: kept, and named

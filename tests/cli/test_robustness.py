@@ -161,19 +161,6 @@ def test_importing_into_a_link_to_an_empty_folder(tmp_path: Path) -> None:
     assert (target / "registry.json").is_file() and link.is_symlink()
 
 
-def test_a_registry_another_import_filled_meanwhile_is_kept(tmp_path: Path) -> None:
-    from cplkit.app.importing import _move_into_place
-    from cplkit.errors import RegistryBusy
-
-    staging, target = tmp_path / "staging", tmp_path / "target"
-    staging.mkdir()
-    target.mkdir()
-    (target / "registry.json").write_text("the other import's")
-    with pytest.raises(RegistryBusy, match="filled by another cplkit"):
-        _move_into_place(staging, target)
-    assert (target / "registry.json").read_text() == "the other import's"
-
-
 def test_terminal_and_junit_reports_are_safe_from_what_a_submission_holds(
         tmp_path: Path) -> None:
     path = tmp_path / "evil.csv"
