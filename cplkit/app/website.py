@@ -179,10 +179,27 @@ def _copy_trust(registry: Registry, building: Path) -> list[SiteCertificate]:
 
 
 def _swap(new: Path, out: Path) -> None:
+    """The site ``new`` in the place of ``out``: the folder swapped whole, so a reader sees one
+    site or the other; or, when ``out`` is the folder the command runs in, its contents one by
+    one, as a shell standing in a replaced folder would be left in a deleted one."""
     if not out.exists():
         new.rename(out)
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    out.rename(old)
-    new.rename(out)
+    if _is_working_folder(out):
+        old.mkdir()
+        for child in list(out.iterdir()):
+            child.rename(old / child.name)
+        for child in list(new.iterdir()):
+            child.rename(out / child.name)
+    else:
+        out.rename(old)
+        new.rename(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _is_working_folder(folder: Path) -> bool:
+    try:
+        return Path.cwd().resolve() == folder
+    except OSError:  # the working folder was deleted under the command
+        return False

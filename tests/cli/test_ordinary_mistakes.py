@@ -191,6 +191,23 @@ def test_publish_site_dot_issues_and_writes_the_site(tmp_path: Path, registry: P
     assert _latest(registry) == "1.1" and (here / "1.1").is_dir()
 
 
+def test_a_site_rewritten_from_inside_it_keeps_the_folder_the_shell_stands_in(
+        tmp_path: Path, registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cd site && cplkit site --out .``: the new site is in the same folder (a shell standing
+    in it sees it), the old one gone, nothing set aside left beside it."""
+    here = tmp_path / "www"
+    assert run("site", "-r", registry, "--out", here)[0] == 0
+    (here / "1.0" / "stale.txt").write_text("of the old site")
+    monkeypatch.chdir(here)
+    standing_in = here.stat().st_ino
+    assert run("publish", "-r", registry, *AS_OF, SAMPLES / "valid" / "form-ppmid.xlsx")[0] == 0
+    code, out = run("site", "-r", registry, "--out", ".")
+    assert code == 0 and "wrote the site of 2 versions" in out, out
+    assert Path.cwd().stat().st_ino == standing_in and Path("1.1").is_dir()
+    assert not Path("1.0", "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
 def test_a_publish_site_no_site_may_be_written_to_is_refused_before_issuing(
         tmp_path: Path, registry: Path) -> None:
     mine = tmp_path / "mine"
