@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from cplkit.core import model as m
 from cplkit.core.findings import Finding, Location
-from cplkit.core.normalise import Normalised, Normaliser
+from cplkit.core.normalise import Normalised, Normaliser, cell_keys, normalised_once
 from cplkit.core.rules import inputs
 from cplkit.core.ruleset import Ruleset
 from cplkit.core.validate import Checked, Validator
@@ -36,16 +36,14 @@ from cplkit.intake.columnar import Column, Columns
 #: a row as a reader gives it: its number, and its cells at the placement's positions
 Row = tuple[int, tuple[m.RawValue, ...]]
 
-#: normalisation results (and group verdicts) kept per field; the bound keeps memory flat on
-#: a column of distinct values, which is read once each anyway
-_CACHE_LIMIT = 8192
+#: group verdicts kept per table; the bound keeps memory flat on a table whose every row is its
+#: own combination of the rules' inputs
+_VERDICT_LIMIT = 8192
 
 #: rows checked together: enough that a column's distinct values are normalised once for many
 #: rows, few enough that a batch's Python objects stay small beside the reader's
 BATCH_ROWS = 4096
 
-#: the types of a column that is all text or empty: its values are their own keys
-_TEXT_OR_EMPTY = frozenset({str, type(None)})
 
 
 class _Column(NamedTuple):
@@ -54,7 +52,7 @@ class _Column(NamedTuple):
 
     name: str
     normaliser: Normaliser | None
-    cache: dict[object, Normalised | None]
+    cache: dict[object, Normalised]
     #: whether the rules read the value itself (else only whether it is given)
     shown: bool
     #: where the field sits among the entry key's fields (-1: not one of them)
@@ -185,7 +183,7 @@ class TableCheck:
                 raw = m.RawEntry(first + i, placement, number, dict(zip(names, cells_at(i),
                                                                         strict=True)))
                 checked = validator.check_all((raw,))[0]
-                if len(verdicts) >= _CACHE_LIMIT:
+                if len(verdicts) >= _VERDICT_LIMIT:
                     verdicts.clear()
                 verdicts[group] = checked.findings
                 if checked.findings:
@@ -218,10 +216,7 @@ def _normalise(column: _Column, cells: list[m.RawValue]
     key, as 1, 1.0 and True are equal keys), each key's normalised value (None: empty), and
     the keys of cells that are not clean (the normaliser has something to say, or the field is
     SECAS's and given)."""
-    if set(map(type, cells)) <= _TEXT_OR_EMPTY:
-        keyed: list[object] = list(cells)
-    else:
-        keyed = [v if v.__class__ is str else (v.__class__, v) for v in cells]
+    keyed = cell_keys(cells)
     normalised, noisy = _normalise_values(column, dict(zip(keyed, cells, strict=True)).items())
     return keyed, normalised, noisy
 
@@ -253,13 +248,8 @@ def _normalise_values(column: _Column, pairs: Iterable[tuple[object, m.RawValue]
             noisy.add(key)  # SECAS's own field, given: the validator says what of it
             normalised[key] = None
             continue
-        cached = value if value.__class__ is str else key
-        result = cache.get(cached)
-        if result is None:
-            result = normaliser(value)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[cached] = result
+        result = normalised_once(cache, value if value.__class__ is str else key, value,
+                                 normaliser)
         if result.problems or (result.value is None and not result.usable):
             noisy.add(key)
         normalised[key] = result.value

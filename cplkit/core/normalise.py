@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, assert_never
 
 from cplkit.core.findings import Code
@@ -41,6 +41,35 @@ class Normalised(NamedTuple):
 Normaliser = Callable[[RawValue], Normalised]
 
 EMPTY = Normalised(None, True, ())
+
+#: normalisation results a cache keeps per field; bulk sheets repeat most values (device types,
+#: versions, certificates, contacts) on every row, and the bound keeps memory flat on a column
+#: of distinct values, each of which is normalised once anyway
+CACHE_LIMIT = 4096
+
+#: the types of a column that is all text or empty: its values are their own cache keys
+_TEXT_OR_EMPTY = frozenset({str, type(None)})
+
+
+def cell_keys(cells: Sequence[RawValue | None]) -> list[object]:
+    """A cache key per cell: text is its own key; a value of another type is keyed with its
+    type, as 1, 1.0 and True are equal dict keys but not equal cells."""
+    if set(map(type, cells)) <= _TEXT_OR_EMPTY:
+        return list(cells)
+    return [v if v.__class__ is str else (v.__class__, v) for v in cells]
+
+
+def normalised_once(cache: dict[object, Normalised], key: object, value: RawValue,
+                    normaliser: Normaliser) -> Normalised:
+    """``normaliser(value)``, taken from ``cache`` under ``key`` when it is there; a full
+    cache (``CACHE_LIMIT``) is emptied rather than grown."""
+    result = cache.get(key)
+    if result is None:
+        result = normaliser(value)
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[key] = result
+    return result
 _NO_PROBLEMS: tuple[Problem, ...] = ()
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

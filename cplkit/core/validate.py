@@ -25,7 +25,14 @@ from typing import NamedTuple
 from cplkit.core import model as m
 from cplkit.core.findings import Code, Finding, Location, Severity, make_finding
 from cplkit.core.model import as_text
-from cplkit.core.normalise import Normalised, Normaliser, compile_normalisers, vba_text
+from cplkit.core.normalise import (
+    Normalised,
+    Normaliser,
+    cell_keys,
+    compile_normalisers,
+    normalised_once,
+    vba_text,
+)
 from cplkit.core.rules import RULES, inputs
 from cplkit.core.rules.view import ColumnNeeded, EntryView, Rule
 from cplkit.core.ruleset import Ruleset, fold
@@ -70,11 +77,6 @@ class _FieldPlan(NamedTuple):
 
 #: how many of the entries that need a missing column a finding names
 _ROWS_SHOWN = 5
-
-#: normalisation results kept per field across batches; bulk sheets repeat most values (device
-#: types, versions, certificates, contacts) on every row. The bound keeps memory flat on unique
-#: values.
-_CACHE_LIMIT = 4096
 
 #: rule verdicts kept per file: one per combination of the rules' inputs (ten in a 100,000-row
 #: bulk sheet, 169 in the whole published list); the bound keeps memory flat on a hostile file
@@ -312,8 +314,6 @@ def _quoted(text: str | None) -> str:
     return f"'{shown}'"
 
 
-#: the types of a column that is all text or empty: its values are their own cache keys
-_TEXT_OR_EMPTY = frozenset({str, type(None)})
 
 
 def _normalise_column(plan: _FieldPlan, column: list[m.RawValue | None]
@@ -323,12 +323,7 @@ def _normalise_column(plan: _FieldPlan, column: list[m.RawValue | None]
     value is normalised once; the cells are then looked up through C-level maps, since a bulk
     sheet has millions of cells and few distinct values in most columns."""
     cache, normaliser = plan.cache, plan.normaliser
-    if set(map(type, column)) <= _TEXT_OR_EMPTY:
-        keys: list[object] = list(column)
-    else:
-        # text is its own key; for other types the type is part of the key, as 1, 1.0 and True
-        # are equal dict keys
-        keys = [v if v.__class__ is str else (v.__class__, v) for v in column]
+    keys = cell_keys(column)
     # reversed, so each key keeps the value of its first cell, the one normalised in order
     distinct = dict(zip(reversed(keys), reversed(column), strict=True))
     results: dict[object, Normalised | None] = {}
@@ -336,13 +331,7 @@ def _normalise_column(plan: _FieldPlan, column: list[m.RawValue | None]
         if value is None or value == "":
             results[key] = None
             continue
-        result = cache.get(key)
-        if result is None:
-            result = normaliser(value)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[key] = result
-        results[key] = result
+        results[key] = normalised_once(cache, key, value, normaliser)
     values = {key: None if result is None else result.value for key, result in results.items()}
     noted = {key: result for key, result in results.items() if result is not None
              and (result.problems or (result.value is None and not result.usable))}
