@@ -1,11 +1,13 @@
-"""Withdrawn certificates: recording that a CPA, DLMS or ZSE certificate was withdrawn, and
-listing what has been recorded.
+"""Withdrawn certificates: recording that a CPA, DLMS or ZSE certificate was withdrawn, taking a
+withdrawal back (recorded by mistake, or the certificate reinstated by its issuer), and listing
+what is recorded.
 
 A withdrawal is part of the registry's signed policy (``cplkit.app.policy``), as the names
 register is: a key the registry trusts signs it, under four eyes it is staged for approval, and
 an edit by hand breaks the chain's signature (exit 4). Once recorded, ``audit`` lists the Current
 entries under the certificate and ``check --registry`` and ``publish`` refuse a change that lists
-one under it (CPL-M09; both decided in ``cplkit.core.withdrawn``). This is the library behind
+one under it (CPL-M09; both decided in ``cplkit.core.withdrawn``). Taking one back is a signed
+change of its own: the chain keeps both. This is the library behind
 ``cplkit certificates``; it returns records and never prints.
 """
 
@@ -38,15 +40,7 @@ def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: st
     later than ``now``'s), as a policy change signed by ``signer`` (staged for approval under
     four eyes); the withdrawal is None if the certificate is recorded as withdrawn already."""
     text = _certificate_id(certificate, kind)
-    why = not_one_line(reason)
-    if why is not None:
-        raise UsageError(f"the reason cannot be recorded: it {why}", hint=ONE_LINE_HINT)
-    said = " ".join(reason.split())
-    if not said:
-        raise UsageError("say why with --reason: it is recorded with the withdrawal")
-    if len(said) > _LONGEST_REASON:
-        raise UsageError(f"the reason is longer than {_LONGEST_REASON} characters",
-                         hint="say it in short; the letter from NCSC stays on file")
+    said = _reason(reason)
     if on > now.date():
         raise UsageError(f"--on {on} is a day still to come: a withdrawal is recorded once the "
                          "certificate is withdrawn", hint="record it on the day, or give the "
@@ -62,6 +56,46 @@ def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: st
                             change=f"withdraws {kind.label} certificate {text} as of {on}",
                             now=now)
     return (made if changed.record is not None else None), changed
+
+
+def reinstate(registry: Path, certificate: str, kind: CertificateKind, reason: str,
+              signer: Signer, *, now: dt.datetime) -> tuple[Withdrawal, Changed]:
+    """Take back at ``now`` the withdrawal recorded of ``certificate`` (of ``kind``): a policy
+    change signed by ``signer`` (staged for approval under four eyes); the withdrawal taken
+    back. A ``UsageError`` if the policy in force records none."""
+    key = certificate_key(kind, _certificate_id(certificate, kind))
+    said = _reason(reason)
+    recorded = [w for w in policy.record_of(Registry(registry)).withdrawn
+                if w.kind is kind and w.key == key]
+    if not recorded:
+        raise UsageError(f"{kind.label} certificate '{visible(certificate.strip())}' is not "
+                         "recorded as withdrawn; nothing changed",
+                         hint=f"'cplkit certificates list -r {registry}' lists the ones that "
+                              "are (a withdrawal waiting for approval is not yet)")
+
+    def reinstated(record: PolicyRecord) -> PolicyRecord:
+        return replace(record, withdrawn=tuple(w for w in record.withdrawn
+                                               if not (w.kind is kind and w.key == key)))
+
+    first = recorded[0]
+    changed = policy.change(registry, reinstated, signer, reason=said,
+                            change=f"takes back the withdrawal of {kind.label} certificate "
+                                   f"{first.certificate} recorded {first.recorded}", now=now)
+    return first, changed
+
+
+def _reason(reason: str) -> str:
+    """The reason as a record keeps it: one line, spaces collapsed, not empty, not long."""
+    why = not_one_line(reason)
+    if why is not None:
+        raise UsageError(f"the reason cannot be recorded: it {why}", hint=ONE_LINE_HINT)
+    said = " ".join(reason.split())
+    if not said:
+        raise UsageError("say why with --reason: it is recorded in the signed policy")
+    if len(said) > _LONGEST_REASON:
+        raise UsageError(f"the reason is longer than {_LONGEST_REASON} characters",
+                         hint="say it in short; the letter from NCSC stays on file")
+    return said
 
 
 def _certificate_id(certificate: str, kind: CertificateKind) -> str:

@@ -3,7 +3,8 @@ year's statistics, the list's proliferation) and ``certificates`` (withdrawn cer
 
 Each parses its options, calls one use case and renders what it returns. Exit statuses are
 the errors' own: 2 a bad option, 4 a missing or damaged registry, and for ``certificates
-withdraw`` 5 the registry busy and 6 no trusted key to sign with. No counting happens here.
+withdraw`` and ``reinstate`` 5 the registry busy and 6 no trusted key to sign with. No counting
+happens here.
 """
 
 from __future__ import annotations
@@ -117,6 +118,33 @@ def certificates_withdraw(certificate: str, registry: Path, reason: str, on: dt.
         click.echo(f"recorded: {made.kind.label} certificate {one_line(made.certificate)} "
                    f"withdrawn on {made.on:%d/%m/%Y}; 'cplkit audit -r {registry}' lists the "
                    "entries under it")
+
+
+@certificates.command(name="reinstate")
+@click.argument("certificate")
+@registry_option
+@click.option("--reason", required=True,
+              help="Why, e.g. 'recorded by mistake' or the issuer's notice: recorded with it.")
+@click.option("--kind", type=click.Choice(["cpa", "dlms", "zse"]), default="cpa",
+              show_default=True, help="Which certificate id CERTIFICATE is.")
+@signing_options
+def certificates_reinstate(certificate: str, registry: Path, reason: str, kind: str,
+                           signing: SigningOptions) -> None:
+    """Take back the withdrawal recorded of CERTIFICATE (recorded by mistake, or the
+    certificate reinstated by its issuer): 'audit', 'check -r' and 'publish' treat it as any
+    other certificate again. A signed change of the policy like the withdrawal, which the
+    policy's chain keeps (under four eyes, it is staged for approval)."""
+    from cplkit.app.withdrawals import reinstate
+    from cplkit.core.withdrawn import CertificateKind
+
+    signer = signing.required("taking back a withdrawal is part of the signed policy")
+    taken, changed = reinstate(registry, certificate, CertificateKind(kind), reason, signer,
+                               now=reference_time())
+    if changed.staged is not None:
+        click.echo(staged_policy_message(changed.staged, registry))
+    else:
+        click.echo(f"taken back: the withdrawal of {taken.kind.label} certificate "
+                   f"{one_line(taken.certificate)} (withdrawn on {taken.on:%d/%m/%Y})")
 
 
 @certificates.command(name="list")

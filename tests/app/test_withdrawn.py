@@ -28,6 +28,7 @@ from cplkit.core.withdrawn import CertificateKind, Withdrawal, listing_findings
 from cplkit.forms.new_entry import write_new_entry_form
 from cplkit.intake.rulesets import load_ruleset
 from cplkit.registry.codec import PolicyRecord, decode_policy, encode_policy
+from cplkit.signing.signers import Signer
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 from tests.core.entries import valid_gas
@@ -191,6 +192,64 @@ def test_a_withdrawal_names_a_real_certificate_and_a_day_gone_by(published: Path
                         "x", "--on", on)
         assert code == 2, out
     assert len(list((published / "policy").glob("*.json"))) == 1
+
+
+def test_a_withdrawal_taken_back_lists_entries_under_the_certificate_again(
+        published: Path, tmp_path: Path, identity: Signer) -> None:
+    """Recorded by mistake: taken back by a signed record of its own; the entries under the
+    certificate are listed again, and the chain keeps both records."""
+    from cplkit.app.withdrawals import recorded, reinstate
+    from tests.conftest import utc_now
+
+    form = _form(tmp_path)
+    assert _withdraw(published)[0] == 0
+    taken, changed = reinstate(published, "[E] NCSC-1500000000-4001", CertificateKind.CPA,
+                               "recorded by mistake:  wrong notice", identity, now=utc_now())
+    assert taken.certificate == "ncsc-1500000000-4001" and taken.on == WITHDRAWN_ON
+    assert changed.record is not None and changed.staged is None
+    assert changed.record.withdrawn == () and recorded(published) == []
+    latest = decode_policy((published / "policy" / "3.json").read_bytes(), "3.json")
+    assert "takes back the withdrawal of CPA certificate ncsc-1500000000-4001" in latest.change
+    assert latest.reason == "recorded by mistake: wrong notice"
+    assert decode_policy((published / "policy" / "2.json").read_bytes(), "2.json").withdrawn
+    code, out = run("check", "-r", published, "--as-of", "2026-12-01", form)
+    assert code == 0, out
+    code, out = run("audit", "-r", published, "--as-of", "2026-12-01", "--format", "json")
+    assert code == 0 and "withdrawn" not in out
+
+
+def test_only_a_recorded_withdrawal_is_taken_back(published: Path) -> None:
+    """A certificate never withdrawn, or of another kind: exit 2, and no record is added."""
+    assert _withdraw(published)[0] == 0
+    for certificate, kind in (("NCSC-1500000000-4002", "cpa"),
+                              ("NCSC-1500000000-4001", "zse"), ("[R] ", "cpa")):
+        code, out = run("certificates", "reinstate", certificate, "-r", published, "--kind",
+                        kind, "--reason", "mistake")
+        assert code == 2 and "Traceback" not in out, out
+    code, out = run("certificates", "reinstate", "NCSC-1500000000-4001", "-r", published,
+                    "--reason", "two\nlines")
+    assert code == 2, out
+    assert len(list((published / "policy").glob("*.json"))) == 2
+
+
+def test_under_four_eyes_taking_a_withdrawal_back_is_staged(published: Path,
+                                                            tmp_path: Path) -> None:
+    assert _withdraw(published)[0] == 0
+    assert run("keygen", "--out", tmp_path / "bob")[0] == 0
+    bob = ["--key", tmp_path / "bob" / "key.pem", "--cert", tmp_path / "bob" / "cert.pem"]
+    assert run("trust", "approver", tmp_path / "bob" / "cert.pem", "-r", published,
+               "--reason", "bob approves")[0] == 0
+    assert run("trust", "approvals", "1", "-r", published, "--reason", "four eyes")[0] == 0
+    code, out = run("certificates", "reinstate", "NCSC-1500000000-4001", "-r", published,
+                    "--reason", "recorded by mistake")
+    assert code == 0 and "staged at" in out, out
+    code, out = run("certificates", "list", "-r", published, "--format", "json")
+    assert len(json.loads(out)) == 1  # still withdrawn until approved
+    staged = next((published / "staged").iterdir())
+    assert run("approve", staged, "-r", published, *bob)[0] == 0
+    assert run("trust", "apply", staged, "-r", published)[0] == 0
+    code, out = run("certificates", "list", "-r", published, "--format", "json")
+    assert json.loads(out) == []
 
 
 # the pure decisions ------------------------------------------------------------------------

@@ -273,6 +273,33 @@ def _withdraw_busy(w: World, t: Path) -> tuple[int, str]:
         return _withdraw(registry, *w.signing)
 
 
+def _reinstate(registry: Path, *signing: str | Path, certificate: str = "NCSC-1500000000-4001",
+               keyless: bool = False) -> tuple[int, str]:
+    return invoke("certificates", "reinstate", certificate, "-r", registry, "--reason",
+                  "recorded by mistake", *signing, keyless=keyless)
+
+
+def _withdrawn(w: World, t: Path) -> Path:
+    registry = w.copy(t)
+    assert _withdraw(registry, *w.signing)[0] == 0
+    return registry
+
+
+case("certificates reinstate", 0)(lambda w, t: _reinstate(_withdrawn(w, t), *w.signing))
+case("certificates reinstate", 2)(lambda w, t: _reinstate(w.copy(t), *w.signing))
+case("certificates reinstate", 4)(lambda w, t: _reinstate(t / "nowhere", *w.signing))
+case("certificates reinstate", 6)(lambda w, t: _reinstate(_withdrawn(w, t), keyless=True))
+
+
+@case("certificates reinstate", 5)
+def _reinstate_busy(w: World, t: Path) -> tuple[int, str]:
+    from cplkit.registry.transaction import exclusive_lock
+
+    registry = _withdrawn(w, t)
+    with exclusive_lock(registry):  # another cplkit is writing
+        return _reinstate(registry, *w.signing)
+
+
 case("certificates list", 0)(lambda w, t: invoke("certificates", "list", "-r", w.registry))
 case("certificates list", 2)(lambda w, t: invoke("certificates", "list", "-r", w.registry,
                                                  "--format", "csv"))
