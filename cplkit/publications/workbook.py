@@ -57,6 +57,7 @@ from cplkit.publications.secas_layout import (
     height_in_pixels,
     solid_fill,
 )
+from cplkit.publications.xlsx_text import TEXT_STAYS_TEXT, refused, write_text
 
 LIST_TITLE = "Central Products List (CPL)"
 #: every cell's font, as SECAS's
@@ -262,16 +263,7 @@ class _Sheet:
     def text(self, row: int, column: int, value: str, style: Any) -> None:
         """``value`` as a text cell at ``row``, ``column`` (1-based); an empty one as a styled
         blank cell."""
-        if not value:
-            self.ws.write_blank(row - 1, column - 1, None, style)
-        elif value.startswith("<r>") and value.endswith("</r>"):
-            # XlsxWriter takes a string shaped like this for the runs of a rich string and
-            # writes it into the sheet unescaped: a value could then add cells, formulas
-            # among them. As two runs of the cell's own font it is escaped like any text.
-            self._check(self.ws.write_rich_string(row - 1, column - 1, style, value[:1], style,
-                                                  value[1:], style), row, column)
-        else:
-            self._check(self.ws.write_string(row - 1, column - 1, value, style), row, column)
+        self._check(write_text(self.ws, row - 1, column - 1, value, style), row, column)
 
     def value(self, row: int, column: int, issued: m.Issued, styles: tuple[Any, Any, Any]
               ) -> None:
@@ -293,13 +285,8 @@ class _Sheet:
             self.text(first_row, first_column, value, style)
 
     def _check(self, code: int, row: int, column: int) -> None:
-        # XlsxWriter says what it could not write by its return code, and writes the rest
-        if code:
-            where = f"{self.name}!{column_letter(column)}{row}" if row else self.name
-            why = ("longer than a cell holds (32,767 characters)" if code == -2
-                   else "beyond the last row or column of a sheet")
-            raise OutputError(f"cannot write cell {where} of the workbook: it is {why}",
-                              hint="nothing was written")
+        refused(code, f"{self.name}!{column_letter(column)}{row}" if row else self.name,
+                "the workbook")
 
 
 def _split(ref: str) -> tuple[int, str, int]:
@@ -349,11 +336,7 @@ def _build(target: str | os.PathLike[str] | IO[bytes], version: m.CplVersion,
     # the rows are spooled in a directory of the workbook's own, which goes however the
     # writing ends; ``target`` is only written by ``close``, once every row is made
     with tempfile.TemporaryDirectory(prefix="cplkit-workbook-") as spool:
-        # text is text: never a formula, a number or a link, whatever it starts with or
-        # looks like
-        book = Workbook(target, {"constant_memory": True, "tmpdir": spool,
-                                 "strings_to_formulas": False, "strings_to_numbers": False,
-                                 "strings_to_urls": False})
+        book = Workbook(target, {"constant_memory": True, "tmpdir": spool, **TEXT_STAYS_TEXT})
         # stamped with the issue day, not the clock: the same version makes the same bytes
         book.set_properties({"created": dt.datetime.combine(version.issue_date, dt.time(),
                                                             dt.UTC)})
