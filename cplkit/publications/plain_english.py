@@ -5,19 +5,23 @@ One row per Current entry: its number, the company (the names register), the dev
 plain words, the model id, the entry's product name as the registry keeps it (the form's
 ``Product.name``, a correction, or what an import read from SECAS's history: see
 ``cplkit.core.products``; empty where there is none), the hardware version and the firmware.
-Written as a workbook (openpyxl, as the other publications; every cell text, never a formula)
-and as CSV (UTF-8, CRLF, formula-like cells neutralised). It signs nothing and reads no files.
+Written as a workbook (XlsxWriter in memory, as ``xlsx_text`` writes text: every cell text, never
+a formula) and as CSV (UTF-8, CRLF, formula-like cells neutralised). It signs nothing and reads
+no files.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from cplkit.core import model as m
+from cplkit.core.model import column_letter
 from cplkit.core.text import safe_csv_cell
-from cplkit.errors import OutputError
+from cplkit.publications.xlsx_text import TEXT_STAYS_TEXT, refused, write_text
 
 #: what each device type is called in plain words
 PLAIN_DEVICE_TYPES: Mapping[str, str] = {
@@ -31,6 +35,7 @@ PLAIN_DEVICE_TYPES: Mapping[str, str] = {
                                     "controls)",
 }
 
+SHEET = "Plain English Mapping"
 COLUMNS = ("Entry number", "Company", "Manufacturer id", "Device type", "Model id",
            "Product name", "Hardware version", "Firmware version", "SMETS/CHTS version")
 
@@ -67,53 +72,34 @@ def named_count(rows: Sequence[Sequence[str]]) -> int:
 
 
 def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
-    """The mapping as a one-sheet workbook, every cell text (hex ids must not become
-    numbers)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """The mapping as a one-sheet workbook, every cell text (hex ids must not become numbers,
+    nor a name a formula), stamped with the issue day so a version's mapping is the same
+    bytes every build."""
+    from xlsxwriter import Workbook
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Plain English Mapping")
-    ws.append([f"Plain English Mapping of the Central Products List, {version.label}"])
-    ws.append([f"{len(rows) - 1} Current entries; the registry names the product of "
-               f"{named_count(rows)} of them (from the submission, a correction, or SECAS's "
-               "history lines where the entry number, company and firmware pin the name down; "
-               "an empty name where there is none)."])
-    ws.append([])
-    bold = Font(bold=True)
-    header = []
-    for name in rows[0]:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    for row in rows[1:]:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.data_type = "s"  # never a formula, whatever a name starts with
-            cell.number_format = "@"
-            cells.append(cell)
-        ws.append(cells)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    book = Workbook(buffer, {"in_memory": True, **TEXT_STAYS_TEXT})
+    book.set_properties({"created": dt.datetime.combine(version.issue_date, dt.time(), dt.UTC)})
+    ws = book.add_worksheet(SHEET)
+    bold = book.add_format({"bold": True})
+    text = book.add_format({"num_format": "@"})
+    title = f"Plain English Mapping of the Central Products List, {version.label}"
+    note = (f"{len(rows) - 1} Current entries; the registry names the product of "
+            f"{named_count(rows)} of them (from the submission, a correction, or SECAS's "
+            "history lines where the entry number, company and firmware pin the name down; "
+            "an empty name where there is none).")
+    lines: list[tuple[Sequence[str], Any]] = [([title], None), ([note], None), ([], None),
+                                              (rows[0], bold)]
+    for at, (cells, style) in enumerate([*lines, *((row, text) for row in rows[1:])]):
+        for column, value in enumerate(cells):
+            refused(write_text(ws, at, column, value, style), f"{SHEET}!"
+                    f"{column_letter(column + 1)}{at + 1}", "the Plain English Mapping")
+    book.close()
     return buffer.getvalue()
 
 
 def plain_english_files(version: m.CplVersion,
                         companies: Mapping[str, str]) -> tuple[bytes, bytes]:
     """(workbook, CSV) of the version's Plain English Mapping."""
-    from lxml import etree
-
     rows = mapping_rows(version, companies)
-    try:
-        workbook = mapping_xlsx(version, rows)
-    except (OSError, etree.LxmlError) as exc:
-        # a write-only sheet is spooled through a temporary file: a full disk shows up here,
-        # as lxml's error when the sheet's writer cannot write it
-        raise OutputError(f"cannot build the Plain English Mapping of version "
-                          f"{version.number}: {exc}",
-                          hint="free some disk space (temporary files) and run it again; "
-                               "nothing was written") from None
-    return workbook, mapping_csv(rows)
+    return mapping_xlsx(version, rows), mapping_csv(rows)

@@ -17,6 +17,9 @@ from cplkit.publications.plain_english import mapping_rows, plain_english_files
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 
+#: a name shaped as XlsxWriter's rich-string runs, adding a formula cell if written unescaped
+RICH = '<r><t>x</t></r><c r="Z9"><f>1+1</f></c><r><t>y</t></r>'
+
 
 def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) -> None:
     """The product name column is the entry's own (a Removed entry is not listed), and a name
@@ -28,13 +31,15 @@ def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) 
 
     version = m.CplVersion(m.VersionNumber.parse("1.0"), dt.date(2026, 11, 23), (
         entry("000001", "Current", "G4SZV-1"), entry("000002", "Removed", "G4SZV-0"),
-        entry("000003", "Current", None), entry("000004", "Current", "=HYPERLINK(\"x\")")),
+        entry("000003", "Current", None), entry("000004", "Current", "=HYPERLINK(\"x\")"),
+        entry("000005", "Current", RICH)),
         "")
     rows = mapping_rows(version, {"12:3E": "Flonidan"})
     at = rows[0].index("Product name")
     assert [(r[0], r[1], r[at]) for r in rows[1:]] == [
         ("000001", "Flonidan", "G4SZV-1"), ("000003", "Flonidan", ""),
-        ("000004", "Flonidan", "=HYPERLINK(\"x\")")]
+        ("000004", "Flonidan", "=HYPERLINK(\"x\")"),
+        ("000005", "Flonidan", RICH)]
     workbook, csv_bytes = plain_english_files(version, {"12:3E": "Flonidan"})
     assert "'=HYPERLINK" in csv_bytes.decode()
     path = tmp_path / "mapping.xlsx"
@@ -42,7 +47,10 @@ def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) 
     sheet = load_workbook(path).active
     cell = sheet.cell(row=7, column=at + 1)
     assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s"
-    assert "names the product of 2 of them" in str(sheet["A2"].value)
+    # a name shaped as XlsxWriter's rich-string runs is text too, adding no cell or formula
+    assert sheet.cell(row=8, column=at + 1).value == RICH
+    assert sheet.max_row == 8 and sheet.max_column == len(rows[0])
+    assert "names the product of 3 of them" in str(sheet["A2"].value)
 
 
 def test_each_version_issues_the_mapping_listed_in_its_manifest(tmp_path: Path) -> None:
