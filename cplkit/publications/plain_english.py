@@ -92,8 +92,10 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
                                               (rows[0], bold)]
     for at, (cells, style) in enumerate([*lines, *((row, text) for row in rows[1:])]):
         for column, value in enumerate(cells):
-            refused(write_text(ws, at, column, value, style), f"{SHEET}!"
-                    f"{column_letter(column + 1)}{at + 1}", "the Plain English Mapping")
+            code = write_text(ws, at, column, value, style)
+            if code:
+                refused(code, f"{SHEET}!{column_letter(column + 1)}{at + 1}",
+                        "the Plain English Mapping")
     book.close()
     return buffer.getvalue()
 

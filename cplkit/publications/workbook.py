@@ -285,8 +285,9 @@ class _Sheet:
             self.text(first_row, first_column, value, style)
 
     def _check(self, code: int, row: int, column: int) -> None:
-        refused(code, f"{self.name}!{column_letter(column)}{row}" if row else self.name,
-                "the workbook")
+        if code:  # the cell's name made only for the message: this runs once a cell
+            refused(code, f"{self.name}!{column_letter(column)}{row}" if row else self.name,
+                    "the workbook")
 
 
 def _split(ref: str) -> tuple[int, str, int]:
