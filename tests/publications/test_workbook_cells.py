@@ -134,3 +134,17 @@ def test_a_failed_write_leaves_nothing_behind(ruleset: Ruleset, tmp_path: Path,
     with pytest.raises(OutputError, match=r"cannot build the workbook of version 1\.1"):
         write_workbook(target, _tricky_version(), ruleset)
     assert not target.exists() and list(spool.iterdir()) == []
+
+
+def test_a_value_longer_than_a_cell_holds_is_named_not_cut(ruleset: Ruleset,
+                                                           tmp_path: Path) -> None:
+    """Excel's cells hold 32,767 characters: a longer value (an import keeps what SECAS issued
+    however long) stops the build at its cell, rather than a workbook missing it."""
+    values = {k: v for k, v in valid_gas().items() if k in m.PUBLISHED_FIELDS and v is not None}
+    values.update({m.ENTRY_NUMBER: "000001", m.ENTRY_STATUS: "Current",
+                   m.CPA_SECURITY_CHARACTERISTICS: "x" * 40_000})
+    target = tmp_path / "cpl.xlsx"
+    with pytest.raises(OutputError, match=r"cell Central Products List!\w+8 of the workbook: "
+                                          r"it is longer than a cell holds"):
+        write_workbook(target, _version((m.Entry.of(values),)), ruleset)
+    assert not target.exists()
