@@ -1,5 +1,5 @@
 """Withdrawn certificates: recording that a CPA, DLMS or ZSE certificate was withdrawn, taking a
-withdrawal back (recorded by mistake, or the certificate reinstated by its issuer), and listing
+withdrawal back (recorded by mistake, or the certificate restored by its issuer), and listing
 what is recorded.
 
 A withdrawal is part of the registry's signed policy (``cplkit.app.policy``), as the names
@@ -58,7 +58,7 @@ def withdraw(registry: Path, certificate: str, kind: CertificateKind, reason: st
     return (made if changed.record is not None else None), changed
 
 
-def reinstate(registry: Path, certificate: str, kind: CertificateKind, reason: str,
+def take_back(registry: Path, certificate: str, kind: CertificateKind, reason: str,
               signer: Signer, *, now: dt.datetime) -> tuple[Withdrawal, Changed]:
     """Take back at ``now`` the withdrawal recorded of ``certificate`` (of ``kind``): a policy
     change signed by ``signer`` (staged for approval under four eyes); the withdrawal taken
@@ -73,12 +73,12 @@ def reinstate(registry: Path, certificate: str, kind: CertificateKind, reason: s
                          hint=f"'cplkit certificates list -r {registry}' lists the ones that "
                               "are (a withdrawal waiting for approval is not yet)")
 
-    def reinstated(record: PolicyRecord) -> PolicyRecord:
+    def taken_back(record: PolicyRecord) -> PolicyRecord:
         return replace(record, withdrawn=tuple(w for w in record.withdrawn
                                                if not (w.kind is kind and w.key == key)))
 
     first = recorded[0]
-    changed = policy.change(registry, reinstated, signer, reason=said,
+    changed = policy.change(registry, taken_back, signer, reason=said,
                             change=f"takes back the withdrawal of {kind.label} certificate "
                                    f"{first.certificate} recorded {first.recorded}", now=now)
     return first, changed

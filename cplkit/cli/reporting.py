@@ -3,7 +3,7 @@ year's statistics, the list's proliferation) and ``certificates`` (withdrawn cer
 
 Each parses its options, calls one use case and renders what it returns. Exit statuses are
 the errors' own: 2 a bad option, 4 a missing or damaged registry, and for ``certificates
-withdraw`` and ``reinstate`` 5 the registry busy and 6 no trusted key to sign with. No counting
+withdraw`` and ``unwithdraw`` 5 the registry busy and 6 no trusted key to sign with. No counting
 happens here.
 """
 
@@ -120,7 +120,7 @@ def certificates_withdraw(certificate: str, registry: Path, reason: str, on: dt.
                    "entries under it")
 
 
-@certificates.command(name="reinstate")
+@certificates.command(name="unwithdraw")
 @click.argument("certificate")
 @registry_option
 @click.option("--reason", required=True,
@@ -128,17 +128,18 @@ def certificates_withdraw(certificate: str, registry: Path, reason: str, on: dt.
 @click.option("--kind", type=click.Choice(["cpa", "dlms", "zse"]), default="cpa",
               show_default=True, help="Which certificate id CERTIFICATE is.")
 @signing_options
-def certificates_reinstate(certificate: str, registry: Path, reason: str, kind: str,
+def certificates_unwithdraw(certificate: str, registry: Path, reason: str, kind: str,
                            signing: SigningOptions) -> None:
     """Take back the withdrawal recorded of CERTIFICATE (recorded by mistake, or the
-    certificate reinstated by its issuer): 'audit', 'check -r' and 'publish' treat it as any
-    other certificate again. A signed change of the policy like the withdrawal, which the
-    policy's chain keeps (under four eyes, it is staged for approval)."""
-    from cplkit.app.withdrawals import reinstate
+    certificate restored by its issuer): 'audit', 'check -r' and 'publish' treat it as any
+    other certificate again (this is not an entry's reinstatement, which a publish makes). A
+    signed change of the policy like the withdrawal, which the policy's chain keeps (under
+    four eyes, it is staged for approval)."""
+    from cplkit.app.withdrawals import take_back
     from cplkit.core.withdrawn import CertificateKind
 
     signer = signing.required("taking back a withdrawal is part of the signed policy")
-    taken, changed = reinstate(registry, certificate, CertificateKind(kind), reason, signer,
+    taken, changed = take_back(registry, certificate, CertificateKind(kind), reason, signer,
                                now=reference_time())
     if changed.staged is not None:
         click.echo(staged_policy_message(changed.staged, registry))

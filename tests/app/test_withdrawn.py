@@ -198,12 +198,12 @@ def test_a_withdrawal_taken_back_lists_entries_under_the_certificate_again(
         published: Path, tmp_path: Path, identity: Signer) -> None:
     """Recorded by mistake: taken back by a signed record of its own; the entries under the
     certificate are listed again, and the chain keeps both records."""
-    from cplkit.app.withdrawals import recorded, reinstate
+    from cplkit.app.withdrawals import recorded, take_back
     from tests.conftest import utc_now
 
     form = _form(tmp_path)
     assert _withdraw(published)[0] == 0
-    taken, changed = reinstate(published, "[E] NCSC-1500000000-4001", CertificateKind.CPA,
+    taken, changed = take_back(published, "[E] NCSC-1500000000-4001", CertificateKind.CPA,
                                "recorded by mistake:  wrong notice", identity, now=utc_now())
     assert taken.certificate == "ncsc-1500000000-4001" and taken.on == WITHDRAWN_ON
     assert changed.record is not None and changed.staged is None
@@ -223,10 +223,10 @@ def test_only_a_recorded_withdrawal_is_taken_back(published: Path) -> None:
     assert _withdraw(published)[0] == 0
     for certificate, kind in (("NCSC-1500000000-4002", "cpa"),
                               ("NCSC-1500000000-4001", "zse"), ("[R] ", "cpa")):
-        code, out = run("certificates", "reinstate", certificate, "-r", published, "--kind",
+        code, out = run("certificates", "unwithdraw", certificate, "-r", published, "--kind",
                         kind, "--reason", "mistake")
         assert code == 2 and "Traceback" not in out, out
-    code, out = run("certificates", "reinstate", "NCSC-1500000000-4001", "-r", published,
+    code, out = run("certificates", "unwithdraw", "NCSC-1500000000-4001", "-r", published,
                     "--reason", "two\nlines")
     assert code == 2, out
     assert len(list((published / "policy").glob("*.json"))) == 2
@@ -240,7 +240,7 @@ def test_under_four_eyes_taking_a_withdrawal_back_is_staged(published: Path,
     assert run("trust", "approver", tmp_path / "bob" / "cert.pem", "-r", published,
                "--reason", "bob approves")[0] == 0
     assert run("trust", "approvals", "1", "-r", published, "--reason", "four eyes")[0] == 0
-    code, out = run("certificates", "reinstate", "NCSC-1500000000-4001", "-r", published,
+    code, out = run("certificates", "unwithdraw", "NCSC-1500000000-4001", "-r", published,
                     "--reason", "recorded by mistake")
     assert code == 0 and "staged at" in out, out
     code, out = run("certificates", "list", "-r", published, "--format", "json")

@@ -273,9 +273,9 @@ def _withdraw_busy(w: World, t: Path) -> tuple[int, str]:
         return _withdraw(registry, *w.signing)
 
 
-def _reinstate(registry: Path, *signing: str | Path, certificate: str = "NCSC-1500000000-4001",
+def _unwithdraw(registry: Path, *signing: str | Path, certificate: str = "NCSC-1500000000-4001",
                keyless: bool = False) -> tuple[int, str]:
-    return invoke("certificates", "reinstate", certificate, "-r", registry, "--reason",
+    return invoke("certificates", "unwithdraw", certificate, "-r", registry, "--reason",
                   "recorded by mistake", *signing, keyless=keyless)
 
 
@@ -285,19 +285,19 @@ def _withdrawn(w: World, t: Path) -> Path:
     return registry
 
 
-case("certificates reinstate", 0)(lambda w, t: _reinstate(_withdrawn(w, t), *w.signing))
-case("certificates reinstate", 2)(lambda w, t: _reinstate(w.copy(t), *w.signing))
-case("certificates reinstate", 4)(lambda w, t: _reinstate(t / "nowhere", *w.signing))
-case("certificates reinstate", 6)(lambda w, t: _reinstate(_withdrawn(w, t), keyless=True))
+case("certificates unwithdraw", 0)(lambda w, t: _unwithdraw(_withdrawn(w, t), *w.signing))
+case("certificates unwithdraw", 2)(lambda w, t: _unwithdraw(w.copy(t), *w.signing))
+case("certificates unwithdraw", 4)(lambda w, t: _unwithdraw(t / "nowhere", *w.signing))
+case("certificates unwithdraw", 6)(lambda w, t: _unwithdraw(_withdrawn(w, t), keyless=True))
 
 
-@case("certificates reinstate", 5)
-def _reinstate_busy(w: World, t: Path) -> tuple[int, str]:
+@case("certificates unwithdraw", 5)
+def _unwithdraw_busy(w: World, t: Path) -> tuple[int, str]:
     from cplkit.registry.transaction import exclusive_lock
 
     registry = _withdrawn(w, t)
     with exclusive_lock(registry):  # another cplkit is writing
-        return _reinstate(registry, *w.signing)
+        return _unwithdraw(registry, *w.signing)
 
 
 case("certificates list", 0)(lambda w, t: invoke("certificates", "list", "-r", w.registry))
