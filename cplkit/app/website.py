@@ -8,14 +8,16 @@ under ``policy/``, the signed ``latest.xml``, and every signing certificate the 
 trusted under ``certificates/<SHA-256>.pem``, whose fingerprints the index shows; the index;
 the Atom feed; and, once a version is issued, the report page (``report.html``: this regulatory
 year's figures and the proliferation, as ``cplkit report`` counts them). The new site is built
-beside the old one and swapped in, so a reader never sees half a site, and a folder that is not
-a cplkit site is never overwritten. The folder is the one the path names once links are
-followed: a symlink someone serves the site through keeps pointing at the new site, and ``.``
-is the folder it stands for.
+beside the old one and swapped in, so a reader never sees half a site (except when the folder is
+the one the command runs in: then its contents are swapped one by one, and put back if a move
+fails), and a folder that is not a cplkit site is never overwritten. The folder is the one the
+path names once links are followed: a symlink someone serves the site through keeps pointing at
+the new site, and ``.`` is the folder it stands for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -187,15 +189,40 @@ def _swap(new: Path, out: Path) -> None:
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     if _is_working_folder(out):
-        old.mkdir()
-        for child in list(out.iterdir()):
-            child.rename(old / child.name)
-        for child in list(new.iterdir()):
-            child.rename(out / child.name)
+        _swap_contents(new, out, old)
     else:
         out.rename(old)
         new.rename(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap_contents(new: Path, out: Path, old: Path) -> None:
+    """The contents of ``out`` set aside in ``old`` and those of ``new`` moved in; if a move
+    fails, every one made is undone before the error goes on. The marker stays throughout
+    (replaced last), so whatever happens the folder is still a site the next run may replace."""
+    set_aside: list[str] = []
+    moved_in: list[str] = []
+    old.mkdir()
+    try:
+        for child in sorted(out.iterdir()):
+            if child.name != MARKER:
+                child.rename(old / child.name)
+                set_aside.append(child.name)
+        for child in sorted(new.iterdir()):
+            if child.name != MARKER:
+                child.rename(out / child.name)
+                moved_in.append(child.name)
+        (new / MARKER).replace(out / MARKER)
+    except OSError:
+        for name in reversed(moved_in):
+            with contextlib.suppress(OSError):
+                (out / name).rename(new / name)
+        for name in reversed(set_aside):
+            with contextlib.suppress(OSError):
+                (old / name).rename(out / name)
+        with contextlib.suppress(OSError):
+            old.rmdir()  # empty once everything is back
+        raise
 
 
 def _is_working_folder(folder: Path) -> bool:

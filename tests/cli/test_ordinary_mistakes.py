@@ -208,6 +208,36 @@ def test_a_site_rewritten_from_inside_it_keeps_the_folder_the_shell_stands_in(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_site_swap_from_inside_that_fails_midway_puts_the_old_site_back(
+        tmp_path: Path, registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A move that fails part way through (a read-only subfolder, say): every move made is
+    undone, the old site is whole and in place, and the next run replaces it."""
+    here = tmp_path / "www"
+    assert run("site", "-r", registry, "--out", here)[0] == 0
+    before = {p.relative_to(here): p.read_bytes() for p in here.rglob("*") if p.is_file()}
+    monkeypatch.chdir(here)
+    assert run("publish", "-r", registry, *AS_OF, SAMPLES / "valid" / "form-ppmid.xlsx")[0] == 0
+    real_rename = Path.rename
+    moves = []
+
+    def rename(self: Path, target: Path) -> Path:
+        if Path(target).parent == here:
+            moves.append(target)
+            if len(moves) == 3:  # the third of the new site's files moved in
+                raise PermissionError(13, "Permission denied", str(target))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    code, out = run("site", "-r", registry, "--out", ".")
+    assert code == 7 and "previous site is unchanged" in out, out
+    monkeypatch.setattr(Path, "rename", real_rename)
+    after = {p.relative_to(here): p.read_bytes() for p in here.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    code, out = run("site", "-r", registry, "--out", ".")
+    assert code == 0 and Path("1.1").is_dir(), out
+
+
 def test_a_publish_site_no_site_may_be_written_to_is_refused_before_issuing(
         tmp_path: Path, registry: Path) -> None:
     mine = tmp_path / "mine"
