@@ -5,9 +5,9 @@ One row per Current entry: its number, the company (the names register), the dev
 plain words, the model id, the entry's product name as the registry keeps it (the form's
 ``Product.name``, a correction, or what an import read from SECAS's history: see
 ``cplkit.core.products``; empty where there is none), the hardware version and the firmware.
-Written as a workbook (XlsxWriter in memory, as ``xlsx_text`` writes text: every cell text, never
-a formula) and as CSV (UTF-8, CRLF, formula-like cells neutralised). It signs nothing and reads
-no files.
+Written as a workbook (XlsxWriter, rows spooled to a temporary folder, text as ``xlsx_text``
+writes it: every cell text, never a formula) and as CSV (UTF-8, CRLF, formula-like cells
+neutralised). It signs nothing and reads no files.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cplkit.core import model as m
 from cplkit.core.model import column_letter
 from cplkit.core.text import safe_csv_cell
+from cplkit.errors import OutputError
 from cplkit.publications.xlsx_text import TEXT_STAYS_TEXT, refused, write_text
 
 #: what each device type is called in plain words
@@ -74,13 +76,30 @@ def named_count(rows: Sequence[Sequence[str]]) -> int:
 def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
     """The mapping as a one-sheet workbook, every cell text (hex ids must not become numbers,
     nor a name a formula), stamped with the issue day so a version's mapping is the same
-    bytes every build."""
+    bytes every build. Rows are spooled through a temporary folder, as the workbook's are, so
+    a list of 100,000 entries costs its compressed file in memory, not its sheet."""
     from xlsxwriter import Workbook
 
     buffer = io.BytesIO()
-    book = Workbook(buffer, {"in_memory": True, **TEXT_STAYS_TEXT})
-    book.set_properties({"created": dt.datetime.combine(version.issue_date, dt.time(), dt.UTC)})
+    try:
+        with tempfile.TemporaryDirectory(prefix="cplkit-mapping-") as spool:
+            book = Workbook(buffer, {"constant_memory": True, "tmpdir": spool,
+                                     **TEXT_STAYS_TEXT})
+            book.set_properties({"created": dt.datetime.combine(version.issue_date, dt.time(),
+                                                                dt.UTC)})
+            _write_rows(book, version, rows)
+            book.close()
+    except OSError as exc:
+        raise OutputError(f"cannot build the Plain English Mapping of version "
+                          f"{version.number}: {exc.strerror or exc}",
+                          hint="free some disk space (temporary files) and run it again; "
+                               "nothing was written") from None
+    return buffer.getvalue()
+
+
+def _write_rows(book: Any, version: m.CplVersion, rows: Sequence[Sequence[str]]) -> None:
     ws = book.add_worksheet(SHEET)
+    plain = book.add_format()
     bold = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@"})
     title = f"Plain English Mapping of the Central Products List, {version.label}"
@@ -88,7 +107,7 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
             f"{named_count(rows)} of them (from the submission, a correction, or SECAS's "
             "history lines where the entry number, company and firmware pin the name down; "
             "an empty name where there is none).")
-    lines: list[tuple[Sequence[str], Any]] = [([title], None), ([note], None), ([], None),
+    lines: list[tuple[Sequence[str], Any]] = [([title], plain), ([note], plain), ([], plain),
                                               (rows[0], bold)]
     for at, (cells, style) in enumerate([*lines, *((row, text) for row in rows[1:])]):
         for column, value in enumerate(cells):
@@ -96,8 +115,6 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
             if code:
                 refused(code, f"{SHEET}!{column_letter(column + 1)}{at + 1}",
                         "the Plain English Mapping")
-    book.close()
-    return buffer.getvalue()
 
 
 def plain_english_files(version: m.CplVersion,

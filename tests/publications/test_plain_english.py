@@ -17,8 +17,10 @@ from cplkit.publications.plain_english import mapping_rows, plain_english_files
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
 
-#: a name shaped as XlsxWriter's rich-string runs, adding a formula cell if written unescaped
-RICH = '<r><t>x</t></r><c r="Z9"><f>1+1</f></c><r><t>y</t></r>'
+#: a name shaped as XlsxWriter's rich-string runs: written into the sheet unescaped, it would
+#: close its own cell and add a formula cell
+RICH = ('<r><t>x</t></r></is></c><c r="Z8" t="str"><f>1+1</f><v>2</v></c>'
+        '<c r="Y8" t="inlineStr"><is><r><t>y</t></r>')
 
 
 def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) -> None:
@@ -47,7 +49,7 @@ def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) 
     sheet = load_workbook(path).active
     cell = sheet.cell(row=7, column=at + 1)
     assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s"
-    # a name shaped as XlsxWriter's rich-string runs is text too, adding no cell or formula
+    # a name shaped as rich-string runs is text too, adding no cell or formula
     assert sheet.cell(row=8, column=at + 1).value == RICH
     assert sheet.max_row == 8 and sheet.max_column == len(rows[0])
     assert "names the product of 3 of them" in str(sheet["A2"].value)
