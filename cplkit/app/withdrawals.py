@@ -65,13 +65,14 @@ def take_back(registry: Path, certificate: str, kind: CertificateKind, reason: s
     back. A ``UsageError`` if the policy in force records none."""
     key = certificate_key(kind, _certificate_id(certificate, kind))
     said = _reason(reason)
+    not_recorded = UsageError(f"{kind.label} certificate '{visible(certificate.strip())}' is "
+                              "not recorded as withdrawn; nothing changed",
+                              hint=f"'cplkit certificates list -r {registry}' lists the ones "
+                                   "that are (a withdrawal waiting for approval is not yet)")
     recorded = [w for w in policy.record_of(Registry(registry)).withdrawn
                 if w.kind is kind and w.key == key]
     if not recorded:
-        raise UsageError(f"{kind.label} certificate '{visible(certificate.strip())}' is not "
-                         "recorded as withdrawn; nothing changed",
-                         hint=f"'cplkit certificates list -r {registry}' lists the ones that "
-                              "are (a withdrawal waiting for approval is not yet)")
+        raise not_recorded
 
     def taken_back(record: PolicyRecord) -> PolicyRecord:
         return replace(record, withdrawn=tuple(w for w in record.withdrawn
@@ -81,6 +82,8 @@ def take_back(registry: Path, certificate: str, kind: CertificateKind, reason: s
     changed = policy.change(registry, taken_back, signer, reason=said,
                             change=f"takes back the withdrawal of {kind.label} certificate "
                                    f"{first.certificate} recorded {first.recorded}", now=now)
+    if changed.record is None and changed.staged is None:
+        raise not_recorded  # another cplkit took it back since it was looked up
     return first, changed
 
 

@@ -218,6 +218,26 @@ def test_a_withdrawal_taken_back_lists_entries_under_the_certificate_again(
     assert code == 0 and "withdrawn" not in out
 
 
+def test_a_withdrawal_another_cplkit_took_back_meanwhile_is_not_reported_taken_back(
+        published: Path, identity: Signer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looked up as withdrawn, taken back by someone else before this change is made: exit 2,
+    not a report of a change that was never recorded."""
+    from cplkit.app import policy, withdrawals
+    from cplkit.errors import UsageError
+    from cplkit.registry import Registry
+    from tests.conftest import utc_now
+
+    assert _withdraw(published)[0] == 0
+    stale = policy.record_of(Registry(published))
+    withdrawals.take_back(published, CERTIFICATE, CertificateKind.CPA, "first", identity,
+                          now=utc_now())
+    monkeypatch.setattr(withdrawals.policy, "record_of", lambda _registry: stale)
+    with pytest.raises(UsageError, match="not recorded as withdrawn"):
+        withdrawals.take_back(published, CERTIFICATE, CertificateKind.CPA, "second", identity,
+                              now=utc_now())
+    assert len(list((published / "policy").glob("*.json"))) == 3
+
+
 def test_only_a_recorded_withdrawal_is_taken_back(published: Path) -> None:
     """A certificate never withdrawn, or of another kind: exit 2, and no record is added."""
     assert _withdraw(published)[0] == 0

@@ -452,6 +452,38 @@ def _staged(w: World, t: Path) -> tuple[Path, Path]:
     return registry, next((registry / "staged").iterdir())
 
 
+def _withdrawn_four_eyes_once(folder: Path, w: World) -> None:
+    _four_eyes_once(folder, w)
+    # the withdrawal made as it is under four eyes: staged, approved by bob, applied
+    registry = folder / "registry"
+    assert _withdraw(registry, *w.signing)[0] == 0
+    staged = next((registry / "staged").iterdir())
+    assert invoke("approve", staged, "--key", folder / "bob" / "key.pem", "--cert",
+                  folder / "bob" / "cert.pem")[0] == 0
+    assert invoke("trust", "apply", staged, "-r", registry)[0] == 0
+
+
+def _outsider(t: Path) -> list[str]:
+    """A key that is neither an approver nor a signer of the registry."""
+    assert invoke("keygen", "--out", t / "eve")[0] == 0
+    return ["--key", str(t / "eve" / "key.pem"), "--cert", str(t / "eve" / "cert.pem")]
+
+
+# under four eyes a policy change is proposed by an approver or a signer, or by no one
+case("trust approver", 8)(lambda w, t: invoke(
+    "trust", "approver", t / "eve" / "cert.pem", "-r", _four_eyes(w, t), "--reason", "x",
+    *_outsider(t)))
+case("trust approvals", 8)(lambda w, t: invoke(
+    "trust", "approvals", "0", "-r", _four_eyes(w, t), "--reason", "x", *_outsider(t)))
+case("names set", 8)(lambda w, t: invoke(
+    "names", "set", "12:3E", "Example", "-r", _four_eyes(w, t), "--reason", "x",
+    *_outsider(t)))
+case("certificates withdraw", 8)(lambda w, t: _withdraw(_four_eyes(w, t), *_outsider(t)))
+case("certificates unwithdraw", 8)(lambda w, t: _unwithdraw(
+    _copied(_made_once(w, "withdrawn", lambda f: _withdrawn_four_eyes_once(f, w)), t),
+    *_outsider(t)))
+
+
 case("publish", 8)(lambda w, t: invoke("publish", "-r", _four_eyes(w, t), *AS_OF, *w.signing,
                                        _FORM))
 case("approve", 0)(lambda w, t: invoke("approve", _staged(w, t)[1], "--key",
