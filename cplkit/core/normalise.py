@@ -4,7 +4,9 @@ Every field kind of the ruleset (hex, enum, date, text...) has one normaliser he
 lenient about form (colon or plain hex, any case, stray spaces, Excel's ``_x000D_`` escapes,
 ``dd-mm-yyyy`` dates) and report each change as CPL-V09, and strict about content (wrong length,
 characters, unknown values) which they report as errors. They never raise on bad content and do
-not know where a value sits: ``cplkit.core.validate`` adds the location.
+not know where a value sits: ``cplkit.core.validate`` adds the location. The cache of
+normalised cells every caller keeps is keyed and bounded here too (``cell_keys``,
+``normalised_once``), one way for all.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ def normalised_once(cache: dict[object, Normalised], key: object, value: RawValu
             cache.clear()
         cache[key] = result
     return result
+
+
 _NO_PROBLEMS: tuple[Problem, ...] = ()
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

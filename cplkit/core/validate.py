@@ -314,8 +314,6 @@ def _quoted(text: str | None) -> str:
     return f"'{shown}'"
 
 
-
-
 def _normalise_column(plan: _FieldPlan, column: list[m.RawValue | None]
                       ) -> tuple[list[m.Value | None], list[tuple[int, Normalised]]]:
     """One field of a run of entries: each cell's normalised value (None: nothing usable), and
