@@ -15,8 +15,10 @@ head does not list never arises from a crash: it means the head was shortened by
 the registry is refused as damaged. Raising ``AbortEdit`` inside the block leaves without
 issuing anything, after exactly the same checks, and removes the files this transaction
 wrote; a dry run (``Registry.edit(..., dry_run=True)``) writes its files to a scratch folder
-outside the registry, never into its versions folder. Leftovers of an interrupted publish are
-removed only when a version is committed. Nothing here validates entries or signs files.
+outside the registry (``cplkit-dry-run-N-PID-*`` in the temporary folder), never into its
+versions folder. Leftovers of an interrupted publish are removed only when a version is
+committed; those of a killed dry run by the next dry run (this user's, whose pid no longer
+runs). Nothing here validates entries or signs files.
 
 This module names what it needs of the registry (``Store``) rather than importing the store,
 which imports it.
@@ -222,7 +224,7 @@ class Transaction(Generic[S]):
         number = str(version.number)
         if self._files is None:
             if self.dry_run:
-                folder = Path(tempfile.mkdtemp(prefix=f"cplkit-dry-run-{number}-"))
+                folder = _new_scratch(number)
             else:
                 folder = _new_pending(self.registry.path / VERSIONS, number)
             self._files = number, NewFiles(folder, durable=not self.dry_run)
@@ -344,6 +346,40 @@ def _new_pending(versions: Path, number: str) -> Path:
         return folder
     raise RegistryError(f"{versions} holds a thousand leftovers of version {number}",
                         hint="remove the .tmp- folders there once no cplkit runs")
+
+
+#: the prefix of a dry run's scratch folder in the temporary folder; the version number and
+#: the writer's pid follow
+SCRATCH = "cplkit-dry-run-"
+
+
+def _new_scratch(number: str) -> Path:
+    """A dry run's scratch folder (``cplkit-dry-run-N-PID-XXXX`` in the temporary folder),
+    once the ones dry runs killed before they could remove them are gone: this user's, whose
+    pid no longer runs (a large list's dry run leaves hundreds of megabytes)."""
+    base = Path(tempfile.gettempdir())
+    with suppress(OSError):
+        for entry in base.iterdir():
+            if entry.name.startswith(SCRATCH) and _left_by_the_dead(entry):
+                shutil.rmtree(entry, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{number}-{os.getpid()}-", dir=base))
+
+
+def _left_by_the_dead(entry: Path) -> bool:
+    """Whether ``entry`` (a scratch folder's name: N-PID-XXXX after the prefix) is this user's
+    and its pid runs no process (a pid in use by another user's counts as running)."""
+    parts = entry.name[len(SCRATCH):].split("-")
+    if len(parts) < 3 or not parts[-2].isdigit():
+        return False  # an older cplkit's name, without a pid: whose it is cannot be told
+    try:
+        if entry.lstat().st_uid != os.getuid() or not entry.is_dir() or entry.is_symlink():
+            return False
+        os.kill(int(parts[-2]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError, ValueError):
+        return False
+    return False
 
 
 def pending_number(name: str) -> str | None:

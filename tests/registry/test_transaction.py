@@ -127,6 +127,35 @@ def test_a_dry_run_writes_outside_the_versions_folder_and_issues_nothing(
     assert registry.head().latest is None
 
 
+def test_a_dry_run_removes_the_scratch_folders_of_dry_runs_killed_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dry run killed (SIGKILL) cannot remove its scratch folder; the next dry run removes
+    it, and nothing whose process still runs or that is not a dry run's."""
+    import subprocess
+    import sys
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = temp / f"cplkit-dry-run-1.0-{gone.stdout.strip()}-abc123"
+    alive = temp / f"cplkit-dry-run-1.0-{os.getppid()}-def456"
+    older = temp / "cplkit-dry-run-1.0-xyz789"  # an older cplkit's name: whose, unknown
+    other = temp / f"not-cplkit-{gone.stdout.strip()}-abc"
+    for folder in (dead, alive, older, other):
+        folder.mkdir()
+        (folder / "cpl-1.0.xml").write_bytes(b"x" * 1000)
+    registry = Registry.create(tmp_path / "r", utc_now())
+    with registry.edit(dry_run=True) as tx:
+        scratch = tx.files(_version("1.0")).folder
+        assert scratch.parent == temp and str(os.getpid()) in scratch.name
+        raise AbortEdit
+    assert sorted(p.name for p in temp.iterdir()) == sorted(
+        p.name for p in (alive, older, other))
+
+
 def test_a_leftover_under_this_very_name_is_never_mixed_in(tmp_path: Path) -> None:
     """A process killed before its commit point left the folder a new one of the same pid (a
     container's first process, say) would write to: the new files go elsewhere, and the commit
