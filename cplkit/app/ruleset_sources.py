@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cplkit.core.ruleset import Ruleset
 from cplkit.errors import NotFound, RegistryError
 from cplkit.intake.rulesets import bundled_text, load_ruleset, validate_ruleset_data
 from cplkit.publications.filenames import IssuedFiles
-from cplkit.registry import Registry, StoredVersion
+
+if TYPE_CHECKING:  # a check without a registry (a form, in a manufacturer's CI) never loads it
+    from cplkit.registry import Registry, StoredVersion
 
 
 def bundled_ruleset() -> str:
@@ -71,6 +74,8 @@ def latest_rules(registry_path: Path) -> tuple[Ruleset, str | None]:
     """The rules in force in a registry, and the version they were read from (None: an empty
     registry). A command that checks changes outside the registry's lock pins that version as
     its base, so the rules cannot change between the choice and the check."""
+    from cplkit.registry import Registry
+
     registry = Registry(registry_path)
     head = registry.head()
     latest = registry.read(head=head) if head.latest is not None else None
@@ -81,6 +86,8 @@ def latest_rules(registry_path: Path) -> tuple[Ruleset, str | None]:
 def rules_of(registry_path: Path, version: str) -> Ruleset:
     """The ruleset version ``version`` of the registry was checked with ('cplkit check
     --rules-of')."""
+    from cplkit.registry import Registry
+
     registry = Registry(registry_path)
     ruleset = stored_rules(registry, registry.read(version))
     if ruleset is None:

@@ -30,6 +30,17 @@ def test_bundled_ruleset_holds_the_domain_tables(ruleset: Ruleset) -> None:
     assert ruleset.cpa_expiring_certificate_years == 6
 
 
+def test_the_bundled_ruleset_is_the_one_its_schema_check_makes(ruleset: Ruleset) -> None:
+    """Loaded without the schema check (the tests hold the file to its schema), the bundled
+    ruleset is the ruleset the full check makes of it: same digest, same canonical text."""
+    from cplkit.base import resources
+    from cplkit.intake.rulesets import BUNDLED, validate_ruleset_data
+
+    checked = validate_ruleset_data(resources.load_json(BUNDLED), "the bundled ruleset")
+    assert (ruleset.digest, ruleset.canonical) == (checked.digest, checked.canonical)
+    assert ruleset == checked
+
+
 def test_every_filled_date_has_a_source(ruleset: Ruleset) -> None:
     for combination in ruleset.combinations:
         if combination.installation_from or combination.installation_until or \
