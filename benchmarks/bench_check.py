@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from checkout_bytecode import compile_checkout
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 FORM = HERE.parent / "samples" / "valid" / "form-gas-smart-meter.xlsx"
@@ -107,6 +109,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
     python = sys.executable
+    compile_checkout()
     scratch = Path(tempfile.mkdtemp(prefix="cplkit-bench-"))
     try:
         run(args, python, scratch)

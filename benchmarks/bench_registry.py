@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from checkout_bytecode import compile_checkout
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: the real SECAS workbook, where CPLKIT_REAL_WORKBOOK says or beside the project, as the tests
@@ -119,6 +121,7 @@ def main() -> None:
         return _make(int(args.make[0]), Path(args.make[1]))
     if args.count:
         return _count(Path(args.count))
+    compile_checkout()
     cplkit = shutil.which("cplkit") or str(Path(sys.executable).parent / "cplkit")
     work = Path(tempfile.mkdtemp(prefix="cplkit-bench-"))
     try:
