@@ -30,6 +30,9 @@ from cplkit.core.text import (
 )
 from cplkit.render.escape import block, one_line
 
+#: the key and label of the product name ``show`` gives beside an entry's published fields
+PRODUCT = "product"
+
 
 def _text(value: m.Issued | None) -> str:
     return m.as_text(value, m.DateStyle.ISO) or ""
@@ -73,14 +76,18 @@ def render_entries(entries: Sequence[m.Entry], fmt: str,
 
 
 def render_entry(entry: m.Entry, fmt: str, companies: Mapping[str, str]) -> str:
-    """One entry, every field, and the company its manufacturer id names."""
+    """One entry, every field, the product name the registry keeps for it (never part of the
+    issued list: the form's, a correction's, or what an import read from SECAS's history) and
+    the company its manufacturer id names."""
     if fmt == "json":
-        return json.dumps(entry_dict(entry, companies), indent=1, ensure_ascii=False) + "\n"
+        shown = {**entry_dict(entry, companies), PRODUCT: entry.product_name}
+        return json.dumps(shown, indent=1, ensure_ascii=False) + "\n"
     width = max(len(f) for f in m.PUBLISHED_FIELDS)
     company = company_of(entry, companies)
     return "".join(f"{f:<{width}}  {one_line(_text(entry.get(f)))}\n"
                    for f in m.PUBLISHED_FIELDS) + (
-        f"{COMPANY:<{width}}  {one_line(company)}\n" if company else "")
+        f"{PRODUCT:<{width}}  {one_line(entry.product_name)}\n" if entry.product_name else ""
+    ) + (f"{COMPANY:<{width}}  {one_line(company)}\n" if company else "")
 
 
 def render_history(lines: Sequence[m.HistoryLine], fmt: str) -> str:

@@ -732,6 +732,15 @@ def test_a_product_name_cannot_forge_an_item_line(registry: Path, tmp_path: Path
     assert outcome.issued is not None
     assert "Gas Smart Meter FVI 09:09:09:09" in outcome.issued.version.changes.replace(
         "GSME", "Gas Smart Meter")
+    # show gives the name beside the published fields, the company last; an entry without
+    # one has none (null in JSON)
+    number = next(e.number for e in outcome.issued.version.entries if e.product_name == "FVI")
+    _, shown = run("show", str(number), "-r", registry)
+    assert [line.split() for line in shown.splitlines() if line.startswith("product ")] == [
+        ["product", "FVI"]]
+    _, shown = run("show", str(number), "-r", registry, "--format", "json")
+    assert json.loads(shown)["product"] == "FVI"
+    assert json.loads(run("show", "1", "-r", registry, "--format", "json")[1])["product"] is None
 
 
 def test_a_header_naming_a_column_twice_removes_nothing(registry: Path, tmp_path: Path,
