@@ -79,6 +79,7 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
     bytes every build. Rows are spooled through a temporary folder, as the workbook's are, so
     a list of 100,000 entries costs its compressed file in memory, not its sheet."""
     from xlsxwriter import Workbook
+    from xlsxwriter.exceptions import XlsxWriterException
 
     buffer = io.BytesIO()
     try:
@@ -89,9 +90,11 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
                                                                 dt.UTC)})
             _write_rows(book, version, rows)
             book.close()
-    except OSError as exc:
+    except (OSError, XlsxWriterException) as exc:
+        # a full disk: while rows are spooled (OSError), or when they are gathered into the
+        # workbook, which XlsxWriter reports as its own FileCreateError
         raise OutputError(f"cannot build the Plain English Mapping of version "
-                          f"{version.number}: {exc.strerror or exc}",
+                          f"{version.number}: {exc}",
                           hint="free some disk space (temporary files) and run it again; "
                                "nothing was written") from None
     return buffer.getvalue()

@@ -10,6 +10,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from cplkit.core import model as m
@@ -80,3 +81,23 @@ def test_each_version_issues_the_mapping_listed_in_its_manifest(tmp_path: Path) 
     assert run("site", "-r", registry, "--out", site)[0] == 0
     assert (site / "1.0" / "plain-english-1.0.csv").read_bytes() == (
         folder / "plain-english-1.0.csv").read_bytes()
+
+
+def test_a_full_disk_while_the_mapping_is_gathered_is_a_clear_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are spooled to temporary files and gathered into the workbook at the end,
+    where XlsxWriter reports a full disk as its own error: an OutputError (exit 7) all the
+    same, not an internal error."""
+    import errno
+    import zipfile
+
+    from cplkit.errors import OutputError
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", full)
+    version = m.CplVersion(m.VersionNumber.parse("1.0"), dt.date(2026, 11, 23), (), "")
+    with pytest.raises(OutputError, match=r"Plain English Mapping of version 1\.0: .*No space"):
+        plain_english_files(version, {})
+
