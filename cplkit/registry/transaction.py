@@ -18,7 +18,7 @@ wrote; a dry run (``Registry.edit(..., dry_run=True)``) writes its files to a sc
 outside the registry (``cplkit-dry-run-N-PID-*`` in the temporary folder), never into its
 versions folder. Leftovers of an interrupted publish are removed only when a version is
 committed; those of a killed dry run by the next dry run (this user's, whose pid no longer
-runs). Nothing here validates entries or signs files.
+runs and whose lock no one holds). Nothing here validates entries or signs files.
 
 This module names what it needs of the registry (``Store``) rather than importing the store,
 which imports it.
@@ -30,6 +30,7 @@ import datetime as dt
 import errno
 import fcntl
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -205,6 +206,8 @@ class Transaction(Generic[S]):
     _files: tuple[str, NewFiles] | None = field(default=None, init=False, repr=False)
     #: the head may list the new version: its folder is the registry's now, whatever happens
     _committed: bool = field(default=False, init=False, repr=False)
+    #: a dry run's open, locked scratch folder: held until it is removed
+    _scratch_lock: int | None = field(default=None, init=False, repr=False)
 
     def read_latest(self) -> StoredVersion | None:
         """The latest version as this transaction's lock found it, read and verified."""
@@ -224,7 +227,7 @@ class Transaction(Generic[S]):
         number = str(version.number)
         if self._files is None:
             if self.dry_run:
-                folder = _new_scratch(number)
+                folder, self._scratch_lock = _new_scratch(number)
             else:
                 folder = _new_pending(self.registry.path / VERSIONS, number)
             self._files = number, NewFiles(folder, durable=not self.dry_run)
@@ -315,6 +318,9 @@ class Transaction(Generic[S]):
         files, self._files = self._files, None
         if files is not None and not self._committed:
             shutil.rmtree(files[1].folder, ignore_errors=True)
+        lock, self._scratch_lock = self._scratch_lock, None
+        if lock is not None:
+            os.close(lock)
 
     def _clear_leftovers(self, keep: Path) -> None:
         """Remove what an interrupted publish left before its commit point (temporary
@@ -348,38 +354,55 @@ def _new_pending(versions: Path, number: str) -> Path:
                         hint="remove the .tmp- folders there once no cplkit runs")
 
 
-#: the prefix of a dry run's scratch folder in the temporary folder; the version number and
-#: the writer's pid follow
+#: a dry run's scratch folder in the temporary folder: the version number, the writer's pid and
+#: ``mkdtemp``'s eight random characters; nothing else is ever taken for one
 SCRATCH = "cplkit-dry-run-"
+_SCRATCH_NAME = re.compile(r"cplkit-dry-run-[0-9]+\.[0-9]+-([0-9]{1,10})-[a-z0-9_]{8}")
 
 
-def _new_scratch(number: str) -> Path:
-    """A dry run's scratch folder (``cplkit-dry-run-N-PID-XXXX`` in the temporary folder),
-    once the ones dry runs killed before they could remove them are gone: this user's, whose
-    pid no longer runs (a large list's dry run leaves hundreds of megabytes)."""
+def _new_scratch(number: str) -> tuple[Path, int]:
+    """A dry run's scratch folder (``cplkit-dry-run-N-PID-XXXXXXXX`` in the temporary folder),
+    locked for as long as the returned descriptor is open, once the ones dry runs killed
+    before they could remove them are gone (a large list's dry run leaves hundreds of
+    megabytes)."""
     base = Path(tempfile.gettempdir())
     with suppress(OSError):
         for entry in base.iterdir():
-            if entry.name.startswith(SCRATCH) and _left_by_the_dead(entry):
-                shutil.rmtree(entry, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{number}-{os.getpid()}-", dir=base))
+            _remove_if_abandoned(entry)
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{number}-{os.getpid()}-", dir=base))
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new: no one else can hold it
+    return folder, descriptor
 
 
-def _left_by_the_dead(entry: Path) -> bool:
-    """Whether ``entry`` (a scratch folder's name: N-PID-XXXX after the prefix) is this user's
-    and its pid runs no process (a pid in use by another user's counts as running)."""
-    parts = entry.name[len(SCRATCH):].split("-")
-    if len(parts) < 3 or not parts[-2].isdigit():
-        return False  # an older cplkit's name, without a pid: whose it is cannot be told
+def _remove_if_abandoned(entry: Path) -> None:
+    """Remove ``entry`` if it is a dry run's scratch folder, this user's (not a link), whose pid
+    runs no process here and whose lock no process holds: the lock stands for the run where a
+    pid cannot (a temporary folder shared across containers, whose pids this one cannot see)."""
+    named = _SCRATCH_NAME.fullmatch(entry.name)
+    if named is None:
+        return
     try:
-        if entry.lstat().st_uid != os.getuid() or not entry.is_dir() or entry.is_symlink():
-            return False
-        os.kill(int(parts[-2]), 0)
+        status = entry.lstat()
+        if status.st_uid != os.getuid() or not stat.S_ISDIR(status.st_mode):
+            return
+        os.kill(int(named.group(1)), 0)
+        return  # the pid runs (or another user's process has it)
     except ProcessLookupError:
-        return True
-    except (OSError, OverflowError, ValueError):
-        return False
-    return False
+        pass
+    except OSError:
+        return
+    try:
+        descriptor = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        shutil.rmtree(entry, ignore_errors=True)
+    except OSError:
+        return  # locked: a dry run still writes there
+    finally:
+        os.close(descriptor)
 
 
 def pending_number(name: str) -> str | None:

@@ -130,7 +130,10 @@ def test_a_dry_run_writes_outside_the_versions_folder_and_issues_nothing(
 def test_a_dry_run_removes_the_scratch_folders_of_dry_runs_killed_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dry run killed (SIGKILL) cannot remove its scratch folder; the next dry run removes
-    it, and nothing whose process still runs or that is not a dry run's."""
+    it, and nothing else: not a folder whose process runs, nor one whose lock is held (a dry
+    run in another container sharing the folder, whose pid this one cannot see), nor a link
+    named like one (nor what it points to), nor another name."""
+    import fcntl
     import subprocess
     import sys
     import tempfile
@@ -139,21 +142,51 @@ def test_a_dry_run_removes_the_scratch_folders_of_dry_runs_killed_before(
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    dead = temp / f"cplkit-dry-run-1.0-{gone.stdout.strip()}-abc123"
-    alive = temp / f"cplkit-dry-run-1.0-{os.getppid()}-def456"
-    older = temp / "cplkit-dry-run-1.0-xyz789"  # an older cplkit's name: whose, unknown
-    other = temp / f"not-cplkit-{gone.stdout.strip()}-abc"
-    for folder in (dead, alive, older, other):
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = temp / f"cplkit-dry-run-1.0-{gone}-abc12345"
+    running = temp / f"cplkit-dry-run-1.0-{os.getppid()}-def45678"
+    locked = temp / f"cplkit-dry-run-1.0-{gone}-locked00"
+    mine = temp / f"cplkit-dry-run-notes-{gone}-01"
+    older = temp / "cplkit-dry-run-1.0-xyz78900"  # an older cplkit's name, without a pid
+    target = tmp_path / "precious"
+    for folder in (dead, running, locked, mine, older, target):
         folder.mkdir()
         (folder / "cpl-1.0.xml").write_bytes(b"x" * 1000)
+    link = temp / f"cplkit-dry-run-1.0-{gone}-link0000"
+    link.symlink_to(target)
+    holder = os.open(locked, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        registry = Registry.create(tmp_path / "r", utc_now())
+        with registry.edit(dry_run=True) as tx:
+            scratch = tx.files(_version("1.0")).folder
+            assert scratch.parent == temp and f"-{os.getpid()}-" in scratch.name
+            raise AbortEdit
+    finally:
+        os.close(holder)
+    assert sorted(p.name for p in temp.iterdir()) == sorted(
+        p.name for p in (running, locked, mine, older, link))
+    assert (target / "cpl-1.0.xml").is_file()
+
+
+def test_a_running_dry_runs_scratch_folder_is_locked_until_it_ends(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    import fcntl
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     registry = Registry.create(tmp_path / "r", utc_now())
     with registry.edit(dry_run=True) as tx:
         scratch = tx.files(_version("1.0")).folder
-        assert scratch.parent == temp and str(os.getpid()) in scratch.name
+        other = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
         raise AbortEdit
-    assert sorted(p.name for p in temp.iterdir()) == sorted(
-        p.name for p in (alive, older, other))
+    assert not scratch.exists()
 
 
 def test_a_leftover_under_this_very_name_is_never_mixed_in(tmp_path: Path) -> None:
