@@ -213,13 +213,22 @@ def _swap_contents(new: Path, out: Path, old: Path) -> None:
                 child.rename(out / child.name)
                 moved_in.append(child.name)
         (new / MARKER).replace(out / MARKER)
-    except OSError:
+    except OSError as exc:
         for name in reversed(moved_in):
             with contextlib.suppress(OSError):
                 (out / name).rename(new / name)
+        stranded = []
         for name in reversed(set_aside):
-            with contextlib.suppress(OSError):
+            try:
                 (old / name).rename(out / name)
+            except OSError:
+                stranded.append(name)
+        if stranded:
+            raise OutputError(f"cannot write the site to {out}: {exc.strerror or exc}; nor put "
+                              f"back all of the previous site: {', '.join(sorted(stranded))} "
+                              f"stayed in {old}",
+                              hint=f"move them back into {out} by hand, then run it again") \
+                from None
         with contextlib.suppress(OSError):
             old.rmdir()  # empty once everything is back
         raise

@@ -3,8 +3,8 @@ year's statistics, the list's proliferation) and ``certificates`` (withdrawn cer
 
 Each parses its options, calls one use case and renders what it returns. Exit statuses are
 the errors' own: 2 a bad option, 4 a missing or damaged registry, and for ``certificates
-withdraw`` and ``unwithdraw`` 5 the registry busy and 6 no trusted key to sign with. No counting
-happens here.
+withdraw`` and ``unwithdraw`` 5 the registry busy, 6 no trusted key to sign with and 8, under four
+eyes, a key that is neither an approver nor a signer. No counting happens here.
 """
 
 from __future__ import annotations

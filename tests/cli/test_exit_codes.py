@@ -228,6 +228,41 @@ case("trust add", 4)(lambda w, t: invoke("trust", "add", w.cert, "-r", t / "nowh
                                          "--reason", "rotation"))
 case("trust add", 6)(lambda w, t: invoke("trust", "add", w.key, "-r", w.copy(t),
                                          "--reason", "a key is not a certificate"))
+
+
+def _while_another_writes(registry: Path, *args: str | Path) -> tuple[int, str]:
+    from cplkit.registry.transaction import exclusive_lock
+
+    with exclusive_lock(registry):  # another cplkit is writing
+        return invoke(*args)
+
+
+@case("trust add", 5)
+def _trust_add_busy(w: World, t: Path) -> tuple[int, str]:
+    assert invoke("keygen", "--out", t / "next")[0] == 0
+    registry = w.copy(t)
+    return _while_another_writes(registry, "trust", "add", t / "next" / "cert.pem", "-r",
+                                 registry, "--reason", "rotation", *w.signing)
+
+
+@case("trust approver", 5)
+def _trust_approver_busy(w: World, t: Path) -> tuple[int, str]:
+    assert invoke("keygen", "--out", t / "bob")[0] == 0
+    registry = w.copy(t)
+    return _while_another_writes(registry, "trust", "approver", t / "bob" / "cert.pem", "-r",
+                                 registry, "--reason", "bob approves", *w.signing)
+
+
+@case("trust approvals", 5)
+def _trust_approvals_busy(w: World, t: Path) -> tuple[int, str]:
+    assert invoke("keygen", "--out", t / "bob")[0] == 0
+    registry = w.copy(t)
+    assert invoke("trust", "approver", t / "bob" / "cert.pem", "-r", registry, "--reason",
+                  "bob approves", *w.signing)[0] == 0
+    return _while_another_writes(registry, "trust", "approvals", "1", "-r", registry,
+                                 "--reason", "four eyes", *w.signing)
+
+
 case("names list", 0)(lambda w, t: invoke("names", "list", "-r", w.registry))
 case("names list", 2)(lambda w, t: invoke("names", "list", "-r", w.registry, "--format", "xml"))
 case("names list", 4)(lambda w, t: invoke("names", "list", "-r", t / "nowhere"))
@@ -475,6 +510,9 @@ case("trust approver", 8)(lambda w, t: invoke(
     *_outsider(t)))
 case("trust approvals", 8)(lambda w, t: invoke(
     "trust", "approvals", "0", "-r", _four_eyes(w, t), "--reason", "x", *_outsider(t)))
+case("trust add", 8)(lambda w, t: invoke(
+    "trust", "add", t / "eve" / "cert.pem", "-r", _four_eyes(w, t), "--reason", "x",
+    *_outsider(t)))
 case("names set", 8)(lambda w, t: invoke(
     "names", "set", "12:3E", "Example", "-r", _four_eyes(w, t), "--reason", "x",
     *_outsider(t)))

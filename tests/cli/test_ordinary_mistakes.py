@@ -238,6 +238,32 @@ def test_a_site_swap_from_inside_that_fails_midway_puts_the_old_site_back(
     assert code == 0 and Path("1.1").is_dir(), out
 
 
+def test_a_site_that_cannot_be_put_back_says_where_the_old_files_are(
+        tmp_path: Path, registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The swap fails and so does putting the old site back: the message names the folder the
+    old files stayed in (never deleted), not 'unchanged'."""
+    here = tmp_path / "www"
+    assert run("site", "-r", registry, "--out", here)[0] == 0
+    monkeypatch.chdir(here)
+    real_rename = Path.rename
+    moves = []
+
+    def rename(self: Path, target: Path) -> Path:
+        if Path(target).parent == here:
+            moves.append(target)
+            if len(moves) == 2 or self.parent.name.startswith(".www.old-"):
+                raise PermissionError(13, "Permission denied", str(target))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    code, out = run("site", "-r", registry, "--out", ".")
+    monkeypatch.setattr(Path, "rename", real_rename)
+    assert code == 7 and "nor put back all of the previous site" in out, out
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith(".www.old-")]
+    assert len(aside) == 1 and "stayed in" in out and str(aside[0].name) in out
+    assert (aside[0] / "index.html").is_file()
+
+
 def test_a_publish_site_no_site_may_be_written_to_is_refused_before_issuing(
         tmp_path: Path, registry: Path) -> None:
     mine = tmp_path / "mine"
