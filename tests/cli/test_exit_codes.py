@@ -237,20 +237,16 @@ def _while_another_writes(registry: Path, *args: str | Path) -> tuple[int, str]:
         return invoke(*args)
 
 
-@case("trust add", 5)
-def _trust_add_busy(w: World, t: Path) -> tuple[int, str]:
-    assert invoke("keygen", "--out", t / "next")[0] == 0
+def _trusting_while_another_writes(w: World, t: Path, command: str) -> tuple[int, str]:
+    """``trust add`` or ``trust approver`` of a new certificate while the registry is held."""
+    assert invoke("keygen", "--out", t / "new")[0] == 0
     registry = w.copy(t)
-    return _while_another_writes(registry, "trust", "add", t / "next" / "cert.pem", "-r",
-                                 registry, "--reason", "rotation", *w.signing)
+    return _while_another_writes(registry, "trust", command, t / "new" / "cert.pem", "-r",
+                                 registry, "--reason", "a new key", *w.signing)
 
 
-@case("trust approver", 5)
-def _trust_approver_busy(w: World, t: Path) -> tuple[int, str]:
-    assert invoke("keygen", "--out", t / "bob")[0] == 0
-    registry = w.copy(t)
-    return _while_another_writes(registry, "trust", "approver", t / "bob" / "cert.pem", "-r",
-                                 registry, "--reason", "bob approves", *w.signing)
+case("trust add", 5)(lambda w, t: _trusting_while_another_writes(w, t, "add"))
+case("trust approver", 5)(lambda w, t: _trusting_while_another_writes(w, t, "approver"))
 
 
 @case("trust approvals", 5)
