@@ -2,7 +2,8 @@
 
 This is the only module that knows where they live: inside the installed package as
 ``cplkit/_schemas`` and ``cplkit/_samples`` (a wheel), or beside the package at the top of the
-repository (a checkout or an editable install). It does not interpret the files it loads.
+repository (a checkout or an editable install). It does not interpret the files it loads,
+beyond holding a document to one of the bundled JSON Schemas (``schema_problem``).
 """
 
 from __future__ import annotations
@@ -51,3 +52,28 @@ def load_json(name: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataFileError(f"bundled data file {path} cannot be read: {exc}") from exc
+
+
+@cache
+def _validator(name: str) -> Any:
+    # made once a process (jsonschema imported on first use: a form's check never needs it)
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_json(name))
+
+
+def schema_errors(name: str, document: Any) -> list[Any]:
+    """Every way ``document`` breaks the bundled JSON Schema ``name`` (jsonschema's errors),
+    ordered by where they are."""
+    return sorted(_validator(name).iter_errors(document),
+                  key=lambda e: list(map(str, e.absolute_path)))
+
+
+def schema_problem(name: str, document: Any) -> str | None:
+    """Where and why ``document`` breaks the bundled JSON Schema ``name`` (its first error, as
+    'path: message'), or None if it follows the schema."""
+    errors = schema_errors(name, document)
+    if not errors:
+        return None
+    where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+    return f"{where}: {errors[0].message}"

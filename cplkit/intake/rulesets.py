@@ -28,11 +28,7 @@ def _pointer(path: Any) -> str:
 
 
 def validate_ruleset_data(data: Any, origin: str) -> Ruleset:
-    from jsonschema import Draft202012Validator
-
-    schema = resources.load_json("ruleset.schema.json")
-    validator = Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    errors = resources.schema_errors("ruleset.schema.json", data)
     lines = [f"{_pointer(e.absolute_path)}: {e.message}" for e in errors[:20]]
     if len(errors) > 20:
         lines.append(f"... and {len(errors) - 20} more")

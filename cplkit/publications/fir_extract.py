@@ -30,18 +30,11 @@ def build(version: m.CplVersion, records: tuple[FirRecord, ...]) -> bytes:
 
 def problem(data: bytes) -> str | None:
     """Why ``data`` is not a FIR extract (None: it is one)."""
-    from jsonschema import Draft202012Validator  # on first use: verify starts faster without
-
     try:
         doc: Any = json.loads(data)
     except ValueError as exc:
         return f"not JSON: {exc}"
-    error = next(iter(sorted(Draft202012Validator(resources.load_json(
-        "fir-extract.schema.json")).iter_errors(doc), key=str)), None)
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-    return f"{where}: {error.message}"
+    return resources.schema_problem("fir-extract.schema.json", doc)
 
 
 def read(data: bytes) -> tuple[FirRecord, ...]:

@@ -210,13 +210,9 @@ def decode_version(data: bytes, origin: str) -> StoredVersion:
 
 
 def validate(schema_name: str, document: Any, origin: str) -> None:
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(resources.load_json(schema_name))
-    error = next(iter(sorted(validator.iter_errors(document), key=str)), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise RegistryError(f"{origin} is damaged: {where}: {error.message}",
+    problem = resources.schema_problem(schema_name, document)
+    if problem is not None:
+        raise RegistryError(f"{origin} is damaged: {problem}",
                             hint="restore the registry from a backup")
 
 

@@ -23,8 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from cplkit.base import resources
 from cplkit.base.digest import sha256_hex
 from cplkit.base.files import read_small
@@ -48,12 +46,9 @@ _PENDING = ".tmp-"
 
 def _validated(data: bytes, schema: str, origin: str) -> Any:
     document = loads(data, origin, RegistryError, hint=_HINT)
-    error = next(iter(sorted(Draft202012Validator(resources.load_json(schema)).iter_errors(
-        document), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = "/".join(map(str, error.path)) or "(top)"
-        raise RegistryError(f"{origin} is not a valid record: at {where}: {error.message}",
-                            hint=_HINT)
+    problem = resources.schema_problem(schema, document)
+    if problem is not None:
+        raise RegistryError(f"{origin} is not a valid record: at {problem}", hint=_HINT)
     return document
 
 

@@ -510,6 +510,23 @@ def _made_by(registry: Path, version: str) -> dict[str, Any]:
     return made_by
 
 
+def test_kept_rules_are_read_as_the_bundled_ones_only_when_they_are_them(
+        registry: Path, tmp_path: Path) -> None:
+    """A version kept with the bundled rules gives back the bundled ruleset itself (no second
+    schema check); one kept with edited rules gives those, checked in full."""
+    from cplkit.app.ruleset_sources import stored_rules
+    from cplkit.intake.rulesets import load_ruleset, validate_ruleset_data
+    from cplkit.registry import Registry
+
+    rules = _rules_with_gbcs_4_2(tmp_path)
+    assert run("publish", "-r", registry, *AS_OF, "--rules", rules)[0] == 0
+    reg = Registry(registry)
+    assert stored_rules(reg, reg.read("1.0")) is load_ruleset()
+    edited = stored_rules(reg, reg.read("1.1"))
+    assert edited is not None and edited is not load_ruleset()
+    assert edited == validate_ruleset_data(json.loads(rules.read_text()), "edited")
+
+
 def test_the_rules_of_the_latest_version_carry_forward(registry: Path, tmp_path: Path) -> None:
     """Before, every publish without --rules used the bundled rules: after a rules-only
     version that added GBCS Version 4.2, the next routine removal said "GBCS versions no
