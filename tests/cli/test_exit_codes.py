@@ -615,17 +615,11 @@ _MAIL = ["--from", "cpl@secas.example", "--to", "dcc@dcc.example"]
 
 @case("notify", 0)
 def _notify(w: World, t: Path) -> tuple[int, str]:
-    from aiosmtpd.controller import Controller
+    from tests.publications.test_site_and_notice import _Inbox
+    from tests.smtp_server import smtp_server
 
-    from tests.publications.test_site_and_notice import _free_port, _Inbox
-
-    port = _free_port()
-    controller = Controller(_Inbox(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(_Inbox()) as port:
         return invoke("notify", "-r", w.registry, "--smtp", f"127.0.0.1:{port}", *_MAIL)
-    finally:
-        controller.stop()
 
 
 case("notify", 2)(lambda w, t: invoke("notify", "-r", w.registry, "--smtp", "mailhost", *_MAIL))
@@ -635,9 +629,9 @@ case("notify", 4)(lambda w, t: invoke("notify", "-r", t / "nowhere", "--smtp", "
 
 @case("notify", 7)
 def _notify_server_down(w: World, t: Path) -> tuple[int, str]:
-    from tests.publications.test_site_and_notice import _free_port
+    from tests.smtp_server import free_port
 
-    return invoke("notify", "-r", w.registry, "--smtp", f"127.0.0.1:{_free_port()}", *_MAIL)
+    return invoke("notify", "-r", w.registry, "--smtp", f"127.0.0.1:{free_port()}", *_MAIL)
 
 
 # the submissions register and the deliveries to the DCC ------------------------------------
@@ -768,10 +762,10 @@ case("submissions letter", 4)(lambda w, t: invoke("submissions", "letter", _ID, 
 
 @case("submissions letter", 7)
 def _letter_server_down(w: World, t: Path) -> tuple[int, str]:
-    from tests.publications.test_site_and_notice import _free_port
+    from tests.smtp_server import free_port
 
     return invoke("submissions", "letter", _ID, "-r", _returned(w, t), "--smtp",
-                  f"127.0.0.1:{_free_port()}", "--from", "cpl@secas.example")
+                  f"127.0.0.1:{free_port()}", "--from", "cpl@secas.example")
 
 
 _SENT = ["--to", "DCC", "--reference", "DEL-0001", "--at", "2026-11-24"]

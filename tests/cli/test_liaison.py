@@ -263,9 +263,8 @@ def test_submissions_evidence_and_letters_are_absent_from_the_site(registry: Pat
 
 def test_the_letter_is_sent_to_the_submitter_through_the_notice_smtp_code(
         registry: Path) -> None:
-    from aiosmtpd.controller import Controller
-
-    from tests.publications.test_site_and_notice import _free_port, _Inbox
+    from tests.publications.test_site_and_notice import _Inbox
+    from tests.smtp_server import smtp_server
 
     ident = receive(registry, BAD)
     assert run("submissions", "return", ident, "-r", registry, "--reason", "findings")[0] == 0
@@ -273,14 +272,9 @@ def test_the_letter_is_sent_to_the_submitter_through_the_notice_smtp_code(
                     "--from", "cpl@secas.example", "--dry-run")
     assert code == 0 and "To: Acme Meters <liaison-test@acme.example>" in out
     inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         code, out = run("submissions", "letter", ident, "-r", registry, "--smtp",
                         f"127.0.0.1:{port}", "--from", "SECAS <cpl@secas.example>")
-    finally:
-        controller.stop()
     assert code == 0, out
     (envelope,) = inbox.envelopes
     assert envelope.rcpt_tos == ["liaison-test@acme.example"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -24,6 +23,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
+from tests.smtp_server import smtp_server
 
 USER, PASSWORD = "secas-cpl", "correct horse battery staple"
 SENDER = "cpl@secas.example"
@@ -117,12 +117,6 @@ class _Relay:
         return BytesParser(EmailMessage, policy=SMTP).parsebytes(envelope.content)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _server_context(pki: dict[str, Path]) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(pki["cert"], pki["key"])
@@ -132,37 +126,20 @@ def _server_context(pki: dict[str, Path]) -> ssl.SSLContext:
 @pytest.fixture
 def starttls_relay(pki: dict[str, Path]) -> Iterator[_Relay]:
     """A submission relay (as on port 587): STARTTLS before anything else, then a login."""
-    from aiosmtpd.controller import Controller
-
     relay = _Relay()
-    relay.port = _free_port()
-    controller = Controller(relay, hostname="127.0.0.1", port=relay.port,
-                            tls_context=_server_context(pki), require_starttls=True,
-                            auth_required=True, auth_require_tls=True,
-                            authenticator=relay.authenticate)
-    controller.start()
-    try:
+    with smtp_server(relay, tls_context=_server_context(pki), require_starttls=True,
+                     auth_required=True, auth_require_tls=True,
+                     authenticator=relay.authenticate) as relay.port:
         yield relay
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
 def tls_relay(pki: dict[str, Path]) -> Iterator[_Relay]:
     """A relay speaking TLS from the first byte (as on port 465), with a login."""
-    from aiosmtpd.controller import Controller
-
     relay = _Relay()
-    relay.port = _free_port()
-    context = _server_context(pki)
-    controller = Controller(relay, hostname="127.0.0.1", port=relay.port, ssl_context=context,
-                            auth_required=True, auth_require_tls=False,
-                            authenticator=relay.authenticate)
-    controller.start()
-    try:
+    with smtp_server(relay, ssl_context=_server_context(pki), auth_required=True,
+                     auth_require_tls=False, authenticator=relay.authenticate) as relay.port:
         yield relay
-    finally:
-        controller.stop()
 
 
 def _issued(registry: Path) -> bytes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import socket
 from email import message_from_bytes
 from email.policy import SMTP
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.conftest import run_cli as run
+from tests.smtp_server import free_port, smtp_server
 
 
 @pytest.fixture(scope="module")
@@ -158,25 +158,12 @@ class _Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_notify_delivers_to_a_real_smtp_server(registry: Path) -> None:
-    from aiosmtpd.controller import Controller
-
     inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         code, out = run("notify", "-r", registry, "--smtp", f"127.0.0.1:{port}", "--from",
                         "cpl@secas.example", "--to", "dcc@dcc.example,supplier@energy.example",
                         "--to", "maker@meters.example")
-    finally:
-        controller.stop()
     assert code == 0 and "to 3 recipients" in out, out
     [envelope] = inbox.envelopes
     assert envelope.mail_from == "cpl@secas.example"
@@ -191,6 +178,6 @@ def test_notify_delivers_to_a_real_smtp_server(registry: Path) -> None:
 
 
 def test_notify_when_the_server_is_down(registry: Path) -> None:
-    code, out = run("notify", "-r", registry, "--smtp", f"127.0.0.1:{_free_port()}", "--from",
+    code, out = run("notify", "-r", registry, "--smtp", f"127.0.0.1:{free_port()}", "--from",
                     "cpl@secas.example", "--to", "dcc@dcc.example")
     assert code == 7 and "could not be sent" in out and "nothing was sent" in out
