@@ -100,6 +100,12 @@ def mapping_xlsx(version: m.CplVersion, rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue()
 
 
+#: the header's row (0-based), below the title, the note and a blank row
+_HEADER_ROW = 3
+#: the widest a column is made, in characters
+_WIDEST = 60
+
+
 def _write_rows(book: Any, version: m.CplVersion, rows: Sequence[Sequence[str]]) -> None:
     ws = book.add_worksheet(SHEET)
     plain = book.add_format()
@@ -110,6 +116,15 @@ def _write_rows(book: Any, version: m.CplVersion, rows: Sequence[Sequence[str]])
             f"{named_count(rows)} of them (from the submission, a correction, or SECAS's "
             "history lines where the entry number, company and firmware pin the name down; "
             "an empty name where there is none).")
+    # each column as wide as its longest value (up to a limit), the header row kept in view,
+    # printed across the page: read on screen or paper, no value is cut
+    for column in range(len(rows[0])):
+        longest = max(len(row[column]) for row in rows)
+        ws.set_column(column, column, min(longest, _WIDEST) + 2)
+    ws.freeze_panes(_HEADER_ROW + 1, 1)
+    ws.repeat_rows(_HEADER_ROW)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     lines: list[tuple[Sequence[str], Any]] = [([title], plain), ([note], plain), ([], plain),
                                               (rows[0], bold)]
     for at, (cells, style) in enumerate([*lines, *((row, text) for row in rows[1:])]):

@@ -54,6 +54,13 @@ def test_the_mapping_names_the_product_each_entry_keeps_as_text(tmp_path: Path) 
     assert sheet.cell(row=8, column=at + 1).value == RICH
     assert sheet.max_row == 8 and sheet.max_column == len(rows[0])
     assert "names the product of 3 of them" in str(sheet["A2"].value)
+    # read on screen or paper, no value is cut: each column as wide as its longest value
+    # (up to 60 characters), the header in view
+    widths = _column_widths(workbook)
+    for column, name in enumerate(rows[0], start=1):
+        longest = min(max(len(row[column - 1]) for row in rows), 60)
+        assert widths[column] >= longest, name
+    assert sheet.freeze_panes == "B5" and sheet.page_setup.orientation == "landscape"
 
 
 def test_each_version_issues_the_mapping_listed_in_its_manifest(tmp_path: Path) -> None:
@@ -100,4 +107,19 @@ def test_a_full_disk_while_the_mapping_is_gathered_is_a_clear_error(
     version = m.CplVersion(m.VersionNumber.parse("1.0"), dt.date(2026, 11, 23), (), "")
     with pytest.raises(OutputError, match=r"Plain English Mapping of version 1\.0: .*No space"):
         plain_english_files(version, {})
+
+
+def _column_widths(workbook: bytes) -> dict[int, float]:
+    """Each column's width as the sheet's ``<col>`` ranges give it (a range covers equal
+    neighbours, which openpyxl reads under its first column only)."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(workbook)) as book:
+        sheet = etree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    ns = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    return {column: float(col.get("width"))
+            for col in sheet.iterfind("s:cols/s:col", ns)
+            for column in range(int(col.get("min")), int(col.get("max")) + 1)}
 
