@@ -256,10 +256,9 @@ def _normalise_values(column: _Column, pairs: Iterable[tuple[object, m.RawValue]
     return normalised, noisy
 
 
-def check_rows(check: TableCheck, rows: Iterable[Row], size: int | None = None
-               ) -> Iterable[Judged]:
-    """``rows`` checked in batches of ``size`` (``BATCH_ROWS`` unless given), numbered from 1."""
-    size = size or BATCH_ROWS
+def check_rows(check: TableCheck, rows: Iterable[Row]) -> Iterable[Judged]:
+    """``rows`` checked in batches of ``BATCH_ROWS`` (read at each call), numbered from 1."""
+    size = BATCH_ROWS
     batch: list[Row] = []
     first = 1
     append: Callable[[Row], None] = batch.append
@@ -274,14 +273,12 @@ def check_rows(check: TableCheck, rows: Iterable[Row], size: int | None = None
         yield check.check(batch, first)
 
 
-def check_columns(check: TableCheck, table: Columns, start: int, size: int | None = None
-                  ) -> Iterable[Judged]:
+def check_columns(check: TableCheck, table: Columns, start: int) -> Iterable[Judged]:
     """The rows of ``table`` from row index ``start`` on (the first after the header),
-    checked in batches of ``size`` (``BATCH_ROWS`` unless given) from their columns
-    (``Columns.batches``), numbered from 1 as ``check_rows`` numbers them."""
-    size = size or BATCH_ROWS
+    checked in batches of ``BATCH_ROWS`` from their columns (``Columns.batches``), numbered
+    from 1 as ``check_rows`` numbers them."""
     cols = list(check.placement.positions.values())
     first = 1
-    for numbers, columns in table.batches(cols, start, size):
+    for numbers, columns in table.batches(cols, start, BATCH_ROWS):
         yield check.check_encoded(numbers, columns, first)
         first += len(numbers)
